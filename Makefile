@@ -1,0 +1,141 @@
+# vcrypto top-level Makefile (non-recursive; each part adds a *.mk fragment).
+#
+#   make            build everything (host programs, guest programs, guest module)
+#   make check      install deps, build, run every test tier; last line "N passed, N failed"
+#   make demo       boot a guest and show it encrypting through virtio-crypto
+#   make bench      run the benchmarks, write bench/results/*.md
+#   make fuzz       run the libFuzzer targets (FUZZ_SECONDS each)
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make clean
+#
+# Options: V=1 (show commands), CI=1 (warnings are errors), SANITIZE=1 (ASan+UBSan
+# for host code and host tests), TIERS="unit host vm fuzz" (which tiers make check runs).
+
+.DEFAULT_GOAL := all
+SHELL := /bin/bash
+
+B        ?= build
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+TIERS    ?= unit host fuzz vm
+FUZZ_SECONDS ?= 60
+
+CC       ?= gcc
+CFLAGS   ?= -O2 -g
+WARN     := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wformat=2 -Wvla
+ifdef CI
+WARN     += -Werror
+endif
+BASE_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -MMD -MP \
+	-fstack-protector-strong -D_FORTIFY_SOURCE=2 -fno-strict-aliasing -pthread
+
+# Host code (daemons, tools, host tests) may be built with sanitizers.
+HOST_CFLAGS := $(BASE_CFLAGS)
+HOST_LDFLAGS := -pthread
+ifdef SANITIZE
+HOST_CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -U_FORTIFY_SOURCE
+HOST_LDFLAGS += -fsanitize=address,undefined
+endif
+# Guest user programs are static so the initramfs needs no libc.
+GUEST_CFLAGS := $(BASE_CFLAGS)
+GUEST_LDFLAGS := -static -pthread
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+quiet = $(if $(Q),@printf '  %-7s %s\n' '$(1)' '$(2)';)
+
+# Parts append to these.
+HOST_PROGS   :=
+GUEST_PROGS  :=
+UNIT_TESTS   :=
+HOST_TESTS   :=
+VM_TESTS     :=
+FUZZ_TARGETS :=
+FUZZ_SMOKE   :=
+BENCHES      :=
+INSTALL_BIN  :=
+INSTALL_SBIN :=
+ALL_TARGETS  :=
+
+# $(call host_prog,OUT,SRCS,LIBS)   a host program built from SRCS
+define host_prog
+$(1): $(patsubst %.c,$(B)/host/%.o,$(2))
+	$$(call quiet,LD,$$@)
+	$(Q)mkdir -p $$(@D) && $$(CC) -o $$@ $$^ $$(HOST_LDFLAGS) $(3)
+ALL_OBJS += $(patsubst %.c,$(B)/host/%.o,$(2))
+endef
+
+# $(call guest_prog,OUT,SRCS,LIBS)  a static guest program built from SRCS
+define guest_prog
+$(1): $(patsubst %.c,$(B)/guest/%.o,$(2))
+	$$(call quiet,LD,$$@)
+	$(Q)mkdir -p $$(@D) && $$(CC) -o $$@ $$^ $$(GUEST_LDFLAGS) $(3)
+ALL_OBJS += $(patsubst %.c,$(B)/guest/%.o,$(2))
+GUEST_PROGS += $(1)
+endef
+
+$(B)/host/%.o: %.c
+	$(call quiet,CC,$<)
+	$(Q)mkdir -p $(@D) && $(CC) $(HOST_CFLAGS) -c -o $@ $<
+
+$(B)/guest/%.o: %.c
+	$(call quiet,CC,$< [guest])
+	$(Q)mkdir -p $(@D) && $(CC) $(GUEST_CFLAGS) -c -o $@ $<
+
+include $(sort $(wildcard */*.mk */*/*.mk */*/*/*.mk))
+
+all: $(ALL_TARGETS) $(HOST_PROGS) $(GUEST_PROGS)
+
+deps:
+	$(Q)scripts/deps.sh
+
+# make check: deps first (a fresh machine has nothing), then build, then run.
+check: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory run-tests
+
+run-tests: $(UNIT_TESTS) $(HOST_TESTS) $(FUZZ_SMOKE)
+	$(Q)VCRYPTO_BUILD=$(abspath $(B)) SANITIZE=$(SANITIZE) tests/run.sh \
+		$(if $(filter unit,$(TIERS)),$(UNIT_TESTS)) \
+		$(if $(filter host,$(TIERS)),$(HOST_TESTS)) \
+		$(if $(filter fuzz,$(TIERS)),$(FUZZ_SMOKE)) \
+		$(if $(filter vm,$(TIERS)),$(VM_TESTS))
+
+check-unit:  ; $(Q)$(MAKE) --no-print-directory check TIERS=unit
+check-host:  ; $(Q)$(MAKE) --no-print-directory check TIERS=host
+check-vm:    ; $(Q)$(MAKE) --no-print-directory check TIERS=vm
+check-fuzz:  ; $(Q)$(MAKE) --no-print-directory check TIERS=fuzz
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/demo.sh
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/bench.sh $(BENCHES)
+
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory $(FUZZ_TARGETS)
+	$(Q)for t in $(FUZZ_TARGETS); do \
+		echo "fuzz: $$t for $(FUZZ_SECONDS)s"; \
+		mkdir -p $(B)/fuzz/corpus/$$(basename $$t); \
+		$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(B)/fuzz/corpus/$$(basename $$t) || exit 1; \
+	done
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/include/vcrypto
+	$(if $(INSTALL_BIN),install -m 0755 $(INSTALL_BIN) $(DESTDIR)$(PREFIX)/bin/)
+	$(if $(INSTALL_SBIN),install -m 0755 $(INSTALL_SBIN) $(DESTDIR)$(PREFIX)/sbin/)
+	install -m 0644 include/vcrypto/*.h $(DESTDIR)$(PREFIX)/include/vcrypto/
+	$(if $(wildcard include/crypto/cryptodev.h),install -d $(DESTDIR)$(PREFIX)/include/crypto && install -m 0644 include/crypto/cryptodev.h $(DESTDIR)$(PREFIX)/include/crypto/)
+
+clean:
+	rm -rf $(B)
+	$(if $(CLEAN_EXTRA),$(CLEAN_EXTRA))
+
+.PHONY: all deps check run-tests check-unit check-host check-vm check-fuzz demo bench fuzz install clean
+
+-include $(ALL_OBJS:.o=.d)

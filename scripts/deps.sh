@@ -1,0 +1,38 @@
+#!/bin/sh
+# Installs the Debian packages vcrypto needs to build, test and demo.
+# Idempotent and quiet when everything is present. As non-root it prints the
+# exact apt-get line and stops.
+set -eu
+
+PKGS="build-essential make gcc clang libclang-rt-14-dev pkg-config \
+libssl-dev libseccomp-dev libcmocka-dev openssl \
+qemu-system-x86 qemu-utils linux-image-amd64 linux-headers-amd64 \
+busybox-static cpio kmod valgrind tmux iproute2 procps"
+
+missing=""
+for p in $PKGS; do
+	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	case "$st" in
+	*"ok installed"*) ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "vcrypto: missing Debian packages. Run as root:" >&2
+	echo "  apt-get install -y$missing" >&2
+	exit 1
+fi
+
+echo "vcrypto: installing Debian packages:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+if ! apt-get install -y -q --no-install-recommends $missing >/tmp/vcrypto-deps.log 2>&1; then
+	apt-get update -q >>/tmp/vcrypto-deps.log 2>&1 || true
+	if ! apt-get install -y -q --no-install-recommends $missing >>/tmp/vcrypto-deps.log 2>&1; then
+		tail -20 /tmp/vcrypto-deps.log >&2
+		echo "vcrypto: apt-get failed; full log in /tmp/vcrypto-deps.log" >&2
+		exit 1
+	fi
+fi

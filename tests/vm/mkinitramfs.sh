@@ -1,0 +1,100 @@
+#!/bin/bash
+# Builds a guest initramfs: busybox-static, kernel modules of the installed
+# guest kernel (dependencies resolved and loaded in order), extra files, an /init.
+#
+#   mkinitramfs.sh -o OUT.cpio.gz -k KVER [-m MODULE]... [-f SRC[:DST]]... -c CASE
+#
+# -m names a module of the guest kernel (virtio_crypto) or a path to a .ko of
+# ours; -f copies a file (programs go to /bin by default); -c is the case
+# script run by /init, its output is the TAP channel (/dev/ttyS1).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+out="" kver="" case_file=""
+mods=() files=()
+while getopts "o:k:m:f:c:" o; do
+	case $o in
+	o) out=$OPTARG ;;
+	k) kver=$OPTARG ;;
+	m) mods+=("$OPTARG") ;;
+	f) files+=("$OPTARG") ;;
+	c) case_file=$OPTARG ;;
+	*) exit 2 ;;
+	esac
+done
+[ -n "$out" ] && [ -n "$kver" ] && [ -n "$case_file" ] || {
+	echo "usage: mkinitramfs.sh -o OUT -k KVER [-m MOD]... [-f SRC[:DST]]... -c CASE" >&2
+	exit 2
+}
+moddir=/lib/modules/$kver
+[ -f "$moddir/modules.dep" ] || { echo "mkinitramfs: no modules for $kver" >&2; exit 1; }
+busybox=$(command -v busybox || echo /bin/busybox)
+file "$busybox" 2>/dev/null | grep -q 'dynamically' && { echo "mkinitramfs: need busybox-static" >&2; exit 1; }
+
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,run,etc,lib/modules/vc,root}
+cp "$busybox" "$root/bin/busybox"
+
+# Resolve module dependencies from modules.dep; emit in load order (deps first).
+declare -A seen=()
+order=()
+modpath() { # name -> relative path in modules.dep
+	local n=${1//-/_}
+	awk -F: -v n="$n" '{ p=$1; b=p; sub(/.*\//,"",b); sub(/\.ko(\.[a-z]+)?$/,"",b); gsub(/-/,"_",b); if (b==n) { print p; exit } }' "$moddir/modules.dep"
+}
+resolve() { # relative path
+	local rel=$1 d
+	[ -n "${seen[$rel]:-}" ] && return
+	seen[$rel]=1
+	for d in $(awk -F: -v p="$rel" '$1==p { print $2; exit }' "$moddir/modules.dep"); do
+		resolve "$d"
+	done
+	order+=("$rel")
+}
+own=()
+for m in "${mods[@]}"; do
+	if [[ $m == */* || $m == *.ko ]]; then
+		# one of ours: resolve the kernel modules it depends on first
+		for d in $(modinfo -F depends "$m" | tr ',' ' '); do
+			p=$(modpath "$d"); [ -n "$p" ] || { echo "mkinitramfs: $m needs unknown module $d" >&2; exit 1; }
+			resolve "$p"
+		done
+		own+=("$m")
+	else
+		p=$(modpath "$m")
+		if [ -z "$p" ]; then
+			# built into the kernel? then there is nothing to load
+			if grep -qE "/${m//_/[_-]}\.ko" "$moddir/modules.builtin" 2>/dev/null; then continue; fi
+			echo "mkinitramfs: module $m not found for $kver" >&2; exit 1
+		fi
+		resolve "$p"
+	fi
+done
+: >"$root/etc/modules"
+for rel in "${order[@]}"; do
+	b=$(basename "$rel"); b=${b%%.ko*}
+	case $rel in
+	*.ko.xz) xz -dc "$moddir/$rel" >"$root/lib/modules/vc/$b.ko" ;;
+	*.ko.zst) zstd -qdc "$moddir/$rel" >"$root/lib/modules/vc/$b.ko" ;;
+	*.ko.gz) gzip -dc "$moddir/$rel" >"$root/lib/modules/vc/$b.ko" ;;
+	*) cp "$moddir/$rel" "$root/lib/modules/vc/$b.ko" ;;
+	esac
+	echo "$b" >>"$root/etc/modules"
+done
+for m in "${own[@]}"; do
+	b=$(basename "$m" .ko)
+	cp "$m" "$root/lib/modules/vc/$b.ko"
+	echo "$b" >>"$root/etc/modules"
+done
+
+for f in "${files[@]}"; do
+	src=${f%%:*}
+	if [[ $f == *:* ]]; then dst=${f#*:}; else dst=/bin/$(basename "$src"); fi
+	mkdir -p "$root$(dirname "$dst")"
+	cp -L "$src" "$root$dst"
+done
+cp "$here/guest/tap.sh" "$root/lib/tap.sh"
+cp "$here/guest/init" "$root/init"
+cp "$case_file" "$root/case.sh"
+chmod 0755 "$root/init" "$root/case.sh"
+(cd "$root" && find . -print0 | cpio --null -o -H newc --quiet -R 0:0) | gzip -1 >"$out"

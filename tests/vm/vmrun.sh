@@ -1,0 +1,171 @@
+#!/bin/bash
+# Boots the Debian guest kernel in QEMU with a test initramfs and the devices a
+# case declares, relays the guest's TAP results, and checks the guest kernel log.
+#
+#   vmrun.sh [options] -c CASE.sh
+#
+#   -c FILE          case script run by the guest's /init (busybox sh); its
+#                    output is TAP. ". /lib/tap.sh" gives ok/not_ok/check/note.
+#   -n NAME          name used for the work directory and messages
+#   -m MODULE        guest kernel module to load (name, or path to our .ko); repeatable
+#   -f SRC[:DST]     file to put in the initramfs (default /bin/NAME); repeatable
+#   -d CMD           host daemon to start before QEMU (bash -c CMD, own process
+#                    group; killed on every exit path); repeatable
+#   -w PATH          wait (up to 20 s) for this socket before booting; repeatable
+#   -b               add a virtio-crypto device on QEMU's builtin backend
+#   -u SOCK[,queues=N]  add a virtio-crypto device served over vhost-user on SOCK
+#                    (vectors=0: QEMU 7.2 crashes with MSI-X here)
+#   -s SOCK          add virtio-serial port org.vcrypto.vmmcall.0 connected to SOCK
+#   -F HOSTPORT:GUESTPORT  user networking forward, bound to 127.0.0.1 only; repeatable
+#   -N               user networking without forwards
+#   -q ARG           extra QEMU argument; repeatable
+#   -M SIZE          guest memory (default 512M)   -C N   vCPUs (default 1)
+#   -t SECONDS       timeout (default 180)
+#   -k               keep the work directory
+#
+# Exit status: 0 if the guest ran the case to its end, reported no "not ok",
+# and its kernel log is clean; 1 otherwise. Every process started here is
+# killed when it exits, also on timeout, failure and Ctrl-C.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+build=${VCRYPTO_BUILD:-$top/build}
+
+name=vm case_file="" mem=512M smp=1 timeout=180 keep=0 net=0
+mods=() files=() daemons=() waits=() qargs=() fwds=()
+have_vhost=0 ndev=0
+while getopts "c:n:m:f:d:w:bu:s:F:Nq:M:C:t:kh" o; do
+	case $o in
+	c) case_file=$OPTARG ;;
+	n) name=$OPTARG ;;
+	m) mods+=(-m "$OPTARG") ;;
+	f) files+=(-f "$OPTARG") ;;
+	d) daemons+=("$OPTARG") ;;
+	w) waits+=("$OPTARG") ;;
+	b) qargs+=(-object "cryptodev-backend-builtin,id=cb$ndev" -device "virtio-crypto-pci,cryptodev=cb$ndev")
+	   ndev=$((ndev + 1)) ;;
+	u) sock=${OPTARG%%,*}; extra=""; [[ $OPTARG == *,* ]] && extra=",${OPTARG#*,}"
+	   have_vhost=1
+	   qargs+=(-chardev "socket,id=vc$ndev,path=$sock" -object "cryptodev-vhost-user,id=cd$ndev,chardev=vc$ndev$extra"
+		   -device "virtio-crypto-pci,cryptodev=cd$ndev,vectors=0")
+	   ndev=$((ndev + 1)) ;;
+	s) qargs+=(-device virtio-serial-pci -chardev "socket,id=vmm0,path=$OPTARG"
+		   -device "virtserialport,chardev=vmm0,name=org.vcrypto.vmmcall.0") ;;
+	F) fwds+=("$OPTARG"); net=1 ;;
+	N) net=1 ;;
+	q) qargs+=("$OPTARG") ;;
+	M) mem=$OPTARG ;;
+	C) smp=$OPTARG ;;
+	t) timeout=$OPTARG ;;
+	k) keep=1 ;;
+	h) sed -n '2,/^set /p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+	*) exit 2 ;;
+	esac
+done
+[ -n "$case_file" ] || { echo "vmrun: -c CASE is required (-h for help)" >&2; exit 2; }
+
+kver=$("$top/scripts/kver.sh") || exit 1
+work=$(mktemp -d "${TMPDIR:-/tmp}/vcrypto-vm-$name.XXXXXX")
+pgids=()
+qemu_pid=""
+finished=0
+cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM
+	[ -n "$qemu_pid" ] && kill -KILL "$qemu_pid" 2>/dev/null
+	for g in "${pgids[@]}"; do kill -TERM -- "-$g" 2>/dev/null; done
+	sleep 0.2
+	for g in "${pgids[@]}"; do kill -KILL -- "-$g" 2>/dev/null; done
+	[ -n "$qemu_pid" ] && wait "$qemu_pid" 2>/dev/null
+	if [ "$keep" = 1 ] || [ "$finished" = 0 ]; then
+		echo "# vmrun: work directory kept: $work"
+	else
+		rm -rf "$work"
+	fi
+	exit $rc
+}
+trap cleanup EXIT
+trap 'echo "not ok - vmrun interrupted"; exit 130' INT TERM
+
+"$here/mkinitramfs.sh" -o "$work/initrd.gz" -k "$kver" "${mods[@]}" "${files[@]}" -c "$case_file" ||
+	{ echo "not ok - $name: initramfs build failed"; exit 1; }
+
+for d in "${daemons[@]}"; do
+	setsid bash -c "exec $d" >>"$work/daemons.log" 2>&1 &
+	pgids+=($!)
+done
+for w in "${waits[@]}"; do
+	for _ in $(seq 200); do [ -S "$w" ] && break; sleep 0.1; done
+	[ -S "$w" ] || { echo "not ok - $name: socket $w did not appear"; tail -5 "$work/daemons.log" | sed 's/^/# /'; exit 1; }
+done
+
+accel=tcg
+if [ -w /dev/kvm ] && [ -r /dev/kvm ]; then accel=kvm; fi
+memargs=(-m "$mem")
+if [ "$have_vhost" = 1 ]; then
+	# vhost-user needs guest RAM the backend can map: shared memfd.
+	memargs+=(-object "memory-backend-memfd,id=mem,size=$mem,share=on" -numa node,memdev=mem)
+fi
+netargs=()
+if [ "$net" = 1 ]; then
+	nd="user,id=n0"
+	for f in "${fwds[@]}"; do nd="$nd,hostfwd=tcp:127.0.0.1:${f%%:*}-:${f#*:}"; done
+	netargs=(-netdev "$nd" -device virtio-net-pci,netdev=n0)
+fi
+
+echo "# vmrun: $name: kernel $kver, accel $accel, ${mem} RAM, $smp vCPU"
+start=$SECONDS
+qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot \
+	-machine pc,accel=$accel -cpu max -smp "$smp" "${memargs[@]}" \
+	-kernel "/boot/vmlinuz-$kver" -initrd "$work/initrd.gz" \
+	-append "console=ttyS0 loglevel=5 panic=-1 oops=panic panic_on_warn=0 rdinit=/init" \
+	-serial "file:$work/console.log" -serial "file:$work/tap.log" \
+	"${netargs[@]}" "${qargs[@]}" >"$work/qemu.log" 2>&1 &
+qemu_pid=$!
+
+timed_out=0
+while kill -0 "$qemu_pid" 2>/dev/null; do
+	if [ $((SECONDS - start)) -ge "$timeout" ]; then
+		timed_out=1
+		kill -KILL "$qemu_pid" 2>/dev/null
+		break
+	fi
+	sleep 0.2
+done
+wait "$qemu_pid"
+qrc=$?
+qemu_pid=""
+elapsed=$((SECONDS - start))
+
+rc=0
+# The case's own results (the kernel log dump is kept out of the TAP stream).
+sed -n '/^VCRYPTO-DMESG-BEGIN/q; /^VCRYPTO-CASE-DONE/d; p' "$work/tap.log" 2>/dev/null
+grep -q '^not ok' "$work/tap.log" 2>/dev/null && rc=1
+
+if [ "$timed_out" = 1 ]; then
+	echo "not ok - $name: guest timed out after ${timeout}s and was killed"
+	tail -n 20 "$work/console.log" | sed 's/^/#   console: /'
+	rc=1
+elif ! grep -q '^VCRYPTO-CASE-DONE' "$work/tap.log"; then
+	echo "not ok - $name: guest did not finish its case (QEMU exit $qrc)"
+	tail -n 10 "$work/qemu.log" | sed 's/^/#   qemu: /'
+	tail -n 20 "$work/console.log" | sed 's/^/#   console: /'
+	rc=1
+else
+	echo "ok - $name: guest ran its case to the end in ${elapsed}s ($(grep -o 'rc=.*' "$work/tap.log" | head -1))"
+fi
+# Kernel log: the console (catches crashes) plus the full dmesg dump.
+cat "$work/console.log" >"$work/kernel.log" 2>/dev/null
+sed -n '/^VCRYPTO-DMESG-BEGIN/,/^VCRYPTO-DMESG-END/p' "$work/tap.log" >>"$work/kernel.log" 2>/dev/null
+if "$here/scanlog.sh" "$work/kernel.log"; then
+	echo "ok - $name: guest kernel log has no BUG/WARNING/Oops"
+else
+	echo "not ok - $name: guest kernel log shows a problem"
+	rc=1
+fi
+if [ -s "$work/daemons.log" ]; then
+	sed 's/^/#   daemon: /' "$work/daemons.log" | tail -n 30
+fi
+finished=1
+[ "$rc" = 0 ] || keep=1
+exit $rc
