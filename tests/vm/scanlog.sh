@@ -9,8 +9,8 @@
 log=$1
 bad=0
 peer=0
-# Each WARNING: line is judged with the lines that follow it (testmgr prints
-# the algorithm just before the WARNING and the driver name in "alg: ..." lines).
+# Each WARNING: line is judged with the three lines before it, where testmgr
+# reports which self-test of which driver failed.
 awk '
 /VCRYPTO-DMESG-BEGIN/ { next }
 { sub(/^\[[ 0-9.]+\] /, ""); lines[NR] = $0 }
@@ -19,8 +19,8 @@ END {
 		l = lines[i]
 		if (l ~ /WARNING:/) {
 			known = 0
-			# Exactly the known one: testmgr's WARNING right after it
-			# reports the rsa self-test of virtio-crypto-rsa failing.
+			# Exactly the known one: the testmgr WARNING right after
+			# the report that the rsa self-test of virtio-crypto-rsa failed.
 			if (l ~ /at crypto\/testmgr\.c/)
 				for (j = i - 3; j < i; j++)
 					if (j > 0 && lines[j] ~ /alg: self-tests for rsa using virtio-crypto-rsa failed/) known = 1
