@@ -13,7 +13,7 @@ peer=0
 # reports which self-test of which driver failed.
 awk '
 /VCRYPTO-DMESG-BEGIN/ { next }
-{ sub(/^\[[ 0-9.]+\] /, ""); lines[NR] = $0 }
+{ sub(/\r$/, ""); sub(/^\[[ 0-9.]+\] /, ""); lines[NR] = $0 }
 END {
 	for (i = 1; i <= NR; i++) {
 		l = lines[i]

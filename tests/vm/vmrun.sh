@@ -134,6 +134,8 @@ while kill -0 "$qemu_pid" 2>/dev/null; do
 done
 wait "$qemu_pid"
 qrc=$?
+# The guest's serial driver turns \n into \r\n.
+[ -f "$work/tap.log" ] && sed -i 's/\r$//' "$work/tap.log"
 qemu_pid=""
 elapsed=$((SECONDS - start))
 

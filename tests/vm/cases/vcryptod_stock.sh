@@ -1,0 +1,22 @@
+# Guest case: the stock virtio_crypto driver served by vcryptod over vhost-user.
+. /lib/tap.sh
+for i in $(seq 1 20); do
+	grep -q virtio_crypto_aes_cbc /proc/crypto && break
+	sleep 0.5
+done
+st=$(awk '/^driver/ { d = $3 } /^selftest/ && d == "virtio_crypto_aes_cbc" { print $3 }' /proc/crypto)
+if [ "$st" = passed ]; then
+	ok "/proc/crypto: virtio_crypto_aes_cbc selftest : passed (vcryptod)"
+else
+	not_ok "/proc/crypto: virtio_crypto_aes_cbc selftest is '${st:-absent}'"
+fi
+for f in /sys/bus/virtio/devices/*; do
+	[ "$(cat $f/device 2>/dev/null)" = 0x0014 ] && note "virtio-crypto features: $(cat $f/features)"
+done
+# NIST SP 800-38A CBC vectors and random buffers vs cbc(aes-generic).
+afalg_test --driver virtio_crypto_aes_cbc --max-size ${VCD_MAX_SIZE:-65536} --rounds ${VCD_ROUNDS:-2}
+# Extra guest programs shipped by the host test (engine tests), if any.
+for t in /bin/vcd_guest_*; do
+	[ -x "$t" ] && "$t"
+done
+exit 0
