@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: MIT
+/*
+ * One virtio-crypto data request. All readable bytes are copied out of guest
+ * memory first (copy once, then validate; also makes in-place requests work),
+ * the result is built in a scratch buffer, then exactly the result bytes are
+ * written from the start of the writable area and the status into the last
+ * writable byte (DESIGN.md: the stock driver's dst list may be longer and
+ * aliased, so nothing else may be touched).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/virtio_crypto.h>
+
+#include "crypto_req.h"
+
+#define HDR_LEN sizeof(struct virtio_crypto_op_data_req)
+
+struct req {
+	const struct vcd_chain *c;
+	const uint8_t *in; /* readable bytes after the header */
+	uint64_t in_len;
+	uint8_t *out;
+	uint64_t out_len; /* writable bytes before the status byte */
+	uint64_t result_len; /* bytes to write back */
+	uint64_t src_len;
+};
+
+void vcd_req_buf_free(struct vcd_req_buf *b)
+{
+	free(b->in);
+	free(b->out);
+	memset(b, 0, sizeof(*b));
+}
+
+static int grow(uint8_t **p, size_t *cap, uint64_t need)
+{
+	uint8_t *n;
+	size_t c = *cap ? *cap : 4096;
+
+	if (need <= *cap)
+		return 0;
+	while (c < need)
+		c *= 2;
+	n = realloc(*p, c);
+	if (!n)
+		return -ENOMEM;
+	*p = n;
+	*cap = c;
+	return 0;
+}
+
+static uint8_t errno_status(int err)
+{
+	switch (err) {
+	case -ENOTSUP:
+		return VIRTIO_CRYPTO_NOTSUPP;
+	case -EINVAL:
+	case -E2BIG:
+		return VIRTIO_CRYPTO_BADMSG;
+	case -ENOENT:
+		return VIRTIO_CRYPTO_INVSESS;
+	case -EKEYREJECTED:
+		return VIRTIO_CRYPTO_KEY_REJECTED;
+	default:
+		return VIRTIO_CRYPTO_ERR;
+	}
+}
+
+static int do_cipher(struct vcd_sessions *s, struct vcd_session *ss,
+		     struct req *r, const struct virtio_crypto_cipher_para *pa)
+{
+	uint32_t iv_len = pa->iv_len, src = pa->src_data_len, dst = pa->dst_data_len;
+	uint32_t want_iv = vcd_cipher_iv_len(ss->cipher_alg);
+
+	if ((uint64_t)iv_len + src > r->in_len || dst != src || dst > r->out_len)
+		return -EINVAL;
+	if (src % vcd_cipher_block(ss->cipher_alg) ||
+	    (ss->cipher_alg == VIRTIO_CRYPTO_CIPHER_AES_XTS && src < 16))
+		return -EINVAL;
+	/* ECB ignores an iv if one is sent; the others need exactly 16 bytes. */
+	if (want_iv && iv_len != want_iv)
+		return -EINVAL;
+	r->src_len = src;
+	r->result_len = dst;
+	return s->ops->cipher_run(ss->cipher, r->in, want_iv, r->in + iv_len,
+				  r->out, src);
+}
+
+static int do_chain(struct vcd_sessions *s, struct vcd_session *ss,
+		    struct req *r, const struct virtio_crypto_alg_chain_data_para *pa)
+{
+	uint64_t iv_len = pa->iv_len, aad = pa->aad_len, src = pa->src_data_len;
+	uint64_t dst = pa->dst_data_len, hlen = pa->hash_result_len;
+	uint64_t c_off = pa->cipher_start_src_offset, c_len = pa->len_to_cipher;
+	uint64_t h_off = pa->hash_start_src_offset, h_len = pa->len_to_hash;
+	const uint8_t *iv = r->in, *a, *in;
+	uint8_t digest[64];
+	int ret;
+
+	if (iv_len + aad + src > r->in_len || dst + hlen > r->out_len)
+		return -EINVAL;
+	a = r->in + iv_len;
+	in = a + aad;
+	if (hlen != ss->hash_result_len || h_off + h_len > src)
+		return -EINVAL;
+	if (ss->cipher) {
+		uint32_t want_iv = vcd_cipher_iv_len(ss->cipher_alg);
+
+		if (dst != src || c_off + c_len > src ||
+		    c_len % vcd_cipher_block(ss->cipher_alg) ||
+		    (want_iv && iv_len != want_iv) ||
+		    (ss->cipher_alg == VIRTIO_CRYPTO_CIPHER_AES_XTS && c_len < 16))
+			return -EINVAL;
+	} else if (dst != 0 && dst != src) {
+		return -EINVAL;
+	}
+	r->src_len = src;
+	r->result_len = dst + hlen;
+	if (ss->chain_order == VIRTIO_CRYPTO_SYM_ALG_CHAIN_ORDER_HASH_THEN_CIPHER) {
+		ret = s->ops->mac_run(ss->mac, a, aad, in + h_off, h_len, digest);
+		if (ret)
+			return ret;
+	}
+	if (dst) {
+		memcpy(r->out, in, src);
+		if (ss->cipher && c_len) {
+			ret = s->ops->cipher_run(ss->cipher, iv,
+						 vcd_cipher_iv_len(ss->cipher_alg),
+						 in + c_off, r->out + c_off, c_len);
+			if (ret)
+				return ret;
+		}
+	}
+	if (ss->chain_order == VIRTIO_CRYPTO_SYM_ALG_CHAIN_ORDER_CIPHER_THEN_HASH) {
+		/* MAC-only sessions have no output: hash the input. */
+		const uint8_t *data = dst ? r->out : in;
+
+		ret = s->ops->mac_run(ss->mac, a, aad, data + h_off, h_len, digest);
+		if (ret)
+			return ret;
+	}
+	memcpy(r->out + dst, digest, hlen);
+	explicit_bzero(digest, sizeof(digest));
+	return 0;
+}
+
+static int do_sym(struct vcd_sessions *s, struct vcd_session *ss, struct req *r,
+		  const struct virtio_crypto_op_data_req *h)
+{
+	const struct virtio_crypto_sym_data_req *sym = &h->u.sym_req;
+
+	if (ss->kind != VCD_SESS_SYM)
+		return -ENOENT;
+	if (sym->op_type != ss->op_type)
+		return -EINVAL;
+	if (sym->op_type == VIRTIO_CRYPTO_SYM_OP_CIPHER)
+		return do_cipher(s, ss, r, &sym->u.cipher.para);
+	return do_chain(s, ss, r, &sym->u.chain.para);
+}
+
+static int do_akcipher(struct vcd_sessions *s, struct vcd_session *ss,
+		       struct req *r, const struct virtio_crypto_op_data_req *h)
+{
+	const struct virtio_crypto_akcipher_para *pa = &h->u.akcipher_req.para;
+	uint64_t src = pa->src_data_len, dst = pa->dst_data_len;
+	bool verify = h->header.opcode == VIRTIO_CRYPTO_AKCIPHER_VERIFY;
+	size_t n = 0;
+	int ret;
+
+	if (ss->kind != VCD_SESS_ASYM)
+		return -ENOENT;
+	if (verify ? src + dst > r->in_len : src > r->in_len || dst > r->out_len)
+		return -EINVAL;
+	r->src_len = src;
+	ret = s->ops->rsa_run(ss->rsa, h->header.opcode, r->in, src, r->in + src,
+			      verify ? dst : 0, r->out, verify ? 0 : dst, &n);
+	if (ret)
+		return ret;
+	if (!verify && n < dst)
+		memset(r->out + n, 0, dst - n);
+	r->result_len = verify ? 0 : dst;
+	return (int)n;
+}
+
+int64_t vcd_req_process(struct vcd_sessions *s, struct vcd_req_buf *b,
+			const struct vcd_chain *c, struct vcd_qstats *st)
+{
+	struct virtio_crypto_op_data_req h;
+	struct vcd_session *ss;
+	struct req r = { .c = c };
+	const struct vcd_seg *last;
+	uint64_t used;
+	uint8_t status;
+	int ret;
+
+	if (c->nout == 0 || c->out_len == 0) {
+		st->dropped++;
+		return -EBADMSG; /* nowhere to put a status */
+	}
+	last = &c->segs[c->nin + c->nout - 1];
+	r.out_len = c->out_len - 1;
+	if (c->in_len < HDR_LEN) {
+		ret = -EINVAL;
+		goto out_status;
+	}
+	ret = grow(&b->in, &b->in_cap, c->in_len);
+	if (!ret)
+		ret = grow(&b->out, &b->out_cap, r.out_len ? r.out_len : 1);
+	if (ret)
+		goto out_status;
+	vcd_chain_read(c, b->in, c->in_len);
+	memcpy(&h, b->in, HDR_LEN);
+	r.in = b->in + HDR_LEN;
+	r.in_len = c->in_len - HDR_LEN;
+	r.out = b->out;
+
+	switch (h.header.opcode) {
+	case VIRTIO_CRYPTO_CIPHER_ENCRYPT:
+	case VIRTIO_CRYPTO_CIPHER_DECRYPT:
+	case VIRTIO_CRYPTO_AKCIPHER_ENCRYPT:
+	case VIRTIO_CRYPTO_AKCIPHER_DECRYPT:
+	case VIRTIO_CRYPTO_AKCIPHER_SIGN:
+	case VIRTIO_CRYPTO_AKCIPHER_VERIFY:
+		break;
+	default: /* HASH, MAC, AEAD: no such sessions through vhost-user */
+		ret = -ENOTSUP;
+		goto out_status;
+	}
+	pthread_rwlock_rdlock(&s->lock);
+	ss = vcd_sess_find(s, h.header.session_id);
+	if (!ss) {
+		pthread_rwlock_unlock(&s->lock);
+		ret = -ENOENT;
+		goto out_status;
+	}
+	pthread_mutex_lock(&ss->lock);
+	if (h.header.opcode <= VIRTIO_CRYPTO_CIPHER_DECRYPT)
+		ret = do_sym(s, ss, &r, &h);
+	else
+		ret = do_akcipher(s, ss, &r, &h);
+	pthread_mutex_unlock(&ss->lock);
+	pthread_rwlock_unlock(&s->lock);
+
+out_status:
+	if (ret < 0)
+		r.result_len = 0;
+	status = ret < 0 ? errno_status(ret) : VIRTIO_CRYPTO_OK;
+	used = vcd_chain_write(c, b->out, r.result_len);
+	/* An akcipher result shorter than dst: report what is meaningful. */
+	if (ret > 0)
+		used = (uint64_t)ret;
+	last->p[last->len - 1] = status;
+	st->requests++;
+	st->status[status]++;
+	if (status == VIRTIO_CRYPTO_OK)
+		st->bytes += r.src_len;
+	return (int64_t)(used + 1 > UINT32_MAX ? UINT32_MAX : used + 1);
+}

@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vcryptod: vhost-user backend of a virtio-crypto device. Serves one
+ * frontend connection at a time on its listening socket, then the next.
+ * Signals arrive through a signalfd on the main thread (all threads block
+ * them): SIGTERM/SIGINT exit cleanly, SIGUSR1 prints the queue counters.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <linux/virtio_crypto.h>
+
+#include "engine.h"
+#include "vhost_user.h"
+
+struct vcd_opts {
+	const char *socket_path;
+	int listen_fd;
+	const char *engine;
+	unsigned long max_sessions, queues;
+	int verbose;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: vcryptod (--socket-path PATH | --fd N) [options]\n"
+		"vhost-user backend for a virtio-crypto device (QEMU cryptodev-vhost-user)\n"
+		"\n"
+		"  -s, --socket-path PATH  listen on this UNIX socket (created; a stale one is replaced)\n"
+		"  -f, --fd N              use the already listening socket N\n"
+		"  -e, --engine NAME       openssl (default), afalg or cryptodev\n"
+		"  -m, --max-sessions N    sessions per connection (default 1024)\n"
+		"  -q, --queues N          data queues advertised (default 4, max %d)\n"
+		"      --print-capabilities  print the vhost-user capabilities (JSON) and exit\n"
+		"  -v, --verbose           log protocol events (twice: every message)\n"
+		"  -h, --help              this text\n"
+		"\n"
+		"Serves one frontend at a time, then waits for the next. SIGUSR1 prints\n"
+		"per-queue counters to stderr; SIGTERM/SIGINT exit after wiping sessions.\n"
+		"QEMU 7.2 needs -device virtio-crypto-pci,...,vectors=0 (it crashes with MSI-X).\n",
+		VCD_MAX_QUEUES);
+}
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("vcryptod: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	exit(1);
+}
+
+static unsigned long parse_num(const char *s, const char *what, unsigned long max)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-' || v > max)
+		die("bad %s '%s' (0..%lu)", what, s, max);
+	return v;
+}
+
+static void print_stats(const struct vcd_qstats *st, unsigned int n)
+{
+	static const char *const names[VCD_STATUS_MAX] = {
+		"ok", "err", "badmsg", "notsupp", "invsess", "nospc", "key_rejected",
+	};
+
+	for (unsigned int i = 0; i < n; i++) {
+		const struct vcd_qstats *s = &st[i];
+
+		fprintf(stderr, "vcryptod: queue %u: requests %llu bytes %llu", i,
+			(unsigned long long)s->requests,
+			(unsigned long long)s->bytes);
+		for (unsigned int k = 0; k < VCD_STATUS_MAX; k++)
+			fprintf(stderr, " %s %llu", names[k],
+				(unsigned long long)s->status[k]);
+		fprintf(stderr, " dropped %llu\n", (unsigned long long)s->dropped);
+	}
+}
+
+static int make_listener(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat sb;
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		die("socket path too long: %s", path);
+	strcpy(sa.sun_path, path);
+	if (lstat(path, &sb) == 0) {
+		if (!S_ISSOCK(sb.st_mode))
+			die("%s exists and is not a socket", path);
+		unlink(path);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		die("socket: %s", strerror(errno));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		die("bind %s: %s", path, strerror(errno));
+	if (listen(fd, 1) < 0)
+		die("listen: %s", strerror(errno));
+	return fd;
+}
+
+/* 1: a signal asks us to exit. */
+static int handle_signal(int sfd, const struct vcd_qstats *st, unsigned int n)
+{
+	struct signalfd_siginfo si;
+
+	while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGUSR1)
+			print_stats(st, n);
+		else
+			return 1;
+	}
+	return 0;
+}
+
+/* Serves one connection to its end. 1: exit requested. */
+static int serve_conn(int cfd, int sfd, const struct vcd_dev_conf *conf)
+{
+	struct vcd_dev *d = malloc(sizeof(*d));
+	int quit = 0, ret;
+
+	if (!d)
+		return 0;
+	ret = vcd_dev_init(d, conf, cfd);
+	if (ret) {
+		fprintf(stderr, "vcryptod: connection setup: %s\n", strerror(-ret));
+		free(d);
+		return 0;
+	}
+	for (;;) {
+		struct pollfd p[3] = {
+			{ .fd = cfd, .events = POLLIN },
+			{ .fd = d->broken_fd, .events = POLLIN },
+			{ .fd = sfd, .events = POLLIN },
+		};
+
+		if (poll(p, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[2].revents && handle_signal(sfd, conf->stats, conf->queues)) {
+			quit = 1;
+			break;
+		}
+		if (p[1].revents) {
+			fprintf(stderr, "vcryptod: guest ring broken, dropping connection\n");
+			break;
+		}
+		if (p[0].revents) {
+			ret = vcd_dev_serve_one(d);
+			if (ret) {
+				if (ret != -ECONNRESET)
+					fprintf(stderr, "vcryptod: dropping connection: %s\n",
+						strerror(-ret));
+				break;
+			}
+		}
+	}
+	vcd_dev_fini(d);
+	explicit_bzero(d, sizeof(*d));
+	free(d);
+	if (conf->verbose)
+		fprintf(stderr, "vcryptod: connection closed\n");
+	return quit;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "socket-path", required_argument, NULL, 's' },
+		{ "fd", required_argument, NULL, 'f' },
+		{ "engine", required_argument, NULL, 'e' },
+		{ "max-sessions", required_argument, NULL, 'm' },
+		{ "queues", required_argument, NULL, 'q' },
+		{ "print-capabilities", no_argument, NULL, 'C' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct vcd_opts o = { .listen_fd = -1, .engine = "openssl",
+			      .max_sessions = 1024, .queues = 4 };
+	struct vcd_dev_conf conf = { 0 };
+	const struct vcd_engine_ops *ops;
+	struct vcd_engine *eng = NULL;
+	struct vcd_qstats *stats;
+	sigset_t mask;
+	int c, sfd, lfd, ret;
+
+	while ((c = getopt_long(argc, argv, "s:f:e:m:q:vh", lo, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			o.socket_path = optarg;
+			break;
+		case 'f':
+			o.listen_fd = (int)parse_num(optarg, "fd", INT_MAX);
+			break;
+		case 'e':
+			o.engine = optarg;
+			break;
+		case 'm':
+			o.max_sessions = parse_num(optarg, "session limit", 1u << 24);
+			break;
+		case 'q':
+			o.queues = parse_num(optarg, "queue count", VCD_MAX_QUEUES);
+			if (!o.queues)
+				die("--queues must be at least 1");
+			break;
+		case 'C':
+			printf("{\n  \"type\": \"crypto\"\n}\n");
+			return 0;
+		case 'v':
+			o.verbose++;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc || !o.socket_path == (o.listen_fd < 0)) {
+		fprintf(stderr, "vcryptod: give exactly one of --socket-path and --fd\n");
+		usage(stderr);
+		return 2;
+	}
+	ops = vcd_engine_find(o.engine);
+	if (!ops)
+		die("unknown engine '%s' (openssl, afalg, cryptodev)", o.engine);
+	ret = ops->open(&eng);
+	if (ret)
+		die("engine %s: %s", o.engine, strerror(-ret));
+
+	/* Before any thread exists, so every thread inherits the mask. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGUSR1);
+	sigaddset(&mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+		die("sigprocmask: %s", strerror(errno));
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0)
+		die("signalfd: %s", strerror(errno));
+	signal(SIGPIPE, SIG_IGN);
+
+	lfd = o.socket_path ? make_listener(o.socket_path) : o.listen_fd;
+	stats = calloc(o.queues, sizeof(*stats));
+	if (!stats)
+		die("out of memory");
+	conf = (struct vcd_dev_conf){ .ops = ops, .eng = eng,
+				      .max_sessions = (uint32_t)o.max_sessions,
+				      .queues = (unsigned int)o.queues,
+				      .verbose = o.verbose, .stats = stats };
+	fprintf(stderr, "vcryptod: engine %s, %lu queues, %lu sessions per connection, listening%s%s\n",
+		ops->name, o.queues, o.max_sessions, o.socket_path ? " on " : "",
+		o.socket_path ? o.socket_path : "");
+
+	for (;;) {
+		struct pollfd p[2] = { { .fd = lfd, .events = POLLIN },
+				       { .fd = sfd, .events = POLLIN } };
+		int cfd;
+
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			die("poll: %s", strerror(errno));
+		}
+		if (p[1].revents && handle_signal(sfd, stats, conf.queues))
+			break;
+		if (!(p[0].revents & POLLIN))
+			continue;
+		cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (cfd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED || errno == EAGAIN)
+				continue;
+			die("accept: %s", strerror(errno));
+		}
+		if (o.verbose)
+			fprintf(stderr, "vcryptod: frontend connected\n");
+		ret = serve_conn(cfd, sfd, &conf);
+		close(cfd);
+		if (ret)
+			break;
+	}
+	fprintf(stderr, "vcryptod: exiting; sessions wiped\n");
+	print_stats(stats, conf.queues);
+	free(stats);
+	ops->close(eng);
+	close(lfd);
+	close(sfd);
+	if (o.socket_path)
+		unlink(o.socket_path);
+	return 0;
+}

@@ -1,0 +1,12 @@
+# host/vcryptod/vcryptod.mk: the vhost-user virtio-crypto backend and its tests
+VCD_CORE := host/vcryptod/guest_mem.c host/vcryptod/virtq.c \
+	host/vcryptod/session.c host/vcryptod/crypto_req.c \
+	host/vcryptod/engine.c host/vcryptod/engine_openssl.c
+VCD_SRCS := $(VCD_CORE) host/vcryptod/queue.c host/vcryptod/vhost_user.c \
+	host/vcryptod/main.c
+
+$(eval $(call host_prog,$(B)/vcryptod,$(VCD_SRCS),-lcrypto))
+HOST_PROGS   += $(B)/vcryptod
+INSTALL_SBIN += $(B)/vcryptod
+
+VM_TESTS     += tests/vm/vcryptod_stock.t

@@ -1,0 +1,454 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vhost-user messages of a virtio-crypto device, as QEMU 7.2 and 8.1+ send
+ * them (order in DESIGN.md). Runs on the main thread; the data queues run in
+ * queue.c. Every size, index and fd in a message is checked; received fds are
+ * kept or closed on every path.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <linux/virtio_crypto.h>
+
+#include "queue.h"
+#include "vhost_user.h"
+
+#define OFFERED_FEATURES                                                      \
+	((1ull << VCD_VU_F_VERSION_1) | (1ull << VCD_VU_F_RING_INDIRECT_DESC) | \
+	 (1ull << VCD_VU_F_RING_EVENT_IDX) | (1ull << VCD_VU_F_PROTOCOL_FEATURES))
+#define OFFERED_PROTOCOL_FEATURES                                                  \
+	((1ull << VCD_VU_PROTOCOL_F_MQ) | (1ull << VCD_VU_PROTOCOL_F_REPLY_ACK) | \
+	 (1ull << VCD_VU_PROTOCOL_F_CRYPTO_SESSION))
+
+static const char *req_name(uint32_t r)
+{
+	static const char *const n[] = {
+		[1] = "GET_FEATURES", [2] = "SET_FEATURES", [3] = "SET_OWNER",
+		[4] = "RESET_OWNER", [5] = "SET_MEM_TABLE", [8] = "SET_VRING_NUM",
+		[9] = "SET_VRING_ADDR", [10] = "SET_VRING_BASE",
+		[11] = "GET_VRING_BASE", [12] = "SET_VRING_KICK",
+		[13] = "SET_VRING_CALL", [14] = "SET_VRING_ERR",
+		[15] = "GET_PROTOCOL_FEATURES", [16] = "SET_PROTOCOL_FEATURES",
+		[17] = "GET_QUEUE_NUM", [18] = "SET_VRING_ENABLE",
+		[26] = "CREATE_CRYPTO_SESSION", [27] = "CLOSE_CRYPTO_SESSION",
+	};
+
+	return r < sizeof(n) / sizeof(n[0]) && n[r] ? n[r] : "unknown";
+}
+
+int vcd_dev_init(struct vcd_dev *d, const struct vcd_dev_conf *conf, int fd)
+{
+	int ret;
+
+	memset(d, 0, sizeof(*d));
+	d->conf = *conf;
+	if (d->conf.queues == 0 || d->conf.queues > VCD_MAX_QUEUES)
+		return -EINVAL;
+	d->fd = fd;
+	d->broken_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (d->broken_fd < 0)
+		return -errno;
+	ret = vcd_sessions_init(&d->sessions, conf->ops, conf->eng,
+				conf->max_sessions);
+	if (ret) {
+		close(d->broken_fd);
+		return ret;
+	}
+	for (unsigned int i = 0; i < VCD_MAX_QUEUES; i++) {
+		vcd_queue_init(&d->q[i], d, i);
+		d->q[i].st = &d->conf.stats[i < d->conf.queues ? i : 0];
+	}
+	return 0;
+}
+
+void vcd_dev_fini(struct vcd_dev *d)
+{
+	for (unsigned int i = 0; i < VCD_MAX_QUEUES; i++)
+		vcd_queue_fini(&d->q[i]);
+	vcd_mem_unmap(&d->mem);
+	vcd_sessions_fini(&d->sessions);
+	if (d->broken_fd >= 0)
+		close(d->broken_fd);
+	d->broken_fd = -1;
+}
+
+static void close_fds(int *fds, unsigned int nfds)
+{
+	for (unsigned int i = 0; i < nfds; i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+		fds[i] = -1;
+	}
+}
+
+static int set_mem_table(struct vcd_dev *d, const void *p, uint32_t size,
+			 int *fds, unsigned int nfds)
+{
+	bool was[VCD_MAX_QUEUES];
+	int ret, r2;
+
+	/* Workers read the table without a lock: stop them while it changes. */
+	for (unsigned int i = 0; i < d->conf.queues; i++) {
+		was[i] = d->q[i].running;
+		vcd_queue_stop(&d->q[i]);
+	}
+	ret = vcd_mem_map(&d->mem, p, size, fds, nfds);
+	for (unsigned int i = 0; i < d->conf.queues; i++) {
+		if (!was[i])
+			continue;
+		r2 = vcd_queue_try_start(&d->q[i]);
+		if (r2 && !ret)
+			ret = r2;
+	}
+	if (d->conf.verbose && !ret)
+		fprintf(stderr, "vcryptod: memory table: %u regions\n",
+			d->mem.nregions);
+	return ret;
+}
+
+static int create_session(struct vcd_dev *d, const void *p, uint32_t size,
+			  void *reply, uint32_t *reply_len)
+{
+	struct vcd_sess_params *sp = malloc(sizeof(*sp));
+	int64_t id;
+	int ret;
+
+	if (!sp)
+		return -ENOMEM;
+	ret = vcd_sess_parse(p, size, sp);
+	id = ret ? ret : vcd_sess_create(&d->sessions, sp);
+	if (d->conf.verbose)
+		fprintf(stderr, "vcryptod: create session (%u bytes): %lld\n", size,
+			(long long)id);
+	/* The reply echoes the layout with the id, never the keys. */
+	memset(reply, 0, size);
+	if (size == sizeof(struct vcd_vu_session_v1)) {
+		((struct vcd_vu_session_v1 *)reply)->session_id = id < 0 ? -1 : id;
+	} else {
+		struct vcd_vu_session_v2 *r = reply;
+
+		r->op_code = ((const struct vcd_vu_session_v2 *)p)->op_code;
+		r->session_id = id < 0 ? -1 : id;
+	}
+	*reply_len = size;
+	explicit_bzero(sp, sizeof(*sp));
+	free(sp);
+	return 0;
+}
+
+static struct vcd_queue *queue_of(struct vcd_dev *d, uint64_t index)
+{
+	return index < d->conf.queues ? &d->q[index] : NULL;
+}
+
+static int set_vring_fd(struct vcd_dev *d, uint32_t req, uint64_t v, int *fds,
+			unsigned int nfds)
+{
+	struct vcd_queue *q = queue_of(d, v & VCD_VU_VRING_IDX_MASK);
+	bool nofd = v & VCD_VU_VRING_NOFD_MASK;
+	int fd = -1;
+
+	if (!q || (nofd ? nfds != 0 : nfds != 1) ||
+	    (v & ~(uint64_t)(VCD_VU_VRING_IDX_MASK | VCD_VU_VRING_NOFD_MASK)))
+		return -EINVAL;
+	if (!nofd) {
+		fd = fds[0];
+		fds[0] = -1;
+	}
+	switch (req) {
+	case VCD_VU_SET_VRING_KICK:
+		vcd_queue_stop(q);
+		if (q->kick_fd >= 0)
+			close(q->kick_fd);
+		q->kick_fd = fd;
+		if (fd < 0) /* polling mode: not offered */
+			return -ENOTSUP;
+		return vcd_queue_try_start(q);
+	case VCD_VU_SET_VRING_CALL:
+		vcd_queue_set_call(q, fd);
+		return 0;
+	default:
+		if (q->err_fd >= 0)
+			close(q->err_fd);
+		q->err_fd = fd;
+		return 0;
+	}
+}
+
+int vcd_dev_handle(struct vcd_dev *d, const struct vcd_vu_hdr *h,
+		   const void *payload, int *fds, unsigned int nfds, void *reply,
+		   uint32_t *reply_len)
+{
+	const uint32_t size = h->size;
+	uint64_t u64 = 0;
+	struct vcd_vu_vring_state st = { 0 };
+	struct vcd_queue *q = NULL;
+	bool acked = false;
+	int ret = 0;
+
+	*reply_len = 0;
+	if ((h->flags & 0x3) != VCD_VU_VERSION) {
+		ret = -EPROTO;
+		goto out;
+	}
+	if (d->conf.verbose > 1)
+		fprintf(stderr, "vcryptod: %s (%u) size %u fds %u\n",
+			req_name(h->request), h->request, size, nfds);
+
+	/* Messages whose payload is a u64 or a vring state. */
+	switch (h->request) {
+	case VCD_VU_SET_FEATURES:
+	case VCD_VU_SET_PROTOCOL_FEATURES:
+	case VCD_VU_SET_VRING_KICK:
+	case VCD_VU_SET_VRING_CALL:
+	case VCD_VU_SET_VRING_ERR:
+	case VCD_VU_CLOSE_CRYPTO_SESSION:
+		if (size != sizeof(u64)) {
+			ret = -EINVAL;
+			goto out;
+		}
+		memcpy(&u64, payload, sizeof(u64));
+		break;
+	case VCD_VU_SET_VRING_NUM:
+	case VCD_VU_SET_VRING_BASE:
+	case VCD_VU_GET_VRING_BASE:
+	case VCD_VU_SET_VRING_ENABLE:
+		if (size != sizeof(st)) {
+			ret = -EINVAL;
+			goto out;
+		}
+		memcpy(&st, payload, sizeof(st));
+		q = queue_of(d, st.index);
+		if (!q) {
+			ret = -EINVAL;
+			goto out;
+		}
+		break;
+	}
+	/* Only these carry fds. */
+	if (nfds && h->request != VCD_VU_SET_MEM_TABLE &&
+	    h->request != VCD_VU_SET_VRING_KICK &&
+	    h->request != VCD_VU_SET_VRING_CALL && h->request != VCD_VU_SET_VRING_ERR) {
+		ret = -EINVAL;
+		goto out;
+	}
+
+	switch (h->request) {
+	case VCD_VU_GET_FEATURES:
+	case VCD_VU_GET_PROTOCOL_FEATURES:
+	case VCD_VU_GET_QUEUE_NUM:
+		u64 = h->request == VCD_VU_GET_FEATURES ? OFFERED_FEATURES :
+		      h->request == VCD_VU_GET_QUEUE_NUM ? d->conf.queues :
+							    OFFERED_PROTOCOL_FEATURES;
+		memcpy(reply, &u64, sizeof(u64));
+		*reply_len = sizeof(u64);
+		acked = true;
+		break;
+	case VCD_VU_SET_FEATURES:
+		/* Informational only: QEMU 7.2 sends just PROTOCOL_FEATURES. */
+		d->features = u64 & OFFERED_FEATURES;
+		break;
+	case VCD_VU_SET_PROTOCOL_FEATURES:
+		d->protocol_features = u64 & OFFERED_PROTOCOL_FEATURES;
+		break;
+	case VCD_VU_SET_OWNER:
+		d->owner = true;
+		break;
+	case VCD_VU_RESET_OWNER:
+		for (unsigned int i = 0; i < d->conf.queues; i++) {
+			vcd_queue_fini(&d->q[i]);
+			vcd_queue_init(&d->q[i], d, i);
+			d->q[i].st = &d->conf.stats[i];
+		}
+		vcd_mem_unmap(&d->mem);
+		d->owner = false;
+		break;
+	case VCD_VU_SET_MEM_TABLE:
+		ret = set_mem_table(d, payload, size, fds, nfds);
+		nfds = 0; /* consumed */
+		break;
+	case VCD_VU_SET_VRING_NUM:
+		if (q->running || st.num == 0 || st.num > VCD_VQ_MAX_NUM ||
+		    (st.num & (st.num - 1)))
+			ret = -EINVAL;
+		else
+			q->num = st.num;
+		break;
+	case VCD_VU_SET_VRING_BASE:
+		if (q->running || st.num > 0xffff)
+			ret = -EINVAL;
+		else
+			q->base = (uint16_t)st.num;
+		break;
+	case VCD_VU_SET_VRING_ADDR:
+		if (size != sizeof(q->addr)) {
+			ret = -EINVAL;
+			break;
+		}
+		q = queue_of(d, ((const struct vcd_vu_vring_addr *)payload)->index);
+		if (!q || q->running) {
+			ret = -EINVAL;
+			break;
+		}
+		memcpy(&q->addr, payload, sizeof(q->addr));
+		q->have_addr = true;
+		break;
+	case VCD_VU_GET_VRING_BASE:
+		/* Stops the ring (vhost-user spec); kick again to restart. */
+		vcd_queue_stop(q);
+		if (q->kick_fd >= 0)
+			close(q->kick_fd);
+		q->kick_fd = -1;
+		st.num = q->base;
+		memcpy(reply, &st, sizeof(st));
+		*reply_len = sizeof(st);
+		acked = true;
+		break;
+	case VCD_VU_SET_VRING_KICK:
+	case VCD_VU_SET_VRING_CALL:
+	case VCD_VU_SET_VRING_ERR:
+		ret = set_vring_fd(d, h->request, u64, fds, nfds);
+		break;
+	case VCD_VU_SET_VRING_ENABLE:
+		q->enabled = st.num != 0;
+		if (q->enabled)
+			ret = vcd_queue_try_start(q);
+		else
+			vcd_queue_stop(q);
+		break;
+	case VCD_VU_CREATE_CRYPTO_SESSION:
+		if (size != sizeof(struct vcd_vu_session_v1) &&
+		    size != sizeof(struct vcd_vu_session_v2)) {
+			ret = -EINVAL;
+			break;
+		}
+		ret = create_session(d, payload, size, reply, reply_len);
+		acked = true;
+		break;
+	case VCD_VU_CLOSE_CRYPTO_SESSION:
+		if (vcd_sess_close(&d->sessions, u64) && d->conf.verbose)
+			fprintf(stderr, "vcryptod: close of unknown session %llu\n",
+				(unsigned long long)u64);
+		break;
+	default:
+		if (d->conf.verbose)
+			fprintf(stderr, "vcryptod: unhandled request %u\n",
+				h->request);
+		ret = -ENOTSUP;
+		break;
+	}
+out:
+	close_fds(fds, nfds);
+	if (ret && d->conf.verbose)
+		fprintf(stderr, "vcryptod: %s (%u): %s\n", req_name(h->request),
+			h->request, strerror(-ret));
+	if (!acked && (h->flags & VCD_VU_FLAG_NEED_REPLY) &&
+	    (d->protocol_features & (1ull << VCD_VU_PROTOCOL_F_REPLY_ACK))) {
+		u64 = ret ? 1 : 0;
+		memcpy(reply, &u64, sizeof(u64));
+		*reply_len = sizeof(u64);
+		/* The frontend learns of the failure; the connection stays. */
+		return 0;
+	}
+	return ret;
+}
+
+static int recv_msg(int fd, struct vcd_vu_hdr *h, uint8_t *payload, int *fds,
+		    unsigned int *nfds)
+{
+	union {
+		char buf[CMSG_SPACE(VCD_VU_MAX_FDS * sizeof(int))];
+		struct cmsghdr align;
+	} cbuf;
+	struct iovec iov = { .iov_base = h, .iov_len = sizeof(*h) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = cbuf.buf,
+			     .msg_controllen = sizeof(cbuf.buf) };
+	struct cmsghdr *cm;
+	size_t got = 0;
+	ssize_t n;
+
+	*nfds = 0;
+	do
+		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return n == 0 ? -ECONNRESET : -errno;
+	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		unsigned int k;
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (unsigned int i = 0; i < k && *nfds < VCD_VU_MAX_FDS; i++)
+			memcpy(&fds[(*nfds)++], CMSG_DATA(cm) + i * sizeof(int),
+			       sizeof(int));
+	}
+	if (mh.msg_flags & MSG_CTRUNC)
+		goto err_close;
+	got = (size_t)n;
+	while (got < sizeof(*h)) {
+		n = read(fd, (uint8_t *)h + got, sizeof(*h) - got);
+		if (n <= 0 && !(n < 0 && errno == EINTR))
+			goto err_close;
+		if (n > 0)
+			got += (size_t)n;
+	}
+	if (h->size > VCD_VU_MAX_PAYLOAD)
+		goto err_close;
+	got = 0;
+	while (got < h->size) {
+		n = read(fd, payload + got, h->size - got);
+		if (n <= 0 && !(n < 0 && errno == EINTR))
+			goto err_close;
+		if (n > 0)
+			got += (size_t)n;
+	}
+	return 0;
+
+err_close:
+	close_fds(fds, *nfds);
+	*nfds = 0;
+	return -EPROTO;
+}
+
+int vcd_dev_serve_one(struct vcd_dev *d)
+{
+	uint8_t payload[VCD_VU_MAX_PAYLOAD] __attribute__((aligned(8)));
+	uint8_t out[sizeof(struct vcd_vu_hdr) + VCD_VU_MAX_PAYLOAD]
+		__attribute__((aligned(8)));
+	struct vcd_vu_hdr h, *rh = (struct vcd_vu_hdr *)out;
+	int fds[VCD_VU_MAX_FDS];
+	unsigned int nfds;
+	uint32_t rlen = 0;
+	int ret;
+
+	ret = recv_msg(d->fd, &h, payload, fds, &nfds);
+	if (ret)
+		return ret;
+	ret = vcd_dev_handle(d, &h, payload, fds, nfds, out + sizeof(*rh), &rlen);
+	explicit_bzero(payload, h.size); /* may hold session keys */
+	if (ret)
+		return ret;
+	if (rlen) {
+		size_t len = sizeof(*rh) + rlen, done = 0;
+
+		rh->request = h.request;
+		rh->flags = VCD_VU_VERSION | VCD_VU_FLAG_REPLY;
+		rh->size = rlen;
+		while (done < len) {
+			ssize_t n = send(d->fd, out + done, len - done, MSG_NOSIGNAL);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				return -EPIPE;
+			done += (size_t)n;
+		}
+	}
+	return 0;
+}

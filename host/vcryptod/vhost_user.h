@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/* One vhost-user connection: message handling and its data-queue workers. */
+#ifndef VCD_VHOST_USER_H
+#define VCD_VHOST_USER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <vcrypto/vcd_vhost_user.h>
+
+#include "crypto_req.h"
+#include "guest_mem.h"
+#include "session.h"
+#include "virtq.h"
+
+#define VCD_MAX_QUEUES 64
+#define VCD_VU_MAX_FDS 8
+#define VCD_VU_MAX_PAYLOAD 4096
+
+struct vcd_dev;
+
+/* A data queue; index i = vhost-user vring i = virtio data queue i. */
+struct vcd_queue {
+	struct vcd_dev *dev;
+	unsigned int index;
+	unsigned int num;
+	uint16_t base;
+	struct vcd_vu_vring_addr addr;
+	bool have_addr;
+	bool enabled;
+	int kick_fd, call_fd, err_fd;
+	pthread_mutex_t call_lock; /* call_fd may change while running */
+	/* worker */
+	bool running;
+	pthread_t thread;
+	int stop_fd; /* eventfd: ask the worker to stop */
+	struct vcd_vq vq;
+	struct vcd_chain *chain;
+	struct vcd_req_buf buf;
+	struct vcd_qstats *st;
+};
+
+struct vcd_dev_conf {
+	const struct vcd_engine_ops *ops;
+	struct vcd_engine *eng;
+	uint32_t max_sessions;
+	unsigned int queues;
+	int verbose;
+	struct vcd_qstats *stats; /* [queues], owned by the caller */
+};
+
+struct vcd_dev {
+	struct vcd_dev_conf conf;
+	int fd; /* connection; -1 when driven without a socket (fuzzing) */
+	int broken_fd; /* eventfd: a worker found the ring broken */
+	uint64_t features, protocol_features;
+	bool owner;
+	struct vcd_mem mem;
+	struct vcd_sessions sessions;
+	struct vcd_queue q[VCD_MAX_QUEUES];
+};
+
+int vcd_dev_init(struct vcd_dev *d, const struct vcd_dev_conf *conf, int fd);
+/* Stops workers, unmaps memory, closes fds, wipes sessions. Not the socket. */
+void vcd_dev_fini(struct vcd_dev *d);
+
+/*
+ * Handles one message. fds (nfds of them) are always consumed: kept or
+ * closed. Fills reply and *reply_len when a reply is due (*reply_len 0: none).
+ * Negative errno: the connection must be dropped.
+ */
+int vcd_dev_handle(struct vcd_dev *d, const struct vcd_vu_hdr *h,
+		   const void *payload, int *fds, unsigned int nfds, void *reply,
+		   uint32_t *reply_len);
+
+/* Reads one message from d->fd, handles it and sends the reply. */
+int vcd_dev_serve_one(struct vcd_dev *d);
+
+#endif
