@@ -14,7 +14,12 @@
 .DEFAULT_GOAL := all
 SHELL := /bin/bash
 
+# SANITIZE=1 builds into its own directory, so plain and sanitized objects never mix.
+ifdef SANITIZE
+B        ?= build-sanitize
+else
 B        ?= build
+endif
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 TIERS    ?= unit host fuzz vm
