@@ -138,7 +138,7 @@ install: all
 	$(if $(wildcard include/crypto/cryptodev.h),install -d $(DESTDIR)$(PREFIX)/include/crypto && install -m 0644 include/crypto/cryptodev.h $(DESTDIR)$(PREFIX)/include/crypto/)
 
 clean:
-	rm -rf $(B)
+	rm -rf $(B) build build-sanitize
 	$(if $(CLEAN_EXTRA),$(CLEAN_EXTRA))
 
 .PHONY: all deps check run-tests check-unit check-host check-vm check-fuzz demo bench fuzz install clean
