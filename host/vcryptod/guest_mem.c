@@ -101,7 +101,7 @@ int vcd_mem_map(struct vcd_mem *m, const struct vcd_vu_mem_table *t,
 
 		/* Map from offset 0 so mmap_offset needs no page alignment. */
 		if (vr->memory_size == 0 || len < vr->memory_size ||
-		    len > (uint64_t)SIZE_MAX / 2) {
+		    len > (1ull << 47)) { /* more than any x86-64 user space */
 			ret = -EINVAL;
 			goto err_unmap;
 		}

@@ -267,6 +267,13 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	lfd = o.socket_path ? make_listener(o.socket_path) : o.listen_fd;
+	if (!o.socket_path) {
+		int on = 0;
+		socklen_t sl = sizeof(on);
+
+		if (getsockopt(lfd, SOL_SOCKET, SO_ACCEPTCONN, &on, &sl) < 0 || !on)
+			die("--fd %d is not a listening socket", lfd);
+	}
 	stats = calloc(o.queues, sizeof(*stats));
 	if (!stats)
 		die("out of memory");

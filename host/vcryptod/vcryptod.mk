@@ -10,3 +10,8 @@ HOST_PROGS   += $(B)/vcryptod
 INSTALL_SBIN += $(B)/vcryptod
 
 VM_TESTS     += tests/vm/vcryptod_stock.t
+
+# unit tests (cmocka, TAP)
+VCD_UNIT := mem virtq session req
+$(foreach t,$(VCD_UNIT),$(eval $(call host_prog,$(B)/tests/unit/test_vcd_$(t),tests/unit/test_vcd_$(t).c $(VCD_CORE),-lcmocka -lcrypto)))
+UNIT_TESTS   += $(foreach t,$(VCD_UNIT),$(B)/tests/unit/test_vcd_$(t))
