@@ -1,0 +1,11 @@
+# tests/host/vufront.mk: the synthetic vhost-user frontend (vufront), the host
+# integration and hostile-guest tests of vcryptod, and vcryptod's benchmarks.
+VUF_CORE := tests/host/vufront.c tests/host/vufront_req.c
+VUF_TEST := tests/host/vufront_main.c tests/host/vufront_test.c tests/host/vufront_hostile.c
+
+$(eval $(call host_prog,$(B)/tests/host/vufront,$(VUF_TEST) $(VUF_CORE),-lcrypto))
+
+ALL_TARGETS += $(B)/tests/host/vufront
+
+HOST_TESTS += tests/host/vcryptod_services.t
+

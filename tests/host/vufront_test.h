@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* vufront test program: TAP output, connections, job builders shared by the suites. */
+#ifndef VUFRONT_TEST_H
+#define VUFRONT_TEST_H
+
+#include <sys/types.h>
+
+#include "vufront_req.h"
+
+struct vt {
+	const char *sock;
+	pid_t pid;            /* the daemon, for /proc/PID/fd checks; 0 = unknown */
+	uint64_t seed;
+	unsigned int queues;  /* data queues the daemon was started with */
+	unsigned int max_sessions;
+	int timeout_ms;
+	unsigned int ntest, nfail;
+	const char *only;     /* run only cases whose name contains this */
+};
+
+__attribute__((format(printf, 3, 4))) bool vt_ok(struct vt *t, bool cond, const char *fmt, ...);
+__attribute__((format(printf, 1, 2))) void vt_note(const char *fmt, ...);
+bool vt_want(struct vt *t, const char *name);
+
+/* Connects and does the QEMU 7.2 handshake with nq queues; NULL (and a
+ * note saying why) on failure. */
+struct vuf *vt_open(struct vt *t, unsigned int nq);
+/* A round trip on the control socket: every message sent before is handled. */
+int vt_sync(struct vuf *v);
+int vt_fd_count(pid_t pid); /* -1 if unknown */
+/* Waits up to 2 s for the daemon's fd count to come back to `base`. */
+int vt_fd_settle(struct vt *t, int base);
+bool vt_daemon_alive(struct vt *t);
+/* A fresh connection: handshake, AES-CBC session, 4 requests checked. */
+bool vt_serves(struct vt *t, char *why, size_t whylen);
+
+/* Sessions (632-byte layout unless said otherwise); return sid or -1. */
+int64_t vt_cipher_session(struct vuf *v, int layout, uint32_t alg, const uint8_t *key,
+			  uint32_t keylen, int enc);
+int64_t vt_chain_session(struct vuf *v, int layout, uint32_t alg, const uint8_t *key,
+			 uint32_t keylen, int enc, uint32_t mac, const uint8_t *akey,
+			 uint32_t akeylen, uint32_t hlen, int order);
+
+/* Job builders: fill j (zeroed first) with a request and its reference
+ * result. Return 0, or -1 if the reference itself cannot be computed. */
+int vt_cipher_job(struct vuf *v, struct vuf_job *j, int64_t sid, uint32_t alg,
+		  const uint8_t *key, uint32_t keylen, int enc, size_t len, size_t slack);
+struct vt_chain_case {
+	uint32_t alg, keylen, mac, akeylen, hlen;
+	int enc, order;
+	const uint8_t *key, *akey;
+	uint32_t src_len, aad_len, c_off, c_len, h_off, h_len;
+	bool no_dst; /* MAC only: dst_data_len 0 */
+};
+int vt_chain_job(struct vuf *v, struct vuf_job *j, int64_t sid, const struct vt_chain_case *c);
+void vt_job_place_random(struct vuf *v, struct vuf_job *j);
+
+int vt_suite_hostile(struct vt *t);
+
+#endif
