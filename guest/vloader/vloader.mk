@@ -1,0 +1,12 @@
+# libvmmcall + vloader: the guest side of the vmmcall channel. Built static
+# for the guest, and for the host too (the host tests and the benchmark use
+# it against vprocd's socket directly).
+VLOADER_SRCS := guest/vloader/vloader.c guest/vloader/libvmmcall.c
+$(eval $(call guest_prog,$(B)/guest-bin/vloader,$(VLOADER_SRCS),))
+$(eval $(call host_prog,$(B)/vloader,$(VLOADER_SRCS),))
+$(B)/guest/libvmmcall.a: $(B)/guest/guest/vloader/libvmmcall.o
+	$(call quiet,AR,$@)
+	$(Q)mkdir -p $(@D) && rm -f $@ && ar rcs $@ $^
+HOST_PROGS  += $(B)/vloader
+ALL_TARGETS += $(B)/guest/libvmmcall.a
+INSTALL_BIN += $(B)/vloader

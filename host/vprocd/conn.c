@@ -1,0 +1,427 @@
+// SPDX-License-Identifier: MIT
+/*
+ * One VM's vmmcall connection: reads frames (a state machine over whatever
+ * the socket delivers, never trusting a length before checking it against
+ * the limits), dispatches requests, queues replies.
+ *
+ * NEWPROCESS: sizes are read and checked before anything is allocated; the
+ * image is then read once, straight into a memfd, which is sealed before
+ * the signature and the ELF are checked over it, and that same memfd is
+ * what the sandbox executes. Nothing rereads guest memory or a file.
+ *
+ * A frame we cannot trust (bad magic, length over the format's limit) makes
+ * us resynchronise: skip bytes until the next magic. A frame whose header is
+ * good but whose content is refused is skipped by its length. Either way the
+ * guest gets an error reply and the next frame is served.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "vprocd.h"
+
+struct vpd_conn *vpd_conn_new(struct vpd_server *srv, int fd)
+{
+	struct vpd_conn *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->fd = fd;
+	c->srv = srv;
+	c->memfd = -1;
+	c->rd = VPD_RD_HDR;
+	return c;
+}
+
+static void newproc_abort(struct vpd_conn *c)
+{
+	if (c->img && c->img != MAP_FAILED)
+		munmap(c->img, c->img_len);
+	c->img = NULL;
+	if (c->memfd >= 0)
+		close(c->memfd);
+	c->memfd = -1;
+}
+
+void vpd_conn_free(struct vpd_conn *c)
+{
+	struct vpd_outbuf *o;
+
+	if (!c)
+		return;
+	vpd_proc_kill_all(c);
+	newproc_abort(c);
+	free(c->body);
+	while ((o = c->out_head)) {
+		c->out_head = o->next;
+		free(o);
+	}
+	close(c->fd);
+	free(c);
+}
+
+void vpd_conn_reply(struct vpd_conn *c, const struct vmm_hdr *req, int desc, int status,
+		    const void *data, size_t len)
+{
+	struct vpd_outbuf *o = malloc(sizeof(*o) + VMM_HDR_SIZE + len);
+	struct vmm_hdr h = {
+		.type = (uint16_t)(req->type | VMM_T_RESPONSE),
+		.req_id = req->req_id,
+		.desc = desc,
+		.code = req->code,
+		.status = status,
+		.len = (uint32_t)len,
+	};
+
+	if (!o) {
+		vpd_log(0, "out of memory for a reply; dropping it");
+		return;
+	}
+	o->next = NULL;
+	o->len = VMM_HDR_SIZE + len;
+	o->off = 0;
+	vmm_hdr_encode(&h, o->data);
+	if (len)
+		memcpy(o->data + VMM_HDR_SIZE, data, len);
+	if (c->out_tail)
+		c->out_tail->next = o;
+	else
+		c->out_head = o;
+	c->out_tail = o;
+	c->out_bytes += o->len;
+}
+
+void vpd_conn_error(struct vpd_conn *c, const struct vmm_hdr *req, int err, const char *fmt, ...)
+{
+	char text[VMM_MAX_ERRTEXT];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= sizeof(text))
+		n = sizeof(text) - 1;
+	vpd_log_guest("request %u type %u refused: %s: %s", req->req_id, req->type,
+		      vmm_strerror(err) ? vmm_strerror(err) : strerror(-err), text);
+	vpd_conn_reply(c, req, -1, err, text, (size_t)n);
+}
+
+int vpd_conn_flush(struct vpd_conn *c)
+{
+	struct vpd_outbuf *o;
+
+	while ((o = c->out_head)) {
+		ssize_t n = write(c->fd, o->data + o->off, o->len - o->off);
+
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				return 0;
+			return -1;
+		}
+		o->off += (size_t)n;
+		c->out_bytes -= (size_t)n;
+		if (o->off < o->len)
+			return 0;
+		c->out_head = o->next;
+		if (!c->out_head)
+			c->out_tail = NULL;
+		free(o);
+	}
+	return 0;
+}
+
+/* Skips the rest of the current frame's payload (`left` bytes). */
+static void skip_payload(struct vpd_conn *c, uint64_t left)
+{
+	c->discard = left;
+	c->rd = left ? VPD_RD_DISCARD : VPD_RD_HDR;
+	c->hdr_got = 0;
+}
+
+static void frame_done(struct vpd_conn *c)
+{
+	c->rd = VPD_RD_HDR;
+	c->hdr_got = 0;
+	c->got = 0;
+}
+
+static unsigned int count_records(struct vpd_conn *c)
+{
+	unsigned int n = 0;
+
+	for (struct vpd_proc *p = c->procs; p; p = p->next)
+		n++;
+	return n;
+}
+
+/* After the 8-byte NEWPROCESS prefix: check every size, then allocate. */
+static void newproc_begin(struct vpd_conn *c)
+{
+	const struct vpd_config *cfg = &c->srv->cfg;
+	uint32_t ilen = vmm_get32(c->prefix), slen = vmm_get32(c->prefix + 4);
+	uint64_t rest = c->h.len - VMM_NEWPROC_PREFIX;
+	int err = 0;
+
+	if ((uint64_t)ilen + slen != rest) {
+		vpd_conn_error(c, &c->h, -VMM_E_PROTO,
+			       "image %u + signature %u bytes do not match payload %u", ilen,
+			       slen, c->h.len);
+	} else if (ilen == 0) {
+		vpd_conn_error(c, &c->h, -VMM_E_IMG_EMPTY, "image is empty");
+	} else if (ilen > cfg->max_image) {
+		vpd_conn_error(c, &c->h, -VMM_E_IMG_TOOBIG, "image has %u bytes, limit %zu", ilen,
+			       cfg->max_image);
+	} else if (slen == 0) {
+		vpd_conn_error(c, &c->h, -VMM_E_SIG_EMPTY, "signature is empty");
+	} else if (slen > VMM_MAX_SIG) {
+		vpd_conn_error(c, &c->h, -VMM_E_SIG_TOOBIG, "signature has %u bytes, limit %u",
+			       slen, VMM_MAX_SIG);
+	} else if (c->nlive >= cfg->max_procs || count_records(c) >= 4 * cfg->max_procs) {
+		vpd_conn_error(c, &c->h, -VMM_E_LIMIT_PROCS,
+			       "%u processes already running (limit %u)", c->nlive,
+			       cfg->max_procs);
+	} else {
+		c->memfd = memfd_create("vprocd-image", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+		if (c->memfd < 0 || ftruncate(c->memfd, ilen) < 0)
+			err = -VMM_E_NOMEM;
+		if (!err) {
+			c->img = mmap(NULL, ilen, PROT_READ | PROT_WRITE, MAP_SHARED, c->memfd, 0);
+			if (c->img == MAP_FAILED) {
+				c->img = NULL;
+				err = -VMM_E_NOMEM;
+			}
+		}
+		if (err) {
+			newproc_abort(c);
+			vpd_conn_error(c, &c->h, err, "cannot allocate %u bytes", ilen);
+		} else {
+			c->img_len = ilen;
+			c->sig_len = slen;
+			c->rd = VPD_RD_IMAGE;
+			c->got = 0;
+			return;
+		}
+	}
+	skip_payload(c, rest);
+}
+
+/* Image and signature are in: seal, verify, run. */
+static void newproc_finish(struct vpd_conn *c)
+{
+	struct vpd_server *srv = c->srv;
+	char why[VMM_MAX_ERRTEXT] = "";
+	struct vsig sig;
+	int ret;
+
+	munmap(c->img, c->img_len);
+	c->img = NULL;
+	if (fcntl(c->memfd, F_ADD_SEALS,
+		  F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0) {
+		vpd_conn_error(c, &c->h, -VMM_E_INTERNAL, "sealing the image failed");
+		goto out;
+	}
+	c->img = mmap(NULL, c->img_len, PROT_READ, MAP_SHARED, c->memfd, 0);
+	if (c->img == MAP_FAILED) {
+		c->img = NULL;
+		vpd_conn_error(c, &c->h, -VMM_E_NOMEM, "cannot map the image");
+		goto out;
+	}
+	ret = vpd_verify_image(&srv->policy, c->img, c->img_len, c->sig, c->sig_len, &sig, why,
+			       sizeof(why));
+	if (ret) {
+		vpd_conn_error(c, &c->h, ret, "%s", why);
+		goto out;
+	}
+	ret = vpd_proc_new(c, c->memfd, &sig);
+	if (ret < 0) {
+		vpd_conn_error(c, &c->h, ret, "could not start '%s' in its sandbox",
+			       sig.hdr.name);
+		goto out;
+	}
+	vpd_policy_accept(&srv->policy, sig.hdr.name, sig.hdr.version);
+	vpd_log(1, "desc %d: '%s' version %llu loaded (%zu bytes)", ret, sig.hdr.name,
+		(unsigned long long)sig.hdr.version, c->img_len);
+	vpd_conn_reply(c, &c->h, ret, 0, NULL, 0);
+out:
+	newproc_abort(c);
+}
+
+/* A complete, well-formed header is in c->h. */
+static void frame_begin(struct vpd_conn *c)
+{
+	struct vmm_hdr *h = &c->h;
+
+	c->got = 0;
+	switch (h->type) {
+	case VMM_T_NEWPROCESS:
+		if (h->len < VMM_NEWPROC_PREFIX) {
+			vpd_conn_error(c, h, -VMM_E_PROTO, "NEWPROCESS payload too short");
+			skip_payload(c, h->len);
+			return;
+		}
+		c->rd = VPD_RD_PREFIX;
+		return;
+	case VMM_T_MSG:
+		if (h->len > VMM_MAX_MSG) {
+			vpd_conn_error(c, h, -VMM_E_MSG_TOOBIG, "message has %u bytes, limit %u",
+				       h->len, VMM_MAX_MSG);
+			skip_payload(c, h->len);
+			return;
+		}
+		c->body = malloc(h->len ? h->len : 1);
+		if (!c->body) {
+			vpd_conn_error(c, h, -VMM_E_NOMEM, "out of memory");
+			skip_payload(c, h->len);
+			return;
+		}
+		c->rd = VPD_RD_BODY;
+		if (!h->len) {
+			vpd_proc_msg(c, h, c->body, 0);
+			free(c->body);
+			c->body = NULL;
+			frame_done(c);
+		}
+		return;
+	case VMM_T_CLOSE:
+	case VMM_T_LIST:
+		if (h->len) {
+			vpd_conn_error(c, h, -VMM_E_PROTO, "unexpected payload");
+			skip_payload(c, h->len);
+			return;
+		}
+		if (h->type == VMM_T_CLOSE)
+			vpd_proc_close(c, h);
+		else
+			vpd_proc_list(c, h);
+		frame_done(c);
+		return;
+	}
+	vpd_conn_error(c, h, -VMM_E_TYPE, "unknown request type 0x%x", h->type);
+	skip_payload(c, h->len);
+}
+
+/* Header bytes: decode, or slide to the next possible magic. */
+static void header_in(struct vpd_conn *c)
+{
+	int ret = vmm_hdr_decode(c->hdrbuf, &c->h);
+
+	if (ret == -VMM_E_PROTO && c->h.magic == VMM_MAGIC && c->h.len <= VMM_MAX_PAYLOAD) {
+		/* reserved bits set: the length is still usable */
+		vpd_conn_error(c, &c->h, ret, "reserved header field is not zero");
+		skip_payload(c, c->h.len);
+		return;
+	}
+	if (ret == -VMM_E_VERSION) {
+		vpd_conn_error(c, &c->h, ret, "frame version %u, we speak %u", c->h.version,
+			       VMM_VERSION);
+		if (c->h.len <= VMM_MAX_PAYLOAD) {
+			skip_payload(c, c->h.len);
+			return;
+		}
+		ret = -VMM_E_PROTO;
+	}
+	if (ret) {
+		size_t i;
+
+		if (!c->resyncing) {
+			struct vmm_hdr r = { .type = c->h.magic == VMM_MAGIC ? c->h.type : 0,
+					     .req_id = c->h.magic == VMM_MAGIC ? c->h.req_id : 0 };
+
+			vpd_conn_error(c, &r, -VMM_E_PROTO,
+				       c->h.magic == VMM_MAGIC ? "frame length %u over the limit"
+							       : "bad frame magic (%u): resynchronising",
+				       c->h.len);
+			c->resyncing = true;
+		}
+		/* keep the bytes after the first one that could start a magic */
+		for (i = 1; i < VMM_HDR_SIZE; i++)
+			if (c->hdrbuf[i] == (VMM_MAGIC & 0xff))
+				break;
+		memmove(c->hdrbuf, c->hdrbuf + i, VMM_HDR_SIZE - i);
+		c->hdr_got = VMM_HDR_SIZE - i;
+		return;
+	}
+	c->resyncing = false;
+	frame_begin(c);
+}
+
+static size_t take(uint8_t *dst, size_t *got, size_t want, const uint8_t *src, size_t n)
+{
+	size_t k = want - *got < n ? want - *got : n;
+
+	memcpy(dst + *got, src, k);
+	*got += k;
+	return k;
+}
+
+static void consume(struct vpd_conn *c, const uint8_t *p, size_t n)
+{
+	while (n) {
+		size_t k = 0;
+
+		switch (c->rd) {
+		case VPD_RD_HDR:
+			k = take(c->hdrbuf, &c->hdr_got, VMM_HDR_SIZE, p, n);
+			if (c->hdr_got == VMM_HDR_SIZE)
+				header_in(c);
+			break;
+		case VPD_RD_DISCARD:
+			k = c->discard < n ? (size_t)c->discard : n;
+			c->discard -= k;
+			if (!c->discard)
+				frame_done(c);
+			break;
+		case VPD_RD_PREFIX:
+			k = take(c->prefix, &c->got, VMM_NEWPROC_PREFIX, p, n);
+			if (c->got == VMM_NEWPROC_PREFIX)
+				newproc_begin(c);
+			break;
+		case VPD_RD_IMAGE:
+			k = take(c->img, &c->got, c->img_len, p, n);
+			if (c->got == c->img_len) {
+				c->rd = VPD_RD_SIG;
+				c->got = 0;
+			}
+			break;
+		case VPD_RD_SIG:
+			k = take(c->sig, &c->got, c->sig_len, p, n);
+			if (c->got == c->sig_len) {
+				newproc_finish(c);
+				frame_done(c);
+			}
+			break;
+		case VPD_RD_BODY:
+			k = take(c->body, &c->got, c->h.len, p, n);
+			if (c->got == c->h.len) {
+				vpd_proc_msg(c, &c->h, c->body, c->h.len);
+				free(c->body);
+				c->body = NULL;
+				frame_done(c);
+			}
+			break;
+		}
+		p += k;
+		n -= k;
+	}
+}
+
+int vpd_conn_read(struct vpd_conn *c)
+{
+	uint8_t buf[65536];
+	ssize_t n = read(c->fd, buf, sizeof(buf));
+
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -1;
+	if (n == 0)
+		return -1;
+	consume(c, buf, (size_t)n);
+	return 0;
+}

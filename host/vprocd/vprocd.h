@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: MIT */
+/* vprocd internals: one VM's vmmcall channel, its processes, the verifier. */
+#ifndef VPROCD_H
+#define VPROCD_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <stdbool.h>
+#include <sys/types.h>
+#include <openssl/evp.h>
+#include <linux/filter.h>
+
+#include <vcrypto/vmmcall.h>
+#include "../../tools/vsign/vsig.h"
+
+#define VPD_MAX_KEYS 16
+
+/* Logging: level 0 error, 1 info, 2 debug. Guest-triggered lines are rate-limited. */
+void vpd_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void vpd_log_guest(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+extern int vpd_verbosity;
+
+struct vpd_config {
+	size_t max_image;
+	unsigned int max_procs;
+	unsigned int max_inflight;
+	unsigned int msg_timeout_ms;
+	uint64_t mem_limit;
+	unsigned int cpu_limit_s;
+	const char *state_file;
+};
+
+/* loader.c: trusted keys, revocations, the rollback floor */
+struct vpd_floor {
+	char name[VSIG_NAME_MAX + 1];
+	uint64_t version;
+};
+
+struct vpd_policy {
+	EVP_PKEY *keys[VPD_MAX_KEYS];
+	uint8_t keyids[VPD_MAX_KEYS][VSIG_KEYID_SIZE];
+	unsigned int nkeys;
+	uint8_t (*revoked)[32];
+	size_t nrevoked;
+	struct vpd_floor *floors;
+	size_t nfloors;
+	const char *state_file;
+};
+
+int vpd_policy_add_key_pem(struct vpd_policy *p, const char *pem, size_t len, const char *what);
+int vpd_policy_add_key_file(struct vpd_policy *p, const char *path);
+int vpd_policy_load_revoked(struct vpd_policy *p, const char *path);
+int vpd_policy_load_state(struct vpd_policy *p, const char *path);
+void vpd_policy_free(struct vpd_policy *p);
+
+/*
+ * Checks a signed image: .sig format, trusted key, signature, length and
+ * hash, revocation, rollback floor, ELF. `img` must be the sealed bytes that
+ * will run. On success fills *sig. On failure returns -VMM_E_* and writes a
+ * sentence into why.
+ */
+int vpd_verify_image(struct vpd_policy *p, const uint8_t *img, size_t len,
+		     const uint8_t *sigb, size_t siglen, struct vsig *sig, char *why,
+		     size_t whylen);
+/* Raises the floor for name to version and saves the state file. */
+int vpd_policy_accept(struct vpd_policy *p, const char *name, uint64_t version);
+
+/* elf_check.c: 0 or -VMM_E_ELF_*; why gets the detail. */
+int vpd_elf_check(const uint8_t *img, size_t len, char *why, size_t whylen);
+
+/* sandbox.c */
+#define VPD_CHILD_CHAN_FD 3
+#define VPD_CHILD_IMAGE_FD 4
+
+struct vpd_sandbox {
+	struct sock_fprog prog; /* the pre-exec allowlist, exported once */
+	int ns_flags;		/* namespaces the kernel allowed us */
+	bool newpid;
+	uid_t uid;
+	gid_t gid;
+	bool drop_ids;
+	const struct vpd_config *cfg;
+};
+
+int vpd_sandbox_init(struct vpd_sandbox *sb, const struct vpd_config *cfg);
+void vpd_sandbox_free(struct vpd_sandbox *sb);
+/* Starts the sealed image in a sandbox. Returns 0 and pid, pidfd, chan (ours). */
+int vpd_spawn(struct vpd_sandbox *sb, int memfd, const char *name, pid_t *pid, int *pidfd,
+	      int *chan);
+
+/* proc.c + conn.c: a VM connection and its processes */
+struct vpd_msg {
+	struct vpd_msg *next;
+	uint32_t req_id;
+	uint32_t code;
+	size_t len;
+	uint8_t data[];
+};
+
+enum vpd_proc_state { VPD_P_LIVE, VPD_P_CLOSING, VPD_P_DEAD };
+
+struct vpd_proc {
+	struct vpd_proc *next;
+	int desc;
+	pid_t pid;
+	int pidfd;
+	int chan;
+	enum vpd_proc_state state;
+	char name[VSIG_NAME_MAX + 1];
+	uint64_t version;
+	struct vpd_msg *q_head, *q_tail; /* q_head is with the process when busy */
+	bool busy;
+	bool timed_out;
+	uint64_t deadline_ms;
+	int death_err;		/* -VMM_E_* once dead */
+	char death[96];
+};
+
+struct vpd_outbuf {
+	struct vpd_outbuf *next;
+	size_t len, off;
+	uint8_t data[];
+};
+
+enum vpd_rd_state { VPD_RD_HDR, VPD_RD_PREFIX, VPD_RD_IMAGE, VPD_RD_SIG, VPD_RD_BODY, VPD_RD_DISCARD };
+
+struct vpd_conn {
+	int fd;
+	struct vpd_server *srv;
+	/* input */
+	enum vpd_rd_state rd;
+	uint8_t hdrbuf[VMM_HDR_SIZE];
+	size_t hdr_got;
+	struct vmm_hdr h;
+	uint8_t prefix[VMM_NEWPROC_PREFIX];
+	size_t got, want;	/* in the current state */
+	uint64_t discard;
+	bool resyncing;
+	/* NEWPROCESS in progress: the image goes straight into a memfd */
+	int memfd;
+	uint8_t *img;
+	size_t img_len;
+	uint8_t sig[VMM_MAX_SIG];
+	size_t sig_len;
+	uint8_t *body;		/* MSG payload */
+	/* output */
+	struct vpd_outbuf *out_head, *out_tail;
+	size_t out_bytes;
+	/* processes */
+	struct vpd_proc *procs;
+	unsigned int nlive;
+	unsigned int inflight;
+	int next_desc;
+};
+
+struct vpd_server {
+	struct vpd_config cfg;
+	struct vpd_policy policy;
+	struct vpd_sandbox sb;
+};
+
+#define VPD_OUT_HIGH (4u << 20) /* stop reading the guest above this much unsent */
+
+struct vpd_conn *vpd_conn_new(struct vpd_server *srv, int fd);
+void vpd_conn_free(struct vpd_conn *c);
+/* Returns 0, or -1 when the connection is gone. */
+int vpd_conn_read(struct vpd_conn *c);
+int vpd_conn_flush(struct vpd_conn *c);
+void vpd_conn_reply(struct vpd_conn *c, const struct vmm_hdr *req, int desc, int status,
+		    const void *data, size_t len);
+void vpd_conn_error(struct vpd_conn *c, const struct vmm_hdr *req, int err, const char *fmt,
+		    ...) __attribute__((format(printf, 4, 5)));
+
+uint64_t vpd_now_ms(void);
+struct vpd_proc *vpd_proc_find(struct vpd_conn *c, int desc);
+int vpd_proc_new(struct vpd_conn *c, int memfd, const struct vsig *sig);
+void vpd_proc_msg(struct vpd_conn *c, const struct vmm_hdr *h, const uint8_t *data, size_t len);
+void vpd_proc_close(struct vpd_conn *c, const struct vmm_hdr *h);
+void vpd_proc_list(struct vpd_conn *c, const struct vmm_hdr *h);
+void vpd_proc_on_chan(struct vpd_conn *c, struct vpd_proc *p);
+void vpd_proc_on_exit(struct vpd_conn *c, struct vpd_proc *p);
+void vpd_proc_timeouts(struct vpd_conn *c, uint64_t now);
+uint64_t vpd_proc_next_deadline(struct vpd_conn *c);
+void vpd_proc_kill_all(struct vpd_conn *c);
+
+#endif
