@@ -134,12 +134,43 @@ fuzz: deps
 		$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(B)/fuzz/corpus/$$(basename $$t) || exit 1; \
 	done
 
+VERSION := 0.1.0
+BINDIR   = $(PREFIX)/bin
+SBINDIR  = $(PREFIX)/sbin
+DATADIR  = $(PREFIX)/share/vcrypto
+MANDIR   = $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+INSTALL_BIN += scripts/vcrypto-vm
+
+# Man pages are made from each program's --help, so they cannot drift from it.
+define install_man
+	n=$$(basename $(1)); d=$$(awk -F'\t' -v n=$$n '$$1==n {print $$2}' packaging/man-names.txt); \
+	help2man -N --no-discard-stderr --version-string=$(VERSION) -s $(2) \
+		-n "$${d:-part of vcrypto}" $(1) >$(DESTDIR)$(MANDIR)/man$(2)/$$n.$(2);
+endef
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/include/vcrypto
-	$(if $(INSTALL_BIN),install -m 0755 $(INSTALL_BIN) $(DESTDIR)$(PREFIX)/bin/)
-	$(if $(INSTALL_SBIN),install -m 0755 $(INSTALL_SBIN) $(DESTDIR)$(PREFIX)/sbin/)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(PREFIX)/include/vcrypto \
+		$(DESTDIR)$(PREFIX)/include/crypto $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(DATADIR)/vm/guest $(DESTDIR)$(DATADIR)/guest-bin $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(PREFIX)/share/qemu/vhost-user
+	install -m 0755 $(INSTALL_BIN) $(DESTDIR)$(BINDIR)/
+	$(if $(INSTALL_SBIN),install -m 0755 $(INSTALL_SBIN) $(DESTDIR)$(SBINDIR)/)
 	install -m 0644 include/vcrypto/*.h $(DESTDIR)$(PREFIX)/include/vcrypto/
-	$(if $(wildcard include/crypto/cryptodev.h),install -d $(DESTDIR)$(PREFIX)/include/crypto && install -m 0644 include/crypto/cryptodev.h $(DESTDIR)$(PREFIX)/include/crypto/)
+	install -m 0644 include/crypto/cryptodev.h $(DESTDIR)$(PREFIX)/include/crypto/
+	$(foreach p,$(INSTALL_BIN),$(call install_man,$(p),1))
+	$(foreach p,$(INSTALL_SBIN),$(call install_man,$(p),8))
+	install -m 0755 tests/vm/mkinitramfs.sh scripts/kver.sh $(DESTDIR)$(DATADIR)/vm/
+	mv $(DESTDIR)$(DATADIR)/vm/kver.sh $(DESTDIR)$(DATADIR)/kver.sh
+	install -m 0644 tests/vm/guest/init tests/vm/guest/tap.sh $(DESTDIR)$(DATADIR)/vm/guest/
+	$(if $(GUEST_PROGS),install -m 0755 $(GUEST_PROGS) $(DESTDIR)$(DATADIR)/guest-bin/)
+	$(if $(wildcard guest/module/virtio_cryptodev.ko),install -m 0644 guest/module/virtio_cryptodev.ko $(DESTDIR)$(DATADIR)/)
+	install -d $(DESTDIR)$(PREFIX)/src/virtio_cryptodev-$(VERSION)
+	install -m 0644 $(wildcard guest/module/Kbuild guest/module/*.c guest/module/*.h) \
+		$(DESTDIR)$(PREFIX)/src/virtio_cryptodev-$(VERSION)/
+	sed 's/@VERSION@/$(VERSION)/' packaging/dkms.conf >$(DESTDIR)$(PREFIX)/src/virtio_cryptodev-$(VERSION)/dkms.conf
+	sed 's|@SBINDIR@|$(SBINDIR)|' packaging/vcryptod@.service >$(DESTDIR)$(UNITDIR)/vcryptod@.service
+	sed 's|@SBINDIR@|$(SBINDIR)|' packaging/50-vcryptod.json >$(DESTDIR)$(PREFIX)/share/qemu/vhost-user/50-vcryptod.json
 
 clean:
 	rm -rf $(B) build build-sanitize

@@ -1,0 +1,41 @@
+#!/bin/bash
+# make install into a DESTDIR: programs, headers, one man page per program made
+# from its --help, the dkms.conf, the systemd unit and QEMU's vhost-user
+# descriptor, each with the paths substituted.
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+B=${VCRYPTO_BUILD:-$top/build}
+d=$(mktemp -d)
+trap 'rm -rf "$d"' EXIT
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+nok() { n=$((n + 1)); echo "not ok $n - $*"; }
+expect() { if eval "$2"; then ok "$1"; else nok "$1"; fi; }
+
+if make -s -C "$top" --no-print-directory install B="$B" DESTDIR="$d" PREFIX=/usr >"$d.log" 2>&1; then
+	ok "make install DESTDIR=... PREFIX=/usr succeeds"
+else
+	nok "make install failed"; sed 's/^/# /' "$d.log" | tail -20
+fi
+rm -f "$d.log"
+for p in vcryptod vprocd; do
+	expect "sbin/$p installed, with man page $p.8" "[ -x $d/usr/sbin/$p ] && [ -s $d/usr/share/man/man8/$p.8 ]"
+done
+for p in vsign vchat vloader devcrypto vcrypto-vm; do
+	expect "bin/$p installed, with man page $p.1" "[ -x $d/usr/bin/$p ] && [ -s $d/usr/share/man/man1/$p.1 ]"
+done
+expect "vcryptod(8) carries vcryptod's own --help options" \
+	"grep -q 'socket\\\\-path' $d/usr/share/man/man8/vcryptod.8 && grep -q 'max\\\\-sessions' $d/usr/share/man/man8/vcryptod.8"
+expect "the cryptodev ABI header is installed as <crypto/cryptodev.h>" "grep -q CIOCGSESSION $d/usr/include/crypto/cryptodev.h"
+expect "the vmmcall frame header is installed" "[ -s $d/usr/include/vcrypto/vmmcall.h ]"
+dk=$(ls -d "$d"/usr/src/virtio_cryptodev-* 2>/dev/null | head -1)
+expect "module sources and dkms.conf in /usr/src/virtio_cryptodev-VERSION, version filled in" \
+	"[ -n '$dk' ] && [ -f '$dk/Kbuild' ] && grep -q 'PACKAGE_VERSION=\"${dk##*-}\"' '$dk/dkms.conf'"
+expect "dkms.conf's sources build the module (Kbuild against the guest kernel headers)" \
+	"make -s -C \$('$top/scripts/kver.sh' --headers) M='$dk' modules >/dev/null 2>&1 && [ -f '$dk/virtio_cryptodev.ko' ]"
+expect "systemd template unit points at the installed vcryptod" \
+	"grep -q '^ExecStart=/usr/sbin/vcryptod --socket-path /run/vcrypto/%i.sock' $d/usr/lib/systemd/system/vcryptod@.service"
+expect "QEMU's vhost-user descriptor is valid JSON of type crypto naming the binary" \
+	"python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j[\"type\"]==\"crypto\" and j[\"binary\"]==\"/usr/sbin/vcryptod\"' $d/usr/share/qemu/vhost-user/50-vcryptod.json"
+expect "the installed vcrypto-vm finds its data (qemu-args works)" \
+	"$d/usr/bin/vcrypto-vm --dir /tmp/x qemu-args | grep -q 'virtio-crypto-pci,cryptodev=vcd0,vectors=0'"
