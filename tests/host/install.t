@@ -34,7 +34,7 @@ expect "module sources and dkms.conf in /usr/src/virtio_cryptodev-VERSION, versi
 expect "dkms.conf's sources build the module (Kbuild against the guest kernel headers)" \
 	"make -s -C \$('$top/scripts/kver.sh' --headers) M='$dk' modules >/dev/null 2>&1 && [ -f '$dk/virtio_cryptodev.ko' ]"
 expect "systemd template unit points at the installed vcryptod" \
-	"grep -q '^ExecStart=/usr/sbin/vcryptod --socket-path /run/vcrypto/%i.sock' $d/usr/lib/systemd/system/vcryptod@.service"
+	"grep -q '^ExecStart=/usr/sbin/vcryptod --socket-path /run/vcrypto/%i-crypto.sock' $d/usr/lib/systemd/system/vcryptod@.service"
 expect "QEMU's vhost-user descriptor is valid JSON of type crypto naming the binary" \
 	"python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j[\"type\"]==\"crypto\" and j[\"binary\"]==\"/usr/sbin/vcryptod\"' $d/usr/share/qemu/vhost-user/50-vcryptod.json"
 expect "the installed vcrypto-vm finds its data (qemu-args works)" \
