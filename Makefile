@@ -164,8 +164,9 @@ install: all
 	mv $(DESTDIR)$(DATADIR)/vm/kver.sh $(DESTDIR)$(DATADIR)/kver.sh
 	install -m 0644 tests/vm/guest/init tests/vm/guest/tap.sh $(DESTDIR)$(DATADIR)/vm/guest/
 	$(if $(GUEST_PROGS),install -m 0755 $(GUEST_PROGS) $(DESTDIR)$(DATADIR)/guest-bin/)
-	$(if $(wildcard guest/module/virtio_cryptodev.ko),install -m 0644 guest/module/virtio_cryptodev.ko $(DESTDIR)$(DATADIR)/)
-	install -d $(DESTDIR)$(PREFIX)/src/virtio_cryptodev-$(VERSION)
+	$(if $(wildcard $(B)/kmod/virtio_cryptodev.ko),install -m 0644 $(B)/kmod/virtio_cryptodev.ko $(DESTDIR)$(DATADIR)/)
+	install -d $(DESTDIR)$(PREFIX)/src/virtio_cryptodev-$(VERSION)/include/crypto
+	install -m 0644 include/crypto/cryptodev.h $(DESTDIR)$(PREFIX)/src/virtio_cryptodev-$(VERSION)/include/crypto/
 	install -m 0644 $(wildcard guest/module/Kbuild guest/module/*.c guest/module/*.h) \
 		$(DESTDIR)$(PREFIX)/src/virtio_cryptodev-$(VERSION)/
 	sed 's/@VERSION@/$(VERSION)/' packaging/dkms.conf >$(DESTDIR)$(PREFIX)/src/virtio_cryptodev-$(VERSION)/dkms.conf
