@@ -10,7 +10,7 @@
 const struct vcd_engine_ops *vcd_engine_find(const char *name)
 {
 	static const struct vcd_engine_ops *const all[] = {
-		&vcd_engine_openssl,
+		&vcd_engine_openssl, &vcd_engine_afalg, &vcd_engine_cryptodev,
 	};
 
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)

@@ -23,7 +23,6 @@ for _ in $(seq 100); do [ -S "$dir/vc.sock" ] && break; sleep 0.1; done
 
 mods=(-m virtio_pci -m virtio_crypto -m algif_skcipher -m cbc -m aes_generic)
 files=(-f "$B/guest-bin/afalg_test")
-for g in $B/guest-bin/vcd_guest_*; do [ -x "$g" ] && files+=(-f "$g"); done
 
 for run in 1 2; do
 	"$here/vmrun.sh" -n "vcryptod-guest$run" -t 150 -u "$dir/vc.sock" "${mods[@]}" \
