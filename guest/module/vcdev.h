@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * virtio_cryptodev: /dev/crypto (cryptodev-linux ABI) served by
+ * virtio-crypto devices.  Shared declarations of the module's files:
+ *
+ *   vcdev_main.c     module init/exit, the misc device, device registry
+ *   vcdev_virtio.c   virtio driver: probe/remove, virtqueues, requests
+ *   vcdev_session.c  sessions: algorithm table, control queue requests
+ *   vcdev_buf.c      user data: bounce pages or pinned user pages
+ *   vcdev_ioctl.c    file operations, the ioctls, 32-bit compat
+ */
+#ifndef VCDEV_H
+#define VCDEV_H
+
+#include <linux/completion.h>
+#include <linux/idr.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/scatterlist.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/virtio.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <uapi/linux/virtio_crypto.h>
+
+#define VCDEV_DRIVER_NAME "virtio_cryptodev"
+
+/* Largest request payload we build (bytes of src); also capped by max_size. */
+#define VCDEV_MAX_DATA_LEN (16U << 20)
+/* At or above this many bytes user pages are pinned instead of copied. */
+#define VCDEV_ZC_THRESHOLD 4096U
+/* Most descriptors one request may use (QEMU refuses more than 1024). */
+#define VCDEV_MAX_SEGS 960U
+#define VCDEV_MAX_IV 16U
+#define VCDEV_MAX_DIGEST 64U
+/* How long teardown waits for the device to answer a control request. */
+#define VCDEV_CTRL_TIMEOUT (10 * HZ)
+
+struct vcdev_device;
+
+/* One virtqueue and what guards it.  Lives inside its vcdev_device. */
+struct vcdev_vq {
+	struct virtqueue *vq;
+	struct vcdev_device *dev;
+	spinlock_t lock; /* vq add/get/detach and @dead */
+	bool dead; /* device going away: no more requests */
+	wait_queue_head_t space_wq; /* submitters waiting for ring space */
+	unsigned long seq; /* requests returned so far (wakes space_wq) */
+	atomic64_t submitted; /* statistics (sysfs) */
+	char name[24];
+};
+
+/*
+ * One virtio-crypto device bound to this driver.  Reference counted:
+ * the driver binding holds one, every session on it one more, so a
+ * session outlives the device's removal safely (it only fails then).
+ */
+struct vcdev_device {
+	struct kref ref;
+	struct virtio_device *vdev;
+	struct list_head node; /* in the registry, under vcdev_registry_lock */
+	unsigned int id;
+	bool dead; /* READ_ONCE: removed (or being removed) */
+
+	u32 services;
+	u32 cipher_mask_l, cipher_mask_h, hash_mask, mac_mask_l, mac_mask_h;
+	u32 max_cipher_key_len, max_auth_key_len;
+	u64 max_size;
+
+	unsigned int nr_data;
+	struct vcdev_vq *data; /* nr_data queues */
+	struct vcdev_vq ctrl;
+	atomic_t next_q; /* round robin over data queues */
+	atomic_t nr_sessions; /* device sessions alive (sysfs) */
+};
+
+/* Data memory handed to the device: bounce pages or pinned user pages. */
+struct vcdev_buf {
+	struct sg_table sgt; /* exactly len bytes */
+	unsigned int len;
+	bool pinned;
+	bool writable; /* pinned for writing: dirty on release */
+	unsigned int nr_pages;
+	struct page **pages; /* pinned: user pages; bounce: allocated chunks */
+	unsigned int *orders; /* bounce: order of each chunk */
+};
+
+/*
+ * One request on a virtqueue.  Reference counted: the submitter holds one
+ * reference and the device one while the request is queued, so memory the
+ * device may still write is freed only after the device gives it back
+ * (or the queue is torn down), whatever happens to the submitter.
+ */
+struct vcdev_req {
+	struct kref ref;
+	struct completion done;
+	struct work_struct free_work;
+	int result; /* 0 or -errno, valid once @done completes */
+	u32 used_len;
+	struct vcdev_session *ses; /* holds a reference, may be NULL */
+
+	union {
+		struct virtio_crypto_op_ctrl_req ctrl;
+		struct virtio_crypto_op_data_req data;
+	} hdr;
+	union {
+		struct virtio_crypto_session_input sess; /* create session */
+		struct virtio_crypto_inhdr inhdr; /* everything else */
+	} in;
+	u8 iv[VCDEV_MAX_IV];
+	u8 digest[VCDEV_MAX_DIGEST];
+	u8 *keys; /* control: cipher key then auth key (kfree_sensitive) */
+	unsigned int keys_len;
+
+	struct vcdev_buf src, dst; /* data requests */
+	bool in_place; /* dst is src */
+};
+
+/* Algorithm description (one per cryptodev algorithm number we serve). */
+struct vcdev_alg {
+	u32 cop_alg; /* CRYPTO_* */
+	u32 virtio_alg; /* VIRTIO_CRYPTO_CIPHER_* or _MAC_* */
+	const char *cra_name;
+	const char *drv_name;
+	unsigned int blocksize; /* data length must be a multiple */
+	unsigned int ivsize;
+	unsigned int digestsize;
+	bool is_mac;
+};
+
+/* A cryptodev session: owned by the file, refcounted by in-flight requests. */
+struct vcdev_session {
+	struct kref ref;
+	u32 sid;
+	struct vcdev_device *dev; /* holds a device reference */
+	const struct vcdev_alg *cipher; /* may be NULL */
+	const struct vcdev_alg *mac; /* may be NULL */
+	unsigned int keylen;
+	/* device session ids; valid when the has_ flag is set */
+	u64 enc_id, dec_id;
+	bool has_enc, has_dec;
+	/* IV carried between requests that pass no iv (as cryptodev does) */
+	spinlock_t iv_lock;
+	u8 iv[VCDEV_MAX_IV];
+};
+
+/* Per open file of /dev/crypto. */
+struct vcdev_file {
+	struct mutex lock; /* the idr */
+	struct idr sessions;
+};
+
+/* vcdev_main.c */
+extern struct workqueue_struct *vcdev_wq; /* deferred request release */
+struct vcdev_device *vcdev_registry_pick(void); /* returns a reference */
+void vcdev_registry_add(struct vcdev_device *dev);
+void vcdev_registry_del(struct vcdev_device *dev);
+extern const struct file_operations vcdev_fops;
+
+/* vcdev_virtio.c */
+int vcdev_virtio_register(void);
+void vcdev_virtio_unregister(void);
+void vcdev_device_put(struct vcdev_device *dev);
+struct vcdev_req *vcdev_req_alloc(gfp_t gfp);
+void vcdev_req_put(struct vcdev_req *req);
+int vcdev_req_submit(struct vcdev_vq *q, struct vcdev_req *req,
+		     struct scatterlist **sgs, unsigned int out_sgs,
+		     unsigned int in_sgs);
+int vcdev_req_wait(struct vcdev_req *req, bool interruptible);
+struct vcdev_vq *vcdev_pick_data_vq(struct vcdev_device *dev);
+
+/* vcdev_session.c */
+const struct vcdev_alg *vcdev_alg_cipher(u32 cop_alg);
+const struct vcdev_alg *vcdev_alg_mac(u32 cop_alg);
+int vcdev_session_create(struct vcdev_session **out, u32 cipher, u32 mac,
+			 const u8 *key, unsigned int keylen, const u8 *mackey,
+			 unsigned int mackeylen);
+void vcdev_session_put(struct vcdev_session *ses);
+struct vcdev_session *vcdev_session_get(struct vcdev_session *ses);
+
+/* vcdev_buf.c */
+int vcdev_buf_bounce(struct vcdev_buf *b, unsigned int len);
+int vcdev_buf_pin(struct vcdev_buf *b, unsigned long uaddr, unsigned int len,
+		  bool writable);
+int vcdev_buf_copy_in(struct vcdev_buf *b, const u8 __user *src,
+		      unsigned int n);
+int vcdev_buf_copy_out(struct vcdev_buf *b, u8 __user *dst, unsigned int n);
+void vcdev_buf_release(struct vcdev_buf *b);
+void vcdev_buf_tail(struct vcdev_buf *b, unsigned int off, u8 *out,
+		    unsigned int n);
+
+/* vcdev_ioctl.c */
+long vcdev_ioctl(struct file *filp, unsigned int cmd, unsigned long arg);
+long vcdev_compat_ioctl(struct file *filp, unsigned int cmd,
+			unsigned long arg);
+int vcdev_status_errno(u8 status);
+
+#endif /* VCDEV_H */

@@ -1,0 +1,636 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/crypto file operations: the cryptodev-linux ioctls (native and
+ * 32-bit compat), with cryptodev-linux's argument checks and errnos.
+ */
+#include <linux/compat.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include <crypto/cryptodev.h>
+
+#include "vcdev.h"
+
+int vcdev_status_errno(u8 status)
+{
+	switch (status) {
+	case VIRTIO_CRYPTO_OK:
+		return 0;
+	case VIRTIO_CRYPTO_BADMSG:
+		return -EBADMSG; /* MAC did not verify / malformed */
+	case VIRTIO_CRYPTO_NOTSUPP:
+		return -EOPNOTSUPP;
+	case VIRTIO_CRYPTO_INVSESS:
+		return -EINVAL; /* the device lost the session */
+	case VIRTIO_CRYPTO_NOSPC:
+		return -ENOSPC;
+	case VIRTIO_CRYPTO_KEY_REJECTED:
+		return -EKEYREJECTED;
+	default:
+		return -EIO;
+	}
+}
+
+static int vcdev_open(struct inode *inode, struct file *filp)
+{
+	struct vcdev_file *f = kzalloc(sizeof(*f), GFP_KERNEL);
+
+	if (!f)
+		return -ENOMEM;
+	mutex_init(&f->lock);
+	idr_init(&f->sessions);
+	filp->private_data = f;
+	return 0;
+}
+
+static int vcdev_release(struct inode *inode, struct file *filp)
+{
+	struct vcdev_file *f = filp->private_data;
+	struct vcdev_session *ses;
+	int id;
+
+	/* No ioctl runs any more; requests in flight hold their session. */
+	idr_for_each_entry(&f->sessions, ses, id)
+		vcdev_session_put(ses);
+	idr_destroy(&f->sessions);
+	mutex_destroy(&f->lock);
+	kfree(f);
+	return 0;
+}
+
+static struct vcdev_session *vcdev_lookup(struct vcdev_file *f, u32 sid)
+{
+	struct vcdev_session *ses;
+
+	if (sid > INT_MAX)
+		return NULL;
+	mutex_lock(&f->lock);
+	ses = idr_find(&f->sessions, sid);
+	if (ses)
+		vcdev_session_get(ses);
+	mutex_unlock(&f->lock);
+	return ses;
+}
+
+static int vcdev_gsession(struct vcdev_file *f, struct session_op *sop)
+{
+	struct vcdev_session *ses;
+	u8 *keys;
+	int ret, id;
+
+	if (sop->compr)
+		return -EINVAL; /* no compression here */
+	if (!sop->cipher && !sop->mac)
+		return -EINVAL;
+	if (sop->cipher && sop->keylen > CRYPTO_CIPHER_MAX_KEY_LEN)
+		return -EINVAL;
+	if (sop->mac && sop->mackeylen > CRYPTO_HMAC_MAX_KEY_LEN)
+		return -EINVAL;
+
+	keys = kzalloc(CRYPTO_CIPHER_MAX_KEY_LEN + CRYPTO_HMAC_MAX_KEY_LEN,
+		       GFP_KERNEL);
+	if (!keys)
+		return -ENOMEM;
+	ret = -EFAULT;
+	if (sop->cipher && copy_from_user(keys, sop->key, sop->keylen))
+		goto out;
+	if (sop->mac && sop->mackeylen &&
+	    copy_from_user(keys + CRYPTO_CIPHER_MAX_KEY_LEN, sop->mackey,
+			   sop->mackeylen))
+		goto out;
+
+	ret = vcdev_session_create(&ses, sop->cipher, sop->mac, keys,
+				   sop->cipher ? sop->keylen : 0,
+				   keys + CRYPTO_CIPHER_MAX_KEY_LEN,
+				   sop->mac ? sop->mackeylen : 0);
+	if (ret)
+		goto out;
+
+	mutex_lock(&f->lock);
+	id = idr_alloc_cyclic(&f->sessions, ses, 1, INT_MAX, GFP_KERNEL);
+	mutex_unlock(&f->lock);
+	if (id < 0) {
+		vcdev_session_put(ses);
+		ret = id;
+		goto out;
+	}
+	ses->sid = id;
+	sop->ses = id;
+out:
+	kfree_sensitive(keys);
+	return ret;
+}
+
+static int vcdev_fsession(struct vcdev_file *f, u32 sid)
+{
+	struct vcdev_session *ses = NULL;
+
+	mutex_lock(&f->lock);
+	if (sid <= INT_MAX)
+		ses = idr_remove(&f->sessions, sid);
+	mutex_unlock(&f->lock);
+	if (!ses)
+		return -ENOENT;
+	vcdev_session_put(ses);
+	return 0;
+}
+
+static int vcdev_gsessinfo(struct vcdev_file *f, struct session_info_op *siop)
+{
+	struct vcdev_session *ses = vcdev_lookup(f, siop->ses);
+	u32 sid = siop->ses;
+
+	if (!ses)
+		return -EINVAL;
+	memset(siop, 0, sizeof(*siop));
+	siop->ses = sid;
+	if (ses->cipher) {
+		strscpy(siop->cipher_info.cra_name, ses->cipher->cra_name,
+			CRYPTODEV_MAX_ALG_NAME);
+		strscpy(siop->cipher_info.cra_driver_name,
+			ses->cipher->drv_name, CRYPTODEV_MAX_ALG_NAME);
+	}
+	if (ses->mac) {
+		strscpy(siop->hash_info.cra_name, ses->mac->cra_name,
+			CRYPTODEV_MAX_ALG_NAME);
+		strscpy(siop->hash_info.cra_driver_name, ses->mac->drv_name,
+			CRYPTODEV_MAX_ALG_NAME);
+	}
+	siop->alignmask = 0;
+	/* The work is done by a device user space cannot reach directly. */
+	siop->flags = SIOP_FLAG_KERNEL_DRIVER_ONLY;
+	vcdev_session_put(ses);
+	return 0;
+}
+
+/* 128-bit big-endian counter += n (CTR's next IV). */
+static void vcdev_ctr_add(u8 *ctr, u64 n)
+{
+	int i;
+
+	for (i = 15; i >= 0 && n; i--) {
+		n += ctr[i];
+		ctr[i] = n & 0xff;
+		n >>= 8;
+	}
+}
+
+/* Everything one CIOCCRYPT needs besides the user's struct. */
+struct vcdev_op {
+	struct vcdev_session *ses;
+	const struct vcdev_alg *c;
+	const struct vcdev_alg *m;
+	unsigned int ivsize;
+	u8 iv[VCDEV_MAX_IV];
+	u8 next_iv[VCDEV_MAX_IV];
+};
+
+static bool vcdev_use_zc(const struct crypt_op *cop)
+{
+	unsigned long src = (unsigned long)cop->src;
+	unsigned long dst = (unsigned long)cop->dst;
+	unsigned int n;
+
+	if ((cop->flags & COP_FLAG_NO_ZC) || cop->len < VCDEV_ZC_THRESHOLD)
+		return false;
+	n = DIV_ROUND_UP(offset_in_page(src) + cop->len, PAGE_SIZE);
+	if (dst && dst != src)
+		n += DIV_ROUND_UP(offset_in_page(dst) + cop->len, PAGE_SIZE);
+	else
+		n *= 2;
+	return n + 4 <= VCDEV_MAX_SEGS;
+}
+
+/*
+ * Pin or bounce the data of @cop into @req; the device sees @dev_len
+ * bytes (more than cop->len when a CTR tail is padded to a block).
+ */
+static int vcdev_prepare_data(struct vcdev_req *req, const struct crypt_op *cop,
+			      bool has_dst, unsigned int dev_len)
+{
+	bool in_place = !has_dst || cop->src == cop->dst;
+	int ret;
+
+	if (dev_len == cop->len && vcdev_use_zc(cop)) {
+		ret = vcdev_buf_pin(&req->src, (unsigned long)cop->src,
+				    cop->len, has_dst && in_place);
+		if (ret)
+			return ret;
+		if (has_dst && !in_place) {
+			ret = vcdev_buf_pin(&req->dst, (unsigned long)cop->dst,
+					    cop->len, true);
+			if (ret)
+				return ret;
+		}
+	} else {
+		ret = vcdev_buf_bounce(&req->src, dev_len);
+		if (ret)
+			return ret;
+		if (req->src.sgt.orig_nents * 2 + 4 > VCDEV_MAX_SEGS)
+			return -ENOMEM;
+		ret = vcdev_buf_copy_in(&req->src, cop->src, cop->len);
+		if (ret)
+			return ret;
+		in_place = true; /* the result comes back in the bounce pages */
+	}
+	req->in_place = in_place;
+	if (in_place)
+		req->dst = req->src;
+	return 0;
+}
+
+static void vcdev_fill_header(struct vcdev_req *req, struct vcdev_op *op,
+			      const struct crypt_op *cop, unsigned int len)
+{
+	struct virtio_crypto_op_header *h = &req->hdr.data.header;
+	struct virtio_crypto_sym_data_req *sym = &req->hdr.data.u.sym_req;
+	bool dec = cop->op == COP_DECRYPT && op->ses->has_dec;
+	unsigned int dlen = op->c ? len : 0;
+
+	h->opcode = cpu_to_le32(cop->op == COP_DECRYPT ?
+					VIRTIO_CRYPTO_CIPHER_DECRYPT :
+					VIRTIO_CRYPTO_CIPHER_ENCRYPT);
+	h->algo = cpu_to_le32(op->c ? op->c->virtio_alg :
+				      VIRTIO_CRYPTO_NO_CIPHER);
+	h->session_id = cpu_to_le64(dec ? op->ses->dec_id : op->ses->enc_id);
+	if (!op->m) {
+		struct virtio_crypto_cipher_para *p = &sym->u.cipher.para;
+
+		sym->op_type = cpu_to_le32(VIRTIO_CRYPTO_SYM_OP_CIPHER);
+		p->iv_len = cpu_to_le32(op->ivsize);
+		p->src_data_len = cpu_to_le32(len);
+		p->dst_data_len = cpu_to_le32(dlen);
+	} else {
+		struct virtio_crypto_alg_chain_data_para *p =
+			&sym->u.chain.para;
+
+		sym->op_type =
+			cpu_to_le32(VIRTIO_CRYPTO_SYM_OP_ALGORITHM_CHAINING);
+		p->iv_len = cpu_to_le32(op->ivsize);
+		p->src_data_len = cpu_to_le32(len);
+		p->dst_data_len = cpu_to_le32(dlen);
+		p->cipher_start_src_offset = 0;
+		p->len_to_cipher = cpu_to_le32(dlen);
+		p->hash_start_src_offset = 0;
+		p->len_to_hash = cpu_to_le32(len);
+		p->aad_len = 0;
+		p->hash_result_len = cpu_to_le32(op->m->digestsize);
+	}
+}
+
+/* The IV after this request, as the kernel's skcipher leaves it. */
+static int vcdev_next_iv_before(struct vcdev_op *op, struct vcdev_req *req,
+				const struct crypt_op *cop)
+{
+	memcpy(op->next_iv, op->iv, op->ivsize);
+	if (!op->c || !op->ivsize || !cop->len)
+		return 0;
+	switch (op->c->virtio_alg) {
+	case VIRTIO_CRYPTO_CIPHER_AES_CBC:
+		if (cop->op == COP_DECRYPT) /* last ciphertext block */
+			vcdev_buf_tail(&req->src, cop->len - 16, op->next_iv,
+				       16);
+		break;
+	case VIRTIO_CRYPTO_CIPHER_AES_CTR:
+		vcdev_ctr_add(op->next_iv, DIV_ROUND_UP(cop->len, 16));
+		break;
+	default: /* XTS: the tweak is not chained */
+		break;
+	}
+	return 0;
+}
+
+static void vcdev_next_iv_after(struct vcdev_op *op, struct vcdev_req *req,
+				const struct crypt_op *cop)
+{
+	if (op->c && op->ivsize && cop->len &&
+	    op->c->virtio_alg == VIRTIO_CRYPTO_CIPHER_AES_CBC &&
+	    cop->op == COP_ENCRYPT)
+		vcdev_buf_tail(&req->dst, cop->len - 16, op->next_iv, 16);
+}
+
+static int vcdev_crypt(struct vcdev_file *f, struct crypt_op *cop)
+{
+	struct scatterlist hdr_sg, iv_sg, dig_sg, st_sg, *sgs[6];
+	unsigned int nout = 0, nin = 0;
+	struct vcdev_req *req = NULL;
+	struct vcdev_op op = {};
+	struct vcdev_device *dev;
+	unsigned int dev_len;
+	int ret;
+
+	if (cop->op != COP_ENCRYPT && cop->op != COP_DECRYPT)
+		return -EINVAL;
+	op.ses = vcdev_lookup(f, cop->ses);
+	if (!op.ses)
+		return -EINVAL;
+	op.c = op.ses->cipher;
+	op.m = op.ses->mac;
+	dev = op.ses->dev;
+
+	ret = -EINVAL;
+	if (op.c && cop->len % op.c->blocksize)
+		goto out;
+	if (op.c && op.c->virtio_alg == VIRTIO_CRYPTO_CIPHER_AES_XTS &&
+	    cop->len && cop->len < 16)
+		goto out;
+	/* Multi-part hashing would need state the device does not keep. */
+	if (op.m && (cop->flags & COP_FLAG_UPDATE) &&
+	    !(cop->flags & COP_FLAG_FINAL)) {
+		ret = -EOPNOTSUPP;
+		goto out;
+	}
+	if (cop->len > VCDEV_MAX_DATA_LEN ||
+	    (u64)cop->len * 2 + VCDEV_MAX_IV + VCDEV_MAX_DIGEST > dev->max_size)
+		goto out;
+
+	if (op.c) {
+		op.ivsize = op.c->ivsize;
+		if (cop->iv) {
+			ret = -EFAULT;
+			if (copy_from_user(op.iv, cop->iv, op.ivsize))
+				goto out;
+		} else {
+			spin_lock(&op.ses->iv_lock);
+			memcpy(op.iv, op.ses->iv, op.ivsize);
+			spin_unlock(&op.ses->iv_lock);
+		}
+	}
+
+	/* An empty cipher request is done here, as the kernel does it. */
+	if (!cop->len && !op.m) {
+		memcpy(op.next_iv, op.iv, op.ivsize);
+		ret = 0;
+		goto out_iv;
+	}
+
+	ret = -ENOMEM;
+	req = vcdev_req_alloc(GFP_KERNEL);
+	if (!req)
+		goto out;
+	req->ses = vcdev_session_get(op.ses);
+	/*
+	 * A CTR tail shorter than a block goes to the device padded with
+	 * zeros (devices such as QEMU's builtin backend want whole blocks);
+	 * only the first len bytes of the result are returned.
+	 */
+	dev_len = cop->len;
+	if (op.c && op.c->virtio_alg == VIRTIO_CRYPTO_CIPHER_AES_CTR)
+		dev_len = round_up(cop->len, 16);
+	ret = vcdev_prepare_data(req, cop, op.c != NULL, dev_len);
+	if (ret)
+		goto out;
+	vcdev_next_iv_before(&op, req, cop);
+	vcdev_fill_header(req, &op, cop, dev_len);
+	memcpy(req->iv, op.iv, op.ivsize);
+
+	sg_init_one(&hdr_sg, &req->hdr.data, sizeof(req->hdr.data));
+	sgs[nout++] = &hdr_sg;
+	if (op.ivsize) {
+		sg_init_one(&iv_sg, req->iv, op.ivsize);
+		sgs[nout++] = &iv_sg;
+	}
+	if (cop->len)
+		sgs[nout++] = req->src.sgt.sgl;
+	if (op.c && cop->len)
+		sgs[nout + nin++] = req->dst.sgt.sgl;
+	if (op.m) {
+		sg_init_one(&dig_sg, req->digest, op.m->digestsize);
+		sgs[nout + nin++] = &dig_sg;
+	}
+	sg_init_one(&st_sg, &req->in.inhdr, sizeof(req->in.inhdr));
+	sgs[nout + nin++] = &st_sg;
+	/* a status the device never wrote must not read as success */
+	req->in.inhdr.status = VIRTIO_CRYPTO_ERR;
+
+	ret = vcdev_req_submit(vcdev_pick_data_vq(dev), req, sgs, nout, nin);
+	if (ret)
+		goto out;
+	ret = vcdev_req_wait(req, true);
+	if (ret)
+		goto out; /* -EINTR: the request stays with the device */
+	ret = vcdev_status_errno(req->in.inhdr.status);
+	if (ret)
+		goto out;
+
+	if (op.c && !req->dst.pinned) {
+		ret = vcdev_buf_copy_out(&req->dst, cop->dst, cop->len);
+		if (ret)
+			goto out;
+	}
+	if (op.m && copy_to_user(cop->mac, req->digest, op.m->digestsize)) {
+		ret = -EFAULT;
+		goto out;
+	}
+	vcdev_next_iv_after(&op, req, cop);
+out_iv:
+	if (op.ivsize) {
+		spin_lock(&op.ses->iv_lock);
+		memcpy(op.ses->iv, op.next_iv, op.ivsize);
+		spin_unlock(&op.ses->iv_lock);
+		if (cop->iv && (cop->flags & COP_FLAG_WRITE_IV) &&
+		    copy_to_user(cop->iv, op.next_iv, op.ivsize))
+			ret = -EFAULT;
+	}
+out:
+	vcdev_req_put(req);
+	vcdev_session_put(op.ses);
+	memzero_explicit(&op, sizeof(op));
+	return ret;
+}
+
+/*
+ * CIOCAUTHCRYPT on a cipher+HMAC session without AEAD/TLS/SRTP flags is
+ * refused by cryptodev-linux (EINVAL); we do the same, and serve the
+ * plain (non-TLS) case of a MAC-only session as CIOCCRYPT would.
+ */
+static int vcdev_authcrypt(struct vcdev_file *f, struct crypt_auth_op *caop)
+{
+	struct vcdev_session *ses = vcdev_lookup(f, caop->ses);
+	struct crypt_op cop = {};
+	unsigned int digestsize;
+	int ret;
+
+	if (!ses)
+		return -EINVAL;
+	if (ses->cipher || !ses->mac ||
+	    (caop->flags & (COP_FLAG_AEAD_TLS_TYPE | COP_FLAG_AEAD_SRTP_TYPE))) {
+		vcdev_session_put(ses);
+		return -EINVAL;
+	}
+	digestsize = ses->mac->digestsize;
+	vcdev_session_put(ses);
+	cop.ses = caop->ses;
+	cop.op = caop->op;
+	cop.len = caop->auth_len;
+	cop.src = caop->auth_src;
+	cop.mac = caop->tag;
+	ret = vcdev_crypt(f, &cop);
+	if (!ret && !caop->tag_len)
+		caop->tag_len = digestsize;
+	return ret;
+}
+
+/* CRIOGET: another descriptor for the same open file (cryptodev: a dup). */
+static int vcdev_crioget(struct file *filp, u32 __user *p)
+{
+	int fd = get_unused_fd_flags(O_CLOEXEC);
+
+	if (fd < 0)
+		return fd;
+	if (put_user(fd, p)) {
+		put_unused_fd(fd);
+		return -EFAULT;
+	}
+	fd_install(fd, get_file(filp));
+	return 0;
+}
+
+long vcdev_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
+{
+	struct vcdev_file *f = filp->private_data;
+	void __user *uarg = (void __user *)arg;
+	struct session_info_op siop;
+	struct crypt_auth_op caop;
+	struct session_op sop;
+	struct crypt_op cop;
+	u32 sid;
+	int ret;
+
+	switch (cmd) {
+	case CIOCASYMFEAT:
+		return put_user(0, (u32 __user *)uarg);
+	case CRIOGET:
+		return vcdev_crioget(filp, uarg);
+	case CIOCGSESSION:
+		if (copy_from_user(&sop, uarg, sizeof(sop)))
+			return -EFAULT;
+		ret = vcdev_gsession(f, &sop);
+		if (ret)
+			return ret;
+		if (copy_to_user(uarg, &sop, sizeof(sop))) {
+			vcdev_fsession(f, sop.ses);
+			return -EFAULT;
+		}
+		return 0;
+	case CIOCFSESSION:
+		if (get_user(sid, (u32 __user *)uarg))
+			return -EFAULT;
+		return vcdev_fsession(f, sid);
+	case CIOCGSESSINFO:
+		if (copy_from_user(&siop, uarg, sizeof(siop)))
+			return -EFAULT;
+		ret = vcdev_gsessinfo(f, &siop);
+		if (ret)
+			return ret;
+		return copy_to_user(uarg, &siop, sizeof(siop)) ? -EFAULT : 0;
+	case CIOCCRYPT:
+		if (copy_from_user(&cop, uarg, sizeof(cop)))
+			return -EFAULT;
+		ret = vcdev_crypt(f, &cop);
+		if (ret)
+			return ret;
+		return copy_to_user(uarg, &cop, sizeof(cop)) ? -EFAULT : 0;
+	case CIOCAUTHCRYPT:
+		if (copy_from_user(&caop, uarg, sizeof(caop)))
+			return -EFAULT;
+		ret = vcdev_authcrypt(f, &caop);
+		if (ret)
+			return ret;
+		return copy_to_user(uarg, &caop, sizeof(caop)) ? -EFAULT : 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+#ifdef CONFIG_COMPAT
+long vcdev_compat_ioctl(struct file *filp, unsigned int cmd,
+			unsigned long arg)
+{
+	struct vcdev_file *f = filp->private_data;
+	void __user *uarg = compat_ptr(arg);
+	struct cryptodev_compat_crypt_auth_op ccaop;
+	struct cryptodev_compat_session_op csop;
+	struct cryptodev_compat_crypt_op ccop;
+	struct crypt_auth_op caop = {};
+	struct session_op sop = {};
+	struct crypt_op cop = {};
+	int ret;
+
+	switch (cmd) {
+	case CIOCASYMFEAT:
+	case CRIOGET:
+	case CIOCFSESSION:
+	case CIOCGSESSINFO:
+		return vcdev_ioctl(filp, cmd, (unsigned long)uarg);
+	case CRYPTODEV_COMPAT_CIOCGSESSION:
+		if (copy_from_user(&csop, uarg, sizeof(csop)))
+			return -EFAULT;
+		sop.cipher = csop.cipher;
+		sop.mac = csop.mac;
+		sop.compr = csop.compr;
+		sop.keylen = csop.keylen;
+		sop.key = compat_ptr(csop.key);
+		sop.mackeylen = csop.mackeylen;
+		sop.mackey = compat_ptr(csop.mackey);
+		ret = vcdev_gsession(f, &sop);
+		if (ret)
+			return ret;
+		csop.ses = sop.ses;
+		if (copy_to_user(uarg, &csop, sizeof(csop))) {
+			vcdev_fsession(f, sop.ses);
+			return -EFAULT;
+		}
+		return 0;
+	case CRYPTODEV_COMPAT_CIOCCRYPT:
+		if (copy_from_user(&ccop, uarg, sizeof(ccop)))
+			return -EFAULT;
+		cop.ses = ccop.ses;
+		cop.op = ccop.op;
+		cop.flags = ccop.flags;
+		cop.len = ccop.len;
+		cop.dlen = ccop.dlen;
+		cop.src = compat_ptr(ccop.src);
+		cop.dst = compat_ptr(ccop.dst);
+		cop.mac = compat_ptr(ccop.mac);
+		cop.iv = compat_ptr(ccop.iv);
+		return vcdev_crypt(f, &cop);
+	case CRYPTODEV_COMPAT_CIOCAUTHCRYPT:
+		if (copy_from_user(&ccaop, uarg, sizeof(ccaop)))
+			return -EFAULT;
+		caop.ses = ccaop.ses;
+		caop.op = ccaop.op;
+		caop.flags = ccaop.flags;
+		caop.len = ccaop.len;
+		caop.auth_len = ccaop.auth_len;
+		caop.auth_src = compat_ptr(ccaop.auth_src);
+		caop.src = compat_ptr(ccaop.src);
+		caop.dst = compat_ptr(ccaop.dst);
+		caop.tag = compat_ptr(ccaop.tag);
+		caop.tag_len = ccaop.tag_len;
+		caop.iv = compat_ptr(ccaop.iv);
+		caop.iv_len = ccaop.iv_len;
+		ret = vcdev_authcrypt(f, &caop);
+		if (ret)
+			return ret;
+		ccaop.tag_len = caop.tag_len;
+		return copy_to_user(uarg, &ccaop, sizeof(ccaop)) ? -EFAULT : 0;
+	default:
+		return -EINVAL;
+	}
+}
+#endif
+
+const struct file_operations vcdev_fops = {
+	.owner = THIS_MODULE,
+	.open = vcdev_open,
+	.release = vcdev_release,
+	.unlocked_ioctl = vcdev_ioctl,
+#ifdef CONFIG_COMPAT
+	.compat_ioctl = vcdev_compat_ioctl,
+#endif
+	.llseek = noop_llseek,
+};

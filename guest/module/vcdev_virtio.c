@@ -1,0 +1,425 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The virtio side: binding virtio-crypto devices, their virtqueues, and
+ * the life of one request on a queue.
+ *
+ * A request is reference counted.  The submitter holds one reference, the
+ * device another from the moment the request is on a ring until the
+ * device hands it back (or the ring is torn down on removal).  So a
+ * submitter may stop waiting (signal, kill) at any time: the memory the
+ * device may still write stays allocated, and pinned pages stay pinned,
+ * until the device is done with it.
+ */
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/virtio_config.h>
+#include <uapi/linux/virtio_ids.h>
+
+#include "vcdev.h"
+
+static DEFINE_IDA(vcdev_ida);
+
+static void vcdev_device_release(struct kref *ref)
+{
+	struct vcdev_device *dev = container_of(ref, struct vcdev_device, ref);
+
+	ida_free(&vcdev_ida, dev->id);
+	kfree(dev->data);
+	kfree(dev);
+}
+
+void vcdev_device_put(struct vcdev_device *dev)
+{
+	if (dev)
+		kref_put(&dev->ref, vcdev_device_release);
+}
+
+struct vcdev_req *vcdev_req_alloc(gfp_t gfp)
+{
+	struct vcdev_req *req = kzalloc(sizeof(*req), gfp);
+
+	if (!req)
+		return NULL;
+	kref_init(&req->ref);
+	init_completion(&req->done);
+	return req;
+}
+
+static void vcdev_req_free(struct vcdev_req *req)
+{
+	vcdev_buf_release(&req->src);
+	if (!req->in_place)
+		vcdev_buf_release(&req->dst);
+	kfree_sensitive(req->keys);
+	if (req->ses)
+		vcdev_session_put(req->ses);
+	/* IVs and digests are secrets of the user. */
+	kfree_sensitive(req);
+}
+
+static void vcdev_req_free_work(struct work_struct *work)
+{
+	vcdev_req_free(container_of(work, struct vcdev_req, free_work));
+}
+
+static void vcdev_req_release(struct kref *ref)
+{
+	vcdev_req_free(container_of(ref, struct vcdev_req, ref));
+}
+
+/*
+ * Releasing may sleep (unpinning dirty pages, dropping the last session
+ * reference sends a control request): from interrupt context it is
+ * deferred to a work item.
+ */
+static void vcdev_req_release_deferred(struct kref *ref)
+{
+	struct vcdev_req *req = container_of(ref, struct vcdev_req, ref);
+
+	INIT_WORK(&req->free_work, vcdev_req_free_work);
+	queue_work(vcdev_wq, &req->free_work);
+}
+
+void vcdev_req_put(struct vcdev_req *req)
+{
+	if (req)
+		kref_put(&req->ref, vcdev_req_release);
+}
+
+/* Called with q->lock held, for each request the device has returned. */
+static void vcdev_req_finish(struct vcdev_req *req, int result)
+{
+	req->result = result;
+	complete(&req->done);
+	kref_put(&req->ref, vcdev_req_release_deferred);
+}
+
+static void vcdev_vq_done(struct virtqueue *vq)
+{
+	struct vcdev_device *dev = vq->vdev->priv;
+	struct vcdev_vq *q;
+	struct vcdev_req *req;
+	unsigned long flags;
+	unsigned int len;
+
+	if (vq->index == dev->nr_data)
+		q = &dev->ctrl;
+	else
+		q = &dev->data[vq->index];
+
+	spin_lock_irqsave(&q->lock, flags);
+	do {
+		virtqueue_disable_cb(vq);
+		while ((req = virtqueue_get_buf(vq, &len))) {
+			req->used_len = len;
+			vcdev_req_finish(req, 0);
+			WRITE_ONCE(q->seq, q->seq + 1);
+		}
+	} while (!virtqueue_enable_cb(vq));
+	spin_unlock_irqrestore(&q->lock, flags);
+	wake_up_all(&q->space_wq);
+}
+
+/*
+ * Put @req on @q and notify the device.  Waits (interruptibly) while the
+ * ring is full.  On success the device owns a reference to @req.
+ */
+int vcdev_req_submit(struct vcdev_vq *q, struct vcdev_req *req,
+		     struct scatterlist **sgs, unsigned int out_sgs,
+		     unsigned int in_sgs)
+{
+	unsigned long flags, seq;
+	bool notify;
+	int ret;
+
+	for (;;) {
+		spin_lock_irqsave(&q->lock, flags);
+		if (q->dead) {
+			spin_unlock_irqrestore(&q->lock, flags);
+			return -ENODEV;
+		}
+		kref_get(&req->ref);
+		ret = virtqueue_add_sgs(q->vq, sgs, out_sgs, in_sgs, req,
+					GFP_ATOMIC);
+		if (!ret) {
+			atomic64_inc(&q->submitted);
+			notify = virtqueue_kick_prepare(q->vq);
+			spin_unlock_irqrestore(&q->lock, flags);
+			if (notify)
+				virtqueue_notify(q->vq);
+			return 0;
+		}
+		/* not queued: the device holds nothing (we still do) */
+		kref_put(&req->ref, vcdev_req_release);
+		seq = q->seq;
+		spin_unlock_irqrestore(&q->lock, flags);
+		if (ret != -ENOSPC)
+			return ret;
+		/* Ring full: wait for the device to return something. */
+		ret = wait_event_interruptible(q->space_wq,
+					       READ_ONCE(q->dead) ||
+						       READ_ONCE(q->seq) != seq);
+		if (ret)
+			return -EINTR;
+	}
+}
+
+/*
+ * Wait for the device to return @req.  The caller keeps its reference
+ * either way; on -EINTR the request stays with the device.
+ */
+int vcdev_req_wait(struct vcdev_req *req, bool interruptible)
+{
+	if (interruptible) {
+		if (wait_for_completion_interruptible(&req->done))
+			return -EINTR;
+	} else if (!wait_for_completion_timeout(&req->done,
+						VCDEV_CTRL_TIMEOUT)) {
+		return -ETIMEDOUT;
+	}
+	return req->result;
+}
+
+struct vcdev_vq *vcdev_pick_data_vq(struct vcdev_device *dev)
+{
+	unsigned int i = (unsigned int)atomic_inc_return(&dev->next_q);
+
+	return &dev->data[i % dev->nr_data];
+}
+
+static void vcdev_vq_init(struct vcdev_vq *q, struct vcdev_device *dev,
+			  const char *fmt, unsigned int i)
+{
+	q->dev = dev;
+	spin_lock_init(&q->lock);
+	init_waitqueue_head(&q->space_wq);
+	snprintf(q->name, sizeof(q->name), fmt, i);
+}
+
+static int vcdev_find_vqs(struct vcdev_device *dev)
+{
+	unsigned int n = dev->nr_data + 1, i;
+	struct virtqueue **vqs;
+	vq_callback_t **cbs;
+	const char **names;
+	int ret = -ENOMEM;
+
+	vqs = kcalloc(n, sizeof(*vqs), GFP_KERNEL);
+	cbs = kcalloc(n, sizeof(*cbs), GFP_KERNEL);
+	names = kcalloc(n, sizeof(*names), GFP_KERNEL);
+	if (!vqs || !cbs || !names)
+		goto out;
+
+	for (i = 0; i < dev->nr_data; i++) {
+		vcdev_vq_init(&dev->data[i], dev, "dataq.%u", i);
+		cbs[i] = vcdev_vq_done;
+		names[i] = dev->data[i].name;
+	}
+	vcdev_vq_init(&dev->ctrl, dev, "controlq", 0);
+	cbs[i] = vcdev_vq_done;
+	names[i] = dev->ctrl.name;
+
+	ret = virtio_find_vqs(dev->vdev, n, vqs, cbs, names, NULL);
+	if (ret)
+		goto out;
+	for (i = 0; i < dev->nr_data; i++)
+		dev->data[i].vq = vqs[i];
+	dev->ctrl.vq = vqs[dev->nr_data];
+out:
+	kfree(names);
+	kfree(cbs);
+	kfree(vqs);
+	return ret;
+}
+
+#define vcdev_cread(vdev, member, ptr) \
+	virtio_cread_le(vdev, struct virtio_crypto_config, member, ptr)
+
+static int vcdev_probe(struct virtio_device *vdev)
+{
+	struct vcdev_device *dev;
+	u32 status = 0, max_dataqueues = 0;
+	int ret;
+
+	if (!virtio_has_feature(vdev, VIRTIO_F_VERSION_1))
+		return -ENODEV;
+	if (!vdev->config->get) {
+		dev_err(&vdev->dev, "config access disabled\n");
+		return -EINVAL;
+	}
+
+	vcdev_cread(vdev, status, &status);
+	vcdev_cread(vdev, max_dataqueues, &max_dataqueues);
+	if (!(status & VIRTIO_CRYPTO_S_HW_READY)) {
+		dev_err(&vdev->dev, "device not ready (status %#x)\n", status);
+		return -EPERM;
+	}
+	/* Hostile config: keep the number of queues within reason. */
+	if (max_dataqueues < 1 || max_dataqueues > 1024) {
+		dev_err(&vdev->dev, "bad max_dataqueues %u\n", max_dataqueues);
+		return -EINVAL;
+	}
+
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	if (!dev)
+		return -ENOMEM;
+	kref_init(&dev->ref);
+	INIT_LIST_HEAD(&dev->node);
+	dev->vdev = vdev;
+	ret = ida_alloc(&vcdev_ida, GFP_KERNEL);
+	if (ret < 0)
+		goto err_free_dev;
+	dev->id = ret;
+	dev->nr_data = min_t(u32, max_dataqueues, num_possible_cpus() * 2);
+	dev->nr_data = max(dev->nr_data, 1U);
+	dev->data = kcalloc(dev->nr_data, sizeof(*dev->data), GFP_KERNEL);
+	if (!dev->data) {
+		ret = -ENOMEM;
+		goto err_free_id;
+	}
+
+	vcdev_cread(vdev, crypto_services, &dev->services);
+	vcdev_cread(vdev, cipher_algo_l, &dev->cipher_mask_l);
+	vcdev_cread(vdev, cipher_algo_h, &dev->cipher_mask_h);
+	vcdev_cread(vdev, hash_algo, &dev->hash_mask);
+	vcdev_cread(vdev, mac_algo_l, &dev->mac_mask_l);
+	vcdev_cread(vdev, mac_algo_h, &dev->mac_mask_h);
+	vcdev_cread(vdev, max_cipher_key_len, &dev->max_cipher_key_len);
+	vcdev_cread(vdev, max_auth_key_len, &dev->max_auth_key_len);
+	vcdev_cread(vdev, max_size, &dev->max_size);
+
+	vdev->priv = dev;
+	ret = vcdev_find_vqs(dev);
+	if (ret)
+		goto err_free_data;
+	virtio_device_ready(vdev);
+
+	vcdev_registry_add(dev);
+	dev_info(&vdev->dev,
+		 "/dev/crypto device %u: %u data queue(s), services %#x, cipher mask %#x, mac mask %#x, max_size %llu\n",
+		 dev->id, dev->nr_data, dev->services, dev->cipher_mask_l,
+		 dev->mac_mask_l, (unsigned long long)dev->max_size);
+	return 0;
+
+err_free_data:
+	vdev->priv = NULL;
+	kfree(dev->data);
+	dev->data = NULL;
+err_free_id:
+	ida_free(&vcdev_ida, dev->id);
+err_free_dev:
+	kfree(dev);
+	return ret;
+}
+
+/* Fail every request still on @q: the device was reset and owns nothing. */
+static void vcdev_vq_drain(struct vcdev_vq *q)
+{
+	struct vcdev_req *req;
+	unsigned long flags;
+
+	spin_lock_irqsave(&q->lock, flags);
+	while ((req = virtqueue_detach_unused_buf(q->vq)))
+		vcdev_req_finish(req, -ENODEV);
+	spin_unlock_irqrestore(&q->lock, flags);
+	wake_up_all(&q->space_wq);
+}
+
+static void vcdev_vq_kill(struct vcdev_vq *q)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&q->lock, flags);
+	WRITE_ONCE(q->dead, true);
+	spin_unlock_irqrestore(&q->lock, flags);
+}
+
+static void vcdev_remove(struct virtio_device *vdev)
+{
+	struct vcdev_device *dev = vdev->priv;
+	unsigned int i;
+
+	/* No new sessions, no new requests. */
+	vcdev_registry_del(dev);
+	WRITE_ONCE(dev->dead, true);
+	for (i = 0; i < dev->nr_data; i++)
+		vcdev_vq_kill(&dev->data[i]);
+	vcdev_vq_kill(&dev->ctrl);
+
+	/* Stop the device; after the reset no callback runs any more. */
+	virtio_reset_device(vdev);
+	for (i = 0; i < dev->nr_data; i++)
+		vcdev_vq_drain(&dev->data[i]);
+	vcdev_vq_drain(&dev->ctrl);
+	vdev->config->del_vqs(vdev);
+	vdev->priv = NULL;
+	dev_info(&vdev->dev, "/dev/crypto device %u removed\n", dev->id);
+	/* Sessions still open keep @dev (not the vqs) until they close. */
+	vcdev_device_put(dev);
+}
+
+/*
+ * Statistics on each bound device, for tests and the curious:
+ * /sys/bus/virtio/devices/virtioN/vcdev_{sessions,requests}
+ */
+static ssize_t vcdev_sessions_show(struct device *d,
+				   struct device_attribute *attr, char *buf)
+{
+	struct vcdev_device *dev = dev_to_virtio(d)->priv;
+
+	return sysfs_emit(buf, "%d\n", atomic_read(&dev->nr_sessions));
+}
+static DEVICE_ATTR_RO(vcdev_sessions);
+
+static ssize_t vcdev_requests_show(struct device *d,
+				   struct device_attribute *attr, char *buf)
+{
+	struct vcdev_device *dev = dev_to_virtio(d)->priv;
+	unsigned int i;
+	int n = 0;
+
+	for (i = 0; i < dev->nr_data; i++)
+		n += sysfs_emit_at(buf, n, "%s%lld", i ? " " : "",
+				   (long long)atomic64_read(&dev->data[i].submitted));
+	n += sysfs_emit_at(buf, n, "\n");
+	return n;
+}
+static DEVICE_ATTR_RO(vcdev_requests);
+
+static struct attribute *vcdev_attrs[] = {
+	&dev_attr_vcdev_sessions.attr,
+	&dev_attr_vcdev_requests.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(vcdev);
+
+static const struct virtio_device_id vcdev_id_table[] = {
+	{ VIRTIO_ID_CRYPTO, VIRTIO_DEV_ANY_ID },
+	{ 0 },
+};
+MODULE_DEVICE_TABLE(virtio, vcdev_id_table);
+
+static unsigned int vcdev_features[] = {
+	/* none beyond VIRTIO_F_VERSION_1 (implied) */
+};
+
+static struct virtio_driver vcdev_driver = {
+	.driver.name = VCDEV_DRIVER_NAME,
+	.driver.owner = THIS_MODULE,
+	.driver.dev_groups = vcdev_groups,
+	.id_table = vcdev_id_table,
+	.feature_table = vcdev_features,
+	.feature_table_size = ARRAY_SIZE(vcdev_features),
+	.probe = vcdev_probe,
+	.remove = vcdev_remove,
+};
+
+int vcdev_virtio_register(void)
+{
+	return register_virtio_driver(&vcdev_driver);
+}
+
+void vcdev_virtio_unregister(void)
+{
+	unregister_virtio_driver(&vcdev_driver);
+}
