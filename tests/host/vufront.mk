@@ -7,5 +7,5 @@ $(eval $(call host_prog,$(B)/tests/host/vufront,$(VUF_TEST) $(VUF_CORE),-lcrypto
 
 ALL_TARGETS += $(B)/tests/host/vufront
 
-HOST_TESTS += tests/host/vcryptod_services.t
+HOST_TESTS += tests/host/vcryptod_services.t tests/host/vcryptod_hostile.t
 

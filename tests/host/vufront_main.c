@@ -35,6 +35,7 @@ static void usage(FILE *f)
 		"  -m N          its --max-sessions (default 1024)\n"
 		"  -S SEED       random seed (default: time; printed)\n"
 		"  -o NAME       run only the cases whose name contains NAME\n"
+		"  -x NAME       leave out the cases whose name contains NAME\n"
 		"  -t MS         completion timeout (default 5000)\n"
 		"  -h            this help\n");
 }
@@ -189,6 +190,18 @@ static void suite_layouts(struct vt *t)
 		vt_ok(t, ret == 0 && base == v->vq[0].avail_idx,
 		      "GET_VRING_BASE answers %u after %u requests (%d)", base, v->vq[0].avail_idx, ret);
 	}
+	vuf_free(v);
+
+	/* Sessions belong to their connection: the next frontend cannot use
+	 * the ids of the last one. */
+	v = vt_open(t, 1);
+	if (!vt_ok(t, v != NULL, "a second frontend connects after the first left"))
+		return;
+	vt_cipher_job(v, &j[0], s1, VIRTIO_CRYPTO_CIPHER_AES_CBC, key, 16, 1, 64, 0);
+	j[0].ok_status = VUF_ST(VIRTIO_CRYPTO_INVSESS);
+	vt_cipher_job(v, &j[1], s2, VIRTIO_CRYPTO_CIPHER_AES_CBC, key, 16, 1, 64, 0);
+	j[1].ok_status = VUF_ST(VIRTIO_CRYPTO_INVSESS);
+	vt_run_report(t, v, 1, j, 2, "the previous connection's session ids answer INVSESS");
 	vuf_free(v);
 }
 
@@ -747,7 +760,7 @@ int main(int argc, char **argv)
 	int o;
 
 	t.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-	while ((o = getopt(argc, argv, "s:p:Q:m:S:o:t:h")) != -1) {
+	while ((o = getopt(argc, argv, "s:p:Q:m:S:o:x:t:h")) != -1) {
 		switch (o) {
 		case 's':
 			t.sock = optarg;
@@ -766,6 +779,9 @@ int main(int argc, char **argv)
 			break;
 		case 'o':
 			t.only = optarg;
+			break;
+		case 'x':
+			t.skip = optarg;
 			break;
 		case 't':
 			t.timeout_ms = atoi(optarg);

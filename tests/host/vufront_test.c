@@ -41,7 +41,7 @@ void vt_note(const char *fmt, ...)
 
 bool vt_want(struct vt *t, const char *name)
 {
-	return !t->only || strstr(name, t->only);
+	return (!t->only || strstr(name, t->only)) && (!t->skip || !strstr(name, t->skip));
 }
 
 struct vuf *vt_open(struct vt *t, unsigned int nq)
@@ -104,7 +104,22 @@ int vt_fd_settle(struct vt *t, int base)
 
 bool vt_daemon_alive(struct vt *t)
 {
-	return t->pid <= 0 || kill(t->pid, 0) == 0;
+	char path[64], buf[256], *p;
+	FILE *f;
+	size_t n;
+
+	/* kill(pid, 0) succeeds on a zombie: look at the state instead. */
+	if (t->pid <= 0)
+		return true;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)t->pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
 }
 
 int64_t vt_cipher_session(struct vuf *v, int layout, uint32_t alg, const uint8_t *key,

@@ -16,6 +16,7 @@ struct vt {
 	int timeout_ms;
 	unsigned int ntest, nfail;
 	const char *only;     /* run only cases whose name contains this */
+	const char *skip;     /* leave out the cases whose name contains this */
 };
 
 __attribute__((format(printf, 3, 4))) bool vt_ok(struct vt *t, bool cond, const char *fmt, ...);
