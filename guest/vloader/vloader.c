@@ -31,7 +31,7 @@ static void usage(int status)
 		"       vloader [-D DEV] list\n"
 		"       vloader [-D DEV] batch                 commands from stdin, one connection:\n"
 		"           load IMAGE SIG | msg N CODE TEXT... | msgsize N CODE BYTES | close N |\n"
-		"           list | raw HEX | recv | sleep MS |\n"
+		"           list | raw HEX | recv | sleep MS | echo TEXT |\n"
 		"           bench-load IMAGE SIG COUNT | bench-msg N COUNT BYTES\n"
 		"\n"
 		"DEV is the vmmcall port (default: the /dev/vportNpM named " VMM_PORT_NAME
@@ -288,6 +288,10 @@ static int batch(struct vmmcall *c)
 		line[strcspn(line, "\n")] = 0;
 		if (!line[0] || line[0] == '#')
 			continue;
+		if (!strncmp(line, "echo ", 5)) {
+			printf("== %s\n", line + 5); /* marks sections for the tests */
+			continue;
+		}
 		/* words split on spaces; for msg the fourth word is the rest of the line */
 		for (char *t = strtok_r(line, " ", &save); t && argc < 8; t = strtok_r(NULL, " ", &save)) {
 			argv[argc++] = t;

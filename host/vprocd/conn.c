@@ -247,8 +247,8 @@ static void newproc_finish(struct vpd_conn *c)
 		goto out;
 	}
 	vpd_policy_accept(&srv->policy, sig.hdr.name, sig.hdr.version);
-	vpd_log(1, "desc %d: '%s' version %llu loaded (%zu bytes)", ret, sig.hdr.name,
-		(unsigned long long)sig.hdr.version, c->img_len);
+	vpd_log(1, "desc %d: '%s' version %llu loaded (%zu bytes, pid %d)", ret, sig.hdr.name,
+		(unsigned long long)sig.hdr.version, c->img_len, (int)vpd_proc_find(c, ret)->pid);
 	vpd_conn_reply(c, &c->h, ret, 0, NULL, 0);
 out:
 	newproc_abort(c);
@@ -331,16 +331,19 @@ static void header_in(struct vpd_conn *c)
 	if (ret) {
 		size_t i;
 
-		if (!c->resyncing) {
+		/* one reply per run of garbage; every bad header with our magic gets one */
+		if (c->h.magic == VMM_MAGIC || !c->resyncing) {
 			struct vmm_hdr r = { .type = c->h.magic == VMM_MAGIC ? c->h.type : 0,
 					     .req_id = c->h.magic == VMM_MAGIC ? c->h.req_id : 0 };
 
-			vpd_conn_error(c, &r, -VMM_E_PROTO,
-				       c->h.magic == VMM_MAGIC ? "frame length %u over the limit"
-							       : "bad frame magic (%u): resynchronising",
-				       c->h.len);
-			c->resyncing = true;
+			if (c->h.magic == VMM_MAGIC)
+				vpd_conn_error(c, &r, -VMM_E_PROTO, "frame length %u over the limit",
+					       c->h.len);
+			else
+				vpd_conn_error(c, &r, -VMM_E_PROTO,
+					       "bad frame magic: resynchronising");
 		}
+		c->resyncing = c->h.magic != VMM_MAGIC;
 		/* keep the bytes after the first one that could start a magic */
 		for (i = 1; i < VMM_HDR_SIZE; i++)
 			if (c->hdrbuf[i] == (VMM_MAGIC & 0xff))
@@ -362,7 +365,7 @@ static size_t take(uint8_t *dst, size_t *got, size_t want, const uint8_t *src, s
 	return k;
 }
 
-static void consume(struct vpd_conn *c, const uint8_t *p, size_t n)
+void vpd_conn_feed(struct vpd_conn *c, const uint8_t *p, size_t n)
 {
 	while (n) {
 		size_t k = 0;
@@ -422,6 +425,6 @@ int vpd_conn_read(struct vpd_conn *c)
 		return errno == EAGAIN || errno == EINTR ? 0 : -1;
 	if (n == 0)
 		return -1;
-	consume(c, buf, (size_t)n);
+	vpd_conn_feed(c, buf, (size_t)n);
 	return 0;
 }

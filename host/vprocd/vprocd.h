@@ -165,6 +165,8 @@ struct vpd_conn *vpd_conn_new(struct vpd_server *srv, int fd);
 void vpd_conn_free(struct vpd_conn *c);
 /* Returns 0, or -1 when the connection is gone. */
 int vpd_conn_read(struct vpd_conn *c);
+/* Feeds received bytes to the frame reader (also the fuzz entry point). */
+void vpd_conn_feed(struct vpd_conn *c, const uint8_t *p, size_t n);
 int vpd_conn_flush(struct vpd_conn *c);
 void vpd_conn_reply(struct vpd_conn *c, const struct vmm_hdr *req, int desc, int status,
 		    const void *data, size_t len);

@@ -21,3 +21,6 @@ $(VPD_KEY_H): FORCE_VPD_KEY
 	else echo '/* no built-in key */' >$$tmp; fi; \
 	cmp -s $$tmp $@ && rm -f $$tmp || mv $$tmp $@
 .PHONY: FORCE_VPD_KEY
+
+# tests (tests/host/vproc_lib.sh is shared by them)
+HOST_TESTS += tests/host/vproc_basic.t
