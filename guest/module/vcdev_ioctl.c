@@ -250,9 +250,9 @@ static void vcdev_fill_header(struct vcdev_req *req, struct vcdev_op *op,
 	bool dec = cop->op == COP_DECRYPT && op->ses->has_dec;
 	unsigned int dlen = op->c ? len : 0;
 
-	h->opcode = cpu_to_le32(cop->op == COP_DECRYPT ?
-					VIRTIO_CRYPTO_CIPHER_DECRYPT :
-					VIRTIO_CRYPTO_CIPHER_ENCRYPT);
+	/* the direction of the device session used (CTR, MAC: encrypt) */
+	h->opcode = cpu_to_le32(dec ? VIRTIO_CRYPTO_CIPHER_DECRYPT :
+				      VIRTIO_CRYPTO_CIPHER_ENCRYPT);
 	h->algo = cpu_to_le32(op->c ? op->c->virtio_alg :
 				      VIRTIO_CRYPTO_NO_CIPHER);
 	h->session_id = cpu_to_le64(dec ? op->ses->dec_id : op->ses->enc_id);

@@ -1,8 +1,9 @@
 #!/bin/bash
-# /dev/crypto in a guest on QEMU's builtin cryptodev backend: ABI
+# /dev/crypto in a guest with two devices on QEMU's builtin backend: ABI
 # conformance (NIST, IEEE 1619 vectors; equal to the guest's software
 # drivers 16 B..1 MiB), bad input, 8x4 concurrency, killed process, close
-# in flight, rmmod while open.  One boot, 2 vCPUs.
+# in flight, rmmod while open, coexistence with the stock driver, spread
+# over two devices, unbind/rebind under load.  One boot, 2 vCPUs.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 B=${VCRYPTO_BUILD:-$top/build}
@@ -10,6 +11,6 @@ ko=$B/kmod/virtio_cryptodev.ko
 for f in "$ko" "$B/guest-bin/cdev_test"; do
 	[ -e "$f" ] || { echo "not ok - $f missing (make all)"; exit 1; }
 done
-exec "$top/tests/vm/vmrun.sh" -n cryptodev-builtin -b -C 2 -t 170 \
-	-m virtio_pci -m algif_skcipher -m ecb -m ctr -m xts -m "$ko" \
+exec "$top/tests/vm/vmrun.sh" -n cryptodev-builtin -b -b -C 2 -t 170 \
+	-m virtio_pci -m virtio_crypto -m algif_skcipher -m ecb -m ctr -m xts -m "$ko" \
 	-f "$B/guest-bin/cdev_test" -c "$top/tests/vm/cases/cryptodev_builtin.sh"

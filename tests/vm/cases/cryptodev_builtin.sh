@@ -1,26 +1,44 @@
-# Guest case: /dev/crypto (virtio_cryptodev.ko) on QEMU's builtin
-# cryptodev backend.  Conformance, bad input, load, a killed process,
-# close with requests in flight, rmmod with the device in use.
+# Guest case: /dev/crypto (virtio_cryptodev.ko) on two devices served by
+# QEMU's builtin cryptodev backend.  The stock virtio_crypto driver loads
+# first and takes both; one device is moved to ours (unbind/bind).  Then:
+# conformance, bad input, load, a killed process, close with requests in
+# flight, rmmod while in use, the stock driver and ours side by side, both
+# devices on ours (requests spread), unbind/rebind under load.
 . /lib/tap.sh
 
-sysdev=$(grep -l . /sys/bus/virtio/drivers/virtio_cryptodev/virtio*/vcdev_sessions 2>/dev/null | head -1)
-sysdev=${sysdev%/vcdev_sessions}
-[ -c /dev/crypto ] && ok "/dev/crypto exists" || not_ok "/dev/crypto exists"
-[ -n "$sysdev" ] && ok "virtio_cryptodev bound ${sysdev##*/}" || not_ok "virtio_cryptodev bound a device"
-sessions() { cat "$sysdev/vcdev_sessions" 2>/dev/null; }
+V=/sys/bus/virtio
+STOCK=$V/drivers/virtio_crypto
+OURS=$V/drivers/virtio_cryptodev
+devs=""
+for d in $V/devices/*; do
+	[ "$(cat $d/device)" = 0x0014 ] && devs="$devs ${d##*/}"
+done
+set -- $devs
+d0=$1 d1=$2
+note "virtio-crypto devices: $devs; stock has: $(ls $STOCK | grep virtio | tr '\n' ' ')"
+move() { # move DEV FROM TO
+	echo "$1" >"$2/unbind" && echo "$1" >"$3/bind"
+}
+check "give $d1 to virtio_cryptodev (unbind from virtio_crypto, bind)" move $d1 $STOCK $OURS
+[ -e $OURS/$d1 ] && [ -e $STOCK/$d0 ] && ok "$d0 on virtio_crypto, $d1 on virtio_cryptodev" ||
+	not_ok "$d0 on virtio_crypto, $d1 on virtio_cryptodev"
+
+sessions() { cat $V/devices/$d1/vcdev_sessions 2>/dev/null; }
 # wait_sessions N: device sessions drop to N within 20 s
 wait_sessions() {
 	i=0
 	while [ "$(sessions)" != "$1" ] && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
 	[ "$(sessions)" = "$1" ]
 }
+[ -c /dev/crypto ] && ok "/dev/crypto exists" || not_ok "/dev/crypto exists"
 
 cdev_test sessinfo
 cdev_test vectors
 cdev_test random
 cdev_test errors
 check "no device session left behind by the tests above" wait_sessions 0
-
+# side by side: the stock driver on d0 through AF_ALG, ours on d1
+cdev_test afalg-cbc virtio_crypto_aes_cbc
 cdev_test stress -p 8 -t 4 -n 400
 check "no device session left after the load" wait_sessions 0
 
@@ -42,7 +60,31 @@ exec 5</dev/crypto
 if rmmod virtio_cryptodev 2>/dev/null; then not_ok "rmmod refused while /dev/crypto is open"; else ok "rmmod refused while /dev/crypto is open"; fi
 exec 5<&-
 check "rmmod once /dev/crypto is closed" rmmod virtio_cryptodev
-check "insmod again" insmod /lib/modules/vc/virtio_cryptodev.ko
-sysdev=/sys/bus/virtio/devices/${sysdev##*/}
+[ -e $STOCK/$d0 ] && [ ! -e $V/devices/$d1/driver ] && ok "$d1 unbound, $d0 still on virtio_crypto" ||
+	not_ok "$d1 unbound, $d0 still on virtio_crypto"
+check "insmod again: binds the free device" insmod /lib/modules/vc/virtio_cryptodev.ko
+[ -e $OURS/$d1 ] && ok "$d1 on virtio_cryptodev again" || not_ok "$d1 on virtio_cryptodev again"
 check "device serves after reload" cdev_test sessinfo
-note "requests per data queue: $(cat $sysdev/vcdev_requests 2>/dev/null)"
+
+# Both devices on ours: sessions alternate between them.
+check "give $d0 to virtio_cryptodev too" move $d0 $STOCK $OURS
+cdev_test stress -p 2 -t 4 -n 50
+r0=$(cat $V/devices/$d0/vcdev_requests) r1=$(cat $V/devices/$d1/vcdev_requests)
+[ "${r0:-0}" -gt 0 ] && [ "${r1:-0}" -gt 0 ] && ok "requests spread over both devices ($r0, $r1)" ||
+	not_ok "requests spread over both devices ($r0, $r1)"
+
+# Unbind and rebind a device under load: requests fail with ENODEV, new
+# sessions go to the device left, nothing hangs, nothing leaks.
+cdev_test hold -t 4 -s 65536 -T 6 --tolerate >/tmp/hold.out 2>&1 &
+pid=$!
+sleep 1.5
+check "unbind $d1 under load" sh -c "echo $d1 >$OURS/unbind"
+sleep 1.5
+check "rebind $d1 under load" sh -c "echo $d1 >$OURS/bind"
+wait $pid
+rc=$?
+sed 's/^/# /' /tmp/hold.out
+[ $rc = 0 ] && ok "load across unbind/rebind: only ENODEV errors, no hang" ||
+	not_ok "load across unbind/rebind: only ENODEV errors, no hang"
+check "both devices serve after rebind" cdev_test stress -p 2 -t 2 -n 20
+exit 0
