@@ -1,0 +1,91 @@
+#!/bin/bash
+# The sandbox, for real: a signed probe process tries to escape (open,
+# socket, execve, fork, execveat of its old image fd, writing outside its
+# channel, 4 GiB, an endless loop, a segfault, a malformed reply); each is
+# stopped and reported with its own error and vprocd keeps serving. A live
+# process is inspected from /proc: namespaces, uid, no_new_privs, seccomp,
+# only its channel open, empty environment, rlimits, image from a memfd.
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+B=${VCRYPTO_BUILD:-$top/build}
+. "$top/tests/host/vproc_lib.sh"
+
+vp_setup || { echo "not ok 1 - setup"; exit 1; }
+d=$vp_dir
+S=$B/samples
+vp_start sb -k "$d/k.pub" --msg-timeout-ms 500 --max-procs 16 || { nok "vprocd starts"; exit 1; }
+vpid=$vp_last_pid
+
+{
+	for c in 1 2 3 4 5 6 7 8 9 10 11; do
+		echo "echo try$c"
+		echo "load $S/probe $d/probe.sig"
+		echo "msg $((c - 1)) $c"
+	done
+	echo "echo after-alloc"
+	echo "msg 5 0 still here"
+	echo "echo serving"
+	echo "load $S/hello $d/hello.sig"
+	echo "msg 11 0 x"
+} >"$d/esc.in"
+vp_batch sb esc <"$d/esc.in"
+
+vp_expect esc try1 '\(-1026\).*SIGSYS' "open(\"/etc/passwd\") is stopped: killed by seccomp, reported"
+vp_expect esc try2 '\(-1026\).*SIGSYS' "socket() is stopped: killed by seccomp, reported"
+vp_expect esc try3 '\(-1026\).*SIGSYS' "execve(\"/bin/sh\") is stopped: killed by seccomp, reported"
+vp_expect esc try4 '\(-1026\).*SIGSYS' "fork() is stopped: killed by seccomp, reported"
+vp_expect esc try5 '\(-1026\).*SIGSYS' "write() to fd 1 (outside its channel) is stopped, reported"
+vp_expect esc try6 '^status = -12$' "allocating 4 GiB fails inside the sandbox (RLIMIT_AS): ENOMEM"
+vp_expect esc after-alloc '^still here$' "the process that was refused 4 GiB still answers"
+vp_expect esc try7 '\(-1025\).*500 ms' "an endless loop is killed after the message timeout, reported"
+vp_expect esc try8 '\(-1027\).*SIGSEGV' "a segfault is reported as a crash (SIGSEGV)"
+vp_expect esc try9 '\(-1028\).*status 7' "exit(7) is reported with its status"
+vp_expect esc try10 '\(-1026\)' "execveat of fd 4 (where the image was) is stopped"
+vp_expect esc try11 '\(-1026\).*channel protocol' "a malformed reply on its channel gets the process killed"
+vp_expect esc serving '^Hello, World!$' "after all of that vprocd still loads and serves"
+if grep -q ESCAPED "$d/esc.out"; then nok "no attempt succeeded"; grep ESCAPED "$d/esc.out" | sed 's/^/# /'; else ok "no attempt reported success (no ESCAPED reply)"; fi
+check "vprocd is still running" kill -0 "$vpid"
+
+# --- a live process seen from /proc ------------------------------------
+printf 'load %s %s\nsleep 1500\n' "$S/hello" "$d/hello.sig" | "$B/vloader" -D "$d/sb.sock" batch >/dev/null 2>&1 &
+bpid=$!
+pid=""
+for _ in $(seq 60); do
+	pid=$(grep -o "pid [0-9]*)" "$d/sb.log" | tail -1 | tr -dc '0-9')
+	[ -n "$pid" ] && [ -r "/proc/$pid/status" ] && grep -q '^Seccomp:[[:space:]]*2' "/proc/$pid/status" && break
+	sleep 0.05
+done
+if [ -z "$pid" ] || [ ! -r "/proc/$pid/status" ]; then
+	nok "found the live process in /proc"
+else
+	st=/proc/$pid/status
+	check "process runs as nobody (uid 65534)" grep -qE '^Uid:[[:space:]]+65534[[:space:]]+65534' "$st"
+	check "no_new_privs is set" grep -qE '^NoNewPrivs:[[:space:]]+1' "$st"
+	check "seccomp filter mode, vprocd's filter + the SDK's" grep -qE '^Seccomp_filters:[[:space:]]+2' "$st"
+	check "no capabilities in the host's namespace" grep -qE '^CapEff:[[:space:]]+0+$' "$st"
+	for ns in user pid net mnt ipc uts; do
+		if [ "$(readlink /proc/$pid/ns/$ns)" != "$(readlink /proc/self/ns/$ns)" ]; then
+			ok "own $ns namespace"
+		else
+			nok "own $ns namespace"
+		fi
+	done
+	fds=$(ls /proc/$pid/fd | tr '\n' ' ')
+	[ "$fds" = "3 " ] && ok "only fd 3 (its channel) is open" || nok "only fd 3 open (got: $fds)"
+	[ ! -s /proc/$pid/environ ] && ok "empty environment" || nok "empty environment"
+	check "RLIMIT_NOFILE is 0" grep -qE '^Max open files +0 +0' /proc/$pid/limits
+	check "RLIMIT_NPROC is 0" grep -qE '^Max processes +0 +0' /proc/$pid/limits
+	check "RLIMIT_AS is 256 MiB" grep -qE '^Max address space +268435456 +268435456' /proc/$pid/limits
+	exe=$(readlink /proc/$pid/exe)
+	[[ $exe == /memfd:vprocd-image* ]] && ok "runs from the sealed memfd ($exe)" || nok "runs from a memfd (got $exe)"
+fi
+wait $bpid
+
+# --- RLIMIT_CPU backs up the message timeout ----------------------------
+vp_start cpu -k "$d/k.pub" --msg-timeout-ms 30000 --cpu-limit 1 || nok "vprocd (cpu) starts"
+printf 'echo spin\nload %s %s\nmsg 0 7\n' "$S/probe" "$d/probe.sig" >"$d/cpu.in"
+start=$SECONDS
+vp_batch cpu cpu <"$d/cpu.in"
+vp_expect cpu spin 'SIGKILL|SIGXCPU' "with a 30 s message timeout, --cpu-limit 1 stops a spinning process"
+[ $((SECONDS - start)) -lt 15 ] && ok "... within seconds ($((SECONDS - start)) s)" || nok "cpu limit took $((SECONDS - start)) s"
+exit $vp_failed
