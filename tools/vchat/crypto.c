@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Provider selection, key derivation and helpers shared by the providers. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "vchat_crypto.h"
+
+void vchat_wipe(void *p, size_t n)
+{
+	if (p)
+		explicit_bzero(p, n);
+}
+
+int vchat_ct_equal(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	uint8_t d = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		d |= a[i] ^ b[i];
+	return d == 0;
+}
+
+int vchat_crypto_parse_kind(const char *s, enum vchat_crypto_kind *kind)
+{
+	if (!strcmp(s, "auto"))
+		*kind = VCHAT_CRYPTO_AUTO;
+	else if (!strcmp(s, "devcrypto"))
+		*kind = VCHAT_CRYPTO_DEVCRYPTO;
+	else if (!strcmp(s, "openssl"))
+		*kind = VCHAT_CRYPTO_OPENSSL;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+int vchat_kdf(const char *pass, size_t passlen, const uint8_t *salt,
+	      uint8_t *enc_key, uint8_t *mac_key)
+{
+	uint8_t out[2 * VCHAT_KEY_LEN];
+
+	if (!PKCS5_PBKDF2_HMAC(pass, (int)passlen, salt, VCHAT_SALT_LEN,
+			       VCHAT_KDF_ITER, EVP_sha256(), sizeof(out), out))
+		return -EIO;
+	memcpy(enc_key, out, VCHAT_KEY_LEN);
+	memcpy(mac_key, out + VCHAT_KEY_LEN, VCHAT_KEY_LEN);
+	vchat_wipe(out, sizeof(out));
+	return 0;
+}
+
+static struct vchat_crypto *crypto_try(const struct vchat_crypto_ops *ops,
+				       enum vchat_crypto_kind kind,
+				       const uint8_t *enc_key,
+				       const uint8_t *mac_key, int *err)
+{
+	struct vchat_crypto *c;
+	int ret;
+
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	c->ops = ops;
+	c->kind = kind;
+	ret = kind == VCHAT_CRYPTO_DEVCRYPTO ? vchat_devcrypto_init(c) :
+					       vchat_openssl_init(c);
+	if (ret)
+		goto err_free;
+	ret = ops->open(c, enc_key, mac_key);
+	if (ret)
+		goto err_close;
+	return c;
+
+err_close:
+	ops->close(c);
+err_free:
+	free(c);
+	*err = ret;
+	return NULL;
+}
+
+struct vchat_crypto *vchat_crypto_new(enum vchat_crypto_kind kind,
+				      const uint8_t *enc_key,
+				      const uint8_t *mac_key, int *err,
+				      char *why, size_t whylen)
+{
+	struct vchat_crypto *c;
+
+	if (why && whylen)
+		why[0] = 0;
+	switch (kind) {
+	case VCHAT_CRYPTO_DEVCRYPTO:
+		return crypto_try(&vchat_devcrypto_ops, kind, enc_key, mac_key,
+				  err);
+	case VCHAT_CRYPTO_OPENSSL:
+		return crypto_try(&vchat_openssl_ops, kind, enc_key, mac_key,
+				  err);
+	case VCHAT_CRYPTO_AUTO:
+		c = crypto_try(&vchat_devcrypto_ops, VCHAT_CRYPTO_DEVCRYPTO,
+			       enc_key, mac_key, err);
+		if (c)
+			return c;
+		if (why && whylen)
+			snprintf(why, whylen, "devcrypto unavailable: %s",
+				 strerror(-*err));
+		return crypto_try(&vchat_openssl_ops, VCHAT_CRYPTO_OPENSSL,
+				  enc_key, mac_key, err);
+	}
+	*err = -EINVAL;
+	return NULL;
+}
+
+void vchat_crypto_free(struct vchat_crypto *c)
+{
+	if (!c)
+		return;
+	c->ops->close(c);
+	free(c);
+}

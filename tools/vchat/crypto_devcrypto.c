@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The devcrypto provider: AES-256-CBC and HMAC-SHA256 through the
+ * cryptodev-linux ABI on /dev/crypto (our guest module virtio_cryptodev.ko,
+ * or cryptodev-linux on a host). A device that refuses an HMAC-SHA256
+ * session (QEMU's builtin backend offers ciphers only) gets its MAC done by
+ * OpenSSL instead, and the provider description says so.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+
+#include "vchat_crypto.h"
+
+#if __has_include(<crypto/cryptodev.h>)
+#include <crypto/cryptodev.h>
+#define VCHAT_HAVE_CRYPTODEV 1
+#endif
+
+#define VCHAT_DEVCRYPTO_PATH "/dev/crypto"
+
+struct vchat_dev {
+	int fd;
+	uint32_t cipher_ses;
+	uint32_t mac_ses;
+	int have_cipher_ses;
+	int have_mac_ses;
+	EVP_MAC *sw_alg;	/* software HMAC when the device has none */
+	EVP_MAC_CTX *sw_mac;
+};
+
+int vchat_devcrypto_init(struct vchat_crypto *c)
+{
+	struct vchat_dev *d;
+
+#ifndef VCHAT_HAVE_CRYPTODEV
+	(void)d;
+	snprintf(c->desc, sizeof(c->desc),
+		 "devcrypto not built (no <crypto/cryptodev.h>)");
+	return -ENOSYS;
+#else
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	d->fd = open(VCHAT_DEVCRYPTO_PATH, O_RDWR | O_CLOEXEC);
+	if (d->fd < 0) {
+		int e = -errno;
+
+		free(d);
+		return e;
+	}
+	c->priv = d;
+	return 0;
+#endif
+}
+
+#ifdef VCHAT_HAVE_CRYPTODEV
+static void dev_driver_name(struct vchat_dev *d, uint32_t ses, int hash,
+			    char *out, size_t outlen)
+{
+	snprintf(out, outlen, "?");
+#ifdef CIOCGSESSINFO
+	struct session_info_op si;
+
+	memset(&si, 0, sizeof(si));
+	si.ses = ses;
+	if (ioctl(d->fd, CIOCGSESSINFO, &si) == 0)
+		snprintf(out, outlen, "%.60s",
+			 hash ? si.hash_info.cra_driver_name :
+				si.cipher_info.cra_driver_name);
+#endif
+}
+
+static int dev_sw_mac_open(struct vchat_dev *d, const uint8_t *mac_key)
+{
+	OSSL_PARAM params[2];
+
+	d->sw_alg = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	if (!d->sw_alg)
+		return -ENOSYS;
+	d->sw_mac = EVP_MAC_CTX_new(d->sw_alg);
+	if (!d->sw_mac)
+		return -ENOMEM;
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+						     (char *)"SHA256", 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if (!EVP_MAC_init(d->sw_mac, mac_key, VCHAT_KEY_LEN, params))
+		return -EIO;
+	return 0;
+}
+#endif
+
+static int dev_open(struct vchat_crypto *c, const uint8_t *enc_key,
+		    const uint8_t *mac_key)
+{
+#ifndef VCHAT_HAVE_CRYPTODEV
+	return -ENOSYS;
+#else
+	struct vchat_dev *d = c->priv;
+	struct session_op s;
+	char cdrv[64], mdrv[64];
+	int ret, mac_err;
+	uint8_t key[VCHAT_KEY_LEN];
+
+	/* The ioctl takes a non-const pointer; hand it a copy we wipe. */
+	memcpy(key, enc_key, sizeof(key));
+	memset(&s, 0, sizeof(s));
+	s.cipher = CRYPTO_AES_CBC;
+	s.keylen = VCHAT_KEY_LEN;
+	s.key = key;
+	ret = ioctl(d->fd, CIOCGSESSION, &s);
+	vchat_wipe(key, sizeof(key));
+	if (ret < 0)
+		return -errno;
+	d->cipher_ses = s.ses;
+	d->have_cipher_ses = 1;
+	dev_driver_name(d, s.ses, 0, cdrv, sizeof(cdrv));
+
+	memcpy(key, mac_key, sizeof(key));
+	memset(&s, 0, sizeof(s));
+	s.mac = CRYPTO_SHA2_256_HMAC;
+	s.mackeylen = VCHAT_KEY_LEN;
+	s.mackey = key;
+	ret = ioctl(d->fd, CIOCGSESSION, &s);
+	mac_err = ret < 0 ? errno : 0;
+	vchat_wipe(key, sizeof(key));
+	if (ret == 0) {
+		d->mac_ses = s.ses;
+		d->have_mac_ses = 1;
+		dev_driver_name(d, s.ses, 1, mdrv, sizeof(mdrv));
+		snprintf(c->desc, sizeof(c->desc),
+			 "AES-256-CBC via /dev/crypto (%s), HMAC-SHA256 via /dev/crypto (%s)",
+			 cdrv, mdrv);
+		return 0;
+	}
+	ret = dev_sw_mac_open(d, mac_key);
+	if (ret)
+		return ret;
+	snprintf(c->desc, sizeof(c->desc),
+		 "AES-256-CBC via /dev/crypto (%s), HMAC-SHA256 via OpenSSL (device refused an HMAC-SHA256 session: %s)",
+		 cdrv, strerror(mac_err));
+	return 0;
+#endif
+}
+
+#ifdef VCHAT_HAVE_CRYPTODEV
+static int dev_cipher(struct vchat_crypto *c, uint16_t op, const uint8_t *iv,
+		      const uint8_t *in, uint8_t *out, size_t len)
+{
+	struct vchat_dev *d = c->priv;
+	struct crypt_op cop;
+	uint8_t ivc[VCHAT_IV_LEN];
+
+	if (len % VCHAT_BLOCK || len > 1 << 20)
+		return -EINVAL;
+	/* The driver may update the IV buffer in place: give it a copy. */
+	memcpy(ivc, iv, sizeof(ivc));
+	memset(&cop, 0, sizeof(cop));
+	cop.ses = d->cipher_ses;
+	cop.op = op;
+	cop.len = (uint32_t)len;
+	cop.src = (uint8_t *)in;
+	cop.dst = out;
+	cop.iv = ivc;
+	if (ioctl(d->fd, CIOCCRYPT, &cop) < 0)
+		return -errno;
+	return 0;
+}
+#endif
+
+static int dev_encrypt(struct vchat_crypto *c, const uint8_t *iv,
+		       const uint8_t *in, uint8_t *out, size_t len)
+{
+#ifdef VCHAT_HAVE_CRYPTODEV
+	return dev_cipher(c, COP_ENCRYPT, iv, in, out, len);
+#else
+	return -ENOSYS;
+#endif
+}
+
+static int dev_decrypt(struct vchat_crypto *c, const uint8_t *iv,
+		       const uint8_t *in, uint8_t *out, size_t len)
+{
+#ifdef VCHAT_HAVE_CRYPTODEV
+	return dev_cipher(c, COP_DECRYPT, iv, in, out, len);
+#else
+	return -ENOSYS;
+#endif
+}
+
+static int dev_mac(struct vchat_crypto *c, const uint8_t *data, size_t len,
+		   uint8_t *mac)
+{
+#ifdef VCHAT_HAVE_CRYPTODEV
+	struct vchat_dev *d = c->priv;
+	struct crypt_op cop;
+	EVP_MAC_CTX *m;
+	size_t outl = 0;
+	int ret = -EIO;
+
+	if (d->have_mac_ses) {
+		memset(&cop, 0, sizeof(cop));
+		cop.ses = d->mac_ses;
+		cop.op = COP_ENCRYPT;
+		cop.len = (uint32_t)len;
+		cop.src = (uint8_t *)data;
+		cop.mac = mac;
+		if (ioctl(d->fd, CIOCCRYPT, &cop) < 0)
+			return -errno;
+		return 0;
+	}
+	m = EVP_MAC_CTX_dup(d->sw_mac);
+	if (!m)
+		return -ENOMEM;
+	if (EVP_MAC_update(m, data, len) &&
+	    EVP_MAC_final(m, mac, &outl, VCHAT_MAC_LEN) &&
+	    outl == VCHAT_MAC_LEN)
+		ret = 0;
+	EVP_MAC_CTX_free(m);
+	return ret;
+#else
+	return -ENOSYS;
+#endif
+}
+
+static void dev_close(struct vchat_crypto *c)
+{
+	struct vchat_dev *d = c->priv;
+
+	if (!d)
+		return;
+#ifdef VCHAT_HAVE_CRYPTODEV
+	if (d->have_cipher_ses)
+		ioctl(d->fd, CIOCFSESSION, &d->cipher_ses);
+	if (d->have_mac_ses)
+		ioctl(d->fd, CIOCFSESSION, &d->mac_ses);
+#endif
+	EVP_MAC_CTX_free(d->sw_mac);
+	EVP_MAC_free(d->sw_alg);
+	if (d->fd >= 0)
+		close(d->fd);
+	free(d);
+	c->priv = NULL;
+}
+
+const struct vchat_crypto_ops vchat_devcrypto_ops = {
+	.name = "devcrypto",
+	.open = dev_open,
+	.encrypt = dev_encrypt,
+	.decrypt = dev_decrypt,
+	.mac = dev_mac,
+	.close = dev_close,
+};
