@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "guest_mem.h"
@@ -97,11 +98,22 @@ int vcd_mem_map(struct vcd_mem *m, const struct vcd_vu_mem_table *t,
 	for (i = 0; i < t->nregions; i++) {
 		const struct vcd_vu_mem_region *vr = &t->regions[i];
 		uint64_t len = vr->memory_size + vr->mmap_offset;
+		struct stat sb;
 		void *p;
 
 		/* Map from offset 0 so mmap_offset needs no page alignment. */
 		if (vr->memory_size == 0 || len < vr->memory_size ||
 		    len > (1ull << 47)) { /* more than any x86-64 user space */
+			ret = -EINVAL;
+			goto err_unmap;
+		}
+		/*
+		 * Pages past the end of the file would SIGBUS the daemon on first
+		 * touch: the file must back the whole region. (A frontend that
+		 * shrinks it afterwards can still do that; QEMU never does.)
+		 */
+		if (fstat(fds[i], &sb) < 0 || !S_ISREG(sb.st_mode) ||
+		    (uint64_t)sb.st_size < len) {
 			ret = -EINVAL;
 			goto err_unmap;
 		}

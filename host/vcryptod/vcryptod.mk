@@ -23,3 +23,22 @@ VCD_ENGINES := host/vcryptod/engine.c host/vcryptod/engine_openssl.c \
 $(eval $(call host_prog,$(B)/vcd-engine-check,host/vcryptod/engine_check.c $(VCD_ENGINES),-lcrypto))
 $(eval $(call guest_prog,$(B)/guest-bin/vcd_guest_engines,host/vcryptod/engine_check.c $(VCD_ENGINES),-lcrypto))
 ALL_TARGETS  += $(B)/vcd-engine-check
+
+# libFuzzer targets (clang), built with ASan+UBSan whatever SANITIZE says.
+VCD_FUZZ_CC := clang
+VCD_FUZZ_CFLAGS := $(filter-out -D_FORTIFY_SOURCE=2,$(BASE_CFLAGS)) -Wno-unused-command-line-argument \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+VCD_FUZZ_LIB := $(VCD_CORE) host/vcryptod/queue.c host/vcryptod/vhost_user.c
+$(B)/vcd-fuzz/%.o: %.c
+	$(call quiet,CC,$< [fuzz])
+	$(Q)mkdir -p $(@D) && $(VCD_FUZZ_CC) $(VCD_FUZZ_CFLAGS) -c -o $@ $<
+define vcd_fuzz
+$(B)/fuzz/$(1): $(patsubst %.c,$(B)/vcd-fuzz/%.o,tests/fuzz/$(1).c $(VCD_FUZZ_LIB))
+	$$(call quiet,LD,$$@)
+	$(Q)mkdir -p $$(@D) && $(VCD_FUZZ_CC) -fsanitize=fuzzer,address,undefined -pthread -o $$@ $$^ -lcrypto
+ALL_OBJS += $(patsubst %.c,$(B)/vcd-fuzz/%.o,tests/fuzz/$(1).c $(VCD_FUZZ_LIB))
+endef
+$(foreach t,fuzz_vcd_msg fuzz_vcd_req,$(eval $(call vcd_fuzz,$(t))))
+FUZZ_TARGETS += $(B)/fuzz/fuzz_vcd_msg $(B)/fuzz/fuzz_vcd_req
+FUZZ_SMOKE   += tests/fuzz/vcryptod_smoke.t
+ALL_TARGETS  += $(B)/fuzz/fuzz_vcd_msg $(B)/fuzz/fuzz_vcd_req

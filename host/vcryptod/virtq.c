@@ -29,6 +29,9 @@ int vcd_vq_setup(struct vcd_vq *vq, const struct vcd_mem *m, unsigned int num,
 	u = vcd_mem_uva(m, used_uva, 6 + 8ull * num);
 	if (!d || !a || !u)
 		return -EFAULT;
+	/* A region whose frontend and file offsets disagree mod 16 says so. */
+	if (((uintptr_t)d & 15) || ((uintptr_t)a & 1) || ((uintptr_t)u & 3))
+		return -EINVAL;
 	vq->num = num;
 	vq->desc = d;
 	vq->avail = a;

@@ -153,6 +153,8 @@ static void map_hostile_tables(void **state)
 		{ 1, sizeof(t), 1, 0, 0 }, /* empty region */
 		{ 1, sizeof(t), 1, 4096, UINT64_MAX - 100 }, /* size+offset wraps */
 		{ 1, sizeof(t), 1, UINT64_MAX / 2, 0 }, /* absurd size */
+		{ 1, sizeof(t), 1, 8192 + 4096, 0 }, /* file smaller than the region */
+		{ 1, sizeof(t), 1, 4096, 8192 }, /* offset past the file's end */
 	};
 
 	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
