@@ -284,8 +284,12 @@ int vcdev_session_create(struct vcdev_session **out, u32 cipher_alg,
 	if (ret)
 		goto err_put_ses;
 	ses->has_enc = true;
-	/* CTR and MAC-only sessions are the same both ways. */
-	if (cipher && cipher->virtio_alg != VIRTIO_CRYPTO_CIPHER_AES_CTR) {
+	/*
+	 * CTR and MAC-only sessions are the same both ways; with a MAC the
+	 * order differs (decrypt MACs the plaintext after deciphering).
+	 */
+	if (cipher &&
+	    (mac || cipher->virtio_alg != VIRTIO_CRYPTO_CIPHER_AES_CTR)) {
 		ret = vcdev_ctrl_create(dev, cipher, mac,
 					VIRTIO_CRYPTO_OP_DECRYPT, key, keylen,
 					mackey, mackeylen, &ses->dec_id);

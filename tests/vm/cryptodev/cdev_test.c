@@ -32,6 +32,8 @@ static void usage(FILE *f)
 		"                           keep requests in flight (kill/unbind tests)\n"
 		"  close-inflight           close the fd while threads use it\n"
 		"  afalg-cbc DRIVER         SP 800-38A CBC-AES128 through AF_ALG DRIVER\n"
+		"  hmac                     HMAC-SHA1/2 on random data = AF_ALG hmac()\n"
+		"  chain                    cipher+HMAC sessions (CIOCCRYPT, CIOCAUTHCRYPT)\n"
 		"Output is TAP; exit status 1 if a check failed.\n");
 }
 
@@ -151,6 +153,7 @@ static const struct hkat hkats[] = {
 	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 	  "aaaaaa",
 	  "54657374205573696e67204c6172676572205468616e20426c6f636b2d53697a"
 	  "65204b6579202d2048617368204b6579204669727374",
@@ -173,6 +176,13 @@ static int cmd_vectors(int expect_hmac)
 
 		cdev_unhex(k->ct, ct, sizeof(ct));
 		r = cdev_session(cfd, k->alg, key, kl, 0, NULL, 0, &ses);
+		if (r == -EINVAL && k->alg == CRYPTO_AES_XTS &&
+		    !memcmp(key, key + kl / 2, kl / 2)) {
+			/* OpenSSL 3 (and FIPS kernels) refuse such keys */
+			cdev_skip("%s: the backend refuses an XTS key whose halves are equal",
+				  k->what);
+			continue;
+		}
 		if (r) {
 			cdev_ok(0, "%s: CIOCGSESSION: %s", k->what, strerror(-r));
 			continue;
@@ -778,6 +788,170 @@ static int cmd_close_inflight(void)
 	return 0;
 }
 
+static const struct {
+	uint32_t mac;
+	const char *name;
+	unsigned int len;
+} hmacs[] = {
+	{ CRYPTO_SHA1_HMAC, "hmac(sha1)", 20 },
+	{ CRYPTO_SHA2_256_HMAC, "hmac(sha256)", 32 },
+	{ CRYPTO_SHA2_384_HMAC, "hmac(sha384)", 48 },
+	{ CRYPTO_SHA2_512_HMAC, "hmac(sha512)", 64 },
+};
+
+/* MAC-only sessions on random data, 0 B..1 MiB, against AF_ALG. */
+static int cmd_hmac(void)
+{
+	static const size_t sizes[] = { 0, 1, 63, 64, 1000, 4096, 65537,
+					1 << 20 };
+	uint8_t key[200], md[64], ref[64];
+	uint8_t *data = malloc(1 << 20);
+	unsigned int i, j;
+	uint32_t ses;
+	int r;
+
+	cdev_fill(data, 1 << 20, 7);
+	for (i = 0; i < sizeof(hmacs) / sizeof(hmacs[0]); i++) {
+		int all = 1;
+		unsigned int kl = 20 + 50 * i; /* up to a 170-byte key */
+
+		cdev_fill(key, sizeof(key), i);
+		r = cdev_session(cfd, 0, NULL, 0, hmacs[i].mac, key, kl, &ses);
+		if (r) {
+			cdev_ok(0, "%s session: %s", hmacs[i].name,
+				strerror(-r));
+			continue;
+		}
+		for (j = 0; j < sizeof(sizes) / sizeof(sizes[0]); j++) {
+			uint16_t flags = (j & 1) ? COP_FLAG_NO_ZC : 0;
+
+			memset(md, 0, sizeof(md));
+			r = cdev_crypt(cfd, ses, COP_ENCRYPT, flags, data,
+				       NULL, sizes[j], NULL, md);
+			if (r || afalg_hmac(hmacs[i].name, key, kl, data,
+					    sizes[j], ref, hmacs[i].len) ||
+			    memcmp(md, ref, hmacs[i].len)) {
+				cdev_note("%s %zu bytes: %s", hmacs[i].name,
+					  sizes[j],
+					  r ? strerror(-r) : "differs");
+				all = 0;
+			}
+		}
+		cdev_ok(all, "%s (%u-byte key), %zu sizes 0 B..1 MiB: equal to AF_ALG",
+			hmacs[i].name, kl, sizeof(sizes) / sizeof(sizes[0]));
+		cdev_free(cfd, ses);
+	}
+	{
+		struct crypt_auth_op caop;
+
+		r = cdev_session(cfd, 0, NULL, 0, CRYPTO_SHA2_256_HMAC, key,
+				 32, &ses);
+		memset(&caop, 0, sizeof(caop));
+		memset(md, 0, sizeof(md));
+		caop.ses = ses;
+		caop.auth_src = data;
+		caop.auth_len = 1000;
+		caop.tag = md;
+		if (!r)
+			r = ioctl(cfd, CIOCAUTHCRYPT, &caop) ? -errno : 0;
+		if (!r)
+			r = afalg_hmac("hmac(sha256)", key, 32, data, 1000,
+				       ref, 32);
+		cdev_ok(!r && !memcmp(md, ref, 32) && caop.tag_len == 32,
+			"CIOCAUTHCRYPT on a MAC-only session: tag = HMAC-SHA256 (%u bytes)",
+			caop.tag_len);
+		memset(&caop, 0, sizeof(caop));
+		caop.ses = ses;
+		caop.flags = COP_FLAG_AEAD_TLS_TYPE;
+		caop.auth_src = data;
+		caop.auth_len = 16;
+		caop.tag = md;
+		r = ioctl(cfd, CIOCAUTHCRYPT, &caop) ? -errno : 0;
+		EXPECT(r, EINVAL, "CIOCAUTHCRYPT TLS mode (not served)");
+		memset(&caop, 0, sizeof(caop));
+		caop.ses = ses;
+		caop.auth_src = data;
+		caop.auth_len = 16;
+		caop.tag = (void *)16;
+		r = ioctl(cfd, CIOCAUTHCRYPT, &caop) ? -errno : 0;
+		EXPECT(r, EFAULT, "CIOCAUTHCRYPT tag unmapped");
+		r = cdev_crypt(cfd, ses, COP_ENCRYPT, COP_FLAG_UPDATE, data,
+			       NULL, 16, NULL, md);
+		EXPECT(r, EOPNOTSUPP, "CIOCCRYPT COP_FLAG_UPDATE (multi-part hash)");
+		cdev_free(cfd, ses);
+	}
+	free(data);
+	return 0;
+}
+
+/*
+ * Cipher + HMAC sessions through CIOCCRYPT, as cryptodev-linux defines
+ * them: encrypt MACs the plaintext and encrypts it; decrypt decrypts and
+ * MACs the plaintext.
+ */
+static int cmd_chain(void)
+{
+	static const size_t sizes[] = { 16, 4096, 65536 };
+	uint8_t key[32], mk[32], iv[16], iv2[16], md[64], md2[64], ref[64];
+	unsigned int i, j;
+	uint32_t ses;
+	int r;
+
+	cdev_fill(key, sizeof(key), 11);
+	cdev_fill(mk, sizeof(mk), 12);
+	cdev_fill(iv, sizeof(iv), 13);
+	for (i = 0; i < 2; i++) {
+		const struct cipher_mode *m = &modes[i ? 2 : 1]; /* CBC, CTR */
+		int all = 1;
+
+		r = cdev_session(cfd, m->alg, key, 16, CRYPTO_SHA2_256_HMAC, mk,
+				 32, &ses);
+		if (r) {
+			cdev_ok(0, "%s + HMAC-SHA256 session: %s",
+				mode_name(m->alg), strerror(-r));
+			continue;
+		}
+		for (j = 0; j < sizeof(sizes) / sizeof(sizes[0]); j++) {
+			size_t len = sizes[j];
+			uint8_t *pt = malloc(len), *ct = malloc(len),
+				*out = malloc(len);
+
+			cdev_fill(pt, len, j);
+			memcpy(iv2, iv, 16);
+			r = cdev_crypt(cfd, ses, COP_ENCRYPT, 0, pt, out, len,
+				       iv2, md);
+			if (!r)
+				r = afalg_skcipher(m->name, key, 16, 1, iv, 16,
+						   pt, ct, len);
+			if (!r)
+				r = afalg_hmac("hmac(sha256)", mk, 32, pt, len,
+					       ref, 32);
+			if (r || memcmp(out, ct, len) || memcmp(md, ref, 32)) {
+				cdev_note("%s encrypt %zu: %s", m->name, len,
+					  r ? strerror(-r) : "differs");
+				all = 0;
+			}
+			memcpy(iv2, iv, 16);
+			memset(out, 0, len);
+			r = cdev_crypt(cfd, ses, COP_DECRYPT, 0, ct, out, len,
+				       iv2, md2);
+			if (r || memcmp(out, pt, len) || memcmp(md2, ref, 32)) {
+				cdev_note("%s decrypt %zu: %s", m->name, len,
+					  r ? strerror(-r) : "differs");
+				all = 0;
+			}
+			free(pt);
+			free(ct);
+			free(out);
+		}
+		cdev_ok(all,
+			"%s + HMAC-SHA256 (CIOCCRYPT): ciphertext and MAC of the plaintext equal to AF_ALG, both ways",
+			mode_name(m->alg));
+		cdev_free(cfd, ses);
+	}
+	return 0;
+}
+
 /* The stock driver (or any AF_ALG driver) on the same vectors. */
 static int cmd_afalg_cbc(const char *driver)
 {
@@ -853,6 +1027,10 @@ int main(int argc, char **argv)
 		cmd_sessinfo();
 	else if (!strcmp(cmd, "errors"))
 		cmd_errors();
+	else if (!strcmp(cmd, "hmac"))
+		cmd_hmac();
+	else if (!strcmp(cmd, "chain"))
+		cmd_chain();
 	else {
 		usage(stderr);
 		return 2;

@@ -3,4 +3,4 @@
 CDEV_UTIL := tests/vm/cryptodev/cdev_util.c
 $(eval $(call guest_prog,$(B)/guest-bin/cdev_test,tests/vm/cryptodev/cdev_test.c $(CDEV_UTIL),))
 
-VM_TESTS += tests/vm/cryptodev_builtin.t
+VM_TESTS += tests/vm/cryptodev_builtin.t tests/vm/cryptodev_vcryptod.t

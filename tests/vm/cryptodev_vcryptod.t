@@ -1,0 +1,19 @@
+#!/bin/bash
+# /dev/crypto in a guest on two virtio-crypto devices served by vcryptod
+# (vhost-user, OpenSSL engine): the conformance suite of the builtin test
+# plus RFC 4231 and random-data HMAC, cipher+HMAC chaining, 8x4 load,
+# requests spread over both devices, killed process, unbind/rebind.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+B=${VCRYPTO_BUILD:-$top/build}
+ko=$B/kmod/virtio_cryptodev.ko
+for f in "$ko" "$B/guest-bin/cdev_test" "$B/vcryptod"; do
+	[ -e "$f" ] || { echo "not ok - $f missing (make all)"; exit 1; }
+done
+dir=$(mktemp -d /tmp/cdev-vcd.XXXXXX)
+trap 'rm -rf "$dir"' EXIT
+exec "$top/tests/vm/vmrun.sh" -n cryptodev-vcryptod -C 2 -t 170 \
+	-d "$B/vcryptod --socket-path $dir/a.sock --queues 1" -w "$dir/a.sock" -u "$dir/a.sock" \
+	-d "$B/vcryptod --socket-path $dir/b.sock --queues 1" -w "$dir/b.sock" -u "$dir/b.sock" \
+	-m virtio_pci -m algif_skcipher -m algif_hash -m ecb -m ctr -m xts -m sha512_generic \
+	-m "$ko" -f "$B/guest-bin/cdev_test" -c "$top/tests/vm/cases/cryptodev_vcryptod.sh"
