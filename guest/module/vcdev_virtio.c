@@ -155,11 +155,15 @@ int vcdev_req_submit(struct vcdev_vq *q, struct vcdev_req *req,
 		spin_unlock_irqrestore(&q->lock, flags);
 		if (ret != -ENOSPC)
 			return ret;
-		/* Ring full: wait for the device to return something. */
-		ret = wait_event_interruptible(q->space_wq,
-					       READ_ONCE(q->dead) ||
-						       READ_ONCE(q->seq) != seq);
-		if (ret)
+		/*
+		 * Ring full (or no memory for an indirect table): wait for
+		 * the device to return something, retrying now and then.
+		 */
+		ret = wait_event_interruptible_timeout(q->space_wq,
+						       READ_ONCE(q->dead) ||
+							       READ_ONCE(q->seq) != seq,
+						       HZ / 10);
+		if (ret < 0)
 			return -EINTR;
 	}
 }
