@@ -425,6 +425,38 @@ int vpd_conn_read(struct vpd_conn *c)
 		return errno == EAGAIN || errno == EINTR ? 0 : -1;
 	if (n == 0)
 		return -1;
+	c->last_rx_ms = vpd_now_ms();
 	vpd_conn_feed(c, buf, (size_t)n);
 	return 0;
+}
+
+/*
+ * The guest side of a virtio-serial port can close in the middle of a frame
+ * (its client killed) and QEMU does not tell us; the connection stays. A
+ * frame that stops arriving is given up after frame_timeout_ms so that the
+ * next client of the port is not read as the rest of the old frame.
+ */
+uint64_t vpd_conn_frame_deadline(struct vpd_conn *c)
+{
+	if (c->rd == VPD_RD_HDR && c->hdr_got == 0)
+		return UINT64_MAX;
+	return c->last_rx_ms + c->srv->cfg.frame_timeout_ms;
+}
+
+void vpd_conn_frame_timeout(struct vpd_conn *c, uint64_t now)
+{
+	if (now < vpd_conn_frame_deadline(c))
+		return;
+	if (c->rd != VPD_RD_HDR)
+		vpd_conn_error(c, &c->h, -VMM_E_PROTO,
+			       "frame incomplete: nothing more for %u ms, dropped",
+			       c->srv->cfg.frame_timeout_ms);
+	else
+		vpd_log_guest("%zu bytes of a frame header dropped after %u ms", c->hdr_got,
+			      c->srv->cfg.frame_timeout_ms);
+	newproc_abort(c);
+	free(c->body);
+	c->body = NULL;
+	c->resyncing = false;
+	frame_done(c);
 }

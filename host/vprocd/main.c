@@ -84,6 +84,7 @@ static void usage(int status)
 		"      --msg-timeout-ms MS   a process must answer within (default 2000)\n"
 		"      --mem-limit MIB       address space per process (default 256)\n"
 		"      --cpu-limit SEC       CPU seconds per process (default 10)\n"
+		"      --frame-timeout-ms MS a frame that stops arriving is dropped (default 5000)\n"
 		"  -v, --verbose / -q, --quiet\n"
 		"  -h, --help\n"
 		"%s",
@@ -155,6 +156,9 @@ static int serve(struct vpd_server *srv, int lfd, int sfd)
 		} else {
 			uint64_t d = vpd_proc_next_deadline(c), now = vpd_now_ms();
 
+			if (vpd_conn_frame_deadline(c) < d)
+				d = vpd_conn_frame_deadline(c);
+
 			pf[n] = (struct pollfd){ c->fd, 0, 0 };
 			if (c->out_bytes < VPD_OUT_HIGH)
 				pf[n].events |= POLLIN;
@@ -183,8 +187,10 @@ static int serve(struct vpd_server *srv, int lfd, int sfd)
 			vpd_conn_free(c);
 			return 1;
 		}
-		if (c)
+		if (c) {
 			vpd_proc_timeouts(c, vpd_now_ms());
+			vpd_conn_frame_timeout(c, vpd_now_ms());
+		}
 		for (int i = 0; i < n; i++) {
 			if (!pf[i].revents)
 				continue;
@@ -256,6 +262,7 @@ int main(int argc, char **argv)
 		{ "msg-timeout-ms", required_argument, 0, 4 },
 		{ "mem-limit", required_argument, 0, 5 },
 		{ "cpu-limit", required_argument, 0, 6 },
+		{ "frame-timeout-ms", required_argument, 0, 7 },
 		{ "verbose", no_argument, 0, 'v' },
 		{ "quiet", no_argument, 0, 'q' },
 		{ "help", no_argument, 0, 'h' },
@@ -277,6 +284,7 @@ int main(int argc, char **argv)
 		.msg_timeout_ms = 2000,
 		.mem_limit = 256ull << 20,
 		.cpu_limit_s = 10,
+		.frame_timeout_ms = 5000,
 	};
 	while ((c = getopt_long(argc, argv, "s:k:r:S:vqh", lo, NULL)) != -1) {
 		switch (c) {
@@ -295,6 +303,7 @@ int main(int argc, char **argv)
 		case 3: srv->cfg.max_image = num("--max-image", optarg, VMM_MAX_IMAGE); break;
 		case 4: srv->cfg.msg_timeout_ms = (unsigned int)num("--msg-timeout-ms", optarg, 600000); break;
 		case 5: srv->cfg.mem_limit = (uint64_t)num("--mem-limit", optarg, 65536) << 20; break;
+		case 7: srv->cfg.frame_timeout_ms = (unsigned int)num("--frame-timeout-ms", optarg, 600000); break;
 		case 6: srv->cfg.cpu_limit_s = (unsigned int)num("--cpu-limit", optarg, 86400); break;
 		case 'v': vpd_verbosity = 2; break;
 		case 'q': vpd_verbosity = 0; break;
@@ -304,7 +313,7 @@ int main(int argc, char **argv)
 	}
 	if (!sock || optind != argc)
 		usage(2);
-	if (!srv->cfg.max_procs || !srv->cfg.max_inflight || !srv->cfg.msg_timeout_ms ||
+	if (!srv->cfg.max_procs || !srv->cfg.max_inflight || !srv->cfg.msg_timeout_ms || !srv->cfg.frame_timeout_ms ||
 	    !srv->cfg.cpu_limit_s || srv->cfg.mem_limit < (16u << 20)) {
 		fprintf(stderr, "vprocd: limits must be positive (memory at least 16 MiB)\n");
 		return 2;

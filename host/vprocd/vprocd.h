@@ -25,6 +25,7 @@ struct vpd_config {
 	unsigned int max_procs;
 	unsigned int max_inflight;
 	unsigned int msg_timeout_ms;
+	unsigned int frame_timeout_ms;
 	uint64_t mem_limit;
 	unsigned int cpu_limit_s;
 	const char *state_file;
@@ -136,6 +137,7 @@ struct vpd_conn {
 	size_t got, want;	/* in the current state */
 	uint64_t discard;
 	bool resyncing;
+	uint64_t last_rx_ms;	/* when the last byte arrived */
 	/* NEWPROCESS in progress: the image goes straight into a memfd */
 	int memfd;
 	uint8_t *img;
@@ -168,6 +170,10 @@ int vpd_conn_read(struct vpd_conn *c);
 /* Feeds received bytes to the frame reader (also the fuzz entry point). */
 void vpd_conn_feed(struct vpd_conn *c, const uint8_t *p, size_t n);
 int vpd_conn_flush(struct vpd_conn *c);
+/* When a half-received frame is given up (UINT64_MAX if none is pending). */
+uint64_t vpd_conn_frame_deadline(struct vpd_conn *c);
+/* Gives up a frame the guest stopped sending (e.g. its client died). */
+void vpd_conn_frame_timeout(struct vpd_conn *c, uint64_t now);
 void vpd_conn_reply(struct vpd_conn *c, const struct vmm_hdr *req, int desc, int status,
 		    const void *data, size_t len);
 void vpd_conn_error(struct vpd_conn *c, const struct vmm_hdr *req, int err, const char *fmt,

@@ -24,3 +24,4 @@ $(VPD_KEY_H): FORCE_VPD_KEY
 
 # tests (tests/host/vproc_lib.sh is shared by them)
 HOST_TESTS += tests/host/vproc_basic.t tests/host/vproc_sandbox.t tests/host/vproc_vsign.t
+VM_TESTS   += tests/vm/vproc_guest.t

@@ -52,7 +52,7 @@ sign k big 1 "$d/big" "$d/big.sig"
 sign rsa hello 1 "$S/hello" "$d/rsa.sig"
 
 VP_ARGS=(-k "$d/k.pub" -k "$d/rsa.pub" --revoked "$d/revoked.list" --state-file "$d/state"
-	--max-procs 6 --max-inflight 2 --max-image $((2 << 20)) --msg-timeout-ms 500)
+	--max-procs 6 --max-inflight 2 --max-image $((2 << 20)) --msg-timeout-ms 500 --frame-timeout-ms 500)
 vp_start main "${VP_ARGS[@]}" || { nok "vprocd starts"; exit 1; }
 ok "vprocd starts with two trusted keys, a revocation list and a state file"
 vpid=$vp_last_pid
@@ -129,6 +129,11 @@ recv
 echo reserved
 raw $(frame 1 4 1145324612 0 0 0 0 1)
 recv
+echo partial
+raw $(frame 1 2 85 1 1 0 100 0)0102030405060708090a
+sleep 800
+recv
+msg 1 1 whole again
 echo still-serving
 load $S/hello $d/hello.sig
 msg 4 0 again
@@ -169,6 +174,8 @@ vp_expect main oversized-frame 'status=-1000.*over the limit' "frame length over
 vp_expect main unknown-type 'req=572662306 status=-1002' "unknown request type: its own error, same req_id"
 vp_expect main bad-version 'req=858993459 status=-1001' "frame version 2: its own error"
 vp_expect main reserved 'req=1145324612 status=-1000.*reserved' "reserved header field set: refused"
+vp_expect main partial 'req=85 status=-1000.*incomplete' "a frame that stops half way is dropped after --frame-timeout-ms, with an error"
+vp_expect main partial '^WHOLE AGAIN$' "the next frame on the same connection is read correctly"
 vp_expect main still-serving '^again$|^Hello, World!$' "after all of that the same connection still loads and answers"
 vp_expect main still-serving '^3 roll 5 running$' "LIST reflects the live processes"
 if grep -q 'ERROR\|AddressSanitizer\|runtime error' "$d/main.log"; then nok "vprocd log clean"; else ok "vprocd log has no sanitizer reports"; fi
