@@ -678,6 +678,7 @@ int vuf_place(struct vuf *v, struct vuf_chain *c, const void *out, size_t out_le
 	int ret;
 
 	c->nseg = 0;
+	c->ind_gpa = 0;
 	c->in_len = in_len;
 	if (mo + mi > VUF_MAX_SEGS)
 		return -EINVAL;
@@ -737,7 +738,7 @@ int vuf_submit(struct vuf_vq *q, const struct vuf_chain *c, void *cookie)
 	head = q->free_head;
 	i = head;
 	if (c->indirect) {
-		uint64_t tg = vuf_alloc(q->v, -1, 16ULL * c->nseg, 16);
+		uint64_t tg = c->ind_gpa ? c->ind_gpa : vuf_alloc(q->v, -1, 16ULL * c->nseg, 16);
 		struct vring_desc *t;
 
 		if (!tg)

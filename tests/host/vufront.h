@@ -168,7 +168,8 @@ struct vuf_chain {
 	unsigned int nseg;
 	struct vuf_seg seg[VUF_MAX_SEGS];
 	bool indirect;
-	uint64_t in_len; /* writable bytes in total */
+	uint64_t ind_gpa; /* indirect table to reuse (0: one is allocated per submit) */
+	uint64_t in_len;  /* writable bytes in total */
 };
 
 struct vuf_place_opts {

@@ -8,4 +8,7 @@ $(eval $(call host_prog,$(B)/tests/host/vufront,$(VUF_TEST) $(VUF_CORE),-lcrypto
 ALL_TARGETS += $(B)/tests/host/vufront
 
 HOST_TESTS += tests/host/vcryptod_services.t tests/host/vcryptod_hostile.t
+BENCHES    += bench/vcryptod_bench.sh
 
+$(eval $(call host_prog,$(B)/bench/vcd_bench,bench/vcd_bench.c $(VUF_CORE),-lcrypto))
+ALL_TARGETS += $(B)/bench/vcd_bench
