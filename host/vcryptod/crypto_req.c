@@ -24,6 +24,7 @@ struct req {
 	uint64_t out_len; /* writable bytes before the status byte */
 	uint64_t result_len; /* bytes to write back */
 	uint64_t src_len;
+	uint64_t direct; /* bytes written straight to guest memory */
 };
 
 void vcd_req_buf_free(struct vcd_req_buf *b)
@@ -183,6 +184,40 @@ static int do_akcipher(struct vcd_sessions *s, struct vcd_session *ss,
 	return (int)n;
 }
 
+/*
+ * Zero-copy cipher: when src and dst each lie in one guest segment and are
+ * either the same bytes or disjoint, the engine reads and writes guest memory
+ * directly (the guest changing its own buffers meanwhile only spoils its own
+ * result). -EAGAIN: take the copying path.
+ */
+static int try_direct(struct vcd_sessions *s, struct vcd_session *ss, struct req *r,
+		      const struct virtio_crypto_op_data_req *h)
+{
+	const struct virtio_crypto_cipher_para *pa = &h->u.sym_req.u.cipher.para;
+	uint64_t iv_len = pa->iv_len, src = pa->src_data_len;
+	uint32_t want_iv = vcd_cipher_iv_len(ss->cipher_alg);
+	uint8_t iv[16], *sp, *dp;
+	int ret;
+
+	if (ss->kind != VCD_SESS_SYM || h->u.sym_req.op_type != ss->op_type ||
+	    ss->op_type != VIRTIO_CRYPTO_SYM_OP_CIPHER || pa->dst_data_len != src ||
+	    HDR_LEN + iv_len + src > r->c->in_len || src > r->out_len ||
+	    (want_iv && iv_len != want_iv))
+		return -EAGAIN; /* the copying path finds the exact status */
+	sp = vcd_chain_span(r->c, false, HDR_LEN + iv_len, src);
+	dp = vcd_chain_span(r->c, true, 0, src);
+	if (!sp || !dp || (sp != dp && sp < dp + src && dp < sp + src))
+		return -EAGAIN;
+	if (src % vcd_cipher_block(ss->cipher_alg) ||
+	    (ss->cipher_alg == VIRTIO_CRYPTO_CIPHER_AES_XTS && src < 16))
+		return -EINVAL;
+	vcd_chain_read_at(r->c, HDR_LEN, iv, want_iv);
+	ret = s->ops->cipher_run(ss->cipher, iv, want_iv, sp, dp, src);
+	r->src_len = src;
+	r->direct = src;
+	return ret;
+}
+
 int64_t vcd_req_process(struct vcd_sessions *s, struct vcd_req_buf *b,
 			const struct vcd_chain *c, struct vcd_qstats *st)
 {
@@ -204,16 +239,7 @@ int64_t vcd_req_process(struct vcd_sessions *s, struct vcd_req_buf *b,
 		ret = -EINVAL;
 		goto out_status;
 	}
-	ret = grow(&b->in, &b->in_cap, c->in_len);
-	if (!ret)
-		ret = grow(&b->out, &b->out_cap, r.out_len ? r.out_len : 1);
-	if (ret)
-		goto out_status;
-	vcd_chain_read(c, b->in, c->in_len);
-	memcpy(&h, b->in, HDR_LEN);
-	r.in = b->in + HDR_LEN;
-	r.in_len = c->in_len - HDR_LEN;
-	r.out = b->out;
+	vcd_chain_read_at(c, 0, &h, HDR_LEN);
 
 	switch (h.header.opcode) {
 	case VIRTIO_CRYPTO_CIPHER_ENCRYPT:
@@ -230,23 +256,42 @@ int64_t vcd_req_process(struct vcd_sessions *s, struct vcd_req_buf *b,
 	pthread_rwlock_rdlock(&s->lock);
 	ss = vcd_sess_find(s, h.header.session_id);
 	if (!ss) {
-		pthread_rwlock_unlock(&s->lock);
 		ret = -ENOENT;
-		goto out_status;
+		goto out_unlock;
 	}
 	pthread_mutex_lock(&ss->lock);
+	ret = -EAGAIN;
 	if (h.header.opcode <= VIRTIO_CRYPTO_CIPHER_DECRYPT)
-		ret = do_sym(s, ss, &r, &h);
-	else
-		ret = do_akcipher(s, ss, &r, &h);
+		ret = try_direct(s, ss, &r, &h);
+	if (ret == -EAGAIN) {
+		/* Copy all input once: validated and used from our copy only. */
+		ret = grow(&b->in, &b->in_cap, c->in_len);
+		if (!ret)
+			ret = grow(&b->out, &b->out_cap, r.out_len ? r.out_len : 1);
+		if (!ret) {
+			vcd_chain_read(c, b->in, c->in_len);
+			memcpy(&h, b->in, HDR_LEN);
+			r.in = b->in + HDR_LEN;
+			r.in_len = c->in_len - HDR_LEN;
+			r.out = b->out;
+			if (h.header.opcode <= VIRTIO_CRYPTO_CIPHER_DECRYPT)
+				ret = do_sym(s, ss, &r, &h);
+			else
+				ret = do_akcipher(s, ss, &r, &h);
+		}
+	}
 	pthread_mutex_unlock(&ss->lock);
+out_unlock:
 	pthread_rwlock_unlock(&s->lock);
 
 out_status:
 	if (ret < 0)
 		r.result_len = 0;
 	status = ret < 0 ? errno_status(ret) : VIRTIO_CRYPTO_OK;
-	used = vcd_chain_write(c, b->out, r.result_len);
+	if (r.direct)
+		used = ret < 0 ? 0 : r.direct;
+	else
+		used = vcd_chain_write(c, b->out, r.result_len);
 	/* An akcipher result shorter than dst: report what is meaningful. */
 	if (ret > 0)
 		used = (uint64_t)ret;

@@ -192,3 +192,45 @@ uint64_t vcd_chain_write(const struct vcd_chain *c, const uint8_t *src,
 	}
 	return done;
 }
+
+uint64_t vcd_chain_read_at(const struct vcd_chain *c, uint64_t off, void *dst,
+			   uint64_t len)
+{
+	uint8_t *d = dst;
+	uint64_t done = 0;
+
+	for (unsigned int i = 0; i < c->nin && done < len; i++) {
+		uint64_t n = c->segs[i].len;
+
+		if (off >= n) {
+			off -= n;
+			continue;
+		}
+		n -= off;
+		if (n > len - done)
+			n = len - done;
+		memcpy(d + done, c->segs[i].p + off, n);
+		done += n;
+		off = 0;
+	}
+	return done;
+}
+
+uint8_t *vcd_chain_span(const struct vcd_chain *c, bool writable, uint64_t off,
+			uint64_t len)
+{
+	unsigned int i = writable ? c->nin : 0, end = writable ? c->nin + c->nout : c->nin;
+
+	if (len == 0)
+		return NULL;
+	for (; i < end; i++) {
+		uint64_t n = c->segs[i].len;
+
+		if (off >= n) {
+			off -= n;
+			continue;
+		}
+		return len <= n - off ? c->segs[i].p + off : NULL;
+	}
+	return NULL;
+}

@@ -68,6 +68,15 @@ bool vcd_vq_publish(struct vcd_vq *vq);
 
 /* Gather/scatter between a chain's segments and a flat buffer. */
 uint64_t vcd_chain_read(const struct vcd_chain *c, uint8_t *dst, uint64_t len);
+/* Readable bytes [off, off+len) into dst; returns how many there were. */
+uint64_t vcd_chain_read_at(const struct vcd_chain *c, uint64_t off, void *dst,
+			   uint64_t len);
+/*
+ * Host pointer to bytes [off, off+len) of the readable (or writable) part if
+ * they lie in one segment, else NULL. For zero-copy requests.
+ */
+uint8_t *vcd_chain_span(const struct vcd_chain *c, bool writable, uint64_t off,
+			uint64_t len);
 uint64_t vcd_chain_write(const struct vcd_chain *c, const uint8_t *src,
 			 uint64_t len);
 
