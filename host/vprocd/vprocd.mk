@@ -1,7 +1,8 @@
 # vprocd: the vmmcall channel server (host/vprocd/README.md)
-VPD_SRCS := host/vprocd/main.c host/vprocd/conn.c host/vprocd/proc.c \
+VPD_CORE := host/vprocd/log.c host/vprocd/conn.c host/vprocd/proc.c \
 	host/vprocd/loader.c host/vprocd/elf_check.c host/vprocd/sandbox.c \
 	tools/vsign/vsig.c
+VPD_SRCS := host/vprocd/main.c $(VPD_CORE)
 $(eval $(call host_prog,$(B)/vprocd,$(VPD_SRCS),-lcrypto -lseccomp))
 HOST_PROGS   += $(B)/vprocd
 INSTALL_SBIN += $(B)/vprocd
@@ -25,3 +26,8 @@ $(VPD_KEY_H): FORCE_VPD_KEY
 # tests (tests/host/vproc_lib.sh is shared by them)
 HOST_TESTS += tests/host/vproc_basic.t tests/host/vproc_sandbox.t tests/host/vproc_vsign.t
 VM_TESTS   += tests/vm/vproc_guest.t
+
+# unit tests (cmocka, TAP)
+VPD_UNIT := frame sig elf
+$(foreach t,$(VPD_UNIT),$(eval $(call host_prog,$(B)/tests/unit/test_vproc_$(t),tests/unit/test_vproc_$(t).c $(VPD_CORE),-lcmocka -lcrypto -lseccomp)))
+UNIT_TESTS += $(foreach t,$(VPD_UNIT),$(B)/tests/unit/test_vproc_$(t))
