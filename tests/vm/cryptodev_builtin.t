@@ -11,6 +11,9 @@ ko=$B/kmod/virtio_cryptodev.ko
 for f in "$ko" "$B/guest-bin/cdev_test"; do
 	[ -e "$f" ] || { echo "not ok - $f missing (make all)"; exit 1; }
 done
+extra=()
+# the 32-bit build exercises compat_ioctl (built when gcc-multilib is there)
+[ -e "$B/guest-bin/cdev_test32" ] && extra=(-f "$B/guest-bin/cdev_test32")
 exec "$top/tests/vm/vmrun.sh" -n cryptodev-builtin -b -b -C 2 -t 170 \
 	-m virtio_pci -m virtio_crypto -m algif_skcipher -m ecb -m ctr -m xts -m "$ko" \
-	-f "$B/guest-bin/cdev_test" -c "$top/tests/vm/cases/cryptodev_builtin.sh"
+	-f "$B/guest-bin/cdev_test" "${extra[@]}" -c "$top/tests/vm/cases/cryptodev_builtin.sh"

@@ -36,6 +36,15 @@ cdev_test sessinfo
 cdev_test vectors
 cdev_test random
 cdev_test errors
+if [ -x /bin/cdev_test32 ]; then
+	note "32-bit program (compat_ioctl):"
+	cdev_test32 sessinfo
+	cdev_test32 vectors
+	cdev_test32 errors
+	cdev_test32 random --max 65536
+else
+	skip "32-bit compat_ioctl: cdev_test32 not built (needs gcc-multilib on the build host)"
+fi
 check "no device session left behind by the tests above" wait_sessions 0
 # side by side: the stock driver on d0 through AF_ALG, ours on d1
 cdev_test afalg-cbc virtio_crypto_aes_cbc

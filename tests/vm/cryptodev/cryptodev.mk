@@ -4,3 +4,16 @@ CDEV_UTIL := tests/vm/cryptodev/cdev_util.c
 $(eval $(call guest_prog,$(B)/guest-bin/cdev_test,tests/vm/cryptodev/cdev_test.c $(CDEV_UTIL),))
 
 VM_TESTS += tests/vm/cryptodev_builtin.t tests/vm/cryptodev_vcryptod.t
+$(eval $(call guest_prog,$(B)/guest-bin/cdev_bench,tests/vm/cryptodev/cdev_bench.c $(CDEV_UTIL),))
+BENCHES += bench/cryptodev_bench.sh
+
+# The same test as a 32-bit program, for compat_ioctl (needs gcc-multilib;
+# without it the VM test reports a SKIP).
+ifneq ($(wildcard /usr/lib32/libc.a),)
+CDEV_TEST32 := $(B)/guest-bin/cdev_test32
+$(CDEV_TEST32): tests/vm/cryptodev/cdev_test.c $(CDEV_UTIL) tests/vm/cryptodev/cdev_util.h include/crypto/cryptodev.h
+	$(call quiet,CC32,$@)
+	$(Q)mkdir -p $(@D) && $(CC) -m32 $(filter-out -MMD -MP,$(GUEST_CFLAGS)) -o $@ \
+		tests/vm/cryptodev/cdev_test.c $(CDEV_UTIL) $(GUEST_LDFLAGS)
+ALL_TARGETS += $(CDEV_TEST32)
+endif
