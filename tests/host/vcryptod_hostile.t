@@ -51,8 +51,8 @@ fi
 echo "# leak checker: $checker"
 vcd_start checked "${pre[@]}" -- --queues 2 --max-sessions 8 || { echo "not ok - vcryptod starts under $checker"; exit 1; }
 chk_pid=$vcd_pid chk_log=$vcd_log
-"$VUF" -s "$vcd_sock" -p "$vcd_pid" -Q 2 -m 8 -t 20000 -x mem-short-fd hostile layouts
-r=$?; [ $r -le 1 ]; tap_ok $? "vufront hostile+layouts under $checker ran to the end (exit $r)"
+"$VUF" -s "$vcd_sock" -p "$vcd_pid" -Q 2 -m 8 -t 20000 -x mem-short-fd hostile layouts services
+r=$?; [ $r -le 1 ]; tap_ok $? "vufront hostile+layouts+services under $checker ran to the end (exit $r)"
 vcd_stop "$chk_pid"
 tap_ok "$vcd_rc" "under $checker: SIGTERM exit status 0, i.e. no memory error and no leak (got $vcd_rc)"
 if [ "$vcd_rc" != 0 ]; then

@@ -1161,10 +1161,12 @@ static const struct h_case h_cases[] = {
 
 int vt_suite_hostile(struct vt *t)
 {
+	int base = -1;
+
 	for (size_t k = 0; k < sizeof(h_cases) / sizeof(h_cases[0]); k++) {
 		const struct h_case *c = &h_cases[k];
 		char why[200] = "", why2[200] = "";
-		int base, after;
+		int after;
 		struct vuf *v;
 		uint8_t key[16];
 		int64_t sid;
@@ -1172,7 +1174,8 @@ int vt_suite_hostile(struct vt *t)
 
 		if (!vt_want(t, c->name))
 			continue;
-		base = vt_fd_count(t->pid);
+		if (base < 0)
+			base = vt_fd_idle(t);
 		v = vt_open(t, 1);
 		if (!vt_ok(t, v != NULL, "%s: handshake", c->name))
 			continue;

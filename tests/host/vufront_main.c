@@ -567,9 +567,14 @@ static void suite_rsa(struct vt *t, struct vuf *v)
 
 		vuf_create_asym(v, &s, &sid);
 		vt_ok(t, sid < 0, "rsa: private DER offered as public key refused (%lld)", (long long)sid);
+		uint8_t big[2000] = { 0 };
+
+		memcpy(big, r.priv, (size_t)r.privlen);
+		s.key = big;
 		s.keylen = 2000;
 		s.keytype = VIRTIO_CRYPTO_AKCIPHER_KEY_TYPE_PRIVATE;
 		vuf_create_asym(v, &s, &sid);
+		s.key = r.priv;
 		vt_ok(t, sid < 0, "rsa: keylen 2000 (> 1024 the message holds) refused (%lld)",
 		      (long long)sid);
 		s.keylen = (uint32_t)r.privlen;

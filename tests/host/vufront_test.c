@@ -91,6 +91,22 @@ int vt_fd_count(pid_t pid)
 	return n;
 }
 
+int vt_fd_idle(struct vt *t)
+{
+	int n = vt_fd_count(t->pid), same = 0;
+
+	/* The last connection's teardown may still be under way. */
+	for (int i = 0; i < 300 && same < 15; i++) {
+		int m;
+
+		usleep(10000);
+		m = vt_fd_count(t->pid);
+		same = m == n ? same + 1 : 0;
+		n = m;
+	}
+	return n;
+}
+
 int vt_fd_settle(struct vt *t, int base)
 {
 	int n = vt_fd_count(t->pid);

@@ -29,6 +29,8 @@ struct vuf *vt_open(struct vt *t, unsigned int nq);
 /* A round trip on the control socket: every message sent before is handled. */
 int vt_sync(struct vuf *v);
 int vt_fd_count(pid_t pid); /* -1 if unknown */
+/* The daemon's fd count once it has stopped changing (up to 3 s). */
+int vt_fd_idle(struct vt *t);
 /* Waits up to 2 s for the daemon's fd count to come back to `base`. */
 int vt_fd_settle(struct vt *t, int base);
 bool vt_daemon_alive(struct vt *t);
