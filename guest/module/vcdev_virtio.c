@@ -19,6 +19,14 @@
 
 static DEFINE_IDA(vcdev_ida);
 
+/*
+ * QEMU 7.2 with vhost-user starts only data queue 0 whatever queues=N
+ * says; a guest there can limit the queues used (0: all the device has).
+ */
+static unsigned int max_queues;
+module_param(max_queues, uint, 0444);
+MODULE_PARM_DESC(max_queues, "data queues used per device (0: all)");
+
 static void vcdev_device_release(struct kref *ref)
 {
 	struct vcdev_device *dev = container_of(ref, struct vcdev_device, ref);
@@ -275,6 +283,8 @@ static int vcdev_probe(struct virtio_device *vdev)
 		goto err_free_dev;
 	dev->id = ret;
 	dev->nr_data = min_t(u32, max_dataqueues, num_possible_cpus() * 2);
+	if (max_queues)
+		dev->nr_data = min(dev->nr_data, max_queues);
 	dev->nr_data = max(dev->nr_data, 1U);
 	dev->data = kcalloc(dev->nr_data, sizeof(*dev->data), GFP_KERNEL);
 	if (!dev->data) {

@@ -19,6 +19,7 @@ note "virtio-crypto devices: $devs; stock has: $(ls $STOCK | grep virtio | tr '\
 move() { # move DEV FROM TO
 	echo "$1" >"$2/unbind" && echo "$1" >"$3/bind"
 }
+cdev_test nodev
 check "give $d1 to virtio_cryptodev (unbind from virtio_crypto, bind)" move $d1 $STOCK $OURS
 [ -e $OURS/$d1 ] && [ -e $STOCK/$d0 ] && ok "$d0 on virtio_crypto, $d1 on virtio_cryptodev" ||
 	not_ok "$d0 on virtio_crypto, $d1 on virtio_cryptodev"

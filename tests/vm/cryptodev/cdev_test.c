@@ -33,6 +33,7 @@ static void usage(FILE *f)
 		"  close-inflight           close the fd while threads use it\n"
 		"  afalg-cbc DRIVER         SP 800-38A CBC-AES128 through AF_ALG DRIVER\n"
 		"  hmac                     HMAC-SHA1/2 on random data = AF_ALG hmac()\n"
+		"  nodev                    no device bound: CIOCGSESSION fails ENODEV\n"
 		"  chain                    cipher+HMAC sessions (CIOCCRYPT, CIOCAUTHCRYPT)\n"
 		"Output is TAP; exit status 1 if a check failed.\n");
 }
@@ -1027,7 +1028,14 @@ int main(int argc, char **argv)
 		cmd_sessinfo();
 	else if (!strcmp(cmd, "errors"))
 		cmd_errors();
-	else if (!strcmp(cmd, "hmac"))
+	else if (!strcmp(cmd, "nodev")) {
+		uint8_t key[16] = { 0 };
+		uint32_t ses;
+
+		EXPECT(cdev_session(cfd, CRYPTO_AES_CBC, key, 16, 0, NULL, 0,
+				    &ses),
+		       ENODEV, "CIOCGSESSION with no device bound");
+	} else if (!strcmp(cmd, "hmac"))
 		cmd_hmac();
 	else if (!strcmp(cmd, "chain"))
 		cmd_chain();
