@@ -6,6 +6,7 @@
  * kept or closed on every path.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,8 +98,9 @@ static int set_mem_table(struct vcd_dev *d, const void *p, uint32_t size,
 		vcd_queue_stop(&d->q[i]);
 	}
 	ret = vcd_mem_map(&d->mem, p, size, fds, nfds);
+	/* Restart what ran; start what was only waiting for memory. */
 	for (unsigned int i = 0; i < d->conf.queues; i++) {
-		if (!was[i])
+		if (!was[i] && d->q[i].kick_fd < 0)
 			continue;
 		r2 = vcd_queue_try_start(&d->q[i]);
 		if (r2 && !ret)
@@ -124,15 +126,19 @@ static int create_session(struct vcd_dev *d, const void *p, uint32_t size,
 	if (d->conf.verbose)
 		fprintf(stderr, "vcryptod: create session (%u bytes): %lld\n", size,
 			(long long)id);
-	/* The reply echoes the layout with the id, never the keys. */
+	/*
+	 * The reply echoes the layout with the id, never the keys. reply sits
+	 * right after the 12-byte header: no struct access, only memcpy.
+	 */
+	if (id < 0)
+		id = -1;
 	memset(reply, 0, size);
 	if (size == sizeof(struct vcd_vu_session_v1)) {
-		((struct vcd_vu_session_v1 *)reply)->session_id = id < 0 ? -1 : id;
+		memcpy(reply, &id, sizeof(id));
 	} else {
-		struct vcd_vu_session_v2 *r = reply;
-
-		r->op_code = ((const struct vcd_vu_session_v2 *)p)->op_code;
-		r->session_id = id < 0 ? -1 : id;
+		memcpy(reply, p, sizeof(uint64_t)); /* op_code */
+		memcpy((uint8_t *)reply + offsetof(struct vcd_vu_session_v2, session_id),
+		       &id, sizeof(id));
 	}
 	*reply_len = size;
 	explicit_bzero(sp, sizeof(*sp));
@@ -296,6 +302,7 @@ int vcd_dev_handle(struct vcd_dev *d, const struct vcd_vu_hdr *h,
 		}
 		memcpy(&q->addr, payload, sizeof(q->addr));
 		q->have_addr = true;
+		ret = vcd_queue_try_start(q); /* if the kick came first */
 		break;
 	case VCD_VU_GET_VRING_BASE:
 		/* Stops the ring (vhost-user spec); kick again to restart. */
@@ -346,7 +353,7 @@ out:
 	if (ret && d->conf.verbose)
 		fprintf(stderr, "vcryptod: %s (%u): %s\n", req_name(h->request),
 			h->request, strerror(-ret));
-	if (!acked && (h->flags & VCD_VU_FLAG_NEED_REPLY) &&
+	if (!acked && ret != -EPROTO && (h->flags & VCD_VU_FLAG_NEED_REPLY) &&
 	    (d->protocol_features & (1ull << VCD_VU_PROTOCOL_F_REPLY_ACK))) {
 		u64 = ret ? 1 : 0;
 		memcpy(reply, &u64, sizeof(u64));

@@ -132,7 +132,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static uint8_t payload[VCD_VU_MAX_PAYLOAD], reply[VCD_VU_MAX_PAYLOAD];
+	static uint8_t payload[VCD_VU_MAX_PAYLOAD] __attribute__((aligned(8)));
+	/* The daemon builds replies right after the 12-byte header: same here. */
+	static uint8_t out[12 + VCD_VU_MAX_PAYLOAD] __attribute__((aligned(8)));
+	uint8_t *reply = out + 12;
 	struct vcd_dev_conf conf;
 	struct vcd_dev *d;
 
