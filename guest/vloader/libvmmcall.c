@@ -10,6 +10,7 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -151,6 +152,29 @@ static int read_all(struct vmmcall *c, void *buf, size_t len)
 	return 0;
 }
 
+/* Header and payload in as few writes as possible: one wakeup for vprocd. */
+static int writev_all(int fd, struct iovec *iov, int n)
+{
+	while (n) {
+		ssize_t k = writev(fd, iov, n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return k < 0 ? -errno : -EIO;
+		while (n && (size_t)k >= iov->iov_len) {
+			k -= (ssize_t)iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n) {
+			iov->iov_base = (uint8_t *)iov->iov_base + k;
+			iov->iov_len -= (size_t)k;
+		}
+	}
+	return 0;
+}
+
 int vmmcall_send_raw(struct vmmcall *c, const void *buf, size_t len)
 {
 	return write_all(c->fd, buf, len);
@@ -195,14 +219,15 @@ int vmmcall_request(struct vmmcall *c, uint16_t type, int32_t desc, uint32_t cod
 	if (l1 + l2 > VMM_MAX_PAYLOAD)
 		return -EMSGSIZE;
 	h.req_id = c->next_id++;
+	c->got_reply = 0;
 	h.len = (uint32_t)(l1 + l2);
 	vmm_hdr_encode(&h, hb);
 	c->errtext[0] = 0;
-	ret = write_all(c->fd, hb, sizeof(hb));
-	if (!ret && l1)
-		ret = write_all(c->fd, p1, l1);
-	if (!ret && l2)
-		ret = write_all(c->fd, p2, l2);
+	{
+		struct iovec iov[3] = { { hb, sizeof(hb) }, { (void *)p1, l1 }, { (void *)p2, l2 } };
+
+		ret = writev_all(c->fd, iov, 3);
+	}
 	if (ret)
 		return ret;
 	for (;;) {
@@ -214,6 +239,7 @@ int vmmcall_request(struct vmmcall *c, uint16_t type, int32_t desc, uint32_t cod
 		/* left behind by an earlier client of the port: not ours */
 		free(r->data);
 	}
+	c->got_reply = 1;
 	if (r->h.status < 0) {
 		size_t n = r->len < VMM_MAX_ERRTEXT ? r->len : VMM_MAX_ERRTEXT;
 

@@ -24,6 +24,7 @@ struct vmmcall {
 	int fd;
 	uint32_t next_id;
 	int timeout_ms;
+	int got_reply;	/* the last request got its reply (else the error is local) */
 	char errtext[VMM_MAX_ERRTEXT + 1]; /* the host's explanation of the last error */
 };
 

@@ -145,7 +145,7 @@ static int do_msg(struct vmmcall *c, int desc, uint32_t code, const void *in, si
 	size_t olen = 0;
 	int st = vmmcall_msg_on(c, desc, code, in, len, out, sizeof(out), &olen);
 
-	if (st <= -VMM_E_BASE || (st < 0 && !olen && st > -VMM_E_BASE && c->errtext[0])) {
+	if (!c->got_reply || st <= -VMM_E_BASE) {
 		report(c, "msg", st);
 		return st;
 	}
@@ -420,7 +420,8 @@ int main(int argc, char **argv)
 		}
 		if (i != argc - 1)
 			usage(2);
-		ret = do_msg(&c, (int)desc, (uint32_t)code, argv[i], strlen(argv[i])) <= -VMM_E_BASE;
+		ret = do_msg(&c, (int)desc, (uint32_t)code, argv[i], strlen(argv[i])) <= -VMM_E_BASE ||
+		      !c.got_reply;
 	} else if (!strcmp(argv[0], "close") && argc == 2 && !parse_int(argv[1], &desc)) {
 		ret = do_close(&c, (int)desc) < 0;
 	} else if (!strcmp(argv[0], "list") && argc == 1) {

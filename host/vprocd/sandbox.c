@@ -178,8 +178,8 @@ static int child_main(void *arg)
 	rl.rlim_cur = rl.rlim_max = cfg->mem_limit;
 	if (setrlimit(RLIMIT_AS, &rl))
 		child_fail(125);
-	rl.rlim_cur = cfg->cpu_limit_s;
-	rl.rlim_max = cfg->cpu_limit_s + 1;
+	/* soft == hard: SIGKILL at the limit (SIGXCPU is ignored by a pid-ns init) */
+	rl.rlim_cur = rl.rlim_max = cfg->cpu_limit_s;
 	if (setrlimit(RLIMIT_CPU, &rl))
 		child_fail(125);
 	rl.rlim_cur = rl.rlim_max = 0;

@@ -31,3 +31,18 @@ VM_TESTS   += tests/vm/vproc_guest.t
 VPD_UNIT := frame sig elf
 $(foreach t,$(VPD_UNIT),$(eval $(call host_prog,$(B)/tests/unit/test_vproc_$(t),tests/unit/test_vproc_$(t).c $(VPD_CORE),-lcmocka -lcrypto -lseccomp)))
 UNIT_TESTS += $(foreach t,$(VPD_UNIT),$(B)/tests/unit/test_vproc_$(t))
+
+# fuzz targets (libFuzzer) and their smoke run in make check
+VPD_FUZZ := frame sig elf
+VPD_FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Iinclude
+$(B)/fuzz/fuzz_vproc_%: tests/fuzz/fuzz_vproc_%.c $(VPD_CORE) host/vprocd/vprocd.h tools/vsign/vsig.h include/vcrypto/vmmcall.h
+	$(call quiet,FUZZCC,$@)
+	$(Q)mkdir -p $(@D) && clang $(VPD_FUZZ_CFLAGS) -o $@ $(filter %.c,$^) -lcrypto -lseccomp
+FUZZ_TARGETS += $(foreach t,$(VPD_FUZZ),$(B)/fuzz/fuzz_vproc_$(t))
+ALL_TARGETS  += $(foreach t,$(VPD_FUZZ),$(B)/fuzz/fuzz_vproc_$(t))
+FUZZ_SMOKE   += tests/fuzz/vproc_smoke.t
+
+# benchmark (make bench): bench/vproc_bench.sh with its reference program
+$(eval $(call host_prog,$(B)/bench/vproc_ref,bench/vproc_ref.c,))
+HOST_PROGS += $(B)/bench/vproc_ref
+BENCHES    += bench/vproc_bench.sh
