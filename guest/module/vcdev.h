@@ -144,6 +144,13 @@ struct vcdev_session {
 	/* IV carried between requests that pass no iv (as cryptodev does) */
 	spinlock_t iv_lock;
 	u8 iv[VCDEV_MAX_IV];
+	/*
+	 * Multi-part MAC (COP_FLAG_UPDATE): the device keeps no hash state,
+	 * so the parts are gathered here and sent as one request at the end.
+	 */
+	struct mutex acc_lock;
+	u8 *acc; /* kvmalloc'd, acc_cap bytes */
+	unsigned int acc_len, acc_cap;
 };
 
 /* Per open file of /dev/crypto. */

@@ -6,6 +6,7 @@
 #include <linux/compat.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -312,14 +313,85 @@ static void vcdev_next_iv_after(struct vcdev_op *op, struct vcdev_req *req,
 		vcdev_buf_tail(&req->dst, cop->len - 16, op->next_iv, 16);
 }
 
+/*
+ * Multi-part MAC on a MAC-only session, with cryptodev-linux's rules:
+ * flags 0 or COP_FLAG_RESET start over; COP_FLAG_UPDATE without
+ * COP_FLAG_FINAL (and len > 0) only adds data; anything else finishes.
+ * Returns 1 when the data was only stored; 0 to go on, with *msg set to
+ * the whole message (the caller frees it) if earlier parts exist.
+ */
+static int vcdev_mac_parts(struct vcdev_session *ses,
+			   const struct crypt_op *cop, u8 **msg,
+			   unsigned int *msg_len)
+{
+	u16 fl = cop->flags;
+	bool reset = !fl || (fl & COP_FLAG_RESET);
+	bool final = (fl & COP_FLAG_FINAL) || !(fl & COP_FLAG_UPDATE) ||
+		     !cop->len;
+	unsigned int need;
+	int ret = 0;
+
+	*msg = NULL;
+	mutex_lock(&ses->acc_lock);
+	if (reset)
+		ses->acc_len = 0;
+	if (final && !ses->acc_len)
+		goto out; /* one part: the usual single request */
+	if (cop->len) {
+		if (cop->len > VCDEV_MAX_DATA_LEN - ses->acc_len) {
+			ret = -EINVAL;
+			goto out;
+		}
+		need = ses->acc_len + cop->len;
+		if (need > ses->acc_cap) {
+			unsigned int cap = max3(need, 2 * ses->acc_cap, 4096U);
+			u8 *p;
+
+			cap = min(cap, VCDEV_MAX_DATA_LEN);
+			p = kvmalloc(cap, GFP_KERNEL);
+			if (!p) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			if (ses->acc) {
+				memcpy(p, ses->acc, ses->acc_len);
+				memzero_explicit(ses->acc, ses->acc_cap);
+				kvfree(ses->acc);
+			}
+			ses->acc = p;
+			ses->acc_cap = cap;
+		}
+		if (copy_from_user(ses->acc + ses->acc_len, cop->src,
+				   cop->len)) {
+			ret = -EFAULT;
+			goto out;
+		}
+		ses->acc_len = need;
+	}
+	if (!final) {
+		ret = 1;
+		goto out;
+	}
+	/* the whole message goes to the device; the session starts over */
+	*msg = ses->acc;
+	*msg_len = ses->acc_len;
+	ses->acc = NULL;
+	ses->acc_len = 0;
+	ses->acc_cap = 0;
+out:
+	mutex_unlock(&ses->acc_lock);
+	return ret;
+}
+
 static int vcdev_crypt(struct vcdev_file *f, struct crypt_op *cop)
 {
 	struct scatterlist hdr_sg, iv_sg, dig_sg, st_sg, *sgs[6];
 	unsigned int nout = 0, nin = 0;
 	struct vcdev_req *req = NULL;
 	struct vcdev_op op = {};
+	unsigned int dev_len, msg_len = 0;
 	struct vcdev_device *dev;
-	unsigned int dev_len;
+	u8 *msg = NULL;
 	int ret;
 
 	if (cop->op != COP_ENCRYPT && cop->op != COP_DECRYPT)
@@ -337,8 +409,8 @@ static int vcdev_crypt(struct vcdev_file *f, struct crypt_op *cop)
 	if (op.c && op.c->virtio_alg == VIRTIO_CRYPTO_CIPHER_AES_XTS &&
 	    cop->len && cop->len < 16)
 		goto out;
-	/* Multi-part hashing would need state the device does not keep. */
-	if (op.m && (cop->flags & COP_FLAG_UPDATE) &&
+	/* Multi-part cipher+MAC would need state the device does not keep. */
+	if (op.m && op.c && (cop->flags & COP_FLAG_UPDATE) &&
 	    !(cop->flags & COP_FLAG_FINAL)) {
 		ret = -EOPNOTSUPP;
 		goto out;
@@ -346,6 +418,18 @@ static int vcdev_crypt(struct vcdev_file *f, struct crypt_op *cop)
 	if (cop->len > VCDEV_MAX_DATA_LEN ||
 	    (u64)cop->len * 2 + VCDEV_MAX_IV + VCDEV_MAX_DIGEST > dev->max_size)
 		goto out;
+	if (op.m && !op.c) {
+		ret = vcdev_mac_parts(op.ses, cop, &msg, &msg_len);
+		if (ret) {
+			if (ret > 0)
+				ret = 0; /* stored; no MAC yet */
+			goto out;
+		}
+		if (msg && (u64)msg_len + VCDEV_MAX_DIGEST > dev->max_size) {
+			ret = -EINVAL;
+			goto out;
+		}
+	}
 
 	if (op.c) {
 		op.ivsize = op.c->ivsize;
@@ -380,9 +464,25 @@ static int vcdev_crypt(struct vcdev_file *f, struct crypt_op *cop)
 	dev_len = cop->len;
 	if (op.c && op.c->virtio_alg == VIRTIO_CRYPTO_CIPHER_AES_CTR)
 		dev_len = round_up(cop->len, 16);
-	ret = vcdev_prepare_data(req, cop, op.c != NULL, dev_len);
-	if (ret)
-		goto out;
+	if (msg) {
+		/* the parts of a multi-part MAC, gathered in the session */
+		dev_len = msg_len;
+		ret = vcdev_buf_bounce(&req->src, dev_len);
+		if (ret)
+			goto out;
+		if (req->src.sgt.orig_nents + 4 > VCDEV_MAX_SEGS) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		sg_copy_from_buffer(req->src.sgt.sgl, req->src.sgt.orig_nents,
+				    msg, msg_len);
+		req->in_place = true;
+		req->dst = req->src;
+	} else {
+		ret = vcdev_prepare_data(req, cop, op.c != NULL, dev_len);
+		if (ret)
+			goto out;
+	}
 	vcdev_next_iv_before(&op, req, cop);
 	vcdev_fill_header(req, &op, cop, dev_len);
 	memcpy(req->iv, op.iv, op.ivsize);
@@ -393,9 +493,9 @@ static int vcdev_crypt(struct vcdev_file *f, struct crypt_op *cop)
 		sg_init_one(&iv_sg, req->iv, op.ivsize);
 		sgs[nout++] = &iv_sg;
 	}
-	if (cop->len)
+	if (dev_len)
 		sgs[nout++] = req->src.sgt.sgl;
-	if (op.c && cop->len)
+	if (op.c && dev_len)
 		sgs[nout + nin++] = req->dst.sgt.sgl;
 	if (op.m) {
 		sg_init_one(&dig_sg, req->digest, op.m->digestsize);
@@ -439,6 +539,10 @@ out:
 	vcdev_req_put(req);
 	vcdev_session_put(op.ses);
 	memzero_explicit(&op, sizeof(op));
+	if (msg) {
+		memzero_explicit(msg, msg_len);
+		kvfree(msg);
+	}
 	return ret;
 }
 

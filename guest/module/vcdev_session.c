@@ -9,6 +9,7 @@
  * MACs travel as algorithm-chaining sessions with no cipher (QEMU 7.2
  * answers MAC session requests NOTSUPP itself, before any backend).
  */
+#include <linux/mm.h>
 #include <linux/slab.h>
 
 #include <crypto/cryptodev.h>
@@ -217,6 +218,11 @@ static void vcdev_session_release(struct kref *ref)
 		}
 	}
 	vcdev_device_put(dev);
+	if (ses->acc) {
+		memzero_explicit(ses->acc, ses->acc_cap);
+		kvfree(ses->acc);
+	}
+	mutex_destroy(&ses->acc_lock);
 	kfree_sensitive(ses);
 }
 
@@ -274,6 +280,7 @@ int vcdev_session_create(struct vcdev_session **out, u32 cipher_alg,
 	}
 	kref_init(&ses->ref);
 	spin_lock_init(&ses->iv_lock);
+	mutex_init(&ses->acc_lock);
 	ses->dev = dev;
 	ses->cipher = cipher;
 	ses->mac = mac;

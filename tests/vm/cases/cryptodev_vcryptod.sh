@@ -24,6 +24,14 @@ cdev_test random
 cdev_test hmac
 cdev_test chain
 cdev_test errors
+if [ -x /bin/cdev_test32 ]; then
+	note "32-bit program (compat_ioctl):"
+	cdev_test32 vectors --expect-hmac
+	cdev_test32 hmac
+	cdev_test32 chain
+else
+	skip "32-bit compat_ioctl: cdev_test32 not built (needs gcc-multilib on the build host)"
+fi
 check "no device session left behind by the tests above" wait_sessions 0
 cdev_test stress -p 8 -t 4 -n 100
 r0=$(cat $V/devices/$d0/vcdev_requests) r1=$(cat $V/devices/$d1/vcdev_requests)

@@ -876,9 +876,49 @@ static int cmd_hmac(void)
 		caop.tag = (void *)16;
 		r = ioctl(cfd, CIOCAUTHCRYPT, &caop) ? -errno : 0;
 		EXPECT(r, EFAULT, "CIOCAUTHCRYPT tag unmapped");
+		/* multi-part: 3 updates + final = HMAC of the whole */
+		memset(md, 0, sizeof(md));
 		r = cdev_crypt(cfd, ses, COP_ENCRYPT, COP_FLAG_UPDATE, data,
-			       NULL, 16, NULL, md);
-		EXPECT(r, EOPNOTSUPP, "CIOCCRYPT COP_FLAG_UPDATE (multi-part hash)");
+			       NULL, 1000, NULL, md);
+		r = r ? r : cdev_crypt(cfd, ses, COP_ENCRYPT, COP_FLAG_UPDATE,
+				       data + 1000, NULL, 5000, NULL, md);
+		cdev_ok(!r && md[0] == 0 && !memcmp(md, md + 1, 31),
+			"COP_FLAG_UPDATE stores the parts, writes no MAC");
+		r = r ? r : cdev_crypt(cfd, ses, COP_ENCRYPT, COP_FLAG_UPDATE,
+				       data + 6000, NULL, 70000, NULL, md);
+		r = r ? r : cdev_crypt(cfd, ses, COP_ENCRYPT,
+				       COP_FLAG_UPDATE | COP_FLAG_FINAL,
+				       data + 76000, NULL, 24, NULL, md);
+		if (!r)
+			r = afalg_hmac("hmac(sha256)", key, 32, data, 76024,
+				       ref, 32);
+		cdev_ok(!r && !memcmp(md, ref, 32),
+			"multi-part HMAC-SHA256 (UPDATE x3, UPDATE|FINAL) = HMAC of the whole");
+		/* RESET starts over; flags 0 is one-shot whatever came before */
+		r = cdev_crypt(cfd, ses, COP_ENCRYPT, COP_FLAG_UPDATE, data,
+			       NULL, 500, NULL, md);
+		r = r ? r : cdev_crypt(cfd, ses, COP_ENCRYPT,
+				       COP_FLAG_UPDATE | COP_FLAG_RESET,
+				       data + 100, NULL, 100, NULL, md);
+		r = r ? r : cdev_crypt(cfd, ses, COP_ENCRYPT, COP_FLAG_FINAL,
+				       data + 200, NULL, 100, NULL, md);
+		if (!r)
+			r = afalg_hmac("hmac(sha256)", key, 32, data + 100, 200,
+				       ref, 32);
+		cdev_ok(!r && !memcmp(md, ref, 32),
+			"multi-part with COP_FLAG_RESET drops the earlier parts");
+		r = cdev_crypt(cfd, ses, COP_ENCRYPT, COP_FLAG_UPDATE, data,
+			       NULL, 500, NULL, md);
+		r = r ? r : cdev_crypt(cfd, ses, COP_ENCRYPT, 0, data, NULL, 64,
+				       NULL, md);
+		if (!r)
+			r = afalg_hmac("hmac(sha256)", key, 32, data, 64, ref,
+				       32);
+		cdev_ok(!r && !memcmp(md, ref, 32),
+			"flags 0 after a stored part: one-shot MAC of its own data");
+		r = cdev_crypt(cfd, ses, COP_ENCRYPT, COP_FLAG_UPDATE,
+			       (void *)16, NULL, 64, NULL, md);
+		EXPECT(r, EFAULT, "COP_FLAG_UPDATE with src unmapped");
 		cdev_free(cfd, ses);
 	}
 	free(data);
@@ -948,6 +988,11 @@ static int cmd_chain(void)
 		cdev_ok(all,
 			"%s + HMAC-SHA256 (CIOCCRYPT): ciphertext and MAC of the plaintext equal to AF_ALG, both ways",
 			mode_name(m->alg));
+		memcpy(iv2, iv, 16);
+		r = cdev_crypt(cfd, ses, COP_ENCRYPT, COP_FLAG_UPDATE, iv, md,
+			       16, iv2, md);
+		EXPECT(r, EOPNOTSUPP,
+		       "COP_FLAG_UPDATE on a cipher+MAC session (no device state)");
 		cdev_free(cfd, ses);
 	}
 	return 0;
