@@ -388,7 +388,11 @@ int main(int argc, char **argv)
 	long desc, code = 0;
 	int ret, opt;
 
-	while ((opt = getopt(argc, argv, "+D:h")) != -1) {
+	static const struct option lo[] = { { "device", required_argument, 0, 'D' },
+					    { "help", no_argument, 0, 'h' },
+					    { 0 } };
+
+	while ((opt = getopt_long(argc, argv, "+D:h", lo, NULL)) != -1) {
 		switch (opt) {
 		case 'D': dev = optarg; break;
 		case 'h': usage(0); break;
