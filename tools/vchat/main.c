@@ -124,6 +124,12 @@ static int cmd_client(int argc, char **argv)
 	int c, ret;
 
 	o.nick = user && *user ? user : "anonymous";
+	/* getopt_long takes "--key" as "--key-file": refuse look-alikes. */
+	for (c = 1; c < argc; c++)
+		if (!strcmp(argv[c], "--key") || !strncmp(argv[c], "--key=", 6) ||
+		    !strncmp(argv[c], "--pass", 6))
+			errx(2, "%s: the passphrase is never taken from the command line (ps shows it); use --key-file FILE, VCHAT_KEY or the prompt",
+			     argv[c]);
 	while ((c = getopt_long(argc, argv, "n:k:c:L:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'n':

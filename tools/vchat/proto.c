@@ -105,7 +105,8 @@ size_t vchat_build_presence(uint8_t *out, enum vchat_type t, uint32_t online,
 	vchat_put32(out + 5, online);
 	out[9] = (uint8_t)n;
 	memcpy(out + 10, nick, n);
-	memcpy(out + 10 + n, reason, r);
+	if (r)
+		memcpy(out + 10 + n, reason, r);
 	return frame_finish(out, 6 + n + r);
 }
 

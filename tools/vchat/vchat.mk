@@ -8,3 +8,22 @@ VCHAT_SRCS := tools/vchat/main.c tools/vchat/server.c tools/vchat/client.c \
 $(eval $(call host_prog,$(B)/vchat,$(VCHAT_SRCS),-lcrypto))
 HOST_PROGS  += $(B)/vchat
 INSTALL_BIN += $(B)/vchat
+
+# Test helper: a hostile peer speaking the frame format without the key.
+$(eval $(call host_prog,$(B)/tests/host/vchat_raw,tests/host/vchat_raw.c,))
+HOST_PROGS += $(B)/tests/host/vchat_raw
+
+# An ASan+UBSan build of vchat, so the host tests prove the server clean under
+# hostile input in every `make check`, not only with SANITIZE=1.
+VCHAT_ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined -U_FORTIFY_SOURCE
+$(B)/asan/%.o: %.c
+	$(call quiet,CC,$< [asan])
+	$(Q)mkdir -p $(@D) && $(CC) $(HOST_CFLAGS) $(VCHAT_ASAN_FLAGS) -c -o $@ $<
+$(B)/asan/vchat: $(patsubst %.c,$(B)/asan/%.o,$(VCHAT_SRCS))
+	$(call quiet,LD,$@)
+	$(Q)mkdir -p $(@D) && $(CC) -o $@ $^ $(HOST_LDFLAGS) $(VCHAT_ASAN_FLAGS) -lcrypto
+ALL_OBJS += $(patsubst %.c,$(B)/asan/%.o,$(VCHAT_SRCS))
+ALL_TARGETS += $(B)/asan/vchat
+
+HOST_TESTS += tests/host/vchat_chat.t
