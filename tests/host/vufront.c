@@ -559,28 +559,38 @@ int vuf_setup(struct vuf *v, const struct vuf_opts *o)
 	if (ret)
 		return ret;
 	for (unsigned int i = 0; i < nq; i++) {
-		struct vuf_vq *q = &v->vq[i];
-		uint8_t a[40] = { 0 };
-		uint64_t addr[4] = { vuf_uaddr(v, q->desc_gpa), vuf_uaddr(v, q->used_gpa),
-				     vuf_uaddr(v, q->avail_gpa), 0 };
-		uint32_t idx = i;
-
-		ret = vuf_vring_state(v, VUF_SET_VRING_NUM, i, qsize);
-		if (!ret)
-			ret = vuf_vring_state(v, VUF_SET_VRING_BASE, i, 0);
-		memcpy(a, &idx, 4);
-		memcpy(a + 8, addr, 32);
-		if (!ret)
-			ret = vuf_msg(v, VUF_SET_VRING_ADDR, a, sizeof(a), NULL, 0, false);
-		if (!ret)
-			ret = vuf_vring_fd(v, VUF_SET_VRING_KICK, i, q->kick_fd);
-		if (!ret)
-			ret = vuf_vring_fd(v, VUF_SET_VRING_CALL, i, q->call_fd);
+		ret = vuf_vring_restart(v, i, 0);
 		if (ret)
 			return ret;
-		q->started = true;
 	}
 	return 0;
+}
+
+int vuf_vring_restart(struct vuf *v, unsigned int i, uint32_t base)
+{
+	struct vuf_vq *q = &v->vq[i];
+	uint8_t a[40] = { 0 };
+	uint64_t addr[4] = { vuf_uaddr(v, q->desc_gpa), vuf_uaddr(v, q->used_gpa),
+			     vuf_uaddr(v, q->avail_gpa), 0 };
+	uint32_t idx = i;
+	int ret;
+
+	if (i >= v->nqueues && !q->num)
+		return -EINVAL;
+	ret = vuf_vring_state(v, VUF_SET_VRING_NUM, i, q->num);
+	if (!ret)
+		ret = vuf_vring_state(v, VUF_SET_VRING_BASE, i, base);
+	memcpy(a, &idx, 4);
+	memcpy(a + 8, addr, 32);
+	if (!ret)
+		ret = vuf_msg(v, VUF_SET_VRING_ADDR, a, sizeof(a), NULL, 0, false);
+	if (!ret)
+		ret = vuf_vring_fd(v, VUF_SET_VRING_KICK, i, q->kick_fd);
+	if (!ret)
+		ret = vuf_vring_fd(v, VUF_SET_VRING_CALL, i, q->call_fd);
+	if (!ret)
+		q->started = true;
+	return ret;
 }
 
 int vuf_get_vring_base(struct vuf *v, unsigned int idx, uint32_t *base)

@@ -196,6 +196,9 @@ int vuf_wait(struct vuf_vq *q, int timeout_ms, void **cookie, uint32_t *len);
 void vuf_submit_raw(struct vuf_vq *q, const struct vring_desc *d, unsigned int n,
 		    uint16_t first, uint16_t head);
 int vuf_get_vring_base(struct vuf *v, unsigned int idx, uint32_t *base);
+/* Starts queue idx again after GET_VRING_BASE, at ring position base, as
+ * QEMU's vhost_dev_start does (NUM, BASE, ADDR, KICK, CALL). */
+int vuf_vring_restart(struct vuf *v, unsigned int idx, uint32_t base);
 
 /* Crypto sessions. layout is VUF_SESS_632 or VUF_SESS_1072. Return 0 with
  * *sid set to what the backend answered (negative = refused), or -errno when

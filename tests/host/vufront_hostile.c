@@ -671,6 +671,54 @@ static bool h_disconnect_busy(struct vt *t, struct vuf *v, int64_t sid, char *wh
 	return n > 100; /* the caller closes the connection now */
 }
 
+static bool h_close_busy(struct vt *t, struct vuf *v, int64_t sid, char *why, size_t wl)
+{
+	enum { N = 200 };
+	struct vuf_job *j = calloc(N, sizeof(*j));
+	unsigned int okc = 0, inv = 0, wrong = 0, n = 0;
+	uint8_t key[16];
+	int64_t s;
+
+	/* The control thread closes the session while the queue's worker is
+	 * busy with requests that use it: each must come back either right
+	 * or INVSESS, and nothing may touch freed session state. */
+	vuf_rand_bytes(v, key, sizeof(key));
+	s = vt_cipher_session(v, VUF_SESS_632, VIRTIO_CRYPTO_CIPHER_AES_CBC, key, 16, 1);
+	for (; j && n < N; n++) {
+		if (vt_cipher_job(v, &j[n], s, VIRTIO_CRYPTO_CIPHER_AES_CBC, key, 16, 1, 8192, 0))
+			break;
+		j[n].po.max_out_segs = j[n].po.max_in_segs = 1;
+		if (vuf_place(v, &j[n].chain, j[n].out, j[n].out_len, j[n].in_len, &j[n].po) ||
+		    vuf_submit(&v->vq[0], &j[n].chain, &j[n]))
+			break;
+	}
+	vuf_kick(&v->vq[0], true);
+	vuf_close_session(v, (uint64_t)s);
+	for (unsigned int k = 0; k < n; k++) {
+		void *ck;
+		uint32_t len;
+		struct vuf_job *jj;
+
+		if (vuf_wait(&v->vq[0], H_WAIT_MS * 2, &ck, &len) != 1)
+			break;
+		jj = ck;
+		jj->in = malloc(jj->in_len);
+		vuf_gather(v, &jj->chain, jj->in);
+		if (jj->in[jj->in_len - 1] == VIRTIO_CRYPTO_OK && !memcmp(jj->in, jj->expect, 8192))
+			okc++, wrong += inv > 0; /* served after it was seen closed */
+		else if (jj->in[jj->in_len - 1] == VIRTIO_CRYPTO_INVSESS)
+			inv++;
+		else
+			wrong++;
+	}
+	for (unsigned int k = 0; k < n; k++)
+		vuf_job_free(&j[k]);
+	free(j);
+	snprintf(why, wl, "%u done before the close, %u INVSESS after, %u wrong, missing or out of order",
+		 okc, inv, n - okc - inv + wrong);
+	return n == N && okc + inv == N && !wrong;
+}
+
 /* ---- vhost-user messages ---- */
 
 static bool h_dropped_soon(struct vuf *v, char *why, size_t wl)
@@ -1134,6 +1182,7 @@ static const struct h_case h_cases[] = {
 	{ "op-type", "chaining and unknown op_type on a cipher session", h_op_type },
 	{ "chain-ranges", "chaining offsets/lengths out of range, wrong hash_result_len", h_chain_range },
 	{ "too-many-sessions", "twice --max-sessions sessions", h_many_sessions },
+	{ "close-busy", "session closed while 200 requests that use it are in flight", h_close_busy },
 	{ "disconnect-busy", "frontend disconnects with 300 requests in flight", h_disconnect_busy },
 	{ "msg-huge", "message header announcing 256 MiB", h_msg_huge },
 	{ "msg-badsize", "SET_VRING_NUM with 4 payload bytes", h_msg_badsize },

@@ -189,6 +189,48 @@ static void suite_layouts(struct vt *t)
 
 		vt_ok(t, ret == 0 && base == v->vq[0].avail_idx,
 		      "GET_VRING_BASE answers %u after %u requests (%d)", base, v->vq[0].avail_idx, ret);
+		/* The device stopped: requests made now wait until QEMU starts it
+		 * again (SET_VRING_NUM/BASE/ADDR/KICK/CALL), then complete. */
+		for (int i = 0; i < 4; i++) {
+			vt_cipher_job(v, &j[i], s1, VIRTIO_CRYPTO_CIPHER_AES_CBC, key, 16, 1,
+				      16 * (1 + vuf_rand(v) % 64), 0);
+			vuf_place(v, &j[i].chain, j[i].out, j[i].out_len, j[i].in_len, &j[i].po);
+			vuf_submit(&v->vq[0], &j[i].chain, &j[i]);
+		}
+		vuf_kick(&v->vq[0], true);
+		{
+			void *ck;
+			uint32_t ul;
+			int r = vuf_wait(&v->vq[0], 300, &ck, &ul);
+
+			vt_ok(t, r == 0, "stopped queue serves nothing (%d)", r);
+		}
+		ret = vuf_vring_restart(v, 0, base);
+		vuf_kick(&v->vq[0], true);
+		for (int i = 0; i < 4; i++) {
+			void *ck;
+			uint32_t ul;
+
+			if (vuf_wait(&v->vq[0], t->timeout_ms, &ck, &ul) != 1)
+				break;
+			((struct vuf_job *)ck)->done = true;
+		}
+		{
+			bool all = ret == 0;
+
+			for (int i = 0; i < 4; i++) {
+				uint8_t *in = malloc(j[i].in_len);
+
+				vuf_gather(v, &j[i].chain, in);
+				all &= j[i].done && in[j[i].in_len - 1] == 0 &&
+				       !memcmp(in, j[i].expect, j[i].expect_len);
+				free(in);
+				vuf_job_free(&j[i]);
+			}
+			vuf_mem_reset(v);
+			vt_ok(t, all, "restarted at base %u: the 4 requests made while stopped complete correctly",
+			      base);
+		}
 	}
 	vuf_free(v);
 
@@ -303,6 +345,53 @@ static void suite_ciphers(struct vt *t, struct vuf *v)
 			vuf_mem_reset(v);
 		}
 		vt_ok(t, bad == 0, "in-place AES-CBC (src and dst over the same guest bytes): %d of 8 wrong",
+		      bad);
+		vuf_close_session(v, (uint64_t)sid);
+	}
+	/* src and dst overlapping in part (each one descriptor): every input
+	 * byte must be read before any output byte is written. */
+	if (vt_want(t, "overlap")) {
+		static const int shift[] = { -100, -17, -16, -1, 1, 15, 16, 64, 1000 };
+		uint8_t key[32];
+		int64_t sid;
+		unsigned int bad = 0;
+
+		vuf_rand_bytes(v, key, sizeof(key));
+		sid = vt_cipher_session(v, VUF_SESS_632, VIRTIO_CRYPTO_CIPHER_AES_CTR, key, 32, 1);
+		for (unsigned int i = 0; i < sizeof(shift) / sizeof(shift[0]); i++) {
+			struct vuf_job *jj = &j[0];
+			size_t len = 512 + vuf_rand(v) % 1500;
+			int k = shift[i];
+			uint64_t g, hg, sg, dg, stg;
+			void *ck;
+			uint32_t ul;
+
+			vt_cipher_job(v, jj, sid, VIRTIO_CRYPTO_CIPHER_AES_CTR, key, 32, 1, len, 0);
+			g = vuf_alloc(v, -1, len + 2000, 1);
+			sg = g + (k < 0 ? (uint64_t)-k : 0);
+			dg = g + (k > 0 ? (uint64_t)k : 0);
+			hg = vuf_alloc(v, -1, VUF_HDR_LEN + 16, 8);
+			stg = vuf_alloc(v, -1, 1, 1);
+			memcpy(vuf_gpa(v, hg, VUF_HDR_LEN + 16), jj->out, VUF_HDR_LEN + 16);
+			memcpy(vuf_gpa(v, sg, len), jj->out + VUF_HDR_LEN + 16, len);
+			*(uint8_t *)vuf_gpa(v, stg, 1) = 0xee;
+			jj->chain.nseg = 4;
+			jj->chain.seg[0] = (struct vuf_seg){ hg, VUF_HDR_LEN + 16, false };
+			jj->chain.seg[1] = (struct vuf_seg){ sg, (uint32_t)len, false };
+			jj->chain.seg[2] = (struct vuf_seg){ dg, (uint32_t)len, true };
+			jj->chain.seg[3] = (struct vuf_seg){ stg, 1, true };
+			jj->chain.indirect = i & 1;
+			if (vuf_submit(&v->vq[0], &jj->chain, jj) || (vuf_kick(&v->vq[0], false), 0) ||
+			    vuf_wait(&v->vq[0], t->timeout_ms, &ck, &ul) != 1 ||
+			    *(uint8_t *)vuf_gpa(v, stg, 1) != 0 || memcmp(vuf_gpa(v, dg, len), jj->expect, len)) {
+				if (bad++ < 3)
+					vt_note("  overlap: dst = src %+d bytes, %zu bytes: wrong result", k, len);
+			}
+			vuf_job_free(jj);
+			vuf_mem_reset(v);
+		}
+		vt_ok(t, bad == 0,
+		      "AES-256-CTR with dst overlapping src in part (shifted -100..+1000 bytes): %u of 9 wrong",
 		      bad);
 		vuf_close_session(v, (uint64_t)sid);
 	}
