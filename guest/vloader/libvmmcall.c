@@ -208,26 +208,28 @@ int vmmcall_recv(struct vmmcall *c, struct vmmcall_reply *r)
 	return 0;
 }
 
-int vmmcall_request(struct vmmcall *c, uint16_t type, int32_t desc, uint32_t code,
-		    const void *p1, size_t l1, const void *p2, size_t l2,
-		    struct vmmcall_reply *r)
+/* One request made of up to three payload pieces; waits for its reply. */
+static int request_iov(struct vmmcall *c, uint16_t type, int32_t desc, uint32_t code,
+		       const struct iovec *parts, int nparts, struct vmmcall_reply *r)
 {
 	uint8_t hb[VMM_HDR_SIZE];
 	struct vmm_hdr h = { .type = type, .desc = desc, .code = code };
+	struct iovec iov[4] = { { hb, sizeof(hb) } };
+	size_t total = 0;
 	int ret;
 
-	if (l1 + l2 > VMM_MAX_PAYLOAD)
+	for (int i = 0; i < nparts; i++) {
+		iov[i + 1] = parts[i];
+		total += parts[i].iov_len;
+	}
+	if (total > VMM_MAX_PAYLOAD)
 		return -EMSGSIZE;
 	h.req_id = c->next_id++;
 	c->got_reply = 0;
-	h.len = (uint32_t)(l1 + l2);
+	h.len = (uint32_t)total;
 	vmm_hdr_encode(&h, hb);
 	c->errtext[0] = 0;
-	{
-		struct iovec iov[3] = { { hb, sizeof(hb) }, { (void *)p1, l1 }, { (void *)p2, l2 } };
-
-		ret = writev_all(c->fd, iov, 3);
-	}
+	ret = writev_all(c->fd, iov, nparts + 1);
 	if (ret)
 		return ret;
 	for (;;) {
@@ -249,29 +251,31 @@ int vmmcall_request(struct vmmcall *c, uint16_t type, int32_t desc, uint32_t cod
 	return 0;
 }
 
+int vmmcall_request(struct vmmcall *c, uint16_t type, int32_t desc, uint32_t code,
+		    const void *p1, size_t l1, const void *p2, size_t l2,
+		    struct vmmcall_reply *r)
+{
+	struct iovec parts[2] = { { (void *)p1, l1 }, { (void *)p2, l2 } };
+
+	return request_iov(c, type, desc, code, parts, 2, r);
+}
+
 int vmmcall_newprocess_on(struct vmmcall *c, const void *image, size_t size, const void *sig,
 			  size_t sig_size)
 {
 	struct vmmcall_reply r;
 	uint8_t pre[VMM_NEWPROC_PREFIX];
-	uint8_t *first;
+	struct iovec parts[3];
 	int ret;
 
-	if (size > VMM_MAX_IMAGE || sig_size > VMM_MAX_SIG ||
-	    size + sig_size + VMM_NEWPROC_PREFIX > VMM_MAX_PAYLOAD)
+	if (size > VMM_MAX_IMAGE || sig_size > VMM_MAX_SIG)
 		return size > VMM_MAX_IMAGE ? -VMM_E_IMG_TOOBIG : -VMM_E_SIG_TOOBIG;
 	vmm_put32(pre, (uint32_t)size);
 	vmm_put32(pre + 4, (uint32_t)sig_size);
-	/* prefix and image travel as one piece; the signature follows */
-	first = malloc(VMM_NEWPROC_PREFIX + size);
-	if (!first)
-		return -ENOMEM;
-	memcpy(first, pre, VMM_NEWPROC_PREFIX);
-	if (size)
-		memcpy(first + VMM_NEWPROC_PREFIX, image, size);
-	ret = vmmcall_request(c, VMM_T_NEWPROCESS, -1, 0, first, VMM_NEWPROC_PREFIX + size, sig,
-			      sig_size, &r);
-	free(first);
+	parts[0] = (struct iovec){ pre, sizeof(pre) };
+	parts[1] = (struct iovec){ (void *)image, size };
+	parts[2] = (struct iovec){ (void *)sig, sig_size };
+	ret = request_iov(c, VMM_T_NEWPROCESS, -1, 0, parts, 3, &r);
 	if (ret)
 		return ret;
 	ret = r.h.status < 0 ? r.h.status : r.h.desc;

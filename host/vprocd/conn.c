@@ -193,7 +193,9 @@ static void newproc_begin(struct vpd_conn *c)
 		if (c->memfd < 0 || ftruncate(c->memfd, ilen) < 0)
 			err = -VMM_E_NOMEM;
 		if (!err) {
-			c->img = mmap(NULL, ilen, PROT_READ | PROT_WRITE, MAP_SHARED, c->memfd, 0);
+			/* populated now: one allocation pass instead of a fault per page */
+			c->img = mmap(NULL, ilen, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
+				      c->memfd, 0);
 			if (c->img == MAP_FAILED) {
 				c->img = NULL;
 				err = -VMM_E_NOMEM;
@@ -206,6 +208,7 @@ static void newproc_begin(struct vpd_conn *c)
 			c->img_len = ilen;
 			c->sig_len = slen;
 			c->rd = VPD_RD_IMAGE;
+			c->t_begin_us = vpd_now_us();
 			c->got = 0;
 			return;
 		}
@@ -219,6 +222,7 @@ static void newproc_finish(struct vpd_conn *c)
 	struct vpd_server *srv = c->srv;
 	char why[VMM_MAX_ERRTEXT] = "";
 	struct vsig sig;
+	uint64_t t_in = vpd_now_us(), t_sealed, t_verified;
 	int ret;
 
 	munmap(c->img, c->img_len);
@@ -228,24 +232,30 @@ static void newproc_finish(struct vpd_conn *c)
 		vpd_conn_error(c, &c->h, -VMM_E_INTERNAL, "sealing the image failed");
 		goto out;
 	}
-	c->img = mmap(NULL, c->img_len, PROT_READ, MAP_SHARED, c->memfd, 0);
+	c->img = mmap(NULL, c->img_len, PROT_READ, MAP_SHARED | MAP_POPULATE, c->memfd, 0);
 	if (c->img == MAP_FAILED) {
 		c->img = NULL;
 		vpd_conn_error(c, &c->h, -VMM_E_NOMEM, "cannot map the image");
 		goto out;
 	}
+	t_sealed = vpd_now_us();
 	ret = vpd_verify_image(&srv->policy, c->img, c->img_len, c->sig, c->sig_len, &sig, why,
 			       sizeof(why));
 	if (ret) {
 		vpd_conn_error(c, &c->h, ret, "%s", why);
 		goto out;
 	}
+	t_verified = vpd_now_us();
 	ret = vpd_proc_new(c, c->memfd, &sig);
 	if (ret < 0) {
 		vpd_conn_error(c, &c->h, ret, "could not start '%s' in its sandbox",
 			       sig.hdr.name);
 		goto out;
 	}
+	vpd_log(2, "desc %d: receive %llu us, seal %llu us, verify %llu us, spawn %llu us", ret,
+		(unsigned long long)(t_in - c->t_begin_us), (unsigned long long)(t_sealed - t_in),
+		(unsigned long long)(t_verified - t_sealed),
+		(unsigned long long)(vpd_now_us() - t_verified));
 	vpd_policy_accept(&srv->policy, sig.hdr.name, sig.hdr.version);
 	vpd_log(1, "desc %d: '%s' version %llu loaded (%zu bytes, pid %d)", ret, sig.hdr.name,
 		(unsigned long long)sig.hdr.version, c->img_len, (int)vpd_proc_find(c, ret)->pid);
@@ -419,7 +429,23 @@ void vpd_conn_feed(struct vpd_conn *c, const uint8_t *p, size_t n)
 int vpd_conn_read(struct vpd_conn *c)
 {
 	uint8_t buf[65536];
-	ssize_t n = read(c->fd, buf, sizeof(buf));
+	ssize_t n;
+
+	/* the image goes from the socket straight into the memfd: one copy */
+	if (c->rd == VPD_RD_IMAGE) {
+		n = read(c->fd, c->img + c->got, c->img_len - c->got);
+		if (n > 0) {
+			c->last_rx_ms = vpd_now_ms();
+			c->got += (size_t)n;
+			if (c->got == c->img_len) {
+				c->rd = VPD_RD_SIG;
+				c->got = 0;
+			}
+			return 0;
+		}
+	} else {
+		n = read(c->fd, buf, sizeof(buf));
+	}
 
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR ? 0 : -1;

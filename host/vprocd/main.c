@@ -169,6 +169,10 @@ static int serve(struct vpd_server *srv, int lfd, int sfd)
 				int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 
 				if (fd >= 0) {
+					int rcv = 4 << 20;
+
+					/* fewer wakeups while an image streams in */
+					setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
 					c = vpd_conn_new(srv, fd);
 					if (!c)
 						close(fd);

@@ -29,6 +29,14 @@ uint64_t vpd_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+uint64_t vpd_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
 struct vpd_proc *vpd_proc_find(struct vpd_conn *c, int desc)
 {
 	for (struct vpd_proc *p = c->procs; p; p = p->next)

@@ -138,6 +138,7 @@ struct vpd_conn {
 	uint64_t discard;
 	bool resyncing;
 	uint64_t last_rx_ms;	/* when the last byte arrived */
+	uint64_t t_begin_us;	/* NEWPROCESS sizes accepted (debug timing) */
 	/* NEWPROCESS in progress: the image goes straight into a memfd */
 	int memfd;
 	uint8_t *img;
@@ -180,6 +181,7 @@ void vpd_conn_error(struct vpd_conn *c, const struct vmm_hdr *req, int err, cons
 		    ...) __attribute__((format(printf, 4, 5)));
 
 uint64_t vpd_now_ms(void);
+uint64_t vpd_now_us(void);
 struct vpd_proc *vpd_proc_find(struct vpd_conn *c, int desc);
 int vpd_proc_new(struct vpd_conn *c, int memfd, const struct vsig *sig);
 void vpd_proc_msg(struct vpd_conn *c, const struct vmm_hdr *h, const uint8_t *data, size_t len);
