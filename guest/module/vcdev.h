@@ -172,36 +172,30 @@ void vcdev_virtio_unregister(void);
 void vcdev_device_put(struct vcdev_device *dev);
 struct vcdev_req *vcdev_req_alloc(gfp_t gfp);
 void vcdev_req_put(struct vcdev_req *req);
-int vcdev_req_submit(struct vcdev_vq *q, struct vcdev_req *req,
-		     struct scatterlist **sgs, unsigned int out_sgs,
-		     unsigned int in_sgs);
+int vcdev_req_submit(struct vcdev_vq *q, struct vcdev_req *req, struct scatterlist **sgs,
+		     unsigned int out_sgs, unsigned int in_sgs);
 int vcdev_req_wait(struct vcdev_req *req, bool interruptible);
 struct vcdev_vq *vcdev_pick_data_vq(struct vcdev_device *dev);
 
 /* vcdev_session.c */
 const struct vcdev_alg *vcdev_alg_cipher(u32 cop_alg);
 const struct vcdev_alg *vcdev_alg_mac(u32 cop_alg);
-int vcdev_session_create(struct vcdev_session **out, u32 cipher, u32 mac,
-			 const u8 *key, unsigned int keylen, const u8 *mackey,
-			 unsigned int mackeylen);
+int vcdev_session_create(struct vcdev_session **out, u32 cipher, u32 mac, const u8 *key,
+			 unsigned int keylen, const u8 *mackey, unsigned int mackeylen);
 void vcdev_session_put(struct vcdev_session *ses);
 struct vcdev_session *vcdev_session_get(struct vcdev_session *ses);
 
 /* vcdev_buf.c */
 int vcdev_buf_bounce(struct vcdev_buf *b, unsigned int len);
-int vcdev_buf_pin(struct vcdev_buf *b, unsigned long uaddr, unsigned int len,
-		  bool writable);
-int vcdev_buf_copy_in(struct vcdev_buf *b, const u8 __user *src,
-		      unsigned int n);
+int vcdev_buf_pin(struct vcdev_buf *b, unsigned long uaddr, unsigned int len, bool writable);
+int vcdev_buf_copy_in(struct vcdev_buf *b, const u8 __user *src, unsigned int n);
 int vcdev_buf_copy_out(struct vcdev_buf *b, u8 __user *dst, unsigned int n);
 void vcdev_buf_release(struct vcdev_buf *b);
-void vcdev_buf_tail(struct vcdev_buf *b, unsigned int off, u8 *out,
-		    unsigned int n);
+void vcdev_buf_tail(struct vcdev_buf *b, unsigned int off, u8 *out, unsigned int n);
 
 /* vcdev_ioctl.c */
 long vcdev_ioctl(struct file *filp, unsigned int cmd, unsigned long arg);
-long vcdev_compat_ioctl(struct file *filp, unsigned int cmd,
-			unsigned long arg);
+long vcdev_compat_ioctl(struct file *filp, unsigned int cmd, unsigned long arg);
 int vcdev_status_errno(u8 status);
 
 #endif /* VCDEV_H */

@@ -34,8 +34,7 @@ int vcdev_buf_bounce(struct vcdev_buf *b, unsigned int len)
 		goto err_free;
 	}
 	while (left) {
-		unsigned int order = min_t(unsigned int, VCDEV_BOUNCE_ORDER,
-					   get_order(left));
+		unsigned int order = min_t(unsigned int, VCDEV_BOUNCE_ORDER, get_order(left));
 		struct page *p = NULL;
 
 		/* Large chunks only when they come easily. */
@@ -63,9 +62,9 @@ int vcdev_buf_bounce(struct vcdev_buf *b, unsigned int len)
 	if (ret)
 		goto err_free;
 	left = len;
-	for_each_sg(b->sgt.sgl, sg, n, i) {
-		unsigned int seg = min_t(unsigned int, left,
-					 PAGE_SIZE << b->orders[i]);
+	for_each_sg(b->sgt.sgl, sg, n, i)
+	{
+		unsigned int seg = min_t(unsigned int, left, PAGE_SIZE << b->orders[i]);
 
 		sg_set_page(sg, b->pages[i], seg, 0);
 		left -= seg;
@@ -78,8 +77,7 @@ err_free:
 	return ret;
 }
 
-int vcdev_buf_pin(struct vcdev_buf *b, unsigned long uaddr, unsigned int len,
-		  bool writable)
+int vcdev_buf_pin(struct vcdev_buf *b, unsigned long uaddr, unsigned int len, bool writable)
 {
 	unsigned int off = offset_in_page(uaddr);
 	unsigned int n = DIV_ROUND_UP(off + len, PAGE_SIZE);
@@ -94,8 +92,7 @@ int vcdev_buf_pin(struct vcdev_buf *b, unsigned long uaddr, unsigned int len,
 		return -ENOMEM;
 	b->pinned = true;
 	b->writable = writable;
-	got = pin_user_pages_fast(uaddr & PAGE_MASK, n,
-				  writable ? FOLL_WRITE : 0, b->pages);
+	got = pin_user_pages_fast(uaddr & PAGE_MASK, n, writable ? FOLL_WRITE : 0, b->pages);
 	if (got < 0) {
 		ret = got == -ENOMEM ? -ENOMEM : -EFAULT;
 		goto err_free;
@@ -105,8 +102,7 @@ int vcdev_buf_pin(struct vcdev_buf *b, unsigned long uaddr, unsigned int len,
 		ret = -EFAULT;
 		goto err_free;
 	}
-	ret = sg_alloc_table_from_pages(&b->sgt, b->pages, n, off, len,
-					GFP_KERNEL);
+	ret = sg_alloc_table_from_pages(&b->sgt, b->pages, n, off, len, GFP_KERNEL);
 	if (ret)
 		goto err_free;
 	return 0;
@@ -124,8 +120,7 @@ void vcdev_buf_release(struct vcdev_buf *b)
 		sg_free_table(&b->sgt);
 	if (b->pinned) {
 		if (b->nr_pages)
-			unpin_user_pages_dirty_lock(b->pages, b->nr_pages,
-						    b->writable);
+			unpin_user_pages_dirty_lock(b->pages, b->nr_pages, b->writable);
 		kvfree(b->pages);
 	} else if (b->pages) {
 		/* Bounce pages held user data or results: wipe. */
@@ -145,14 +140,12 @@ void vcdev_buf_release(struct vcdev_buf *b)
  * Bounce buffers only: fill the first @n bytes from user memory and zero
  * the rest (padding the device sees must not be stale kernel memory).
  */
-int vcdev_buf_copy_in(struct vcdev_buf *b, const u8 __user *src,
-		      unsigned int n)
+int vcdev_buf_copy_in(struct vcdev_buf *b, const u8 __user *src, unsigned int n)
 {
 	unsigned int i, done = 0;
 
 	for (i = 0; i < b->nr_pages && done < b->len; i++) {
-		unsigned int seg = min_t(unsigned int, b->len - done,
-					 PAGE_SIZE << b->orders[i]);
+		unsigned int seg = min_t(unsigned int, b->len - done, PAGE_SIZE << b->orders[i]);
 		unsigned int from_user = done < n ? min(seg, n - done) : 0;
 		u8 *va = page_address(b->pages[i]);
 
@@ -171,8 +164,7 @@ int vcdev_buf_copy_out(struct vcdev_buf *b, u8 __user *dst, unsigned int n)
 	unsigned int i, done = 0;
 
 	for (i = 0; i < b->nr_pages && done < n; i++) {
-		unsigned int seg = min_t(unsigned int, n - done,
-					 PAGE_SIZE << b->orders[i]);
+		unsigned int seg = min_t(unsigned int, n - done, PAGE_SIZE << b->orders[i]);
 
 		if (copy_to_user(dst + done, page_address(b->pages[i]), seg))
 			return -EFAULT;
@@ -182,8 +174,7 @@ int vcdev_buf_copy_out(struct vcdev_buf *b, u8 __user *dst, unsigned int n)
 }
 
 /* Copy @n bytes at offset @off of the buffer's data to @out. */
-void vcdev_buf_tail(struct vcdev_buf *b, unsigned int off, u8 *out,
-		    unsigned int n)
+void vcdev_buf_tail(struct vcdev_buf *b, unsigned int off, u8 *out, unsigned int n)
 {
 	sg_pcopy_to_buffer(b->sgt.sgl, b->sgt.orig_nents, out, n, off);
 }

@@ -54,8 +54,7 @@ static int vcdev_release(struct inode *inode, struct file *filp)
 	int id;
 
 	/* No ioctl runs any more; requests in flight hold their session. */
-	idr_for_each_entry(&f->sessions, ses, id)
-		vcdev_session_put(ses);
+	idr_for_each_entry(&f->sessions, ses, id) vcdev_session_put(ses);
 	idr_destroy(&f->sessions);
 	mutex_destroy(&f->lock);
 	kfree(f);
@@ -91,22 +90,18 @@ static int vcdev_gsession(struct vcdev_file *f, struct session_op *sop)
 	if (sop->mac && sop->mackeylen > CRYPTO_HMAC_MAX_KEY_LEN)
 		return -EINVAL;
 
-	keys = kzalloc(CRYPTO_CIPHER_MAX_KEY_LEN + CRYPTO_HMAC_MAX_KEY_LEN,
-		       GFP_KERNEL);
+	keys = kzalloc(CRYPTO_CIPHER_MAX_KEY_LEN + CRYPTO_HMAC_MAX_KEY_LEN, GFP_KERNEL);
 	if (!keys)
 		return -ENOMEM;
 	ret = -EFAULT;
 	if (sop->cipher && copy_from_user(keys, sop->key, sop->keylen))
 		goto out;
 	if (sop->mac && sop->mackeylen &&
-	    copy_from_user(keys + CRYPTO_CIPHER_MAX_KEY_LEN, sop->mackey,
-			   sop->mackeylen))
+	    copy_from_user(keys + CRYPTO_CIPHER_MAX_KEY_LEN, sop->mackey, sop->mackeylen))
 		goto out;
 
-	ret = vcdev_session_create(&ses, sop->cipher, sop->mac, keys,
-				   sop->cipher ? sop->keylen : 0,
-				   keys + CRYPTO_CIPHER_MAX_KEY_LEN,
-				   sop->mac ? sop->mackeylen : 0);
+	ret = vcdev_session_create(&ses, sop->cipher, sop->mac, keys, sop->cipher ? sop->keylen : 0,
+				   keys + CRYPTO_CIPHER_MAX_KEY_LEN, sop->mac ? sop->mackeylen : 0);
 	if (ret)
 		goto out;
 
@@ -149,14 +144,12 @@ static int vcdev_gsessinfo(struct vcdev_file *f, struct session_info_op *siop)
 	memset(siop, 0, sizeof(*siop));
 	siop->ses = sid;
 	if (ses->cipher) {
-		strscpy(siop->cipher_info.cra_name, ses->cipher->cra_name,
+		strscpy(siop->cipher_info.cra_name, ses->cipher->cra_name, CRYPTODEV_MAX_ALG_NAME);
+		strscpy(siop->cipher_info.cra_driver_name, ses->cipher->drv_name,
 			CRYPTODEV_MAX_ALG_NAME);
-		strscpy(siop->cipher_info.cra_driver_name,
-			ses->cipher->drv_name, CRYPTODEV_MAX_ALG_NAME);
 	}
 	if (ses->mac) {
-		strscpy(siop->hash_info.cra_name, ses->mac->cra_name,
-			CRYPTODEV_MAX_ALG_NAME);
+		strscpy(siop->hash_info.cra_name, ses->mac->cra_name, CRYPTODEV_MAX_ALG_NAME);
 		strscpy(siop->hash_info.cra_driver_name, ses->mac->drv_name,
 			CRYPTODEV_MAX_ALG_NAME);
 	}
@@ -209,20 +202,19 @@ static bool vcdev_use_zc(const struct crypt_op *cop)
  * Pin or bounce the data of @cop into @req; the device sees @dev_len
  * bytes (more than cop->len when a CTR tail is padded to a block).
  */
-static int vcdev_prepare_data(struct vcdev_req *req, const struct crypt_op *cop,
-			      bool has_dst, unsigned int dev_len)
+static int vcdev_prepare_data(struct vcdev_req *req, const struct crypt_op *cop, bool has_dst,
+			      unsigned int dev_len)
 {
 	bool in_place = !has_dst || cop->src == cop->dst;
 	int ret;
 
 	if (dev_len == cop->len && vcdev_use_zc(cop)) {
-		ret = vcdev_buf_pin(&req->src, (unsigned long)cop->src,
-				    cop->len, has_dst && in_place);
+		ret = vcdev_buf_pin(&req->src, (unsigned long)cop->src, cop->len,
+				    has_dst && in_place);
 		if (ret)
 			return ret;
 		if (has_dst && !in_place) {
-			ret = vcdev_buf_pin(&req->dst, (unsigned long)cop->dst,
-					    cop->len, true);
+			ret = vcdev_buf_pin(&req->dst, (unsigned long)cop->dst, cop->len, true);
 			if (ret)
 				return ret;
 		}
@@ -252,10 +244,8 @@ static void vcdev_fill_header(struct vcdev_req *req, struct vcdev_op *op,
 	unsigned int dlen = op->c ? len : 0;
 
 	/* the direction of the device session used (CTR, MAC: encrypt) */
-	h->opcode = cpu_to_le32(dec ? VIRTIO_CRYPTO_CIPHER_DECRYPT :
-				      VIRTIO_CRYPTO_CIPHER_ENCRYPT);
-	h->algo = cpu_to_le32(op->c ? op->c->virtio_alg :
-				      VIRTIO_CRYPTO_NO_CIPHER);
+	h->opcode = cpu_to_le32(dec ? VIRTIO_CRYPTO_CIPHER_DECRYPT : VIRTIO_CRYPTO_CIPHER_ENCRYPT);
+	h->algo = cpu_to_le32(op->c ? op->c->virtio_alg : VIRTIO_CRYPTO_NO_CIPHER);
 	h->session_id = cpu_to_le64(dec ? op->ses->dec_id : op->ses->enc_id);
 	if (!op->m) {
 		struct virtio_crypto_cipher_para *p = &sym->u.cipher.para;
@@ -265,11 +255,9 @@ static void vcdev_fill_header(struct vcdev_req *req, struct vcdev_op *op,
 		p->src_data_len = cpu_to_le32(len);
 		p->dst_data_len = cpu_to_le32(dlen);
 	} else {
-		struct virtio_crypto_alg_chain_data_para *p =
-			&sym->u.chain.para;
+		struct virtio_crypto_alg_chain_data_para *p = &sym->u.chain.para;
 
-		sym->op_type =
-			cpu_to_le32(VIRTIO_CRYPTO_SYM_OP_ALGORITHM_CHAINING);
+		sym->op_type = cpu_to_le32(VIRTIO_CRYPTO_SYM_OP_ALGORITHM_CHAINING);
 		p->iv_len = cpu_to_le32(op->ivsize);
 		p->src_data_len = cpu_to_le32(len);
 		p->dst_data_len = cpu_to_le32(dlen);
@@ -292,8 +280,7 @@ static int vcdev_next_iv_before(struct vcdev_op *op, struct vcdev_req *req,
 	switch (op->c->virtio_alg) {
 	case VIRTIO_CRYPTO_CIPHER_AES_CBC:
 		if (cop->op == COP_DECRYPT) /* last ciphertext block */
-			vcdev_buf_tail(&req->src, cop->len - 16, op->next_iv,
-				       16);
+			vcdev_buf_tail(&req->src, cop->len - 16, op->next_iv, 16);
 		break;
 	case VIRTIO_CRYPTO_CIPHER_AES_CTR:
 		vcdev_ctr_add(op->next_iv, DIV_ROUND_UP(cop->len, 16));
@@ -307,8 +294,7 @@ static int vcdev_next_iv_before(struct vcdev_op *op, struct vcdev_req *req,
 static void vcdev_next_iv_after(struct vcdev_op *op, struct vcdev_req *req,
 				const struct crypt_op *cop)
 {
-	if (op->c && op->ivsize && cop->len &&
-	    op->c->virtio_alg == VIRTIO_CRYPTO_CIPHER_AES_CBC &&
+	if (op->c && op->ivsize && cop->len && op->c->virtio_alg == VIRTIO_CRYPTO_CIPHER_AES_CBC &&
 	    cop->op == COP_ENCRYPT)
 		vcdev_buf_tail(&req->dst, cop->len - 16, op->next_iv, 16);
 }
@@ -320,14 +306,12 @@ static void vcdev_next_iv_after(struct vcdev_op *op, struct vcdev_req *req,
  * Returns 1 when the data was only stored; 0 to go on, with *msg set to
  * the whole message (the caller frees it) if earlier parts exist.
  */
-static int vcdev_mac_parts(struct vcdev_session *ses,
-			   const struct crypt_op *cop, u8 **msg,
+static int vcdev_mac_parts(struct vcdev_session *ses, const struct crypt_op *cop, u8 **msg,
 			   unsigned int *msg_len)
 {
 	u16 fl = cop->flags;
 	bool reset = !fl || (fl & COP_FLAG_RESET);
-	bool final = (fl & COP_FLAG_FINAL) || !(fl & COP_FLAG_UPDATE) ||
-		     !cop->len;
+	bool final = (fl & COP_FLAG_FINAL) || !(fl & COP_FLAG_UPDATE) || !cop->len;
 	unsigned int need;
 	int ret = 0;
 
@@ -361,8 +345,7 @@ static int vcdev_mac_parts(struct vcdev_session *ses,
 			ses->acc = p;
 			ses->acc_cap = cap;
 		}
-		if (copy_from_user(ses->acc + ses->acc_len, cop->src,
-				   cop->len)) {
+		if (copy_from_user(ses->acc + ses->acc_len, cop->src, cop->len)) {
 			ret = -EFAULT;
 			goto out;
 		}
@@ -406,12 +389,10 @@ static int vcdev_crypt(struct vcdev_file *f, struct crypt_op *cop)
 	ret = -EINVAL;
 	if (op.c && cop->len % op.c->blocksize)
 		goto out;
-	if (op.c && op.c->virtio_alg == VIRTIO_CRYPTO_CIPHER_AES_XTS &&
-	    cop->len && cop->len < 16)
+	if (op.c && op.c->virtio_alg == VIRTIO_CRYPTO_CIPHER_AES_XTS && cop->len && cop->len < 16)
 		goto out;
 	/* Multi-part cipher+MAC would need state the device does not keep. */
-	if (op.m && op.c && (cop->flags & COP_FLAG_UPDATE) &&
-	    !(cop->flags & COP_FLAG_FINAL)) {
+	if (op.m && op.c && (cop->flags & COP_FLAG_UPDATE) && !(cop->flags & COP_FLAG_FINAL)) {
 		ret = -EOPNOTSUPP;
 		goto out;
 	}
@@ -474,8 +455,7 @@ static int vcdev_crypt(struct vcdev_file *f, struct crypt_op *cop)
 			ret = -ENOMEM;
 			goto out;
 		}
-		sg_copy_from_buffer(req->src.sgt.sgl, req->src.sgt.orig_nents,
-				    msg, msg_len);
+		sg_copy_from_buffer(req->src.sgt.sgl, req->src.sgt.orig_nents, msg, msg_len);
 		req->in_place = true;
 		req->dst = req->src;
 	} else {
@@ -651,8 +631,7 @@ long vcdev_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 }
 
 #ifdef CONFIG_COMPAT
-long vcdev_compat_ioctl(struct file *filp, unsigned int cmd,
-			unsigned long arg)
+long vcdev_compat_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 {
 	struct vcdev_file *f = filp->private_data;
 	void __user *uarg = compat_ptr(arg);

@@ -17,29 +17,29 @@
 #include "vcdev.h"
 
 static const struct vcdev_alg vcdev_ciphers[] = {
-	{ CRYPTO_AES_CBC, VIRTIO_CRYPTO_CIPHER_AES_CBC, "cbc(aes)",
-	  VCDEV_DRIVER_NAME "-cbc-aes", 16, 16, 0, false },
-	{ CRYPTO_AES_ECB, VIRTIO_CRYPTO_CIPHER_AES_ECB, "ecb(aes)",
-	  VCDEV_DRIVER_NAME "-ecb-aes", 16, 0, 0, false },
-	{ CRYPTO_AES_CTR, VIRTIO_CRYPTO_CIPHER_AES_CTR, "ctr(aes)",
-	  VCDEV_DRIVER_NAME "-ctr-aes", 1, 16, 0, false },
-	{ CRYPTO_AES_XTS, VIRTIO_CRYPTO_CIPHER_AES_XTS, "xts(aes)",
-	  VCDEV_DRIVER_NAME "-xts-aes", 16, 16, 0, false },
+	{CRYPTO_AES_CBC, VIRTIO_CRYPTO_CIPHER_AES_CBC, "cbc(aes)", VCDEV_DRIVER_NAME "-cbc-aes", 16,
+	 16, 0, false},
+	{CRYPTO_AES_ECB, VIRTIO_CRYPTO_CIPHER_AES_ECB, "ecb(aes)", VCDEV_DRIVER_NAME "-ecb-aes", 16,
+	 0, 0, false},
+	{CRYPTO_AES_CTR, VIRTIO_CRYPTO_CIPHER_AES_CTR, "ctr(aes)", VCDEV_DRIVER_NAME "-ctr-aes", 1,
+	 16, 0, false},
+	{CRYPTO_AES_XTS, VIRTIO_CRYPTO_CIPHER_AES_XTS, "xts(aes)", VCDEV_DRIVER_NAME "-xts-aes", 16,
+	 16, 0, false},
 };
 
 static const struct vcdev_alg vcdev_macs[] = {
-	{ CRYPTO_MD5_HMAC, VIRTIO_CRYPTO_MAC_HMAC_MD5, "hmac(md5)",
-	  VCDEV_DRIVER_NAME "-hmac-md5", 1, 0, 16, true },
-	{ CRYPTO_SHA1_HMAC, VIRTIO_CRYPTO_MAC_HMAC_SHA1, "hmac(sha1)",
-	  VCDEV_DRIVER_NAME "-hmac-sha1", 1, 0, 20, true },
-	{ CRYPTO_SHA2_224_HMAC, VIRTIO_CRYPTO_MAC_HMAC_SHA_224, "hmac(sha224)",
-	  VCDEV_DRIVER_NAME "-hmac-sha224", 1, 0, 28, true },
-	{ CRYPTO_SHA2_256_HMAC, VIRTIO_CRYPTO_MAC_HMAC_SHA_256, "hmac(sha256)",
-	  VCDEV_DRIVER_NAME "-hmac-sha256", 1, 0, 32, true },
-	{ CRYPTO_SHA2_384_HMAC, VIRTIO_CRYPTO_MAC_HMAC_SHA_384, "hmac(sha384)",
-	  VCDEV_DRIVER_NAME "-hmac-sha384", 1, 0, 48, true },
-	{ CRYPTO_SHA2_512_HMAC, VIRTIO_CRYPTO_MAC_HMAC_SHA_512, "hmac(sha512)",
-	  VCDEV_DRIVER_NAME "-hmac-sha512", 1, 0, 64, true },
+	{CRYPTO_MD5_HMAC, VIRTIO_CRYPTO_MAC_HMAC_MD5, "hmac(md5)", VCDEV_DRIVER_NAME "-hmac-md5", 1,
+	 0, 16, true},
+	{CRYPTO_SHA1_HMAC, VIRTIO_CRYPTO_MAC_HMAC_SHA1, "hmac(sha1)",
+	 VCDEV_DRIVER_NAME "-hmac-sha1", 1, 0, 20, true},
+	{CRYPTO_SHA2_224_HMAC, VIRTIO_CRYPTO_MAC_HMAC_SHA_224, "hmac(sha224)",
+	 VCDEV_DRIVER_NAME "-hmac-sha224", 1, 0, 28, true},
+	{CRYPTO_SHA2_256_HMAC, VIRTIO_CRYPTO_MAC_HMAC_SHA_256, "hmac(sha256)",
+	 VCDEV_DRIVER_NAME "-hmac-sha256", 1, 0, 32, true},
+	{CRYPTO_SHA2_384_HMAC, VIRTIO_CRYPTO_MAC_HMAC_SHA_384, "hmac(sha384)",
+	 VCDEV_DRIVER_NAME "-hmac-sha384", 1, 0, 48, true},
+	{CRYPTO_SHA2_512_HMAC, VIRTIO_CRYPTO_MAC_HMAC_SHA_512, "hmac(sha512)",
+	 VCDEV_DRIVER_NAME "-hmac-sha512", 1, 0, 64, true},
 };
 
 const struct vcdev_alg *vcdev_alg_cipher(u32 cop_alg)
@@ -71,11 +71,9 @@ static bool vcdev_keylen_ok(const struct vcdev_alg *alg, unsigned int keylen)
 }
 
 /* One control request creating a device session; returns its id. */
-static int vcdev_ctrl_create(struct vcdev_device *dev,
-			     const struct vcdev_alg *cipher,
+static int vcdev_ctrl_create(struct vcdev_device *dev, const struct vcdev_alg *cipher,
 			     const struct vcdev_alg *mac, u32 op, const u8 *key,
-			     unsigned int keylen, const u8 *mackey,
-			     unsigned int mackeylen, u64 *id)
+			     unsigned int keylen, const u8 *mackey, unsigned int mackeylen, u64 *id)
 {
 	struct scatterlist hdr_sg, key_sg, in_sg, *sgs[3];
 	struct virtio_crypto_sym_create_session_req *sym;
@@ -99,33 +97,29 @@ static int vcdev_ctrl_create(struct vcdev_device *dev,
 			memcpy(req->keys + keylen, mackey, mackeylen);
 	}
 
-	req->hdr.ctrl.header.opcode =
-		cpu_to_le32(VIRTIO_CRYPTO_CIPHER_CREATE_SESSION);
+	req->hdr.ctrl.header.opcode = cpu_to_le32(VIRTIO_CRYPTO_CIPHER_CREATE_SESSION);
 	req->hdr.ctrl.header.algo =
 		cpu_to_le32(cipher ? cipher->virtio_alg : VIRTIO_CRYPTO_NO_CIPHER);
 	sym = &req->hdr.ctrl.u.sym_create_session;
 	if (!mac) {
-		struct virtio_crypto_cipher_session_para *p =
-			&sym->u.cipher.para;
+		struct virtio_crypto_cipher_session_para *p = &sym->u.cipher.para;
 
 		sym->op_type = cpu_to_le32(VIRTIO_CRYPTO_SYM_OP_CIPHER);
 		p->algo = cpu_to_le32(cipher->virtio_alg);
 		p->keylen = cpu_to_le32(keylen);
 		p->op = cpu_to_le32(op);
 	} else {
-		struct virtio_crypto_alg_chain_session_para *p =
-			&sym->u.chain.para;
+		struct virtio_crypto_alg_chain_session_para *p = &sym->u.chain.para;
 
-		sym->op_type =
-			cpu_to_le32(VIRTIO_CRYPTO_SYM_OP_ALGORITHM_CHAINING);
+		sym->op_type = cpu_to_le32(VIRTIO_CRYPTO_SYM_OP_ALGORITHM_CHAINING);
 		/* encrypt: MAC the plaintext, then encrypt (cryptodev order) */
-		p->alg_chain_order = cpu_to_le32(
-			op == VIRTIO_CRYPTO_OP_DECRYPT ?
-				VIRTIO_CRYPTO_SYM_ALG_CHAIN_ORDER_CIPHER_THEN_HASH :
-				VIRTIO_CRYPTO_SYM_ALG_CHAIN_ORDER_HASH_THEN_CIPHER);
+		p->alg_chain_order =
+			cpu_to_le32(op == VIRTIO_CRYPTO_OP_DECRYPT
+					    ? VIRTIO_CRYPTO_SYM_ALG_CHAIN_ORDER_CIPHER_THEN_HASH
+					    : VIRTIO_CRYPTO_SYM_ALG_CHAIN_ORDER_HASH_THEN_CIPHER);
 		p->hash_mode = cpu_to_le32(VIRTIO_CRYPTO_SYM_HASH_MODE_AUTH);
-		p->cipher_param.algo = cpu_to_le32(
-			cipher ? cipher->virtio_alg : VIRTIO_CRYPTO_NO_CIPHER);
+		p->cipher_param.algo =
+			cpu_to_le32(cipher ? cipher->virtio_alg : VIRTIO_CRYPTO_NO_CIPHER);
 		p->cipher_param.keylen = cpu_to_le32(keylen);
 		p->cipher_param.op = cpu_to_le32(op);
 		p->u.mac_param.algo = cpu_to_le32(mac->virtio_alg);
@@ -176,8 +170,7 @@ static int vcdev_ctrl_destroy(struct vcdev_device *dev, u64 id)
 	req = vcdev_req_alloc(GFP_KERNEL);
 	if (!req)
 		return -ENOMEM;
-	req->hdr.ctrl.header.opcode =
-		cpu_to_le32(VIRTIO_CRYPTO_CIPHER_DESTROY_SESSION);
+	req->hdr.ctrl.header.opcode = cpu_to_le32(VIRTIO_CRYPTO_CIPHER_DESTROY_SESSION);
 	req->hdr.ctrl.u.destroy_session.session_id = cpu_to_le64(id);
 	sg_init_one(&hdr_sg, &req->hdr.ctrl, sizeof(req->hdr.ctrl));
 	sg_init_one(&in_sg, &req->in.inhdr, sizeof(req->in.inhdr));
@@ -196,8 +189,7 @@ static int vcdev_ctrl_destroy(struct vcdev_device *dev, u64 id)
 
 static void vcdev_session_release(struct kref *ref)
 {
-	struct vcdev_session *ses = container_of(ref, struct vcdev_session,
-						 ref);
+	struct vcdev_session *ses = container_of(ref, struct vcdev_session, ref);
 	struct vcdev_device *dev = ses->dev;
 	int ret;
 
@@ -205,15 +197,13 @@ static void vcdev_session_release(struct kref *ref)
 		if (ses->has_enc) {
 			ret = vcdev_ctrl_destroy(dev, ses->enc_id);
 			if (ret && ret != -ENODEV)
-				dev_warn_ratelimited(&dev->vdev->dev,
-						     "destroy session %llu: %d\n",
+				dev_warn_ratelimited(&dev->vdev->dev, "destroy session %llu: %d\n",
 						     ses->enc_id, ret);
 		}
 		if (ses->has_dec) {
 			ret = vcdev_ctrl_destroy(dev, ses->dec_id);
 			if (ret && ret != -ENODEV)
-				dev_warn_ratelimited(&dev->vdev->dev,
-						     "destroy session %llu: %d\n",
+				dev_warn_ratelimited(&dev->vdev->dev, "destroy session %llu: %d\n",
 						     ses->dec_id, ret);
 		}
 	}
@@ -242,9 +232,8 @@ struct vcdev_session *vcdev_session_get(struct vcdev_session *ses)
  * Create a session on the next device.  Arguments are kernel copies,
  * checked for size by the caller; this checks them for meaning.
  */
-int vcdev_session_create(struct vcdev_session **out, u32 cipher_alg,
-			 u32 mac_alg, const u8 *key, unsigned int keylen,
-			 const u8 *mackey, unsigned int mackeylen)
+int vcdev_session_create(struct vcdev_session **out, u32 cipher_alg, u32 mac_alg, const u8 *key,
+			 unsigned int keylen, const u8 *mackey, unsigned int mackeylen)
 {
 	const struct vcdev_alg *cipher = NULL, *mac = NULL;
 	struct vcdev_session *ses;
@@ -286,8 +275,8 @@ int vcdev_session_create(struct vcdev_session **out, u32 cipher_alg,
 	ses->mac = mac;
 	ses->keylen = keylen;
 
-	ret = vcdev_ctrl_create(dev, cipher, mac, VIRTIO_CRYPTO_OP_ENCRYPT,
-				key, keylen, mackey, mackeylen, &ses->enc_id);
+	ret = vcdev_ctrl_create(dev, cipher, mac, VIRTIO_CRYPTO_OP_ENCRYPT, key, keylen, mackey,
+				mackeylen, &ses->enc_id);
 	if (ret)
 		goto err_put_ses;
 	ses->has_enc = true;
@@ -295,10 +284,8 @@ int vcdev_session_create(struct vcdev_session **out, u32 cipher_alg,
 	 * CTR and MAC-only sessions are the same both ways; with a MAC the
 	 * order differs (decrypt MACs the plaintext after deciphering).
 	 */
-	if (cipher &&
-	    (mac || cipher->virtio_alg != VIRTIO_CRYPTO_CIPHER_AES_CTR)) {
-		ret = vcdev_ctrl_create(dev, cipher, mac,
-					VIRTIO_CRYPTO_OP_DECRYPT, key, keylen,
+	if (cipher && (mac || cipher->virtio_alg != VIRTIO_CRYPTO_CIPHER_AES_CTR)) {
+		ret = vcdev_ctrl_create(dev, cipher, mac, VIRTIO_CRYPTO_OP_DECRYPT, key, keylen,
 					mackey, mackeylen, &ses->dec_id);
 		if (ret)
 			goto err_put_ses;

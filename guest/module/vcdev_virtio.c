@@ -132,9 +132,8 @@ static void vcdev_vq_done(struct virtqueue *vq)
  * Put @req on @q and notify the device.  Waits (interruptibly) while the
  * ring is full.  On success the device owns a reference to @req.
  */
-int vcdev_req_submit(struct vcdev_vq *q, struct vcdev_req *req,
-		     struct scatterlist **sgs, unsigned int out_sgs,
-		     unsigned int in_sgs)
+int vcdev_req_submit(struct vcdev_vq *q, struct vcdev_req *req, struct scatterlist **sgs,
+		     unsigned int out_sgs, unsigned int in_sgs)
 {
 	unsigned long flags, seq;
 	bool notify;
@@ -147,8 +146,7 @@ int vcdev_req_submit(struct vcdev_vq *q, struct vcdev_req *req,
 			return -ENODEV;
 		}
 		kref_get(&req->ref);
-		ret = virtqueue_add_sgs(q->vq, sgs, out_sgs, in_sgs, req,
-					GFP_ATOMIC);
+		ret = virtqueue_add_sgs(q->vq, sgs, out_sgs, in_sgs, req, GFP_ATOMIC);
 		if (!ret) {
 			atomic64_inc(&q->submitted);
 			notify = virtqueue_kick_prepare(q->vq);
@@ -167,10 +165,8 @@ int vcdev_req_submit(struct vcdev_vq *q, struct vcdev_req *req,
 		 * Ring full (or no memory for an indirect table): wait for
 		 * the device to return something, retrying now and then.
 		 */
-		ret = wait_event_interruptible_timeout(q->space_wq,
-						       READ_ONCE(q->dead) ||
-							       READ_ONCE(q->seq) != seq,
-						       HZ / 10);
+		ret = wait_event_interruptible_timeout(
+			q->space_wq, READ_ONCE(q->dead) || READ_ONCE(q->seq) != seq, HZ / 10);
 		if (ret < 0)
 			return -EINTR;
 	}
@@ -185,8 +181,7 @@ int vcdev_req_wait(struct vcdev_req *req, bool interruptible)
 	if (interruptible) {
 		if (wait_for_completion_interruptible(&req->done))
 			return -EINTR;
-	} else if (!wait_for_completion_timeout(&req->done,
-						VCDEV_CTRL_TIMEOUT)) {
+	} else if (!wait_for_completion_timeout(&req->done, VCDEV_CTRL_TIMEOUT)) {
 		return -ETIMEDOUT;
 	}
 	return req->result;
@@ -199,8 +194,8 @@ struct vcdev_vq *vcdev_pick_data_vq(struct vcdev_device *dev)
 	return &dev->data[i % dev->nr_data];
 }
 
-static void vcdev_vq_init(struct vcdev_vq *q, struct vcdev_device *dev,
-			  const char *fmt, unsigned int i)
+static void vcdev_vq_init(struct vcdev_vq *q, struct vcdev_device *dev, const char *fmt,
+			  unsigned int i)
 {
 	q->dev = dev;
 	spin_lock_init(&q->lock);
@@ -310,9 +305,10 @@ static int vcdev_probe(struct virtio_device *vdev)
 
 	vcdev_registry_add(dev);
 	dev_info(&vdev->dev,
-		 "/dev/crypto device %u: %u data queue(s), services %#x, cipher mask %#x, mac mask %#x, max_size %llu\n",
-		 dev->id, dev->nr_data, dev->services, dev->cipher_mask_l,
-		 dev->mac_mask_l, (unsigned long long)dev->max_size);
+		 "/dev/crypto device %u: %u data queue(s), services %#x, cipher mask %#x, mac mask "
+		 "%#x, max_size %llu\n",
+		 dev->id, dev->nr_data, dev->services, dev->cipher_mask_l, dev->mac_mask_l,
+		 (unsigned long long)dev->max_size);
 	return 0;
 
 err_free_data:
@@ -376,8 +372,7 @@ static void vcdev_remove(struct virtio_device *vdev)
  * Statistics on each bound device, for tests and the curious:
  * /sys/bus/virtio/devices/virtioN/vcdev_{sessions,requests}
  */
-static ssize_t vcdev_sessions_show(struct device *d,
-				   struct device_attribute *attr, char *buf)
+static ssize_t vcdev_sessions_show(struct device *d, struct device_attribute *attr, char *buf)
 {
 	struct vcdev_device *dev = dev_to_virtio(d)->priv;
 
@@ -385,8 +380,7 @@ static ssize_t vcdev_sessions_show(struct device *d,
 }
 static DEVICE_ATTR_RO(vcdev_sessions);
 
-static ssize_t vcdev_requests_show(struct device *d,
-				   struct device_attribute *attr, char *buf)
+static ssize_t vcdev_requests_show(struct device *d, struct device_attribute *attr, char *buf)
 {
 	struct vcdev_device *dev = dev_to_virtio(d)->priv;
 	unsigned int i;
@@ -408,8 +402,8 @@ static struct attribute *vcdev_attrs[] = {
 ATTRIBUTE_GROUPS(vcdev);
 
 static const struct virtio_device_id vcdev_id_table[] = {
-	{ VIRTIO_ID_CRYPTO, VIRTIO_DEV_ANY_ID },
-	{ 0 },
+	{VIRTIO_ID_CRYPTO, VIRTIO_DEV_ANY_ID},
+	{0},
 };
 MODULE_DEVICE_TABLE(virtio, vcdev_id_table);
 

@@ -284,15 +284,10 @@ struct cryptodev_compat_crypt_auth_op {
 };
 
 /* The same ioctls as a 32-bit program numbers them. */
-#define CRYPTODEV_COMPAT_CIOCGSESSION \
-	_IOWR('c', 102, struct cryptodev_compat_session_op)
-#define CRYPTODEV_COMPAT_CIOCCRYPT \
-	_IOWR('c', 104, struct cryptodev_compat_crypt_op)
-#define CRYPTODEV_COMPAT_CIOCAUTHCRYPT \
-	_IOWR('c', 109, struct cryptodev_compat_crypt_auth_op)
-#define CRYPTODEV_COMPAT_CIOCASYNCCRYPT \
-	_IOW('c', 110, struct cryptodev_compat_crypt_op)
-#define CRYPTODEV_COMPAT_CIOCASYNCFETCH \
-	_IOR('c', 111, struct cryptodev_compat_crypt_op)
+#define CRYPTODEV_COMPAT_CIOCGSESSION _IOWR('c', 102, struct cryptodev_compat_session_op)
+#define CRYPTODEV_COMPAT_CIOCCRYPT _IOWR('c', 104, struct cryptodev_compat_crypt_op)
+#define CRYPTODEV_COMPAT_CIOCAUTHCRYPT _IOWR('c', 109, struct cryptodev_compat_crypt_auth_op)
+#define CRYPTODEV_COMPAT_CIOCASYNCCRYPT _IOW('c', 110, struct cryptodev_compat_crypt_op)
+#define CRYPTODEV_COMPAT_CIOCASYNCFETCH _IOR('c', 111, struct cryptodev_compat_crypt_op)
 
 #endif /* L_CRYPTODEV_H */

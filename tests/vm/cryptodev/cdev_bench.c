@@ -50,14 +50,13 @@ static int afalg_op(const char *name, const uint8_t *key)
 }
 
 /* One AF_ALG request: op + IV as control data, then read the result. */
-static int afalg_once(int op, const uint8_t *iv, const void *in, void *out,
-		      size_t len)
+static int afalg_once(int op, const uint8_t *iv, const void *in, void *out, size_t len)
 {
 	char cbuf[CMSG_SPACE(4) + CMSG_SPACE(sizeof(struct af_alg_iv) + 16)];
-	struct msghdr msg = { 0 };
+	struct msghdr msg = {0};
 	struct af_alg_iv *aiv;
 	struct cmsghdr *cm;
-	struct iovec iov = { (void *)in, len };
+	struct iovec iov = {(void *)in, len};
 
 	memset(cbuf, 0, sizeof(cbuf));
 	msg.msg_control = cbuf;
@@ -84,7 +83,7 @@ static int afalg_once(int op, const uint8_t *iv, const void *in, void *out,
 static void *run(void *arg)
 {
 	struct job *j = arg;
-	uint8_t key[16] = { 7 }, iv[16] = { 9 };
+	uint8_t key[16] = {7}, iv[16] = {9};
 	uint8_t *in = malloc(j->size), *out = malloc(j->size);
 	int fd = -1, r = 0;
 	uint32_t ses = 0;
@@ -93,9 +92,7 @@ static void *run(void *arg)
 	memset(in, 0x3c, j->size);
 	if (!strcmp(j->path, "cryptodev")) {
 		fd = cdev_open();
-		r = fd < 0 ? fd :
-			     cdev_session(fd, CRYPTO_AES_CBC, key, 16, 0, NULL,
-					  0, &ses);
+		r = fd < 0 ? fd : cdev_session(fd, CRYPTO_AES_CBC, key, 16, 0, NULL, 0, &ses);
 	} else {
 		fd = afalg_op(j->path, key);
 		r = fd < 0 ? fd : 0;
@@ -108,9 +105,8 @@ static void *run(void *arg)
 		int k;
 
 		for (k = 0; k < 16 && !r; k++, j->reqs++)
-			r = ses ? cdev_crypt(fd, ses, COP_ENCRYPT, 0, in, out,
-					     j->size, iv, NULL) :
-				  afalg_once(fd, iv, in, out, j->size);
+			r = ses ? cdev_crypt(fd, ses, COP_ENCRYPT, 0, in, out, j->size, iv, NULL)
+				: afalg_once(fd, iv, in, out, j->size);
 	} while (!r && cdev_now() < end);
 	j->seconds = cdev_now() - t0;
 out:
@@ -154,7 +150,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		for (i = 0; i < threads; i++) {
-			jobs[i] = (struct job){ path, size, secs, 0, 0 };
+			jobs[i] = (struct job){path, size, secs, 0, 0};
 			pthread_create(&t[i], NULL, run, &jobs[i]);
 		}
 		for (i = 0; i < threads; i++) {
@@ -168,8 +164,7 @@ int main(int argc, char **argv)
 			printf("# cdev_bench %s %zu: %s\n", path, size, strerror(-err));
 			continue;
 		}
-		printf("RESULT %s %zu %d %.0f %.2f\n", path, size, threads, rps,
-		       rps * size / 1e6);
+		printf("RESULT %s %zu %d %.0f %.2f\n", path, size, threads, rps, rps * size / 1e6);
 		fflush(stdout);
 	}
 	return 0;

@@ -70,9 +70,8 @@ int cdev_open(void)
 	return fd < 0 ? -errno : fd;
 }
 
-int cdev_session(int fd, uint32_t cipher, const void *key, uint32_t keylen,
-		 uint32_t mac, const void *mackey, uint32_t mackeylen,
-		 uint32_t *ses)
+int cdev_session(int fd, uint32_t cipher, const void *key, uint32_t keylen, uint32_t mac,
+		 const void *mackey, uint32_t mackeylen, uint32_t *ses)
 {
 	struct session_op sop;
 
@@ -94,8 +93,8 @@ int cdev_free(int fd, uint32_t ses)
 	return ioctl(fd, CIOCFSESSION, &ses) ? -errno : 0;
 }
 
-int cdev_crypt(int fd, uint32_t ses, int op, uint16_t flags, const void *src,
-	       void *dst, uint32_t len, void *iv, void *mac)
+int cdev_crypt(int fd, uint32_t ses, int op, uint16_t flags, const void *src, void *dst,
+	       uint32_t len, void *iv, void *mac)
 {
 	struct crypt_op cop;
 
@@ -111,8 +110,7 @@ int cdev_crypt(int fd, uint32_t ses, int op, uint16_t flags, const void *src,
 	return ioctl(fd, CIOCCRYPT, &cop) ? -errno : 0;
 }
 
-static int afalg_open(const char *type, const char *name, const void *key,
-		      size_t keylen)
+static int afalg_open(const char *type, const char *name, const void *key, size_t keylen)
 {
 	struct sockaddr_alg sa;
 	int tfm, op, err;
@@ -136,12 +134,10 @@ static int afalg_open(const char *type, const char *name, const void *key,
 	return op < 0 ? err : op;
 }
 
-int afalg_skcipher(const char *name, const void *key, size_t keylen, int enc,
-		   const void *iv, size_t ivlen, const void *in, void *out,
-		   size_t len)
+int afalg_skcipher(const char *name, const void *key, size_t keylen, int enc, const void *iv,
+		   size_t ivlen, const void *in, void *out, size_t len)
 {
-	char cbuf[CMSG_SPACE(sizeof(uint32_t)) +
-		  CMSG_SPACE(sizeof(struct af_alg_iv) + 32)];
+	char cbuf[CMSG_SPACE(sizeof(uint32_t)) + CMSG_SPACE(sizeof(struct af_alg_iv) + 32)];
 	struct af_alg_iv *aiv;
 	struct cmsghdr *cm;
 	struct msghdr msg;
@@ -172,8 +168,8 @@ int afalg_skcipher(const char *name, const void *key, size_t keylen, int enc,
 	memset(cbuf, 0, sizeof(cbuf));
 	memset(&msg, 0, sizeof(msg));
 	msg.msg_control = cbuf;
-	msg.msg_controllen = CMSG_SPACE(sizeof(uint32_t)) +
-			     (ivlen ? CMSG_SPACE(sizeof(*aiv) + ivlen) : 0);
+	msg.msg_controllen =
+		CMSG_SPACE(sizeof(uint32_t)) + (ivlen ? CMSG_SPACE(sizeof(*aiv) + ivlen) : 0);
 	cm = CMSG_FIRSTHDR(&msg);
 	cm->cmsg_level = SOL_ALG;
 	cm->cmsg_type = ALG_SET_OP;
@@ -210,8 +206,8 @@ out:
 	return err;
 }
 
-int afalg_hmac(const char *name, const void *key, size_t keylen,
-	       const void *in, size_t len, void *out, size_t outlen)
+int afalg_hmac(const char *name, const void *key, size_t keylen, const void *in, size_t len,
+	       void *out, size_t outlen)
 {
 	int op = afalg_open("hash", name, key, keylen), err = 0;
 	size_t done = 0;
