@@ -54,7 +54,7 @@ static int spawn(const char *image, long n)
 			return 1;
 		pid = fork();
 		if (pid == 0) {
-			char *const argv[] = { (char *)image, NULL }, *const envp[] = { NULL };
+			char *const argv[] = {(char *)image, NULL}, *const envp[] = {NULL};
 
 			execve(image, argv, envp);
 			c = 1;

@@ -31,12 +31,12 @@
 #define VPROC_MAX_MSG (64u << 10)
 
 struct vproc_msg {
-	uint32_t code;		/* message code chosen by the guest */
-	const uint8_t *data;	/* request bytes (not NUL terminated) */
+	uint32_t code; /* message code chosen by the guest */
+	const uint8_t *data; /* request bytes (not NUL terminated) */
 	size_t len;
-	uint8_t *reply;		/* reply buffer, reply_cap bytes */
+	uint8_t *reply; /* reply buffer, reply_cap bytes */
 	size_t reply_cap;
-	size_t reply_len;	/* set by the handler */
+	size_t reply_len; /* set by the handler */
 };
 
 typedef int (*vproc_handler_t)(struct vproc_msg *m, void *ctx);

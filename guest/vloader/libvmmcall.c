@@ -73,7 +73,7 @@ int vmmcall_open(struct vmmcall *c, const char *path)
 	if (stat(path, &st) < 0)
 		return -errno;
 	if (S_ISSOCK(st.st_mode)) {
-		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		struct sockaddr_un sa = {.sun_family = AF_UNIX};
 
 		if (strlen(path) >= sizeof(sa.sun_path))
 			return -ENAMETOOLONG;
@@ -129,7 +129,7 @@ static int read_all(struct vmmcall *c, void *buf, size_t len)
 	uint8_t *p = buf;
 
 	while (len) {
-		struct pollfd pf = { c->fd, POLLIN, 0 };
+		struct pollfd pf = {c->fd, POLLIN, 0};
 		ssize_t n;
 		int r = poll(&pf, 1, c->timeout_ms);
 
@@ -213,8 +213,8 @@ static int request_iov(struct vmmcall *c, uint16_t type, int32_t desc, uint32_t 
 		       const struct iovec *parts, int nparts, struct vmmcall_reply *r)
 {
 	uint8_t hb[VMM_HDR_SIZE];
-	struct vmm_hdr h = { .type = type, .desc = desc, .code = code };
-	struct iovec iov[4] = { { hb, sizeof(hb) } };
+	struct vmm_hdr h = {.type = type, .desc = desc, .code = code};
+	struct iovec iov[4] = {{hb, sizeof(hb)}};
 	size_t total = 0;
 	int ret;
 
@@ -251,11 +251,10 @@ static int request_iov(struct vmmcall *c, uint16_t type, int32_t desc, uint32_t 
 	return 0;
 }
 
-int vmmcall_request(struct vmmcall *c, uint16_t type, int32_t desc, uint32_t code,
-		    const void *p1, size_t l1, const void *p2, size_t l2,
-		    struct vmmcall_reply *r)
+int vmmcall_request(struct vmmcall *c, uint16_t type, int32_t desc, uint32_t code, const void *p1,
+		    size_t l1, const void *p2, size_t l2, struct vmmcall_reply *r)
 {
-	struct iovec parts[2] = { { (void *)p1, l1 }, { (void *)p2, l2 } };
+	struct iovec parts[2] = {{(void *)p1, l1}, {(void *)p2, l2}};
 
 	return request_iov(c, type, desc, code, parts, 2, r);
 }
@@ -272,9 +271,9 @@ int vmmcall_newprocess_on(struct vmmcall *c, const void *image, size_t size, con
 		return size > VMM_MAX_IMAGE ? -VMM_E_IMG_TOOBIG : -VMM_E_SIG_TOOBIG;
 	vmm_put32(pre, (uint32_t)size);
 	vmm_put32(pre + 4, (uint32_t)sig_size);
-	parts[0] = (struct iovec){ pre, sizeof(pre) };
-	parts[1] = (struct iovec){ (void *)image, size };
-	parts[2] = (struct iovec){ (void *)sig, sig_size };
+	parts[0] = (struct iovec){pre, sizeof(pre)};
+	parts[1] = (struct iovec){(void *)image, size};
+	parts[2] = (struct iovec){(void *)sig, sig_size};
 	ret = request_iov(c, VMM_T_NEWPROCESS, -1, 0, parts, 3, &r);
 	if (ret)
 		return ret;
@@ -351,8 +350,8 @@ int vmmcall_newprocess(const void *image, size_t size, const void *sig, size_t s
 	return ret;
 }
 
-int vmmcall_msg(int desc, uint32_t code, const void *in, size_t in_len, void *out,
-		size_t out_cap, size_t *out_len)
+int vmmcall_msg(int desc, uint32_t code, const void *in, size_t in_len, void *out, size_t out_cap,
+		size_t *out_len)
 {
 	struct vmmcall c;
 	int ret = vmmcall_open(&c, NULL);

@@ -24,7 +24,7 @@ struct vmmcall {
 	int fd;
 	uint32_t next_id;
 	int timeout_ms;
-	int got_reply;	/* the last request got its reply (else the error is local) */
+	int got_reply; /* the last request got its reply (else the error is local) */
 	char errtext[VMM_MAX_ERRTEXT + 1]; /* the host's explanation of the last error */
 };
 
@@ -45,9 +45,8 @@ void vmmcall_close_channel(struct vmmcall *c);
 int vmmcall_find_port(char *out, size_t outlen);
 
 /* One request, waits for its reply (other req_ids are skipped). 0 or -errno. */
-int vmmcall_request(struct vmmcall *c, uint16_t type, int32_t desc, uint32_t code,
-		    const void *p1, size_t l1, const void *p2, size_t l2,
-		    struct vmmcall_reply *r);
+int vmmcall_request(struct vmmcall *c, uint16_t type, int32_t desc, uint32_t code, const void *p1,
+		    size_t l1, const void *p2, size_t l2, struct vmmcall_reply *r);
 int vmmcall_send_raw(struct vmmcall *c, const void *buf, size_t len);
 /* Reads the next frame, whatever its req_id. 0, -ETIMEDOUT or -errno. */
 int vmmcall_recv(struct vmmcall *c, struct vmmcall_reply *r);
@@ -61,8 +60,8 @@ int vmmcall_close_on(struct vmmcall *c, int desc);
 int vmmcall_list_on(struct vmmcall *c, char **text);
 
 int vmmcall_newprocess(const void *image, size_t size, const void *sig, size_t sig_size);
-int vmmcall_msg(int desc, uint32_t code, const void *in, size_t in_len, void *out,
-		size_t out_cap, size_t *out_len);
+int vmmcall_msg(int desc, uint32_t code, const void *in, size_t in_len, void *out, size_t out_cap,
+		size_t *out_len);
 int vmmcall_close(int desc);
 
 #endif

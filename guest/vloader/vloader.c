@@ -25,12 +25,16 @@ static const char *prog = "vloader";
 static void usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-		"usage: vloader [-D DEV] IMAGE IMAGE.sig   load a signed process, print \"desc = N\"\n"
-		"       vloader [-D DEV] msg N [-c CODE] TEXT  send TEXT with message code CODE (0)\n"
+		"usage: vloader [-D DEV] IMAGE IMAGE.sig   load a signed process, print \"desc = "
+		"N\"\n"
+		"       vloader [-D DEV] msg N [-c CODE] TEXT  send TEXT with message code CODE "
+		"(0)\n"
 		"       vloader [-D DEV] close N\n"
 		"       vloader [-D DEV] list\n"
-		"       vloader [-D DEV] batch                 commands from stdin, one connection:\n"
-		"           load IMAGE SIG | msg N CODE TEXT... | msgsize N CODE BYTES | close N |\n"
+		"       vloader [-D DEV] batch                 commands from stdin, one "
+		"connection:\n"
+		"           load IMAGE SIG | msg N CODE TEXT... | msgsize N CODE BYTES | close N "
+		"|\n"
 		"           list | raw HEX | recv | sleep MS | echo TEXT |\n"
 		"           bench-load IMAGE SIG COUNT | bench-msg N COUNT BYTES\n"
 		"\n"
@@ -206,8 +210,8 @@ static int cmp_double(const void *a, const void *b)
 static void print_stats(const char *what, double *v, long n)
 {
 	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	printf("%s n=%ld p50_us=%.1f p99_us=%.1f min_us=%.1f max_us=%.1f\n", what, n,
-	       v[n / 2], v[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1], v[0], v[n - 1]);
+	printf("%s n=%ld p50_us=%.1f p99_us=%.1f min_us=%.1f max_us=%.1f\n", what, n, v[n / 2],
+	       v[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1], v[0], v[n - 1]);
 }
 
 static int bench_load(struct vmmcall *c, const char *img, const char *sig, long count)
@@ -293,7 +297,8 @@ static int batch(struct vmmcall *c)
 			continue;
 		}
 		/* words split on spaces; for msg the fourth word is the rest of the line */
-		for (char *t = strtok_r(line, " ", &save); t && argc < 8; t = strtok_r(NULL, " ", &save)) {
+		for (char *t = strtok_r(line, " ", &save); t && argc < 8;
+		     t = strtok_r(NULL, " ", &save)) {
 			argv[argc++] = t;
 			if (argc == 3 && !strcmp(argv[0], "msg")) {
 				rest = strtok_r(NULL, "", &save);
@@ -317,7 +322,8 @@ static int batch(struct vmmcall *c)
 
 			/* may exceed what libvmmcall allows: raw request */
 			ret = buf ? vmmcall_request(c, VMM_T_MSG, (int32_t)a, (uint32_t)b, buf,
-						    (size_t)d, NULL, 0, &r) : -ENOMEM;
+						    (size_t)d, NULL, 0, &r)
+				  : -ENOMEM;
 			free(buf);
 			if (ret)
 				report(c, "msgsize", ret);
@@ -355,8 +361,8 @@ static int batch(struct vmmcall *c)
 			if (ret) {
 				printf("recv: %s\n", errname(ret));
 			} else {
-				printf("frame type=0x%x req=%u status=%d (%s) len=%zu: %s\n", r.h.type,
-				       r.h.req_id, r.h.status,
+				printf("frame type=0x%x req=%u status=%d (%s) len=%zu: %s\n",
+				       r.h.type, r.h.req_id, r.h.status,
 				       r.h.status < 0 ? errname(r.h.status) : "ok", r.len,
 				       r.data ? (char *)r.data : "");
 				free(r.data);
@@ -388,15 +394,19 @@ int main(int argc, char **argv)
 	long desc, code = 0;
 	int ret, opt;
 
-	static const struct option lo[] = { { "device", required_argument, 0, 'D' },
-					    { "help", no_argument, 0, 'h' },
-					    { 0 } };
+	static const struct option lo[] = {
+		{"device", required_argument, 0, 'D'}, {"help", no_argument, 0, 'h'}, {0}};
 
 	while ((opt = getopt_long(argc, argv, "+D:h", lo, NULL)) != -1) {
 		switch (opt) {
-		case 'D': dev = optarg; break;
-		case 'h': usage(0); break;
-		default: usage(2);
+		case 'D':
+			dev = optarg;
+			break;
+		case 'h':
+			usage(0);
+			break;
+		default:
+			usage(2);
 		}
 	}
 	argc -= optind;
@@ -424,7 +434,8 @@ int main(int argc, char **argv)
 		}
 		if (i != argc - 1)
 			usage(2);
-		ret = do_msg(&c, (int)desc, (uint32_t)code, argv[i], strlen(argv[i])) <= -VMM_E_BASE ||
+		ret = do_msg(&c, (int)desc, (uint32_t)code, argv[i], strlen(argv[i])) <=
+			      -VMM_E_BASE ||
 		      !c.got_reply;
 	} else if (!strcmp(argv[0], "close") && argc == 2 && !parse_int(argv[1], &desc)) {
 		ret = do_close(&c, (int)desc) < 0;

@@ -172,8 +172,8 @@ static void newproc_begin(struct vpd_conn *c)
 
 	if ((uint64_t)ilen + slen != rest) {
 		vpd_conn_error(c, &c->h, -VMM_E_PROTO,
-			       "image %u + signature %u bytes do not match payload %u", ilen,
-			       slen, c->h.len);
+			       "image %u + signature %u bytes do not match payload %u", ilen, slen,
+			       c->h.len);
 	} else if (ilen == 0) {
 		vpd_conn_error(c, &c->h, -VMM_E_IMG_EMPTY, "image is empty");
 	} else if (ilen > cfg->max_image) {
@@ -186,8 +186,7 @@ static void newproc_begin(struct vpd_conn *c)
 			       slen, VMM_MAX_SIG);
 	} else if (c->nlive >= cfg->max_procs || count_records(c) >= 4 * cfg->max_procs) {
 		vpd_conn_error(c, &c->h, -VMM_E_LIMIT_PROCS,
-			       "%u processes already running (limit %u)", c->nlive,
-			       cfg->max_procs);
+			       "%u processes already running (limit %u)", c->nlive, cfg->max_procs);
 	} else {
 		c->memfd = memfd_create("vprocd-image", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 		if (c->memfd < 0 || ftruncate(c->memfd, ilen) < 0)
@@ -227,8 +226,8 @@ static void newproc_finish(struct vpd_conn *c)
 
 	munmap(c->img, c->img_len);
 	c->img = NULL;
-	if (fcntl(c->memfd, F_ADD_SEALS,
-		  F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0) {
+	if (fcntl(c->memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) <
+	    0) {
 		vpd_conn_error(c, &c->h, -VMM_E_INTERNAL, "sealing the image failed");
 		goto out;
 	}
@@ -248,8 +247,7 @@ static void newproc_finish(struct vpd_conn *c)
 	t_verified = vpd_now_us();
 	ret = vpd_proc_new(c, c->memfd, &sig);
 	if (ret < 0) {
-		vpd_conn_error(c, &c->h, ret, "could not start '%s' in its sandbox",
-			       sig.hdr.name);
+		vpd_conn_error(c, &c->h, ret, "could not start '%s' in its sandbox", sig.hdr.name);
 		goto out;
 	}
 	vpd_log(2, "desc %d: receive %llu us, seal %llu us, verify %llu us, spawn %llu us", ret,
@@ -343,12 +341,12 @@ static void header_in(struct vpd_conn *c)
 
 		/* one reply per run of garbage; every bad header with our magic gets one */
 		if (c->h.magic == VMM_MAGIC || !c->resyncing) {
-			struct vmm_hdr r = { .type = c->h.magic == VMM_MAGIC ? c->h.type : 0,
-					     .req_id = c->h.magic == VMM_MAGIC ? c->h.req_id : 0 };
+			struct vmm_hdr r = {.type = c->h.magic == VMM_MAGIC ? c->h.type : 0,
+					    .req_id = c->h.magic == VMM_MAGIC ? c->h.req_id : 0};
 
 			if (c->h.magic == VMM_MAGIC)
-				vpd_conn_error(c, &r, -VMM_E_PROTO, "frame length %u over the limit",
-					       c->h.len);
+				vpd_conn_error(c, &r, -VMM_E_PROTO,
+					       "frame length %u over the limit", c->h.len);
 			else
 				vpd_conn_error(c, &r, -VMM_E_PROTO,
 					       "bad frame magic: resynchronising");

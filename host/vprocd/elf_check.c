@@ -103,6 +103,7 @@ int vpd_elf_check(const uint8_t *img, size_t len, char *why, size_t whylen)
 	if (!nload)
 		return fail(why, whylen, -VMM_E_ELF_BAD, "no loadable segment");
 	if (!entry_ok)
-		return fail(why, whylen, -VMM_E_ELF_BAD, "entry point not in an executable segment");
+		return fail(why, whylen, -VMM_E_ELF_BAD,
+			    "entry point not in an executable segment");
 	return 0;
 }

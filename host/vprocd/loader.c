@@ -105,7 +105,7 @@ int vpd_policy_load_revoked(struct vpd_policy *p, const char *path)
 	}
 	while (fgets(line, sizeof(line), f)) {
 		char *s = line, *e;
-		uint8_t (*nr)[32];
+		uint8_t(*nr)[32];
 
 		lineno++;
 		while (*s == ' ' || *s == '\t')
@@ -238,9 +238,8 @@ void vpd_policy_free(struct vpd_policy *p)
 	memset(p, 0, sizeof(*p));
 }
 
-int vpd_verify_image(struct vpd_policy *p, const uint8_t *img, size_t len,
-		     const uint8_t *sigb, size_t siglen, struct vsig *sig, char *why,
-		     size_t whylen)
+int vpd_verify_image(struct vpd_policy *p, const uint8_t *img, size_t len, const uint8_t *sigb,
+		     size_t siglen, struct vsig *sig, char *why, size_t whylen)
 {
 	struct vpd_floor *fl;
 	EVP_PKEY *key = NULL;
@@ -257,8 +256,7 @@ int vpd_verify_image(struct vpd_policy *p, const uint8_t *img, size_t len,
 			key = p->keys[i];
 	if (!key) {
 		hexid(sig->keyid, 8, h);
-		snprintf(why, whylen, "key id %s... is not among the %u trusted keys", h,
-			 p->nkeys);
+		snprintf(why, whylen, "key id %s... is not among the %u trusted keys", h, p->nkeys);
 		return -VMM_E_SIG_KEY;
 	}
 	ret = vsig_verify(key, sig);
@@ -286,8 +284,9 @@ int vpd_verify_image(struct vpd_policy *p, const uint8_t *img, size_t len,
 	}
 	fl = floor_find(p, sig->hdr.name);
 	if (fl && sig->hdr.version < fl->version) {
-		snprintf(why, whylen, "'%s' version %" PRIu64 " is below version %" PRIu64
-			 " already accepted", sig->hdr.name, sig->hdr.version, fl->version);
+		snprintf(why, whylen,
+			 "'%s' version %" PRIu64 " is below version %" PRIu64 " already accepted",
+			 sig->hdr.name, sig->hdr.version, fl->version);
 		return -VMM_E_ROLLBACK;
 	}
 	return vpd_elf_check(img, len, why, whylen);

@@ -44,7 +44,8 @@ static void usage(int status)
 		"      --msg-timeout-ms MS   a process must answer within (default 2000)\n"
 		"      --mem-limit MIB       address space per process (default 256)\n"
 		"      --cpu-limit SEC       CPU seconds per process (default 10)\n"
-		"      --frame-timeout-ms MS a frame that stops arriving is dropped (default 5000)\n"
+		"      --frame-timeout-ms MS a frame that stops arriving is dropped (default "
+		"5000)\n"
 		"  -v, --verbose / -q, --quiet\n"
 		"  -h, --help\n"
 		"%s",
@@ -74,7 +75,7 @@ static unsigned long num(const char *opt, const char *s, unsigned long max)
 
 static int listen_on(const char *path)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct stat st;
 	int fd;
 
@@ -108,10 +109,10 @@ static int serve(struct vpd_server *srv, int lfd, int sfd)
 		int kind[VPD_MAX_POLL]; /* 0 signal, 1 listen, 2 conn, 3 chan, 4 pidfd */
 		int n = 0, timeout = -1;
 
-		pf[n] = (struct pollfd){ sfd, POLLIN, 0 };
+		pf[n] = (struct pollfd){sfd, POLLIN, 0};
 		kind[n++] = 0;
 		if (!c) {
-			pf[n] = (struct pollfd){ lfd, POLLIN, 0 };
+			pf[n] = (struct pollfd){lfd, POLLIN, 0};
 			kind[n++] = 1;
 		} else {
 			uint64_t d = vpd_proc_next_deadline(c), now = vpd_now_ms();
@@ -119,20 +120,21 @@ static int serve(struct vpd_server *srv, int lfd, int sfd)
 			if (vpd_conn_frame_deadline(c) < d)
 				d = vpd_conn_frame_deadline(c);
 
-			pf[n] = (struct pollfd){ c->fd, 0, 0 };
+			pf[n] = (struct pollfd){c->fd, 0, 0};
 			if (c->out_bytes < VPD_OUT_HIGH)
 				pf[n].events |= POLLIN;
 			if (c->out_head)
 				pf[n].events |= POLLOUT;
 			kind[n++] = 2;
-			for (struct vpd_proc *p = c->procs; p && n + 2 <= VPD_MAX_POLL; p = p->next) {
+			for (struct vpd_proc *p = c->procs; p && n + 2 <= VPD_MAX_POLL;
+			     p = p->next) {
 				if (p->chan >= 0 && p->state == VPD_P_LIVE && !p->death_err) {
-					pf[n] = (struct pollfd){ p->chan, POLLIN, 0 };
+					pf[n] = (struct pollfd){p->chan, POLLIN, 0};
 					who[n] = p;
 					kind[n++] = 3;
 				}
 				if (p->pidfd >= 0) {
-					pf[n] = (struct pollfd){ p->pidfd, POLLIN, 0 };
+					pf[n] = (struct pollfd){p->pidfd, POLLIN, 0};
 					who[n] = p;
 					kind[n++] = 4;
 				}
@@ -184,7 +186,8 @@ static int serve(struct vpd_server *srv, int lfd, int sfd)
 			case 2:
 				if (pf[i].revents & POLLOUT && vpd_conn_flush(c) < 0)
 					goto drop;
-				if (pf[i].revents & (POLLIN | POLLHUP | POLLERR) && vpd_conn_read(c) < 0)
+				if (pf[i].revents & (POLLIN | POLLHUP | POLLERR) &&
+				    vpd_conn_read(c) < 0)
 					goto drop;
 				break;
 			case 3:
@@ -206,7 +209,7 @@ static int serve(struct vpd_server *srv, int lfd, int sfd)
 		if (c && c->out_head && vpd_conn_flush(c) < 0)
 			goto drop;
 		continue;
-drop:
+	drop:
 		vpd_log(1, "VM connection closed; its processes are stopped");
 		vpd_conn_free(c);
 		c = NULL;
@@ -216,21 +219,21 @@ drop:
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "socket-path", required_argument, 0, 's' },
-		{ "trusted-key", required_argument, 0, 'k' },
-		{ "revoked", required_argument, 0, 'r' },
-		{ "state-file", required_argument, 0, 'S' },
-		{ "max-procs", required_argument, 0, 1 },
-		{ "max-inflight", required_argument, 0, 2 },
-		{ "max-image", required_argument, 0, 3 },
-		{ "msg-timeout-ms", required_argument, 0, 4 },
-		{ "mem-limit", required_argument, 0, 5 },
-		{ "cpu-limit", required_argument, 0, 6 },
-		{ "frame-timeout-ms", required_argument, 0, 7 },
-		{ "verbose", no_argument, 0, 'v' },
-		{ "quiet", no_argument, 0, 'q' },
-		{ "help", no_argument, 0, 'h' },
-		{ 0 },
+		{"socket-path", required_argument, 0, 's'},
+		{"trusted-key", required_argument, 0, 'k'},
+		{"revoked", required_argument, 0, 'r'},
+		{"state-file", required_argument, 0, 'S'},
+		{"max-procs", required_argument, 0, 1},
+		{"max-inflight", required_argument, 0, 2},
+		{"max-image", required_argument, 0, 3},
+		{"msg-timeout-ms", required_argument, 0, 4},
+		{"mem-limit", required_argument, 0, 5},
+		{"cpu-limit", required_argument, 0, 6},
+		{"frame-timeout-ms", required_argument, 0, 7},
+		{"verbose", no_argument, 0, 'v'},
+		{"quiet", no_argument, 0, 'q'},
+		{"help", no_argument, 0, 'h'},
+		{0},
 	};
 	struct vpd_server *srv = calloc(1, sizeof(*srv));
 	const char *sock = NULL, *revoked = NULL;
@@ -252,7 +255,9 @@ int main(int argc, char **argv)
 	};
 	while ((c = getopt_long(argc, argv, "s:k:r:S:vqh", lo, NULL)) != -1) {
 		switch (c) {
-		case 's': sock = optarg; break;
+		case 's':
+			sock = optarg;
+			break;
 		case 'k':
 			if (nkeys >= VPD_MAX_KEYS) {
 				fprintf(stderr, "vprocd: at most %d keys\n", VPD_MAX_KEYS);
@@ -260,25 +265,53 @@ int main(int argc, char **argv)
 			}
 			keys[nkeys++] = optarg;
 			break;
-		case 'r': revoked = optarg; break;
-		case 'S': srv->cfg.state_file = optarg; break;
-		case 1: srv->cfg.max_procs = (unsigned int)num("--max-procs", optarg, 64); break;
-		case 2: srv->cfg.max_inflight = (unsigned int)num("--max-inflight", optarg, 1024); break;
-		case 3: srv->cfg.max_image = num("--max-image", optarg, VMM_MAX_IMAGE); break;
-		case 4: srv->cfg.msg_timeout_ms = (unsigned int)num("--msg-timeout-ms", optarg, 600000); break;
-		case 5: srv->cfg.mem_limit = (uint64_t)num("--mem-limit", optarg, 65536) << 20; break;
-		case 7: srv->cfg.frame_timeout_ms = (unsigned int)num("--frame-timeout-ms", optarg, 600000); break;
-		case 6: srv->cfg.cpu_limit_s = (unsigned int)num("--cpu-limit", optarg, 86400); break;
-		case 'v': vpd_verbosity = 2; break;
-		case 'q': vpd_verbosity = 0; break;
-		case 'h': usage(0); break;
-		default: usage(2);
+		case 'r':
+			revoked = optarg;
+			break;
+		case 'S':
+			srv->cfg.state_file = optarg;
+			break;
+		case 1:
+			srv->cfg.max_procs = (unsigned int)num("--max-procs", optarg, 64);
+			break;
+		case 2:
+			srv->cfg.max_inflight = (unsigned int)num("--max-inflight", optarg, 1024);
+			break;
+		case 3:
+			srv->cfg.max_image = num("--max-image", optarg, VMM_MAX_IMAGE);
+			break;
+		case 4:
+			srv->cfg.msg_timeout_ms =
+				(unsigned int)num("--msg-timeout-ms", optarg, 600000);
+			break;
+		case 5:
+			srv->cfg.mem_limit = (uint64_t)num("--mem-limit", optarg, 65536) << 20;
+			break;
+		case 7:
+			srv->cfg.frame_timeout_ms =
+				(unsigned int)num("--frame-timeout-ms", optarg, 600000);
+			break;
+		case 6:
+			srv->cfg.cpu_limit_s = (unsigned int)num("--cpu-limit", optarg, 86400);
+			break;
+		case 'v':
+			vpd_verbosity = 2;
+			break;
+		case 'q':
+			vpd_verbosity = 0;
+			break;
+		case 'h':
+			usage(0);
+			break;
+		default:
+			usage(2);
 		}
 	}
 	if (!sock || optind != argc)
 		usage(2);
-	if (!srv->cfg.max_procs || !srv->cfg.max_inflight || !srv->cfg.msg_timeout_ms || !srv->cfg.frame_timeout_ms ||
-	    !srv->cfg.cpu_limit_s || srv->cfg.mem_limit < (16u << 20)) {
+	if (!srv->cfg.max_procs || !srv->cfg.max_inflight || !srv->cfg.msg_timeout_ms ||
+	    !srv->cfg.frame_timeout_ms || !srv->cfg.cpu_limit_s ||
+	    srv->cfg.mem_limit < (16u << 20)) {
 		fprintf(stderr, "vprocd: limits must be positive (memory at least 16 MiB)\n");
 		return 2;
 	}

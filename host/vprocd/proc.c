@@ -54,7 +54,7 @@ static void proc_kill(struct vpd_proc *p)
 static void reply_msg(struct vpd_conn *c, struct vpd_proc *p, struct vpd_msg *m, int status,
 		      const void *data, size_t len)
 {
-	struct vmm_hdr h = { .type = VMM_T_MSG, .req_id = m->req_id, .code = m->code };
+	struct vmm_hdr h = {.type = VMM_T_MSG, .req_id = m->req_id, .code = m->code};
 
 	vpd_conn_reply(c, &h, p->desc, status, data, len);
 	c->inflight--;
@@ -79,14 +79,14 @@ static void proc_send(struct vpd_conn *c, struct vpd_proc *p)
 	struct vpd_msg *m = p->q_head;
 	uint8_t code[4];
 	struct iovec iov[2];
-	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
+	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
 	ssize_t n;
 
 	if (!m || p->busy || p->state != VPD_P_LIVE)
 		return;
 	vmm_put32(code, m->code);
-	iov[0] = (struct iovec){ code, 4 };
-	iov[1] = (struct iovec){ m->data, m->len };
+	iov[0] = (struct iovec){code, 4};
+	iov[1] = (struct iovec){m->data, m->len};
 	n = sendmsg(p->chan, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (n != (ssize_t)(4 + m->len)) {
 		/* its channel is gone or jammed: it is dying or misbehaving */
@@ -202,7 +202,7 @@ void vpd_proc_close(struct vpd_conn *c, const struct vmm_hdr *h)
 
 void vpd_proc_list(struct vpd_conn *c, const struct vmm_hdr *h)
 {
-	static const char *const st[] = { "running", "closing", "dead" };
+	static const char *const st[] = {"running", "closing", "dead"};
 	char *buf;
 	size_t cap = 4096, len = 0;
 
@@ -245,8 +245,9 @@ void vpd_proc_on_chan(struct vpd_conn *c, struct vpd_proc *p)
 		return;
 	}
 	if (!p->busy || p->state != VPD_P_LIVE || n < 4 || (size_t)n > 4 + VMM_MAX_MSG) {
-		vpd_log_guest("desc %d (%s): protocol violation on its channel (%zd bytes%s), killed",
-			      p->desc, p->name, n, p->busy ? "" : ", unsolicited");
+		vpd_log_guest(
+			"desc %d (%s): protocol violation on its channel (%zd bytes%s), killed",
+			p->desc, p->name, n, p->busy ? "" : ", unsolicited");
 		snprintf(p->death, sizeof(p->death), "process broke its channel protocol");
 		p->death_err = -VMM_E_SANDBOX;
 		proc_kill(p);
@@ -265,15 +266,24 @@ void vpd_proc_on_chan(struct vpd_conn *c, struct vpd_proc *p)
 static const char *signame(int sig)
 {
 	switch (sig) {
-	case SIGSEGV: return "SIGSEGV";
-	case SIGBUS: return "SIGBUS";
-	case SIGILL: return "SIGILL";
-	case SIGFPE: return "SIGFPE";
-	case SIGABRT: return "SIGABRT";
-	case SIGKILL: return "SIGKILL";
-	case SIGSYS: return "SIGSYS";
-	case SIGXCPU: return "SIGXCPU";
-	case SIGTRAP: return "SIGTRAP";
+	case SIGSEGV:
+		return "SIGSEGV";
+	case SIGBUS:
+		return "SIGBUS";
+	case SIGILL:
+		return "SIGILL";
+	case SIGFPE:
+		return "SIGFPE";
+	case SIGABRT:
+		return "SIGABRT";
+	case SIGKILL:
+		return "SIGKILL";
+	case SIGSYS:
+		return "SIGSYS";
+	case SIGXCPU:
+		return "SIGXCPU";
+	case SIGTRAP:
+		return "SIGTRAP";
 	}
 	return "signal";
 }
@@ -297,13 +307,14 @@ void vpd_proc_on_exit(struct vpd_conn *c, struct vpd_proc *p)
 		err = p->death_err; /* already explained */
 	} else if (p->timed_out) {
 		err = -VMM_E_TIMEOUT;
-		snprintf(p->death, sizeof(p->death),
-			 "no reply within %u ms: process killed", c->srv->cfg.msg_timeout_ms);
+		snprintf(p->death, sizeof(p->death), "no reply within %u ms: process killed",
+			 c->srv->cfg.msg_timeout_ms);
 	} else if (si.si_code == CLD_EXITED) {
 		err = -VMM_E_EXITED;
 		snprintf(p->death, sizeof(p->death), "process exited with status %d%s",
 			 si.si_status,
-			 si.si_status >= 120 && si.si_status <= 128 ? " (sandbox setup failed)" : "");
+			 si.si_status >= 120 && si.si_status <= 128 ? " (sandbox setup failed)"
+								    : "");
 	} else if (si.si_status == SIGSYS) {
 		err = -VMM_E_SANDBOX;
 		snprintf(p->death, sizeof(p->death),

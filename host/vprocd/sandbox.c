@@ -46,14 +46,31 @@
 static int build_filter(struct sock_fprog *prog)
 {
 	static const int plain[] = {
-		SCMP_SYS(brk), SCMP_SYS(munmap), SCMP_SYS(mremap), SCMP_SYS(madvise),
-		SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(rt_sigreturn),
-		SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigaction), SCMP_SYS(sigaltstack),
-		SCMP_SYS(clock_gettime), SCMP_SYS(clock_getres), SCMP_SYS(gettimeofday),
-		SCMP_SYS(time), SCMP_SYS(nanosleep), SCMP_SYS(clock_nanosleep),
-		SCMP_SYS(getrandom), SCMP_SYS(futex), SCMP_SYS(sched_yield),
-		SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(arch_prctl),
-		SCMP_SYS(set_tid_address), SCMP_SYS(set_robust_list), SCMP_SYS(rseq),
+		SCMP_SYS(brk),
+		SCMP_SYS(munmap),
+		SCMP_SYS(mremap),
+		SCMP_SYS(madvise),
+		SCMP_SYS(exit),
+		SCMP_SYS(exit_group),
+		SCMP_SYS(rt_sigreturn),
+		SCMP_SYS(rt_sigprocmask),
+		SCMP_SYS(rt_sigaction),
+		SCMP_SYS(sigaltstack),
+		SCMP_SYS(clock_gettime),
+		SCMP_SYS(clock_getres),
+		SCMP_SYS(gettimeofday),
+		SCMP_SYS(time),
+		SCMP_SYS(nanosleep),
+		SCMP_SYS(clock_nanosleep),
+		SCMP_SYS(getrandom),
+		SCMP_SYS(futex),
+		SCMP_SYS(sched_yield),
+		SCMP_SYS(getpid),
+		SCMP_SYS(gettid),
+		SCMP_SYS(arch_prctl),
+		SCMP_SYS(set_tid_address),
+		SCMP_SYS(set_robust_list),
+		SCMP_SYS(rseq),
 	};
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
 	int ret = 0;
@@ -148,8 +165,8 @@ VPD_CHILD_CODE static int child_main(void *arg)
 	struct child_args *a = arg;
 	struct vpd_sandbox *sb = a->sb;
 	const struct vpd_config *cfg = sb->cfg;
-	char *const argv[] = { (char *)a->name, NULL };
-	char *const envp[] = { NULL };
+	char *const argv[] = {(char *)a->name, NULL};
+	char *const envp[] = {NULL};
 	struct rlimit rl;
 	sigset_t none;
 	int chan, img;
@@ -223,7 +240,7 @@ static pid_t clone_child(struct vpd_sandbox *sb, struct child_args *a, int *pidf
 /* Tries the sandbox's first steps in a throwaway child. */
 static int probe(struct vpd_sandbox *sb)
 {
-	struct child_args a = { .sb = sb, .probe = true, .name = "probe" };
+	struct child_args a = {.sb = sb, .probe = true, .name = "probe"};
 	siginfo_t si;
 	int pidfd = -1;
 	pid_t pid = clone_child(sb, &a, &pidfd);
@@ -273,8 +290,10 @@ int vpd_sandbox_init(struct vpd_sandbox *sb, const struct vpd_config *cfg)
 	}
 	vpd_log(1, "sandbox: namespaces:%s%s%s%s%s%s%s; uid %s; seccomp allowlist %u insns",
 		sb->newpid ? " pid" : "", sb->ns_flags & CLONE_NEWUSER ? " user" : "",
-		sb->ns_flags & CLONE_NEWNET ? " net" : "", sb->ns_flags & CLONE_NEWNS ? " mount" : "",
-		sb->ns_flags & CLONE_NEWIPC ? " ipc" : "", sb->ns_flags & CLONE_NEWUTS ? " uts" : "",
+		sb->ns_flags & CLONE_NEWNET ? " net" : "",
+		sb->ns_flags & CLONE_NEWNS ? " mount" : "",
+		sb->ns_flags & CLONE_NEWIPC ? " ipc" : "",
+		sb->ns_flags & CLONE_NEWUTS ? " uts" : "",
 		sb->ns_flags && sb->newpid ? "" : " (some not allowed by this kernel/user)",
 		sb->drop_ids ? "nobody" : "unchanged (not root)", sb->prog.len);
 	return 0;
@@ -289,7 +308,7 @@ void vpd_sandbox_free(struct vpd_sandbox *sb)
 int vpd_spawn(struct vpd_sandbox *sb, int memfd, const char *name, pid_t *pid, int *pidfd,
 	      int *chan)
 {
-	struct child_args a = { .sb = sb, .memfd = memfd, .name = name };
+	struct child_args a = {.sb = sb, .memfd = memfd, .name = name};
 	int sv[2];
 	int sndbuf = 4 * VMM_MAX_MSG;
 	pid_t p;

@@ -60,9 +60,8 @@ void vpd_policy_free(struct vpd_policy *p);
  * will run. On success fills *sig. On failure returns -VMM_E_* and writes a
  * sentence into why.
  */
-int vpd_verify_image(struct vpd_policy *p, const uint8_t *img, size_t len,
-		     const uint8_t *sigb, size_t siglen, struct vsig *sig, char *why,
-		     size_t whylen);
+int vpd_verify_image(struct vpd_policy *p, const uint8_t *img, size_t len, const uint8_t *sigb,
+		     size_t siglen, struct vsig *sig, char *why, size_t whylen);
 /* Raises the floor for name to version and saves the state file. */
 int vpd_policy_accept(struct vpd_policy *p, const char *name, uint64_t version);
 
@@ -75,7 +74,7 @@ int vpd_elf_check(const uint8_t *img, size_t len, char *why, size_t whylen);
 
 struct vpd_sandbox {
 	struct sock_fprog prog; /* the pre-exec allowlist, exported once */
-	int ns_flags;		/* namespaces the kernel allowed us */
+	int ns_flags; /* namespaces the kernel allowed us */
 	bool newpid;
 	uid_t uid;
 	gid_t gid;
@@ -113,7 +112,7 @@ struct vpd_proc {
 	bool busy;
 	bool timed_out;
 	uint64_t deadline_ms;
-	int death_err;		/* -VMM_E_* once dead */
+	int death_err; /* -VMM_E_* once dead */
 	char death[96];
 };
 
@@ -123,7 +122,14 @@ struct vpd_outbuf {
 	uint8_t data[];
 };
 
-enum vpd_rd_state { VPD_RD_HDR, VPD_RD_PREFIX, VPD_RD_IMAGE, VPD_RD_SIG, VPD_RD_BODY, VPD_RD_DISCARD };
+enum vpd_rd_state {
+	VPD_RD_HDR,
+	VPD_RD_PREFIX,
+	VPD_RD_IMAGE,
+	VPD_RD_SIG,
+	VPD_RD_BODY,
+	VPD_RD_DISCARD
+};
 
 struct vpd_conn {
 	int fd;
@@ -134,18 +140,18 @@ struct vpd_conn {
 	size_t hdr_got;
 	struct vmm_hdr h;
 	uint8_t prefix[VMM_NEWPROC_PREFIX];
-	size_t got, want;	/* in the current state */
+	size_t got, want; /* in the current state */
 	uint64_t discard;
 	bool resyncing;
-	uint64_t last_rx_ms;	/* when the last byte arrived */
-	uint64_t t_begin_us;	/* NEWPROCESS sizes accepted (debug timing) */
+	uint64_t last_rx_ms; /* when the last byte arrived */
+	uint64_t t_begin_us; /* NEWPROCESS sizes accepted (debug timing) */
 	/* NEWPROCESS in progress: the image goes straight into a memfd */
 	int memfd;
 	uint8_t *img;
 	size_t img_len;
 	uint8_t sig[VMM_MAX_SIG];
 	size_t sig_len;
-	uint8_t *body;		/* MSG payload */
+	uint8_t *body; /* MSG payload */
 	/* output */
 	struct vpd_outbuf *out_head, *out_tail;
 	size_t out_bytes;
@@ -177,8 +183,8 @@ uint64_t vpd_conn_frame_deadline(struct vpd_conn *c);
 void vpd_conn_frame_timeout(struct vpd_conn *c, uint64_t now);
 void vpd_conn_reply(struct vpd_conn *c, const struct vmm_hdr *req, int desc, int status,
 		    const void *data, size_t len);
-void vpd_conn_error(struct vpd_conn *c, const struct vmm_hdr *req, int err, const char *fmt,
-		    ...) __attribute__((format(printf, 4, 5)));
+void vpd_conn_error(struct vpd_conn *c, const struct vmm_hdr *req, int err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 uint64_t vpd_now_ms(void);
 uint64_t vpd_now_us(void);

@@ -68,36 +68,36 @@ enum vmm_type {
  */
 enum vmm_err {
 	VMM_E_BASE = 1000,
-	VMM_E_PROTO = 1000,	/* malformed frame */
-	VMM_E_VERSION,		/* unsupported frame version */
-	VMM_E_TYPE,		/* unknown request type */
-	VMM_E_IMG_TOOBIG,	/* image larger than the configured limit */
-	VMM_E_IMG_EMPTY,	/* image of length 0 */
-	VMM_E_SIG_EMPTY,	/* signature of length 0 */
-	VMM_E_SIG_TOOBIG,	/* signature larger than VMM_MAX_SIG */
-	VMM_E_SIG_TRUNC,	/* signature shorter than its format says */
-	VMM_E_SIG_FORMAT,	/* signature malformed (magic, version, alg, trailing bytes) */
-	VMM_E_SIG_KEY,		/* signed by a key that is not trusted */
-	VMM_E_SIG_BAD,		/* signature does not verify (header tampered) */
-	VMM_E_HDR_BAD,		/* signed header malformed (context, name) */
-	VMM_E_IMG_LEN,		/* image length differs from the signed one */
-	VMM_E_IMG_HASH,		/* image hash differs from the signed one (image tampered) */
-	VMM_E_REVOKED,		/* image hash is revoked */
-	VMM_E_ROLLBACK,		/* version below the highest accepted for this name */
-	VMM_E_ELF_NOTELF,	/* not an ELF file */
-	VMM_E_ELF_ARCH,		/* not 64-bit little-endian x86-64 */
-	VMM_E_ELF_DYNAMIC,	/* dynamically linked (interpreter or dynamic section) */
-	VMM_E_ELF_BAD,		/* headers/segments outside the file, W+X, bad entry */
-	VMM_E_LIMIT_PROCS,	/* too many live processes for this VM */
-	VMM_E_LIMIT_INFLIGHT,	/* too many messages in flight for this VM */
-	VMM_E_NODESC,		/* no such process descriptor */
-	VMM_E_MSG_TOOBIG,	/* message larger than VMM_MAX_MSG */
-	VMM_E_SPAWN,		/* the sandbox could not be set up */
-	VMM_E_TIMEOUT,		/* process did not answer in time and was killed */
-	VMM_E_SANDBOX,		/* process made a forbidden system call and was killed */
-	VMM_E_CRASHED,		/* process died from a signal */
-	VMM_E_EXITED,		/* process exited */
-	VMM_E_NOMEM,		/* host out of memory */
+	VMM_E_PROTO = 1000, /* malformed frame */
+	VMM_E_VERSION, /* unsupported frame version */
+	VMM_E_TYPE, /* unknown request type */
+	VMM_E_IMG_TOOBIG, /* image larger than the configured limit */
+	VMM_E_IMG_EMPTY, /* image of length 0 */
+	VMM_E_SIG_EMPTY, /* signature of length 0 */
+	VMM_E_SIG_TOOBIG, /* signature larger than VMM_MAX_SIG */
+	VMM_E_SIG_TRUNC, /* signature shorter than its format says */
+	VMM_E_SIG_FORMAT, /* signature malformed (magic, version, alg, trailing bytes) */
+	VMM_E_SIG_KEY, /* signed by a key that is not trusted */
+	VMM_E_SIG_BAD, /* signature does not verify (header tampered) */
+	VMM_E_HDR_BAD, /* signed header malformed (context, name) */
+	VMM_E_IMG_LEN, /* image length differs from the signed one */
+	VMM_E_IMG_HASH, /* image hash differs from the signed one (image tampered) */
+	VMM_E_REVOKED, /* image hash is revoked */
+	VMM_E_ROLLBACK, /* version below the highest accepted for this name */
+	VMM_E_ELF_NOTELF, /* not an ELF file */
+	VMM_E_ELF_ARCH, /* not 64-bit little-endian x86-64 */
+	VMM_E_ELF_DYNAMIC, /* dynamically linked (interpreter or dynamic section) */
+	VMM_E_ELF_BAD, /* headers/segments outside the file, W+X, bad entry */
+	VMM_E_LIMIT_PROCS, /* too many live processes for this VM */
+	VMM_E_LIMIT_INFLIGHT, /* too many messages in flight for this VM */
+	VMM_E_NODESC, /* no such process descriptor */
+	VMM_E_MSG_TOOBIG, /* message larger than VMM_MAX_MSG */
+	VMM_E_SPAWN, /* the sandbox could not be set up */
+	VMM_E_TIMEOUT, /* process did not answer in time and was killed */
+	VMM_E_SANDBOX, /* process made a forbidden system call and was killed */
+	VMM_E_CRASHED, /* process died from a signal */
+	VMM_E_EXITED, /* process exited */
+	VMM_E_NOMEM, /* host out of memory */
 	VMM_E_INTERNAL,
 	VMM_E_MAX,
 };
@@ -124,8 +124,7 @@ static inline void vmm_put32(uint8_t *p, uint32_t v)
 
 static inline uint32_t vmm_get32(const uint8_t *p)
 {
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 static inline void vmm_hdr_encode(const struct vmm_hdr *h, uint8_t out[VMM_HDR_SIZE])
@@ -198,7 +197,8 @@ static inline const char *vmm_strerror(int err)
 		[VMM_E_MSG_TOOBIG - VMM_E_BASE] = "message too large",
 		[VMM_E_SPAWN - VMM_E_BASE] = "sandbox setup failed",
 		[VMM_E_TIMEOUT - VMM_E_BASE] = "process timed out and was killed",
-		[VMM_E_SANDBOX - VMM_E_BASE] = "process made a forbidden system call and was killed",
+		[VMM_E_SANDBOX - VMM_E_BASE] =
+			"process made a forbidden system call and was killed",
 		[VMM_E_CRASHED - VMM_E_BASE] = "process crashed",
 		[VMM_E_EXITED - VMM_E_BASE] = "process exited",
 		[VMM_E_NOMEM - VMM_E_BASE] = "out of memory on the host",

@@ -19,7 +19,7 @@
 
 static int probe(struct vproc_msg *m, void *ctx)
 {
-	static char *const argv[] = { "sh", NULL };
+	static char *const argv[] = {"sh", NULL};
 	volatile int *null = NULL;
 	volatile unsigned long spin = 0;
 	char *p;

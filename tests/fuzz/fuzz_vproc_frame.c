@@ -18,9 +18,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t off = 0;
 
 	memset(&srv, 0, sizeof(srv));
-	srv.cfg = (struct vpd_config){ .max_image = 64 << 10, .max_procs = 2, .max_inflight = 2,
-				       .msg_timeout_ms = 10, .frame_timeout_ms = 10,
-				       .mem_limit = 64 << 20, .cpu_limit_s = 1 };
+	srv.cfg = (struct vpd_config){.max_image = 64 << 10,
+				      .max_procs = 2,
+				      .max_inflight = 2,
+				      .msg_timeout_ms = 10,
+				      .frame_timeout_ms = 10,
+				      .mem_limit = 64 << 20,
+				      .cpu_limit_s = 1};
 	vpd_verbosity = -1;
 	c = vpd_conn_new(&srv, -1);
 	if (!c)

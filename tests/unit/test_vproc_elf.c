@@ -40,13 +40,21 @@ static void make(struct img *m)
 	m->eh->e_ehsize = sizeof(Elf64_Ehdr);
 	m->eh->e_phentsize = sizeof(Elf64_Phdr);
 	m->eh->e_phnum = 3;
-	m->ph[0] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_X, .p_offset = 0,
-				 .p_vaddr = 0x401000, .p_filesz = 2048, .p_memsz = 2048,
-				 .p_align = 4096 };
-	m->ph[1] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_W, .p_offset = 2048,
-				 .p_vaddr = 0x402800, .p_filesz = 2048, .p_memsz = 8192,
-				 .p_align = 4096 };
-	m->ph[2] = (Elf64_Phdr){ .p_type = PT_GNU_STACK, .p_flags = PF_R | PF_W };
+	m->ph[0] = (Elf64_Phdr){.p_type = PT_LOAD,
+				.p_flags = PF_R | PF_X,
+				.p_offset = 0,
+				.p_vaddr = 0x401000,
+				.p_filesz = 2048,
+				.p_memsz = 2048,
+				.p_align = 4096};
+	m->ph[1] = (Elf64_Phdr){.p_type = PT_LOAD,
+				.p_flags = PF_R | PF_W,
+				.p_offset = 2048,
+				.p_vaddr = 0x402800,
+				.p_filesz = 2048,
+				.p_memsz = 8192,
+				.p_align = 4096};
+	m->ph[2] = (Elf64_Phdr){.p_type = PT_GNU_STACK, .p_flags = PF_R | PF_W};
 }
 
 static int check(struct img *m, size_t len)
@@ -106,10 +114,10 @@ static void dynamic(void **state)
 	struct img m;
 
 	make(&m);
-	m.ph[2] = (Elf64_Phdr){ .p_type = PT_INTERP, .p_offset = 100, .p_filesz = 28 };
+	m.ph[2] = (Elf64_Phdr){.p_type = PT_INTERP, .p_offset = 100, .p_filesz = 28};
 	assert_int_equal(check(&m, IMG_SIZE), -VMM_E_ELF_DYNAMIC);
 	make(&m);
-	m.ph[2] = (Elf64_Phdr){ .p_type = PT_DYNAMIC, .p_offset = 100, .p_filesz = 16 };
+	m.ph[2] = (Elf64_Phdr){.p_type = PT_DYNAMIC, .p_offset = 100, .p_filesz = 16};
 	assert_int_equal(check(&m, IMG_SIZE), -VMM_E_ELF_DYNAMIC);
 }
 
@@ -194,7 +202,7 @@ static void every_truncation(void **state)
 		uint8_t *copy = malloc(len ? len : 1);
 
 		memcpy(copy, m.b, len);
-		assert_int_not_equal(vpd_elf_check(copy, len, (char[64]){ 0 }, 64), 0);
+		assert_int_not_equal(vpd_elf_check(copy, len, (char[64]){0}, 64), 0);
 		free(copy);
 	}
 }
@@ -218,7 +226,7 @@ static void real_samples(void **state)
 	buf = malloc((size_t)st.st_size);
 	assert_int_equal(read(fd, buf, (size_t)st.st_size), st.st_size);
 	close(fd);
-	assert_int_equal(vpd_elf_check(buf, (size_t)st.st_size, (char[256]){ 0 }, 256), 0);
+	assert_int_equal(vpd_elf_check(buf, (size_t)st.st_size, (char[256]){0}, 256), 0);
 	free(buf);
 }
 

@@ -19,8 +19,13 @@
 
 static void hdr_roundtrip(void **state)
 {
-	struct vmm_hdr h = { .type = VMM_T_MSG, .req_id = 0xdeadbeef, .desc = -5,
-			     .code = 77, .status = -1022, .len = 1234 }, o;
+	struct vmm_hdr h = {.type = VMM_T_MSG,
+			    .req_id = 0xdeadbeef,
+			    .desc = -5,
+			    .code = 77,
+			    .status = -1022,
+			    .len = 1234},
+		       o;
 	uint8_t b[VMM_HDR_SIZE];
 
 	vmm_hdr_encode(&h, b);
@@ -36,7 +41,7 @@ static void hdr_roundtrip(void **state)
 
 static void hdr_refusals(void **state)
 {
-	struct vmm_hdr h = { .type = VMM_T_LIST }, o;
+	struct vmm_hdr h = {.type = VMM_T_LIST}, o;
 	uint8_t b[VMM_HDR_SIZE], t[VMM_HDR_SIZE];
 
 	vmm_hdr_encode(&h, b);
@@ -76,16 +81,20 @@ static struct vpd_server srv;
 static struct vpd_conn *conn(void)
 {
 	memset(&srv, 0, sizeof(srv));
-	srv.cfg = (struct vpd_config){ .max_image = 1 << 20, .max_procs = 4, .max_inflight = 4,
-				       .msg_timeout_ms = 1000, .frame_timeout_ms = 1000,
-				       .mem_limit = 64 << 20, .cpu_limit_s = 1 };
+	srv.cfg = (struct vpd_config){.max_image = 1 << 20,
+				      .max_procs = 4,
+				      .max_inflight = 4,
+				      .msg_timeout_ms = 1000,
+				      .frame_timeout_ms = 1000,
+				      .mem_limit = 64 << 20,
+				      .cpu_limit_s = 1};
 	vpd_verbosity = -1;
 	return vpd_conn_new(&srv, -1);
 }
 
 static size_t frame(uint8_t *out, uint16_t type, uint32_t id, int32_t desc, uint32_t len)
 {
-	struct vmm_hdr h = { .type = type, .req_id = id, .desc = desc, .len = len };
+	struct vmm_hdr h = {.type = type, .req_id = id, .desc = desc, .len = len};
 
 	vmm_hdr_encode(&h, out);
 	return VMM_HDR_SIZE;
@@ -228,11 +237,11 @@ static void newprocess_size_checks(void **state)
 		uint32_t ilen, slen, len;
 		int err;
 	} cases[] = {
-		{ 100, 100, 8 + 100 + 99, -VMM_E_PROTO },	/* sizes disagree */
-		{ 0, 100, 8 + 100, -VMM_E_IMG_EMPTY },
-		{ 100, 0, 8 + 100, -VMM_E_SIG_EMPTY },
-		{ 100, VMM_MAX_SIG + 1, 8 + 100 + VMM_MAX_SIG + 1, -VMM_E_SIG_TOOBIG },
-		{ 0xffffffff, 0xffffffff, 8 + 16, -VMM_E_PROTO }, /* would wrap in 32 bits */
+		{100, 100, 8 + 100 + 99, -VMM_E_PROTO}, /* sizes disagree */
+		{0, 100, 8 + 100, -VMM_E_IMG_EMPTY},
+		{100, 0, 8 + 100, -VMM_E_SIG_EMPTY},
+		{100, VMM_MAX_SIG + 1, 8 + 100 + VMM_MAX_SIG + 1, -VMM_E_SIG_TOOBIG},
+		{0xffffffff, 0xffffffff, 8 + 16, -VMM_E_PROTO}, /* would wrap in 32 bits */
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

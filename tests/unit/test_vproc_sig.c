@@ -27,8 +27,8 @@ static void make_sig(EVP_PKEY *k, struct vsig *s, const char *name, uint64_t ver
 
 static void header_layout(void **state)
 {
-	struct vsig_header h = { .name = "hello", .version = 0x0102030405060708ull,
-				 .image_len = 0x1122 };
+	struct vsig_header h = {
+		.name = "hello", .version = 0x0102030405060708ull, .image_len = 0x1122};
 	struct vsig_header back;
 	uint8_t raw[VSIG_HDR_SIZE];
 
@@ -48,7 +48,7 @@ static void header_layout(void **state)
 
 static void header_refusals(void **state)
 {
-	struct vsig_header h = { .name = "ok-name_1.2" };
+	struct vsig_header h = {.name = "ok-name_1.2"};
 	uint8_t raw[VSIG_HDR_SIZE], bad[VSIG_HDR_SIZE];
 	struct vsig_header out;
 
@@ -103,8 +103,8 @@ static void parse_lengths(void **state)
 
 static void verify_and_tamper(void **state)
 {
-	EVP_PKEY *keys[2] = { EVP_PKEY_Q_keygen(NULL, NULL, "ED25519"),
-			      EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)3072) };
+	EVP_PKEY *keys[2] = {EVP_PKEY_Q_keygen(NULL, NULL, "ED25519"),
+			     EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)3072)};
 	EVP_PKEY *other = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
 
 	for (int i = 0; i < 2; i++) {
@@ -166,10 +166,8 @@ static void keyids_and_algs(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(header_layout),
-		cmocka_unit_test(header_refusals),
-		cmocka_unit_test(parse_lengths),
-		cmocka_unit_test(verify_and_tamper),
+		cmocka_unit_test(header_layout),   cmocka_unit_test(header_refusals),
+		cmocka_unit_test(parse_lengths),   cmocka_unit_test(verify_and_tamper),
 		cmocka_unit_test(keyids_and_algs),
 	};
 

@@ -75,8 +75,8 @@ static uint8_t *slurp(const char *path, size_t max, size_t *len)
 
 static void spew(const char *path, const void *buf, size_t len, int excl, mode_t mode)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC |
-				    (excl ? O_EXCL : O_TRUNC), mode);
+	int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | (excl ? O_EXCL : O_TRUNC),
+		      mode);
 	const uint8_t *p = buf;
 
 	if (fd < 0)
@@ -102,8 +102,8 @@ static EVP_PKEY *load_key(const char *path, int private)
 
 	if (!f)
 		err(1, "%s", path);
-	k = private ? PEM_read_PrivateKey(f, NULL, NULL, NULL) :
-		      PEM_read_PUBKEY(f, NULL, NULL, NULL);
+	k = private ? PEM_read_PrivateKey(f, NULL, NULL, NULL)
+		    : PEM_read_PUBKEY(f, NULL, NULL, NULL);
 	fclose(f);
 	if (!k)
 		errx(1, "%s: not a PEM %s key", path, private ? "private" : "public");
@@ -120,9 +120,8 @@ static void hex(const uint8_t *p, size_t n, char *out)
 
 static int cmd_keygen(int argc, char **argv)
 {
-	static const struct option lo[] = { { "rsa", required_argument, 0, 'r' },
-					    { "help", no_argument, 0, 'h' },
-					    { 0 } };
+	static const struct option lo[] = {
+		{"rsa", required_argument, 0, 'r'}, {"help", no_argument, 0, 'h'}, {0}};
 	const char *out = NULL;
 	int rsa = 0, c, fd;
 	EVP_PKEY *k;
@@ -131,22 +130,27 @@ static int cmd_keygen(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "o:h", lo, NULL)) != -1) {
 		switch (c) {
-		case 'o': out = optarg; break;
+		case 'o':
+			out = optarg;
+			break;
 		case 'r':
 			if (strcmp(optarg, "3072"))
 				errx(1, "--rsa: only 3072 bits are supported");
 			rsa = 1;
 			break;
-		case 'h': usage(0); break;
-		default: usage(1);
+		case 'h':
+			usage(0);
+			break;
+		default:
+			usage(1);
 		}
 	}
 	if (!out || optind != argc)
 		usage(1);
 	if (snprintf(pub, sizeof(pub), "%s.pub", out) >= (int)sizeof(pub))
 		errx(1, "name too long");
-	k = rsa ? EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)3072) :
-		  EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	k = rsa ? EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)3072)
+		: EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
 	if (!k)
 		errx(1, "key generation failed");
 	fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -167,13 +171,12 @@ static int cmd_keygen(int argc, char **argv)
 }
 
 /* Shared by sign and header: parse --name/--version IMAGE, build the header. */
-static void build_header(int argc, char **argv, const char **key, const char **out,
-			 struct vsig *s)
+static void build_header(int argc, char **argv, const char **key, const char **out, struct vsig *s)
 {
-	static const struct option lo[] = { { "name", required_argument, 0, 'n' },
-					    { "version", required_argument, 0, 'V' },
-					    { "help", no_argument, 0, 'h' },
-					    { 0 } };
+	static const struct option lo[] = {{"name", required_argument, 0, 'n'},
+					   {"version", required_argument, 0, 'V'},
+					   {"help", no_argument, 0, 'h'},
+					   {0}};
 	const char *name = NULL, *ver = NULL;
 	uint8_t *img;
 	size_t len;
@@ -182,12 +185,26 @@ static void build_header(int argc, char **argv, const char **key, const char **o
 
 	while ((c = getopt_long(argc, argv, "k:o:h", lo, NULL)) != -1) {
 		switch (c) {
-		case 'k': if (key) *key = optarg; else usage(1); break;
-		case 'o': *out = optarg; break;
-		case 'n': name = optarg; break;
-		case 'V': ver = optarg; break;
-		case 'h': usage(0); break;
-		default: usage(1);
+		case 'k':
+			if (key)
+				*key = optarg;
+			else
+				usage(1);
+			break;
+		case 'o':
+			*out = optarg;
+			break;
+		case 'n':
+			name = optarg;
+			break;
+		case 'V':
+			ver = optarg;
+			break;
+		case 'h':
+			usage(0);
+			break;
+		default:
+			usage(1);
 		}
 	}
 	if (!name || !ver || !*out || optind != argc - 1 || (key && !*key))
@@ -258,9 +275,14 @@ static int cmd_verify(int argc, char **argv)
 
 	while ((c = getopt(argc, argv, "p:h")) != -1) {
 		switch (c) {
-		case 'p': pubf = optarg; break;
-		case 'h': usage(0); break;
-		default: usage(1);
+		case 'p':
+			pubf = optarg;
+			break;
+		case 'h':
+			usage(0);
+			break;
+		default:
+			usage(1);
 		}
 	}
 	if (!pubf || optind != argc - 2)

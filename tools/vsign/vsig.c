@@ -52,8 +52,8 @@ int vsig_name_valid(const char *name)
 	for (size_t i = 0; i < n; i++) {
 		char c = name[i];
 
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
 			return 0;
 	}
 	return 1;
@@ -76,13 +76,13 @@ int vsig_header_encode(const struct vsig_header *h, uint8_t out[VSIG_HDR_SIZE])
 
 int vsig_header_decode(const uint8_t in[VSIG_HDR_SIZE], struct vsig_header *h)
 {
-	uint8_t ctx[32] = { 0 };
+	uint8_t ctx[32] = {0};
 	size_t n;
 
 	memset(h, 0, sizeof(*h));
 	memcpy(ctx, VSIG_CONTEXT, strlen(VSIG_CONTEXT));
-	if (memcmp(in, VSIG_HDR_MAGIC, 4) || in[4] != 0 ||
-	    in[5] != VSIG_FORMAT_VERSION || in[6] || in[7])
+	if (memcmp(in, VSIG_HDR_MAGIC, 4) || in[4] != 0 || in[5] != VSIG_FORMAT_VERSION || in[6] ||
+	    in[7])
 		return -VMM_E_HDR_BAD;
 	if (memcmp(in + 8, ctx, 32))
 		return -VMM_E_HDR_BAD;
@@ -114,8 +114,7 @@ int vsig_parse(const uint8_t *buf, size_t len, struct vsig *s)
 		return -VMM_E_SIG_TOOBIG;
 	if (len < 8)
 		return -VMM_E_SIG_TRUNC;
-	if (memcmp(buf, VSIG_FILE_MAGIC, 4) || buf[4] != VSIG_FORMAT_VERSION ||
-	    buf[6] || buf[7])
+	if (memcmp(buf, VSIG_FILE_MAGIC, 4) || buf[4] != VSIG_FORMAT_VERSION || buf[6] || buf[7])
 		return -VMM_E_SIG_FORMAT;
 	want = vsig_file_size(buf[5]);
 	if (!want)
@@ -230,8 +229,7 @@ int vsig_sign(EVP_PKEY *key, struct vsig *s)
 	md = md_ctx_for(key, alg, 1);
 	if (!md)
 		return -EIO;
-	if (EVP_DigestSign(md, s->sig, &n, s->hdr_raw, VSIG_HDR_SIZE) != 1 ||
-	    n != sig_len_for(alg))
+	if (EVP_DigestSign(md, s->sig, &n, s->hdr_raw, VSIG_HDR_SIZE) != 1 || n != sig_len_for(alg))
 		ret = -EIO;
 	EVP_MD_CTX_free(md);
 	s->alg = (uint8_t)alg;
@@ -249,8 +247,9 @@ int vsig_verify(EVP_PKEY *pub, const struct vsig *s)
 	md = md_ctx_for(pub, s->alg, 0);
 	if (!md)
 		return -VMM_E_INTERNAL;
-	ret = EVP_DigestVerify(md, s->sig, s->sig_len, s->hdr_raw, VSIG_HDR_SIZE) == 1 ?
-		      0 : -VMM_E_SIG_BAD;
+	ret = EVP_DigestVerify(md, s->sig, s->sig_len, s->hdr_raw, VSIG_HDR_SIZE) == 1
+		      ? 0
+		      : -VMM_E_SIG_BAD;
 	EVP_MD_CTX_free(md);
 	return ret;
 }
