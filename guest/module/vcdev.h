@@ -74,6 +74,7 @@ struct vcdev_device {
 	struct vcdev_vq ctrl;
 	atomic_t next_q; /* round robin over data queues */
 	atomic_t nr_sessions; /* device sessions alive (sysfs) */
+	atomic_t inflight; /* requests the device owns (sysfs) */
 };
 
 /* Data memory handed to the device: bounce pages or pinned user pages. */
@@ -99,6 +100,7 @@ struct vcdev_req {
 	struct work_struct free_work;
 	int result; /* 0 or -errno, valid once @done completes */
 	u32 used_len;
+	struct vcdev_vq *q; /* set while the device owns the request */
 	struct vcdev_session *ses; /* holds a reference, may be NULL */
 
 	union {

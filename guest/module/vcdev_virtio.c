@@ -97,6 +97,7 @@ void vcdev_req_put(struct vcdev_req *req)
 /* Called with q->lock held, for each request the device has returned. */
 static void vcdev_req_finish(struct vcdev_req *req, int result)
 {
+	atomic_dec(&req->q->dev->inflight);
 	req->result = result;
 	complete(&req->done);
 	kref_put(&req->ref, vcdev_req_release_deferred);
@@ -149,6 +150,8 @@ int vcdev_req_submit(struct vcdev_vq *q, struct vcdev_req *req, struct scatterli
 		ret = virtqueue_add_sgs(q->vq, sgs, out_sgs, in_sgs, req, GFP_ATOMIC);
 		if (!ret) {
 			atomic64_inc(&q->submitted);
+			atomic_inc(&q->dev->inflight);
+			req->q = q;
 			notify = virtqueue_kick_prepare(q->vq);
 			spin_unlock_irqrestore(&q->lock, flags);
 			if (notify)
@@ -370,7 +373,7 @@ static void vcdev_remove(struct virtio_device *vdev)
 
 /*
  * Statistics on each bound device, for tests and the curious:
- * /sys/bus/virtio/devices/virtioN/vcdev_{sessions,requests}
+ * /sys/bus/virtio/devices/virtioN/vcdev_{sessions,requests,inflight}
  */
 static ssize_t vcdev_sessions_show(struct device *d, struct device_attribute *attr, char *buf)
 {
@@ -394,9 +397,18 @@ static ssize_t vcdev_requests_show(struct device *d, struct device_attribute *at
 }
 static DEVICE_ATTR_RO(vcdev_requests);
 
+static ssize_t vcdev_inflight_show(struct device *d, struct device_attribute *attr, char *buf)
+{
+	struct vcdev_device *dev = dev_to_virtio(d)->priv;
+
+	return sysfs_emit(buf, "%d\n", atomic_read(&dev->inflight));
+}
+static DEVICE_ATTR_RO(vcdev_inflight);
+
 static struct attribute *vcdev_attrs[] = {
 	&dev_attr_vcdev_sessions.attr,
 	&dev_attr_vcdev_requests.attr,
+	&dev_attr_vcdev_inflight.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(vcdev);

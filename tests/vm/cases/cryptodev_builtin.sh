@@ -55,11 +55,18 @@ check "no device session left after the load" wait_sessions 0
 # A process killed while its requests are in flight (1 MiB each).
 cdev_test hold -t 4 -s 1048576 -T 60 &
 pid=$!
-sleep 3
+sleep 2
+inflight() { cat $V/devices/$d1/vcdev_inflight; }
+i=0
+while [ "$(inflight)" = 0 ] && [ $i -lt 200 ]; do i=$((i + 1)); done
+n=$(inflight)
 kill -9 $pid
+[ "$n" -gt 0 ] && ok "requests in flight when the process is killed ($n)" ||
+	not_ok "requests in flight when the process is killed ($n)"
 wait $pid 2>/dev/null
 note "killed cdev_test hold (pid $pid): exit $?"
 check "killed process: its sessions are destroyed on the device" wait_sessions 0
+check "killed process: the device gave every request back" test "$(inflight)" = 0
 check "device serves after the kill" cdev_test sessinfo
 
 cdev_test close-inflight

@@ -40,10 +40,17 @@ r0=$(cat $V/devices/$d0/vcdev_requests) r1=$(cat $V/devices/$d1/vcdev_requests)
 
 cdev_test hold -t 4 -s 1048576 -T 60 &
 pid=$!
-sleep 3
+sleep 2
+inflight() { echo $(($(cat $V/devices/$d0/vcdev_inflight) + $(cat $V/devices/$d1/vcdev_inflight))); }
+i=0
+while [ "$(inflight)" = 0 ] && [ $i -lt 200 ]; do i=$((i + 1)); done
+n=$(inflight)
 kill -9 $pid
+[ "$n" -gt 0 ] && ok "requests in flight when the process is killed ($n)" ||
+	not_ok "requests in flight when the process is killed ($n)"
 wait $pid 2>/dev/null
 check "killed process: its sessions are destroyed on the devices" wait_sessions 0
+check "killed process: the devices gave every request back" test "$(inflight)" = 0
 
 cdev_test hold -t 4 -s 65536 -T 5 --tolerate >/tmp/hold.out 2>&1 &
 pid=$!
