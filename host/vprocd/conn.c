@@ -184,9 +184,14 @@ static void newproc_begin(struct vpd_conn *c)
 	} else if (slen > VMM_MAX_SIG) {
 		vpd_conn_error(c, &c->h, -VMM_E_SIG_TOOBIG, "signature has %u bytes, limit %u",
 			       slen, VMM_MAX_SIG);
-	} else if (c->nlive >= cfg->max_procs || count_records(c) >= 4 * cfg->max_procs) {
+	} else if (c->nlive >= cfg->max_procs) {
 		vpd_conn_error(c, &c->h, -VMM_E_LIMIT_PROCS,
 			       "%u processes already running (limit %u)", c->nlive, cfg->max_procs);
+	} else if (count_records(c) >= 4 * cfg->max_procs) {
+		/* ended processes are kept to report how they ended until CLOSEd */
+		vpd_conn_error(c, &c->h, -VMM_E_LIMIT_PROCS,
+			       "%u ended processes not yet closed (limit %u)",
+			       count_records(c) - c->nlive, 4 * cfg->max_procs);
 	} else {
 		c->memfd = memfd_create("vprocd-image", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 		if (c->memfd < 0 || ftruncate(c->memfd, ilen) < 0)

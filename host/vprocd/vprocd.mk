@@ -28,7 +28,7 @@ HOST_TESTS += tests/host/vproc_basic.t tests/host/vproc_sandbox.t tests/host/vpr
 VM_TESTS   += tests/vm/vproc_guest.t
 
 # unit tests (cmocka, TAP)
-VPD_UNIT := frame sig elf
+VPD_UNIT := frame sig elf load
 $(foreach t,$(VPD_UNIT),$(eval $(call host_prog,$(B)/tests/unit/test_vproc_$(t),tests/unit/test_vproc_$(t).c $(VPD_CORE),-lcmocka -lcrypto -lseccomp)))
 UNIT_TESTS += $(foreach t,$(VPD_UNIT),$(B)/tests/unit/test_vproc_$(t))
 
