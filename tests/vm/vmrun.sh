@@ -22,6 +22,7 @@
 #   -M SIZE          guest memory (default 512M)   -C N   vCPUs (default 1)
 #   -t SECONDS       timeout (default 180)
 #   -k               keep the work directory
+#   -l               live: print the case's output as the guest writes it
 #
 # Exit status: 0 if the guest ran the case to its end, reported no "not ok",
 # and its kernel log is clean; 1 otherwise. Every process started here is
@@ -31,10 +32,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 build=${VCRYPTO_BUILD:-$top/build}
 
-name=vm case_file="" mem=512M smp=1 timeout=180 keep=0 net=0
+name=vm case_file="" mem=512M smp=1 timeout=180 keep=0 net=0 live=0
 mods=() files=() daemons=() waits=() qargs=() fwds=()
 have_vhost=0 ndev=0
-while getopts "c:n:m:f:d:w:bu:s:F:Nq:M:C:t:kh" o; do
+while getopts "c:n:m:f:d:w:bu:s:F:Nq:M:C:t:klh" o; do
 	case $o in
 	c) case_file=$OPTARG ;;
 	n) name=$OPTARG ;;
@@ -58,6 +59,7 @@ while getopts "c:n:m:f:d:w:bu:s:F:Nq:M:C:t:kh" o; do
 	C) smp=$OPTARG ;;
 	t) timeout=$OPTARG ;;
 	k) keep=1 ;;
+	l) live=1 ;;
 	h) sed -n '2,/^set /p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) exit 2 ;;
 	esac
@@ -122,6 +124,12 @@ qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot \
 	-serial "file:$work/console.log" -serial "file:$work/tap.log" \
 	"${netargs[@]}" "${qargs[@]}" >"$work/qemu.log" 2>&1 &
 qemu_pid=$!
+if [ "$live" = 1 ]; then
+	# The case's output as it arrives, up to the kernel log dump.
+	: >>"$work/tap.log"
+	tail -n +1 -f --pid=$qemu_pid "$work/tap.log" 2>/dev/null | tr -d '\r' |
+		sed -u -n '/^VCRYPTO-DMESG-BEGIN/q; /^VCRYPTO-CASE-DONE/d; p' &
+fi
 
 timed_out=0
 while kill -0 "$qemu_pid" 2>/dev/null; do
@@ -141,7 +149,7 @@ elapsed=$((SECONDS - start))
 
 rc=0
 # The case's own results (the kernel log dump is kept out of the TAP stream).
-sed -n '/^VCRYPTO-DMESG-BEGIN/q; /^VCRYPTO-CASE-DONE/d; p' "$work/tap.log" 2>/dev/null
+[ "$live" = 1 ] && sleep 0.3 || sed -n '/^VCRYPTO-DMESG-BEGIN/q; /^VCRYPTO-CASE-DONE/d; p' "$work/tap.log" 2>/dev/null
 grep -q '^not ok' "$work/tap.log" 2>/dev/null && rc=1
 
 if [ "$timed_out" = 1 ]; then
