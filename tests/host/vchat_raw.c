@@ -36,6 +36,7 @@
 #define FRAME_MAX 4096
 
 static const char *host, *port;
+static int rcvbuf;	/* set before connect when non-zero */
 
 static double now_s(void)
 {
@@ -55,6 +56,8 @@ static int dial(void)
 		exit(2);
 	}
 	fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && rcvbuf)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (fd < 0 || connect(fd, res->ai_addr, res->ai_addrlen)) {
 		perror("vchat_raw: connect");
 		exit(2);
@@ -261,6 +264,8 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "swarm"))
 		return swarm(arg ? arg : 1000);
 
+	if (!strcmp(mode, "noread"))
+		rcvbuf = 4096;
 	fd = dial();
 	if (!strcmp(mode, "garbage")) {
 		srand(7);
@@ -306,9 +311,6 @@ int main(int argc, char **argv)
 		}
 		printf("dripped %d bytes over %.1f s\n", i, now_s() - start);
 	} else if (!strcmp(mode, "noread")) {
-		int rcv = 4096;
-
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
 		hello(fd, "sleepy");
 		sleep((unsigned int)arg);
 		/* Now see whether the server gave up on us. */

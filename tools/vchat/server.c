@@ -36,6 +36,12 @@
 #define SRV_MAX_EVENTS 256
 #define SRV_TICK_MS 100
 #define SRV_LOG_BURST 20
+/*
+ * Kernel send buffer per client. Left to autotuning it grows to 4 MiB on
+ * Debian, which would let a client that stops reading pin 4 MiB of kernel
+ * memory before our own queue limit even sees it.
+ */
+#define SRV_SNDBUF (64 * 1024)
 
 struct srv_chunk {
 	struct srv_chunk *next;
@@ -391,7 +397,7 @@ static void conn_accept(struct srv *s)
 {
 	struct srv_conn *c;
 	struct epoll_event ev;
-	int i, fd, one = 1;
+	int i, fd, one = 1, sndbuf = SRV_SNDBUF;
 	uint8_t f[4 + 1 + 400];
 
 	for (i = 0; i < 64; i++) {
@@ -432,6 +438,7 @@ static void conn_accept(struct srv *s)
 		c->id = ++s->next_id;
 		c->connected_ms = s->now_ms;
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 		ev.events = EPOLLIN;
 		ev.data.ptr = c;
 		if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev)) {

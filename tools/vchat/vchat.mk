@@ -27,3 +27,4 @@ ALL_OBJS += $(patsubst %.c,$(B)/asan/%.o,$(VCHAT_SRCS))
 ALL_TARGETS += $(B)/asan/vchat
 
 HOST_TESTS += tests/host/vchat_chat.t
+HOST_TESTS += tests/host/vchat_hostile.t
