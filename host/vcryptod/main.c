@@ -22,6 +22,7 @@
 #include <linux/virtio_crypto.h>
 
 #include "engine.h"
+#include "sandbox.h"
 #include "vhost_user.h"
 
 struct vcd_opts {
@@ -30,6 +31,7 @@ struct vcd_opts {
 	const char *engine;
 	unsigned long max_sessions, queues;
 	int verbose;
+	int seccomp;
 };
 
 static void usage(FILE *f)
@@ -43,6 +45,8 @@ static void usage(FILE *f)
 		"  -e, --engine NAME       openssl (default), afalg or cryptodev\n"
 		"  -m, --max-sessions N    sessions per connection (default 1024)\n"
 		"  -q, --queues N          data queues advertised (default 4, max %d)\n"
+		"      --seccomp MODE      kill (default): syscalls outside the allowlist kill the\n"
+		"                          daemon; log: only logged (audit); none: no filter\n"
 		"      --print-capabilities  print the vhost-user capabilities (JSON) and exit\n"
 		"  -v, --verbose           log protocol events (twice: every message)\n"
 		"  -h, --help              this text\n"
@@ -120,6 +124,27 @@ static int make_listener(const char *path)
 	return fd;
 }
 
+/*
+ * Does once what sessions will do later, so that libraries load what they
+ * load lazily (OpenSSL's configuration, providers) before the seccomp filter.
+ */
+static void warm_up(const struct vcd_engine_ops *ops, struct vcd_engine *eng)
+{
+	static const uint8_t key[32], der[8] = { 0x30, 0x03, 0x02, 0x01, 0x01 };
+	void *obj = NULL;
+	unsigned int dl;
+
+	if (!ops->cipher_new(eng, VIRTIO_CRYPTO_CIPHER_AES_CBC, key, 16, true, &obj))
+		ops->cipher_free(obj);
+	obj = NULL;
+	if (!ops->mac_new(eng, VIRTIO_CRYPTO_MAC_HMAC_SHA_256, key, 32, &obj, &dl))
+		ops->mac_free(obj);
+	obj = NULL;
+	if (!ops->rsa_new(eng, VIRTIO_CRYPTO_AKCIPHER_KEY_TYPE_PRIVATE, der, sizeof(der),
+			  VIRTIO_CRYPTO_RSA_PKCS1_PADDING, VIRTIO_CRYPTO_RSA_SHA256, &obj))
+		ops->rsa_free(obj);
+}
+
 /* 1: a signal asks us to exit. */
 static int handle_signal(int sfd, const struct vcd_qstats *st, unsigned int n)
 {
@@ -195,6 +220,7 @@ int main(int argc, char **argv)
 		{ "max-sessions", required_argument, NULL, 'm' },
 		{ "queues", required_argument, NULL, 'q' },
 		{ "print-capabilities", no_argument, NULL, 'C' },
+		{ "seccomp", required_argument, NULL, 'S' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -226,6 +252,11 @@ int main(int argc, char **argv)
 			o.queues = parse_num(optarg, "queue count", VCD_MAX_QUEUES);
 			if (!o.queues)
 				die("--queues must be at least 1");
+			break;
+		case 'S':
+			o.seccomp = vcd_seccomp_parse(optarg);
+			if (o.seccomp < 0)
+				die("--seccomp must be kill, log or none");
 			break;
 		case 'C':
 			printf("{\n  \"type\": \"crypto\"\n}\n");
@@ -281,9 +312,19 @@ int main(int argc, char **argv)
 				      .max_sessions = (uint32_t)o.max_sessions,
 				      .queues = (unsigned int)o.queues,
 				      .verbose = o.verbose, .stats = stats };
-	fprintf(stderr, "vcryptod: engine %s, %lu queues, %lu sessions per connection, listening%s%s\n",
-		ops->name, o.queues, o.max_sessions, o.socket_path ? " on " : "",
-		o.socket_path ? o.socket_path : "");
+	warm_up(ops, eng);
+	{
+		const char *why = NULL;
+
+		ret = vcd_seccomp_install(o.seccomp, ops->name, &why);
+		if (ret < 0)
+			die("seccomp: %s", strerror(-ret));
+		fprintf(stderr, "vcryptod: engine %s, %lu queues, %lu sessions per connection, seccomp %s%s%s, listening%s%s\n",
+			ops->name, o.queues, o.max_sessions,
+			ret ? "off" : o.seccomp == VCD_SECCOMP_LOG ? "log" : "on",
+			why ? ": " : "", why ? why : "", o.socket_path ? " on " : "",
+			o.socket_path ? o.socket_path : "");
+	}
 
 	for (;;) {
 		struct pollfd p[2] = { { .fd = lfd, .events = POLLIN },

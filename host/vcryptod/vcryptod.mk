@@ -4,9 +4,9 @@ VCD_CORE := host/vcryptod/guest_mem.c host/vcryptod/virtq.c \
 	host/vcryptod/engine.c host/vcryptod/engine_openssl.c \
 	host/vcryptod/engine_afalg.c host/vcryptod/engine_cryptodev.c
 VCD_SRCS := $(VCD_CORE) host/vcryptod/queue.c host/vcryptod/vhost_user.c \
-	host/vcryptod/main.c
+	host/vcryptod/sandbox.c host/vcryptod/main.c
 
-$(eval $(call host_prog,$(B)/vcryptod,$(VCD_SRCS),-lcrypto))
+$(eval $(call host_prog,$(B)/vcryptod,$(VCD_SRCS),-lcrypto -lseccomp))
 HOST_PROGS   += $(B)/vcryptod
 INSTALL_SBIN += $(B)/vcryptod
 
@@ -42,3 +42,5 @@ $(foreach t,fuzz_vcd_msg fuzz_vcd_req,$(eval $(call vcd_fuzz,$(t))))
 FUZZ_TARGETS += $(B)/fuzz/fuzz_vcd_msg $(B)/fuzz/fuzz_vcd_req
 FUZZ_SMOKE   += tests/fuzz/vcryptod_smoke.t
 ALL_TARGETS  += $(B)/fuzz/fuzz_vcd_msg $(B)/fuzz/fuzz_vcd_req
+$(eval $(call host_prog,$(B)/tests/unit/test_vcd_sandbox,tests/unit/test_vcd_sandbox.c host/vcryptod/sandbox.c,-lcmocka -lseccomp))
+UNIT_TESTS   += $(B)/tests/unit/test_vcd_sandbox

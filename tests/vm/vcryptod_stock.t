@@ -52,6 +52,8 @@ pid=""
 grep -q 'queue 0: requests [1-9]' "$dir/vcryptod.log" &&
 	ok "vcryptod counted the guests' requests on queue 0" ||
 	not_ok "vcryptod counters show no requests"
+grep -q 'seccomp on,' "$dir/vcryptod.log" && ok "vcryptod served both guests under its seccomp allowlist" ||
+	not_ok "seccomp filter not active: $(grep -o 'seccomp [^,]*' "$dir/vcryptod.log")"
 grep -q 'exiting; sessions wiped' "$dir/vcryptod.log" && ok "vcryptod reported wiping sessions at exit" ||
 	not_ok "no exit report"
 grep 'vcryptod: queue' "$dir/vcryptod.log" | sed 's/^/# /'

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The daemon's syscall allowlist. Everything it does once listening: accept
+ * a frontend, receive messages with fds, map guest memory, run worker
+ * threads, talk to the engine, log, exit. Anything else kills the process
+ * (or, with --seccomp log, is logged by the kernel audit). Files cannot be
+ * opened any more: openat fails with EACCES instead of killing, since
+ * libraries may probe optional files.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <seccomp.h>
+
+#include "sandbox.h"
+
+int vcd_seccomp_parse(const char *s)
+{
+	if (!strcmp(s, "kill"))
+		return VCD_SECCOMP_KILL;
+	if (!strcmp(s, "log"))
+		return VCD_SECCOMP_LOG;
+	if (!strcmp(s, "none"))
+		return VCD_SECCOMP_NONE;
+	return -1;
+}
+
+static int under_checker(const char **why)
+{
+	const char *pre = getenv("LD_PRELOAD");
+
+#if defined(__SANITIZE_ADDRESS__)
+	*why = "sanitizer build";
+	return 1;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+	*why = "sanitizer build";
+	return 1;
+#endif
+#endif
+	if (pre && strstr(pre, "vgpreload")) {
+		*why = "running under valgrind";
+		return 1;
+	}
+	return 0;
+}
+
+int vcd_seccomp_install(int mode, const char *engine, const char **why)
+{
+	static const int allow[] = {
+		SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(close), SCMP_SYS(poll),
+		SCMP_SYS(ppoll), SCMP_SYS(accept4), SCMP_SYS(recvmsg),
+		SCMP_SYS(sendto), SCMP_SYS(sendmsg), SCMP_SYS(mmap),
+		SCMP_SYS(munmap), SCMP_SYS(mremap), SCMP_SYS(mprotect),
+		SCMP_SYS(madvise), SCMP_SYS(brk), SCMP_SYS(newfstatat),
+		SCMP_SYS(fstat), SCMP_SYS(eventfd2), SCMP_SYS(clone),
+		SCMP_SYS(clone3), SCMP_SYS(set_robust_list), SCMP_SYS(rseq),
+		SCMP_SYS(futex), SCMP_SYS(exit), SCMP_SYS(exit_group),
+		SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigaction),
+		SCMP_SYS(restart_syscall), SCMP_SYS(getrandom), SCMP_SYS(getpid),
+		SCMP_SYS(gettid), SCMP_SYS(tgkill), SCMP_SYS(sched_yield),
+		SCMP_SYS(clock_gettime), SCMP_SYS(nanosleep),
+		SCMP_SYS(clock_nanosleep), SCMP_SYS(unlink), SCMP_SYS(lseek),
+	};
+	scmp_filter_ctx ctx;
+	int ret = 0;
+
+	*why = NULL;
+	if (mode == VCD_SECCOMP_NONE) {
+		*why = "--seccomp none";
+		return 1;
+	}
+	if (under_checker(why))
+		return 1;
+	ctx = seccomp_init(mode == VCD_SECCOMP_LOG ? SCMP_ACT_LOG : SCMP_ACT_KILL_PROCESS);
+	if (!ctx)
+		return -ENOMEM;
+	for (size_t i = 0; !ret && i < sizeof(allow) / sizeof(allow[0]); i++)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allow[i], 0);
+	if (!ret)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat), 0);
+	if (!ret && !strcmp(engine, "afalg")) {
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+				       SCMP_A0(SCMP_CMP_EQ, AF_ALG));
+		if (!ret)
+			ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(bind), 0);
+		if (!ret)
+			ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 0);
+	}
+	if (!ret && !strcmp(engine, "cryptodev"))
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 0);
+	if (!ret)
+		ret = seccomp_load(ctx);
+	seccomp_release(ctx);
+	return ret;
+}

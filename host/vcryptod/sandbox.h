@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: MIT */
+/* seccomp allowlist installed after setup, before the first connection. */
+#ifndef VCD_SANDBOX_H
+#define VCD_SANDBOX_H
+
+enum vcd_seccomp_mode { VCD_SECCOMP_KILL, VCD_SECCOMP_LOG, VCD_SECCOMP_NONE };
+
+/* Parses "kill", "log" or "none"; -1 if none of them. */
+int vcd_seccomp_parse(const char *s);
+/*
+ * Installs the filter for the named engine (afalg needs AF_ALG sockets,
+ * cryptodev needs ioctl). Returns 0, 1 when skipped (mode none, or running
+ * under valgrind or a sanitizer, whose runtimes make calls outside the list),
+ * or negative errno.
+ */
+int vcd_seccomp_install(int mode, const char *engine, const char **why);
+
+#endif
