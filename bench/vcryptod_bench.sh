@@ -6,12 +6,16 @@
 #  2. in a guest: the stock virtio_crypto driver through AF_ALG
 #     (tests/vm/afalg_test --bench, one request at a time) against vcryptod
 #     and against QEMU's builtin cryptodev backend, 64 B..64 KiB, same run.
-# Figures are never asserted. VCD_BENCH_SECS (default 2) sets the time per
-# raw point, VCD_BENCH_GUEST_SECS (default 1) per guest point;
+# Figures are never asserted. Each raw point (and each openssl point) is the
+# best of VCD_BENCH_REPEAT (default 3) runs of VCD_BENCH_SECS (default 1)
+# seconds, to see through other load on a shared machine;
+# VCD_BENCH_GUEST_SECS (default 1) is the time per guest point;
 # VCD_BENCH_NO_GUEST=1 leaves the guest part out.
 set -uo pipefail
 . "$(dirname "$0")/../tests/host/vcryptod_lib.sh"
-secs=${VCD_BENCH_SECS:-2}
+secs=${VCD_BENCH_SECS:-1}
+rep=${VCD_BENCH_REPEAT:-3}
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 gsecs=${VCD_BENCH_GUEST_SECS:-1}
 out=$top/bench/results/vcryptod.md
 mkdir -p "$top/bench/results"
@@ -23,9 +27,13 @@ osecs=${secs%.*}
 declare -A ossl
 for s in $sizes; do
 	# -mr: "+F:N:AES-128-CBC:<bytes per second>"
-	v=$(openssl speed -mr -evp aes-128-cbc -bytes "$s" -seconds "$osecs" 2>/dev/null |
-		awk -F: '/^\+F:/ { print $4 }' | tail -1)
-	ossl[$s]=${v:-0}
+	best=0
+	for _ in $(seq "$rep"); do
+		v=$(openssl speed -mr -evp aes-128-cbc -bytes "$s" -seconds "$osecs" 2>/dev/null |
+			awk -F: '/^\+F:/ { print $4 }' | tail -1)
+		best=$(awk -v a="$best" -v b="${v:-0}" 'BEGIN { print (b > a ? b : a) }')
+	done
+	ossl[$s]=$best
 	echo "openssl speed -evp aes-128-cbc -bytes $s: ${ossl[$s]} B/s"
 done
 
@@ -33,9 +41,14 @@ vcd_start bench -- --queues 2 || exit 1
 declare -A res
 for q in 1 2; do
 	for s in $sizes; do
-		line=$("$B/bench/vcd_bench" -s "$vcd_sock" -q "$q" -l "$s" -d "$secs" -i 128)
-		echo "$line"
-		res[$q,$s]=$line
+		best="" bestr=0
+		for _ in $(seq "$rep"); do
+			line=$("$B/bench/vcd_bench" -s "$vcd_sock" -q "$q" -l "$s" -d "$secs" -i 128)
+			echo "$line"
+			r=$(echo "$line" | tr ' ' '\n' | sed -n 's/^req_per_s=//p')
+			if [ -n "$r" ] && [ "$r" -gt "$bestr" ]; then best=$line bestr=$r; fi
+		done
+		res[$q,$s]=$best
 	done
 done
 vcd_stop "$vcd_pid"
@@ -46,7 +59,8 @@ field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 	echo "# vcryptod"
 	echo
 	echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores ($cpu), $(openssl version),"
-	echo "by \`bench/vcryptod_bench.sh\` (\`make bench\`)."
+	echo "by \`bench/vcryptod_bench.sh\` (\`make bench\`). Load average when it started: $load0"
+	echo "(the machine is shared: figures move with other load; each raw point is the best of $rep runs of ${secs} s)."
 	echo
 	echo "## Raw backend: vufront -> vhost-user -> vcryptod (OpenSSL engine), AES-128-CBC encrypt"
 	echo

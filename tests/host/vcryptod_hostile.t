@@ -42,8 +42,14 @@ vcd_start checked "${pre[@]}" -- --queues 2 --max-sessions 8 || { echo "not ok -
 chk_pid=$vcd_pid chk_log=$vcd_log
 "$VUF" -s "$vcd_sock" -p "$vcd_pid" -Q 2 -m 8 -t 20000 -x mem-short-fd hostile layouts services
 r=$?; [ $r -le 1 ]; tap_ok $? "vufront hostile+layouts+services under $checker ran to the end (exit $r)"
+# SIGTERM while a frontend holds sessions and unserved requests: still clean.
+"$VUF" -s "$vcd_sock" -p "$chk_pid" -t 20000 hold >"$vcd_dir/hold.out" 2>&1 &
+hold_pid=$!
+for _ in $(seq 200); do grep -q READY "$vcd_dir/hold.out" && break; sleep 0.1; done
 vcd_stop "$chk_pid"
-tap_ok "$vcd_rc" "under $checker: SIGTERM exit status 0, i.e. no memory error and no leak (got $vcd_rc)"
+wait "$hold_pid"
+grep -E '^(not )?ok' "$vcd_dir/hold.out"
+tap_ok "$vcd_rc" "under $checker: SIGTERM with a connection open: exit status 0, i.e. no memory error and no leak (got $vcd_rc)"
 if [ "$vcd_rc" != 0 ]; then
 	grep -vE '^vcryptod' "$chk_log" | head -40 | sed 's/^/# /'
 fi

@@ -16,6 +16,15 @@ vcd_start small -- --queues 2 --max-sessions 40 || { echo "not ok - vcryptod sta
 "$VUF" -s "$vcd_sock" -p "$vcd_pid" -Q 2 -m 40 maxsess queues
 r=$?; [ $r -le 1 ]; tap_ok $? "vufront maxsess/queues ran to the end (exit $r)"
 
+# --fd: the daemon takes an already listening socket (systemd-style).
+"$VUF" --listen-exec "$vcd_dir/fd.sock" 5 "$VCD" --fd 5 --queues 3 >"$vcd_dir/fd.log" 2>&1 &
+fd_pid=$!
+vcd_pids+=("$fd_pid")
+"$VUF" -s "$vcd_dir/fd.sock" -p "$fd_pid" -Q 3 -o aes-cbc layouts queues services
+r=$?; [ $r -le 1 ]; tap_ok $? "vufront against vcryptod --fd ran to the end (exit $r)"
+vcd_stop "$fd_pid"
+tap_ok "$vcd_rc" "vcryptod --fd: SIGTERM exit status 0 (got $vcd_rc)"
+
 # Counters on SIGUSR1, and a clean exit on SIGTERM with counters at exit.
 kill -USR1 "$main_pid"
 sleep 0.3

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
@@ -20,6 +22,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: vufront -s SOCKET [options] SUITE...\n"
+		"       vufront --listen-exec PATH FD COMMAND...  (listening socket at fd FD)\n"
 		"Plays QEMU's part towards a vhost-user virtio-crypto backend and checks every\n"
 		"result against OpenSSL. Prints TAP; exits 1 if anything failed.\n\n"
 		"suites:\n"
@@ -27,7 +30,8 @@ static void usage(FILE *f)
 		"  services      every cipher, chaining and RSA service, split at random offsets\n"
 		"  queues        all data queues used at once (needs -Q)\n"
 		"  maxsess       the per-connection session limit (needs -m)\n"
-		"  hostile       hostile guest and frontend cases; the daemon must survive\n\n"
+		"  hostile       hostile guest and frontend cases; the daemon must survive\n"
+		"  hold          keep a connection with sessions until the daemon leaves\n\n"
 		"options:\n"
 		"  -s PATH       the backend's socket\n"
 		"  -p PID        the backend's pid: check it stays alive and leaks no fds\n"
@@ -807,6 +811,46 @@ out:
 	vuf_free(v);
 }
 
+/* ---------------- hold ---------------- */
+
+/* A frontend that stays: sessions, requests in flight, then waits for the
+ * daemon to go away (SIGTERM with a connection open must be clean too). */
+static void suite_hold(struct vt *t)
+{
+	struct vuf *v = vt_open(t, 1);
+	uint8_t key[32], akey[64];
+	struct vuf_job j[32];
+	int64_t sid = -1;
+	int made = 0;
+
+	if (!vt_ok(t, v != NULL, "hold: handshake"))
+		return;
+	vuf_rand_bytes(v, key, sizeof(key));
+	vuf_rand_bytes(v, akey, sizeof(akey));
+	for (int i = 0; i < 6; i++) {
+		sid = vt_chain_session(v, i & 1 ? VUF_SESS_1072 : VUF_SESS_632,
+				       VIRTIO_CRYPTO_CIPHER_AES_CBC, key, 32, 1,
+				       VIRTIO_CRYPTO_MAC_HMAC_SHA_256, akey, 64, 32,
+				       VIRTIO_CRYPTO_SYM_ALG_CHAIN_ORDER_CIPHER_THEN_HASH);
+		made += sid >= 0;
+	}
+	for (int i = 0; i < 32; i++) {
+		vt_cipher_job(v, &j[i], sid, VIRTIO_CRYPTO_CIPHER_AES_CBC, key, 32, 1, 4096, 0);
+		vuf_place(v, &j[i].chain, j[i].out, j[i].out_len, j[i].in_len, &j[i].po);
+		vuf_submit(&v->vq[0], &j[i].chain, &j[i]);
+	}
+	/* not kicked: they stay in the ring, unserved */
+	vt_ok(t, made == 6, "hold: 6 sessions open, 32 requests in the ring; waiting for the daemon to leave");
+	printf("# READY\n");
+	fflush(stdout);
+	for (int i = 0; i < 600 && vuf_alive(v); i++)
+		usleep(50000);
+	vt_ok(t, !vuf_alive(v), "hold: the daemon closed the connection");
+	for (int i = 0; i < 32; i++)
+		vuf_job_free(&j[i]);
+	vuf_free(v);
+}
+
 /* ---------------- maxsess ---------------- */
 
 static void suite_maxsess(struct vt *t)
@@ -848,11 +892,41 @@ out:
 	vuf_free(v);
 }
 
+/* vufront --listen-exec PATH FD CMD...: listens on PATH, puts the socket
+ * at fd FD and executes CMD (for a backend's --fd mode). */
+static int listen_exec(int argc, char **argv)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, want;
+
+	if (argc < 5 || strlen(argv[2]) >= sizeof(sa.sun_path)) {
+		usage(stderr);
+		return 2;
+	}
+	want = atoi(argv[3]);
+	strcpy(sa.sun_path, argv[2]);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	unlink(argv[2]);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 4)) {
+		perror("vufront: listen");
+		return 1;
+	}
+	if (fd != want && (dup2(fd, want) < 0 || close(fd))) {
+		perror("vufront: dup2");
+		return 1;
+	}
+	execvp(argv[4], argv + 4);
+	perror("vufront: exec");
+	return 127;
+}
+
 int main(int argc, char **argv)
 {
 	struct vt t = { .queues = 4, .max_sessions = 1024, .timeout_ms = 5000 };
 	int o;
 
+	if (argc > 1 && !strcmp(argv[1], "--listen-exec"))
+		return listen_exec(argc, argv);
 	t.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 	while ((o = getopt(argc, argv, "s:p:Q:m:S:o:x:t:h")) != -1) {
 		switch (o) {
@@ -905,6 +979,8 @@ int main(int argc, char **argv)
 			suite_queues(&t);
 		else if (!strcmp(argv[i], "maxsess"))
 			suite_maxsess(&t);
+		else if (!strcmp(argv[i], "hold"))
+			suite_hold(&t);
 		else if (!strcmp(argv[i], "hostile"))
 			vt_suite_hostile(&t);
 		else {
