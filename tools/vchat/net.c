@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -61,6 +62,82 @@ static int split_addr(const char *in, char *host, size_t hl, char *port,
 	return 0;
 }
 
+/*
+ * Numeric addresses are parsed here, without the resolver: the static guest
+ * build has no NSS, and is compiled with VCHAT_NO_RESOLVER (numeric only).
+ */
+static int numeric_addr(const char *host, const char *port,
+			struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+	char *end;
+	unsigned long p;
+
+	p = strtoul(port, &end, 10);
+	if (!*port || *end || p > 65535)
+		return -EINVAL;
+	memset(ss, 0, sizeof(*ss));
+	if (!*host) {
+		host = "0.0.0.0";
+	}
+	if (inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons((uint16_t)p);
+		*len = sizeof(*in4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)p);
+		*len = sizeof(*in6);
+		return 0;
+	}
+	return -EADDRNOTAVAIL;
+}
+
+static void addr_str(const struct sockaddr_storage *ss, char *out, size_t n)
+{
+	char a[INET6_ADDRSTRLEN] = "?";
+	const struct sockaddr_in *in4 = (const struct sockaddr_in *)ss;
+	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
+
+	if (ss->ss_family == AF_INET) {
+		inet_ntop(AF_INET, &in4->sin_addr, a, sizeof(a));
+		snprintf(out, n, "%s:%u", a, ntohs(in4->sin_port));
+	} else {
+		inet_ntop(AF_INET6, &in6->sin6_addr, a, sizeof(a));
+		snprintf(out, n, "[%s]:%u", a, ntohs(in6->sin6_port));
+	}
+}
+
+static int sock_for(const struct sockaddr_storage *ss, socklen_t len,
+		    int listening)
+{
+	int fd, one = 1, ret;
+
+	fd = socket(ss->ss_family,
+		    SOCK_STREAM | SOCK_CLOEXEC | (listening ? SOCK_NONBLOCK : 0),
+		    0);
+	if (fd < 0)
+		return -errno;
+	if (listening) {
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(fd, (const struct sockaddr *)ss, len) == 0 &&
+		    listen(fd, 4096) == 0)
+			return fd;
+	} else {
+		if (connect(fd, (const struct sockaddr *)ss, len) == 0) {
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+				   sizeof(one));
+			return fd;
+		}
+	}
+	ret = -errno;
+	close(fd);
+	return ret;
+}
+
 int vchat_listen(const char *addrport, char *bound, size_t boundlen)
 {
 	struct addrinfo hints, *res = NULL, *ai;
@@ -72,6 +149,21 @@ int vchat_listen(const char *addrport, char *bound, size_t boundlen)
 	ret = split_addr(addrport, host, sizeof(host), port, sizeof(port));
 	if (ret)
 		return ret;
+	if (numeric_addr(host, port, &ss, &sl) == 0) {
+		fd = sock_for(&ss, sl, 1);
+		sl = sizeof(ss);
+		if (fd >= 0 && bound && boundlen) {
+			if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+				addr_str(&ss, bound, boundlen);
+			else
+				snprintf(bound, boundlen, "?");
+		}
+		return fd;
+	}
+#ifdef VCHAT_NO_RESOLVER
+	(void)hints; (void)res; (void)ai; (void)one; (void)hbuf; (void)pbuf;
+	return -EADDRNOTAVAIL;
+#else
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
@@ -103,13 +195,22 @@ int vchat_listen(const char *addrport, char *bound, size_t boundlen)
 			snprintf(bound, boundlen, "%s:%s", hbuf, pbuf);
 	}
 	return fd;
+#endif
 }
 
 int vchat_connect(const char *host, const char *port)
 {
 	struct addrinfo hints, *res = NULL, *ai;
+	struct sockaddr_storage ss;
+	socklen_t sl;
 	int fd = -EHOSTUNREACH, one = 1, ret;
 
+	if (numeric_addr(host, port, &ss, &sl) == 0)
+		return sock_for(&ss, sl, 0);
+#ifdef VCHAT_NO_RESOLVER
+	(void)hints; (void)res; (void)ai; (void)one; (void)ret; (void)fd;
+	return -EADDRNOTAVAIL;
+#else
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
@@ -132,4 +233,5 @@ int vchat_connect(const char *host, const char *port)
 	if (fd >= 0)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	return fd;
+#endif
 }

@@ -28,3 +28,8 @@ ALL_TARGETS += $(B)/asan/vchat
 
 HOST_TESTS += tests/host/vchat_chat.t
 HOST_TESTS += tests/host/vchat_hostile.t
+
+# The same program, static, for the guest initramfs (libcrypto.a linked in).
+$(eval $(call guest_prog,$(B)/guest-bin/vchat,$(VCHAT_SRCS),-lcrypto))
+# No NSS in the initramfs: the guest build takes numeric addresses only.
+$(B)/guest/tools/vchat/net.o: GUEST_CFLAGS += -DVCHAT_NO_RESOLVER
