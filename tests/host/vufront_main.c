@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <openssl/evp.h>
@@ -237,6 +238,36 @@ static void suite_layouts(struct vt *t)
 		}
 	}
 	vuf_free(v);
+
+	/* QEMU replaces the call fd (guest notifier masking) and the kick fd
+	 * while the device runs: later completions must use the new ones. */
+	v = vt_open(t, 1);
+	if (v) {
+		struct vuf_vq *q = &v->vq[0];
+		int nk = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), nc = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		uint64_t idx = 0;
+		int64_t s4 = vt_cipher_session(v, VUF_SESS_632, VIRTIO_CRYPTO_CIPHER_AES_CBC, key, 16, 1);
+		int r1, r2;
+
+		for (int i = 0; i < 4; i++)
+			vt_cipher_job(v, &j[i], s4, VIRTIO_CRYPTO_CIPHER_AES_CBC, key, 16, 1, 4096, 0);
+		vt_run_report(t, v, 1, j, 4, "before replacing the kick and call fds");
+		r1 = vuf_send(v, VUF_SET_VRING_CALL, VUF_F_VERSION, &idx, 8, &nc, 1);
+		r2 = vuf_send(v, VUF_SET_VRING_KICK, VUF_F_VERSION, &idx, 8, &nk, 1);
+		vt_sync(v);
+		close(q->call_fd);
+		close(q->kick_fd);
+		q->call_fd = nc;
+		q->kick_fd = nk;
+		q->missing_calls = 0;
+		for (int i = 0; i < 8; i++)
+			vt_cipher_job(v, &j[i], s4, VIRTIO_CRYPTO_CIPHER_AES_CBC, key, 16, 1, 4096, 0);
+		vt_run_report(t, v, 1, j, 8, "after SET_VRING_CALL and SET_VRING_KICK with new eventfds");
+		vt_ok(t, r1 == 0 && r2 == 0 && q->missing_calls == 0,
+		      "completions are signalled on the new call fd (%llu missing)",
+		      (unsigned long long)q->missing_calls);
+		vuf_free(v);
+	}
 
 	/* Sessions belong to their connection: the next frontend cannot use
 	 * the ids of the last one. */
@@ -767,6 +798,13 @@ static void suite_services(struct vt *t)
 	suite_chaining(t, v);
 	suite_mac_only(t, v);
 	suite_rsa(t, v);
+	{
+		uint16_t ev = __atomic_load_n((uint16_t *)&v->vq[0].used->ring[v->vq[0].num], __ATOMIC_ACQUIRE);
+
+		vt_ok(t, ev == v->vq[0].avail_idx,
+		      "services: avail_event published after the last request (%u, avail idx %u)", ev,
+		      v->vq[0].avail_idx);
+	}
 	vt_ok(t, v->vq[0].missing_calls == 0,
 	      "services: every completion was signalled on the call eventfd (%llu missing, %llu kicks, %llu kicks saved by EVENT_IDX)",
 	      (unsigned long long)v->vq[0].missing_calls, (unsigned long long)v->vq[0].kicks,
