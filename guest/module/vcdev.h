@@ -129,7 +129,7 @@ struct vcdev_alg {
 	unsigned int blocksize; /* data length must be a multiple */
 	unsigned int ivsize;
 	unsigned int digestsize;
-	bool is_mac;
+	bool is_mac; /* keyed (HMAC); false: plain digest */
 };
 
 /* A cryptodev session: owned by the file, refcounted by in-flight requests. */

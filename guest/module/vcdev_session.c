@@ -40,6 +40,17 @@ static const struct vcdev_alg vcdev_macs[] = {
 	 VCDEV_DRIVER_NAME "-hmac-sha384", 1, 0, 48, true},
 	{CRYPTO_SHA2_512_HMAC, VIRTIO_CRYPTO_MAC_HMAC_SHA_512, "hmac(sha512)",
 	 VCDEV_DRIVER_NAME "-hmac-sha512", 1, 0, 64, true},
+	/* plain digests: chaining sessions in hash mode PLAIN */
+	{CRYPTO_MD5, VIRTIO_CRYPTO_HASH_MD5, "md5", VCDEV_DRIVER_NAME "-md5", 1, 0, 16, false},
+	{CRYPTO_SHA1, VIRTIO_CRYPTO_HASH_SHA1, "sha1", VCDEV_DRIVER_NAME "-sha1", 1, 0, 20, false},
+	{CRYPTO_SHA2_224, VIRTIO_CRYPTO_HASH_SHA_224, "sha224", VCDEV_DRIVER_NAME "-sha224", 1, 0,
+	 28, false},
+	{CRYPTO_SHA2_256, VIRTIO_CRYPTO_HASH_SHA_256, "sha256", VCDEV_DRIVER_NAME "-sha256", 1, 0,
+	 32, false},
+	{CRYPTO_SHA2_384, VIRTIO_CRYPTO_HASH_SHA_384, "sha384", VCDEV_DRIVER_NAME "-sha384", 1, 0,
+	 48, false},
+	{CRYPTO_SHA2_512, VIRTIO_CRYPTO_HASH_SHA_512, "sha512", VCDEV_DRIVER_NAME "-sha512", 1, 0,
+	 64, false},
 };
 
 const struct vcdev_alg *vcdev_alg_cipher(u32 cop_alg)
@@ -117,14 +128,20 @@ static int vcdev_ctrl_create(struct vcdev_device *dev, const struct vcdev_alg *c
 			cpu_to_le32(op == VIRTIO_CRYPTO_OP_DECRYPT
 					    ? VIRTIO_CRYPTO_SYM_ALG_CHAIN_ORDER_CIPHER_THEN_HASH
 					    : VIRTIO_CRYPTO_SYM_ALG_CHAIN_ORDER_HASH_THEN_CIPHER);
-		p->hash_mode = cpu_to_le32(VIRTIO_CRYPTO_SYM_HASH_MODE_AUTH);
+		p->hash_mode = cpu_to_le32(mac->is_mac ? VIRTIO_CRYPTO_SYM_HASH_MODE_AUTH
+						       : VIRTIO_CRYPTO_SYM_HASH_MODE_PLAIN);
 		p->cipher_param.algo =
 			cpu_to_le32(cipher ? cipher->virtio_alg : VIRTIO_CRYPTO_NO_CIPHER);
 		p->cipher_param.keylen = cpu_to_le32(keylen);
 		p->cipher_param.op = cpu_to_le32(op);
-		p->u.mac_param.algo = cpu_to_le32(mac->virtio_alg);
-		p->u.mac_param.hash_result_len = cpu_to_le32(mac->digestsize);
-		p->u.mac_param.auth_key_len = cpu_to_le32(mackeylen);
+		if (mac->is_mac) {
+			p->u.mac_param.algo = cpu_to_le32(mac->virtio_alg);
+			p->u.mac_param.hash_result_len = cpu_to_le32(mac->digestsize);
+			p->u.mac_param.auth_key_len = cpu_to_le32(mackeylen);
+		} else {
+			p->u.hash_param.algo = cpu_to_le32(mac->virtio_alg);
+			p->u.hash_param.hash_result_len = cpu_to_le32(mac->digestsize);
+		}
 		p->aad_len = 0;
 	}
 
@@ -251,6 +268,8 @@ int vcdev_session_create(struct vcdev_session **out, u32 cipher_alg, u32 mac_alg
 		mac = vcdev_alg_mac(mac_alg);
 		if (!mac)
 			return -EINVAL;
+		if (!mac->is_mac)
+			mackeylen = 0; /* a plain digest has no key */
 	}
 
 	dev = vcdev_registry_pick();

@@ -22,6 +22,7 @@ cdev_test sessinfo
 cdev_test vectors --expect-hmac
 cdev_test random
 cdev_test hmac
+cdev_test digest
 cdev_test chain
 cdev_test errors
 if [ -x /bin/cdev_test32 ]; then
