@@ -288,14 +288,27 @@ int vpd_sandbox_init(struct vpd_sandbox *sb, const struct vpd_config *cfg)
 			}
 		}
 	}
-	vpd_log(1, "sandbox: namespaces:%s%s%s%s%s%s%s; uid %s; seccomp allowlist %u insns",
-		sb->newpid ? " pid" : "", sb->ns_flags & CLONE_NEWUSER ? " user" : "",
-		sb->ns_flags & CLONE_NEWNET ? " net" : "",
-		sb->ns_flags & CLONE_NEWNS ? " mount" : "",
-		sb->ns_flags & CLONE_NEWIPC ? " ipc" : "",
-		sb->ns_flags & CLONE_NEWUTS ? " uts" : "",
-		sb->ns_flags && sb->newpid ? "" : " (some not allowed by this kernel/user)",
-		sb->drop_ids ? "nobody" : "unchanged (not root)", sb->prog.len);
+	{
+		static const struct {
+			int flag;
+			const char *name;
+		} ns[] = {{CLONE_NEWUSER, "user"},
+			  {CLONE_NEWNET, "net"},
+			  {CLONE_NEWNS, "mount"},
+			  {CLONE_NEWIPC, "ipc"},
+			  {CLONE_NEWUTS, "uts"}};
+		char have[64] = "", miss[64] = "";
+
+		strcat(sb->newpid ? have : miss, " pid");
+		for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
+			strcat(sb->ns_flags & ns[i].flag ? have : miss, " ");
+			strcat(sb->ns_flags & ns[i].flag ? have : miss, ns[i].name);
+		}
+		vpd_log(1, "sandbox: namespaces:%s%s%s%s; uid %s; seccomp allowlist %u insns", have,
+			miss[0] ? "; NOT available here:" : "", miss,
+			miss[0] ? (geteuid() ? " (not root)" : " (refused by the kernel)") : "",
+			sb->drop_ids ? "nobody" : "unchanged (not root)", sb->prog.len);
+	}
 	return 0;
 }
 

@@ -5,7 +5,7 @@
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 B=${VCRYPTO_BUILD:-$top/build}
-SECS=${VPROC_FUZZ_SECONDS:-3}
+SECS=${VPROC_FUZZ_SECONDS:-2}
 dir=$(mktemp -d "${TMPDIR:-/tmp}/vproc-fuzz.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 n=0 failed=0

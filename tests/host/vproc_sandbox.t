@@ -88,4 +88,20 @@ start=$SECONDS
 VMMCALL_TIMEOUT_MS=40000 vp_batch cpu cpu <"$d/cpu.in"
 vp_expect cpu spin 'SIGKILL|SIGXCPU' "with a 30 s message timeout, --cpu-limit 1 stops a spinning process"
 [ $((SECONDS - start)) -lt 25 ] && ok "... well before the message timeout ($((SECONDS - start)) s)" || nok "cpu limit took $((SECONDS - start)) s"
+# --- not root: fewer namespaces, and vprocd says which --------------------
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	nr=$d/nonroot
+	chmod 0711 "$d" # nobody may pass through to its own directory
+	mkdir -m 0777 "$nr"
+	cp "$d/k.pub" "$d/hello.sig" "$nr/" && chmod 0644 "$nr"/*
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$B/vprocd" -s "$nr/s.sock" -k "$nr/k.pub" 2>"$d/nonroot.log" &
+	vp_daemon_pids+=($!)
+	for _ in $(seq 100); do [ -S "$nr/s.sock" ] && break; sleep 0.05; done
+	printf 'load %s %s\nmsg 0 0 x\n' "$S/hello" "$nr/hello.sig" |
+		VMMCALL_TIMEOUT_MS=10000 "$B/vloader" -D "$nr/s.sock" batch >"$d/nonroot.out" 2>&1
+	check "as nobody, vprocd says the pid namespace is not available" grep -q 'NOT available here: pid (not root)' "$d/nonroot.log"
+	check "as nobody, vprocd still sandboxes and serves hello" grep -qx 'Hello, World!' "$d/nonroot.out"
+else
+	ok "vprocd as non-root # SKIP needs root and setpriv to switch to nobody"
+fi
 exit $vp_failed
