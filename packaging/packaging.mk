@@ -1,0 +1,2 @@
+# make install's output, checked into a DESTDIR.
+HOST_TESTS += tests/host/install.t
