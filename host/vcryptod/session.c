@@ -99,6 +99,8 @@ int vcd_sess_parse(const void *payload, size_t len, struct vcd_sess_params *p)
 int vcd_sessions_init(struct vcd_sessions *s, const struct vcd_engine_ops *ops,
 		      struct vcd_engine *eng, uint32_t max)
 {
+	pthread_rwlockattr_t attr;
+
 	memset(s, 0, sizeof(*s));
 	s->slot = calloc(max ? max : 1, sizeof(*s->slot));
 	if (!s->slot)
@@ -106,7 +108,11 @@ int vcd_sessions_init(struct vcd_sessions *s, const struct vcd_engine_ops *ops,
 	s->ops = ops;
 	s->eng = eng;
 	s->max = max;
-	pthread_rwlock_init(&s->lock, NULL);
+	/* Workers read all the time: a create or close must not starve. */
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&s->lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
 	return 0;
 }
 
@@ -181,8 +187,10 @@ int64_t vcd_sess_create(struct vcd_sessions *s, const struct vcd_sess_params *p)
 	if (ret)
 		goto err_free;
 	pthread_rwlock_wrlock(&s->lock);
-	for (i = 0; i < s->max && s->slot[i]; i++)
+	/* Slots below hint are all taken. */
+	for (i = s->hint; i < s->max && s->slot[i]; i++)
 		;
+	s->hint = i;
 	if (i == s->max) {
 		pthread_rwlock_unlock(&s->lock);
 		ret = -ENOSPC;
@@ -221,6 +229,8 @@ int vcd_sess_close(struct vcd_sessions *s, uint64_t id)
 	if (ss) {
 		s->slot[(id & 0xffffffffu) - 1] = NULL;
 		s->count--;
+		if ((id & 0xffffffffu) - 1 < s->hint)
+			s->hint = (uint32_t)(id & 0xffffffffu) - 1;
 	}
 	pthread_rwlock_unlock(&s->lock);
 	if (!ss)

@@ -53,6 +53,7 @@ struct vcd_sessions {
 	struct vcd_engine *eng;
 	struct vcd_session **slot; /* max entries */
 	uint32_t max, count, gen;
+	uint32_t hint; /* every slot below it is in use */
 };
 
 int vcd_sessions_init(struct vcd_sessions *s, const struct vcd_engine_ops *ops,
