@@ -52,7 +52,7 @@ mkfifo "$T/hugo.in"
 ) &
 _pids+=($!)
 
-"$top/tests/vm/vmrun.sh" -n vchat -t 170 \
+"$top/tests/vm/vmrun.sh" -n vchat -t 170 -C 2 \
 	-d "$B/vcryptod --socket-path $T/vc.sock --queues 1" -w "$T/vc.sock" -u "$T/vc.sock" \
 	-N -F "$fwd:7777" -m virtio_pci -m virtio_net -m "$ko" \
 	-f "$B/guest-bin/vchat" -f "$T/vchat.env:/etc/vchat.env" \

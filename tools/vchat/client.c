@@ -24,8 +24,12 @@
 
 #define CLI_IN_SIZE (4 + VCHAT_FRAME_MAX + 8192)
 #define CLI_LINE_MAX (VCHAT_TEXT_MAX + 2)
-/* Messages sent this long before we joined are refused as possible replays. */
-#define CLI_STALE_US (60ull * 1000000)
+/*
+ * Messages stamped this long before we joined are refused as possible
+ * replays (sequence numbers protect everything after). Generous, because
+ * clocks differ: a TCG guest was seen 15 s ahead of its host.
+ */
+#define CLI_STALE_US (600ull * 1000000)
 
 struct cli {
 	const struct vchat_client_opts *o;

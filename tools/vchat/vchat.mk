@@ -33,3 +33,4 @@ HOST_TESTS += tests/host/vchat_hostile.t
 $(eval $(call guest_prog,$(B)/guest-bin/vchat,$(VCHAT_SRCS),-lcrypto))
 # No NSS in the initramfs: the guest build takes numeric addresses only.
 $(B)/guest/tools/vchat/net.o: GUEST_CFLAGS += -DVCHAT_NO_RESOLVER
+VM_TESTS += tests/vm/vchat_guest.t
