@@ -37,6 +37,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/seccomp.h>
+#include <asm/prctl.h>
 
 #include "vprocd.h"
 
@@ -67,7 +68,6 @@ static int build_filter(struct sock_fprog *prog)
 		SCMP_SYS(sched_yield),
 		SCMP_SYS(getpid),
 		SCMP_SYS(gettid),
-		SCMP_SYS(arch_prctl),
 		SCMP_SYS(set_tid_address),
 		SCMP_SYS(set_robust_list),
 		SCMP_SYS(rseq),
@@ -77,6 +77,8 @@ static int build_filter(struct sock_fprog *prog)
 
 	if (!ctx)
 		return -ENOMEM;
+	/* i386 (int 0x80) and x32 calls: not ours, the whole process goes */
+	ret |= seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
 	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
 		ret |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, plain[i], 0);
 	/* the channel, and nothing else, for I/O */
@@ -93,6 +95,11 @@ static int build_filter(struct sock_fprog *prog)
 	ret |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 2,
 				SCMP_A0(SCMP_CMP_EQ, 0), SCMP_A2(SCMP_CMP_EQ, 0));
 	ret |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOENT), SCMP_SYS(readlink), 0);
+	/* the TLS pointer; other arch_prctl requests (CET probes...) just fail */
+	ret |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(arch_prctl), 1,
+				SCMP_A0(SCMP_CMP_EQ, ARCH_SET_FS));
+	ret |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EINVAL), SCMP_SYS(arch_prctl), 1,
+				SCMP_A0(SCMP_CMP_NE, ARCH_SET_FS));
 	/* the SDK may narrow the filter further */
 	ret |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
 				SCMP_A0(SCMP_CMP_EQ, PR_SET_NO_NEW_PRIVS));

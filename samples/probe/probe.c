@@ -6,6 +6,7 @@
  *   0 echo   1 open /etc/passwd   2 socket   3 execve /bin/sh   4 fork
  *   5 write to fd 1   6 allocate 4 GiB   7 loop forever   8 segfault
  *   9 exit(7)   10 execveat of fd 4 (where the image was)   11 malformed reply
+ *   12 a 32-bit system call (int 0x80)   13 an x32 system call
  * If an attempt succeeds the process says so in its reply ("ESCAPED ...").
  */
 #include <errno.h>
@@ -64,6 +65,16 @@ static int probe(struct vproc_msg *m, void *ctx)
 		exit(7);
 	case 10:
 		syscall(SYS_execveat, 4, "", argv, NULL, AT_EMPTY_PATH);
+		return -errno;
+	case 12: {
+		long r = 20; /* getpid on i386 */
+
+		__asm__ volatile("int $0x80" : "+a"(r) : : "memory");
+		return vproc_reply_str(m, "ESCAPED: int 0x80");
+	}
+	case 13:
+		if (syscall(0x40000000 | SYS_getpid) >= 0)
+			return vproc_reply_str(m, "ESCAPED: x32 call");
 		return -errno;
 	case 11:
 		if (write(VPROC_CHANNEL_FD, "xy", 2) != 2)

@@ -17,7 +17,7 @@ vp_start sb -k "$d/k.pub" --msg-timeout-ms 500 --max-procs 16 || { nok "vprocd s
 vpid=$vp_last_pid
 
 {
-	for c in 1 2 3 4 5 6 7 8 9 10 11; do
+	for c in 1 2 3 4 5 6 7 8 9 10 11 12 13; do
 		echo "echo try$c"
 		echo "load $S/probe $d/probe.sig"
 		echo "msg $((c - 1)) $c"
@@ -26,7 +26,7 @@ vpid=$vp_last_pid
 	echo "msg 5 0 still here"
 	echo "echo serving"
 	echo "load $S/hello $d/hello.sig"
-	echo "msg 11 0 x"
+	echo "msg 13 0 x"
 } >"$d/esc.in"
 vp_batch sb esc <"$d/esc.in"
 
@@ -42,6 +42,9 @@ vp_expect esc try8 '\(-1027\).*SIGSEGV' "a segfault is reported as a crash (SIGS
 vp_expect esc try9 '\(-1028\).*status 7' "exit(7) is reported with its status"
 vp_expect esc try10 '\(-1026\)' "execveat of fd 4 (where the image was) is stopped"
 vp_expect esc try11 '\(-1026\).*channel protocol' "a malformed reply on its channel gets the process killed"
+# SIGSYS from the filter, or SIGSEGV where the kernel has no IA-32 emulation
+vp_expect esc try12 '\(-1026\).*SIGSYS|\(-1027\).*SIGSEGV' "a 32-bit system call (int 0x80) is stopped, reported"
+vp_expect esc try13 '\(-1026\).*SIGSYS' "an x32 system call is stopped, reported"
 vp_expect esc serving '^Hello, World!$' "after all of that vprocd still loads and serves"
 if grep -q ESCAPED "$d/esc.out"; then nok "no attempt succeeded"; grep ESCAPED "$d/esc.out" | sed 's/^/# /'; else ok "no attempt reported success (no ESCAPED reply)"; fi
 check "vprocd is still running" kill -0 "$vpid"
