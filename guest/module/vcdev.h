@@ -176,7 +176,7 @@ struct vcdev_req *vcdev_req_alloc(gfp_t gfp);
 void vcdev_req_put(struct vcdev_req *req);
 int vcdev_req_submit(struct vcdev_vq *q, struct vcdev_req *req, struct scatterlist **sgs,
 		     unsigned int out_sgs, unsigned int in_sgs);
-int vcdev_req_wait(struct vcdev_req *req, bool interruptible);
+int vcdev_req_wait(struct vcdev_req *req, bool killable);
 struct vcdev_vq *vcdev_pick_data_vq(struct vcdev_device *dev);
 
 /* vcdev_session.c */

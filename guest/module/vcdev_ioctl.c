@@ -491,7 +491,7 @@ static int vcdev_crypt(struct vcdev_file *f, struct crypt_op *cop)
 		goto out;
 	ret = vcdev_req_wait(req, true);
 	if (ret)
-		goto out; /* -EINTR: the request stays with the device */
+		goto out; /* killed: the request stays with the device */
 	ret = vcdev_status_errno(req->in.inhdr.status);
 	if (ret)
 		goto out;

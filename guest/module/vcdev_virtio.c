@@ -167,22 +167,29 @@ int vcdev_req_submit(struct vcdev_vq *q, struct vcdev_req *req, struct scatterli
 		/*
 		 * Ring full (or no memory for an indirect table): wait for
 		 * the device to return something, retrying now and then.
+		 * Nothing is queued yet, so a signal restarts the call.
 		 */
 		ret = wait_event_interruptible_timeout(
 			q->space_wq, READ_ONCE(q->dead) || READ_ONCE(q->seq) != seq, HZ / 10);
 		if (ret < 0)
-			return -EINTR;
+			return -ERESTARTSYS;
 	}
 }
 
 /*
  * Wait for the device to return @req.  The caller keeps its reference
  * either way; on -EINTR the request stays with the device.
+ *
+ * Data requests wait killable, not interruptible: a signal the program
+ * handles must not fail (or restart) a request the device may already be
+ * writing into pinned user memory, and cryptodev-linux programs do not
+ * expect EINTR from CIOCCRYPT.  A fatal signal (kill, Ctrl-C with no
+ * handler) ends the wait at once.
  */
-int vcdev_req_wait(struct vcdev_req *req, bool interruptible)
+int vcdev_req_wait(struct vcdev_req *req, bool killable)
 {
-	if (interruptible) {
-		if (wait_for_completion_interruptible(&req->done))
+	if (killable) {
+		if (wait_for_completion_killable(&req->done))
 			return -EINTR;
 	} else if (!wait_for_completion_timeout(&req->done, VCDEV_CTRL_TIMEOUT)) {
 		return -ETIMEDOUT;

@@ -37,6 +37,7 @@ cdev_test sessinfo
 cdev_test vectors
 cdev_test random
 cdev_test errors
+cdev_test signals
 if [ -x /bin/cdev_test32 ]; then
 	note "32-bit program (compat_ioctl):"
 	cdev_test32 sessinfo

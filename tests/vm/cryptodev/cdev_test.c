@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -35,6 +36,7 @@ static void usage(FILE *f)
 		   "  nodev                    no device bound: CIOCGSESSION fails ENODEV\n"
 		   "  chain                    cipher+HMAC sessions (CIOCCRYPT, CIOCAUTHCRYPT)\n"
 		   "  digest                   plain MD5/SHA digests (known answers, = AF_ALG)\n"
+		   "  signals                  requests under a 1 ms signal handler: no EINTR\n"
 		   "Output is TAP; exit status 1 if a check failed.\n");
 }
 
@@ -1009,6 +1011,69 @@ static int cmd_chain(void)
 	return 0;
 }
 
+static volatile sig_atomic_t alarms;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	alarms++;
+}
+
+/*
+ * A program with a signal handler (no SA_RESTART) and a 1 ms timer: its
+ * requests still all succeed with the right result, as with
+ * cryptodev-linux, whose waits are not interruptible.
+ */
+static int cmd_signals(void)
+{
+	static const size_t sizes[] = {256, 65536};
+	struct itimerval it = {{0, 1000}, {0, 1000}};
+	struct sigaction sa;
+	uint8_t key[16] = {5}, iv[16] = {6}, iv2[16];
+	long bad = 0, eintr = 0, n = 0;
+	unsigned int k;
+	uint32_t ses;
+	int i, r;
+
+	r = cdev_session(cfd, CRYPTO_AES_CBC, key, 16, 0, NULL, 0, &ses);
+	if (r) {
+		cdev_ok(0, "CIOCGSESSION: %s", strerror(-r));
+		return 0;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sigaction(SIGALRM, &sa, NULL);
+	for (k = 0; k < 2; k++) {
+		size_t len = sizes[k];
+		uint8_t *pt = malloc(len), *ref = malloc(len), *out = malloc(len);
+
+		cdev_fill(pt, len, k);
+		memcpy(iv2, iv, 16);
+		r = cdev_crypt(cfd, ses, COP_ENCRYPT, 0, pt, ref, len, iv2, NULL);
+		setitimer(ITIMER_REAL, &it, NULL);
+		for (i = 0; i < 1000 && !r; i++, n++) {
+			memcpy(iv2, iv, 16);
+			r = cdev_crypt(cfd, ses, COP_ENCRYPT, 0, pt, out, len, iv2, NULL);
+			if (r == -EINTR)
+				eintr++;
+			if (r || memcmp(out, ref, len))
+				bad++;
+			r = 0;
+		}
+		memset(&it, 0, sizeof(it));
+		setitimer(ITIMER_REAL, &it, NULL);
+		it.it_interval.tv_usec = it.it_value.tv_usec = 1000;
+		free(pt);
+		free(ref);
+		free(out);
+	}
+	cdev_free(cfd, ses);
+	cdev_ok(!bad && alarms > 0,
+		"%ld requests under a 1 ms SIGALRM handler (%d signals): %ld failed, %ld EINTR", n,
+		(int)alarms, bad, eintr);
+	return 0;
+}
+
 /* The stock driver (or any AF_ALG driver) on the same vectors. */
 static int cmd_afalg_cbc(const char *driver)
 {
@@ -1114,6 +1179,8 @@ int main(int argc, char **argv)
 		cmd_hmac();
 	else if (!strcmp(cmd, "digest"))
 		cmd_digest();
+	else if (!strcmp(cmd, "signals"))
+		cmd_signals();
 	else if (!strcmp(cmd, "chain"))
 		cmd_chain();
 	else {
