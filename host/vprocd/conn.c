@@ -31,6 +31,11 @@ struct vpd_conn *vpd_conn_new(struct vpd_server *srv, int fd)
 
 	if (!c)
 		return NULL;
+	c->pbuf = malloc(VPD_PBUF_SIZE);
+	if (!c->pbuf) {
+		free(c);
+		return NULL;
+	}
 	c->fd = fd;
 	c->srv = srv;
 	c->memfd = -1;
@@ -57,6 +62,7 @@ void vpd_conn_free(struct vpd_conn *c)
 	vpd_proc_kill_all(c);
 	newproc_abort(c);
 	free(c->body);
+	free(c->pbuf);
 	while ((o = c->out_head)) {
 		c->out_head = o->next;
 		free(o);

@@ -229,11 +229,11 @@ void vpd_proc_list(struct vpd_conn *c, const struct vmm_hdr *h)
 /* A reply (or garbage) from the process. */
 void vpd_proc_on_chan(struct vpd_conn *c, struct vpd_proc *p)
 {
-	static uint8_t buf[4 + VMM_MAX_MSG + 1];
+	uint8_t *buf = c->pbuf;
 	struct vpd_msg *m;
 	ssize_t n;
 
-	n = recv(p->chan, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
+	n = recv(p->chan, buf, VPD_PBUF_SIZE, MSG_DONTWAIT | MSG_TRUNC);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (p->death_err)

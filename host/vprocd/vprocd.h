@@ -152,6 +152,7 @@ struct vpd_conn {
 	uint8_t sig[VMM_MAX_SIG];
 	size_t sig_len;
 	uint8_t *body; /* MSG payload */
+	uint8_t *pbuf; /* a process's reply, VPD_PBUF_SIZE bytes */
 	/* output */
 	struct vpd_outbuf *out_head, *out_tail;
 	size_t out_bytes;
@@ -168,6 +169,7 @@ struct vpd_server {
 	struct vpd_sandbox sb;
 };
 
+#define VPD_PBUF_SIZE (4 + VMM_MAX_MSG + 1) /* one byte more shows truncation */
 #define VPD_OUT_HIGH (4u << 20) /* stop reading the guest above this much unsent */
 
 struct vpd_conn *vpd_conn_new(struct vpd_server *srv, int fd);
