@@ -487,6 +487,9 @@ static int vcdev_crypt(struct vcdev_file *f, struct crypt_op *cop)
 	req->in.inhdr.status = VIRTIO_CRYPTO_ERR;
 
 	ret = vcdev_req_submit(vcdev_pick_data_vq(dev), req, sgs, nout, nin);
+	/* a restart would find the gathered MAC parts gone: fail instead */
+	if (ret == -ERESTARTSYS && msg)
+		ret = -EINTR;
 	if (ret)
 		goto out;
 	ret = vcdev_req_wait(req, true);
