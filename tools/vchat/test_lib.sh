@@ -1,7 +1,7 @@
 # Shared shell helpers for vchat's host tests (sourced by tests/host/vchat_*.t).
 # Every process started here is killed on exit; everything lives in $T.
 set -u
-top=$(cd "$(dirname "$0")/../.." && pwd)
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 B=${VCHAT_BUILD:-${VCRYPTO_BUILD:-$top/build}}
 VCHAT=$B/vchat
 VCHAT_ASAN=$B/asan/vchat

@@ -34,3 +34,10 @@ $(eval $(call guest_prog,$(B)/guest-bin/vchat,$(VCHAT_SRCS),-lcrypto))
 # No NSS in the initramfs: the guest build takes numeric addresses only.
 $(B)/guest/tools/vchat/net.o: GUEST_CFLAGS += -DVCHAT_NO_RESOLVER
 VM_TESTS += tests/vm/vchat_guest.t
+
+# Benchmark programs (make bench): load generator, per-message crypto cost.
+$(eval $(call host_prog,$(B)/bench/vchat_load,bench/vchat_load.c $(VCHAT_CORE),-lcrypto))
+$(eval $(call host_prog,$(B)/bench/vchat_cost,bench/vchat_cost.c $(VCHAT_CORE),-lcrypto))
+$(eval $(call guest_prog,$(B)/guest-bin/vchat_cost,bench/vchat_cost.c $(VCHAT_CORE),-lcrypto))
+HOST_PROGS += $(B)/bench/vchat_load $(B)/bench/vchat_cost
+BENCHES += bench/vchat_bench.sh
