@@ -21,8 +21,8 @@ else
 	wait "$plain_pid"; rc=$?
 	tap_ok 1 "vcryptod survived the hostile cases (it exited with status $rc)"
 fi
-grep -E 'Sanitizer|runtime error' "$plain_log" | head -20 | sed 's/^/# /'
-! grep -qE 'Sanitizer|runtime error' "$plain_log"
+grep -E 'ERROR: [A-Za-z]*Sanitizer|SUMMARY: [A-Za-z]*Sanitizer|runtime error' "$plain_log" | head -20 | sed 's/^/# /'
+! grep -qE 'ERROR: [A-Za-z]*Sanitizer|SUMMARY: [A-Za-z]*Sanitizer|runtime error' "$plain_log"
 tap_ok $? "no sanitizer report from the hostile run"
 
 # The same cases with a leak checker watching the daemon.
