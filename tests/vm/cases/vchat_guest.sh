@@ -18,6 +18,7 @@ wait_for() {
 	done
 	return 1
 }
+stamp() { note "$(cut -d' ' -f1 /proc/uptime) s: $*"; }
 reqs() {
 	t=0
 	for f in /sys/bus/virtio/devices/*/vcdev_requests; do
@@ -46,6 +47,7 @@ exec 4>/tmp/r1.in
 vchat client 127.0.0.1 7777 --nick jon </tmp/r2.in >/tmp/r2.out 2>/tmp/r2.err &
 exec 5>/tmp/r2.in
 
+stamp "guest room started"
 r0=$(reqs)
 mkfifo /tmp/gina.in
 vchat client 10.0.2.2 "$HOST_PORT" --nick gina --crypto devcrypto </tmp/gina.in >/tmp/gina.out 2>/tmp/gina.err &
@@ -55,6 +57,7 @@ if wait_for /tmp/gina.err 'connected to' 60; then
 else
 	not_ok "guest client reached the host's server"
 fi
+stamp "gina connected"
 sed 's/^/#   gina: /' /tmp/gina.err
 if grep -q 'crypto provider devcrypto: AES-256-CBC via /dev/crypto (virtio_cryptodev[^)]*), HMAC-SHA256 via /dev/crypto' /tmp/gina.err; then
 	ok "guest client: AES and HMAC both through /dev/crypto (the startup line says so)"
@@ -71,6 +74,7 @@ echo "hello hank, from the guest (/dev/crypto)" >&3
 wait_for /tmp/gina.out '<hank> got it$' 60 &&
 	ok "the host client confirms it read the guest's line" ||
 	not_ok "the host client confirms it read the guest's line"
+stamp "part A done"
 exec 3>&-
 r1=$(reqs)
 if [ "$r1" -gt "$r0" ]; then
@@ -98,6 +102,7 @@ if wait_for /tmp/r1.out '<hugo> hugo from the host through the forward$' 90; the
 else
 	not_ok "guest room: a host client joins through the forward"
 fi
+stamp "hugo read"
 echo "welcome hugo" >&4
 wait_for /tmp/r1.out '<hugo> bye$' 60 &&
 	ok "guest room: hugo confirms he read the guest's line" ||
