@@ -18,6 +18,7 @@ mkdir -p "$top/bench/results"
 NLOAD=${VPROC_BENCH_LOADS:-200} NMSG=${VPROC_BENCH_MSGS:-20000}
 GLOAD=${VPROC_BENCH_GUEST_LOADS:-20} GMSG=${VPROC_BENCH_GUEST_MSGS:-1000}
 
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 vp_setup || exit 1
 d=$vp_dir
 { cat "$B/samples/hello"; head -c $((1048576 - $(stat -c %s "$B/samples/hello"))) /dev/urandom; } >"$d/big1m"
@@ -90,6 +91,8 @@ row() { # WHAT WHERE RESULTLINE TARGET_US REFLINE REFNAME
 	echo
 	echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')),"
 	echo "host kernel $(uname -r), $(openssl version | cut -d' ' -f1-2), by \`bench/vproc_bench.sh\` (\`make bench\`)."
+	echo "Load average before / after the run: $load_before / $(cut -d' ' -f1-3 /proc/loadavg) (the machine"
+	echo "may be shared: the references, measured in the same run, carry the same load)."
 	echo
 	echo "- **load**: NEWPROCESS of a signed 1 MiB image (samples/hello padded with random bytes):"
 	echo "  the frame is read into a memfd, sealed, Ed25519 + SHA-256 verified, ELF-checked, and"

@@ -252,6 +252,14 @@ out=$("$B/vprocd" -s "$d/x.sock" 2>&1); rc=$?
 [ $rc -ne 0 ] && [[ $out == *"no trusted key"* ]] && ok "vprocd without keys refuses to start, says why" || nok "vprocd without keys: rc=$rc '$out'"
 out=$("$B/vprocd" -s "$d/x.sock" -k "$d/script" 2>&1); rc=$?
 [ $rc -ne 0 ] && [[ $out == *"not a PEM public key"* ]] && ok "vprocd with a bad key file refuses to start" || nok "vprocd bad key: rc=$rc '$out'"
+printf '# a comment\nnot-a-hash\n' >"$d/bad.list"
+out=$("$B/vprocd" -s "$d/x.sock" -k "$d/k.pub" --revoked "$d/bad.list" 2>&1); rc=$?
+[ $rc -ne 0 ] && [[ $out == *"bad.list:2: not a SHA-256"* ]] && ok "a malformed revocation list stops vprocd, with the line" || nok "bad revocation list: rc=$rc '$out'"
+printf 'roll five\n' >"$d/bad.state"
+out=$("$B/vprocd" -s "$d/x.sock" -k "$d/k.pub" --state-file "$d/bad.state" 2>&1); rc=$?
+[ $rc -ne 0 ] && [[ $out == *"malformed state file"* ]] && ok "a malformed state file stops vprocd rather than losing the floor" || nok "bad state file: rc=$rc '$out'"
+out=$("$B/vprocd" -s "$d/x.sock" -k "$d/k.pub" --max-procs 0 2>&1); rc=$?
+[ $rc -ne 0 ] && ok "nonsensical limits are refused: $out" || nok "--max-procs 0 accepted"
 check "vprocd --help" "$B/vprocd" --help
 check "vloader --help" "$B/vloader" -h
 exit $vp_failed
