@@ -44,7 +44,8 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "-s") && i + 1 < argc) {
 			size = atoi(argv[++i]);
 		} else {
-			fprintf(stderr, "usage: vchat_cost [--crypto devcrypto|openssl|auto] [-n MESSAGES] [-s BYTES]\n");
+			fprintf(stderr, "usage: vchat_cost [--crypto devcrypto|openssl|auto] [-n "
+					"MESSAGES] [-s BYTES]\n");
 			return 2;
 		}
 	}
@@ -61,8 +62,8 @@ int main(int argc, char **argv)
 	memset(text, 'x', sizeof(text));
 	t0 = now_s();
 	for (i = 0; i < n; i++) {
-		len = vchat_seal(c, 1, (uint64_t)i + 1, 0, "bench", text,
-				 (size_t)size, frame, sizeof(frame));
+		len = vchat_seal(c, 1, (uint64_t)i + 1, 0, "bench", text, (size_t)size, frame,
+				 sizeof(frame));
 		if (len < 0) {
 			printf("seal failed: %s\n", strerror(-len));
 			return 1;
@@ -77,8 +78,7 @@ int main(int argc, char **argv)
 	}
 	t2 = now_s();
 	printf("provider=%s messages=%d text_bytes=%d seal_us=%.2f open_us=%.2f desc=\"%s\"\n",
-	       c->ops->name, n, size, (t1 - t0) * 1e6 / n, (t2 - t1) * 1e6 / n,
-	       c->desc);
+	       c->ops->name, n, size, (t1 - t0) * 1e6 / n, (t2 - t1) * 1e6 / n, c->desc);
 	vchat_crypto_free(c);
 	return 0;
 }

@@ -32,7 +32,7 @@
 #include "../tools/vchat/proto.h"
 
 #define LAT_BUCKET_US 10
-#define LAT_BUCKETS 1000000	/* 10 s */
+#define LAT_BUCKETS 1000000 /* 10 s */
 #define IN_SIZE 65536
 
 struct lclient {
@@ -81,20 +81,34 @@ int main(int argc, char **argv)
 
 	while ((c = getopt(argc, argv, "H:p:c:d:w:s:r:h")) != -1) {
 		switch (c) {
-		case 'H': host = optarg; break;
-		case 'p': port = optarg; break;
-		case 'c': nclients = atoi(optarg); break;
-		case 'd': secs = atoi(optarg); break;
-		case 'w': window = atoi(optarg); break;
-		case 's': size = atoi(optarg); break;
-		case 'r': rate = atoi(optarg); break;
+		case 'H':
+			host = optarg;
+			break;
+		case 'p':
+			port = optarg;
+			break;
+		case 'c':
+			nclients = atoi(optarg);
+			break;
+		case 'd':
+			secs = atoi(optarg);
+			break;
+		case 'w':
+			window = atoi(optarg);
+			break;
+		case 's':
+			size = atoi(optarg);
+			break;
+		case 'r':
+			rate = atoi(optarg);
+			break;
 		default:
-			fprintf(stderr, "usage: vchat_load -p PORT [-H HOST] [-c CLIENTS] [-d SECONDS] [-w WINDOW] [-s BYTES] [-r MSGS_PER_S]\n");
+			fprintf(stderr, "usage: vchat_load -p PORT [-H HOST] [-c CLIENTS] [-d "
+					"SECONDS] [-w WINDOW] [-s BYTES] [-r MSGS_PER_S]\n");
 			return c == 'h' ? 0 : 2;
 		}
 	}
-	if (!port || nclients < 2 || secs < 1 || window < 1 || size < 1 ||
-	    size > VCHAT_TEXT_MAX) {
+	if (!port || nclients < 2 || secs < 1 || window < 1 || size < 1 || size > VCHAT_TEXT_MAX) {
 		fprintf(stderr, "vchat_load: need -p PORT, -c >= 2, -d >= 1, -s 1..%d\n",
 			VCHAT_TEXT_MAX);
 		return 2;
@@ -120,8 +134,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < nclients; i++) {
 		cl[i].fd = vchat_connect(host, port);
 		if (cl[i].fd < 0) {
-			fprintf(stderr, "vchat_load: connect %d: %s\n", i,
-				strerror(-cl[i].fd));
+			fprintf(stderr, "vchat_load: connect %d: %s\n", i, strerror(-cl[i].fd));
 			return 1;
 		}
 		cl[i].sender = (uint64_t)i + 1;
@@ -150,10 +163,10 @@ int main(int argc, char **argv)
 		}
 	}
 	for (i = 0; i < nclients; i++)
-		cl[i].in_len = 0;	/* join frames are whole by now; drop them */
+		cl[i].in_len = 0; /* join frames are whole by now; drop them */
 
 	t0 = mono_us();
-	t_meas = t0 + 1000000;	/* 1 s warm-up */
+	t_meas = t0 + 1000000; /* 1 s warm-up */
 	t_end = t_meas + (uint64_t)secs * 1000000;
 	next_send = t0;
 	for (;;) {
@@ -180,11 +193,9 @@ int main(int argc, char **argv)
 				   (uint64_t)window * (uint64_t)(nclients - 1)) {
 				break;
 			}
-			n = vchat_seal(cr, l->sender, ++l->seq, vchat_now_us(),
-				       "load", text, (size_t)size, frame,
-				       sizeof(frame));
-			if (n < 0 || send(l->fd, frame, (size_t)n,
-					  MSG_NOSIGNAL) != n) {
+			n = vchat_seal(cr, l->sender, ++l->seq, vchat_now_us(), "load", text,
+				       (size_t)size, frame, sizeof(frame));
+			if (n < 0 || send(l->fd, frame, (size_t)n, MSG_NOSIGNAL) != n) {
 				fprintf(stderr, "vchat_load: send failed (client %d)\n", rr);
 				return 1;
 			}
@@ -210,8 +221,8 @@ int main(int argc, char **argv)
 			l->in_len += (size_t)r;
 			uint64_t rnow = vchat_now_us();
 
-			while (vchat_frame_next(l->in + off, l->in_len - off,
-						&body, &blen, &used) == 1) {
+			while (vchat_frame_next(l->in + off, l->in_len - off, &body, &blen,
+						&used) == 1) {
 				uint64_t snd, seq, ts;
 
 				off += used;
@@ -235,14 +246,12 @@ int main(int argc, char **argv)
 	}
 	double dur = (double)(now - t_meas) / 1e6;
 
-	printf("clients=%d text_bytes=%d frame_bytes=%d seconds=%.2f sent=%llu delivered=%llu sent_per_s=%.0f delivered_per_s=%.0f p50_us=%llu p99_us=%llu window=%d rate=%d\n",
+	printf("clients=%d text_bytes=%d frame_bytes=%d seconds=%.2f sent=%llu delivered=%llu "
+	       "sent_per_s=%.0f delivered_per_s=%.0f p50_us=%llu p99_us=%llu window=%d rate=%d\n",
 	       nclients, size,
-	       vchat_seal(cr, 1, 1, 0, "load", text, (size_t)size, frame,
-			  sizeof(frame)),
-	       dur, (unsigned long long)(sent - m_sent),
-	       (unsigned long long)(delivered - m_deliv),
-	       (double)(sent - m_sent) / dur,
-	       (double)(delivered - m_deliv) / dur,
+	       vchat_seal(cr, 1, 1, 0, "load", text, (size_t)size, frame, sizeof(frame)), dur,
+	       (unsigned long long)(sent - m_sent), (unsigned long long)(delivered - m_deliv),
+	       (double)(sent - m_sent) / dur, (double)(delivered - m_deliv) / dur,
 	       (unsigned long long)pct(hist, lat_n, 0.50),
 	       (unsigned long long)pct(hist, lat_n, 0.99), window, rate);
 	vchat_crypto_free(cr);

@@ -36,7 +36,7 @@
 #define FRAME_MAX 4096
 
 static const char *host, *port;
-static int rcvbuf;	/* set before connect when non-zero */
+static int rcvbuf; /* set before connect when non-zero */
 
 static double now_s(void)
 {
@@ -48,7 +48,7 @@ static double now_s(void)
 
 static int dial(void)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res;
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res;
 	int fd;
 
 	if (getaddrinfo(host, port, &hints, &res)) {
@@ -76,8 +76,7 @@ static void put32(uint8_t *p, uint32_t v)
 
 static uint32_t get32(const uint8_t *p)
 {
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
 static void send_all(int fd, const void *p, size_t n)
@@ -105,7 +104,7 @@ static int read_frame(int fd, uint8_t *body, double timeout)
 	uint8_t hdr[4];
 	size_t got = 0, need = 4;
 	uint8_t *dst = hdr;
-	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct pollfd p = {.fd = fd, .events = POLLIN};
 	double end = now_s() + timeout;
 	ssize_t r;
 
@@ -235,7 +234,8 @@ static int swarm(int count)
 			}
 		}
 	}
-	printf("swarm: %d connections (%d HELLO, %d partial frame, %d garbage) came and went in %.1f s\n",
+	printf("swarm: %d connections (%d HELLO, %d partial frame, %d garbage) came and went in "
+	       "%.1f s\n",
 	       count, hellos, partial, garbage, now_s() - start);
 	free(p);
 	free(deadline);
@@ -322,7 +322,7 @@ int main(int argc, char **argv)
 			return 1;
 		put32(f, (uint32_t)n);
 		if (!strcmp(mode, "tamper")) {
-			f[4 + 44] ^= 0x01;	/* first ciphertext byte */
+			f[4 + 44] ^= 0x01; /* first ciphertext byte */
 			send_all(fd, f, 4 + (size_t)n);
 			printf("sent 1 tampered copy\n");
 		} else {

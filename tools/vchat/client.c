@@ -74,9 +74,8 @@ static void prompt(struct cli *c)
 }
 
 /* One line of output; on a terminal it replaces the prompt and redraws it. */
-__attribute__((format(printf, 3, 4))) static void say(struct cli *c,
-						       uint64_t us,
-						       const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void say(struct cli *c, uint64_t us, const char *fmt,
+						      ...)
 {
 	char ts[16];
 	va_list ap;
@@ -113,8 +112,8 @@ static int send_line(struct cli *c, const char *text, size_t len)
 {
 	int n;
 
-	n = vchat_seal(c->crypto, c->sender, ++c->seq, vchat_now_us(),
-		       c->o->nick, text, len, c->out, sizeof(c->out));
+	n = vchat_seal(c->crypto, c->sender, ++c->seq, vchat_now_us(), c->o->nick, text, len,
+		       c->out, sizeof(c->out));
 	if (n < 0) {
 		say(c, 0, "! could not seal the message: %s", strerror(-n));
 		return 0;
@@ -139,17 +138,16 @@ static void handle_msg(struct cli *c, const uint8_t *b, size_t n)
 	if (ret == -EBADMSG) {
 		c->rejected++;
 		say(c, 0,
-		    "! rejected a message from sender %016llx: authentication failed (wrong key or tampered)",
+		    "! rejected a message from sender %016llx: authentication failed (wrong key or "
+		    "tampered)",
 		    (unsigned long long)m.sender);
 		goto out;
 	}
 	if (ret) {
 		c->rejected++;
-		say(c, 0,
-		    "! rejected a message from sender %016llx: %s",
+		say(c, 0, "! rejected a message from sender %016llx: %s",
 		    (unsigned long long)m.sender,
-		    ret == -EILSEQ ? "bad contents after a valid MAC" :
-				     strerror(-ret));
+		    ret == -EILSEQ ? "bad contents after a valid MAC" : strerror(-ret));
 		goto out;
 	}
 	vchat_sanitize(nick, m.nick, strlen(m.nick));
@@ -157,20 +155,20 @@ static void handle_msg(struct cli *c, const uint8_t *b, size_t n)
 		c->rejected++;
 		stamp(ts, sizeof(ts), m.time_us);
 		say(c, 0,
-		    "! rejected a stale message from <%s> sent at %s, before this session (replayed?)",
+		    "! rejected a stale message from <%s> sent at %s, before this session "
+		    "(replayed?)",
 		    nick, ts);
 		goto out;
 	}
 	ret = vchat_replay_check(c->replay, m.sender, m.seq);
 	if (ret) {
 		c->rejected++;
-		say(c, 0,
-		    "! rejected a replayed message from <%s> (sequence %llu already seen)",
+		say(c, 0, "! rejected a replayed message from <%s> (sequence %llu already seen)",
 		    nick, (unsigned long long)m.seq);
 		goto out;
 	}
 	if (m.sender == c->sender)
-		goto out;	/* our own line, relayed back */
+		goto out; /* our own line, relayed back */
 	vchat_sanitize(text, m.text, m.text_len);
 	say(c, m.time_us, "<%s> %s", nick, text);
 out:
@@ -182,8 +180,7 @@ static void handle_presence(struct cli *c, const uint8_t *b, size_t n)
 	char nick[VCHAT_NICK_MAX + 1], reason[256];
 	size_t nl;
 
-	if (n < 6 || (nl = b[5]) > VCHAT_NICK_MAX || 6 + nl > n ||
-	    n - 6 - nl > 200) {
+	if (n < 6 || (nl = b[5]) > VCHAT_NICK_MAX || 6 + nl > n || n - 6 - nl > 200) {
 		say(c, 0, "! ignored a malformed presence frame from the server");
 		return;
 	}
@@ -192,8 +189,8 @@ static void handle_presence(struct cli *c, const uint8_t *b, size_t n)
 	if (b[0] == VCHAT_T_JOIN)
 		say(c, 0, "* %s joined (%u online)", nick, vchat_get32(b + 1));
 	else
-		say(c, 0, "* %s left (%s; %u online)", nick,
-		    reason[0] ? reason : "left", vchat_get32(b + 1));
+		say(c, 0, "* %s left (%s; %u online)", nick, reason[0] ? reason : "left",
+		    vchat_get32(b + 1));
 }
 
 static int handle_frame(struct cli *c, const uint8_t *b, size_t n)
@@ -216,8 +213,7 @@ static int handle_frame(struct cli *c, const uint8_t *b, size_t n)
 	case VCHAT_T_WELCOME:
 		return 0;
 	default:
-		say(c, 0, "! ignored a frame of unknown type %u from the server",
-		    b[0]);
+		say(c, 0, "! ignored a frame of unknown type %u from the server", b[0]);
 		return 0;
 	}
 }
@@ -230,8 +226,7 @@ static int process_input(struct cli *c)
 	int ret;
 
 	for (;;) {
-		ret = vchat_frame_next(c->in + off, c->in_len - off, &body,
-				       &blen, &used);
+		ret = vchat_frame_next(c->in + off, c->in_len - off, &body, &blen, &used);
 		if (ret == 0)
 			break;
 		if (ret < 0) {
@@ -292,8 +287,7 @@ static int stdin_read(struct cli *c)
 		if (c->line_len && c->line[c->line_len - 1] == '\r')
 			c->line_len--;
 		if (c->line_overflow || c->line_len > VCHAT_TEXT_MAX) {
-			say(c, 0, "! line longer than %u bytes, not sent",
-			    VCHAT_TEXT_MAX);
+			say(c, 0, "! line longer than %u bytes, not sent", VCHAT_TEXT_MAX);
 		} else if (c->line_len == 5 && !memcmp(c->line, "/quit", 5)) {
 			c->line_len = 0;
 			return 1;
@@ -316,7 +310,7 @@ static int handshake(struct cli *c, uint8_t *salt)
 {
 	const uint8_t *body;
 	size_t blen, used, n;
-	struct pollfd p = { .fd = c->fd, .events = POLLIN };
+	struct pollfd p = {.fd = c->fd, .events = POLLIN};
 	char text[512];
 	ssize_t r;
 	int ret;
@@ -379,8 +373,7 @@ static int session(struct cli *c)
 		p[1].events = POLLIN;
 		if (!stdin_open) {
 			clock_gettime(CLOCK_MONOTONIC, &ts);
-			uint64_t now = (uint64_t)ts.tv_sec * 1000 +
-				       (uint64_t)ts.tv_nsec / 1000000;
+			uint64_t now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 
 			if (now >= linger_end)
 				return 0;
@@ -408,8 +401,7 @@ static int session(struct cli *c)
 				stdin_open = 0;
 				clock_gettime(CLOCK_MONOTONIC, &ts);
 				linger_end = (uint64_t)ts.tv_sec * 1000 +
-					     (uint64_t)ts.tv_nsec / 1000000 +
-					     c->o->linger_ms;
+					     (uint64_t)ts.tv_nsec / 1000000 + c->o->linger_ms;
 			}
 		}
 	}
@@ -441,18 +433,16 @@ int vchat_client_run(const struct vchat_client_opts *o)
 	plen = vchat_read_passphrase(o->key_file, pass, &src);
 	if (plen < 0) {
 		fprintf(stderr,
-			"vchat: no passphrase (%s): use --key-file FILE, the %s environment variable, or a terminal for the prompt\n",
-			plen == -ENODATA ? "empty" : strerror(-plen),
-			VCHAT_PASS_ENV);
+			"vchat: no passphrase (%s): use --key-file FILE, the %s environment "
+			"variable, or a terminal for the prompt\n",
+			plen == -ENODATA ? "empty" : strerror(-plen), VCHAT_PASS_ENV);
 		ret = plen;
 		goto out_free;
 	}
 	c->fd = vchat_connect(o->host, o->port);
 	if (c->fd < 0) {
-		snprintf(port_desc, sizeof(port_desc), "%s port %s", o->host,
-			 o->port);
-		fprintf(stderr, "vchat: cannot connect to %s: %s\n", port_desc,
-			strerror(-c->fd));
+		snprintf(port_desc, sizeof(port_desc), "%s port %s", o->host, o->port);
+		fprintf(stderr, "vchat: cannot connect to %s: %s\n", port_desc, strerror(-c->fd));
 		ret = c->fd;
 		goto out_wipe;
 	}
@@ -472,25 +462,25 @@ int vchat_client_run(const struct vchat_client_opts *o)
 	vchat_wipe(mk, sizeof(mk));
 	if (!c->crypto) {
 		fprintf(stderr, "vchat: crypto provider %s unavailable: %s\n",
-			o->crypto == VCHAT_CRYPTO_DEVCRYPTO ? "devcrypto" :
-			o->crypto == VCHAT_CRYPTO_OPENSSL ? "openssl" : "auto",
+			o->crypto == VCHAT_CRYPTO_DEVCRYPTO ? "devcrypto"
+			: o->crypto == VCHAT_CRYPTO_OPENSSL ? "openssl"
+							    : "auto",
 			strerror(-err));
 		ret = err;
 		goto out_wipe;
 	}
 	fprintf(stderr,
-		"vchat: crypto provider %s: %s; key from %s, PBKDF2-HMAC-SHA256 (%u iterations, room salt) via OpenSSL%s%s\n",
-		c->crypto->ops->name, c->crypto->desc, src, VCHAT_KDF_ITER,
-		why[0] ? "; " : "", why);
+		"vchat: crypto provider %s: %s; key from %s, PBKDF2-HMAC-SHA256 (%u iterations, "
+		"room salt) via OpenSSL%s%s\n",
+		c->crypto->ops->name, c->crypto->desc, src, VCHAT_KDF_ITER, why[0] ? "; " : "",
+		why);
 	c->replay = vchat_replay_new();
-	if (!c->replay ||
-	    getrandom(&c->sender, sizeof(c->sender), 0) != sizeof(c->sender)) {
+	if (!c->replay || getrandom(&c->sender, sizeof(c->sender), 0) != sizeof(c->sender)) {
 		ret = -ENOMEM;
 		goto out_wipe;
 	}
 	c->joined_us = vchat_now_us();
-	fprintf(stderr, "vchat: connected to %s:%s as %s\n", o->host, o->port,
-		o->nick);
+	fprintf(stderr, "vchat: connected to %s:%s as %s\n", o->host, o->port, o->nick);
 	ret = session(c);
 	if (c->tty)
 		putchar('\n');

@@ -10,7 +10,7 @@ struct vchat_client_opts {
 	const char *nick;
 	const char *key_file;
 	enum vchat_crypto_kind crypto;
-	unsigned int linger_ms;	/* keep reading this long after stdin EOF */
+	unsigned int linger_ms; /* keep reading this long after stdin EOF */
 };
 
 /* Runs one chat session. Returns 0, or a negative errno. */

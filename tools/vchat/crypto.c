@@ -38,13 +38,13 @@ int vchat_crypto_parse_kind(const char *s, enum vchat_crypto_kind *kind)
 	return 0;
 }
 
-int vchat_kdf(const char *pass, size_t passlen, const uint8_t *salt,
-	      uint8_t *enc_key, uint8_t *mac_key)
+int vchat_kdf(const char *pass, size_t passlen, const uint8_t *salt, uint8_t *enc_key,
+	      uint8_t *mac_key)
 {
 	uint8_t out[2 * VCHAT_KEY_LEN];
 
-	if (!PKCS5_PBKDF2_HMAC(pass, (int)passlen, salt, VCHAT_SALT_LEN,
-			       VCHAT_KDF_ITER, EVP_sha256(), sizeof(out), out))
+	if (!PKCS5_PBKDF2_HMAC(pass, (int)passlen, salt, VCHAT_SALT_LEN, VCHAT_KDF_ITER,
+			       EVP_sha256(), sizeof(out), out))
 		return -EIO;
 	memcpy(enc_key, out, VCHAT_KEY_LEN);
 	memcpy(mac_key, out + VCHAT_KEY_LEN, VCHAT_KEY_LEN);
@@ -53,8 +53,7 @@ int vchat_kdf(const char *pass, size_t passlen, const uint8_t *salt,
 }
 
 static struct vchat_crypto *crypto_try(const struct vchat_crypto_ops *ops,
-				       enum vchat_crypto_kind kind,
-				       const uint8_t *enc_key,
+				       enum vchat_crypto_kind kind, const uint8_t *enc_key,
 				       const uint8_t *mac_key, int *err)
 {
 	struct vchat_crypto *c;
@@ -67,8 +66,7 @@ static struct vchat_crypto *crypto_try(const struct vchat_crypto_ops *ops,
 	}
 	c->ops = ops;
 	c->kind = kind;
-	ret = kind == VCHAT_CRYPTO_DEVCRYPTO ? vchat_devcrypto_init(c) :
-					       vchat_openssl_init(c);
+	ret = kind == VCHAT_CRYPTO_DEVCRYPTO ? vchat_devcrypto_init(c) : vchat_openssl_init(c);
 	if (ret)
 		goto err_free;
 	ret = ops->open(c, enc_key, mac_key);
@@ -84,10 +82,8 @@ err_free:
 	return NULL;
 }
 
-struct vchat_crypto *vchat_crypto_new(enum vchat_crypto_kind kind,
-				      const uint8_t *enc_key,
-				      const uint8_t *mac_key, int *err,
-				      char *why, size_t whylen)
+struct vchat_crypto *vchat_crypto_new(enum vchat_crypto_kind kind, const uint8_t *enc_key,
+				      const uint8_t *mac_key, int *err, char *why, size_t whylen)
 {
 	struct vchat_crypto *c;
 
@@ -95,21 +91,16 @@ struct vchat_crypto *vchat_crypto_new(enum vchat_crypto_kind kind,
 		why[0] = 0;
 	switch (kind) {
 	case VCHAT_CRYPTO_DEVCRYPTO:
-		return crypto_try(&vchat_devcrypto_ops, kind, enc_key, mac_key,
-				  err);
+		return crypto_try(&vchat_devcrypto_ops, kind, enc_key, mac_key, err);
 	case VCHAT_CRYPTO_OPENSSL:
-		return crypto_try(&vchat_openssl_ops, kind, enc_key, mac_key,
-				  err);
+		return crypto_try(&vchat_openssl_ops, kind, enc_key, mac_key, err);
 	case VCHAT_CRYPTO_AUTO:
-		c = crypto_try(&vchat_devcrypto_ops, VCHAT_CRYPTO_DEVCRYPTO,
-			       enc_key, mac_key, err);
+		c = crypto_try(&vchat_devcrypto_ops, VCHAT_CRYPTO_DEVCRYPTO, enc_key, mac_key, err);
 		if (c)
 			return c;
 		if (why && whylen)
-			snprintf(why, whylen, "devcrypto unavailable: %s",
-				 strerror(-*err));
-		return crypto_try(&vchat_openssl_ops, VCHAT_CRYPTO_OPENSSL,
-				  enc_key, mac_key, err);
+			snprintf(why, whylen, "devcrypto unavailable: %s", strerror(-*err));
+		return crypto_try(&vchat_openssl_ops, VCHAT_CRYPTO_OPENSSL, enc_key, mac_key, err);
 	}
 	*err = -EINVAL;
 	return NULL;

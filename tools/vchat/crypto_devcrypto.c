@@ -32,7 +32,7 @@ struct vchat_dev {
 	uint32_t mac_ses;
 	int have_cipher_ses;
 	int have_mac_ses;
-	EVP_MAC *sw_alg;	/* software HMAC when the device has none */
+	EVP_MAC *sw_alg; /* software HMAC when the device has none */
 	EVP_MAC_CTX *sw_mac;
 };
 
@@ -42,8 +42,7 @@ int vchat_devcrypto_init(struct vchat_crypto *c)
 
 #ifndef VCHAT_HAVE_CRYPTODEV
 	(void)d;
-	snprintf(c->desc, sizeof(c->desc),
-		 "devcrypto not built (no <crypto/cryptodev.h>)");
+	snprintf(c->desc, sizeof(c->desc), "devcrypto not built (no <crypto/cryptodev.h>)");
 	return -ENOSYS;
 #else
 	d = calloc(1, sizeof(*d));
@@ -62,8 +61,7 @@ int vchat_devcrypto_init(struct vchat_crypto *c)
 }
 
 #ifdef VCHAT_HAVE_CRYPTODEV
-static void dev_driver_name(struct vchat_dev *d, uint32_t ses, int hash,
-			    char *out, size_t outlen)
+static void dev_driver_name(struct vchat_dev *d, uint32_t ses, int hash, char *out, size_t outlen)
 {
 	snprintf(out, outlen, "?");
 #ifdef CIOCGSESSINFO
@@ -73,8 +71,7 @@ static void dev_driver_name(struct vchat_dev *d, uint32_t ses, int hash,
 	si.ses = ses;
 	if (ioctl(d->fd, CIOCGSESSINFO, &si) == 0)
 		snprintf(out, outlen, "%.60s",
-			 hash ? si.hash_info.cra_driver_name :
-				si.cipher_info.cra_driver_name);
+			 hash ? si.hash_info.cra_driver_name : si.cipher_info.cra_driver_name);
 #endif
 }
 
@@ -88,8 +85,7 @@ static int dev_sw_mac_open(struct vchat_dev *d, const uint8_t *mac_key)
 	d->sw_mac = EVP_MAC_CTX_new(d->sw_alg);
 	if (!d->sw_mac)
 		return -ENOMEM;
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-						     (char *)"SHA256", 0);
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
 	params[1] = OSSL_PARAM_construct_end();
 	if (!EVP_MAC_init(d->sw_mac, mac_key, VCHAT_KEY_LEN, params))
 		return -EIO;
@@ -97,8 +93,7 @@ static int dev_sw_mac_open(struct vchat_dev *d, const uint8_t *mac_key)
 }
 #endif
 
-static int dev_open(struct vchat_crypto *c, const uint8_t *enc_key,
-		    const uint8_t *mac_key)
+static int dev_open(struct vchat_crypto *c, const uint8_t *enc_key, const uint8_t *mac_key)
 {
 #ifndef VCHAT_HAVE_CRYPTODEV
 	return -ENOSYS;
@@ -136,23 +131,24 @@ static int dev_open(struct vchat_crypto *c, const uint8_t *enc_key,
 		d->have_mac_ses = 1;
 		dev_driver_name(d, s.ses, 1, mdrv, sizeof(mdrv));
 		snprintf(c->desc, sizeof(c->desc),
-			 "AES-256-CBC via /dev/crypto (%s), HMAC-SHA256 via /dev/crypto (%s)",
-			 cdrv, mdrv);
+			 "AES-256-CBC via /dev/crypto (%s), HMAC-SHA256 via /dev/crypto (%s)", cdrv,
+			 mdrv);
 		return 0;
 	}
 	ret = dev_sw_mac_open(d, mac_key);
 	if (ret)
 		return ret;
 	snprintf(c->desc, sizeof(c->desc),
-		 "AES-256-CBC via /dev/crypto (%s), HMAC-SHA256 via OpenSSL (device refused an HMAC-SHA256 session: %s)",
+		 "AES-256-CBC via /dev/crypto (%s), HMAC-SHA256 via OpenSSL (device refused an "
+		 "HMAC-SHA256 session: %s)",
 		 cdrv, strerror(mac_err));
 	return 0;
 #endif
 }
 
 #ifdef VCHAT_HAVE_CRYPTODEV
-static int dev_cipher(struct vchat_crypto *c, uint16_t op, const uint8_t *iv,
-		      const uint8_t *in, uint8_t *out, size_t len)
+static int dev_cipher(struct vchat_crypto *c, uint16_t op, const uint8_t *iv, const uint8_t *in,
+		      uint8_t *out, size_t len)
 {
 	struct vchat_dev *d = c->priv;
 	struct crypt_op cop;
@@ -175,8 +171,8 @@ static int dev_cipher(struct vchat_crypto *c, uint16_t op, const uint8_t *iv,
 }
 #endif
 
-static int dev_encrypt(struct vchat_crypto *c, const uint8_t *iv,
-		       const uint8_t *in, uint8_t *out, size_t len)
+static int dev_encrypt(struct vchat_crypto *c, const uint8_t *iv, const uint8_t *in, uint8_t *out,
+		       size_t len)
 {
 #ifdef VCHAT_HAVE_CRYPTODEV
 	return dev_cipher(c, COP_ENCRYPT, iv, in, out, len);
@@ -185,8 +181,8 @@ static int dev_encrypt(struct vchat_crypto *c, const uint8_t *iv,
 #endif
 }
 
-static int dev_decrypt(struct vchat_crypto *c, const uint8_t *iv,
-		       const uint8_t *in, uint8_t *out, size_t len)
+static int dev_decrypt(struct vchat_crypto *c, const uint8_t *iv, const uint8_t *in, uint8_t *out,
+		       size_t len)
 {
 #ifdef VCHAT_HAVE_CRYPTODEV
 	return dev_cipher(c, COP_DECRYPT, iv, in, out, len);
@@ -195,8 +191,7 @@ static int dev_decrypt(struct vchat_crypto *c, const uint8_t *iv,
 #endif
 }
 
-static int dev_mac(struct vchat_crypto *c, const uint8_t *data, size_t len,
-		   uint8_t *mac)
+static int dev_mac(struct vchat_crypto *c, const uint8_t *data, size_t len, uint8_t *mac)
 {
 #ifdef VCHAT_HAVE_CRYPTODEV
 	struct vchat_dev *d = c->priv;
@@ -219,8 +214,7 @@ static int dev_mac(struct vchat_crypto *c, const uint8_t *data, size_t len,
 	m = EVP_MAC_CTX_dup(d->sw_mac);
 	if (!m)
 		return -ENOMEM;
-	if (EVP_MAC_update(m, data, len) &&
-	    EVP_MAC_final(m, mac, &outl, VCHAT_MAC_LEN) &&
+	if (EVP_MAC_update(m, data, len) && EVP_MAC_final(m, mac, &outl, VCHAT_MAC_LEN) &&
 	    outl == VCHAT_MAC_LEN)
 		ret = 0;
 	EVP_MAC_CTX_free(m);

@@ -15,7 +15,7 @@ struct vchat_ossl {
 	EVP_CIPHER_CTX *enc;
 	EVP_CIPHER_CTX *dec;
 	EVP_MAC *mac_alg;
-	EVP_MAC_CTX *mac;	/* keyed template, duplicated per message */
+	EVP_MAC_CTX *mac; /* keyed template, duplicated per message */
 };
 
 int vchat_openssl_init(struct vchat_crypto *c)
@@ -23,14 +23,12 @@ int vchat_openssl_init(struct vchat_crypto *c)
 	c->priv = calloc(1, sizeof(struct vchat_ossl));
 	if (!c->priv)
 		return -ENOMEM;
-	snprintf(c->desc, sizeof(c->desc),
-		 "AES-256-CBC and HMAC-SHA256 via OpenSSL (%s)",
+	snprintf(c->desc, sizeof(c->desc), "AES-256-CBC and HMAC-SHA256 via OpenSSL (%s)",
 		 OPENSSL_VERSION_TEXT);
 	return 0;
 }
 
-static int ossl_open(struct vchat_crypto *c, const uint8_t *enc_key,
-		     const uint8_t *mac_key)
+static int ossl_open(struct vchat_crypto *c, const uint8_t *enc_key, const uint8_t *mac_key)
 {
 	struct vchat_ossl *o = c->priv;
 	OSSL_PARAM params[2];
@@ -39,10 +37,8 @@ static int ossl_open(struct vchat_crypto *c, const uint8_t *enc_key,
 	o->dec = EVP_CIPHER_CTX_new();
 	if (!o->enc || !o->dec)
 		return -ENOMEM;
-	if (!EVP_EncryptInit_ex(o->enc, EVP_aes_256_cbc(), NULL, enc_key,
-				NULL) ||
-	    !EVP_DecryptInit_ex(o->dec, EVP_aes_256_cbc(), NULL, enc_key,
-				NULL))
+	if (!EVP_EncryptInit_ex(o->enc, EVP_aes_256_cbc(), NULL, enc_key, NULL) ||
+	    !EVP_DecryptInit_ex(o->dec, EVP_aes_256_cbc(), NULL, enc_key, NULL))
 		return -EIO;
 	EVP_CIPHER_CTX_set_padding(o->enc, 0);
 	EVP_CIPHER_CTX_set_padding(o->dec, 0);
@@ -53,16 +49,15 @@ static int ossl_open(struct vchat_crypto *c, const uint8_t *enc_key,
 	o->mac = EVP_MAC_CTX_new(o->mac_alg);
 	if (!o->mac)
 		return -ENOMEM;
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-						     (char *)"SHA256", 0);
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
 	params[1] = OSSL_PARAM_construct_end();
 	if (!EVP_MAC_init(o->mac, mac_key, VCHAT_KEY_LEN, params))
 		return -EIO;
 	return 0;
 }
 
-static int ossl_cipher(EVP_CIPHER_CTX *ctx, const uint8_t *iv,
-		       const uint8_t *in, uint8_t *out, size_t len)
+static int ossl_cipher(EVP_CIPHER_CTX *ctx, const uint8_t *iv, const uint8_t *in, uint8_t *out,
+		       size_t len)
 {
 	int n = 0, m = 0;
 
@@ -75,22 +70,19 @@ static int ossl_cipher(EVP_CIPHER_CTX *ctx, const uint8_t *iv,
 	return 0;
 }
 
-static int ossl_encrypt(struct vchat_crypto *c, const uint8_t *iv,
-			const uint8_t *in, uint8_t *out, size_t len)
+static int ossl_encrypt(struct vchat_crypto *c, const uint8_t *iv, const uint8_t *in, uint8_t *out,
+			size_t len)
 {
-	return ossl_cipher(((struct vchat_ossl *)c->priv)->enc, iv, in, out,
-			   len);
+	return ossl_cipher(((struct vchat_ossl *)c->priv)->enc, iv, in, out, len);
 }
 
-static int ossl_decrypt(struct vchat_crypto *c, const uint8_t *iv,
-			const uint8_t *in, uint8_t *out, size_t len)
+static int ossl_decrypt(struct vchat_crypto *c, const uint8_t *iv, const uint8_t *in, uint8_t *out,
+			size_t len)
 {
-	return ossl_cipher(((struct vchat_ossl *)c->priv)->dec, iv, in, out,
-			   len);
+	return ossl_cipher(((struct vchat_ossl *)c->priv)->dec, iv, in, out, len);
 }
 
-static int ossl_mac(struct vchat_crypto *c, const uint8_t *data, size_t len,
-		    uint8_t *mac)
+static int ossl_mac(struct vchat_crypto *c, const uint8_t *data, size_t len, uint8_t *mac)
 {
 	struct vchat_ossl *o = c->priv;
 	EVP_MAC_CTX *m;
@@ -100,8 +92,7 @@ static int ossl_mac(struct vchat_crypto *c, const uint8_t *data, size_t len,
 	m = EVP_MAC_CTX_dup(o->mac);
 	if (!m)
 		return -ENOMEM;
-	if (EVP_MAC_update(m, data, len) &&
-	    EVP_MAC_final(m, mac, &outl, VCHAT_MAC_LEN) &&
+	if (EVP_MAC_update(m, data, len) && EVP_MAC_final(m, mac, &outl, VCHAT_MAC_LEN) &&
 	    outl == VCHAT_MAC_LEN)
 		ret = 0;
 	EVP_MAC_CTX_free(m);

@@ -50,14 +50,14 @@ static unsigned long num_arg(const char *s, const char *what, unsigned long max)
 static int cmd_server(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "listen", required_argument, NULL, 'l' },
-		{ "max-queue", required_argument, NULL, 'q' },
-		{ "frame-timeout", required_argument, NULL, 't' },
-		{ "hello-timeout", required_argument, NULL, 'H' },
-		{ "max-clients", required_argument, NULL, 'm' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{"listen", required_argument, NULL, 'l'},
+		{"max-queue", required_argument, NULL, 'q'},
+		{"frame-timeout", required_argument, NULL, 't'},
+		{"hello-timeout", required_argument, NULL, 'H'},
+		{"max-clients", required_argument, NULL, 'm'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	struct vchat_server_opts o = {
 		.listen = "127.0.0.1:7777",
@@ -80,16 +80,15 @@ static int cmd_server(int argc, char **argv)
 				     2 * (4 + VCHAT_FRAME_MAX));
 			break;
 		case 't':
-			o.frame_timeout_ms = (unsigned int)num_arg(
-				optarg, "--frame-timeout", 3600000);
+			o.frame_timeout_ms =
+				(unsigned int)num_arg(optarg, "--frame-timeout", 3600000);
 			break;
 		case 'H':
-			o.hello_timeout_ms = (unsigned int)num_arg(
-				optarg, "--hello-timeout", 3600000);
+			o.hello_timeout_ms =
+				(unsigned int)num_arg(optarg, "--hello-timeout", 3600000);
 			break;
 		case 'm':
-			o.max_clients = (unsigned int)num_arg(
-				optarg, "--max-clients", 1000000);
+			o.max_clients = (unsigned int)num_arg(optarg, "--max-clients", 1000000);
 			break;
 		case 'v':
 			o.verbose = 1;
@@ -103,8 +102,7 @@ static int cmd_server(int argc, char **argv)
 		}
 	}
 	if (optind != argc)
-		errx(2, "server: unexpected argument %s (see --help)",
-		     argv[optind]);
+		errx(2, "server: unexpected argument %s (see --help)", argv[optind]);
 	ret = vchat_server_run(&o);
 	return ret ? 1 : 0;
 }
@@ -112,14 +110,14 @@ static int cmd_server(int argc, char **argv)
 static int cmd_client(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "nick", required_argument, NULL, 'n' },
-		{ "key-file", required_argument, NULL, 'k' },
-		{ "crypto", required_argument, NULL, 'c' },
-		{ "linger", required_argument, NULL, 'L' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{"nick", required_argument, NULL, 'n'},
+		{"key-file", required_argument, NULL, 'k'},
+		{"crypto", required_argument, NULL, 'c'},
+		{"linger", required_argument, NULL, 'L'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
-	struct vchat_client_opts o = { .crypto = VCHAT_CRYPTO_AUTO };
+	struct vchat_client_opts o = {.crypto = VCHAT_CRYPTO_AUTO};
 	const char *user = getenv("USER");
 	int c, ret;
 
@@ -128,7 +126,9 @@ static int cmd_client(int argc, char **argv)
 	for (c = 1; c < argc; c++)
 		if (!strcmp(argv[c], "--key") || !strncmp(argv[c], "--key=", 6) ||
 		    !strncmp(argv[c], "--pass", 6))
-			errx(2, "%s: the passphrase is never taken from the command line (ps shows it); use --key-file FILE, VCHAT_KEY or the prompt",
+			errx(2,
+			     "%s: the passphrase is never taken from the command line (ps shows "
+			     "it); use --key-file FILE, VCHAT_KEY or the prompt",
 			     argv[c]);
 	while ((c = getopt_long(argc, argv, "n:k:c:L:h", lo, NULL)) != -1) {
 		switch (c) {
@@ -143,8 +143,7 @@ static int cmd_client(int argc, char **argv)
 				errx(2, "--crypto must be devcrypto, openssl or auto");
 			break;
 		case 'L':
-			o.linger_ms = (unsigned int)num_arg(optarg, "--linger",
-							    3600000);
+			o.linger_ms = (unsigned int)num_arg(optarg, "--linger", 3600000);
 			break;
 		case 'h':
 			usage(stdout);
@@ -183,8 +182,7 @@ static int hex(const char *s, uint8_t *out, size_t n)
 static int cmd_selftest(int argc, char **argv)
 {
 	enum vchat_crypto_kind kind = VCHAT_CRYPTO_AUTO;
-	uint8_t key[32], mkey[32], iv[16], pt[32], ct[32], buf[32], mac[32],
-		want_mac[32];
+	uint8_t key[32], mkey[32], iv[16], pt[32], ct[32], buf[32], mac[32], want_mac[32];
 	const char *msg = "vchat selftest: hmac-sha256 known answer";
 	struct vchat_crypto *c;
 	char why[200];
@@ -198,30 +196,23 @@ static int cmd_selftest(int argc, char **argv)
 			errx(2, "selftest: unexpected argument %s", argv[i]);
 		}
 	}
-	hex("603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4",
-	    key, 32);
+	hex("603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4", key, 32);
 	hex("000102030405060708090a0b0c0d0e0f", iv, 16);
-	hex("6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51",
-	    pt, 32);
-	hex("f58c4c04d6e5f1ba779eabfb5f7bfbd69cfc4e967edb808d679f777bc6702c7d",
-	    ct, 32);
+	hex("6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51", pt, 32);
+	hex("f58c4c04d6e5f1ba779eabfb5f7bfbd69cfc4e967edb808d679f777bc6702c7d", ct, 32);
 	for (i = 0; i < 32; i++)
 		mkey[i] = (uint8_t)i;
-	hex("e92f344b35f68f8a115c92299c3ecd15931f0c22dac0f76a38fab0958e2f29ee",
-	    want_mac, 32);
+	hex("e92f344b35f68f8a115c92299c3ecd15931f0c22dac0f76a38fab0958e2f29ee", want_mac, 32);
 
 	c = vchat_crypto_new(kind, key, mkey, &err, why, sizeof(why));
 	if (!c) {
-		fprintf(stderr, "vchat selftest: provider unavailable: %s\n",
-			strerror(-err));
+		fprintf(stderr, "vchat selftest: provider unavailable: %s\n", strerror(-err));
 		return 1;
 	}
-	printf("provider %s: %s%s%s\n", c->ops->name, c->desc,
-	       why[0] ? "; " : "", why);
+	printf("provider %s: %s%s%s\n", c->ops->name, c->desc, why[0] ? "; " : "", why);
 	err = c->ops->encrypt(c, iv, pt, buf, 32);
 	printf("%s AES-256-CBC encrypt (SP 800-38A F.2.5)%s\n",
-	       !err && !memcmp(buf, ct, 32) ? "pass" : "FAIL",
-	       err ? strerror(-err) : "");
+	       !err && !memcmp(buf, ct, 32) ? "pass" : "FAIL", err ? strerror(-err) : "");
 	fails += err || memcmp(buf, ct, 32);
 	err = c->ops->decrypt(c, iv, ct, buf, 32);
 	printf("%s AES-256-CBC decrypt (SP 800-38A F.2.6)\n",
@@ -241,8 +232,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
-	    !strcmp(argv[1], "help")) {
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage(stdout);
 		return 0;
 	}

@@ -34,8 +34,7 @@ void vchat_raise_nofile(void)
 	}
 }
 
-static int split_addr(const char *in, char *host, size_t hl, char *port,
-		      size_t pl)
+static int split_addr(const char *in, char *host, size_t hl, char *port, size_t pl)
 {
 	const char *colon;
 	size_t n;
@@ -66,8 +65,8 @@ static int split_addr(const char *in, char *host, size_t hl, char *port,
  * Numeric addresses are parsed here, without the resolver: the static guest
  * build has no NSS, and is compiled with VCHAT_NO_RESOLVER (numeric only).
  */
-static int numeric_addr(const char *host, const char *port,
-			struct sockaddr_storage *ss, socklen_t *len)
+static int numeric_addr(const char *host, const char *port, struct sockaddr_storage *ss,
+			socklen_t *len)
 {
 	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
 	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
@@ -111,25 +110,20 @@ static void addr_str(const struct sockaddr_storage *ss, char *out, size_t n)
 	}
 }
 
-static int sock_for(const struct sockaddr_storage *ss, socklen_t len,
-		    int listening)
+static int sock_for(const struct sockaddr_storage *ss, socklen_t len, int listening)
 {
 	int fd, one = 1, ret;
 
-	fd = socket(ss->ss_family,
-		    SOCK_STREAM | SOCK_CLOEXEC | (listening ? SOCK_NONBLOCK : 0),
-		    0);
+	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC | (listening ? SOCK_NONBLOCK : 0), 0);
 	if (fd < 0)
 		return -errno;
 	if (listening) {
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (bind(fd, (const struct sockaddr *)ss, len) == 0 &&
-		    listen(fd, 4096) == 0)
+		if (bind(fd, (const struct sockaddr *)ss, len) == 0 && listen(fd, 4096) == 0)
 			return fd;
 	} else {
 		if (connect(fd, (const struct sockaddr *)ss, len) == 0) {
-			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
-				   sizeof(one));
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 			return fd;
 		}
 	}
@@ -161,7 +155,12 @@ int vchat_listen(const char *addrport, char *bound, size_t boundlen)
 		return fd;
 	}
 #ifdef VCHAT_NO_RESOLVER
-	(void)hints; (void)res; (void)ai; (void)one; (void)hbuf; (void)pbuf;
+	(void)hints;
+	(void)res;
+	(void)ai;
+	(void)one;
+	(void)hbuf;
+	(void)pbuf;
 	return -EADDRNOTAVAIL;
 #else
 	memset(&hints, 0, sizeof(hints));
@@ -171,15 +170,13 @@ int vchat_listen(const char *addrport, char *bound, size_t boundlen)
 	if (getaddrinfo(host[0] ? host : NULL, port, &hints, &res))
 		return -EADDRNOTAVAIL;
 	for (ai = res; ai; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC |
-						   SOCK_NONBLOCK, 0);
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 		if (fd < 0) {
 			fd = -errno;
 			continue;
 		}
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
-		    listen(fd, 4096) == 0)
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 4096) == 0)
 			break;
 		ret = -errno;
 		close(fd);
@@ -189,8 +186,7 @@ int vchat_listen(const char *addrport, char *bound, size_t boundlen)
 	if (fd >= 0 && bound && boundlen) {
 		snprintf(bound, boundlen, "?");
 		if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0 &&
-		    getnameinfo((struct sockaddr *)&ss, sl, hbuf, sizeof(hbuf),
-				pbuf, sizeof(pbuf),
+		    getnameinfo((struct sockaddr *)&ss, sl, hbuf, sizeof(hbuf), pbuf, sizeof(pbuf),
 				NI_NUMERICHOST | NI_NUMERICSERV) == 0)
 			snprintf(bound, boundlen, "%s:%s", hbuf, pbuf);
 	}
@@ -208,7 +204,12 @@ int vchat_connect(const char *host, const char *port)
 	if (numeric_addr(host, port, &ss, &sl) == 0)
 		return sock_for(&ss, sl, 0);
 #ifdef VCHAT_NO_RESOLVER
-	(void)hints; (void)res; (void)ai; (void)one; (void)ret; (void)fd;
+	(void)hints;
+	(void)res;
+	(void)ai;
+	(void)one;
+	(void)ret;
+	(void)fd;
 	return -EADDRNOTAVAIL;
 #else
 	memset(&hints, 0, sizeof(hints));

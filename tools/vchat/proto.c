@@ -26,8 +26,8 @@ uint64_t vchat_now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000;
 }
 
-int vchat_frame_next(const uint8_t *buf, size_t len, const uint8_t **body,
-		     size_t *body_len, size_t *consumed)
+int vchat_frame_next(const uint8_t *buf, size_t len, const uint8_t **body, size_t *body_len,
+		     size_t *consumed)
 {
 	uint32_t n;
 
@@ -95,8 +95,8 @@ size_t vchat_build_welcome(uint8_t *out, const uint8_t *salt, uint32_t online)
 	return frame_finish(out, 2 + VCHAT_SALT_LEN + 8);
 }
 
-size_t vchat_build_presence(uint8_t *out, enum vchat_type t, uint32_t online,
-			    const char *nick, const char *reason)
+size_t vchat_build_presence(uint8_t *out, enum vchat_type t, uint32_t online, const char *nick,
+			    const char *reason)
 {
 	size_t n = strnlen(nick, VCHAT_NICK_MAX);
 	size_t r = reason ? strnlen(reason, 200) : 0;
@@ -119,17 +119,15 @@ size_t vchat_build_notice(uint8_t *out, const char *text)
 	return frame_finish(out, 1 + n);
 }
 
-int vchat_seal(struct vchat_crypto *c, uint64_t sender, uint64_t seq,
-	       uint64_t time_us, const char *nick, const char *text,
-	       size_t text_len, uint8_t *out, size_t outmax)
+int vchat_seal(struct vchat_crypto *c, uint64_t sender, uint64_t seq, uint64_t time_us,
+	       const char *nick, const char *text, size_t text_len, uint8_t *out, size_t outmax)
 {
 	size_t nl = strnlen(nick, VCHAT_NICK_MAX + 1);
 	size_t pl, padded, body_len;
 	uint8_t *hdr = out + 4, *ct = hdr + VCHAT_HDR_LEN, pad;
 	int ret;
 
-	if (!vchat_nick_valid((const uint8_t *)nick, nl) ||
-	    text_len > VCHAT_TEXT_MAX)
+	if (!vchat_nick_valid((const uint8_t *)nick, nl) || text_len > VCHAT_TEXT_MAX)
 		return -EINVAL;
 	pl = 1 + nl + text_len;
 	padded = (pl / VCHAT_BLOCK + 1) * VCHAT_BLOCK;
@@ -156,8 +154,7 @@ int vchat_seal(struct vchat_crypto *c, uint64_t sender, uint64_t seq,
 	ret = c->ops->encrypt(c, hdr + 28, ct, ct, padded);
 	if (ret)
 		goto err_wipe;
-	ret = c->ops->mac(c, hdr, VCHAT_HDR_LEN + padded,
-			  ct + padded);
+	ret = c->ops->mac(c, hdr, VCHAT_HDR_LEN + padded, ct + padded);
 	if (ret)
 		goto err_wipe;
 	return (int)frame_finish(out, body_len);
@@ -167,8 +164,7 @@ err_wipe:
 	return ret;
 }
 
-int vchat_peek(const uint8_t *body, size_t len, uint64_t *sender,
-	       uint64_t *seq, uint64_t *time_us)
+int vchat_peek(const uint8_t *body, size_t len, uint64_t *sender, uint64_t *seq, uint64_t *time_us)
 {
 	if (len < VCHAT_MSG_MIN || body[0] != VCHAT_T_MSG ||
 	    (len - VCHAT_HDR_LEN - VCHAT_MAC_LEN) % VCHAT_BLOCK)
@@ -181,8 +177,7 @@ int vchat_peek(const uint8_t *body, size_t len, uint64_t *sender,
 	return 0;
 }
 
-int vchat_open(struct vchat_crypto *c, const uint8_t *body, size_t len,
-	       struct vchat_msg *m)
+int vchat_open(struct vchat_crypto *c, const uint8_t *body, size_t len, struct vchat_msg *m)
 {
 	uint8_t mac[VCHAT_MAC_LEN];
 	uint8_t pt[VCHAT_FRAME_MAX];

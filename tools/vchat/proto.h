@@ -59,8 +59,7 @@ static inline void vchat_put32(uint8_t *p, uint32_t v)
 
 static inline uint32_t vchat_get32(const uint8_t *p)
 {
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
 void vchat_put64(uint8_t *p, uint64_t v);
@@ -71,8 +70,8 @@ uint64_t vchat_get64(const uint8_t *p);
  * *body_len and *consumed when one is there, 0 when more bytes are needed,
  * -EMSGSIZE when the length prefix is 0 or above VCHAT_FRAME_MAX.
  */
-int vchat_frame_next(const uint8_t *buf, size_t len, const uint8_t **body,
-		     size_t *body_len, size_t *consumed);
+int vchat_frame_next(const uint8_t *buf, size_t len, const uint8_t **body, size_t *body_len,
+		     size_t *consumed);
 
 /* 1 if nick is 1..VCHAT_NICK_MAX printable non-space ASCII bytes. */
 int vchat_nick_valid(const uint8_t *nick, size_t len);
@@ -80,29 +79,26 @@ int vchat_nick_valid(const uint8_t *nick, size_t len);
 /* Builders write a whole frame (length prefix included); return its size. */
 size_t vchat_build_hello(uint8_t *out, const char *nick);
 size_t vchat_build_welcome(uint8_t *out, const uint8_t *salt, uint32_t online);
-size_t vchat_build_presence(uint8_t *out, enum vchat_type t, uint32_t online,
-			    const char *nick, const char *reason);
+size_t vchat_build_presence(uint8_t *out, enum vchat_type t, uint32_t online, const char *nick,
+			    const char *reason);
 size_t vchat_build_notice(uint8_t *out, const char *text);
 
 /*
  * Seals a chat line into a MSG frame (prefix included) in out[0..outmax).
  * Returns the frame size or a negative errno.
  */
-int vchat_seal(struct vchat_crypto *c, uint64_t sender, uint64_t seq,
-	       uint64_t time_us, const char *nick, const char *text,
-	       size_t text_len, uint8_t *out, size_t outmax);
+int vchat_seal(struct vchat_crypto *c, uint64_t sender, uint64_t seq, uint64_t time_us,
+	       const char *nick, const char *text, size_t text_len, uint8_t *out, size_t outmax);
 
 /*
  * Verifies and decrypts a MSG body. -EPROTO: malformed; -EBADMSG: MAC
  * mismatch (wrong key or tampered); -EILSEQ: bad padding or contents after
  * a valid MAC. The header fields of m are set whenever the shape is valid.
  */
-int vchat_open(struct vchat_crypto *c, const uint8_t *body, size_t len,
-	       struct vchat_msg *m);
+int vchat_open(struct vchat_crypto *c, const uint8_t *body, size_t len, struct vchat_msg *m);
 
 /* Reads the clear header of a MSG body (no crypto). */
-int vchat_peek(const uint8_t *body, size_t len, uint64_t *sender,
-	       uint64_t *seq, uint64_t *time_us);
+int vchat_peek(const uint8_t *body, size_t len, uint64_t *sender, uint64_t *seq, uint64_t *time_us);
 
 /* Copies s into out making every control or non-ASCII byte a '?'. */
 void vchat_sanitize(char *out, const char *s, size_t len);

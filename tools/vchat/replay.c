@@ -17,7 +17,7 @@ struct vchat_replay_ent {
 
 struct vchat_replay {
 	struct vchat_replay_ent *tab;
-	size_t cap;	/* power of two */
+	size_t cap; /* power of two */
 	size_t used;
 };
 
@@ -44,8 +44,8 @@ static size_t replay_hash(uint64_t k, size_t cap)
 	return (size_t)k & (cap - 1);
 }
 
-static struct vchat_replay_ent *replay_slot(struct vchat_replay_ent *tab,
-					    size_t cap, uint64_t sender)
+static struct vchat_replay_ent *replay_slot(struct vchat_replay_ent *tab, size_t cap,
+					    uint64_t sender)
 {
 	size_t i = replay_hash(sender, cap);
 

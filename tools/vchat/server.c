@@ -45,28 +45,28 @@
 
 struct srv_chunk {
 	struct srv_chunk *next;
-	uint64_t base;		/* log offset of data[0] */
+	uint64_t base; /* log offset of data[0] */
 	size_t len;
-	unsigned int refs;	/* cursors inside this chunk */
+	unsigned int refs; /* cursors inside this chunk */
 	uint8_t data[SRV_CHUNK];
 };
 
 struct srv_conn {
-	struct srv_conn *next, *prev;	/* all connections */
+	struct srv_conn *next, *prev; /* all connections */
 	struct srv_conn *dead_next;
 	int fd;
 	unsigned int id;
 	int hello_done;
 	int dead;
-	int blocked;			/* waiting for EPOLLOUT */
+	int blocked; /* waiting for EPOLLOUT */
 	char nick[VCHAT_NICK_MAX + 1];
 	uint64_t connected_ms;
-	uint64_t partial_since_ms;	/* 0: no incomplete frame */
+	uint64_t partial_since_ms; /* 0: no incomplete frame */
 	size_t in_len;
 	uint8_t in[SRV_IN_SIZE];
-	size_t priv_len, priv_off;	/* WELCOME, before the log */
+	size_t priv_len, priv_off; /* WELCOME, before the log */
 	uint8_t priv[SRV_PRIV_SIZE];
-	struct srv_chunk *oc;		/* NULL until HELLO */
+	struct srv_chunk *oc; /* NULL until HELLO */
 	size_t opos;
 };
 
@@ -94,16 +94,13 @@ static uint64_t mono_ms(void)
 }
 
 /* Messages a peer can trigger are rate limited: SRV_LOG_BURST a second. */
-__attribute__((format(printf, 2, 3))) static void srv_log(struct srv *s,
-							   const char *fmt,
-							   ...)
+__attribute__((format(printf, 2, 3))) static void srv_log(struct srv *s, const char *fmt, ...)
 {
 	va_list ap;
 
 	if (s->now_ms - s->log_window_ms >= 1000) {
 		if (s->log_suppressed)
-			fprintf(stderr,
-				"vchat server: (%u messages suppressed)\n",
+			fprintf(stderr, "vchat server: (%u messages suppressed)\n",
 				s->log_suppressed);
 		s->log_window_ms = s->now_ms;
 		s->log_count = 0;
@@ -166,15 +163,13 @@ static uint64_t conn_backlog(struct srv *s, struct srv_conn *c)
 
 static void conn_set_out(struct srv *s, struct srv_conn *c, int want)
 {
-	struct epoll_event ev = { .events = EPOLLIN | (want ? EPOLLOUT : 0),
-				  .data.ptr = c };
+	struct epoll_event ev = {.events = EPOLLIN | (want ? EPOLLOUT : 0), .data.ptr = c};
 
 	epoll_ctl(s->ep, EPOLL_CTL_MOD, c->fd, &ev);
 	c->blocked = want;
 }
 
-static void announce(struct srv *s, enum vchat_type t, const char *nick,
-		     const char *reason)
+static void announce(struct srv *s, enum vchat_type t, const char *nick, const char *reason)
 {
 	uint8_t f[4 + 6 + VCHAT_NICK_MAX + 200];
 	size_t n = vchat_build_presence(f, t, s->online, nick, reason);
@@ -240,13 +235,11 @@ static void reap(struct srv *s)
 	}
 }
 
-static int handle_hello(struct srv *s, struct srv_conn *c, const uint8_t *b,
-			size_t n)
+static int handle_hello(struct srv *s, struct srv_conn *c, const uint8_t *b, size_t n)
 {
 	if (n < 3 || b[0] != VCHAT_T_HELLO)
 		return -EPROTO;
-	if (b[1] != VCHAT_VERSION || b[2] != n - 3 ||
-	    !vchat_nick_valid(b + 3, n - 3))
+	if (b[1] != VCHAT_VERSION || b[2] != n - 3 || !vchat_nick_valid(b + 3, n - 3))
 		return -EINVAL;
 	memcpy(c->nick, b + 3, n - 3);
 	c->nick[n - 3] = 0;
@@ -264,8 +257,7 @@ static int handle_hello(struct srv *s, struct srv_conn *c, const uint8_t *b,
 	return 0;
 }
 
-static void handle_frame(struct srv *s, struct srv_conn *c, const uint8_t *b,
-			 size_t n)
+static void handle_frame(struct srv *s, struct srv_conn *c, const uint8_t *b, size_t n)
 {
 	char why[96];
 	uint64_t a, q, t;
@@ -275,8 +267,7 @@ static void handle_frame(struct srv *s, struct srv_conn *c, const uint8_t *b,
 
 		if (ret == -EPROTO) {
 			snprintf(why, sizeof(why),
-				 "protocol error: expected HELLO, got frame type %u",
-				 b[0]);
+				 "protocol error: expected HELLO, got frame type %u", b[0]);
 			conn_drop(s, c, why);
 		} else if (ret) {
 			conn_drop(s, c, "protocol error: bad HELLO (version or nick)");
@@ -284,8 +275,7 @@ static void handle_frame(struct srv *s, struct srv_conn *c, const uint8_t *b,
 		return;
 	}
 	if (b[0] != VCHAT_T_MSG) {
-		snprintf(why, sizeof(why),
-			 "protocol error: unexpected frame type %u", b[0]);
+		snprintf(why, sizeof(why), "protocol error: unexpected frame type %u", b[0]);
 		conn_drop(s, c, why);
 		return;
 	}
@@ -324,13 +314,11 @@ static void conn_read(struct srv *s, struct srv_conn *c)
 	}
 	c->in_len += (size_t)r;
 	while (!c->dead) {
-		ret = vchat_frame_next(c->in + off, c->in_len - off, &body,
-				       &blen, &used);
+		ret = vchat_frame_next(c->in + off, c->in_len - off, &body, &blen, &used);
 		if (ret == 0)
 			break;
 		if (ret < 0) {
-			snprintf(why, sizeof(why),
-				 "frame length %u is 0 or above the maximum %u",
+			snprintf(why, sizeof(why), "frame length %u is 0 or above the maximum %u",
 				 vchat_get32(c->in + off), VCHAT_FRAME_MAX);
 			conn_drop(s, c, why);
 			return;
@@ -357,8 +345,7 @@ static void conn_flush(struct srv *s, struct srv_conn *c)
 	size_t avail;
 
 	while (c->priv_off < c->priv_len) {
-		w = send(c->fd, c->priv + c->priv_off,
-			 c->priv_len - c->priv_off, MSG_NOSIGNAL);
+		w = send(c->fd, c->priv + c->priv_off, c->priv_len - c->priv_off, MSG_NOSIGNAL);
 		if (w < 0)
 			goto err;
 		c->priv_off += (size_t)w;
@@ -403,8 +390,8 @@ static void conn_accept(struct srv *s)
 	for (i = 0; i < 64; i++) {
 		fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
-			if (errno == EMFILE || errno == ENFILE ||
-			    errno == ENOBUFS || errno == ENOMEM) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
 				srv_log(s, "accept: %s; pausing accepts for 100 ms",
 					strerror(errno));
 				ev.events = 0;
@@ -421,8 +408,7 @@ static void conn_accept(struct srv *s)
 				/* best effort */
 			}
 			close(fd);
-			srv_log(s, "refused a connection: %u clients (--max-clients)",
-				s->nconns);
+			srv_log(s, "refused a connection: %u clients (--max-clients)", s->nconns);
 			continue;
 		}
 		c = malloc(sizeof(*c));
@@ -461,7 +447,7 @@ static void tick(struct srv *s)
 	char why[96];
 
 	if (s->listen_paused_until && s->now_ms >= s->listen_paused_until) {
-		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
 
 		epoll_ctl(s->ep, EPOLL_CTL_MOD, s->lfd, &ev);
 		s->listen_paused_until = 0;
@@ -475,10 +461,8 @@ static void tick(struct srv *s)
 				 "incomplete frame for more than %u ms (slow or truncated input)",
 				 s->o->frame_timeout_ms);
 			conn_drop(s, c, why);
-		} else if (!c->hello_done &&
-			   s->now_ms - c->connected_ms > s->o->hello_timeout_ms) {
-			snprintf(why, sizeof(why), "no HELLO within %u ms",
-				 s->o->hello_timeout_ms);
+		} else if (!c->hello_done && s->now_ms - c->connected_ms > s->o->hello_timeout_ms) {
+			snprintf(why, sizeof(why), "no HELLO within %u ms", s->o->hello_timeout_ms);
 			conn_drop(s, c, why);
 		}
 	}
@@ -514,8 +498,8 @@ static int srv_setup(struct srv *s)
 		return -ENOMEM;
 	s->lfd = vchat_listen(s->o->listen, bound, sizeof(bound));
 	if (s->lfd < 0) {
-		fprintf(stderr, "vchat server: cannot listen on %s: %s\n",
-			s->o->listen, strerror(-s->lfd));
+		fprintf(stderr, "vchat server: cannot listen on %s: %s\n", s->o->listen,
+			strerror(-s->lfd));
 		return s->lfd;
 	}
 	s->ep = epoll_create1(EPOLL_CLOEXEC);
@@ -536,7 +520,8 @@ static int srv_setup(struct srv *s)
 	if (epoll_ctl(s->ep, EPOLL_CTL_ADD, s->sfd, &ev))
 		return -errno;
 	fprintf(stderr,
-		"vchat server: listening on %s (relays sealed frames, holds no key; max frame %u, queue %zu bytes per client)\n",
+		"vchat server: listening on %s (relays sealed frames, holds no key; max frame %u, "
+		"queue %zu bytes per client)\n",
 		bound, VCHAT_FRAME_MAX, s->o->max_queue);
 	return 0;
 }
@@ -613,8 +598,7 @@ int vchat_server_run(const struct vchat_server_opts *o)
 		/* Write what the log holds to every client not waiting for room. */
 		for (c = s.conns; c; c = c->next)
 			if (!c->dead && !c->blocked &&
-			    (c->priv_off < c->priv_len ||
-			     (c->oc && conn_backlog(&s, c))))
+			    (c->priv_off < c->priv_len || (c->oc && conn_backlog(&s, c))))
 				conn_flush(&s, c);
 		enforce_queue_limit(&s);
 		if (s.now_ms - s.last_tick_ms >= SRV_TICK_MS) {
@@ -625,9 +609,10 @@ int vchat_server_run(const struct vchat_server_opts *o)
 		log_gc(&s);
 	}
 	fprintf(stderr,
-		"vchat server: exiting: %llu connections served, %llu messages relayed, %llu clients dropped\n",
-		(unsigned long long)s.conns_total,
-		(unsigned long long)s.msgs_in, (unsigned long long)s.dropped);
+		"vchat server: exiting: %llu connections served, %llu messages relayed, %llu "
+		"clients dropped\n",
+		(unsigned long long)s.conns_total, (unsigned long long)s.msgs_in,
+		(unsigned long long)s.dropped);
 out:
 	srv_teardown(&s);
 	return ret;

@@ -5,10 +5,10 @@
 #include <stddef.h>
 
 struct vchat_server_opts {
-	const char *listen;		/* ADDR:PORT, port 0 = any */
-	size_t max_queue;		/* per-client output backlog, bytes */
-	unsigned int frame_timeout_ms;	/* incomplete frame lifetime */
-	unsigned int hello_timeout_ms;	/* connect to HELLO */
+	const char *listen; /* ADDR:PORT, port 0 = any */
+	size_t max_queue; /* per-client output backlog, bytes */
+	unsigned int frame_timeout_ms; /* incomplete frame lifetime */
+	unsigned int hello_timeout_ms; /* connect to HELLO */
 	unsigned int max_clients;
 	int verbose;
 };

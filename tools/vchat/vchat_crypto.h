@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define VCHAT_KEY_LEN 32	/* AES-256 key, and HMAC-SHA256 key */
+#define VCHAT_KEY_LEN 32 /* AES-256 key, and HMAC-SHA256 key */
 #define VCHAT_IV_LEN 16
 #define VCHAT_BLOCK 16
 #define VCHAT_MAC_LEN 32
@@ -32,16 +32,14 @@ struct vchat_crypto;
 struct vchat_crypto_ops {
 	const char *name;
 	/* Sets up sessions for both keys; the provider keeps its own copies. */
-	int (*open)(struct vchat_crypto *c, const uint8_t *enc_key,
-		    const uint8_t *mac_key);
+	int (*open)(struct vchat_crypto *c, const uint8_t *enc_key, const uint8_t *mac_key);
 	/* AES-256-CBC without padding; len is a multiple of 16; in may == out. */
-	int (*encrypt)(struct vchat_crypto *c, const uint8_t *iv,
-		       const uint8_t *in, uint8_t *out, size_t len);
-	int (*decrypt)(struct vchat_crypto *c, const uint8_t *iv,
-		       const uint8_t *in, uint8_t *out, size_t len);
+	int (*encrypt)(struct vchat_crypto *c, const uint8_t *iv, const uint8_t *in, uint8_t *out,
+		       size_t len);
+	int (*decrypt)(struct vchat_crypto *c, const uint8_t *iv, const uint8_t *in, uint8_t *out,
+		       size_t len);
 	/* HMAC-SHA256 over data into mac[VCHAT_MAC_LEN]. */
-	int (*mac)(struct vchat_crypto *c, const uint8_t *data, size_t len,
-		   uint8_t *mac);
+	int (*mac)(struct vchat_crypto *c, const uint8_t *data, size_t len, uint8_t *mac);
 	/* Frees sessions and wipes keys; safe to call twice. */
 	void (*close)(struct vchat_crypto *c);
 };
@@ -50,8 +48,8 @@ struct vchat_crypto_ops {
 struct vchat_crypto {
 	const struct vchat_crypto_ops *ops;
 	enum vchat_crypto_kind kind;
-	char desc[320];		/* what runs where, for the startup line */
-	void *priv;		/* provider state (freed by ops->close) */
+	char desc[320]; /* what runs where, for the startup line */
+	void *priv; /* provider state (freed by ops->close) */
 };
 
 /*
@@ -60,16 +58,14 @@ struct vchat_crypto {
  * AUTO fell back. Returns NULL and sets errno-style *err on failure.
  * Free with vchat_crypto_free().
  */
-struct vchat_crypto *vchat_crypto_new(enum vchat_crypto_kind kind,
-				      const uint8_t *enc_key,
-				      const uint8_t *mac_key, int *err,
-				      char *why, size_t whylen);
+struct vchat_crypto *vchat_crypto_new(enum vchat_crypto_kind kind, const uint8_t *enc_key,
+				      const uint8_t *mac_key, int *err, char *why, size_t whylen);
 void vchat_crypto_free(struct vchat_crypto *c);
 int vchat_crypto_parse_kind(const char *s, enum vchat_crypto_kind *kind);
 
 /* PBKDF2-HMAC-SHA256 (OpenSSL) of pass/salt into enc_key || mac_key. */
-int vchat_kdf(const char *pass, size_t passlen, const uint8_t *salt,
-	      uint8_t *enc_key, uint8_t *mac_key);
+int vchat_kdf(const char *pass, size_t passlen, const uint8_t *salt, uint8_t *enc_key,
+	      uint8_t *mac_key);
 
 /* Constant-time compare and secret wiping. */
 int vchat_ct_equal(const uint8_t *a, const uint8_t *b, size_t n);
