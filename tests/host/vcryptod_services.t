@@ -9,8 +9,8 @@ set -u
 
 vcd_start main -- --queues 4 || { echo "not ok - vcryptod starts"; exit 1; }
 main_pid=$vcd_pid main_sock=$vcd_sock main_log=$vcd_log
-"$VUF" -s "$main_sock" -p "$main_pid" -Q 4 layouts services queues
-r=$?; [ $r -le 1 ]; tap_ok $? "vufront layouts/services/queues ran to the end (exit $r)"
+"$VUF" -s "$main_sock" -p "$main_pid" -Q 4 layouts services queues stress
+r=$?; [ $r -le 1 ]; tap_ok $? "vufront layouts/services/queues/stress ran to the end (exit $r)"
 
 vcd_start small -- --queues 2 --max-sessions 40 || { echo "not ok - vcryptod starts"; exit 1; }
 "$VUF" -s "$vcd_sock" -p "$vcd_pid" -Q 2 -m 40 maxsess queues

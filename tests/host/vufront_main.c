@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@ static void usage(FILE *f)
 		"  queues        all data queues used at once (needs -Q)\n"
 		"  maxsess       the per-connection session limit (needs -m)\n"
 		"  hostile       hostile guest and frontend cases; the daemon must survive\n"
+		"  stress        a thread per queue, results checked, sessions churned meanwhile\n"
 		"  hold          keep a connection with sessions until the daemon leaves\n\n"
 		"options:\n"
 		"  -s PATH       the backend's socket\n"
@@ -849,6 +851,139 @@ out:
 	vuf_free(v);
 }
 
+/* ---------------- stress ---------------- */
+
+/* Every queue driven by its own thread with requests checked one by one,
+ * while the control path creates and closes other sessions: the session
+ * table changing under busy workers must not disturb them. */
+struct st_slot {
+	struct vuf_chain chain;
+	uint8_t *expect, *dst, *status;
+	size_t len;
+};
+
+struct st_run {
+	struct vuf_vq *q;
+	struct st_slot *slot;
+	unsigned int nslot;
+	volatile bool *stop;
+	uint64_t done, bad;
+	int err;
+};
+
+static void *st_thread(void *arg)
+{
+	struct st_run *r = arg;
+	unsigned int busy = 0;
+
+	for (unsigned int i = 0; i < r->nslot; i++) {
+		if (vuf_submit(r->q, &r->slot[i].chain, &r->slot[i]) == 0)
+			busy++;
+	}
+	vuf_kick(r->q, false);
+	while (busy) {
+		void *ck;
+		uint32_t len;
+		int ret = vuf_wait(r->q, 5000, &ck, &len);
+		struct st_slot *sl = ck;
+
+		if (ret != 1) {
+			r->err = ret ? ret : -ETIMEDOUT;
+			return NULL;
+		}
+		busy--;
+		r->done++;
+		if (sl->status[0] != 0 || memcmp(sl->dst, sl->expect, sl->len))
+			r->bad++;
+		if (!*r->stop) {
+			memset(sl->dst, 0xee, sl->len);
+			sl->status[0] = 0xee;
+			if (vuf_submit(r->q, &sl->chain, sl) == 0)
+				busy++;
+			vuf_kick(r->q, false);
+		}
+	}
+	return NULL;
+}
+
+static void suite_stress(struct vt *t)
+{
+	unsigned int nq = t->queues < 4 ? t->queues : 4, churn = 0, churn_bad = 0;
+	struct vuf *v = vt_open(t, nq);
+	struct st_run run[4];
+	pthread_t th[4];
+	volatile bool stop = false;
+	uint8_t key[32];
+	uint64_t done = 0, bad = 0;
+	int64_t sid;
+	long t0;
+	bool fail = false;
+
+	if (!vt_ok(t, v != NULL, "stress: handshake with %u queues", nq))
+		return;
+	vuf_rand_bytes(v, key, sizeof(key));
+	sid = vt_cipher_session(v, VUF_SESS_632, VIRTIO_CRYPTO_CIPHER_AES_XTS, key, 32, 1);
+	for (unsigned int q = 0; q < nq; q++) {
+		run[q] = (struct st_run){ .q = &v->vq[q], .nslot = 32, .stop = &stop };
+		run[q].slot = calloc(32, sizeof(*run[q].slot));
+		for (unsigned int i = 0; i < 32; i++) {
+			struct st_slot *sl = &run[q].slot[i];
+			struct vuf_job j;
+
+			vt_cipher_job(v, &j, sid, VIRTIO_CRYPTO_CIPHER_AES_XTS, key, 32, 1,
+				      16 + vuf_rand(v) % 3000, 0);
+			j.po.indirect = -1;
+			j.po.max_in_segs = 1;
+			vuf_place(v, &sl->chain, j.out, j.out_len, j.in_len, &j.po);
+			if (sl->chain.indirect)
+				sl->chain.ind_gpa = vuf_alloc(v, -1, 16ULL * sl->chain.nseg, 16);
+			/* the writable stream is one piece here: dst then status */
+			sl->len = j.expect_len;
+			sl->expect = j.expect;
+			j.expect = NULL;
+			vuf_job_free(&j);
+			sl->dst = NULL;
+			for (unsigned int k = 0; k < sl->chain.nseg; k++)
+				if (sl->chain.seg[k].write)
+					sl->dst = vuf_gpa(v, sl->chain.seg[k].gpa, sl->chain.seg[k].len);
+			sl->status = sl->dst + sl->len;
+		}
+	}
+	for (unsigned int q = 0; q < nq; q++)
+		pthread_create(&th[q], NULL, st_thread, &run[q]);
+	t0 = time(NULL);
+	while (time(NULL) - t0 < 2) {
+		int64_t ids[16];
+
+		for (int i = 0; i < 16; i++) {
+			ids[i] = vt_cipher_session(v, i & 1 ? VUF_SESS_1072 : VUF_SESS_632,
+						   VIRTIO_CRYPTO_CIPHER_AES_CBC, key, 16, 1);
+			if (ids[i] < 0 && !churn_bad++)
+				vt_note("stress: session refused: %s", v->err);
+			churn++;
+		}
+		for (int i = 0; i < 16; i++)
+			vuf_close_session(v, (uint64_t)ids[i]);
+	}
+	stop = true;
+	for (unsigned int q = 0; q < nq; q++) {
+		pthread_join(th[q], NULL);
+		done += run[q].done;
+		bad += run[q].bad;
+		if (run[q].err) {
+			vt_note("stress: queue %u: %s", q, strerror(-run[q].err));
+			fail = true;
+		}
+		for (unsigned int i = 0; i < 32; i++)
+			free(run[q].slot[i].expect);
+		free(run[q].slot);
+	}
+	vt_ok(t, !fail && bad == 0 && done > 0 && churn_bad == 0,
+	      "stress: %u queue threads, %llu AES-256-XTS requests all correct (%llu wrong) while %u sessions were created and closed (%u refused)",
+	      nq, (unsigned long long)done, (unsigned long long)bad, churn, churn_bad);
+	vuf_free(v);
+}
+
 /* ---------------- hold ---------------- */
 
 /* A frontend that stays: sessions, requests in flight, then waits for the
@@ -1017,6 +1152,8 @@ int main(int argc, char **argv)
 			suite_queues(&t);
 		else if (!strcmp(argv[i], "maxsess"))
 			suite_maxsess(&t);
+		else if (!strcmp(argv[i], "stress"))
+			suite_stress(&t);
 		else if (!strcmp(argv[i], "hold"))
 			suite_hold(&t);
 		else if (!strcmp(argv[i], "hostile"))
