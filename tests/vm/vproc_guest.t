@@ -37,8 +37,21 @@ files=(-f "$B/guest-bin/vloader")
 for f in "$g"/*; do files+=(-f "$f:/p/$(basename "$f")"); done
 
 "$top/tests/vm/vmrun.sh" -n vproc -t 170 \
-	-d "$B/vprocd -s $d/vm.sock -k $d/k.pub --revoked $d/revoked.list --state-file $d/state --max-procs 6 --max-image 2097152 --msg-timeout-ms 1000 --frame-timeout-ms 1000" \
+	-d "$B/vprocd -s $d/vm.sock -k $d/k.pub --revoked $d/revoked.list --state-file $d/state --max-procs 6 --max-image 2097152 --msg-timeout-ms 1000 --frame-timeout-ms 1000 2>>$d/vprocd.log" \
 	-w "$d/vm.sock" -s "$d/vm.sock" -m virtio_pci -m virtio_console \
 	"${files[@]}" -c "$top/tests/vm/cases/vproc_guest.sh"
 rc=$?
+# what vprocd saw on the host side of the port
+hostcheck() { # DESC REGEX
+	if grep -qE -- "$2" "$d/vprocd.log"; then echo "ok - $1"; else echo "not ok - $1"; rc=1; fi
+}
+hostcheck "host: vprocd dropped the frame the guest stopped sending" 'frame incomplete: nothing more for 1000 ms'
+hostcheck "host: vprocd reported the escape attempts" 'forbidden system call \(seccomp\)'
+hostcheck "host: when QEMU went away, the VM's processes were stopped" 'VM connection closed; its processes are stopped'
+if grep -qE 'AddressSanitizer|runtime error|LeakSanitizer' "$d/vprocd.log"; then
+	echo "not ok - host: vprocd log has sanitizer reports"; rc=1
+else
+	echo "ok - host: vprocd log has no sanitizer report"
+fi
+sed 's/^/#   vprocd: /' "$d/vprocd.log" | tail -n 5
 exit $rc
