@@ -14,6 +14,12 @@ check "a passphrase option on the command line does not exist (usage error)" \
 check "selftest: openssl provider gives the known AES-256-CBC and HMAC-SHA256 answers" \
 	test "$(grep -c '^pass' "$T/selftest.out")" = 3
 
+if [ ! -e /dev/crypto ]; then
+	"$VCHAT" selftest --crypto devcrypto >"$T/dev.out" 2>&1
+	check "--crypto devcrypto without /dev/crypto fails with a clear error" \
+		bash -c "[ $? = 1 ] && grep -q 'provider unavailable: No such file or directory' '$T/dev.out'"
+fi
+
 start_server "$VCHAT_ASAN" || { not_ok "server starts"; vchat_done; }
 ok "server (ASan build) listens on 127.0.0.1:$PORT"
 
@@ -92,6 +98,15 @@ check "tamper: carol rejects the modified frame (MAC check)" \
 check "tamper: carol still got the original once" \
 	test "$(grep -c '<bob> tamper me$' "$T/carol.out")" = 1
 roundtrip carol alice "after replay and tamper the room still works"
+
+VCHAT_KEY=x "$VCHAT" client 127.0.0.1 "$PORT" --nick frank --crypto devcrypto </dev/null >"$T/frank.out" 2>&1
+rc=$?
+if [ -e /dev/crypto ]; then
+	note "host has /dev/crypto: forced devcrypto client exited $rc"
+else
+	check "a client forced to --crypto devcrypto on this host exits with a clear error" \
+		bash -c "[ $rc = 1 ] && grep -q 'crypto provider devcrypto unavailable' '$T/frank.out'"
+fi
 
 quit carol
 check "a client that leaves is announced" wait_for "$T/alice.out" '\* carol left'

@@ -82,6 +82,22 @@ check "no fd leak: server has $fds1 fds open, as before the hostile peers ($fds0
 rss=$(awk '/VmRSS/ {print $2}' /proc/$SRV_PID/status)
 note "server RSS after all of it: $rss kB (ASan build)"
 
+# A second server with room for two: the third connection is refused politely.
+(ASAN_OPTIONS=log_path=$T/asan2 exec "$VCHAT_ASAN" server --listen 127.0.0.1:0 --max-clients 2 2>"$T/small.log") &
+sp2=$!
+_pids+=("$sp2")
+wait_for "$T/small.log" 'listening on' 20
+p2=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$T/small.log")
+exec {k1}<>/dev/tcp/127.0.0.1/$p2 {k2}<>/dev/tcp/127.0.0.1/$p2
+out=$("$RAW" 127.0.0.1 "$p2" zero 2>&1)
+check "--max-clients 2: a third connection gets \"server full\" and is closed" \
+	bash -c "grep -q 'notice: server full' <<<'$out' && grep -q '^closed' <<<'$out'"
+exec {k1}>&- {k2}>&-
+kill -TERM "$sp2"
+wait "$sp2"
+check "second server exits cleanly with no sanitizer report" \
+	bash -c "[ $? = 0 ] && ! ls '$T'/asan2.* >/dev/null 2>&1"
+
 quit alice
 quit bob
 sleep 0.3
