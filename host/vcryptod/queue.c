@@ -84,7 +84,8 @@ static int serve(struct vcd_queue *q)
 		if (n)
 			notify(q);
 		more = more || n == BATCH;
-	} while (more);
+		/* A guest that never lets the ring drain must not block a stop. */
+	} while (more && !__atomic_load_n(&q->stopping, __ATOMIC_RELAXED));
 	return 0;
 }
 
@@ -141,6 +142,7 @@ int vcd_queue_try_start(struct vcd_queue *q)
 	q->stop_fd = eventfd(0, EFD_CLOEXEC);
 	if (q->stop_fd < 0)
 		return -errno;
+	q->stopping = false;
 	ret = pthread_create(&q->thread, NULL, worker, q);
 	if (ret) {
 		close(q->stop_fd);
@@ -158,6 +160,7 @@ void vcd_queue_stop(struct vcd_queue *q)
 {
 	if (!q->running)
 		return;
+	__atomic_store_n(&q->stopping, true, __ATOMIC_RELAXED);
 	eventfd_write(q->stop_fd, 1);
 	pthread_join(q->thread, NULL);
 	close(q->stop_fd);

@@ -32,6 +32,7 @@ struct vcd_queue {
 	pthread_mutex_t call_lock; /* call_fd may change while running */
 	/* worker */
 	bool running;
+	bool stopping; /* set by the main thread, read by the worker */
 	pthread_t thread;
 	int stop_fd; /* eventfd: ask the worker to stop */
 	struct vcd_vq vq;
