@@ -22,8 +22,8 @@
 
 struct slot {
 	struct vuf_chain chain;
-	uint8_t *expect;   /* ciphertext, checked once */
-	uint8_t *dst;      /* host view of the dst buffer */
+	uint8_t *expect; /* ciphertext, checked once */
+	uint8_t *dst; /* host view of the dst buffer */
 	uint8_t *status;
 	bool checked;
 };
@@ -108,12 +108,11 @@ static void *bench_queue(void *arg)
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: vcd_bench -s SOCKET [-q QUEUES] [-l BYTES] [-i INFLIGHT] [-d SECONDS]\n"
-		"Encrypts BYTES-long buffers with AES-128-CBC through a vhost-user\n"
-		"virtio-crypto backend, one thread per queue, INFLIGHT requests in flight\n"
-		"per queue (default 128), for SECONDS (default 2). Prints one line:\n"
-		"  RESULT queues=Q bytes=B requests=N secs=S req_per_s=R mb_per_s=M bad=0\n");
+	fprintf(f, "usage: vcd_bench -s SOCKET [-q QUEUES] [-l BYTES] [-i INFLIGHT] [-d SECONDS]\n"
+		   "Encrypts BYTES-long buffers with AES-128-CBC through a vhost-user\n"
+		   "virtio-crypto backend, one thread per queue, INFLIGHT requests in flight\n"
+		   "per queue (default 128), for SECONDS (default 2). Prints one line:\n"
+		   "  RESULT queues=Q bytes=B requests=N secs=S req_per_s=R mb_per_s=M bad=0\n");
 }
 
 int main(int argc, char **argv)
@@ -122,7 +121,7 @@ int main(int argc, char **argv)
 	unsigned int nq = 1, inflight = 128;
 	size_t len = 4096;
 	double secs = 2;
-	struct vuf_opts o = { 0 };
+	struct vuf_opts o = {0};
 	struct qrun runs[VUF_MAX_QUEUES];
 	pthread_t th[VUF_MAX_QUEUES];
 	uint8_t key[16], iv[16];
@@ -134,17 +133,31 @@ int main(int argc, char **argv)
 
 	while ((c = getopt(argc, argv, "s:q:l:i:d:h")) != -1) {
 		switch (c) {
-		case 's': sock = optarg; break;
-		case 'q': nq = (unsigned int)atoi(optarg); break;
-		case 'l': len = (size_t)atol(optarg); break;
-		case 'i': inflight = (unsigned int)atoi(optarg); break;
-		case 'd': secs = atof(optarg); break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 's':
+			sock = optarg;
+			break;
+		case 'q':
+			nq = (unsigned int)atoi(optarg);
+			break;
+		case 'l':
+			len = (size_t)atol(optarg);
+			break;
+		case 'i':
+			inflight = (unsigned int)atoi(optarg);
+			break;
+		case 'd':
+			secs = atof(optarg);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
-	if (!sock || !nq || nq > VUF_MAX_QUEUES || !len || len % 16 || len > (1 << 20) || !inflight ||
-	    inflight > 512 || secs <= 0) {
+	if (!sock || !nq || nq > VUF_MAX_QUEUES || !len || len % 16 || len > (1 << 20) ||
+	    !inflight || inflight > 512 || secs <= 0) {
 		usage(stderr);
 		return 2;
 	}
@@ -155,7 +168,8 @@ int main(int argc, char **argv)
 	}
 	o.nqueues = nq;
 	o.nregions = 4;
-	o.region_size = ((uint64_t)inflight * nq * (2 * len + 256) / 4 + (4 << 20) + 0xfffff) & ~0xfffffULL;
+	o.region_size =
+		((uint64_t)inflight * nq * (2 * len + 256) / 4 + (4 << 20) + 0xfffff) & ~0xfffffULL;
 	ret = vuf_setup(v, &o);
 	if (ret) {
 		fprintf(stderr, "vcd_bench: handshake: %s %s\n", strerror(-ret), v->err);
@@ -164,14 +178,15 @@ int main(int argc, char **argv)
 	vuf_rand_bytes(v, key, sizeof(key));
 	vuf_rand_bytes(v, iv, sizeof(iv));
 	ret = vuf_create_sym(v, VUF_SESS_632,
-			     &(struct vuf_sym_sess){ .cipher_alg = VIRTIO_CRYPTO_CIPHER_AES_CBC,
-						     .key_len = 16,
-						     .op_type = VIRTIO_CRYPTO_SYM_OP_CIPHER,
-						     .direction = VIRTIO_CRYPTO_OP_ENCRYPT,
-						     .key = key },
+			     &(struct vuf_sym_sess){.cipher_alg = VIRTIO_CRYPTO_CIPHER_AES_CBC,
+						    .key_len = 16,
+						    .op_type = VIRTIO_CRYPTO_SYM_OP_CIPHER,
+						    .direction = VIRTIO_CRYPTO_OP_ENCRYPT,
+						    .key = key},
 			     &sid);
 	if (ret || sid < 0) {
-		fprintf(stderr, "vcd_bench: no AES-128-CBC session (%d, %lld)\n", ret, (long long)sid);
+		fprintf(stderr, "vcd_bench: no AES-128-CBC session (%d, %lld)\n", ret,
+			(long long)sid);
 		return 1;
 	}
 	/* Lay out every slot once, before the threads start (the allocator
@@ -191,7 +206,8 @@ int main(int argc, char **argv)
 		for (unsigned int i = 0; i < inflight; i++) {
 			struct slot *s = &r->slots[i];
 			uint8_t hdr[VUF_HDR_LEN + 16];
-			uint64_t hg = vuf_alloc(v, -1, sizeof(hdr), 8), sg = vuf_alloc(v, -1, len, 64);
+			uint64_t hg = vuf_alloc(v, -1, sizeof(hdr), 8),
+				 sg = vuf_alloc(v, -1, len, 64);
 			uint64_t dg = vuf_alloc(v, -1, len, 64), stg = vuf_alloc(v, -1, 1, 1);
 			uint64_t tg = vuf_alloc(v, -1, 4 * 16, 16);
 			uint8_t *src;
@@ -200,8 +216,8 @@ int main(int argc, char **argv)
 				fprintf(stderr, "vcd_bench: guest memory exhausted\n");
 				return 1;
 			}
-			vuf_hdr_cipher(hdr, VIRTIO_CRYPTO_CIPHER_ENCRYPT, (uint64_t)sid, 16, (uint32_t)len,
-				       (uint32_t)len);
+			vuf_hdr_cipher(hdr, VIRTIO_CRYPTO_CIPHER_ENCRYPT, (uint64_t)sid, 16,
+				       (uint32_t)len, (uint32_t)len);
 			memcpy(hdr + VUF_HDR_LEN, iv, 16);
 			memcpy(vuf_gpa(v, hg, sizeof(hdr)), hdr, sizeof(hdr));
 			src = vuf_gpa(v, sg, len);
@@ -209,14 +225,14 @@ int main(int argc, char **argv)
 			s->dst = vuf_gpa(v, dg, len);
 			s->status = vuf_gpa(v, stg, 1);
 			s->expect = malloc(len);
-			if (!s->expect || vuf_ref_cipher(VIRTIO_CRYPTO_CIPHER_AES_CBC, key, 16, iv, 1, src,
-							 len, s->expect))
+			if (!s->expect || vuf_ref_cipher(VIRTIO_CRYPTO_CIPHER_AES_CBC, key, 16, iv,
+							 1, src, len, s->expect))
 				return 1;
 			s->chain.nseg = 4;
-			s->chain.seg[0] = (struct vuf_seg){ hg, sizeof(hdr), false };
-			s->chain.seg[1] = (struct vuf_seg){ sg, (uint32_t)len, false };
-			s->chain.seg[2] = (struct vuf_seg){ dg, (uint32_t)len, true };
-			s->chain.seg[3] = (struct vuf_seg){ stg, 1, true };
+			s->chain.seg[0] = (struct vuf_seg){hg, sizeof(hdr), false};
+			s->chain.seg[1] = (struct vuf_seg){sg, (uint32_t)len, false};
+			s->chain.seg[2] = (struct vuf_seg){dg, (uint32_t)len, true};
+			s->chain.seg[3] = (struct vuf_seg){stg, 1, true};
 			s->chain.indirect = true;
 			s->chain.ind_gpa = tg;
 			s->chain.in_len = len + 1;
@@ -229,9 +245,12 @@ int main(int argc, char **argv)
 		if (runs[q].err) {
 			struct vuf_vq *vq = runs[q].q;
 
-			fprintf(stderr, "vcd_bench: queue %u: %s %s\n", q, strerror(-runs[q].err), v->err);
+			fprintf(stderr, "vcd_bench: queue %u: %s %s\n", q, strerror(-runs[q].err),
+				v->err);
 			fprintf(stderr,
-				"vcd_bench: queue %u: avail idx %u, used idx %u, seen %u, avail_event %u, last kick decision at %u, kicks %llu (%llu saved), %u free\n",
+				"vcd_bench: queue %u: avail idx %u, used idx %u, seen %u, "
+				"avail_event %u, last kick decision at %u, kicks %llu (%llu "
+				"saved), %u free\n",
 				q, vq->avail_idx, vq->used->idx, vq->last_used,
 				*(volatile uint16_t *)&vq->used->ring[vq->num], vq->kicked_idx,
 				(unsigned long long)vq->kicks, (unsigned long long)vq->kicks_saved,
@@ -243,7 +262,8 @@ int main(int argc, char **argv)
 		if (runs[q].elapsed > el)
 			el = runs[q].elapsed;
 	}
-	printf("RESULT queues=%u bytes=%zu requests=%llu secs=%.3f req_per_s=%.0f mb_per_s=%.2f bad=%llu\n",
+	printf("RESULT queues=%u bytes=%zu requests=%llu secs=%.3f req_per_s=%.0f mb_per_s=%.2f "
+	       "bad=%llu\n",
 	       nq, len, (unsigned long long)total, el, total / el, total * (double)len / el / 1e6,
 	       (unsigned long long)bad);
 	for (unsigned int q = 0; q < nq; q++) {

@@ -68,7 +68,7 @@ static long vuf_now_ms(void)
 
 struct vuf *vuf_connect(const char *path, int timeout_ms)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	long deadline = vuf_now_ms() + timeout_ms;
 	struct vuf *v;
 
@@ -101,13 +101,12 @@ struct vuf *vuf_connect(const char *path, int timeout_ms)
 			goto err_free;
 		usleep(20000);
 	}
-err_free:
-	{
-		int e = errno;
+err_free : {
+	int e = errno;
 
-		free(v);
-		errno = e;
-	}
+	free(v);
+	errno = e;
+}
 	return NULL;
 }
 
@@ -139,7 +138,7 @@ void vuf_free(struct vuf *v)
 
 bool vuf_alive(struct vuf *v)
 {
-	struct pollfd p = { .fd = v->sock, .events = POLLIN | POLLRDHUP };
+	struct pollfd p = {.fd = v->sock, .events = POLLIN | POLLRDHUP};
 	char c;
 
 	if (poll(&p, 1, 0) <= 0)
@@ -157,8 +156,8 @@ int vuf_send_raw(struct vuf *v, const void *buf, size_t len, const int *fds, int
 		char buf[CMSG_SPACE(sizeof(int) * 32)];
 		struct cmsghdr align;
 	} u;
-	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
 	ssize_t n;
 
 	if (nfds > 32)
@@ -185,8 +184,8 @@ int vuf_send_raw(struct vuf *v, const void *buf, size_t len, const int *fds, int
 	return 0;
 }
 
-int vuf_send(struct vuf *v, uint32_t req, uint32_t flags, const void *payload,
-	     uint32_t size, const int *fds, int nfds)
+int vuf_send(struct vuf *v, uint32_t req, uint32_t flags, const void *payload, uint32_t size,
+	     const int *fds, int nfds)
 {
 	uint8_t buf[VUF_HDR_SIZE + 4096];
 
@@ -205,7 +204,7 @@ static int vuf_read_full(struct vuf *v, void *buf, size_t len)
 	uint8_t *p = buf;
 
 	while (len) {
-		struct pollfd pf = { .fd = v->sock, .events = POLLIN };
+		struct pollfd pf = {.fd = v->sock, .events = POLLIN};
 		int r = poll(&pf, 1, v->timeout_ms);
 		ssize_t n;
 
@@ -228,8 +227,8 @@ static int vuf_read_full(struct vuf *v, void *buf, size_t len)
 	return 0;
 }
 
-int vuf_recv(struct vuf *v, uint32_t *req, uint32_t *flags, void *payload,
-	     uint32_t max, uint32_t *size)
+int vuf_recv(struct vuf *v, uint32_t *req, uint32_t *flags, void *payload, uint32_t max,
+	     uint32_t *size)
 {
 	uint8_t hdr[VUF_HDR_SIZE];
 	uint32_t sz;
@@ -295,8 +294,8 @@ int64_t vuf_call_ack(struct vuf *v, uint32_t req, const void *payload, uint32_t 
 
 /* A message that takes no reply; with REPLY_ACK negotiated we ask for one
  * only where QEMU does (SET_MEM_TABLE). */
-static int vuf_msg(struct vuf *v, uint32_t req, const void *payload, uint32_t size,
-		   const int *fds, int nfds, bool ack)
+static int vuf_msg(struct vuf *v, uint32_t req, const void *payload, uint32_t size, const int *fds,
+		   int nfds, bool ack)
 {
 	int64_t r;
 
@@ -404,13 +403,13 @@ static int vuf_map_regions(struct vuf *v, unsigned int n, uint64_t size)
 
 static int vuf_send_mem_table(struct vuf *v)
 {
-	uint8_t buf[8 + 32 * VUF_MAX_REGIONS] = { 0 };
+	uint8_t buf[8 + 32 * VUF_MAX_REGIONS] = {0};
 	int fds[VUF_MAX_REGIONS];
 	uint32_t n = v->nregions;
 
 	memcpy(buf, &n, 4);
 	for (unsigned int i = 0; i < n; i++) {
-		uint64_t f[4] = { v->r[i].gpa, v->r[i].size, v->r[i].uaddr, v->r[i].mmap_offset };
+		uint64_t f[4] = {v->r[i].gpa, v->r[i].size, v->r[i].uaddr, v->r[i].mmap_offset};
 
 		memcpy(buf + 8 + 32 * i, f, 32);
 		fds[i] = v->r[i].fd;
@@ -427,7 +426,7 @@ static int vuf_vring_fd(struct vuf *v, uint32_t req, unsigned int idx, int fd)
 
 static int vuf_vring_state(struct vuf *v, uint32_t req, unsigned int idx, unsigned int num)
 {
-	uint32_t s[2] = { idx, num };
+	uint32_t s[2] = {idx, num};
 
 	return vuf_msg(v, req, s, sizeof(s), NULL, 0, false);
 }
@@ -473,8 +472,9 @@ int vuf_setup(struct vuf *v, const struct vuf_opts *o)
 	uint64_t rsize = o && o->region_size ? o->region_size : 8ULL << 20;
 	unsigned int nq = o && o->nqueues ? o->nqueues : 1;
 	unsigned int qsize = o && o->qsize ? o->qsize : 1024;
-	uint64_t pmask = o && o->pfeatures_mask ? o->pfeatures_mask :
-		(1ULL << VUF_PF_MQ) | (1ULL << VUF_PF_REPLY_ACK) | (1ULL << VUF_PF_CRYPTO_SESSION);
+	uint64_t pmask = o && o->pfeatures_mask ? o->pfeatures_mask
+						: (1ULL << VUF_PF_MQ) | (1ULL << VUF_PF_REPLY_ACK) |
+							  (1ULL << VUF_PF_CRYPTO_SESSION);
 	uint64_t feat;
 	int ret;
 
@@ -550,8 +550,9 @@ int vuf_setup(struct vuf *v, const struct vuf_opts *o)
 	/* The guest driver starts the device. */
 	feat = 1ULL << VUF_F_PROTOCOL_FEATURES;
 	if (o && o->full_set_features)
-		feat |= v->features & ((1ULL << VUF_F_VERSION_1) | (1ULL << VIRTIO_RING_F_INDIRECT_DESC) |
-				       (1ULL << VIRTIO_RING_F_EVENT_IDX));
+		feat |= v->features &
+			((1ULL << VUF_F_VERSION_1) | (1ULL << VIRTIO_RING_F_INDIRECT_DESC) |
+			 (1ULL << VIRTIO_RING_F_EVENT_IDX));
 	ret = vuf_msg(v, VUF_SET_FEATURES, &feat, 8, NULL, 0, false);
 	if (ret)
 		return ret;
@@ -569,9 +570,9 @@ int vuf_setup(struct vuf *v, const struct vuf_opts *o)
 int vuf_vring_restart(struct vuf *v, unsigned int i, uint32_t base)
 {
 	struct vuf_vq *q = &v->vq[i];
-	uint8_t a[40] = { 0 };
-	uint64_t addr[4] = { vuf_uaddr(v, q->desc_gpa), vuf_uaddr(v, q->used_gpa),
-			     vuf_uaddr(v, q->avail_gpa), 0 };
+	uint8_t a[40] = {0};
+	uint64_t addr[4] = {vuf_uaddr(v, q->desc_gpa), vuf_uaddr(v, q->used_gpa),
+			    vuf_uaddr(v, q->avail_gpa), 0};
 	uint32_t idx = i;
 	int ret;
 
@@ -595,7 +596,7 @@ int vuf_vring_restart(struct vuf *v, unsigned int i, uint32_t base)
 
 int vuf_get_vring_base(struct vuf *v, unsigned int idx, uint32_t *base)
 {
-	uint32_t s[2] = { idx, 0 }, r[2], rreq, rflags, size;
+	uint32_t s[2] = {idx, 0}, r[2], rreq, rflags, size;
 	int ret;
 
 	ret = vuf_send(v, VUF_GET_VRING_BASE, VUF_F_VERSION, s, sizeof(s), NULL, 0);
@@ -648,8 +649,8 @@ static unsigned int vuf_cuts(struct vuf *v, size_t len, unsigned int max, size_t
 	return n;
 }
 
-static int vuf_place_stream(struct vuf *v, struct vuf_chain *c, const uint8_t *data,
-			    size_t len, unsigned int max, bool write, uint8_t canary)
+static int vuf_place_stream(struct vuf *v, struct vuf_chain *c, const uint8_t *data, size_t len,
+			    unsigned int max, bool write, uint8_t canary)
 {
 	size_t cut[VUF_MAX_SEGS + 1];
 	unsigned int n;
@@ -679,8 +680,8 @@ static int vuf_place_stream(struct vuf *v, struct vuf_chain *c, const uint8_t *d
 	return 0;
 }
 
-int vuf_place(struct vuf *v, struct vuf_chain *c, const void *out, size_t out_len,
-	      size_t in_len, const struct vuf_place_opts *po)
+int vuf_place(struct vuf *v, struct vuf_chain *c, const void *out, size_t out_len, size_t in_len,
+	      const struct vuf_place_opts *po)
 {
 	unsigned int mo = po && po->max_out_segs ? po->max_out_segs : 1;
 	unsigned int mi = po && po->max_in_segs ? po->max_in_segs : 1;
@@ -785,8 +786,8 @@ int vuf_submit(struct vuf_vq *q, const struct vuf_chain *c, void *cookie)
 	return 0;
 }
 
-void vuf_submit_raw(struct vuf_vq *q, const struct vring_desc *d, unsigned int n,
-		    uint16_t first, uint16_t head)
+void vuf_submit_raw(struct vuf_vq *q, const struct vring_desc *d, unsigned int n, uint16_t first,
+		    uint16_t head)
 {
 	for (unsigned int k = 0; k < n; k++)
 		q->desc[(first + k) % q->num] = d[k];
@@ -854,8 +855,8 @@ int vuf_wait(struct vuf_vq *q, int timeout_ms, void **cookie, uint32_t *len)
 	long deadline = vuf_now_ms() + timeout_ms;
 
 	for (;;) {
-		struct pollfd p[2] = { { .fd = q->call_fd, .events = POLLIN },
-				       { .fd = q->v->sock, .events = POLLIN | POLLRDHUP } };
+		struct pollfd p[2] = {{.fd = q->call_fd, .events = POLLIN},
+				      {.fd = q->v->sock, .events = POLLIN | POLLRDHUP}};
 		long left;
 		int r;
 

@@ -68,14 +68,14 @@ enum {
 
 struct vuf_region {
 	int fd;
-	uint8_t *host;     /* mapping of the whole memfd */
-	size_t map_len;    /* memory_size + mmap_offset */
+	uint8_t *host; /* mapping of the whole memfd */
+	size_t map_len; /* memory_size + mmap_offset */
 	uint64_t gpa;
 	uint64_t size;
-	uint64_t uaddr;    /* the "QEMU virtual address" we claim */
+	uint64_t uaddr; /* the "QEMU virtual address" we claim */
 	uint64_t mmap_offset;
-	uint64_t brk;      /* bump allocator, offset inside the region */
-	uint64_t base;     /* brk after vuf_setup (rings) */
+	uint64_t brk; /* bump allocator, offset inside the region */
+	uint64_t base; /* brk after vuf_setup (rings) */
 };
 
 struct vuf_vq {
@@ -88,14 +88,14 @@ struct vuf_vq {
 	struct vring_used *used;
 	int kick_fd;
 	int call_fd;
-	uint16_t avail_idx;   /* our shadow of avail->idx */
-	uint16_t kicked_idx;  /* avail idx at the last kick decision */
+	uint16_t avail_idx; /* our shadow of avail->idx */
+	uint16_t kicked_idx; /* avail idx at the last kick decision */
 	uint16_t last_used;
 	uint16_t free_head;
 	unsigned int num_free;
-	uint16_t *next_free;  /* free list links (num entries) */
-	void **cookie;        /* per head; NULL = not in flight */
-	uint16_t *ndesc;      /* descriptors a head took from the table */
+	uint16_t *next_free; /* free list links (num entries) */
+	void **cookie; /* per head; NULL = not in flight */
+	uint16_t *ndesc; /* descriptors a head took from the table */
 	bool started;
 	/* counters */
 	uint64_t kicks, kicks_saved, calls, completions, missing_calls;
@@ -103,44 +103,44 @@ struct vuf_vq {
 
 struct vuf {
 	int sock;
-	uint64_t features;        /* offered by the backend */
-	uint64_t pfeatures;       /* protocol features offered */
+	uint64_t features; /* offered by the backend */
+	uint64_t pfeatures; /* protocol features offered */
 	uint64_t pfeatures_acked;
-	uint64_t queue_num;       /* GET_QUEUE_NUM answer */
+	uint64_t queue_num; /* GET_QUEUE_NUM answer */
 	unsigned int nregions;
 	struct vuf_region r[VUF_MAX_REGIONS];
 	unsigned int nqueues;
 	struct vuf_vq vq[VUF_MAX_QUEUES];
-	int timeout_ms;           /* per reply / completion wait */
-	bool event_idx;           /* honour avail_event / set used_event */
-	bool strict_calls;        /* count completions that came without a call */
+	int timeout_ms; /* per reply / completion wait */
+	bool event_idx; /* honour avail_event / set used_event */
+	bool strict_calls; /* count completions that came without a call */
 	uint64_t rng;
 	char err[256];
 };
 
 struct vuf_opts {
-	unsigned int nregions;    /* default 4 */
-	uint64_t region_size;     /* default 8 MiB */
-	unsigned int nqueues;     /* data queues to start; default 1 */
-	unsigned int qsize;       /* default 1024 (what QEMU uses) */
-	uint64_t pfeatures_mask;  /* protocol features we may ack; 0 = QEMU 7.2 like */
-	bool full_set_features;   /* SET_FEATURES with ring features (not what 7.2 does) */
+	unsigned int nregions; /* default 4 */
+	uint64_t region_size; /* default 8 MiB */
+	unsigned int nqueues; /* data queues to start; default 1 */
+	unsigned int qsize; /* default 1024 (what QEMU uses) */
+	uint64_t pfeatures_mask; /* protocol features we may ack; 0 = QEMU 7.2 like */
+	bool full_set_features; /* SET_FEATURES with ring features (not what 7.2 does) */
 	uint64_t seed;
 };
 
 /* Connection. vuf_connect returns NULL with errno set and a message on stderr. */
 struct vuf *vuf_connect(const char *path, int timeout_ms);
 void vuf_free(struct vuf *v); /* closes everything; accepts NULL */
-int vuf_setup(struct vuf *v, const struct vuf_opts *o);  /* full 7.2 handshake + rings */
+int vuf_setup(struct vuf *v, const struct vuf_opts *o); /* full 7.2 handshake + rings */
 bool vuf_alive(struct vuf *v); /* false once the backend closed the socket */
 
 /* Raw messages. fds are not closed. Return 0 or -errno. */
-int vuf_send(struct vuf *v, uint32_t req, uint32_t flags, const void *payload,
-	     uint32_t size, const int *fds, int nfds);
+int vuf_send(struct vuf *v, uint32_t req, uint32_t flags, const void *payload, uint32_t size,
+	     const int *fds, int nfds);
 int vuf_send_raw(struct vuf *v, const void *buf, size_t len, const int *fds, int nfds);
 /* Receives one reply; *size gets the payload size. -ETIMEDOUT, -ECONNRESET (EOF), -EPROTO. */
-int vuf_recv(struct vuf *v, uint32_t *req, uint32_t *flags, void *payload,
-	     uint32_t max, uint32_t *size);
+int vuf_recv(struct vuf *v, uint32_t *req, uint32_t *flags, void *payload, uint32_t max,
+	     uint32_t *size);
 int vuf_get_u64(struct vuf *v, uint32_t req, uint64_t *val);
 /* Sends with NEED_REPLY and reads the REPLY_ACK; returns the ack value (0 = ok),
  * or -errno if the connection failed. */
@@ -169,19 +169,19 @@ struct vuf_chain {
 	struct vuf_seg seg[VUF_MAX_SEGS];
 	bool indirect;
 	uint64_t ind_gpa; /* indirect table to reuse (0: one is allocated per submit) */
-	uint64_t in_len;  /* writable bytes in total */
+	uint64_t in_len; /* writable bytes in total */
 };
 
 struct vuf_place_opts {
 	unsigned int max_out_segs; /* readable stream split into 1..max pieces */
 	unsigned int max_in_segs;
-	int indirect;              /* 0 never, 1 always, -1 random */
-	uint8_t canary;            /* writable area filled with this */
+	int indirect; /* 0 never, 1 always, -1 random */
+	uint8_t canary; /* writable area filled with this */
 };
 /* Copies out[] into freshly allocated guest memory split at random offsets,
  * allocates in_len writable bytes likewise. Returns 0 or -ENOMEM. */
-int vuf_place(struct vuf *v, struct vuf_chain *c, const void *out, size_t out_len,
-	      size_t in_len, const struct vuf_place_opts *po);
+int vuf_place(struct vuf *v, struct vuf_chain *c, const void *out, size_t out_len, size_t in_len,
+	      const struct vuf_place_opts *po);
 /* Copies the writable stream back into in[] (c->in_len bytes). */
 void vuf_gather(struct vuf *v, const struct vuf_chain *c, void *in);
 
@@ -193,8 +193,8 @@ void vuf_kick(struct vuf_vq *q, bool force); /* honours avail_event unless force
 int vuf_wait(struct vuf_vq *q, int timeout_ms, void **cookie, uint32_t *len);
 /* Writes descriptors verbatim at table indices [first, first+n) and publishes
  * head; for hostile tests. */
-void vuf_submit_raw(struct vuf_vq *q, const struct vring_desc *d, unsigned int n,
-		    uint16_t first, uint16_t head);
+void vuf_submit_raw(struct vuf_vq *q, const struct vring_desc *d, unsigned int n, uint16_t first,
+		    uint16_t head);
 int vuf_get_vring_base(struct vuf *v, unsigned int idx, uint32_t *base);
 /* Starts queue idx again after GET_VRING_BASE, at ring position base, as
  * QEMU's vhost_dev_start does (NUM, BASE, ADDR, KICK, CALL). */
@@ -206,15 +206,15 @@ int vuf_vring_restart(struct vuf *v, unsigned int idx, uint32_t base);
 struct vuf_sym_sess {
 	uint32_t cipher_alg, key_len, hash_alg, hash_result_len, auth_key_len, add_len;
 	uint8_t op_type, direction, hash_mode, chain_order;
-	const uint8_t *key;      /* up to 64 bytes copied */
+	const uint8_t *key; /* up to 64 bytes copied */
 	const uint8_t *auth_key; /* up to 512 bytes copied */
-	uint64_t op_code;        /* 1072 layout only; 0 = CIPHER_CREATE_SESSION */
+	uint64_t op_code; /* 1072 layout only; 0 = CIPHER_CREATE_SESSION */
 };
 int vuf_create_sym(struct vuf *v, int layout, const struct vuf_sym_sess *s, int64_t *sid);
 struct vuf_asym_sess {
 	uint32_t algo, keytype, keylen, padding_algo, hash_algo;
 	const uint8_t *key; /* up to 1024 bytes copied */
-	uint64_t op_code;   /* 0 = AKCIPHER_CREATE_SESSION */
+	uint64_t op_code; /* 0 = AKCIPHER_CREATE_SESSION */
 };
 int vuf_create_asym(struct vuf *v, const struct vuf_asym_sess *s, int64_t *sid);
 /* Builds the payload only (for hostile tests); returns its size. */

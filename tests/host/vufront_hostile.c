@@ -26,8 +26,10 @@ enum h_out { H_DONE, H_DROP, H_SILENT, H_PROTO };
 
 static const char *h_out_name(enum h_out o)
 {
-	return o == H_DONE ? "answered" : o == H_DROP ? "connection dropped" :
-	       o == H_SILENT ? "no answer" : "bad used entry";
+	return o == H_DONE     ? "answered"
+	       : o == H_DROP   ? "connection dropped"
+	       : o == H_SILENT ? "no answer"
+			       : "bad used entry";
 }
 
 /* A well-formed AES-128-CBC encrypt request in guest memory. */
@@ -58,7 +60,7 @@ static void h_req_hdr(struct vuf *v, struct h_req *r)
 
 static struct vring_desc h_d(uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
 {
-	return (struct vring_desc){ .addr = addr, .len = len, .flags = flags, .next = next };
+	return (struct vring_desc){.addr = addr, .len = len, .flags = flags, .next = next};
 }
 
 /* The 4 descriptors of a request, direct, at table slots first..first+3. */
@@ -71,8 +73,8 @@ static void h_req_descs(const struct h_req *r, struct vring_desc *d, uint16_t fi
 }
 
 /* Publishes raw descriptors d[0..n) at slot `first`, head `head`; waits. */
-static enum h_out h_run(struct vuf *v, const struct vring_desc *d, unsigned int n,
-			uint16_t first, uint16_t head, uint32_t *len)
+static enum h_out h_run(struct vuf *v, const struct vring_desc *d, unsigned int n, uint16_t first,
+			uint16_t head, uint32_t *len)
 {
 	struct vuf_vq *q = &v->vq[0];
 	void *ck;
@@ -135,7 +137,8 @@ static bool h_msg_refused_result(struct vuf *v, int64_t r, char *why, size_t wl)
 		snprintf(why, wl, "ACCEPTED");
 	else
 		snprintf(why, wl, "%s", strerror((int)-r));
-	return r > 0 || r == -ECONNRESET || r == -EPIPE || (r < 0 && r != -ETIMEDOUT && !vuf_alive(v));
+	return r > 0 || r == -ECONNRESET || r == -EPIPE ||
+	       (r < 0 && r != -ETIMEDOUT && !vuf_alive(v));
 }
 
 /* Sent with NEED_REPLY: refused (ack != 0) or dropped is right. */
@@ -144,7 +147,6 @@ static bool h_msg_refused(struct vuf *v, uint32_t req, const void *p, uint32_t s
 {
 	return h_msg_refused_result(v, vuf_call_ack(v, req, p, size, fds, nfds), why, wl);
 }
-
 
 /* ---- descriptor chains ---- */
 
@@ -269,7 +271,7 @@ static bool h_avail_jump(struct vt *t, struct vuf *v, int64_t sid, char *why, si
 {
 	struct vuf_vq *q = &v->vq[0];
 	uint64_t one = 1;
-	struct pollfd p = { .fd = v->sock, .events = POLLRDHUP };
+	struct pollfd p = {.fd = v->sock, .events = POLLRDHUP};
 
 	/* The guest claims 5000 new requests on a 1024-entry ring. */
 	q->avail_idx = 5000;
@@ -277,7 +279,8 @@ static bool h_avail_jump(struct vt *t, struct vuf *v, int64_t sid, char *why, si
 	if (write(q->kick_fd, &one, 8) != 8)
 		return false;
 	poll(&p, 1, H_WAIT_MS);
-	snprintf(why, wl, "%s", vuf_alive(v) ? "connection kept (ring ignored)" : "connection dropped");
+	snprintf(why, wl, "%s",
+		 vuf_alive(v) ? "connection kept (ring ignored)" : "connection dropped");
 	return !vuf_alive(v);
 }
 
@@ -361,7 +364,8 @@ static bool h_len_total(struct vt *t, struct vuf *v, int64_t sid, char *why, siz
 	*(uint8_t *)vuf_gpa(v, st, 1) = 0xee;
 	d[0] = h_d(r.hdr, VUF_HDR_LEN, VRING_DESC_F_NEXT, 1);
 	for (int i = 1; i < N; i++)
-		d[i] = h_d(v->r[1].gpa, (uint32_t)v->r[1].size, VRING_DESC_F_NEXT, (uint16_t)(i + 1));
+		d[i] = h_d(v->r[1].gpa, (uint32_t)v->r[1].size, VRING_DESC_F_NEXT,
+			   (uint16_t)(i + 1));
 	d[N] = h_d(st, 1, VRING_DESC_F_WRITE, 0);
 	memcpy(vuf_gpa(v, tg, (N + 1) * sizeof(*d)), d, (N + 1) * sizeof(*d));
 	ind = h_d(tg, (N + 1) * sizeof(*d), VRING_DESC_F_INDIRECT, 0);
@@ -480,7 +484,7 @@ static bool h_never_created(struct vt *t, struct vuf *v, int64_t sid, char *why,
 
 static bool h_closed_session(struct vt *t, struct vuf *v, int64_t sid, char *why, size_t wl)
 {
-	uint8_t key[16] = { 0 };
+	uint8_t key[16] = {0};
 	int64_t other;
 	struct h_req r;
 
@@ -556,19 +560,19 @@ static bool h_op_type(struct vt *t, struct vuf *v, int64_t sid, char *why, size_
 
 static bool h_chain_range(struct vt *t, struct vuf *v, int64_t sid, char *why, size_t wl)
 {
-	uint8_t key[16] = { 1 }, akey[20] = { 2 };
+	uint8_t key[16] = {1}, akey[20] = {2};
 	int64_t cs = vt_chain_session(v, VUF_SESS_632, VIRTIO_CRYPTO_CIPHER_AES_CBC, key, 16, 1,
 				      VIRTIO_CRYPTO_MAC_HMAC_SHA1, akey, 20, 20,
 				      VIRTIO_CRYPTO_SYM_ALG_CHAIN_ORDER_CIPHER_THEN_HASH);
 	static const struct vuf_chain_para bad[] = {
 		/* cipher range past src */
-		{ 16, 64, 64, 48, 32, 0, 64, 0, 20 },
+		{16, 64, 64, 48, 32, 0, 64, 0, 20},
 		/* hash range past src, and offset + len wrapping 32 bits */
-		{ 16, 64, 64, 0, 64, 0xfffffff0, 0x20, 0, 20 },
+		{16, 64, 64, 0, 64, 0xfffffff0, 0x20, 0, 20},
 		/* hash_result_len other than the session's */
-		{ 16, 64, 64, 0, 64, 0, 64, 0, 64 },
+		{16, 64, 64, 0, 64, 0, 64, 0, 64},
 		/* aad longer than what is readable */
-		{ 16, 64, 64, 0, 64, 0, 64, 0x7fffffff, 20 },
+		{16, 64, 64, 0, 64, 0, 64, 0x7fffffff, 20},
 	};
 
 	if (cs < 0) {
@@ -587,8 +591,8 @@ static bool h_chain_range(struct vt *t, struct vuf *v, int64_t sid, char *why, s
 		h_req_descs(&r, d, (uint16_t)(4 * i));
 		d[2].addr = dst;
 		d[2].len = 64 + 20;
-		if (!h_expect(v, h_run(v, d, 4, (uint16_t)(4 * i), (uint16_t)(4 * i), &len), r.st, BAD,
-			      why, wl)) {
+		if (!h_expect(v, h_run(v, d, 4, (uint16_t)(4 * i), (uint16_t)(4 * i), &len), r.st,
+			      BAD, why, wl)) {
 			size_t n = strlen(why);
 
 			snprintf(why + n, wl - n, " (bad chaining parameters #%u)", i);
@@ -618,7 +622,8 @@ static bool h_big(struct vt *t, struct vuf *v, int64_t sid, char *why, size_t wl
 	*(uint8_t *)vuf_gpa(v, st, 1) = 0xee;
 	d[0] = h_d(r.hdr, VUF_HDR_LEN, VRING_DESC_F_NEXT, 1);
 	for (int i = 0; i < N; i++)
-		d[1 + i] = h_d(v->r[1].gpa, (uint32_t)v->r[1].size, VRING_DESC_F_NEXT, (uint16_t)(2 + i));
+		d[1 + i] = h_d(v->r[1].gpa, (uint32_t)v->r[1].size, VRING_DESC_F_NEXT,
+			       (uint16_t)(2 + i));
 	for (int i = 0; i < N; i++)
 		d[1 + N + i] = h_d(v->r[2].gpa, (uint32_t)v->r[2].size,
 				   VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, (uint16_t)(2 + N + i));
@@ -630,19 +635,21 @@ static bool h_big(struct vt *t, struct vuf *v, int64_t sid, char *why, size_t wl
 
 static bool h_many_sessions(struct vt *t, struct vuf *v, int64_t sid, char *why, size_t wl)
 {
-	uint8_t key[16] = { 3 };
+	uint8_t key[16] = {3};
 	unsigned int made = 1, refused = 0;
 
 	/* sid is one session already; try to open twice the limit. */
 	for (unsigned int i = 0; i < 2 * t->max_sessions; i++) {
-		int64_t s = vt_cipher_session(v, VUF_SESS_632, VIRTIO_CRYPTO_CIPHER_AES_CBC, key, 16, 1);
+		int64_t s = vt_cipher_session(v, VUF_SESS_632, VIRTIO_CRYPTO_CIPHER_AES_CBC, key,
+					      16, 1);
 
 		if (s >= 0)
 			made++;
 		else
 			refused++;
 	}
-	snprintf(why, wl, "%u sessions held, %u refused (limit %u)", made, refused, t->max_sessions);
+	snprintf(why, wl, "%u sessions held, %u refused (limit %u)", made, refused,
+		 t->max_sessions);
 	return made == t->max_sessions && vuf_alive(v);
 }
 
@@ -651,12 +658,13 @@ static bool h_many_sessions(struct vt *t, struct vuf *v, int64_t sid, char *why,
 static bool h_disconnect_busy(struct vt *t, struct vuf *v, int64_t sid, char *why, size_t wl)
 {
 	struct vuf_job *j = calloc(300, sizeof(*j));
-	uint8_t key[16] = { 0 };
+	uint8_t key[16] = {0};
 	unsigned int n = 0;
 
 	/* (sid's key is random; results are not looked at) */
 	for (; j && n < 300; n++) {
-		if (vt_cipher_job(v, &j[n], sid, VIRTIO_CRYPTO_CIPHER_AES_CBC, key, 16, 1, 16384, 0) ||
+		if (vt_cipher_job(v, &j[n], sid, VIRTIO_CRYPTO_CIPHER_AES_CBC, key, 16, 1, 16384,
+				  0) ||
 		    vuf_place(v, &j[n].chain, j[n].out, j[n].out_len, j[n].in_len, &j[n].po) ||
 		    vuf_submit(&v->vq[0], &j[n].chain, &j[n]))
 			break;
@@ -714,7 +722,8 @@ static bool h_close_busy(struct vt *t, struct vuf *v, int64_t sid, char *why, si
 	for (unsigned int k = 0; k < n; k++)
 		vuf_job_free(&j[k]);
 	free(j);
-	snprintf(why, wl, "%u done before the close, %u INVSESS after, %u wrong, missing or out of order",
+	snprintf(why, wl,
+		 "%u done before the close, %u INVSESS after, %u wrong, missing or out of order",
 		 okc, inv, n - okc - inv + wrong);
 	return n == N && okc + inv == N && !wrong;
 }
@@ -731,7 +740,7 @@ static bool h_dropped_soon(struct vuf *v, char *why, size_t wl)
 
 static bool h_msg_huge(struct vt *t, struct vuf *v, int64_t sid, char *why, size_t wl)
 {
-	uint32_t hdr[3] = { VUF_SET_MEM_TABLE, VUF_F_VERSION, 0x10000000 };
+	uint32_t hdr[3] = {VUF_SET_MEM_TABLE, VUF_F_VERSION, 0x10000000};
 
 	if (vuf_send_raw(v, hdr, sizeof(hdr), NULL, 0))
 		return false;
@@ -740,7 +749,7 @@ static bool h_msg_huge(struct vt *t, struct vuf *v, int64_t sid, char *why, size
 
 static bool h_msg_badsize(struct vt *t, struct vuf *v, int64_t sid, char *why, size_t wl)
 {
-	uint32_t s[2] = { 0, 256 };
+	uint32_t s[2] = {0, 256};
 
 	/* SET_VRING_NUM with 4 payload bytes instead of 8 */
 	return h_msg_refused(v, VUF_SET_VRING_NUM, s, 4, NULL, 0, why, wl);
@@ -748,7 +757,7 @@ static bool h_msg_badsize(struct vt *t, struct vuf *v, int64_t sid, char *why, s
 
 static bool h_msg_version(struct vt *t, struct vuf *v, int64_t sid, char *why, size_t wl)
 {
-	uint32_t hdr[3] = { VUF_GET_FEATURES, 0x2, 0 };
+	uint32_t hdr[3] = {VUF_GET_FEATURES, 0x2, 0};
 	uint32_t rq, fl, sz;
 	uint64_t val;
 	int r;
@@ -769,10 +778,10 @@ static bool h_msg_unknown(struct vt *t, struct vuf *v, int64_t sid, char *why, s
 
 static bool h_mem_nofd(struct vt *t, struct vuf *v, int64_t sid, char *why, size_t wl)
 {
-	uint8_t buf[8 + 64] = { 0 };
+	uint8_t buf[8 + 64] = {0};
 	uint32_t n = 2;
-	uint64_t r0[4] = { 0x100000, 0x100000, 0x7f0000000000ULL, 0 };
-	uint64_t r1[4] = { 0x40000000, 0x100000, 0x7f1000000000ULL, 0 };
+	uint64_t r0[4] = {0x100000, 0x100000, 0x7f0000000000ULL, 0};
+	uint64_t r1[4] = {0x40000000, 0x100000, 0x7f1000000000ULL, 0};
 
 	memcpy(buf, &n, 4);
 	memcpy(buf + 8, r0, 32);
@@ -782,10 +791,10 @@ static bool h_mem_nofd(struct vt *t, struct vuf *v, int64_t sid, char *why, size
 
 static bool h_mem_fds(struct vt *t, struct vuf *v, int64_t sid, char *why, size_t wl)
 {
-	uint8_t buf[8 + 64] = { 0 };
+	uint8_t buf[8 + 64] = {0};
 	uint32_t n = 2;
-	uint64_t r0[4] = { 0x100000, 0x100000, 0x7f0000000000ULL, 0 };
-	uint64_t r1[4] = { 0x40000000, 0x100000, 0x7f1000000000ULL, 0 };
+	uint64_t r0[4] = {0x100000, 0x100000, 0x7f0000000000ULL, 0};
+	uint64_t r1[4] = {0x40000000, 0x100000, 0x7f1000000000ULL, 0};
 	int fds[6];
 	bool ok;
 
@@ -806,15 +815,15 @@ static bool h_mem_fds(struct vt *t, struct vuf *v, int64_t sid, char *why, size_
 
 static bool h_mem_nregions(struct vt *t, struct vuf *v, int64_t sid, char *why, size_t wl)
 {
-	uint8_t buf[8 + 32 * 9] = { 0 };
+	uint8_t buf[8 + 32 * 9] = {0};
 	uint32_t n = 9;
 	int fds[9];
 	bool ok;
 
 	memcpy(buf, &n, 4);
 	for (int i = 0; i < 9; i++) {
-		uint64_t r[4] = { 0x100000 + (uint64_t)i * 0x40000000, 0x10000,
-				  0x7f0000000000ULL + (uint64_t)i * 0x100000000ULL, 0 };
+		uint64_t r[4] = {0x100000 + (uint64_t)i * 0x40000000, 0x10000,
+				 0x7f0000000000ULL + (uint64_t)i * 0x100000000ULL, 0};
 
 		memcpy(buf + 8 + 32 * i, r, 32);
 		fds[i] = memfd_create("vufront-r", MFD_CLOEXEC);
@@ -830,9 +839,9 @@ static bool h_mem_nregions(struct vt *t, struct vuf *v, int64_t sid, char *why, 
 
 static bool h_mem_zero(struct vt *t, struct vuf *v, int64_t sid, char *why, size_t wl)
 {
-	uint8_t buf[8 + 32] = { 0 };
+	uint8_t buf[8 + 32] = {0};
 	uint32_t n = 1;
-	uint64_t r0[4] = { 0x100000, 0, 0x7f0000000000ULL, 0 };
+	uint64_t r0[4] = {0x100000, 0, 0x7f0000000000ULL, 0};
 	int fd = memfd_create("vufront-z", MFD_CLOEXEC);
 	bool ok;
 
@@ -846,15 +855,15 @@ static bool h_mem_zero(struct vt *t, struct vuf *v, int64_t sid, char *why, size
 /* Sends the current table plus one extra region (gpa, size, fd); returns the ack. */
 static int64_t h_mem_table_plus(struct vuf *v, uint64_t gpa, uint64_t size, uint64_t off, int fd)
 {
-	uint8_t buf[8 + 32 * VUF_MAX_REGIONS] = { 0 };
-	int fds[VUF_MAX_REGIONS] = { -1, -1, -1, -1, -1, -1, -1, -1 };
+	uint8_t buf[8 + 32 * VUF_MAX_REGIONS] = {0};
+	int fds[VUF_MAX_REGIONS] = {-1, -1, -1, -1, -1, -1, -1, -1};
 	uint32_t n = v->nregions + 1;
-	uint64_t x[4] = { gpa, size, 0x7e0000000000ULL, off };
+	uint64_t x[4] = {gpa, size, 0x7e0000000000ULL, off};
 	int64_t r;
 
 	memcpy(buf, &n, 4);
 	for (unsigned int i = 0; i < v->nregions; i++) {
-		uint64_t f[4] = { v->r[i].gpa, v->r[i].size, v->r[i].uaddr, v->r[i].mmap_offset };
+		uint64_t f[4] = {v->r[i].gpa, v->r[i].size, v->r[i].uaddr, v->r[i].mmap_offset};
 
 		memcpy(buf + 8 + 32 * i, f, 32);
 		fds[i] = dup(v->r[i].fd);
@@ -906,10 +915,10 @@ static bool h_mem_short_fd(struct vt *t, struct vuf *v, int64_t sid, char *why, 
 
 static bool h_mem_offset(struct vt *t, struct vuf *v, int64_t sid, char *why, size_t wl)
 {
-	uint8_t buf[8 + 32] = { 0 };
+	uint8_t buf[8 + 32] = {0};
 	uint32_t n = 1;
 	/* mmap_offset + size past 2^64 */
-	uint64_t r0[4] = { 0x100000, 0x10000, 0x7f0000000000ULL, 0xffffffffffff0000ULL };
+	uint64_t r0[4] = {0x100000, 0x10000, 0x7f0000000000ULL, 0xffffffffffff0000ULL};
 	int fd = memfd_create("vufront-off", MFD_CLOEXEC);
 	bool ok;
 
@@ -924,7 +933,7 @@ static bool h_mem_offset(struct vt *t, struct vuf *v, int64_t sid, char *why, si
 
 static bool h_vring_index(struct vt *t, struct vuf *v, int64_t sid, char *why, size_t wl)
 {
-	uint32_t s[2] = { 200, 256 };
+	uint32_t s[2] = {200, 256};
 	uint64_t u = 200;
 	int fd = eventfd(0, EFD_CLOEXEC);
 	bool ok;
@@ -941,7 +950,7 @@ static bool h_vring_index(struct vt *t, struct vuf *v, int64_t sid, char *why, s
 		ok = h_msg_refused(v, VUF_SET_VRING_CALL, &u, 8, &fd, 1, why, wl);
 	}
 	if (ok && vuf_alive(v)) {
-		uint8_t a[40] = { 0 };
+		uint8_t a[40] = {0};
 
 		a[0] = 77;
 		ok = h_msg_refused(v, VUF_SET_VRING_ADDR, a, 40, NULL, 0, why, wl);
@@ -952,10 +961,10 @@ static bool h_vring_index(struct vt *t, struct vuf *v, int64_t sid, char *why, s
 
 static bool h_vring_num(struct vt *t, struct vuf *v, int64_t sid, char *why, size_t wl)
 {
-	static const uint32_t bad[] = { 0, 3, 65536, 0x80000000 };
+	static const uint32_t bad[] = {0, 3, 65536, 0x80000000};
 
 	for (unsigned int i = 0; i < 4; i++) {
-		uint32_t s[2] = { 1, bad[i] };
+		uint32_t s[2] = {1, bad[i]};
 
 		if (!h_msg_refused(v, VUF_SET_VRING_NUM, s, 8, NULL, 0, why, wl))
 			return false;
@@ -970,9 +979,9 @@ static bool h_vring_addr(struct vt *t, struct vuf *v, int64_t sid, char *why, si
 	/* Queue 1 (not started by vufront here): ring addresses outside every
 	 * region. Refusing at once is best; checking them when the queue
 	 * starts (at SET_VRING_KICK) is right too, if nothing is touched. */
-	uint8_t a[40] = { 0 };
-	uint32_t idx = 1, s[2] = { 1, 256 };
-	uint64_t addr[4] = { 0x1000, 0x2000, 0x3000, 0 }, u = 1, one = 1;
+	uint8_t a[40] = {0};
+	uint32_t idx = 1, s[2] = {1, 256};
+	uint64_t addr[4] = {0x1000, 0x2000, 0x3000, 0}, u = 1, one = 1;
 	int kfd, cfd;
 	int64_t r;
 	bool ok;
@@ -1003,7 +1012,8 @@ static bool h_vring_addr(struct vt *t, struct vuf *v, int64_t sid, char *why, si
 		snprintf(why, wl, "SET_VRING_ADDR accepted; SET_VRING_KICK then %s", w);
 		return ok;
 	}
-	snprintf(why, wl, "SET_VRING_ADDR and SET_VRING_KICK ACCEPTED with unmapped ring addresses%s",
+	snprintf(why, wl,
+		 "SET_VRING_ADDR and SET_VRING_KICK ACCEPTED with unmapped ring addresses%s",
 		 vuf_alive(v) ? "" : " (then dropped)");
 	return !vuf_alive(v);
 }
@@ -1051,7 +1061,7 @@ static bool h_fds_unasked(struct vt *t, struct vuf *v, int64_t sid, char *why, s
 
 static bool h_session_short(struct vt *t, struct vuf *v, int64_t sid, char *why, size_t wl)
 {
-	uint8_t buf[1100] = { 0 };
+	uint8_t buf[1100] = {0};
 	uint32_t rq, fl, sz;
 	int r;
 
@@ -1088,8 +1098,8 @@ static bool h_close_short(struct vt *t, struct vuf *v, int64_t sid, char *why, s
 
 static bool h_half_message(struct vt *t, struct vuf *v, int64_t sid, char *why, size_t wl)
 {
-	uint8_t buf[12 + 50] = { 0 };
-	uint32_t h[3] = { VUF_SET_MEM_TABLE, VUF_F_VERSION, 8 + 32 * 2 };
+	uint8_t buf[12 + 50] = {0};
+	uint32_t h[3] = {VUF_SET_MEM_TABLE, VUF_F_VERSION, 8 + 32 * 2};
 
 	memcpy(buf, h, 12);
 	snprintf(why, wl, "half a SET_MEM_TABLE, then gone");
@@ -1098,7 +1108,7 @@ static bool h_half_message(struct vt *t, struct vuf *v, int64_t sid, char *why, 
 
 static bool h_half_header(struct vt *t, struct vuf *v, int64_t sid, char *why, size_t wl)
 {
-	uint8_t buf[6] = { VUF_GET_FEATURES };
+	uint8_t buf[6] = {VUF_GET_FEATURES};
 
 	snprintf(why, wl, "6 bytes of a header, then gone");
 	return vuf_send_raw(v, buf, sizeof(buf), NULL, 0) == 0;
@@ -1108,8 +1118,8 @@ static bool h_mem_replace(struct vt *t, struct vuf *v, int64_t sid, char *why, s
 {
 	/* QEMU sends SET_MEM_TABLE again when guest memory changes: the same
 	 * table with fresh fds must keep the rings working. */
-	uint8_t buf[8 + 32 * VUF_MAX_REGIONS] = { 0 };
-	int fds[VUF_MAX_REGIONS] = { -1, -1, -1, -1, -1, -1, -1, -1 };
+	uint8_t buf[8 + 32 * VUF_MAX_REGIONS] = {0};
+	int fds[VUF_MAX_REGIONS] = {-1, -1, -1, -1, -1, -1, -1, -1};
 	uint32_t n = v->nregions;
 	uint8_t key[16];
 	struct vuf_job j[4];
@@ -1118,7 +1128,7 @@ static bool h_mem_replace(struct vt *t, struct vuf *v, int64_t sid, char *why, s
 
 	memcpy(buf, &n, 4);
 	for (unsigned int i = 0; i < n; i++) {
-		uint64_t f[4] = { v->r[i].gpa, v->r[i].size, v->r[i].uaddr, v->r[i].mmap_offset };
+		uint64_t f[4] = {v->r[i].gpa, v->r[i].size, v->r[i].uaddr, v->r[i].mmap_offset};
 
 		memcpy(buf + 8 + 32 * i, f, 32);
 		fds[i] = dup(v->r[i].fd);
@@ -1150,62 +1160,63 @@ struct h_case {
 };
 
 static const struct h_case h_cases[] = {
-	{ "desc-loop", "descriptor loop 0->1->0", h_desc_loop },
-	{ "desc-loop-writable", "descriptor loop among writable descriptors", h_desc_loop_write },
-	{ "indirect-loop", "loop inside an indirect table", h_indirect_loop },
-	{ "indirect-nested", "indirect descriptor inside an indirect table", h_indirect_nested },
-	{ "indirect-badlen", "indirect table of 61 and of 0 bytes", h_indirect_badlen },
-	{ "indirect-hole", "indirect table at an address in no region", h_indirect_hole },
-	{ "next-range", "next index 5000 on a 1024-entry ring", h_next_range },
-	{ "head-range", "avail ring names descriptor 4000", h_head_range },
-	{ "avail-jump", "avail idx 5000 ahead on a 1024-entry ring", h_avail_jump },
-	{ "addr-hole", "src at a guest address between regions", h_addr_hole },
-	{ "addr-zero", "dst at guest address 0 (no region)", h_addr_zero },
-	{ "addr-straddle", "src running past the end of its region", h_addr_straddle },
-	{ "addr-wrap", "addr + len wrapping past 2^64", h_addr_wrap },
-	{ "len-huge", "writable descriptor of 0xffffffff bytes", h_len_huge },
-	{ "len-total", "600 readable descriptors of 8 MiB (4.7 GiB in all)", h_len_total },
-	{ "big-request", "72 MiB request in valid memory", h_big },
-	{ "wrong-direction", "readable descriptor after a writable one", h_wrong_dir },
-	{ "all-writable", "header in a writable descriptor", h_all_writable },
-	{ "no-status", "no writable byte for the status", h_no_status },
-	{ "truncated-header", "40-byte request header", h_truncated },
-	{ "unknown-opcode", "opcode 0x777 answers NOTSUPP", h_unknown_opcode },
-	{ "aead-opcode", "AEAD_ENCRYPT (no AEAD sessions) answers NOTSUPP", h_hash_opcode },
-	{ "never-created", "session id never created answers INVSESS", h_never_created },
-	{ "closed-session", "a closed session id answers INVSESS", h_closed_session },
-	{ "src-overflow", "iv_len + src_data_len wrapping 32 bits", h_src_overflow },
-	{ "dst-too-long", "dst_data_len larger than the writable area", h_dst_long },
-	{ "src-too-long", "src_data_len larger than the readable area", h_src_long },
-	{ "partial-block", "AES-CBC of 63 bytes", h_partial_block },
-	{ "iv-length", "AES-CBC with an 8-byte iv", h_iv_len },
-	{ "op-type", "chaining and unknown op_type on a cipher session", h_op_type },
-	{ "chain-ranges", "chaining offsets/lengths out of range, wrong hash_result_len", h_chain_range },
-	{ "too-many-sessions", "twice --max-sessions sessions", h_many_sessions },
-	{ "close-busy", "session closed while 200 requests that use it are in flight", h_close_busy },
-	{ "disconnect-busy", "frontend disconnects with 300 requests in flight", h_disconnect_busy },
-	{ "msg-huge", "message header announcing 256 MiB", h_msg_huge },
-	{ "msg-badsize", "SET_VRING_NUM with 4 payload bytes", h_msg_badsize },
-	{ "msg-version", "message with version 2 in its flags", h_msg_version },
-	{ "msg-unknown", "unknown request 9999", h_msg_unknown },
-	{ "mem-no-fds", "SET_MEM_TABLE of 2 regions without fds", h_mem_nofd },
-	{ "mem-extra-fds", "SET_MEM_TABLE of 2 regions with 6 fds", h_mem_fds },
-	{ "mem-9-regions", "SET_MEM_TABLE of 9 regions", h_mem_nregions },
-	{ "mem-zero-size", "SET_MEM_TABLE region of size 0", h_mem_zero },
-	{ "mem-offset-wrap", "mmap_offset + size past 2^64", h_mem_offset },
-	{ "mem-replace", "SET_MEM_TABLE again while running (QEMU does)", h_mem_replace },
-	{ "vring-index", "vring messages for queue 200, queue_num, 255, 77", h_vring_index },
-	{ "vring-num", "SET_VRING_NUM 0, 3, 65536, 2^31", h_vring_num },
-	{ "vring-addr", "SET_VRING_ADDR outside guest memory", h_vring_addr },
-	{ "kick-no-fd", "SET_VRING_KICK without fd or NOFD flag", h_kick_nofd },
-	{ "call-3-fds", "SET_VRING_CALL with 3 fds", h_call_fds },
-	{ "fds-unasked", "GET_FEATURES carrying 4 fds", h_fds_unasked },
-	{ "session-short", "CREATE_CRYPTO_SESSION of 100 bytes", h_session_short },
-	{ "close-short", "CLOSE_CRYPTO_SESSION of 4 bytes", h_close_short },
-	{ "half-message", "disconnect in the middle of a message", h_half_message },
-	{ "half-header", "disconnect in the middle of a header", h_half_header },
+	{"desc-loop", "descriptor loop 0->1->0", h_desc_loop},
+	{"desc-loop-writable", "descriptor loop among writable descriptors", h_desc_loop_write},
+	{"indirect-loop", "loop inside an indirect table", h_indirect_loop},
+	{"indirect-nested", "indirect descriptor inside an indirect table", h_indirect_nested},
+	{"indirect-badlen", "indirect table of 61 and of 0 bytes", h_indirect_badlen},
+	{"indirect-hole", "indirect table at an address in no region", h_indirect_hole},
+	{"next-range", "next index 5000 on a 1024-entry ring", h_next_range},
+	{"head-range", "avail ring names descriptor 4000", h_head_range},
+	{"avail-jump", "avail idx 5000 ahead on a 1024-entry ring", h_avail_jump},
+	{"addr-hole", "src at a guest address between regions", h_addr_hole},
+	{"addr-zero", "dst at guest address 0 (no region)", h_addr_zero},
+	{"addr-straddle", "src running past the end of its region", h_addr_straddle},
+	{"addr-wrap", "addr + len wrapping past 2^64", h_addr_wrap},
+	{"len-huge", "writable descriptor of 0xffffffff bytes", h_len_huge},
+	{"len-total", "600 readable descriptors of 8 MiB (4.7 GiB in all)", h_len_total},
+	{"big-request", "72 MiB request in valid memory", h_big},
+	{"wrong-direction", "readable descriptor after a writable one", h_wrong_dir},
+	{"all-writable", "header in a writable descriptor", h_all_writable},
+	{"no-status", "no writable byte for the status", h_no_status},
+	{"truncated-header", "40-byte request header", h_truncated},
+	{"unknown-opcode", "opcode 0x777 answers NOTSUPP", h_unknown_opcode},
+	{"aead-opcode", "AEAD_ENCRYPT (no AEAD sessions) answers NOTSUPP", h_hash_opcode},
+	{"never-created", "session id never created answers INVSESS", h_never_created},
+	{"closed-session", "a closed session id answers INVSESS", h_closed_session},
+	{"src-overflow", "iv_len + src_data_len wrapping 32 bits", h_src_overflow},
+	{"dst-too-long", "dst_data_len larger than the writable area", h_dst_long},
+	{"src-too-long", "src_data_len larger than the readable area", h_src_long},
+	{"partial-block", "AES-CBC of 63 bytes", h_partial_block},
+	{"iv-length", "AES-CBC with an 8-byte iv", h_iv_len},
+	{"op-type", "chaining and unknown op_type on a cipher session", h_op_type},
+	{"chain-ranges", "chaining offsets/lengths out of range, wrong hash_result_len",
+	 h_chain_range},
+	{"too-many-sessions", "twice --max-sessions sessions", h_many_sessions},
+	{"close-busy", "session closed while 200 requests that use it are in flight", h_close_busy},
+	{"disconnect-busy", "frontend disconnects with 300 requests in flight", h_disconnect_busy},
+	{"msg-huge", "message header announcing 256 MiB", h_msg_huge},
+	{"msg-badsize", "SET_VRING_NUM with 4 payload bytes", h_msg_badsize},
+	{"msg-version", "message with version 2 in its flags", h_msg_version},
+	{"msg-unknown", "unknown request 9999", h_msg_unknown},
+	{"mem-no-fds", "SET_MEM_TABLE of 2 regions without fds", h_mem_nofd},
+	{"mem-extra-fds", "SET_MEM_TABLE of 2 regions with 6 fds", h_mem_fds},
+	{"mem-9-regions", "SET_MEM_TABLE of 9 regions", h_mem_nregions},
+	{"mem-zero-size", "SET_MEM_TABLE region of size 0", h_mem_zero},
+	{"mem-offset-wrap", "mmap_offset + size past 2^64", h_mem_offset},
+	{"mem-replace", "SET_MEM_TABLE again while running (QEMU does)", h_mem_replace},
+	{"vring-index", "vring messages for queue 200, queue_num, 255, 77", h_vring_index},
+	{"vring-num", "SET_VRING_NUM 0, 3, 65536, 2^31", h_vring_num},
+	{"vring-addr", "SET_VRING_ADDR outside guest memory", h_vring_addr},
+	{"kick-no-fd", "SET_VRING_KICK without fd or NOFD flag", h_kick_nofd},
+	{"call-3-fds", "SET_VRING_CALL with 3 fds", h_call_fds},
+	{"fds-unasked", "GET_FEATURES carrying 4 fds", h_fds_unasked},
+	{"session-short", "CREATE_CRYPTO_SESSION of 100 bytes", h_session_short},
+	{"close-short", "CLOSE_CRYPTO_SESSION of 4 bytes", h_close_short},
+	{"half-message", "disconnect in the middle of a message", h_half_message},
+	{"half-header", "disconnect in the middle of a header", h_half_header},
 	/* last: a daemon that does not check this dies of SIGBUS */
-	{ "mem-short-fd", "region larger than its memfd", h_mem_short_fd },
+	{"mem-short-fd", "region larger than its memfd", h_mem_short_fd},
 };
 
 int vt_suite_hostile(struct vt *t)
@@ -1237,14 +1248,15 @@ int vt_suite_hostile(struct vt *t)
 		vt_ok(t, ok, "%s: %s: %s", c->name, c->desc, why);
 		vuf_free(v);
 		ok = vt_daemon_alive(t);
-		vt_ok(t, ok && vt_serves(t, why2, sizeof(why2)), "%s: daemon %s and serves the next connection%s%s",
-		      c->name, ok ? "alive" : "DEAD", why2[0] ? ": " : "", why2);
+		vt_ok(t, ok && vt_serves(t, why2, sizeof(why2)),
+		      "%s: daemon %s and serves the next connection%s%s", c->name,
+		      ok ? "alive" : "DEAD", why2[0] ? ": " : "", why2);
 		if (!ok)
 			return -1;
 		if (t->pid > 0) {
 			after = vt_fd_settle(t, base);
-			vt_ok(t, after == base, "%s: daemon's open fds back to %d (now %d)", c->name, base,
-			      after);
+			vt_ok(t, after == base, "%s: daemon's open fds back to %d (now %d)",
+			      c->name, base, after);
 		}
 	}
 	return 0;

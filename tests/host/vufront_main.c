@@ -55,10 +55,11 @@ static void vt_report_jobs(struct vt *t, struct vuf_job *j, unsigned int n, cons
 		if (vuf_job_pass(&j[i]))
 			continue;
 		if (bad++ < 3)
-			vt_note("  %s: %s, status %s (%u), data %s, untouched bytes %s, used len %u",
+			vt_note("  %s: %s, status %s (%u), data %s, untouched bytes %s, used len "
+				"%u",
 				what, j[i].name, vuf_status_name(j[i].status), j[i].status,
-				j[i].data_ok ? "ok" : "WRONG", j[i].canary_ok ? "ok" : "OVERWRITTEN",
-				j[i].used_len);
+				j[i].data_ok ? "ok" : "WRONG",
+				j[i].canary_ok ? "ok" : "OVERWRITTEN", j[i].used_len);
 	}
 	vt_ok(t, bad == 0, "%s: %u requests match OpenSSL%s", what, n,
 	      bad ? " (some did not)" : "");
@@ -91,13 +92,15 @@ static void suite_layouts(struct vt *t)
 
 	if (!vt_ok(t, v != NULL, "handshake in QEMU 7.2's order"))
 		return;
-	vt_ok(t, (v->features >> VUF_F_VERSION_1 & 1) &&
-			 (v->features >> VIRTIO_RING_F_INDIRECT_DESC & 1) &&
-			 (v->features >> VIRTIO_RING_F_EVENT_IDX & 1),
+	vt_ok(t,
+	      (v->features >> VUF_F_VERSION_1 & 1) &&
+		      (v->features >> VIRTIO_RING_F_INDIRECT_DESC & 1) &&
+		      (v->features >> VIRTIO_RING_F_EVENT_IDX & 1),
 	      "features offer VERSION_1, INDIRECT_DESC, EVENT_IDX (0x%llx)",
 	      (unsigned long long)v->features);
-	vt_ok(t, (v->pfeatures >> VUF_PF_CRYPTO_SESSION & 1) && (v->pfeatures >> VUF_PF_REPLY_ACK & 1) &&
-			 (v->pfeatures >> VUF_PF_MQ & 1),
+	vt_ok(t,
+	      (v->pfeatures >> VUF_PF_CRYPTO_SESSION & 1) &&
+		      (v->pfeatures >> VUF_PF_REPLY_ACK & 1) && (v->pfeatures >> VUF_PF_MQ & 1),
 	      "protocol features offer CRYPTO_SESSION, REPLY_ACK, MQ (0x%llx)",
 	      (unsigned long long)v->pfeatures);
 	vt_ok(t, v->queue_num == t->queues, "GET_QUEUE_NUM = %llu (started with %u)",
@@ -120,9 +123,11 @@ static void suite_layouts(struct vt *t)
 	/* Lengths the 632-byte message cannot carry: QEMU bounds them, the
 	 * backend must not trust that. */
 	{
-		struct vuf_sym_sess s = { .cipher_alg = VIRTIO_CRYPTO_CIPHER_AES_CBC,
-					  .key_len = 65, .op_type = VIRTIO_CRYPTO_SYM_OP_CIPHER,
-					  .direction = 1, .key = key };
+		struct vuf_sym_sess s = {.cipher_alg = VIRTIO_CRYPTO_CIPHER_AES_CBC,
+					 .key_len = 65,
+					 .op_type = VIRTIO_CRYPTO_SYM_OP_CIPHER,
+					 .direction = 1,
+					 .key = key};
 		int64_t sid = 0;
 		int ret = vuf_create_sym(v, VUF_SESS_632, &s, &sid);
 
@@ -130,8 +135,8 @@ static void suite_layouts(struct vt *t)
 		      (long long)sid, ret);
 		s.key_len = 0xffffffff;
 		ret = vuf_create_sym(v, VUF_SESS_1072, &s, &sid);
-		vt_ok(t, ret == 0 && sid < 0, "key_len 0xffffffff refused in 1072 layout (%lld, %d)",
-		      (long long)sid, ret);
+		vt_ok(t, ret == 0 && sid < 0,
+		      "key_len 0xffffffff refused in 1072 layout (%lld, %d)", (long long)sid, ret);
 		s.key_len = 16;
 		s.op_type = VIRTIO_CRYPTO_SYM_OP_ALGORITHM_CHAINING;
 		s.hash_mode = VIRTIO_CRYPTO_SYM_HASH_MODE_AUTH;
@@ -141,20 +146,23 @@ static void suite_layouts(struct vt *t)
 		s.auth_key = akey;
 		s.auth_key_len = 513;
 		ret = vuf_create_sym(v, VUF_SESS_632, &s, &sid);
-		vt_ok(t, ret == 0 && sid < 0, "auth_key_len 513 refused (%lld, %d)", (long long)sid, ret);
+		vt_ok(t, ret == 0 && sid < 0, "auth_key_len 513 refused (%lld, %d)", (long long)sid,
+		      ret);
 		s.auth_key_len = 32;
 		s.hash_result_len = 65;
 		ret = vuf_create_sym(v, VUF_SESS_632, &s, &sid);
-		vt_ok(t, ret == 0 && sid < 0, "hash_result_len 65 for HMAC-SHA256 refused (%lld, %d)",
-		      (long long)sid, ret);
+		vt_ok(t, ret == 0 && sid < 0,
+		      "hash_result_len 65 for HMAC-SHA256 refused (%lld, %d)", (long long)sid, ret);
 		s.hash_result_len = 32;
 		s.hash_mode = VIRTIO_CRYPTO_SYM_HASH_MODE_NESTED;
 		ret = vuf_create_sym(v, VUF_SESS_632, &s, &sid);
-		vt_ok(t, ret == 0 && sid < 0, "hash_mode NESTED refused (%lld, %d)", (long long)sid, ret);
+		vt_ok(t, ret == 0 && sid < 0, "hash_mode NESTED refused (%lld, %d)", (long long)sid,
+		      ret);
 		s.hash_mode = VIRTIO_CRYPTO_SYM_HASH_MODE_AUTH;
 		s.chain_order = 7;
 		ret = vuf_create_sym(v, VUF_SESS_632, &s, &sid);
-		vt_ok(t, ret == 0 && sid < 0, "chain order 7 refused (%lld, %d)", (long long)sid, ret);
+		vt_ok(t, ret == 0 && sid < 0, "chain order 7 refused (%lld, %d)", (long long)sid,
+		      ret);
 		memset(&s, 0, sizeof(s));
 		s.cipher_alg = VIRTIO_CRYPTO_CIPHER_3DES_CBC;
 		s.key_len = 24;
@@ -167,7 +175,8 @@ static void suite_layouts(struct vt *t)
 		s.cipher_alg = VIRTIO_CRYPTO_CIPHER_AES_CBC;
 		s.key_len = 17;
 		ret = vuf_create_sym(v, VUF_SESS_632, &s, &sid);
-		vt_ok(t, ret == 0 && sid < 0, "AES key of 17 bytes refused (%lld, %d)", (long long)sid, ret);
+		vt_ok(t, ret == 0 && sid < 0, "AES key of 17 bytes refused (%lld, %d)",
+		      (long long)sid, ret);
 		s.key_len = 16;
 		s.op_type = 9;
 		ret = vuf_create_sym(v, VUF_SESS_632, &s, &sid);
@@ -175,7 +184,8 @@ static void suite_layouts(struct vt *t)
 		s.op_type = VIRTIO_CRYPTO_SYM_OP_CIPHER;
 		s.op_code = VIRTIO_CRYPTO_HASH_CREATE_SESSION;
 		ret = vuf_create_sym(v, VUF_SESS_1072, &s, &sid);
-		vt_ok(t, ret == 0 && sid < 0, "1072 layout with op_code HASH_CREATE_SESSION refused (%lld, %d)",
+		vt_ok(t, ret == 0 && sid < 0,
+		      "1072 layout with op_code HASH_CREATE_SESSION refused (%lld, %d)",
 		      (long long)sid, ret);
 	}
 
@@ -195,7 +205,8 @@ static void suite_layouts(struct vt *t)
 		int ret = vuf_get_vring_base(v, 0, &base);
 
 		vt_ok(t, ret == 0 && base == v->vq[0].avail_idx,
-		      "GET_VRING_BASE answers %u after %u requests (%d)", base, v->vq[0].avail_idx, ret);
+		      "GET_VRING_BASE answers %u after %u requests (%d)", base, v->vq[0].avail_idx,
+		      ret);
 		/* The device stopped: requests made now wait until QEMU starts it
 		 * again (SET_VRING_NUM/BASE/ADDR/KICK/CALL), then complete. */
 		for (int i = 0; i < 4; i++) {
@@ -235,7 +246,9 @@ static void suite_layouts(struct vt *t)
 				vuf_job_free(&j[i]);
 			}
 			vuf_mem_reset(v);
-			vt_ok(t, all, "restarted at base %u: the 4 requests made while stopped complete correctly",
+			vt_ok(t, all,
+			      "restarted at base %u: the 4 requests made while stopped complete "
+			      "correctly",
 			      base);
 		}
 	}
@@ -246,13 +259,16 @@ static void suite_layouts(struct vt *t)
 	v = vt_open(t, 1);
 	if (v) {
 		struct vuf_vq *q = &v->vq[0];
-		int nk = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), nc = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		int nk = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK),
+		    nc = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		uint64_t idx = 0;
-		int64_t s4 = vt_cipher_session(v, VUF_SESS_632, VIRTIO_CRYPTO_CIPHER_AES_CBC, key, 16, 1);
+		int64_t s4 = vt_cipher_session(v, VUF_SESS_632, VIRTIO_CRYPTO_CIPHER_AES_CBC, key,
+					       16, 1);
 		int r1, r2;
 
 		for (int i = 0; i < 4; i++)
-			vt_cipher_job(v, &j[i], s4, VIRTIO_CRYPTO_CIPHER_AES_CBC, key, 16, 1, 4096, 0);
+			vt_cipher_job(v, &j[i], s4, VIRTIO_CRYPTO_CIPHER_AES_CBC, key, 16, 1, 4096,
+				      0);
 		vt_run_report(t, v, 1, j, 4, "before replacing the kick and call fds");
 		r1 = vuf_send(v, VUF_SET_VRING_CALL, VUF_F_VERSION, &idx, 8, &nc, 1);
 		r2 = vuf_send(v, VUF_SET_VRING_KICK, VUF_F_VERSION, &idx, 8, &nk, 1);
@@ -263,8 +279,10 @@ static void suite_layouts(struct vt *t)
 		q->kick_fd = nk;
 		q->missing_calls = 0;
 		for (int i = 0; i < 8; i++)
-			vt_cipher_job(v, &j[i], s4, VIRTIO_CRYPTO_CIPHER_AES_CBC, key, 16, 1, 4096, 0);
-		vt_run_report(t, v, 1, j, 8, "after SET_VRING_CALL and SET_VRING_KICK with new eventfds");
+			vt_cipher_job(v, &j[i], s4, VIRTIO_CRYPTO_CIPHER_AES_CBC, key, 16, 1, 4096,
+				      0);
+		vt_run_report(t, v, 1, j, 8,
+			      "after SET_VRING_CALL and SET_VRING_KICK with new eventfds");
 		vt_ok(t, r1 == 0 && r2 == 0 && q->missing_calls == 0,
 		      "completions are signalled on the new call fd (%llu missing)",
 		      (unsigned long long)q->missing_calls);
@@ -286,21 +304,21 @@ static void suite_layouts(struct vt *t)
 
 /* ---------------- services ---------------- */
 
-static const uint32_t vt_macs[] = { VIRTIO_CRYPTO_MAC_HMAC_SHA1, VIRTIO_CRYPTO_MAC_HMAC_SHA_224,
-				    VIRTIO_CRYPTO_MAC_HMAC_SHA_256, VIRTIO_CRYPTO_MAC_HMAC_SHA_384,
-				    VIRTIO_CRYPTO_MAC_HMAC_SHA_512 };
+static const uint32_t vt_macs[] = {VIRTIO_CRYPTO_MAC_HMAC_SHA1, VIRTIO_CRYPTO_MAC_HMAC_SHA_224,
+				   VIRTIO_CRYPTO_MAC_HMAC_SHA_256, VIRTIO_CRYPTO_MAC_HMAC_SHA_384,
+				   VIRTIO_CRYPTO_MAC_HMAC_SHA_512};
 
 static void suite_ciphers(struct vt *t, struct vuf *v)
 {
 	static const struct {
 		uint32_t alg, keylen;
 	} c[] = {
-		{ VIRTIO_CRYPTO_CIPHER_AES_ECB, 16 }, { VIRTIO_CRYPTO_CIPHER_AES_ECB, 24 },
-		{ VIRTIO_CRYPTO_CIPHER_AES_ECB, 32 }, { VIRTIO_CRYPTO_CIPHER_AES_CBC, 16 },
-		{ VIRTIO_CRYPTO_CIPHER_AES_CBC, 24 }, { VIRTIO_CRYPTO_CIPHER_AES_CBC, 32 },
-		{ VIRTIO_CRYPTO_CIPHER_AES_CTR, 16 }, { VIRTIO_CRYPTO_CIPHER_AES_CTR, 24 },
-		{ VIRTIO_CRYPTO_CIPHER_AES_CTR, 32 }, { VIRTIO_CRYPTO_CIPHER_AES_XTS, 32 },
-		{ VIRTIO_CRYPTO_CIPHER_AES_XTS, 64 },
+		{VIRTIO_CRYPTO_CIPHER_AES_ECB, 16}, {VIRTIO_CRYPTO_CIPHER_AES_ECB, 24},
+		{VIRTIO_CRYPTO_CIPHER_AES_ECB, 32}, {VIRTIO_CRYPTO_CIPHER_AES_CBC, 16},
+		{VIRTIO_CRYPTO_CIPHER_AES_CBC, 24}, {VIRTIO_CRYPTO_CIPHER_AES_CBC, 32},
+		{VIRTIO_CRYPTO_CIPHER_AES_CTR, 16}, {VIRTIO_CRYPTO_CIPHER_AES_CTR, 24},
+		{VIRTIO_CRYPTO_CIPHER_AES_CTR, 32}, {VIRTIO_CRYPTO_CIPHER_AES_XTS, 32},
+		{VIRTIO_CRYPTO_CIPHER_AES_XTS, 64},
 	};
 	enum { N = 12 };
 	struct vuf_job j[N];
@@ -313,8 +331,8 @@ static void suite_ciphers(struct vt *t, struct vuf *v)
 			int layout = (vuf_rand(v) & 1) ? VUF_SESS_632 : VUF_SESS_1072;
 
 			snprintf(what, sizeof(what), "%s-%u %s (%u-byte session)",
-				 vuf_cipher_name(c[k].alg), c[k].keylen * 8, enc ? "encrypt" : "decrypt",
-				 layout);
+				 vuf_cipher_name(c[k].alg), c[k].keylen * 8,
+				 enc ? "encrypt" : "decrypt", layout);
 			if (!vt_want(t, what))
 				continue;
 			vuf_rand_bytes(v, key, sizeof(key));
@@ -367,28 +385,34 @@ static void suite_ciphers(struct vt *t, struct vuf *v)
 
 				memcpy(vuf_gpa(v, hg, VUF_HDR_LEN + 16), jj->out, VUF_HDR_LEN + 16);
 				jj->chain.nseg = 0;
-				jj->chain.seg[jj->chain.nseg++] = (struct vuf_seg){ hg, VUF_HDR_LEN + 16, false };
+				jj->chain.seg[jj->chain.nseg++] =
+					(struct vuf_seg){hg, VUF_HDR_LEN + 16, false};
 			}
-			jj->chain.seg[jj->chain.nseg++] = (struct vuf_seg){ g, (uint32_t)half, false };
-			jj->chain.seg[jj->chain.nseg++] = (struct vuf_seg){ g + half, (uint32_t)(len - half), false };
-			jj->chain.seg[jj->chain.nseg++] = (struct vuf_seg){ g, (uint32_t)(len + 1), true };
+			jj->chain.seg[jj->chain.nseg++] =
+				(struct vuf_seg){g, (uint32_t)half, false};
+			jj->chain.seg[jj->chain.nseg++] =
+				(struct vuf_seg){g + half, (uint32_t)(len - half), false};
+			jj->chain.seg[jj->chain.nseg++] =
+				(struct vuf_seg){g, (uint32_t)(len + 1), true};
 			jj->chain.indirect = i & 1;
 			res = h;
-			if (vuf_submit(&v->vq[0], &jj->chain, jj) || (vuf_kick(&v->vq[0], false), 0) ||
+			if (vuf_submit(&v->vq[0], &jj->chain, jj) ||
+			    (vuf_kick(&v->vq[0], false), 0) ||
 			    vuf_wait(&v->vq[0], t->timeout_ms, &ck, &ul) != 1 || res[len] != 0 ||
 			    memcmp(res, jj->expect, len))
 				bad++;
 			vuf_job_free(jj);
 			vuf_mem_reset(v);
 		}
-		vt_ok(t, bad == 0, "in-place AES-CBC (src and dst over the same guest bytes): %d of 8 wrong",
+		vt_ok(t, bad == 0,
+		      "in-place AES-CBC (src and dst over the same guest bytes): %d of 8 wrong",
 		      bad);
 		vuf_close_session(v, (uint64_t)sid);
 	}
 	/* src and dst overlapping in part (each one descriptor): every input
 	 * byte must be read before any output byte is written. */
 	if (vt_want(t, "overlap")) {
-		static const int shift[] = { -100, -17, -16, -1, 1, 15, 16, 64, 1000 };
+		static const int shift[] = {-100, -17, -16, -1, 1, 15, 16, 64, 1000};
 		uint8_t key[32];
 		int64_t sid;
 		unsigned int bad = 0;
@@ -413,22 +437,27 @@ static void suite_ciphers(struct vt *t, struct vuf *v)
 			memcpy(vuf_gpa(v, sg, len), jj->out + VUF_HDR_LEN + 16, len);
 			*(uint8_t *)vuf_gpa(v, stg, 1) = 0xee;
 			jj->chain.nseg = 4;
-			jj->chain.seg[0] = (struct vuf_seg){ hg, VUF_HDR_LEN + 16, false };
-			jj->chain.seg[1] = (struct vuf_seg){ sg, (uint32_t)len, false };
-			jj->chain.seg[2] = (struct vuf_seg){ dg, (uint32_t)len, true };
-			jj->chain.seg[3] = (struct vuf_seg){ stg, 1, true };
+			jj->chain.seg[0] = (struct vuf_seg){hg, VUF_HDR_LEN + 16, false};
+			jj->chain.seg[1] = (struct vuf_seg){sg, (uint32_t)len, false};
+			jj->chain.seg[2] = (struct vuf_seg){dg, (uint32_t)len, true};
+			jj->chain.seg[3] = (struct vuf_seg){stg, 1, true};
 			jj->chain.indirect = i & 1;
-			if (vuf_submit(&v->vq[0], &jj->chain, jj) || (vuf_kick(&v->vq[0], false), 0) ||
+			if (vuf_submit(&v->vq[0], &jj->chain, jj) ||
+			    (vuf_kick(&v->vq[0], false), 0) ||
 			    vuf_wait(&v->vq[0], t->timeout_ms, &ck, &ul) != 1 ||
-			    *(uint8_t *)vuf_gpa(v, stg, 1) != 0 || memcmp(vuf_gpa(v, dg, len), jj->expect, len)) {
+			    *(uint8_t *)vuf_gpa(v, stg, 1) != 0 ||
+			    memcmp(vuf_gpa(v, dg, len), jj->expect, len)) {
 				if (bad++ < 3)
-					vt_note("  overlap: dst = src %+d bytes, %zu bytes: wrong result", k, len);
+					vt_note("  overlap: dst = src %+d bytes, %zu bytes: wrong "
+						"result",
+						k, len);
 			}
 			vuf_job_free(jj);
 			vuf_mem_reset(v);
 		}
 		vt_ok(t, bad == 0,
-		      "AES-256-CTR with dst overlapping src in part (shifted -100..+1000 bytes): %u of 9 wrong",
+		      "AES-256-CTR with dst overlapping src in part (shifted -100..+1000 bytes): "
+		      "%u of 9 wrong",
 		      bad);
 		vuf_close_session(v, (uint64_t)sid);
 	}
@@ -442,22 +471,25 @@ static void suite_chaining(struct vt *t, struct vuf *v)
 	for (unsigned int m = 0; m < sizeof(vt_macs) / sizeof(vt_macs[0]); m++) {
 		for (int order = 1; order <= 2; order++) {
 			for (int enc = 1; enc >= 0; enc--) {
-				struct vt_chain_case c = { 0 };
+				struct vt_chain_case c = {0};
 				uint8_t key[32], akey[200];
 				char what[128];
 				int64_t sid;
 				int layout = (vuf_rand(v) & 1) ? VUF_SESS_632 : VUF_SESS_1072;
 
-				c.alg = (m & 1) ? VIRTIO_CRYPTO_CIPHER_AES_CTR : VIRTIO_CRYPTO_CIPHER_AES_CBC;
+				c.alg = (m & 1) ? VIRTIO_CRYPTO_CIPHER_AES_CTR
+						: VIRTIO_CRYPTO_CIPHER_AES_CBC;
 				c.keylen = (m & 2) ? 32 : 16;
 				c.mac = vt_macs[m];
-				c.akeylen = 1 + vuf_rand(v) % 150; /* longer than a block, sometimes */
+				c.akeylen =
+					1 + vuf_rand(v) % 150; /* longer than a block, sometimes */
 				c.hlen = vuf_mac_len(c.mac);
 				c.enc = enc;
 				c.order = order;
 				c.key = key;
 				c.akey = akey;
-				snprintf(what, sizeof(what), "chaining %s-%u + %s %s %s (%d-byte session)",
+				snprintf(what, sizeof(what),
+					 "chaining %s-%u + %s %s %s (%d-byte session)",
 					 vuf_cipher_name(c.alg), c.keylen * 8, vuf_mac_name(c.mac),
 					 order == 1 ? "hash-then-cipher" : "cipher-then-hash",
 					 enc ? "encrypt" : "decrypt", layout);
@@ -465,8 +497,8 @@ static void suite_chaining(struct vt *t, struct vuf *v)
 					continue;
 				vuf_rand_bytes(v, key, sizeof(key));
 				vuf_rand_bytes(v, akey, sizeof(akey));
-				sid = vt_chain_session(v, layout, c.alg, key, c.keylen, enc, c.mac, akey,
-						       c.akeylen, c.hlen, order);
+				sid = vt_chain_session(v, layout, c.alg, key, c.keylen, enc, c.mac,
+						       akey, c.akeylen, c.hlen, order);
 				if (!vt_ok(t, sid >= 0, "%s: session created", what))
 					continue;
 				for (int i = 0; i < N; i++) {
@@ -482,7 +514,8 @@ static void suite_chaining(struct vt *t, struct vuf *v)
 						c.c_off = 16 * (vuf_rand(v) % (c.src_len / 16));
 						c.c_len = c.src_len - c.c_off;
 						c.h_off = (uint32_t)(vuf_rand(v) % c.src_len);
-						c.h_len = (uint32_t)(vuf_rand(v) % (c.src_len - c.h_off + 1));
+						c.h_len = (uint32_t)(vuf_rand(v) %
+								     (c.src_len - c.h_off + 1));
 						c.aad_len = (uint32_t)(vuf_rand(v) % 40);
 					}
 					vt_chain_job(v, &j[i], sid, &c);
@@ -494,9 +527,13 @@ static void suite_chaining(struct vt *t, struct vuf *v)
 	}
 	/* Truncated MAC (IPsec style: 96 bits of HMAC-SHA1). */
 	if (vt_want(t, "truncated")) {
-		struct vt_chain_case c = { .alg = VIRTIO_CRYPTO_CIPHER_AES_CBC, .keylen = 16,
-					   .mac = VIRTIO_CRYPTO_MAC_HMAC_SHA1, .akeylen = 20, .hlen = 12,
-					   .enc = 1, .order = 2 };
+		struct vt_chain_case c = {.alg = VIRTIO_CRYPTO_CIPHER_AES_CBC,
+					  .keylen = 16,
+					  .mac = VIRTIO_CRYPTO_MAC_HMAC_SHA1,
+					  .akeylen = 20,
+					  .hlen = 12,
+					  .enc = 1,
+					  .order = 2};
 		uint8_t key[16], akey[20];
 		int64_t sid;
 
@@ -510,7 +547,8 @@ static void suite_chaining(struct vt *t, struct vuf *v)
 			c.src_len = c.c_len = c.h_len = 16 * (1 + vuf_rand(v) % 100);
 			vt_chain_job(v, &j[i], sid, &c);
 		}
-		vt_run_report(t, v, 1, j, N, "chaining AES-128-CBC + HMAC-SHA1-96 cipher-then-hash");
+		vt_run_report(t, v, 1, j, N,
+			      "chaining AES-128-CBC + HMAC-SHA1-96 cipher-then-hash");
 		vuf_close_session(v, (uint64_t)sid);
 	}
 }
@@ -521,7 +559,7 @@ static void suite_mac_only(struct vt *t, struct vuf *v)
 	struct vuf_job j[N];
 
 	for (unsigned int m = 0; m < sizeof(vt_macs) / sizeof(vt_macs[0]); m++) {
-		struct vt_chain_case c = { 0 };
+		struct vt_chain_case c = {0};
 		uint8_t akey[300];
 		char what[128];
 		int64_t sid;
@@ -539,8 +577,8 @@ static void suite_mac_only(struct vt *t, struct vuf *v)
 		if (!vt_want(t, what))
 			continue;
 		vuf_rand_bytes(v, akey, sizeof(akey));
-		sid = vt_chain_session(v, VUF_SESS_632, VIRTIO_CRYPTO_NO_CIPHER, NULL, 0, 1, c.mac, akey,
-				       c.akeylen, c.hlen, c.order);
+		sid = vt_chain_session(v, VUF_SESS_632, VIRTIO_CRYPTO_NO_CIPHER, NULL, 0, 1, c.mac,
+				       akey, c.akeylen, c.hlen, c.order);
 		if (!vt_ok(t, sid >= 0, "%s: session created", what))
 			continue;
 		for (int i = 0; i < N; i++) {
@@ -570,7 +608,7 @@ static int vt_rsa_gen(struct vt_rsa *r, unsigned int bits)
 	if (!r->pkey)
 		return -1;
 	r->privlen = i2d_PrivateKey(r->pkey, &r->priv); /* PKCS#1 RSAPrivateKey */
-	r->publen = i2d_PublicKey(r->pkey, &r->pub);    /* PKCS#1 RSAPublicKey */
+	r->publen = i2d_PublicKey(r->pkey, &r->pub); /* PKCS#1 RSAPublicKey */
 	r->n = (size_t)EVP_PKEY_get_size(r->pkey);
 	return r->privlen > 0 && r->publen > 0 ? 0 : -1;
 }
@@ -587,8 +625,8 @@ static int64_t vt_rsa_session(struct vuf *v, struct vt_rsa *r, bool priv, uint32
 {
 	struct vuf_asym_sess s = {
 		.algo = VIRTIO_CRYPTO_AKCIPHER_RSA,
-		.keytype = priv ? VIRTIO_CRYPTO_AKCIPHER_KEY_TYPE_PRIVATE :
-				  VIRTIO_CRYPTO_AKCIPHER_KEY_TYPE_PUBLIC,
+		.keytype = priv ? VIRTIO_CRYPTO_AKCIPHER_KEY_TYPE_PRIVATE
+				: VIRTIO_CRYPTO_AKCIPHER_KEY_TYPE_PUBLIC,
 		.keylen = (uint32_t)(priv ? r->privlen : r->publen),
 		.padding_algo = pad,
 		.hash_algo = hash,
@@ -674,26 +712,33 @@ static void suite_rsa(struct vt *t, struct vuf *v)
 	if (!vt_ok(t, vt_rsa_gen(&r, 1024) == 0, "rsa: local 1024-bit key (DER %d/%d bytes)",
 		   r.privlen, r.publen))
 		return;
-	pub_raw = vt_rsa_session(v, &r, false, VIRTIO_CRYPTO_RSA_RAW_PADDING, VIRTIO_CRYPTO_RSA_NO_HASH);
-	priv_raw = vt_rsa_session(v, &r, true, VIRTIO_CRYPTO_RSA_RAW_PADDING, VIRTIO_CRYPTO_RSA_NO_HASH);
-	pub_p1 = vt_rsa_session(v, &r, false, VIRTIO_CRYPTO_RSA_PKCS1_PADDING, VIRTIO_CRYPTO_RSA_SHA256);
-	priv_p1 = vt_rsa_session(v, &r, true, VIRTIO_CRYPTO_RSA_PKCS1_PADDING, VIRTIO_CRYPTO_RSA_SHA256);
+	pub_raw = vt_rsa_session(v, &r, false, VIRTIO_CRYPTO_RSA_RAW_PADDING,
+				 VIRTIO_CRYPTO_RSA_NO_HASH);
+	priv_raw = vt_rsa_session(v, &r, true, VIRTIO_CRYPTO_RSA_RAW_PADDING,
+				  VIRTIO_CRYPTO_RSA_NO_HASH);
+	pub_p1 = vt_rsa_session(v, &r, false, VIRTIO_CRYPTO_RSA_PKCS1_PADDING,
+				VIRTIO_CRYPTO_RSA_SHA256);
+	priv_p1 = vt_rsa_session(v, &r, true, VIRTIO_CRYPTO_RSA_PKCS1_PADDING,
+				 VIRTIO_CRYPTO_RSA_SHA256);
 	priv_p1_none = vt_rsa_session(v, &r, true, VIRTIO_CRYPTO_RSA_PKCS1_PADDING,
 				      VIRTIO_CRYPTO_RSA_NO_HASH);
 	vt_ok(t, pub_raw >= 0 && priv_raw >= 0 && pub_p1 >= 0 && priv_p1 >= 0 && priv_p1_none >= 0,
-	      "rsa: public and private sessions, raw and PKCS#1 v1.5 (1072-byte layout): %lld %lld %lld %lld %lld",
+	      "rsa: public and private sessions, raw and PKCS#1 v1.5 (1072-byte layout): %lld %lld "
+	      "%lld %lld %lld",
 	      (long long)pub_raw, (long long)priv_raw, (long long)pub_p1, (long long)priv_p1,
 	      (long long)priv_p1_none);
 	{
 		/* A private key is not a public key, and a 632-byte layout has no RSA. */
-		struct vuf_asym_sess s = { .algo = VIRTIO_CRYPTO_AKCIPHER_RSA,
-					   .keytype = VIRTIO_CRYPTO_AKCIPHER_KEY_TYPE_PUBLIC,
-					   .keylen = (uint32_t)r.privlen, .key = r.priv };
+		struct vuf_asym_sess s = {.algo = VIRTIO_CRYPTO_AKCIPHER_RSA,
+					  .keytype = VIRTIO_CRYPTO_AKCIPHER_KEY_TYPE_PUBLIC,
+					  .keylen = (uint32_t)r.privlen,
+					  .key = r.priv};
 		int64_t sid = 0;
 
 		vuf_create_asym(v, &s, &sid);
-		vt_ok(t, sid < 0, "rsa: private DER offered as public key refused (%lld)", (long long)sid);
-		uint8_t big[2000] = { 0 };
+		vt_ok(t, sid < 0, "rsa: private DER offered as public key refused (%lld)",
+		      (long long)sid);
+		uint8_t big[2000] = {0};
 
 		memcpy(big, r.priv, (size_t)r.privlen);
 		s.key = big;
@@ -764,8 +809,11 @@ static void suite_rsa(struct vt *t, struct vuf *v)
 	vt_cipher_job(v, &j[n], pub_raw, VIRTIO_CRYPTO_CIPHER_AES_CBC, dg, 16, 1, 32, 0);
 	j[n].ok_status = VUF_ST(VIRTIO_CRYPTO_INVSESS) | VUF_ST(VIRTIO_CRYPTO_BADMSG);
 	snprintf(j[n++].name, sizeof(j[0].name), "cipher request on an rsa session");
-	vt_run_report(t, v, 1, j, n, "rsa-1024 raw and PKCS#1 v1.5 encrypt/decrypt/sign/verify, bad cases");
-	vt_ok(t, j[pkcs1_dec].used_len == 40 + 1, "rsa: PKCS#1 decrypt reports the plaintext length in the used length (%u = 40 + status)",
+	vt_run_report(t, v, 1, j, n,
+		      "rsa-1024 raw and PKCS#1 v1.5 encrypt/decrypt/sign/verify, bad cases");
+	vt_ok(t, j[pkcs1_dec].used_len == 40 + 1,
+	      "rsa: PKCS#1 decrypt reports the plaintext length in the used length (%u = 40 + "
+	      "status)",
 	      j[pkcs1_dec].used_len);
 
 	/* PKCS#1 encrypt is randomised: check by decrypting locally. */
@@ -801,14 +849,16 @@ static void suite_services(struct vt *t)
 	suite_mac_only(t, v);
 	suite_rsa(t, v);
 	{
-		uint16_t ev = __atomic_load_n((uint16_t *)&v->vq[0].used->ring[v->vq[0].num], __ATOMIC_ACQUIRE);
+		uint16_t ev = __atomic_load_n((uint16_t *)&v->vq[0].used->ring[v->vq[0].num],
+					      __ATOMIC_ACQUIRE);
 
 		vt_ok(t, ev == v->vq[0].avail_idx,
-		      "services: avail_event published after the last request (%u, avail idx %u)", ev,
-		      v->vq[0].avail_idx);
+		      "services: avail_event published after the last request (%u, avail idx %u)",
+		      ev, v->vq[0].avail_idx);
 	}
 	vt_ok(t, v->vq[0].missing_calls == 0,
-	      "services: every completion was signalled on the call eventfd (%llu missing, %llu kicks, %llu kicks saved by EVENT_IDX)",
+	      "services: every completion was signalled on the call eventfd (%llu missing, %llu "
+	      "kicks, %llu kicks saved by EVENT_IDX)",
 	      (unsigned long long)v->vq[0].missing_calls, (unsigned long long)v->vq[0].kicks,
 	      (unsigned long long)v->vq[0].kicks_saved);
 	vuf_free(v);
@@ -924,7 +974,7 @@ static void suite_stress(struct vt *t)
 	vuf_rand_bytes(v, key, sizeof(key));
 	sid = vt_cipher_session(v, VUF_SESS_632, VIRTIO_CRYPTO_CIPHER_AES_XTS, key, 32, 1);
 	for (unsigned int q = 0; q < nq; q++) {
-		run[q] = (struct st_run){ .q = &v->vq[q], .nslot = 32, .stop = &stop };
+		run[q] = (struct st_run){.q = &v->vq[q], .nslot = 32, .stop = &stop};
 		run[q].slot = calloc(32, sizeof(*run[q].slot));
 		for (unsigned int i = 0; i < 32; i++) {
 			struct st_slot *sl = &run[q].slot[i];
@@ -945,7 +995,8 @@ static void suite_stress(struct vt *t)
 			sl->dst = NULL;
 			for (unsigned int k = 0; k < sl->chain.nseg; k++)
 				if (sl->chain.seg[k].write)
-					sl->dst = vuf_gpa(v, sl->chain.seg[k].gpa, sl->chain.seg[k].len);
+					sl->dst = vuf_gpa(v, sl->chain.seg[k].gpa,
+							  sl->chain.seg[k].len);
 			sl->status = sl->dst + sl->len;
 		}
 	}
@@ -979,7 +1030,8 @@ static void suite_stress(struct vt *t)
 		free(run[q].slot);
 	}
 	vt_ok(t, !fail && bad == 0 && done > 0 && churn_bad == 0,
-	      "stress: %u queue threads, %llu AES-256-XTS requests all correct (%llu wrong) while %u sessions were created and closed (%u refused)",
+	      "stress: %u queue threads, %llu AES-256-XTS requests all correct (%llu wrong) while "
+	      "%u sessions were created and closed (%u refused)",
 	      nq, (unsigned long long)done, (unsigned long long)bad, churn, churn_bad);
 	vuf_free(v);
 }
@@ -1013,7 +1065,8 @@ static void suite_hold(struct vt *t)
 		vuf_submit(&v->vq[0], &j[i].chain, &j[i]);
 	}
 	/* not kicked: they stay in the ring, unserved */
-	vt_ok(t, made == 6, "hold: 6 sessions open, 32 requests in the ring; waiting for the daemon to leave");
+	vt_ok(t, made == 6,
+	      "hold: 6 sessions open, 32 requests in the ring; waiting for the daemon to leave");
 	printf("# READY\n");
 	fflush(stdout);
 	for (int i = 0; i < 600 && vuf_alive(v); i++)
@@ -1031,7 +1084,7 @@ static void suite_maxsess(struct vt *t)
 	struct vuf *v = vt_open(t, 1);
 	unsigned int max = t->max_sessions, made = 0;
 	int64_t *ids = calloc(max + 2, sizeof(*ids)), extra = 0;
-	uint8_t key[16] = { 1 };
+	uint8_t key[16] = {1};
 	struct vuf_job j[2];
 
 	if (!vt_ok(t, v != NULL && ids, "maxsess: handshake"))
@@ -1058,7 +1111,8 @@ static void suite_maxsess(struct vt *t)
 	v = vt_open(t, 1);
 	made = 0;
 	for (unsigned int i = 0; v && i < max; i++)
-		made += vt_cipher_session(v, VUF_SESS_632, VIRTIO_CRYPTO_CIPHER_AES_CBC, key, 16, 1) >= 0;
+		made += vt_cipher_session(v, VUF_SESS_632, VIRTIO_CRYPTO_CIPHER_AES_CBC, key, 16,
+					  1) >= 0;
 	vt_ok(t, made == max, "maxsess: a new connection gets %u sessions again (%u)", max, made);
 out:
 	free(ids);
@@ -1069,7 +1123,7 @@ out:
  * at fd FD and executes CMD (for a backend's --fd mode). */
 static int listen_exec(int argc, char **argv)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd, want;
 
 	if (argc < 5 || strlen(argv[2]) >= sizeof(sa.sun_path)) {
@@ -1095,7 +1149,7 @@ static int listen_exec(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	struct vt t = { .queues = 4, .max_sessions = 1024, .timeout_ms = 5000 };
+	struct vt t = {.queues = 4, .max_sessions = 1024, .timeout_ms = 5000};
 	int o;
 
 	if (argc > 1 && !strcmp(argv[1], "--listen-exec"))

@@ -14,8 +14,8 @@
 
 _Static_assert(sizeof(struct virtio_crypto_op_data_req) == VUF_HDR_LEN, "data request header");
 
-size_t vuf_hdr_cipher(uint8_t *h, uint32_t opcode, uint64_t sid, uint32_t iv_len,
-		      uint32_t src_len, uint32_t dst_len)
+size_t vuf_hdr_cipher(uint8_t *h, uint32_t opcode, uint64_t sid, uint32_t iv_len, uint32_t src_len,
+		      uint32_t dst_len)
 {
 	struct virtio_crypto_op_data_req r;
 
@@ -71,14 +71,20 @@ static const EVP_CIPHER *vuf_evp_cipher(uint32_t alg, uint32_t keylen)
 {
 	switch (alg) {
 	case VIRTIO_CRYPTO_CIPHER_AES_ECB:
-		return keylen == 16 ? EVP_aes_128_ecb() : keylen == 24 ? EVP_aes_192_ecb() :
-		       keylen == 32 ? EVP_aes_256_ecb() : NULL;
+		return keylen == 16   ? EVP_aes_128_ecb()
+		       : keylen == 24 ? EVP_aes_192_ecb()
+		       : keylen == 32 ? EVP_aes_256_ecb()
+				      : NULL;
 	case VIRTIO_CRYPTO_CIPHER_AES_CBC:
-		return keylen == 16 ? EVP_aes_128_cbc() : keylen == 24 ? EVP_aes_192_cbc() :
-		       keylen == 32 ? EVP_aes_256_cbc() : NULL;
+		return keylen == 16   ? EVP_aes_128_cbc()
+		       : keylen == 24 ? EVP_aes_192_cbc()
+		       : keylen == 32 ? EVP_aes_256_cbc()
+				      : NULL;
 	case VIRTIO_CRYPTO_CIPHER_AES_CTR:
-		return keylen == 16 ? EVP_aes_128_ctr() : keylen == 24 ? EVP_aes_192_ctr() :
-		       keylen == 32 ? EVP_aes_256_ctr() : NULL;
+		return keylen == 16   ? EVP_aes_128_ctr()
+		       : keylen == 24 ? EVP_aes_192_ctr()
+		       : keylen == 32 ? EVP_aes_256_ctr()
+				      : NULL;
 	case VIRTIO_CRYPTO_CIPHER_AES_XTS:
 		return keylen == 32 ? EVP_aes_128_xts() : keylen == 64 ? EVP_aes_256_xts() : NULL;
 	}
@@ -107,8 +113,8 @@ const char *vuf_cipher_name(uint32_t alg)
 	return "?";
 }
 
-int vuf_ref_cipher(uint32_t alg, const uint8_t *key, uint32_t keylen, const uint8_t *iv,
-		   int enc, const uint8_t *in, size_t len, uint8_t *out)
+int vuf_ref_cipher(uint32_t alg, const uint8_t *key, uint32_t keylen, const uint8_t *iv, int enc,
+		   const uint8_t *in, size_t len, uint8_t *out)
 {
 	const EVP_CIPHER *c = vuf_evp_cipher(alg, keylen);
 	EVP_CIPHER_CTX *ctx;
@@ -180,8 +186,8 @@ int vuf_ref_hmac(uint32_t mac_alg, const uint8_t *key, uint32_t keylen, const ui
 
 const char *vuf_status_name(unsigned int st)
 {
-	static const char *const n[] = { "OK", "ERR", "BADMSG", "NOTSUPP", "INVSESS", "NOSPC",
-					 "KEY_REJECTED" };
+	static const char *const n[] = {"OK",	   "ERR",   "BADMSG",	   "NOTSUPP",
+					"INVSESS", "NOSPC", "KEY_REJECTED"};
 
 	return st < sizeof(n) / sizeof(n[0]) ? n[st] : "?";
 }
@@ -225,7 +231,7 @@ static void vuf_job_check(struct vuf *v, struct vuf_job *j)
 int vuf_run_jobs(struct vuf *v, unsigned int nq, struct vuf_job *jobs, unsigned int n,
 		 unsigned int inflight)
 {
-	unsigned int next[VUF_MAX_QUEUES] = { 0 }, busy[VUF_MAX_QUEUES] = { 0 };
+	unsigned int next[VUF_MAX_QUEUES] = {0}, busy[VUF_MAX_QUEUES] = {0};
 	unsigned int done = 0;
 	int ret;
 
@@ -283,8 +289,9 @@ int vuf_run_jobs(struct vuf *v, unsigned int nq, struct vuf_job *jobs, unsigned 
 			}
 		}
 		if (!progress) {
-			snprintf(v->err, sizeof(v->err), "no completion within %d ms (%u of %u done)",
-				 v->timeout_ms, done, n);
+			snprintf(v->err, sizeof(v->err),
+				 "no completion within %d ms (%u of %u done)", v->timeout_ms, done,
+				 n);
 			return -ETIMEDOUT;
 		}
 	}

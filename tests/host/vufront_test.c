@@ -46,7 +46,7 @@ bool vt_want(struct vt *t, const char *name)
 
 struct vuf *vt_open(struct vt *t, unsigned int nq)
 {
-	struct vuf_opts o = { .nqueues = nq, .seed = t->seed };
+	struct vuf_opts o = {.nqueues = nq, .seed = t->seed};
 	struct vuf *v = vuf_connect(t->sock, t->timeout_ms);
 	int ret;
 
@@ -189,8 +189,8 @@ void vt_job_place_random(struct vuf *v, struct vuf_job *j)
 		j->po.canary = 0xa5;
 }
 
-int vt_cipher_job(struct vuf *v, struct vuf_job *j, int64_t sid, uint32_t alg,
-		  const uint8_t *key, uint32_t keylen, int enc, size_t len, size_t slack)
+int vt_cipher_job(struct vuf *v, struct vuf_job *j, int64_t sid, uint32_t alg, const uint8_t *key,
+		  uint32_t keylen, int enc, size_t len, size_t slack)
 {
 	uint32_t ivl = vuf_cipher_iv_len(alg);
 	uint8_t iv[16];
@@ -278,10 +278,11 @@ int vt_chain_job(struct vuf *v, struct vuf_job *j, int64_t sid, const struct vt_
 	j->ok_status = VUF_ST(VIRTIO_CRYPTO_OK);
 	j->data_status = VIRTIO_CRYPTO_OK;
 	vt_job_place_random(v, j);
-	snprintf(j->name, sizeof(j->name), "%s-%u+%s/%u %s %s src %u aad %u", vuf_cipher_name(c->alg),
-		 c->keylen * 8, vuf_mac_name(c->mac), c->hlen,
-		 c->order == VIRTIO_CRYPTO_SYM_ALG_CHAIN_ORDER_HASH_THEN_CIPHER ? "hash-then-cipher" :
-										    "cipher-then-hash",
+	snprintf(j->name, sizeof(j->name), "%s-%u+%s/%u %s %s src %u aad %u",
+		 vuf_cipher_name(c->alg), c->keylen * 8, vuf_mac_name(c->mac), c->hlen,
+		 c->order == VIRTIO_CRYPTO_SYM_ALG_CHAIN_ORDER_HASH_THEN_CIPHER
+			 ? "hash-then-cipher"
+			 : "cipher-then-hash",
 		 c->enc ? "enc" : "dec", c->src_len, c->aad_len);
 	ret = 0;
 out:
@@ -315,7 +316,8 @@ bool vt_serves(struct vt *t, char *why, size_t whylen)
 			goto out;
 	ret = vuf_run_jobs(v, 1, j, 4, 4);
 	if (ret) {
-		snprintf(why, whylen, "requests on a new connection: %s %s", strerror(-ret), v->err);
+		snprintf(why, whylen, "requests on a new connection: %s %s", strerror(-ret),
+			 v->err);
 		goto out;
 	}
 	ok = true;

@@ -9,14 +9,14 @@
 
 struct vt {
 	const char *sock;
-	pid_t pid;            /* the daemon, for /proc/PID/fd checks; 0 = unknown */
+	pid_t pid; /* the daemon, for /proc/PID/fd checks; 0 = unknown */
 	uint64_t seed;
-	unsigned int queues;  /* data queues the daemon was started with */
+	unsigned int queues; /* data queues the daemon was started with */
 	unsigned int max_sessions;
 	int timeout_ms;
 	unsigned int ntest, nfail;
-	const char *only;     /* run only cases whose name contains this */
-	const char *skip;     /* leave out the cases whose name contains this */
+	const char *only; /* run only cases whose name contains this */
+	const char *skip; /* leave out the cases whose name contains this */
 };
 
 __attribute__((format(printf, 3, 4))) bool vt_ok(struct vt *t, bool cond, const char *fmt, ...);
@@ -46,8 +46,8 @@ int64_t vt_chain_session(struct vuf *v, int layout, uint32_t alg, const uint8_t 
 
 /* Job builders: fill j (zeroed first) with a request and its reference
  * result. Return 0, or -1 if the reference itself cannot be computed. */
-int vt_cipher_job(struct vuf *v, struct vuf_job *j, int64_t sid, uint32_t alg,
-		  const uint8_t *key, uint32_t keylen, int enc, size_t len, size_t slack);
+int vt_cipher_job(struct vuf *v, struct vuf_job *j, int64_t sid, uint32_t alg, const uint8_t *key,
+		  uint32_t keylen, int enc, size_t len, size_t slack);
 struct vt_chain_case {
 	uint32_t alg, keylen, mac, akeylen, hlen;
 	int enc, order;
