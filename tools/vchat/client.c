@@ -171,6 +171,7 @@ static void handle_msg(struct cli *c, const uint8_t *b, size_t n)
 		goto out; /* our own line, relayed back */
 	vchat_sanitize(text, m.text, m.text_len);
 	say(c, m.time_us, "<%s> %s", nick, text);
+	vchat_wipe(text, sizeof(text));
 out:
 	vchat_wipe(&m, sizeof(m));
 }
@@ -298,6 +299,7 @@ static int stdin_read(struct cli *c)
 		} else {
 			prompt(c);
 		}
+		vchat_wipe(c->line, c->line_len);
 		c->line_len = 0;
 		c->line_overflow = 0;
 	}
