@@ -12,6 +12,14 @@ main_pid=$vcd_pid main_sock=$vcd_sock main_log=$vcd_log
 "$VUF" -s "$main_sock" -p "$main_pid" -Q 4 layouts services queues stress
 r=$?; [ $r -le 1 ]; tap_ok $? "vufront layouts/services/queues/stress ran to the end (exit $r)"
 
+# Other frontend shapes: 8 regions (vhost-user's maximum), 256-entry rings
+# and SET_FEATURES with the ring features as newer QEMU sends them; then one
+# region and 2-entry rings (only indirect chains fit).
+"$VUF" -s "$main_sock" -p "$main_pid" -Q 4 -R 8 -N 256 -F layouts services
+r=$?; [ $r -le 1 ]; tap_ok $? "vufront -R 8 -N 256 -F ran to the end (exit $r)"
+"$VUF" -s "$main_sock" -p "$main_pid" -Q 4 -R 1 -N 2 services
+r=$?; [ $r -le 1 ]; tap_ok $? "vufront -R 1 -N 2 ran to the end (exit $r)"
+
 vcd_start small -- --queues 2 --max-sessions 40 || { echo "not ok - vcryptod starts"; exit 1; }
 "$VUF" -s "$vcd_sock" -p "$vcd_pid" -Q 2 -m 40 maxsess queues
 r=$?; [ $r -le 1 ]; tap_ok $? "vufront maxsess/queues ran to the end (exit $r)"

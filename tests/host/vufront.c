@@ -739,7 +739,9 @@ static void vuf_publish(struct vuf_vq *q, uint16_t head)
 
 int vuf_submit(struct vuf_vq *q, const struct vuf_chain *c, void *cookie)
 {
-	unsigned int need = c->indirect ? 1 : c->nseg;
+	/* A chain longer than the ring can only go indirect (Linux does so). */
+	bool ind = c->indirect || c->nseg > q->num;
+	unsigned int need = ind ? 1 : c->nseg;
 	uint16_t head, i, last = 0;
 
 	if (!c->nseg || !cookie)
@@ -748,7 +750,7 @@ int vuf_submit(struct vuf_vq *q, const struct vuf_chain *c, void *cookie)
 		return -ENOSPC;
 	head = q->free_head;
 	i = head;
-	if (c->indirect) {
+	if (ind) {
 		uint64_t tg = c->ind_gpa ? c->ind_gpa : vuf_alloc(q->v, -1, 16ULL * c->nseg, 16);
 		struct vring_desc *t;
 

@@ -44,6 +44,10 @@ static void usage(FILE *f)
 		"  -o NAME       run only the cases whose name contains NAME\n"
 		"  -x NAME       leave out the cases whose name contains NAME\n"
 		"  -t MS         completion timeout (default 5000)\n"
+		"  -R N          guest RAM in N memfd regions, 1..8 (default 4)\n"
+		"  -N N          ring size (default 1024, as QEMU)\n"
+		"  -F            SET_FEATURES with the ring features (QEMU 7.2 sends only\n"
+		"                VHOST_USER_F_PROTOCOL_FEATURES)\n"
 		"  -h            this help\n");
 }
 
@@ -89,6 +93,7 @@ static void suite_layouts(struct vt *t)
 	uint8_t key[64], akey[600];
 	int64_t s1, s2, s3;
 	uint32_t base = 0;
+	int nstop;
 
 	if (!vt_ok(t, v != NULL, "handshake in QEMU 7.2's order"))
 		return;
@@ -209,10 +214,12 @@ static void suite_layouts(struct vt *t)
 		      ret);
 		/* The device stopped: requests made now wait until QEMU starts it
 		 * again (SET_VRING_NUM/BASE/ADDR/KICK/CALL), then complete. */
-		for (int i = 0; i < 4; i++) {
+		nstop = v->vq[0].num < 4 ? v->vq[0].num : 4;
+		for (int i = 0; i < nstop; i++) {
 			vt_cipher_job(v, &j[i], s1, VIRTIO_CRYPTO_CIPHER_AES_CBC, key, 16, 1,
 				      16 * (1 + vuf_rand(v) % 64), 0);
 			vuf_place(v, &j[i].chain, j[i].out, j[i].out_len, j[i].in_len, &j[i].po);
+			j[i].chain.indirect = true;
 			vuf_submit(&v->vq[0], &j[i].chain, &j[i]);
 		}
 		vuf_kick(&v->vq[0], true);
@@ -225,7 +232,7 @@ static void suite_layouts(struct vt *t)
 		}
 		ret = vuf_vring_restart(v, 0, base);
 		vuf_kick(&v->vq[0], true);
-		for (int i = 0; i < 4; i++) {
+		for (int i = 0; i < nstop; i++) {
 			void *ck;
 			uint32_t ul;
 
@@ -236,7 +243,7 @@ static void suite_layouts(struct vt *t)
 		{
 			bool all = ret == 0;
 
-			for (int i = 0; i < 4; i++) {
+			for (int i = 0; i < nstop; i++) {
 				uint8_t *in = malloc(j[i].in_len);
 
 				vuf_gather(v, &j[i].chain, in);
@@ -1155,7 +1162,7 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "--listen-exec"))
 		return listen_exec(argc, argv);
 	t.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-	while ((o = getopt(argc, argv, "s:p:Q:m:S:o:x:t:h")) != -1) {
+	while ((o = getopt(argc, argv, "s:p:Q:m:S:o:x:t:R:N:Fh")) != -1) {
 		switch (o) {
 		case 's':
 			t.sock = optarg;
@@ -1180,6 +1187,15 @@ int main(int argc, char **argv)
 			break;
 		case 't':
 			t.timeout_ms = atoi(optarg);
+			break;
+		case 'R':
+			t.nregions = (unsigned int)atoi(optarg);
+			break;
+		case 'N':
+			t.qsize = (unsigned int)atoi(optarg);
+			break;
+		case 'F':
+			t.full_features = true;
 			break;
 		case 'h':
 			usage(stdout);

@@ -46,7 +46,11 @@ bool vt_want(struct vt *t, const char *name)
 
 struct vuf *vt_open(struct vt *t, unsigned int nq)
 {
-	struct vuf_opts o = {.nqueues = nq, .seed = t->seed};
+	struct vuf_opts o = { .nqueues = nq,
+			      .seed = t->seed,
+			      .nregions = t->nregions,
+			      .qsize = t->qsize,
+			      .full_set_features = t->full_features };
 	struct vuf *v = vuf_connect(t->sock, t->timeout_ms);
 	int ret;
 

@@ -17,6 +17,9 @@ struct vt {
 	unsigned int ntest, nfail;
 	const char *only; /* run only cases whose name contains this */
 	const char *skip; /* leave out the cases whose name contains this */
+	unsigned int nregions; /* guest RAM regions (0: 4) */
+	unsigned int qsize;    /* ring size (0: 1024, as QEMU) */
+	bool full_features;    /* SET_FEATURES with the ring features (newer QEMU) */
 };
 
 __attribute__((format(printf, 3, 4))) bool vt_ok(struct vt *t, bool cond, const char *fmt, ...);
