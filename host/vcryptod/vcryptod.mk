@@ -44,3 +44,5 @@ FUZZ_SMOKE   += tests/fuzz/vcryptod_smoke.t
 ALL_TARGETS  += $(B)/fuzz/fuzz_vcd_msg $(B)/fuzz/fuzz_vcd_req
 $(eval $(call host_prog,$(B)/tests/unit/test_vcd_sandbox,tests/unit/test_vcd_sandbox.c host/vcryptod/sandbox.c,-lcmocka -lseccomp))
 UNIT_TESTS   += $(B)/tests/unit/test_vcd_sandbox
+$(eval $(call host_prog,$(B)/tests/unit/test_vcd_queue,tests/unit/test_vcd_queue.c $(VCD_CORE) host/vcryptod/queue.c host/vcryptod/vhost_user.c,-lcmocka -lcrypto))
+UNIT_TESTS   += $(B)/tests/unit/test_vcd_queue
