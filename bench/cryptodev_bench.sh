@@ -4,12 +4,14 @@
 # backend, same boot, and against the guest's software AES (AF_ALG).
 # AES-128-CBC encrypt, 64 B..64 KiB, one request at a time per thread.
 # Two boots: QEMU's builtin backend, vcryptod (vhost-user, OpenSSL).
-# Writes bench/results/cryptodev.md.  CDEV_BENCH_SECS (default 1) per point.
+# Writes bench/results/cryptodev.md.  CDEV_BENCH_SECS (default 1) per point,
+# CDEV_BENCH_ROUNDS (default 3) rounds; the table shows the median.
 # Figures are never asserted.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 B=${VCRYPTO_BUILD:-$top/build}
 secs=${CDEV_BENCH_SECS:-1}
+rounds=${CDEV_BENCH_ROUNDS:-3}
 out=$top/bench/results/cryptodev.md
 ko=$B/kmod/virtio_cryptodev.ko
 for f in "$ko" "$B/guest-bin/cdev_bench" "$B/vcryptod"; do
@@ -17,7 +19,7 @@ for f in "$ko" "$B/guest-bin/cdev_bench" "$B/vcryptod"; do
 done
 dir=$(mktemp -d /tmp/cdev-bench.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
-echo "S=$secs" >"$dir/bench.conf"
+printf 'S=%s\nR=%s\n' "$secs" "$rounds" >"$dir/bench.conf"
 # aesni_intel: the guest's best software AES (TCG emulates AES-NI with -cpu max)
 common=(-C 2 -t 300 -m virtio_pci -m virtio_crypto -m algif_skcipher -m aesni_intel -m "$ko"
 	-f "$B/guest-bin/cdev_bench" -f "$dir/bench.conf:/bench.conf"
@@ -29,9 +31,10 @@ common=(-C 2 -t 300 -m virtio_pci -m virtio_crypto -m algif_skcipher -m aesni_in
 	-u "$dir/vc.sock" "${common[@]}" | tee "$dir/vcryptod.log"
 
 # RESULT PATH SIZE THREADS REQ/S MB/S
-get() { # log path size threads field(5=req/s 6=MB/s)
+get() { # log path size threads field(5=req/s 6=MB/s): the median of the rounds
 	awk -v p="$2" -v s="$3" -v t="$4" -v f="$5" \
-		'$1 == "RESULT" && $2 == p && $3 == s && $4 == t { print $f }' "$1" | tail -1
+		'$1 == "RESULT" && $2 == p && $3 == s && $4 == t { print $f }' "$1" |
+		sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.2f", a / b; else print "-" }'; }
 sw_of() { grep -o 'software: .*' "$1" | head -1 | sed 's/software: //'; }
@@ -60,7 +63,9 @@ accel=TCG
 	echo
 	echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')),"
 	echo "$(qemu-system-x86_64 --version | head -1), guest $("$top/scripts/kver.sh") under $accel with 2 vCPUs,"
-	echo "by \`bench/cryptodev_bench.sh\` (\`make bench\`), ${secs} s per point."
+	echo "by \`bench/cryptodev_bench.sh\` (\`make bench\`): median of $rounds rounds of ${secs} s per point."
+	echo "The machine was shared with other work during the run (load average $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "at the end): single points are noisy; read the ratios of the same run."
 	echo
 	echo "AES-128-CBC encrypt, one request at a time per thread, in one boot per backend: first the"
 	echo "stock \`virtio_crypto\` driver has the device (AF_ALG \`virtio_crypto_aes_cbc\`, reference),"

@@ -1,7 +1,8 @@
 # Guest case for bench/cryptodev_bench.sh: AES-128-CBC encrypt through the
 # stock virtio_crypto driver (AF_ALG), the guest's software AES (AF_ALG),
 # then the same device moved to virtio_cryptodev (/dev/crypto).  Same
-# device, same backend, same boot.  BENCH_SECS per point (file /bench.conf).
+# device, same backend, same boot.  S seconds per point, R rounds
+# (file /bench.conf).
 . /lib/tap.sh
 S=1
 [ -f /bench.conf ] && . /bench.conf
@@ -10,12 +11,18 @@ V=/sys/bus/virtio
 d=$(ls $V/drivers/virtio_crypto | grep '^virtio' | head -1)
 [ -n "$d" ] && ok "stock virtio_crypto has $d" || not_ok "stock virtio_crypto has a device"
 grep -q virtio_crypto_aes_cbc /proc/crypto && ok "virtio_crypto_aes_cbc registered" || not_ok "virtio_crypto_aes_cbc registered"
-cdev_bench virtio_crypto_aes_cbc 1 $S $sizes
+R=${R:-3}
 sw=cbc-aes-aesni
 grep -q "$sw" /proc/crypto || sw="cbc(aes-generic)"
 note "software: $sw"
-cdev_bench "$sw" 1 $S $sizes
+# R rounds, alternating the paths, so that the host's other load is shared
+for r in $(seq $R); do
+	cdev_bench virtio_crypto_aes_cbc 1 $S $sizes
+	cdev_bench "$sw" 1 $S $sizes
+done
 check "move $d to virtio_cryptodev" sh -c "echo $d >$V/drivers/virtio_crypto/unbind && echo $d >$V/drivers/virtio_cryptodev/bind"
-cdev_bench cryptodev 1 $S $sizes
-cdev_bench cryptodev 4 $S $sizes
+for r in $(seq $R); do
+	cdev_bench cryptodev 1 $S $sizes
+	cdev_bench cryptodev 4 $S $sizes
+done
 exit 0
