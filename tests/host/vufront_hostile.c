@@ -13,11 +13,13 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #define H_WAIT_MS 2000
@@ -1153,6 +1155,152 @@ static bool h_mem_replace(struct vt *t, struct vuf *v, int64_t sid, char *why, s
 	return ok;
 }
 
+static bool h_span_regions(struct vt *t, struct vuf *v, int64_t sid, char *why, size_t wl)
+{
+	/* Regions 0, 1 and 2 made adjacent in guest-physical space (a new
+	 * SET_MEM_TABLE, as after memory hotplug): a buffer may then run from
+	 * one region into the next, and must be read and written as one. */
+	uint8_t buf[8 + 32 * VUF_MAX_REGIONS] = {0};
+	int fds[VUF_MAX_REGIONS] = {-1, -1, -1, -1, -1, -1, -1, -1};
+	uint32_t n = v->nregions, len = 4096;
+	uint8_t key[16], src[4096], expect[4096], got[4096], hdr[VUF_HDR_LEN + 16];
+	uint64_t b01, b12, hg, sg, dg, stg;
+	struct vring_desc d[4];
+	uint32_t ul = 0;
+	int64_t r, s2;
+	enum h_out o;
+
+	if (n < 4) {
+		snprintf(why, wl, "needs 4 regions");
+		return false;
+	}
+	v->r[1].gpa = v->r[0].gpa + v->r[0].size;
+	v->r[2].gpa = v->r[1].gpa + v->r[1].size;
+	memcpy(buf, &n, 4);
+	for (unsigned int i = 0; i < n; i++) {
+		uint64_t f[4] = {v->r[i].gpa, v->r[i].size, v->r[i].uaddr, v->r[i].mmap_offset};
+
+		memcpy(buf + 8 + 32 * i, f, 32);
+		fds[i] = dup(v->r[i].fd);
+	}
+	r = vuf_call_ack(v, VUF_SET_MEM_TABLE, buf, 8 + 32 * n, fds, (int)n);
+	for (unsigned int i = 0; i < n; i++)
+		close(fds[i]);
+	if (r) {
+		snprintf(why, wl, "table with adjacent regions refused (%lld)", (long long)r);
+		return false;
+	}
+	vuf_rand_bytes(v, key, sizeof(key));
+	s2 = vt_cipher_session(v, VUF_SESS_632, VIRTIO_CRYPTO_CIPHER_AES_CBC, key, 16, 1);
+	vuf_rand_bytes(v, src, len);
+	vuf_rand_bytes(v, hdr + VUF_HDR_LEN, 16);
+	vuf_hdr_cipher(hdr, VIRTIO_CRYPTO_CIPHER_ENCRYPT, (uint64_t)s2, 16, len, len);
+	vuf_ref_cipher(VIRTIO_CRYPTO_CIPHER_AES_CBC, key, 16, hdr + VUF_HDR_LEN, 1, src, len,
+		       expect);
+	b01 = v->r[1].gpa;
+	b12 = v->r[2].gpa;
+	sg = b01 - 1037; /* src runs from region 0 into region 1 */
+	dg = b12 - 77; /* dst runs from region 1 into region 2 */
+	hg = vuf_alloc(v, 3, sizeof(hdr), 8);
+	stg = vuf_alloc(v, 3, 1, 1);
+	memcpy(vuf_gpa(v, hg, sizeof(hdr)), hdr, sizeof(hdr));
+	memcpy(vuf_gpa(v, sg, 1037), src, 1037);
+	memcpy(vuf_gpa(v, b01, len - 1037), src + 1037, len - 1037);
+	memset(vuf_gpa(v, dg, 77), 0xee, 77);
+	memset(vuf_gpa(v, b12, len - 77), 0xee, len - 77);
+	*(uint8_t *)vuf_gpa(v, stg, 1) = 0xee;
+	d[0] = h_d(hg, sizeof(hdr), VRING_DESC_F_NEXT, 1);
+	d[1] = h_d(sg, len, VRING_DESC_F_NEXT, 2);
+	d[2] = h_d(dg, len, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 3);
+	d[3] = h_d(stg, 1, VRING_DESC_F_WRITE, 0);
+	o = h_run(v, d, 4, 0, 0, &ul);
+	memcpy(got, vuf_gpa(v, dg, 77), 77);
+	memcpy(got + 77, vuf_gpa(v, b12, len - 77), len - 77);
+	if (o != H_DONE || h_status(v, stg) != VIRTIO_CRYPTO_OK || memcmp(got, expect, len)) {
+		snprintf(why, wl, "%s, status 0x%02x, data %s", h_out_name(o), h_status(v, stg),
+			 memcmp(got, expect, len) ? "WRONG" : "right");
+		return false;
+	}
+	snprintf(why, wl, "src and dst crossing region boundaries: right result");
+	return true;
+}
+
+struct h_flip {
+	struct vring_desc *t; /* indirect table being changed under the daemon */
+	struct vring_desc good[4];
+	uint64_t hole;
+	volatile bool stop;
+};
+
+static void *h_flipper(void *arg)
+{
+	struct h_flip *f = arg;
+	unsigned int k = 0;
+
+	/* Mostly changes that keep the chain valid but change its meaning
+	 * (lengths, buffers), now and then one that breaks it. */
+	while (!f->stop) {
+		struct vring_desc *d = &f->t[1 + k % 3];
+
+		switch (k++ % 67) {
+		case 0:
+			__atomic_store_n(&d->len, 0xffffffffu, __ATOMIC_RELAXED);
+			break;
+		case 1:
+			__atomic_store_n(&d->addr, f->hole, __ATOMIC_RELAXED);
+			break;
+		default:
+			if (k & 1) {
+				__atomic_store_n(&d->len, (uint32_t)(1 + k % 2000),
+						 __ATOMIC_RELAXED);
+				__atomic_store_n(&d->addr, f->good[1 + k % 3].addr + k % 64,
+						 __ATOMIC_RELAXED);
+			} else {
+				memcpy(f->t, f->good, sizeof(f->good));
+			}
+		}
+	}
+	return NULL;
+}
+
+static bool h_desc_flip(struct vt *t, struct vuf *v, int64_t sid, char *why, size_t wl)
+{
+	/* The guest rewrites the indirect table while the daemon walks it:
+	 * every answer must be a status or a dropped connection, never a
+	 * crash or a write outside guest memory. */
+	struct h_flip f = {0};
+	struct h_req r;
+	struct vring_desc ind;
+	uint64_t tg = vuf_alloc(v, 0, 4 * 16, 16);
+	unsigned int answered = 0, rounds = 0;
+	pthread_t th;
+	long t0 = time(NULL);
+	enum h_out o = H_DONE;
+
+	h_req_make(v, &r, sid, 1024);
+	h_req_descs(&r, f.good, 0);
+	for (int i = 0; i < 3; i++)
+		f.good[i].next = (uint16_t)(i + 1);
+	f.t = vuf_gpa(v, tg, 4 * 16);
+	f.hole = vuf_gpa_hole(v);
+	memcpy(f.t, f.good, sizeof(f.good));
+	ind = h_d(tg, 4 * 16, VRING_DESC_F_INDIRECT, 0);
+	pthread_create(&th, NULL, h_flipper, &f);
+	while (time(NULL) - t0 < 2 && o == H_DONE) {
+		uint32_t len;
+		uint16_t slot = (uint16_t)(rounds % v->vq[0].num);
+
+		o = h_run(v, &ind, 1, slot, slot, &len);
+		answered += o == H_DONE;
+		rounds++;
+	}
+	f.stop = true;
+	pthread_join(th, NULL);
+	snprintf(why, wl, "%u requests answered, then %s", answered,
+		 o == H_DONE ? "time was up" : h_out_name(o));
+	return o == H_DONE || o == H_DROP;
+}
+
 struct h_case {
 	const char *name;
 	const char *desc;
@@ -1205,6 +1353,8 @@ static const struct h_case h_cases[] = {
 	{"mem-zero-size", "SET_MEM_TABLE region of size 0", h_mem_zero},
 	{"mem-offset-wrap", "mmap_offset + size past 2^64", h_mem_offset},
 	{"mem-replace", "SET_MEM_TABLE again while running (QEMU does)", h_mem_replace},
+	{"span-regions", "buffers crossing adjacent regions (new table)", h_span_regions},
+	{"desc-flip", "indirect table rewritten by the guest while in use", h_desc_flip},
 	{"vring-index", "vring messages for queue 200, queue_num, 255, 77", h_vring_index},
 	{"vring-num", "SET_VRING_NUM 0, 3, 65536, 2^31", h_vring_num},
 	{"vring-addr", "SET_VRING_ADDR outside guest memory", h_vring_addr},
