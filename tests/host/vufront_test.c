@@ -115,7 +115,7 @@ int vt_fd_settle(struct vt *t, int base)
 {
 	int n = vt_fd_count(t->pid);
 
-	for (int i = 0; i < 200 && n != base; i++) {
+	for (int i = 0; i < 500 && n != base; i++) {
 		usleep(10000);
 		n = vt_fd_count(t->pid);
 	}

@@ -34,7 +34,7 @@ int vt_sync(struct vuf *v);
 int vt_fd_count(pid_t pid); /* -1 if unknown */
 /* The daemon's fd count once it has stopped changing (up to 3 s). */
 int vt_fd_idle(struct vt *t);
-/* Waits up to 2 s for the daemon's fd count to come back to `base`. */
+/* Waits up to 5 s for the daemon's fd count to come back to `base`. */
 int vt_fd_settle(struct vt *t, int base);
 bool vt_daemon_alive(struct vt *t);
 /* A fresh connection: handshake, AES-CBC session, 4 requests checked. */
