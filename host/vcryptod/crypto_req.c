@@ -15,6 +15,7 @@
 #include "crypto_req.h"
 
 #define HDR_LEN sizeof(struct virtio_crypto_op_data_req)
+#define VCD_REQ_BUF_KEEP (1u << 20)
 
 struct req {
 	const struct vcd_chain *c;
@@ -296,6 +297,9 @@ out_status:
 	if (ret > 0)
 		used = (uint64_t)ret;
 	last->p[last->len - 1] = status;
+	/* A guest's one huge request must not pin that much memory for good. */
+	if (b->in_cap > VCD_REQ_BUF_KEEP || b->out_cap > VCD_REQ_BUF_KEEP)
+		vcd_req_buf_free(b);
 	st->requests++;
 	st->status[status]++;
 	if (status == VIRTIO_CRYPTO_OK)

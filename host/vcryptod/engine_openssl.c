@@ -5,6 +5,7 @@
 #include <string.h>
 #include <linux/virtio_crypto.h>
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
@@ -298,13 +299,26 @@ static int ossl_rsa_run(void *p, uint32_t opcode, const uint8_t *in,
 		     EVP_PKEY_CTX_set_rsa_padding(r->ctx, pad) > 0 &&
 		     EVP_PKEY_encrypt(r->ctx, out, &n, in, inlen) > 0;
 		break;
-	case VIRTIO_CRYPTO_AKCIPHER_DECRYPT:
+	case VIRTIO_CRYPTO_AKCIPHER_DECRYPT: {
+		/* OpenSSL wants room for a modulus; the plaintext may be shorter. */
+		size_t msize = (size_t)EVP_PKEY_get_size(r->pkey);
+		uint8_t *tmp;
+
 		if (!priv)
 			return -EINVAL;
+		tmp = malloc(msize);
+		if (!tmp)
+			return -ENOMEM;
+		n = msize;
 		ok = EVP_PKEY_decrypt_init(r->ctx) > 0 &&
 		     EVP_PKEY_CTX_set_rsa_padding(r->ctx, pad) > 0 &&
-		     EVP_PKEY_decrypt(r->ctx, out, &n, in, inlen) > 0;
+		     EVP_PKEY_decrypt(r->ctx, tmp, &n, in, inlen) > 0 && n <= outcap;
+		if (ok)
+			memcpy(out, tmp, n);
+		OPENSSL_cleanse(tmp, msize);
+		free(tmp);
 		break;
+	}
 	case VIRTIO_CRYPTO_AKCIPHER_SIGN:
 		if (!priv)
 			return -EINVAL;

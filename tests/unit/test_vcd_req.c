@@ -597,6 +597,21 @@ static void rsa_services(void **state)
 	assert_int_equal(run(), 41); /* the plaintext length + status */
 	assert_int_equal(wr[128], VIRTIO_CRYPTO_OK);
 	assert_memory_equal(wr, msg, 40);
+	/* a dst just big enough for the plaintext (smaller than the modulus) */
+	AK(VIRTIO_CRYPTO_AKCIPHER_DECRYPT, priv, 128, 40);
+	chain_reset();
+	add_split(rd, 72 + 128, false);
+	add_split(wr, 41, true);
+	assert_int_equal(run(), 41);
+	assert_int_equal(wr[40], VIRTIO_CRYPTO_OK);
+	assert_memory_equal(wr, msg, 40);
+	/* one byte too small */
+	AK(VIRTIO_CRYPTO_AKCIPHER_DECRYPT, priv, 128, 39);
+	chain_reset();
+	add_split(rd, 72 + 128, false);
+	add_split(wr, 40, true);
+	run();
+	assert_int_equal(wr[39], VIRTIO_CRYPTO_BADMSG);
 	/* decrypting with a public-key session is refused */
 	AK(VIRTIO_CRYPTO_AKCIPHER_DECRYPT, pub, 128, 128);
 	chain_reset();
