@@ -41,3 +41,8 @@ $(eval $(call host_prog,$(B)/bench/vchat_cost,bench/vchat_cost.c $(VCHAT_CORE),-
 $(eval $(call guest_prog,$(B)/guest-bin/vchat_cost,bench/vchat_cost.c $(VCHAT_CORE),-lcrypto))
 HOST_PROGS += $(B)/bench/vchat_load $(B)/bench/vchat_cost
 BENCHES += bench/vchat_bench.sh
+
+# Protocol-level TAP test (frames, seal/open, bit flips, padding, replay table).
+$(eval $(call host_prog,$(B)/tests/host/vchat_proto,tests/host/vchat_proto.c $(VCHAT_CORE),-lcrypto))
+HOST_PROGS += $(B)/tests/host/vchat_proto
+HOST_TESTS += $(B)/tests/host/vchat_proto

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vchat_proto: TAP test of vchat's frame parsing, sealing/opening and replay
+ * table with the openssl provider (run as a host test).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../tools/vchat/proto.h"
+
+static int n_test, failed;
+
+static void ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void ok(int cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%sok %d - ", cond ? "" : "not ", ++n_test);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	if (!cond)
+		failed = 1;
+}
+
+static struct vchat_crypto *provider(uint8_t fill)
+{
+	uint8_t ek[32], mk[32];
+	int err = 0;
+
+	memset(ek, fill, sizeof(ek));
+	memset(mk, fill ^ 0x5a, sizeof(mk));
+	return vchat_crypto_new(VCHAT_CRYPTO_OPENSSL, ek, mk, &err, NULL, 0);
+}
+
+/* A MSG whose plaintext is chosen freely, then encrypted and MACed properly. */
+static size_t forge(struct vchat_crypto *c, uint8_t *f, const uint8_t *pt, size_t ptlen)
+{
+	uint8_t *h = f + 4;
+
+	memset(h, 0, VCHAT_HDR_LEN);
+	h[0] = VCHAT_T_MSG;
+	h[1] = VCHAT_VERSION;
+	vchat_put64(h + 4, 9);
+	vchat_put64(h + 12, 1);
+	memcpy(h + VCHAT_HDR_LEN, pt, ptlen);
+	c->ops->encrypt(c, h + 28, h + VCHAT_HDR_LEN, h + VCHAT_HDR_LEN, ptlen);
+	c->ops->mac(c, h, VCHAT_HDR_LEN + ptlen, h + VCHAT_HDR_LEN + ptlen);
+	return VCHAT_HDR_LEN + ptlen + VCHAT_MAC_LEN;
+}
+
+int main(void)
+{
+	struct vchat_crypto *c = provider(1), *other = provider(2);
+	uint8_t f[4 + VCHAT_FRAME_MAX + 64], g[sizeof(f)], pt[64];
+	char text[VCHAT_TEXT_MAX + 16];
+	const uint8_t *body;
+	size_t blen, used, i;
+	struct vchat_msg m;
+	struct vchat_replay *r;
+	int n, bad, len;
+
+	if (!c || !other) {
+		printf("not ok 1 - openssl provider\n");
+		return 1;
+	}
+	/* Frame boundaries. */
+	vchat_put32(f, 0);
+	ok(vchat_frame_next(f, 4, &body, &blen, &used) == -EMSGSIZE, "length 0 is refused");
+	vchat_put32(f, VCHAT_FRAME_MAX + 1);
+	ok(vchat_frame_next(f, 4, &body, &blen, &used) == -EMSGSIZE,
+	   "length %d (max + 1) is refused", VCHAT_FRAME_MAX + 1);
+	vchat_put32(f, VCHAT_FRAME_MAX);
+	ok(vchat_frame_next(f, 4 + VCHAT_FRAME_MAX - 1, &body, &blen, &used) == 0,
+	   "a frame of the maximum length one byte short waits for more");
+	ok(vchat_frame_next(f, 4 + VCHAT_FRAME_MAX, &body, &blen, &used) == 1 &&
+		   blen == VCHAT_FRAME_MAX && used == 4 + VCHAT_FRAME_MAX,
+	   "a frame of exactly the maximum length is accepted");
+	ok(vchat_frame_next(f, 3, &body, &blen, &used) == 0, "three bytes of prefix wait for more");
+
+	/* Round trips across padding edges and the text limit. */
+	memset(text, 'a', sizeof(text));
+	bad = 0;
+	for (i = 0; i <= VCHAT_TEXT_MAX; i += (i < 64 ? 1 : 97)) {
+		len = vchat_seal(c, 42, i + 1, 1234, "nick", text, i, f, sizeof(f));
+		if (len < 0 || vchat_open(c, f + 4, (size_t)len - 4, &m) || m.text_len != i ||
+		    memcmp(m.text, text, i) || strcmp(m.nick, "nick") || m.sender != 42 ||
+		    m.seq != i + 1 || m.time_us != 1234)
+			bad++;
+	}
+	len = vchat_seal(c, 42, 1, 0, "nick", text, VCHAT_TEXT_MAX, f, sizeof(f));
+	ok(!bad && len > 0, "seal/open round trip for text of 0..%d bytes", VCHAT_TEXT_MAX);
+	ok(vchat_seal(c, 42, 1, 0, "nick", text, VCHAT_TEXT_MAX + 1, f, sizeof(f)) == -EINVAL,
+	   "text above %d bytes is refused", VCHAT_TEXT_MAX);
+	ok(vchat_seal(c, 42, 1, 0, "bad nick", text, 1, f, sizeof(f)) == -EINVAL,
+	   "a nick with a space is refused");
+
+	/* Two seals of the same text differ (fresh IV). */
+	len = vchat_seal(c, 1, 1, 0, "n", "same", 4, f, sizeof(f));
+	n = vchat_seal(c, 1, 1, 0, "n", "same", 4, g, sizeof(g));
+	ok(len == n && memcmp(f + 4 + 28, g + 4 + 28, 16) &&
+		   memcmp(f + 4 + VCHAT_HDR_LEN, g + 4 + VCHAT_HDR_LEN, 16),
+	   "the same line sealed twice has different IVs and ciphertexts");
+
+	/* Every single-bit flip of header, ciphertext or MAC is caught. */
+	len = vchat_seal(c, 7, 3, 99, "alice", "attack at dawn", 14, f, sizeof(f));
+	bad = 0;
+	for (i = 0; i < (size_t)(len - 4) * 8; i++) {
+		memcpy(g, f, (size_t)len);
+		g[4 + i / 8] ^= (uint8_t)(1 << (i % 8));
+		n = vchat_open(c, g + 4, (size_t)len - 4, &m);
+		if (n != -EBADMSG && n != -EPROTO)
+			bad++;
+	}
+	ok(!bad, "all %d single-bit flips are refused (EBADMSG or EPROTO)", (len - 4) * 8);
+	ok(vchat_open(other, f + 4, (size_t)len - 4, &m) == -EBADMSG, "another key gets EBADMSG");
+	ok(vchat_open(c, f + 4, (size_t)len - 4 - 16, &m) == -EBADMSG,
+	   "a body cut by one block fails the MAC");
+	ok(vchat_open(c, f + 4, (size_t)len - 5, &m) == -EPROTO,
+	   "a body cut by one byte is malformed");
+	ok(vchat_open(c, f + 4, VCHAT_MSG_MIN - 1, &m) == -EPROTO,
+	   "a body shorter than the minimum is malformed");
+
+	/* Authentic but bad contents. */
+	memset(pt, 0, sizeof(pt));
+	pt[0] = 1;
+	pt[1] = 'x';
+	pt[15] = 0; /* padding byte 0 */
+	n = (int)forge(c, f, pt, 16);
+	ok(vchat_open(c, f + 4, (size_t)n, &m) == -EILSEQ, "valid MAC, padding byte 0: EILSEQ");
+	memset(pt, 16, 16);
+	pt[0] = 1;
+	memset(pt + 16, 17, 16);
+	n = (int)forge(c, f, pt, 32);
+	ok(vchat_open(c, f + 4, (size_t)n, &m) == -EILSEQ, "valid MAC, padding byte 17: EILSEQ");
+	memset(pt, 0, 32);
+	pt[0] = 40; /* nick longer than the plaintext */
+	memset(pt + 16, 16, 16);
+	n = (int)forge(c, f, pt, 32);
+	ok(vchat_open(c, f + 4, (size_t)n, &m) == -EILSEQ,
+	   "valid MAC, nick length past the end: EILSEQ");
+	memset(pt, 0, 16);
+	pt[0] = 2;
+	pt[1] = 'a';
+	pt[2] = '\n'; /* control character in the nick */
+	memset(pt + 3, 13, 13);
+	n = (int)forge(c, f, pt, 16);
+	ok(vchat_open(c, f + 4, (size_t)n, &m) == -EILSEQ,
+	   "valid MAC, control character in the nick: EILSEQ");
+
+	/* Display sanitising. */
+	vchat_sanitize(text, "a\033[2J\x7f\xffz", 8);
+	ok(!strcmp(text, "a?[2J??z"), "control and non-ASCII bytes shown as '?'");
+
+	/* Replay table. */
+	r = vchat_replay_new();
+	ok(r && vchat_replay_check(r, 5, 1) == 0 && vchat_replay_check(r, 5, 2) == 0 &&
+		   vchat_replay_check(r, 5, 2) == -EALREADY &&
+		   vchat_replay_check(r, 5, 1) == -EALREADY && vchat_replay_check(r, 6, 1) == 0 &&
+		   vchat_replay_check(r, 5, 10) == 0,
+	   "replay: higher sequence accepted, same or lower refused, per sender");
+	bad = 0;
+	for (i = 1; i <= 100000; i++)
+		bad += vchat_replay_check(r, i * 7919, 1) != 0 && i != 5 && i != 6;
+	for (i = 1; i <= 100000; i++)
+		bad += vchat_replay_check(r, i * 7919, 1) != -EALREADY;
+	ok(!bad, "replay: 100,000 senders remembered across table growth");
+	vchat_replay_free(r);
+
+	vchat_crypto_free(c);
+	vchat_crypto_free(other);
+	printf("1..%d\n", n_test);
+	return failed;
+}
