@@ -296,6 +296,42 @@ static void suite_layouts(struct vt *t)
 		vuf_free(v);
 	}
 
+	/* SET_VRING_ENABLE (newer frontends): a disabled ring is not served,
+	 * enabling it again serves what waited. */
+	v = vt_open(t, 1);
+	if (v) {
+		uint32_t st[2] = {0, 0};
+		int64_t s5 = vt_cipher_session(v, VUF_SESS_632, VIRTIO_CRYPTO_CIPHER_AES_CBC, key,
+					       16, 1);
+		int64_t a0 = vuf_call_ack(v, VUF_SET_VRING_ENABLE, st, 8, NULL, 0), a1;
+		void *ck;
+		uint32_t ul;
+		int r0, r1 = 0;
+		bool right;
+		uint8_t *in;
+
+		vt_cipher_job(v, &j[0], s5, VIRTIO_CRYPTO_CIPHER_AES_CBC, key, 16, 1, 512, 0);
+		vuf_place(v, &j[0].chain, j[0].out, j[0].out_len, j[0].in_len, &j[0].po);
+		vuf_submit(&v->vq[0], &j[0].chain, &j[0]);
+		vuf_kick(&v->vq[0], true);
+		r0 = vuf_wait(&v->vq[0], 300, &ck, &ul);
+		st[1] = 1;
+		a1 = vuf_call_ack(v, VUF_SET_VRING_ENABLE, st, 8, NULL, 0);
+		vuf_kick(&v->vq[0], true);
+		if (r0 == 0)
+			r1 = vuf_wait(&v->vq[0], t->timeout_ms, &ck, &ul);
+		in = malloc(j[0].in_len);
+		vuf_gather(v, &j[0].chain, in);
+		right = in[j[0].in_len - 1] == 0 && !memcmp(in, j[0].expect, j[0].expect_len);
+		free(in);
+		vuf_job_free(&j[0]);
+		vt_ok(t, a0 == 0 && a1 == 0 && r0 == 0 && r1 == 1 && right,
+		      "SET_VRING_ENABLE 0 holds requests back, 1 serves them (acks %lld/%lld, "
+		      "waits %d/%d)",
+		      (long long)a0, (long long)a1, r0, r1);
+		vuf_free(v);
+	}
+
 	/* Sessions belong to their connection: the next frontend cannot use
 	 * the ids of the last one. */
 	v = vt_open(t, 1);
