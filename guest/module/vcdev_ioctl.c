@@ -564,7 +564,7 @@ static int vcdev_authcrypt(struct vcdev_file *f, struct crypt_auth_op *caop)
 /* CRIOGET: another descriptor for the same open file (cryptodev: a dup). */
 static int vcdev_crioget(struct file *filp, u32 __user *p)
 {
-	int fd = get_unused_fd_flags(O_CLOEXEC);
+	int fd = get_unused_fd_flags(0); /* as cryptodev-linux: inherited */
 
 	if (fd < 0)
 		return fd;
