@@ -17,6 +17,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 #include <linux/virtio_crypto.h>
@@ -163,10 +164,18 @@ static int handle_signal(int sfd, const struct vcd_qstats *st, unsigned int n)
 static int serve_conn(int cfd, int sfd, const struct vcd_dev_conf *conf)
 {
 	struct vcd_dev *d = malloc(sizeof(*d));
+	struct timeval tmo = { .tv_sec = 5 };
 	int quit = 0, ret;
 
 	if (!d)
 		return 0;
+	/*
+	 * Between messages we wait in poll (signals are seen there). Within a
+	 * message a frontend that stalls half-way must not hold the daemon: the
+	 * rest of it, and our replies, get 5 s, then the connection is dropped.
+	 */
+	setsockopt(cfd, SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo));
+	setsockopt(cfd, SOL_SOCKET, SO_SNDTIMEO, &tmo, sizeof(tmo));
 	ret = vcd_dev_init(d, conf, cfd);
 	if (ret) {
 		fprintf(stderr, "vcryptod: connection setup: %s\n", strerror(-ret));

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -49,6 +50,24 @@ static int do_allowed(void)
 	return 0;
 }
 
+static int test_sock = -1; /* made before the filter */
+
+static int do_timeouts(void)
+{
+	struct timeval t = { .tv_sec = 5 };
+
+	return setsockopt(test_sock, SOL_SOCKET, SO_RCVTIMEO, &t, sizeof(t)) ||
+	       setsockopt(test_sock, SOL_SOCKET, SO_SNDTIMEO, &t, sizeof(t));
+}
+
+static int do_other_sockopt(void)
+{
+	int v = 4096;
+
+	setsockopt(test_sock, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
+	return 0; /* not reached */
+}
+
 static int do_open(void)
 {
 	/* files are closed to the daemon: EACCES, not death */
@@ -82,6 +101,14 @@ static void allowlist(void **state)
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	st = in_child("openssl", do_open);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	/* the connection's I/O timeouts, and no other socket option */
+	test_sock = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_true(test_sock >= 0);
+	st = in_child("openssl", do_timeouts);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	st = in_child("openssl", do_other_sockopt);
+	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
+	close(test_sock);
 }
 
 static void refused_calls_kill(void **state)
