@@ -4,7 +4,8 @@
  * input is the guest RAM (descriptor table, avail ring, buffers, request
  * headers) of a 16-entry queue with sessions already created (AES-CBC
  * encrypt id 0x100000001, an HMAC-SHA256 chain 0x200000002, AES-XTS
- * 0x300000003, MAC-only 0x400000004); the worker's loop runs over it:
+ * 0x300000003, MAC-only 0x400000004, RSA-1024 private PKCS#1/SHA-256
+ * 0x500000005, RSA public raw 0x600000006); the worker's loop runs over it:
  * pop, process, push, publish.
  */
 #include <stdint.h>
@@ -12,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/virtio_crypto.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #include "../../host/vcryptod/crypto_req.h"
 
@@ -47,8 +50,32 @@ static void add(uint8_t op, uint32_t cipher, uint32_t klen, uint32_t hash, uint3
 		abort();
 }
 
+static void add_rsa(EVP_PKEY *k, int priv, uint32_t padding)
+{
+	struct vcd_vu_session_v2 m = { 0 };
+	struct vcd_sess_params p;
+	uint8_t *der = NULL;
+	int len = priv ? i2d_PrivateKey(k, &der) : i2d_PublicKey(k, &der);
+
+	if (len <= 0 || len > (int)sizeof(m.u.asym.key))
+		abort();
+	m.op_code = VIRTIO_CRYPTO_AKCIPHER_CREATE_SESSION;
+	m.u.asym.info.algo = VIRTIO_CRYPTO_AKCIPHER_RSA;
+	m.u.asym.info.keytype = priv ? VIRTIO_CRYPTO_AKCIPHER_KEY_TYPE_PRIVATE :
+				       VIRTIO_CRYPTO_AKCIPHER_KEY_TYPE_PUBLIC;
+	m.u.asym.info.keylen = (uint32_t)len;
+	m.u.asym.info.rsa_padding_algo = padding;
+	m.u.asym.info.rsa_hash_algo = VIRTIO_CRYPTO_RSA_SHA256;
+	memcpy(m.u.asym.key, der, (size_t)len);
+	OPENSSL_free(der);
+	if (vcd_sess_parse(&m, sizeof(m), &p) || vcd_sess_create(&sess, &p) < 0)
+		abort();
+}
+
 static void init(void)
 {
+	EVP_PKEY *k;
+
 	if (vcd_engine_openssl.open(&eng) || vcd_sessions_init(&sess, &vcd_engine_openssl, eng, 8))
 		abort();
 	add(VIRTIO_CRYPTO_SYM_OP_CIPHER, VIRTIO_CRYPTO_CIPHER_AES_CBC, 16, 0, 0);
@@ -57,6 +84,12 @@ static void init(void)
 	add(VIRTIO_CRYPTO_SYM_OP_CIPHER, VIRTIO_CRYPTO_CIPHER_AES_XTS, 64, 0, 0);
 	add(VIRTIO_CRYPTO_SYM_OP_ALGORITHM_CHAINING, VIRTIO_CRYPTO_NO_CIPHER, 0,
 	    VIRTIO_CRYPTO_MAC_HMAC_SHA1, 20);
+	k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024);
+	if (!k)
+		abort();
+	add_rsa(k, 1, VIRTIO_CRYPTO_RSA_PKCS1_PADDING);
+	add_rsa(k, 0, VIRTIO_CRYPTO_RSA_RAW_PADDING);
+	EVP_PKEY_free(k);
 	chain = malloc(sizeof(*chain));
 	ram = aligned_alloc(4096, RAM);
 	if (!chain || !ram)
@@ -135,6 +168,15 @@ static void seeds(const char *dir)
 	put_desc(r, 6, GPA + 0x1100, 100, VRING_DESC_F_NEXT, 7);
 	put_desc(r, 7, GPA + 0x1200, 20, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 8);
 	write_seed(dir, "mac", r, sizeof(r));
+	/* RSA encrypt with the public key: src 32, dst 128 */
+	{
+		const uint32_t ak[] = { 32, 128 };
+
+		put_hdr(r, 0x1000, VIRTIO_CRYPTO_AKCIPHER_ENCRYPT, 0x600000006ull, 0, ak, 2);
+		put_desc(r, 6, GPA + 0x1100, 32, VRING_DESC_F_NEXT, 7);
+		put_desc(r, 7, GPA + 0x1200, 128, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 8);
+		write_seed(dir, "rsa", r, sizeof(r));
+	}
 }
 
 /* Writes the seeds into the corpus directory given on the command line. */
