@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1302,6 +1303,160 @@ static bool h_desc_flip(struct vt *t, struct vuf *v, int64_t sid, char *why, siz
 	return o == H_DONE || o == H_DROP;
 }
 
+static bool h_msg_random(struct vt *t, struct vuf *v, int64_t sid, char *why, size_t wl)
+{
+	/* Random vhost-user messages (type, flags, size, bytes, attached fds),
+	 * half of the time on a connection whose queue is running with
+	 * requests in flight: each connection is dropped or survives; the
+	 * daemon must live through all of them. */
+	static const uint32_t sizes[] = {0, 4, 8, 12, 40, 72, 264, 632, 1072, 4096};
+	long t0 = time(NULL);
+	unsigned int conns = 0, msgs = 0, dropped = 0;
+	uint8_t key[16];
+
+	vuf_rand_bytes(v, key, sizeof(key));
+	/* The daemon serves one frontend at a time: let this one go first. */
+	close(v->sock);
+	v->sock = -1;
+	while (time(NULL) - t0 < 2 && vt_daemon_alive(t)) {
+		struct vuf *w = vuf_connect(t->sock, v->timeout_ms);
+		bool setup = vuf_rand(v) & 1;
+
+		if (!w)
+			break;
+		w->rng = vuf_rand(v) | 1;
+		w->timeout_ms = 200;
+		conns++;
+		if (setup) {
+			struct vuf_opts o = {.nqueues = 1, .qsize = 64, .region_size = 1 << 20};
+			int64_t s;
+
+			if (vuf_setup(w, &o) == 0) {
+				s = vt_cipher_session(w, VUF_SESS_632, VIRTIO_CRYPTO_CIPHER_AES_CBC,
+						      key, 16, 1);
+				for (int i = 0; i < 8; i++) {
+					struct vuf_job j;
+
+					if (vt_cipher_job(w, &j, s, VIRTIO_CRYPTO_CIPHER_AES_CBC,
+							  key, 16, 1, 256, 0) == 0 &&
+					    vuf_place(w, &j.chain, j.out, j.out_len, j.in_len,
+						      &j.po) == 0)
+						vuf_submit(&w->vq[0], &j.chain, (void *)1);
+					vuf_job_free(&j);
+				}
+				vuf_kick(&w->vq[0], true);
+			}
+		}
+		for (int k = 0; k < 40 && vuf_alive(w); k++) {
+			uint8_t p[4096];
+			uint32_t req = (uint32_t)(vuf_rand(w) % 42), size, flags;
+			int fds[4], nfds = (int)(vuf_rand(w) % 4);
+
+			size = sizes[vuf_rand(w) % 10];
+			flags = (vuf_rand(w) & 3) ? (VUF_F_VERSION | VUF_F_NEED_REPLY)
+						  : (uint32_t)vuf_rand(w);
+			vuf_rand_bytes(w, p, size);
+			if (size >= 4 && (vuf_rand(w) & 1))
+				memset(p, 0, 4); /* queue 0 / small counts more often */
+			if (vuf_rand(w) % 4) {
+				/* Mostly well-formed: a known request with its own size
+				 * and fd count, random but plausible contents. */
+				static const uint32_t kn[] = {2,  3,  5,  8,  9,  10, 11,
+							      12, 13, 14, 16, 18, 26, 27};
+				uint32_t small[2] = {(uint32_t)(vuf_rand(w) % 3), 0};
+				static const uint32_t nums[] = {0, 1, 2, 64, 256, 1024, 3, 65535};
+
+				req = kn[vuf_rand(w) % 14];
+				flags = VUF_F_VERSION | VUF_F_NEED_REPLY;
+				nfds = 0;
+				small[1] = nums[vuf_rand(w) % 8];
+				switch (req) {
+				case VUF_SET_MEM_TABLE: {
+					uint32_t n = (uint32_t)(vuf_rand(w) % 4);
+
+					size = 8 + 32 * n;
+					memcpy(p, &n, 4);
+					for (uint32_t i = 0; i < n; i++) {
+						uint64_t f[4] = {0x100000ULL * (vuf_rand(w) % 64),
+								 0x10000,
+								 0x7f0000000000ULL + i * 0x100000,
+								 (vuf_rand(w) & 1) ? 0 : 0x1000};
+
+						memcpy(p + 8 + 32 * i, f, 32);
+						fds[nfds] =
+							memfd_create("vufront-rnd", MFD_CLOEXEC);
+						if (ftruncate(fds[nfds],
+							      0x10000 + (vuf_rand(w) & 1) * 0x1000))
+							break;
+						nfds++;
+					}
+					break;
+				}
+				case VUF_SET_VRING_NUM:
+				case VUF_SET_VRING_BASE:
+				case VUF_GET_VRING_BASE:
+				case VUF_SET_VRING_ENABLE:
+					size = 8;
+					memcpy(p, small, 8);
+					break;
+				case VUF_SET_VRING_ADDR: {
+					uint64_t a[4] = {w->r[0].uaddr + (vuf_rand(w) % 64) * 16,
+							 w->r[0].uaddr + 0x8000,
+							 w->r[0].uaddr + 0x4000, 0};
+
+					size = 40;
+					memset(p, 0, 8);
+					memcpy(p, small, 4);
+					memcpy(p + 8, a, 32);
+					break;
+				}
+				case VUF_SET_VRING_KICK:
+				case VUF_SET_VRING_CALL:
+				case VUF_SET_VRING_ERR:
+					size = 8;
+					memset(p, 0, 8);
+					p[0] = (uint8_t)small[0];
+					fds[nfds++] = eventfd(0, EFD_CLOEXEC);
+					break;
+				case VUF_CREATE_CRYPTO_SESSION:
+					size = (vuf_rand(w) & 1) ? VUF_SESS_632 : VUF_SESS_1072;
+					for (uint32_t i = 8; i < 40; i += 4) {
+						uint32_t x = (uint32_t)(vuf_rand(w) % 70);
+
+						memcpy(p + i, &x, 4);
+					}
+					break;
+				case VUF_SET_OWNER:
+					size = 0;
+					break;
+				default:
+					size = 8;
+				}
+			} else {
+				for (int i = 0; i < nfds; i++)
+					fds[i] = eventfd(0, EFD_CLOEXEC);
+			}
+			vuf_send(w, req, flags, p, size, fds, nfds);
+			for (int i = 0; i < nfds; i++)
+				close(fds[i]);
+			msgs++;
+			/* take whatever answer comes, without waiting long */
+			{
+				struct pollfd pf = {.fd = w->sock, .events = POLLIN};
+				uint8_t rb[2048];
+
+				while (poll(&pf, 1, 5) > 0 && recv(w->sock, rb, sizeof(rb), 0) > 0)
+					;
+			}
+		}
+		dropped += !vuf_alive(w);
+		vuf_free(w);
+	}
+	snprintf(why, wl, "%u connections, %u random messages, %u connections dropped", conns, msgs,
+		 dropped);
+	return vt_daemon_alive(t) && conns > 0;
+}
+
 struct h_case {
 	const char *name;
 	const char *desc;
@@ -1366,6 +1521,7 @@ static const struct h_case h_cases[] = {
 	{"close-short", "CLOSE_CRYPTO_SESSION of 4 bytes", h_close_short},
 	{"half-message", "disconnect in the middle of a message", h_half_message},
 	{"half-header", "disconnect in the middle of a header", h_half_header},
+	{"msg-random", "random messages, also on running queues", h_msg_random},
 	/* last: a daemon that does not check this dies of SIGBUS */
 	{"mem-short-fd", "region larger than its memfd", h_mem_short_fd},
 };
