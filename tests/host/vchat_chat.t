@@ -108,6 +108,10 @@ else
 		bash -c "[ $rc = 1 ] && grep -q 'crypto provider devcrypto unavailable' '$T/frank.out'"
 fi
 
+printf 'one-shot line\n' | "$VCHAT" client 127.0.0.1 "$PORT" --nick pipe --linger 300 >"$T/pipe.out" 2>"$T/pipe.err"
+check "a one-shot client fed by a pipe exits 0 at end of input" test $? = 0
+check "its line reaches the room" wait_for "$T/alice.out" '<pipe> one-shot line$' 5
+
 quit carol
 check "a client that leaves is announced" wait_for "$T/alice.out" '\* carol left'
 
