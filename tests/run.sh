@@ -27,6 +27,7 @@ trap cleanup INT TERM
 for t in "$@"; do
 	name=${t#$top/}
 	name=${name#build/}
+	name=${name#build-sanitize/}
 	log=$logs/$(echo "$name" | tr '/' '_').log
 	printf '== %s\n' "$name"
 	start=$SECONDS
