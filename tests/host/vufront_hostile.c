@@ -1457,6 +1457,123 @@ static bool h_msg_random(struct vt *t, struct vuf *v, int64_t sid, char *why, si
 	return vt_daemon_alive(t) && conns > 0;
 }
 
+static uint32_t h_rnd_len(struct vuf *w)
+{
+	static const uint32_t edge[] = {0,  1,	  15,	      16,	  17,
+					64, 4096, 0x7fffffff, 0xfffffff0, 0xffffffff};
+
+	return (vuf_rand(w) & 3) ? (uint32_t)(vuf_rand(w) % 600) : edge[vuf_rand(w) % 10];
+}
+
+static bool h_req_random(struct vt *t, struct vuf *v, int64_t sid, char *why, size_t wl)
+{
+	/* Random data requests: header fields, opcodes, sessions, lengths and
+	 * chain shapes. Each answer must be a valid status with the readable
+	 * buffers untouched; a dropped connection is allowed (then the next
+	 * one is opened); the daemon must live. */
+	static const uint32_t ops[] = {VIRTIO_CRYPTO_CIPHER_ENCRYPT, VIRTIO_CRYPTO_CIPHER_DECRYPT,
+				       VIRTIO_CRYPTO_HASH,	     VIRTIO_CRYPTO_MAC,
+				       VIRTIO_CRYPTO_AEAD_ENCRYPT,   VIRTIO_CRYPTO_AKCIPHER_ENCRYPT,
+				       VIRTIO_CRYPTO_AKCIPHER_SIGN,  VIRTIO_CRYPTO_AKCIPHER_VERIFY};
+	long t0 = time(NULL);
+	unsigned int conns = 0, answered = 0, bad_status = 0, ro_written = 0, drops = 0;
+	uint8_t key[32], akey[32];
+
+	vuf_rand_bytes(v, key, sizeof(key));
+	vuf_rand_bytes(v, akey, sizeof(akey));
+	close(v->sock); /* one frontend at a time: this case opens its own */
+	v->sock = -1;
+	while (time(NULL) - t0 < 2 && vt_daemon_alive(t)) {
+		struct vuf *w = vt_open(t, 1);
+		int64_t sids[3];
+
+		if (!w)
+			break;
+		conns++;
+		sids[0] = vt_cipher_session(w, VUF_SESS_632, VIRTIO_CRYPTO_CIPHER_AES_CBC, key, 16,
+					    1);
+		sids[1] = vt_chain_session(w, VUF_SESS_1072, VIRTIO_CRYPTO_CIPHER_AES_CTR, key, 32,
+					   0, VIRTIO_CRYPTO_MAC_HMAC_SHA_256, akey, 32, 16,
+					   VIRTIO_CRYPTO_SYM_ALG_CHAIN_ORDER_HASH_THEN_CIPHER);
+		sids[2] = vt_chain_session(w, VUF_SESS_632, VIRTIO_CRYPTO_NO_CIPHER, NULL, 0, 1,
+					   VIRTIO_CRYPTO_MAC_HMAC_SHA1, akey, 20, 20,
+					   VIRTIO_CRYPTO_SYM_ALG_CHAIN_ORDER_CIPHER_THEN_HASH);
+		while (time(NULL) - t0 < 2 && vuf_alive(w)) {
+			struct vuf_job j;
+			uint32_t f[10], dlen = (uint32_t)(vuf_rand(w) % 700) + 1;
+			size_t extra = vuf_rand(w) % 700;
+			void *ck;
+			uint32_t len;
+			int r;
+
+			memset(&j, 0, sizeof(j));
+			j.out_len = VUF_HDR_LEN + extra;
+			j.out = malloc(j.out_len);
+			vuf_rand_bytes(w, j.out, j.out_len);
+			for (int i = 0; i < 10; i++)
+				f[i] = h_rnd_len(w);
+			{
+				struct virtio_crypto_op_data_req h;
+				uint32_t op = (vuf_rand(w) % 9) ? ops[vuf_rand(w) % 8]
+								: (uint32_t)vuf_rand(w);
+				uint64_t s = (vuf_rand(w) % 8) ? (uint64_t)sids[vuf_rand(w) % 3]
+							       : vuf_rand(w);
+
+				memset(&h, 0, sizeof(h));
+				h.header.opcode = op;
+				h.header.session_id = s;
+				h.u.sym_req.op_type =
+					(uint32_t)((vuf_rand(w) % 6) ? 1 + vuf_rand(w) % 2
+								     : vuf_rand(w) % 5);
+				memcpy(&h.u.sym_req.u.chain.para, f, sizeof(f));
+				memcpy(j.out, &h, sizeof(h));
+			}
+			j.in_len = dlen;
+			j.ok_status = 0x7f; /* any valid status */
+			j.data_status = 0xff;
+			vt_job_place_random(w, &j);
+			if (vuf_place(w, &j.chain, j.out, j.out_len, j.in_len, &j.po) ||
+			    vuf_submit(&w->vq[0], &j.chain, &j)) {
+				vuf_job_free(&j);
+				vuf_mem_reset(w);
+				continue;
+			}
+			vuf_kick(&w->vq[0], true);
+			r = vuf_wait(&w->vq[0], w->timeout_ms, &ck, &len);
+			if (r == 1) {
+				size_t off = 0;
+				uint8_t st;
+
+				answered++;
+				j.in = malloc(j.in_len);
+				vuf_gather(w, &j.chain, j.in);
+				st = j.in[j.in_len - 1];
+				bad_status += st > VIRTIO_CRYPTO_KEY_REJECTED;
+				for (unsigned int i = 0; i < j.chain.nseg; i++) {
+					const struct vuf_seg *sg = &j.chain.seg[i];
+
+					if (!sg->write && memcmp(vuf_gpa(w, sg->gpa, sg->len),
+								 j.out + off, sg->len))
+						ro_written++;
+					off += sg->write ? 0 : sg->len;
+				}
+			} else {
+				drops += r == -ECONNRESET;
+			}
+			vuf_job_free(&j);
+			vuf_mem_reset(w);
+			if (r != 1)
+				break;
+		}
+		vuf_free(w);
+	}
+	snprintf(why, wl,
+		 "%u connections, %u random requests answered (%u with an invalid status, %u "
+		 "wrote into readable buffers), %u drops",
+		 conns, answered, bad_status, ro_written, drops);
+	return vt_daemon_alive(t) && answered > 0 && !bad_status && !ro_written;
+}
+
 struct h_case {
 	const char *name;
 	const char *desc;
@@ -1522,6 +1639,7 @@ static const struct h_case h_cases[] = {
 	{"half-message", "disconnect in the middle of a message", h_half_message},
 	{"half-header", "disconnect in the middle of a header", h_half_header},
 	{"msg-random", "random messages, also on running queues", h_msg_random},
+	{"req-random", "random data requests: fields, sessions, lengths, splits", h_req_random},
 	/* last: a daemon that does not check this dies of SIGBUS */
 	{"mem-short-fd", "region larger than its memfd", h_mem_short_fd},
 };

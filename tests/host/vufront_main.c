@@ -59,11 +59,12 @@ static void vt_report_jobs(struct vt *t, struct vuf_job *j, unsigned int n, cons
 		if (vuf_job_pass(&j[i]))
 			continue;
 		if (bad++ < 3)
-			vt_note("  %s: %s, status %s (%u), data %s, untouched bytes %s, used len "
-				"%u",
+			vt_note("  %s: %s, status %s (%u), data %s, untouched bytes %s, readable "
+				"buffers %s, used len %u",
 				what, j[i].name, vuf_status_name(j[i].status), j[i].status,
 				j[i].data_ok ? "ok" : "WRONG",
-				j[i].canary_ok ? "ok" : "OVERWRITTEN", j[i].used_len);
+				j[i].canary_ok ? "ok" : "OVERWRITTEN",
+				j[i].ro_ok ? "untouched" : "WRITTEN TO", j[i].used_len);
 	}
 	vt_ok(t, bad == 0, "%s: %u requests match OpenSSL%s", what, n,
 	      bad ? " (some did not)" : "");

@@ -202,7 +202,8 @@ void vuf_job_free(struct vuf_job *j)
 
 bool vuf_job_pass(const struct vuf_job *j)
 {
-	return j->done && (j->ok_status & VUF_ST(j->status)) && j->data_ok && j->canary_ok;
+	return j->done && (j->ok_status & VUF_ST(j->status)) && j->data_ok && j->canary_ok &&
+	       j->ro_ok;
 }
 
 static void vuf_job_check(struct vuf *v, struct vuf_job *j)
@@ -216,6 +217,7 @@ static void vuf_job_check(struct vuf *v, struct vuf_job *j)
 	j->status = j->in[j->in_len - 1];
 	j->data_ok = true;
 	j->canary_ok = true;
+	j->ro_ok = true;
 	if (j->status == j->data_status && j->expect_len)
 		j->data_ok = !memcmp(j->in, j->expect, j->expect_len);
 	/* Nothing but the result and the status may be written. */
@@ -226,6 +228,21 @@ static void vuf_job_check(struct vuf *v, struct vuf_job *j)
 	}
 	if (j->used_len > j->in_len)
 		j->canary_ok = false;
+	/* A device never writes into what the driver gave it to read. */
+	{
+		size_t off = 0;
+
+		for (unsigned int i = 0; i < j->chain.nseg; i++) {
+			const struct vuf_seg *sg = &j->chain.seg[i];
+
+			if (sg->write)
+				continue;
+			if (off + sg->len > j->out_len ||
+			    memcmp(vuf_gpa(v, sg->gpa, sg->len), j->out + off, sg->len))
+				j->ro_ok = false;
+			off += sg->len;
+		}
+	}
 }
 
 int vuf_run_jobs(struct vuf *v, unsigned int nq, struct vuf_job *jobs, unsigned int n,

@@ -53,6 +53,7 @@ struct vuf_job {
 	uint32_t used_len;
 	bool data_ok; /* expect[] matched (or not compared) */
 	bool canary_ok; /* bytes between expect and status untouched */
+	bool ro_ok; /* device-readable buffers left as they were */
 	char name[120];
 	uint8_t *in; /* gathered writable stream; owned */
 };
