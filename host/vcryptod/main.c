@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -321,6 +322,15 @@ int main(int argc, char **argv)
 				      .max_sessions = (uint32_t)o.max_sessions,
 				      .queues = (unsigned int)o.queues,
 				      .verbose = o.verbose, .stats = stats };
+	/* afalg keeps two fds per session object: allow what the hard limit allows */
+	{
+		struct rlimit rl;
+
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
+	}
 	warm_up(ops, eng);
 	{
 		const char *why = NULL;
