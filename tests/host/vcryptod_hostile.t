@@ -40,7 +40,7 @@ fi
 echo "# leak checker: $checker"
 vcd_start checked "${pre[@]}" -- --queues 2 --max-sessions 8 || { echo "not ok - vcryptod starts under $checker"; exit 1; }
 chk_pid=$vcd_pid chk_log=$vcd_log
-"$VUF" -s "$vcd_sock" -p "$vcd_pid" -Q 2 -m 8 -t 20000 -x mem-short-fd hostile layouts services
+"$VUF" -s "$vcd_sock" -p "$vcd_pid" -Q 2 -m 8 -t 20000 -x half-stall hostile layouts services
 r=$?; [ $r -le 1 ]; tap_ok $? "vufront hostile+layouts+services under $checker ran to the end (exit $r)"
 # SIGTERM while a frontend holds sessions and unserved requests: still clean.
 "$VUF" -s "$vcd_sock" -p "$chk_pid" -t 20000 hold >"$vcd_dir/hold.out" 2>&1 &

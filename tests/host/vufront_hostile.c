@@ -1574,6 +1574,25 @@ static bool h_req_random(struct vt *t, struct vuf *v, int64_t sid, char *why, si
 	return vt_daemon_alive(t) && answered > 0 && !bad_status && !ro_written;
 }
 
+static bool h_half_stall(struct vt *t, struct vuf *v, int64_t sid, char *why, size_t wl)
+{
+	/* Half a message, then silence with the socket open: the daemon must
+	 * not wait forever (it would hold off every later frontend and its
+	 * own SIGTERM); it drops the connection after its timeout. */
+	uint8_t buf[12 + 20] = {0};
+	uint32_t h[3] = {VUF_SET_MEM_TABLE, VUF_F_VERSION, 8 + 32 * 2};
+	long t0 = time(NULL);
+
+	memcpy(buf, h, 12);
+	if (vuf_send_raw(v, buf, sizeof(buf), NULL, 0))
+		return false;
+	while (vuf_alive(v) && time(NULL) - t0 < 15)
+		usleep(20000);
+	snprintf(why, wl, "%s after %ld s", vuf_alive(v) ? "connection STILL OPEN" : "dropped",
+		 time(NULL) - t0);
+	return !vuf_alive(v);
+}
+
 struct h_case {
 	const char *name;
 	const char *desc;
@@ -1638,6 +1657,7 @@ static const struct h_case h_cases[] = {
 	{"close-short", "CLOSE_CRYPTO_SESSION of 4 bytes", h_close_short},
 	{"half-message", "disconnect in the middle of a message", h_half_message},
 	{"half-header", "disconnect in the middle of a header", h_half_header},
+	{"half-stall", "half a message, then silence with the socket open", h_half_stall},
 	{"msg-random", "random messages, also on running queues", h_msg_random},
 	{"req-random", "random data requests: fields, sessions, lengths, splits", h_req_random},
 	/* last: a daemon that does not check this dies of SIGBUS */
