@@ -53,6 +53,18 @@ for q in 1 2; do
 		res[$q,$s]=$best
 	done
 done
+# One request in flight: the round trip (kick eventfd -> worker -> call eventfd).
+declare -A lat
+for s in 64 4096; do
+	bestr=0
+	for _ in $(seq "$rep"); do
+		line=$("$B/bench/vcd_bench" -s "$vcd_sock" -q 1 -l "$s" -d "$secs" -i 1)
+		echo "$line"
+		r=$(echo "$line" | tr ' ' '\n' | sed -n 's/^req_per_s=//p')
+		if [ -n "$r" ] && [ "$r" -gt "$bestr" ]; then bestr=$r; fi
+	done
+	lat[$s]=$bestr
+done
 vcd_stop "$vcd_pid"
 
 field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
@@ -88,6 +100,17 @@ field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 				printf "| %d | %d | %.0f | %.0f | %.1f | %.1f | %.2f | %.2f |\n",
 					q, s, r, r / q, m, om, (om > 0 ? m / om : 0), (om > 0 ? m / om / q : 0) }'
 		done
+	done
+	echo
+	echo "One request at a time (1 queue, 1 in flight): the round trip through the kick and call"
+	echo "eventfds and the daemon's worker thread."
+	echo
+	echo "| size | requests/s | round trip |"
+	echo "|---:|---:|---:|"
+	for s in 64 4096; do
+		awk -v s="$s" -v r="${lat[$s]}" 'BEGIN {
+			if (r > 0) printf "| %d | %d | %.1f us |\n", s, r, 1e6 / r
+			else printf "| %d | failed | |\n", s }'
 	done
 } >"$out"
 
