@@ -16,7 +16,7 @@ for t in fuzz_vcd_msg fuzz_vcd_req; do
 	fi
 	mkdir -p "$dir/$t"
 	if "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-		"$dir/$t" >"$dir/$t.log" 2>&1; then
+		-artifact_prefix="$dir/" "$dir/$t" >"$dir/$t.log" 2>&1; then
 		runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$dir/$t.log")
 		cov=$(grep -o 'cov: [0-9]*' "$dir/$t.log" | tail -1)
 		echo "ok $n - $t: ${secs}s, ${runs:-?} inputs, $cov, no crash, leak or UB"
