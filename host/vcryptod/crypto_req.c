@@ -69,8 +69,8 @@ static uint8_t errno_status(int err)
 	}
 }
 
-static int do_cipher(struct vcd_sessions *s, struct vcd_session *ss,
-		     struct req *r, const struct virtio_crypto_cipher_para *pa)
+static int do_cipher(struct vcd_sessions *s, struct vcd_session *ss, struct req *r,
+		     const struct virtio_crypto_cipher_para *pa)
 {
 	uint32_t iv_len = pa->iv_len, src = pa->src_data_len, dst = pa->dst_data_len;
 	uint32_t want_iv = vcd_cipher_iv_len(ss->cipher_alg);
@@ -85,12 +85,11 @@ static int do_cipher(struct vcd_sessions *s, struct vcd_session *ss,
 		return -EINVAL;
 	r->src_len = src;
 	r->result_len = dst;
-	return s->ops->cipher_run(ss->cipher, r->in, want_iv, r->in + iv_len,
-				  r->out, src);
+	return s->ops->cipher_run(ss->cipher, r->in, want_iv, r->in + iv_len, r->out, src);
 }
 
-static int do_chain(struct vcd_sessions *s, struct vcd_session *ss,
-		    struct req *r, const struct virtio_crypto_alg_chain_data_para *pa)
+static int do_chain(struct vcd_sessions *s, struct vcd_session *ss, struct req *r,
+		    const struct virtio_crypto_alg_chain_data_para *pa)
 {
 	uint64_t iv_len = pa->iv_len, aad = pa->aad_len, src = pa->src_data_len;
 	uint64_t dst = pa->dst_data_len, hlen = pa->hash_result_len;
@@ -109,8 +108,7 @@ static int do_chain(struct vcd_sessions *s, struct vcd_session *ss,
 	if (ss->cipher) {
 		uint32_t want_iv = vcd_cipher_iv_len(ss->cipher_alg);
 
-		if (dst != src || c_off + c_len > src ||
-		    c_len % vcd_cipher_block(ss->cipher_alg) ||
+		if (dst != src || c_off + c_len > src || c_len % vcd_cipher_block(ss->cipher_alg) ||
 		    (want_iv && iv_len != want_iv) ||
 		    (ss->cipher_alg == VIRTIO_CRYPTO_CIPHER_AES_XTS && c_len < 16))
 			return -EINVAL;
@@ -127,8 +125,7 @@ static int do_chain(struct vcd_sessions *s, struct vcd_session *ss,
 	if (dst) {
 		memcpy(r->out, in, src);
 		if (ss->cipher && c_len) {
-			ret = s->ops->cipher_run(ss->cipher, iv,
-						 vcd_cipher_iv_len(ss->cipher_alg),
+			ret = s->ops->cipher_run(ss->cipher, iv, vcd_cipher_iv_len(ss->cipher_alg),
 						 in + c_off, r->out + c_off, c_len);
 			if (ret)
 				return ret;
@@ -161,8 +158,8 @@ static int do_sym(struct vcd_sessions *s, struct vcd_session *ss, struct req *r,
 	return do_chain(s, ss, r, &sym->u.chain.para);
 }
 
-static int do_akcipher(struct vcd_sessions *s, struct vcd_session *ss,
-		       struct req *r, const struct virtio_crypto_op_data_req *h)
+static int do_akcipher(struct vcd_sessions *s, struct vcd_session *ss, struct req *r,
+		       const struct virtio_crypto_op_data_req *h)
 {
 	const struct virtio_crypto_akcipher_para *pa = &h->u.akcipher_req.para;
 	uint64_t src = pa->src_data_len, dst = pa->dst_data_len;
@@ -175,8 +172,8 @@ static int do_akcipher(struct vcd_sessions *s, struct vcd_session *ss,
 	if (verify ? src + dst > r->in_len : src > r->in_len || dst > r->out_len)
 		return -EINVAL;
 	r->src_len = src;
-	ret = s->ops->rsa_run(ss->rsa, h->header.opcode, r->in, src, r->in + src,
-			      verify ? dst : 0, r->out, verify ? 0 : dst, &n);
+	ret = s->ops->rsa_run(ss->rsa, h->header.opcode, r->in, src, r->in + src, verify ? dst : 0,
+			      r->out, verify ? 0 : dst, &n);
 	if (ret)
 		return ret;
 	if (!verify && n < dst)
@@ -219,12 +216,12 @@ static int try_direct(struct vcd_sessions *s, struct vcd_session *ss, struct req
 	return ret;
 }
 
-int64_t vcd_req_process(struct vcd_sessions *s, struct vcd_req_buf *b,
-			const struct vcd_chain *c, struct vcd_qstats *st)
+int64_t vcd_req_process(struct vcd_sessions *s, struct vcd_req_buf *b, const struct vcd_chain *c,
+			struct vcd_qstats *st)
 {
 	struct virtio_crypto_op_data_req h;
 	struct vcd_session *ss;
-	struct req r = { .c = c };
+	struct req r = {.c = c};
 	const struct vcd_seg *last;
 	uint64_t used;
 	uint8_t status;

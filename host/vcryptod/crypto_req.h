@@ -30,7 +30,7 @@ void vcd_req_buf_free(struct vcd_req_buf *b);
  * byte), or negative errno when not even a status byte could be written (the
  * caller drops the connection). Counts into st.
  */
-int64_t vcd_req_process(struct vcd_sessions *s, struct vcd_req_buf *b,
-			const struct vcd_chain *c, struct vcd_qstats *st);
+int64_t vcd_req_process(struct vcd_sessions *s, struct vcd_req_buf *b, const struct vcd_chain *c,
+			struct vcd_qstats *st);
 
 #endif

@@ -6,11 +6,12 @@
 
 #include "engine.h"
 
-
 const struct vcd_engine_ops *vcd_engine_find(const char *name)
 {
 	static const struct vcd_engine_ops *const all[] = {
-		&vcd_engine_openssl, &vcd_engine_afalg, &vcd_engine_cryptodev,
+		&vcd_engine_openssl,
+		&vcd_engine_afalg,
+		&vcd_engine_cryptodev,
 	};
 
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
@@ -41,10 +42,7 @@ uint32_t vcd_cipher_iv_len(uint32_t alg)
 /* Data length must be a multiple of this (1: any length). */
 uint32_t vcd_cipher_block(uint32_t alg)
 {
-	return alg == VIRTIO_CRYPTO_CIPHER_AES_ECB ||
-			       alg == VIRTIO_CRYPTO_CIPHER_AES_CBC ?
-		       16 :
-		       1;
+	return alg == VIRTIO_CRYPTO_CIPHER_AES_ECB || alg == VIRTIO_CRYPTO_CIPHER_AES_CBC ? 16 : 1;
 }
 
 unsigned int vcd_sha_len(uint32_t alg)

@@ -21,35 +21,34 @@ struct vcd_engine_ops {
 	void (*close)(struct vcd_engine *e);
 
 	/* alg: VIRTIO_CRYPTO_CIPHER_*; key of keylen bytes. */
-	int (*cipher_new)(struct vcd_engine *e, uint32_t alg, const uint8_t *key,
-			  uint32_t keylen, bool encrypt, void **out);
+	int (*cipher_new)(struct vcd_engine *e, uint32_t alg, const uint8_t *key, uint32_t keylen,
+			  bool encrypt, void **out);
 	/* One whole operation with this iv; in and out may alias. */
-	int (*cipher_run)(void *c, const uint8_t *iv, uint32_t ivlen,
-			  const uint8_t *in, uint8_t *out, size_t len);
+	int (*cipher_run)(void *c, const uint8_t *iv, uint32_t ivlen, const uint8_t *in,
+			  uint8_t *out, size_t len);
 	void (*cipher_free)(void *c);
 
 	/*
 	 * alg: VIRTIO_CRYPTO_MAC_HMAC_* with key, or VIRTIO_CRYPTO_HASH_* with
 	 * key NULL for a plain digest. *dlen gets the digest size.
 	 */
-	int (*mac_new)(struct vcd_engine *e, uint32_t alg, const uint8_t *key,
-		       uint32_t keylen, void **out, unsigned int *dlen);
+	int (*mac_new)(struct vcd_engine *e, uint32_t alg, const uint8_t *key, uint32_t keylen,
+		       void **out, unsigned int *dlen);
 	/* Digest of a || b into digest (dlen bytes). */
-	int (*mac_run)(void *mac, const uint8_t *a, size_t alen, const uint8_t *b,
-		       size_t blen, uint8_t *digest);
+	int (*mac_run)(void *mac, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen,
+		       uint8_t *digest);
 	void (*mac_free)(void *mac);
 
 	/* RSA key as PKCS#1 DER (keytype VIRTIO_CRYPTO_AKCIPHER_KEY_TYPE_*). */
-	int (*rsa_new)(struct vcd_engine *e, uint32_t keytype, const uint8_t *der,
-		       uint32_t derlen, uint32_t padding, uint32_t hash,
-		       void **out);
+	int (*rsa_new)(struct vcd_engine *e, uint32_t keytype, const uint8_t *der, uint32_t derlen,
+		       uint32_t padding, uint32_t hash, void **out);
 	/*
 	 * opcode VIRTIO_CRYPTO_AKCIPHER_*; for VERIFY, in2 is the digest and
 	 * nothing is output. *outlen gets the result length (<= outcap).
 	 */
 	int (*rsa_run)(void *rsa, uint32_t opcode, const uint8_t *in, size_t inlen,
-		       const uint8_t *in2, size_t in2len, uint8_t *out,
-		       size_t outcap, size_t *outlen);
+		       const uint8_t *in2, size_t in2len, uint8_t *out, size_t outcap,
+		       size_t *outlen);
 	void (*rsa_free)(void *rsa);
 };
 

@@ -65,10 +65,10 @@ static void obj_free(void *p)
 	free(o);
 }
 
-static int obj_new(const char *type, const char *name, const uint8_t *key,
-		   uint32_t keylen, struct afalg_obj **out)
+static int obj_new(const char *type, const char *name, const uint8_t *key, uint32_t keylen,
+		   struct afalg_obj **out)
 {
-	struct sockaddr_alg sa = { .salg_family = AF_ALG };
+	struct sockaddr_alg sa = {.salg_family = AF_ALG};
 	struct afalg_obj *o = calloc(1, sizeof(*o));
 	int ret;
 
@@ -104,8 +104,8 @@ err_free:
 	return ret;
 }
 
-static int afalg_cipher_new(struct vcd_engine *e, uint32_t alg, const uint8_t *key,
-			    uint32_t keylen, bool encrypt, void **out)
+static int afalg_cipher_new(struct vcd_engine *e, uint32_t alg, const uint8_t *key, uint32_t keylen,
+			    bool encrypt, void **out)
 {
 	static const char *const names[] = {
 		[VIRTIO_CRYPTO_CIPHER_AES_ECB] = "ecb(aes)",
@@ -142,13 +142,12 @@ static int read_full(int fd, uint8_t *p, size_t len)
 	return 0;
 }
 
-static int afalg_cipher_run(void *p, const uint8_t *iv, uint32_t ivlen,
-			    const uint8_t *in, uint8_t *out, size_t len)
+static int afalg_cipher_run(void *p, const uint8_t *iv, uint32_t ivlen, const uint8_t *in,
+			    uint8_t *out, size_t len)
 {
 	struct afalg_obj *o = p;
 	union {
-		char buf[CMSG_SPACE(sizeof(uint32_t)) +
-			 CMSG_SPACE(sizeof(struct af_alg_iv) + 16)];
+		char buf[CMSG_SPACE(sizeof(uint32_t)) + CMSG_SPACE(sizeof(struct af_alg_iv) + 16)];
 		struct cmsghdr align;
 	} cb;
 	size_t done = 0;
@@ -159,8 +158,8 @@ static int afalg_cipher_run(void *p, const uint8_t *iv, uint32_t ivlen,
 		return -E2BIG;
 	do {
 		size_t n = len - done < AFALG_CHUNK ? len - done : AFALG_CHUNK;
-		struct iovec iov = { .iov_base = (void *)(in + done), .iov_len = n };
-		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+		struct iovec iov = {.iov_base = (void *)(in + done), .iov_len = n};
+		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
 		int ret;
 
 		if (done == 0) {
@@ -197,11 +196,11 @@ static int afalg_cipher_run(void *p, const uint8_t *iv, uint32_t ivlen,
 	return 0;
 }
 
-static int afalg_mac_new(struct vcd_engine *e, uint32_t alg, const uint8_t *key,
-			 uint32_t keylen, void **out, unsigned int *dlen)
+static int afalg_mac_new(struct vcd_engine *e, uint32_t alg, const uint8_t *key, uint32_t keylen,
+			 void **out, unsigned int *dlen)
 {
-	static const char *const sha[] = { [2] = "sha1", [3] = "sha224", [4] = "sha256",
-					   [5] = "sha384", [6] = "sha512" };
+	static const char *const sha[] = {
+		[2] = "sha1", [3] = "sha224", [4] = "sha256", [5] = "sha384", [6] = "sha512"};
 	char name[32];
 	struct afalg_obj *o;
 	int ret;
@@ -234,13 +233,12 @@ static int send_more(int fd, const uint8_t *p, size_t len, bool more)
 	return 0;
 }
 
-static int afalg_mac_run(void *p, const uint8_t *a, size_t alen, const uint8_t *b,
-			 size_t blen, uint8_t *digest)
+static int afalg_mac_run(void *p, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen,
+			 uint8_t *digest)
 {
 	struct afalg_obj *o = p;
 
-	if ((alen && send_more(o->op, a, alen, true)) ||
-	    send_more(o->op, b, blen, false))
+	if ((alen && send_more(o->op, a, alen, true)) || send_more(o->op, b, blen, false))
 		return -EIO;
 	return read_full(o->op, digest, o->dlen) ? -EIO : 0;
 }
@@ -252,8 +250,8 @@ static int afalg_rsa_new(struct vcd_engine *e, uint32_t keytype, const uint8_t *
 }
 
 static int afalg_rsa_run(void *rsa, uint32_t opcode, const uint8_t *in, size_t inlen,
-			 const uint8_t *in2, size_t in2len, uint8_t *out,
-			 size_t outcap, size_t *outlen)
+			 const uint8_t *in2, size_t in2len, uint8_t *out, size_t outcap,
+			 size_t *outlen)
 {
 	return -ENOTSUP;
 }

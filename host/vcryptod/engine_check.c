@@ -65,14 +65,14 @@ static void check_ciphers(const struct vcd_engine_ops *ops, struct vcd_engine *e
 	static const struct {
 		uint32_t alg, klen;
 	} cs[] = {
-		{ VIRTIO_CRYPTO_CIPHER_AES_ECB, 16 }, { VIRTIO_CRYPTO_CIPHER_AES_ECB, 24 },
-		{ VIRTIO_CRYPTO_CIPHER_AES_ECB, 32 }, { VIRTIO_CRYPTO_CIPHER_AES_CBC, 16 },
-		{ VIRTIO_CRYPTO_CIPHER_AES_CBC, 24 }, { VIRTIO_CRYPTO_CIPHER_AES_CBC, 32 },
-		{ VIRTIO_CRYPTO_CIPHER_AES_CTR, 16 }, { VIRTIO_CRYPTO_CIPHER_AES_CTR, 24 },
-		{ VIRTIO_CRYPTO_CIPHER_AES_CTR, 32 }, { VIRTIO_CRYPTO_CIPHER_AES_XTS, 32 },
-		{ VIRTIO_CRYPTO_CIPHER_AES_XTS, 64 },
+		{VIRTIO_CRYPTO_CIPHER_AES_ECB, 16}, {VIRTIO_CRYPTO_CIPHER_AES_ECB, 24},
+		{VIRTIO_CRYPTO_CIPHER_AES_ECB, 32}, {VIRTIO_CRYPTO_CIPHER_AES_CBC, 16},
+		{VIRTIO_CRYPTO_CIPHER_AES_CBC, 24}, {VIRTIO_CRYPTO_CIPHER_AES_CBC, 32},
+		{VIRTIO_CRYPTO_CIPHER_AES_CTR, 16}, {VIRTIO_CRYPTO_CIPHER_AES_CTR, 24},
+		{VIRTIO_CRYPTO_CIPHER_AES_CTR, 32}, {VIRTIO_CRYPTO_CIPHER_AES_XTS, 32},
+		{VIRTIO_CRYPTO_CIPHER_AES_XTS, 64},
 	};
-	static const size_t sizes[] = { 16, 64, 4096, 65536, 200000 };
+	static const size_t sizes[] = {16, 64, 4096, 65536, 200000};
 	size_t max = 200000 + 16;
 	uint8_t *in = malloc(max), *out = malloc(max), *want = malloc(max);
 	uint8_t key[64], iv[16];
@@ -90,12 +90,12 @@ static void check_ciphers(const struct vcd_engine_ops *ops, struct vcd_engine *e
 				continue;
 			}
 			if (ret) {
-				tap(0, "%s-%u %s: session: %s", alg_name(cs[k].alg),
-				    cs[k].klen * 8, enc ? "encrypt" : "decrypt", strerror(-ret));
+				tap(0, "%s-%u %s: session: %s", alg_name(cs[k].alg), cs[k].klen * 8,
+				    enc ? "encrypt" : "decrypt", strerror(-ret));
 				continue;
 			}
-			ret = vcd_engine_openssl.cipher_new(ref, cs[k].alg, key, cs[k].klen,
-							    enc, &rc);
+			ret = vcd_engine_openssl.cipher_new(ref, cs[k].alg, key, cs[k].klen, enc,
+							    &rc);
 			for (size_t s = 0; !ret && s < sizeof(sizes) / sizeof(sizes[0]); s++) {
 				size_t n = sizes[s];
 				uint32_t ivl = vcd_cipher_iv_len(cs[k].alg);
@@ -111,15 +111,17 @@ static void check_ciphers(const struct vcd_engine_ops *ops, struct vcd_engine *e
 				fill(iv, 16);
 				tried++;
 				if (vcd_engine_openssl.cipher_run(rc, iv, ivl, in, want, n) ||
-				    ops->cipher_run(c, iv, ivl, in, out, n) ||
-				    memcmp(out, want, n))
+				    ops->cipher_run(c, iv, ivl, in, out, n) || memcmp(out, want, n))
 					bad++;
 				/* in place, as the daemon's scratch buffers may be */
 				memcpy(out, in, n);
-				if (ops->cipher_run(c, iv, ivl, out, out, n) || memcmp(out, want, n))
+				if (ops->cipher_run(c, iv, ivl, out, out, n) ||
+				    memcmp(out, want, n))
 					bad++;
 			}
-			tap(!ret && !bad && tried, "%s-%u %s through %s equals OpenSSL (%d sizes 16 B..200 KB, also in place)",
+			tap(!ret && !bad && tried,
+			    "%s-%u %s through %s equals OpenSSL (%d sizes 16 B..200 KB, also in "
+			    "place)",
 			    alg_name(cs[k].alg), cs[k].klen * 8, enc ? "encrypt" : "decrypt",
 			    ops->name, tried);
 			ops->cipher_free(c);
@@ -143,8 +145,8 @@ static void check_ciphers(const struct vcd_engine_ops *ops, struct vcd_engine *e
 static void check_macs(const struct vcd_engine_ops *ops, struct vcd_engine *e,
 		       struct vcd_engine *ref)
 {
-	static const char *const names[] = { [2] = "SHA1", [3] = "SHA224", [4] = "SHA256",
-					     [5] = "SHA384", [6] = "SHA512" };
+	static const char *const names[] = {
+		[2] = "SHA1", [3] = "SHA224", [4] = "SHA256", [5] = "SHA384", [6] = "SHA512"};
 	uint8_t key[200], a[64], *b = malloc(100000), d1[64], d2[64];
 
 	for (uint32_t h = 2; h <= 6; h++) {
@@ -174,12 +176,14 @@ static void check_macs(const struct vcd_engine_ops *ops, struct vcd_engine *e,
 				r2 = ops->mac_run(m, a, alen, b, blen, d1);
 				if (r1 || r2 || memcmp(d1, d2, rdl)) {
 					if (!bad)
-						printf("# first failure: %zu + %zu bytes: %s\n", alen,
-						       blen, r2 ? strerror(-r2) : "digest differs");
+						printf("# first failure: %zu + %zu bytes: %s\n",
+						       alen, blen,
+						       r2 ? strerror(-r2) : "digest differs");
 					bad++;
 				}
 			}
-			tap(!ret && !bad && dl == rdl, "%s%s%s through %s equals OpenSSL (0 B..100 KB, aad split)",
+			tap(!ret && !bad && dl == rdl,
+			    "%s%s%s through %s equals OpenSSL (0 B..100 KB, aad split)",
 			    keyed ? "HMAC(" : "", names[h], keyed ? ")" : "", ops->name);
 			ops->mac_free(m);
 			vcd_engine_openssl.mac_free(rm);
@@ -191,7 +195,7 @@ static void check_macs(const struct vcd_engine_ops *ops, struct vcd_engine *e,
 static void check_rsa(const struct vcd_engine_ops *ops, struct vcd_engine *e)
 {
 	void *r = NULL;
-	uint8_t der[16] = { 0x30 };
+	uint8_t der[16] = {0x30};
 	int ret = ops->rsa_new(e, VIRTIO_CRYPTO_AKCIPHER_KEY_TYPE_PUBLIC, der, sizeof(der),
 			       VIRTIO_CRYPTO_RSA_RAW_PADDING, 0, &r);
 
@@ -212,7 +216,8 @@ int main(int argc, char **argv)
 	if (argc != 3 || strcmp(argv[1], "--engine")) {
 		fprintf(argc == 2 && !strcmp(argv[1], "--help") ? stdout : stderr,
 			"usage: vcd-engine-check --engine openssl|afalg|cryptodev\n"
-			"Compares the engine with OpenSSL through vcryptod's engine interface; TAP.\n");
+			"Compares the engine with OpenSSL through vcryptod's engine interface; "
+			"TAP.\n");
 		return argc == 2 && !strcmp(argv[1], "--help") ? 0 : 2;
 	}
 	ops = vcd_engine_find(name);
@@ -223,9 +228,11 @@ int main(int argc, char **argv)
 	ret = ops->open(&e);
 	if (ret) {
 		if (ops == &vcd_engine_cryptodev && ret == -ENOENT)
-			printf("ok 1 - # SKIP engine cryptodev: no /dev/crypto here (waits for the guest module virtio_cryptodev.ko)\n");
+			printf("ok 1 - # SKIP engine cryptodev: no /dev/crypto here (waits for the "
+			       "guest module virtio_cryptodev.ko)\n");
 		else
-			printf("ok 1 - # SKIP engine %s cannot open here: %s\n", name, strerror(-ret));
+			printf("ok 1 - # SKIP engine %s cannot open here: %s\n", name,
+			       strerror(-ret));
 		return 0;
 	}
 	if (vcd_engine_openssl.open(&ref)) {

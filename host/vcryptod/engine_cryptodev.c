@@ -65,10 +65,10 @@ static void obj_free(void *p)
 	free(o);
 }
 
-static int obj_new(struct vcd_engine *e, uint32_t cipher, uint32_t mac,
-		   const uint8_t *key, uint32_t keylen, struct cdev_obj **out)
+static int obj_new(struct vcd_engine *e, uint32_t cipher, uint32_t mac, const uint8_t *key,
+		   uint32_t keylen, struct cdev_obj **out)
 {
-	struct session_op s = { .cipher = cipher, .mac = mac };
+	struct session_op s = {.cipher = cipher, .mac = mac};
 	struct cdev_obj *o = calloc(1, sizeof(*o));
 
 	if (!o)
@@ -92,8 +92,8 @@ static int obj_new(struct vcd_engine *e, uint32_t cipher, uint32_t mac,
 	return 0;
 }
 
-static int cdev_cipher_new(struct vcd_engine *e, uint32_t alg, const uint8_t *key,
-			   uint32_t keylen, bool encrypt, void **out)
+static int cdev_cipher_new(struct vcd_engine *e, uint32_t alg, const uint8_t *key, uint32_t keylen,
+			   bool encrypt, void **out)
 {
 	static const uint32_t map[] = {
 		[VIRTIO_CRYPTO_CIPHER_AES_ECB] = CRYPTO_AES_ECB,
@@ -115,8 +115,8 @@ static int cdev_cipher_new(struct vcd_engine *e, uint32_t alg, const uint8_t *ke
 	return 0;
 }
 
-static int cdev_cipher_run(void *p, const uint8_t *iv, uint32_t ivlen,
-			   const uint8_t *in, uint8_t *out, size_t len)
+static int cdev_cipher_run(void *p, const uint8_t *iv, uint32_t ivlen, const uint8_t *in,
+			   uint8_t *out, size_t len)
 {
 	struct cdev_obj *o = p;
 	uint8_t ivbuf[16];
@@ -138,15 +138,19 @@ static int cdev_cipher_run(void *p, const uint8_t *iv, uint32_t ivlen,
 	return ioctl(o->e->fd, CIOCCRYPT, &op) < 0 ? -EIO : 0;
 }
 
-static int cdev_mac_new(struct vcd_engine *e, uint32_t alg, const uint8_t *key,
-			uint32_t keylen, void **out, unsigned int *dlen)
+static int cdev_mac_new(struct vcd_engine *e, uint32_t alg, const uint8_t *key, uint32_t keylen,
+			void **out, unsigned int *dlen)
 {
-	static const uint32_t hmac[] = { [2] = CRYPTO_SHA1_HMAC, [3] = CRYPTO_SHA2_224_HMAC,
-					 [4] = CRYPTO_SHA2_256_HMAC, [5] = CRYPTO_SHA2_384_HMAC,
-					 [6] = CRYPTO_SHA2_512_HMAC };
-	static const uint32_t plain[] = { [2] = CRYPTO_SHA1, [3] = CRYPTO_SHA2_224,
-					  [4] = CRYPTO_SHA2_256, [5] = CRYPTO_SHA2_384,
-					  [6] = CRYPTO_SHA2_512 };
+	static const uint32_t hmac[] = {[2] = CRYPTO_SHA1_HMAC,
+					[3] = CRYPTO_SHA2_224_HMAC,
+					[4] = CRYPTO_SHA2_256_HMAC,
+					[5] = CRYPTO_SHA2_384_HMAC,
+					[6] = CRYPTO_SHA2_512_HMAC};
+	static const uint32_t plain[] = {[2] = CRYPTO_SHA1,
+					 [3] = CRYPTO_SHA2_224,
+					 [4] = CRYPTO_SHA2_256,
+					 [5] = CRYPTO_SHA2_384,
+					 [6] = CRYPTO_SHA2_512};
 	struct cdev_obj *o;
 	int ret;
 
@@ -161,11 +165,11 @@ static int cdev_mac_new(struct vcd_engine *e, uint32_t alg, const uint8_t *key,
 	return 0;
 }
 
-static int cdev_mac_run(void *p, const uint8_t *a, size_t alen, const uint8_t *b,
-			size_t blen, uint8_t *digest)
+static int cdev_mac_run(void *p, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen,
+			uint8_t *digest)
 {
 	struct cdev_obj *o = p;
-	struct crypt_op op = { .ses = o->ses, .mac = digest };
+	struct crypt_op op = {.ses = o->ses, .mac = digest};
 	uint8_t *cat = NULL;
 	int ret;
 
@@ -186,8 +190,8 @@ static int cdev_mac_run(void *p, const uint8_t *a, size_t alen, const uint8_t *b
 	return ret;
 }
 
-static int cdev_rsa_new(struct vcd_engine *e, uint32_t keytype, const uint8_t *der,
-			uint32_t derlen, uint32_t padding, uint32_t hash, void **out)
+static int cdev_rsa_new(struct vcd_engine *e, uint32_t keytype, const uint8_t *der, uint32_t derlen,
+			uint32_t padding, uint32_t hash, void **out)
 {
 	return -ENOTSUP;
 }

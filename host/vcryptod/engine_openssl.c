@@ -50,14 +50,17 @@ static const EVP_CIPHER *cipher_type(uint32_t alg, uint32_t keylen)
 {
 	switch (alg) {
 	case VIRTIO_CRYPTO_CIPHER_AES_ECB:
-		return keylen == 16 ? EVP_aes_128_ecb() :
-		       keylen == 24 ? EVP_aes_192_ecb() : EVP_aes_256_ecb();
+		return keylen == 16   ? EVP_aes_128_ecb()
+		       : keylen == 24 ? EVP_aes_192_ecb()
+				      : EVP_aes_256_ecb();
 	case VIRTIO_CRYPTO_CIPHER_AES_CBC:
-		return keylen == 16 ? EVP_aes_128_cbc() :
-		       keylen == 24 ? EVP_aes_192_cbc() : EVP_aes_256_cbc();
+		return keylen == 16   ? EVP_aes_128_cbc()
+		       : keylen == 24 ? EVP_aes_192_cbc()
+				      : EVP_aes_256_cbc();
 	case VIRTIO_CRYPTO_CIPHER_AES_CTR:
-		return keylen == 16 ? EVP_aes_128_ctr() :
-		       keylen == 24 ? EVP_aes_192_ctr() : EVP_aes_256_ctr();
+		return keylen == 16   ? EVP_aes_128_ctr()
+		       : keylen == 24 ? EVP_aes_192_ctr()
+				      : EVP_aes_256_ctr();
 	case VIRTIO_CRYPTO_CIPHER_AES_XTS:
 		return keylen == 32 ? EVP_aes_128_xts() : EVP_aes_256_xts();
 	}
@@ -74,9 +77,8 @@ static void ossl_cipher_free(void *p)
 	free(c);
 }
 
-static int ossl_cipher_new(struct vcd_engine *e, uint32_t alg,
-			   const uint8_t *key, uint32_t keylen, bool encrypt,
-			   void **out)
+static int ossl_cipher_new(struct vcd_engine *e, uint32_t alg, const uint8_t *key, uint32_t keylen,
+			   bool encrypt, void **out)
 {
 	struct ossl_cipher *c;
 	int ret = vcd_cipher_check(alg, keylen);
@@ -88,8 +90,8 @@ static int ossl_cipher_new(struct vcd_engine *e, uint32_t alg,
 		return -ENOMEM;
 	c->alg = alg;
 	c->ctx = EVP_CIPHER_CTX_new();
-	if (!c->ctx || !EVP_CipherInit_ex(c->ctx, cipher_type(alg, keylen), NULL,
-					  key, NULL, encrypt) ||
+	if (!c->ctx ||
+	    !EVP_CipherInit_ex(c->ctx, cipher_type(alg, keylen), NULL, key, NULL, encrypt) ||
 	    !EVP_CIPHER_CTX_set_padding(c->ctx, 0)) {
 		ossl_cipher_free(c);
 		return -EINVAL; /* e.g. XTS with equal key halves */
@@ -98,8 +100,8 @@ static int ossl_cipher_new(struct vcd_engine *e, uint32_t alg,
 	return 0;
 }
 
-static int ossl_cipher_run(void *p, const uint8_t *iv, uint32_t ivlen,
-			   const uint8_t *in, uint8_t *out, size_t len)
+static int ossl_cipher_run(void *p, const uint8_t *iv, uint32_t ivlen, const uint8_t *in,
+			   uint8_t *out, size_t len)
 {
 	struct ossl_cipher *c = p;
 	int n = 0, f = 0;
@@ -141,8 +143,8 @@ static void ossl_mac_free(void *p)
 	free(m);
 }
 
-static int ossl_mac_new(struct vcd_engine *e, uint32_t alg, const uint8_t *key,
-			uint32_t keylen, void **out, unsigned int *dlen)
+static int ossl_mac_new(struct vcd_engine *e, uint32_t alg, const uint8_t *key, uint32_t keylen,
+			void **out, unsigned int *dlen)
 {
 	const EVP_MD *md = sha_type(alg);
 	struct ossl_mac *m;
@@ -159,14 +161,14 @@ static int ossl_mac_new(struct vcd_engine *e, uint32_t alg, const uint8_t *key,
 		OSSL_PARAM params[2];
 		int ok;
 
-		params[0] = OSSL_PARAM_construct_utf8_string(
-			OSSL_MAC_PARAM_DIGEST, (char *)EVP_MD_get0_name(md), 0);
+		params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+							     (char *)EVP_MD_get0_name(md), 0);
 		params[1] = OSSL_PARAM_construct_end();
 		m->mac = mac ? EVP_MAC_CTX_new(mac) : NULL;
 		EVP_MAC_free(mac);
 		/* HMAC with an empty key is valid; OpenSSL wants a non-NULL one. */
-		ok = m->mac && EVP_MAC_init(m->mac, keylen ? key : (const uint8_t *)"",
-					    keylen, params);
+		ok = m->mac &&
+		     EVP_MAC_init(m->mac, keylen ? key : (const uint8_t *)"", keylen, params);
 		if (!ok) {
 			ossl_mac_free(m);
 			return -EIO;
@@ -183,8 +185,8 @@ static int ossl_mac_new(struct vcd_engine *e, uint32_t alg, const uint8_t *key,
 	return 0;
 }
 
-static int ossl_mac_run(void *p, const uint8_t *a, size_t alen, const uint8_t *b,
-			size_t blen, uint8_t *digest)
+static int ossl_mac_run(void *p, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen,
+			uint8_t *digest)
 {
 	struct ossl_mac *m = p;
 	size_t n = 0;
@@ -192,16 +194,15 @@ static int ossl_mac_run(void *p, const uint8_t *a, size_t alen, const uint8_t *b
 
 	if (m->mac) {
 		/* NULL key: restart with the key given at creation. */
-		if (!EVP_MAC_init(m->mac, NULL, 0, NULL) ||
-		    !EVP_MAC_update(m->mac, a, alen) ||
+		if (!EVP_MAC_init(m->mac, NULL, 0, NULL) || !EVP_MAC_update(m->mac, a, alen) ||
 		    !EVP_MAC_update(m->mac, b, blen) ||
 		    !EVP_MAC_final(m->mac, digest, &n, m->dlen) || n != m->dlen)
 			return -EIO;
 		return 0;
 	}
-	if (!EVP_DigestInit_ex(m->md, m->type, NULL) ||
-	    !EVP_DigestUpdate(m->md, a, alen) || !EVP_DigestUpdate(m->md, b, blen) ||
-	    !EVP_DigestFinal_ex(m->md, digest, &un) || un != m->dlen)
+	if (!EVP_DigestInit_ex(m->md, m->type, NULL) || !EVP_DigestUpdate(m->md, a, alen) ||
+	    !EVP_DigestUpdate(m->md, b, blen) || !EVP_DigestFinal_ex(m->md, digest, &un) ||
+	    un != m->dlen)
 		return -EIO;
 	return 0;
 }
@@ -240,16 +241,14 @@ static void ossl_rsa_free(void *p)
 	free(r);
 }
 
-static int ossl_rsa_new(struct vcd_engine *e, uint32_t keytype,
-			const uint8_t *der, uint32_t derlen, uint32_t padding,
-			uint32_t hash, void **out)
+static int ossl_rsa_new(struct vcd_engine *e, uint32_t keytype, const uint8_t *der, uint32_t derlen,
+			uint32_t padding, uint32_t hash, void **out)
 {
 	const unsigned char *pp = der;
 	struct ossl_rsa *r;
 	int ok;
 
-	if (padding != VIRTIO_CRYPTO_RSA_RAW_PADDING &&
-	    padding != VIRTIO_CRYPTO_RSA_PKCS1_PADDING)
+	if (padding != VIRTIO_CRYPTO_RSA_RAW_PADDING && padding != VIRTIO_CRYPTO_RSA_PKCS1_PADDING)
 		return -ENOTSUP;
 	if (keytype != VIRTIO_CRYPTO_AKCIPHER_KEY_TYPE_PUBLIC &&
 	    keytype != VIRTIO_CRYPTO_AKCIPHER_KEY_TYPE_PRIVATE)
@@ -281,14 +280,13 @@ static int ossl_rsa_new(struct vcd_engine *e, uint32_t keytype,
 	return 0;
 }
 
-static int ossl_rsa_run(void *p, uint32_t opcode, const uint8_t *in,
-			size_t inlen, const uint8_t *in2, size_t in2len,
-			uint8_t *out, size_t outcap, size_t *outlen)
+static int ossl_rsa_run(void *p, uint32_t opcode, const uint8_t *in, size_t inlen,
+			const uint8_t *in2, size_t in2len, uint8_t *out, size_t outcap,
+			size_t *outlen)
 {
 	struct ossl_rsa *r = p;
-	int pad = r->padding == VIRTIO_CRYPTO_RSA_PKCS1_PADDING ?
-			  RSA_PKCS1_PADDING :
-			  RSA_NO_PADDING;
+	int pad =
+		r->padding == VIRTIO_CRYPTO_RSA_PKCS1_PADDING ? RSA_PKCS1_PADDING : RSA_NO_PADDING;
 	bool priv = r->keytype == VIRTIO_CRYPTO_AKCIPHER_KEY_TYPE_PRIVATE;
 	size_t n = outcap;
 	int ok;

@@ -8,8 +8,7 @@
 
 #include "guest_mem.h"
 
-static void *span(const struct vcd_mem *m, uint64_t addr, uint64_t len,
-		  uint64_t *avail, int by_uva)
+static void *span(const struct vcd_mem *m, uint64_t addr, uint64_t len, uint64_t *avail, int by_uva)
 {
 	for (unsigned int i = 0; i < m->nregions; i++) {
 		const struct vcd_mem_region *r = &m->r[i];
@@ -27,8 +26,7 @@ static void *span(const struct vcd_mem *m, uint64_t addr, uint64_t len,
 	return NULL;
 }
 
-void *vcd_mem_gpa_span(const struct vcd_mem *m, uint64_t gpa, uint64_t len,
-		       uint64_t *avail)
+void *vcd_mem_gpa_span(const struct vcd_mem *m, uint64_t gpa, uint64_t len, uint64_t *avail)
 {
 	return span(m, gpa, len, avail, 0);
 }
@@ -66,29 +64,27 @@ static int overlaps(const struct vcd_mem *m, uint64_t gpa, uint64_t size)
 	return 0;
 }
 
-int vcd_mem_add(struct vcd_mem *m, uint64_t gpa, uint64_t size, uint64_t uva,
-		void *host)
+int vcd_mem_add(struct vcd_mem *m, uint64_t gpa, uint64_t size, uint64_t uva, void *host)
 {
 	struct vcd_mem_region *r;
 
-	if (m->nregions >= VCD_VU_MAX_MEM_REGIONS || size == 0 ||
-	    gpa + size < gpa || uva + size < uva || overlaps(m, gpa, size))
+	if (m->nregions >= VCD_VU_MAX_MEM_REGIONS || size == 0 || gpa + size < gpa ||
+	    uva + size < uva || overlaps(m, gpa, size))
 		return -EINVAL;
 	r = &m->r[m->nregions++];
-	*r = (struct vcd_mem_region){ .gpa = gpa, .size = size, .uva = uva,
-				      .host = host };
+	*r = (struct vcd_mem_region){.gpa = gpa, .size = size, .uva = uva, .host = host};
 	return 0;
 }
 
-int vcd_mem_map(struct vcd_mem *m, const struct vcd_vu_mem_table *t,
-		size_t payload_len, int *fds, unsigned int nfds)
+int vcd_mem_map(struct vcd_mem *m, const struct vcd_vu_mem_table *t, size_t payload_len, int *fds,
+		unsigned int nfds)
 {
-	struct vcd_mem nm = { 0 };
+	struct vcd_mem nm = {0};
 	unsigned int i;
 	int ret = 0;
 
-	if (payload_len < offsetof(struct vcd_vu_mem_table, regions) ||
-	    t->nregions == 0 || t->nregions > VCD_VU_MAX_MEM_REGIONS ||
+	if (payload_len < offsetof(struct vcd_vu_mem_table, regions) || t->nregions == 0 ||
+	    t->nregions > VCD_VU_MAX_MEM_REGIONS ||
 	    payload_len < offsetof(struct vcd_vu_mem_table, regions) +
 				  t->nregions * sizeof(t->regions[0]) ||
 	    nfds != t->nregions) {
@@ -112,8 +108,7 @@ int vcd_mem_map(struct vcd_mem *m, const struct vcd_vu_mem_table *t,
 		 * touch: the file must back the whole region. (A frontend that
 		 * shrinks it afterwards can still do that; QEMU never does.)
 		 */
-		if (fstat(fds[i], &sb) < 0 || !S_ISREG(sb.st_mode) ||
-		    (uint64_t)sb.st_size < len) {
+		if (fstat(fds[i], &sb) < 0 || !S_ISREG(sb.st_mode) || (uint64_t)sb.st_size < len) {
 			ret = -EINVAL;
 			goto err_unmap;
 		}
@@ -122,8 +117,8 @@ int vcd_mem_map(struct vcd_mem *m, const struct vcd_vu_mem_table *t,
 			ret = -errno;
 			goto err_unmap;
 		}
-		ret = vcd_mem_add(&nm, vr->guest_phys_addr, vr->memory_size,
-				  vr->userspace_addr, (uint8_t *)p + vr->mmap_offset);
+		ret = vcd_mem_add(&nm, vr->guest_phys_addr, vr->memory_size, vr->userspace_addr,
+				  (uint8_t *)p + vr->mmap_offset);
 		if (ret) {
 			munmap(p, len);
 			goto err_unmap;

@@ -24,13 +24,12 @@ struct vcd_mem {
  * Maps the regions of a SET_MEM_TABLE message. fds[i] belongs to region i; the
  * fds are always closed here (also on error). On error nothing stays mapped.
  */
-int vcd_mem_map(struct vcd_mem *m, const struct vcd_vu_mem_table *t,
-		size_t payload_len, int *fds, unsigned int nfds);
+int vcd_mem_map(struct vcd_mem *m, const struct vcd_vu_mem_table *t, size_t payload_len, int *fds,
+		unsigned int nfds);
 /* Unmaps everything; safe on a zeroed or already unmapped table. */
 void vcd_mem_unmap(struct vcd_mem *m);
 /* Adds a region backed by caller-owned memory (tests, fuzzing). */
-int vcd_mem_add(struct vcd_mem *m, uint64_t gpa, uint64_t size, uint64_t uva,
-		void *host);
+int vcd_mem_add(struct vcd_mem *m, uint64_t gpa, uint64_t size, uint64_t uva, void *host);
 
 /*
  * Host pointer for [gpa, gpa+len) if it lies inside one region, else NULL.
@@ -44,7 +43,6 @@ void *vcd_mem_uva(const struct vcd_mem *m, uint64_t uva, uint64_t len);
  * contiguous from there inside the region holding gpa; NULL if gpa is in no
  * region. Used to split buffers that cross region boundaries.
  */
-void *vcd_mem_gpa_span(const struct vcd_mem *m, uint64_t gpa, uint64_t len,
-		       uint64_t *avail);
+void *vcd_mem_gpa_span(const struct vcd_mem *m, uint64_t gpa, uint64_t len, uint64_t *avail);
 
 #endif

@@ -42,12 +42,14 @@ static void usage(FILE *f)
 		"usage: vcryptod (--socket-path PATH | --fd N) [options]\n"
 		"vhost-user backend for a virtio-crypto device (QEMU cryptodev-vhost-user)\n"
 		"\n"
-		"  -s, --socket-path PATH  listen on this UNIX socket (created; a stale one is replaced)\n"
+		"  -s, --socket-path PATH  listen on this UNIX socket (created; a stale one is "
+		"replaced)\n"
 		"  -f, --fd N              use the already listening socket N\n"
 		"  -e, --engine NAME       openssl (default), afalg or cryptodev\n"
 		"  -m, --max-sessions N    sessions per connection (default 1024)\n"
 		"  -q, --queues N          data queues advertised (default 4, max %d)\n"
-		"      --seccomp MODE      kill (default): syscalls outside the allowlist kill the\n"
+		"      --seccomp MODE      kill (default): syscalls outside the allowlist kill "
+		"the\n"
 		"                          daemon; log: only logged (audit); none: no filter\n"
 		"      --print-capabilities  print the vhost-user capabilities (JSON) and exit\n"
 		"  -v, --verbose           log protocol events (twice: every message)\n"
@@ -93,18 +95,16 @@ static void print_stats(const struct vcd_qstats *st, unsigned int n)
 		const struct vcd_qstats *s = &st[i];
 
 		fprintf(stderr, "vcryptod: queue %u: requests %llu bytes %llu", i,
-			(unsigned long long)s->requests,
-			(unsigned long long)s->bytes);
+			(unsigned long long)s->requests, (unsigned long long)s->bytes);
 		for (unsigned int k = 0; k < VCD_STATUS_MAX; k++)
-			fprintf(stderr, " %s %llu", names[k],
-				(unsigned long long)s->status[k]);
+			fprintf(stderr, " %s %llu", names[k], (unsigned long long)s->status[k]);
 		fprintf(stderr, " dropped %llu\n", (unsigned long long)s->dropped);
 	}
 }
 
 static int make_listener(const char *path)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct stat sb;
 	int fd;
 
@@ -132,7 +132,7 @@ static int make_listener(const char *path)
  */
 static void warm_up(const struct vcd_engine_ops *ops, struct vcd_engine *eng)
 {
-	static const uint8_t key[32], der[8] = { 0x30, 0x03, 0x02, 0x01, 0x01 };
+	static const uint8_t key[32], der[8] = {0x30, 0x03, 0x02, 0x01, 0x01};
 	void *obj = NULL;
 	unsigned int dl;
 
@@ -165,7 +165,7 @@ static int handle_signal(int sfd, const struct vcd_qstats *st, unsigned int n)
 static int serve_conn(int cfd, int sfd, const struct vcd_dev_conf *conf)
 {
 	struct vcd_dev *d = malloc(sizeof(*d));
-	struct timeval tmo = { .tv_sec = 5 };
+	struct timeval tmo = {.tv_sec = 5};
 	int quit = 0, ret;
 
 	if (!d)
@@ -185,9 +185,9 @@ static int serve_conn(int cfd, int sfd, const struct vcd_dev_conf *conf)
 	}
 	for (;;) {
 		struct pollfd p[3] = {
-			{ .fd = cfd, .events = POLLIN },
-			{ .fd = d->broken_fd, .events = POLLIN },
-			{ .fd = sfd, .events = POLLIN },
+			{.fd = cfd, .events = POLLIN},
+			{.fd = d->broken_fd, .events = POLLIN},
+			{.fd = sfd, .events = POLLIN},
 		};
 
 		if (poll(p, 3, -1) < 0) {
@@ -224,20 +224,20 @@ static int serve_conn(int cfd, int sfd, const struct vcd_dev_conf *conf)
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "socket-path", required_argument, NULL, 's' },
-		{ "fd", required_argument, NULL, 'f' },
-		{ "engine", required_argument, NULL, 'e' },
-		{ "max-sessions", required_argument, NULL, 'm' },
-		{ "queues", required_argument, NULL, 'q' },
-		{ "print-capabilities", no_argument, NULL, 'C' },
-		{ "seccomp", required_argument, NULL, 'S' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{"socket-path", required_argument, NULL, 's'},
+		{"fd", required_argument, NULL, 'f'},
+		{"engine", required_argument, NULL, 'e'},
+		{"max-sessions", required_argument, NULL, 'm'},
+		{"queues", required_argument, NULL, 'q'},
+		{"print-capabilities", no_argument, NULL, 'C'},
+		{"seccomp", required_argument, NULL, 'S'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
-	struct vcd_opts o = { .listen_fd = -1, .engine = "openssl",
-			      .max_sessions = 1024, .queues = 4 };
-	struct vcd_dev_conf conf = { 0 };
+	struct vcd_opts o = {
+		.listen_fd = -1, .engine = "openssl", .max_sessions = 1024, .queues = 4};
+	struct vcd_dev_conf conf = {0};
 	const struct vcd_engine_ops *ops;
 	struct vcd_engine *eng = NULL;
 	struct vcd_qstats *stats;
@@ -318,10 +318,12 @@ int main(int argc, char **argv)
 	stats = calloc(o.queues, sizeof(*stats));
 	if (!stats)
 		die("out of memory");
-	conf = (struct vcd_dev_conf){ .ops = ops, .eng = eng,
-				      .max_sessions = (uint32_t)o.max_sessions,
-				      .queues = (unsigned int)o.queues,
-				      .verbose = o.verbose, .stats = stats };
+	conf = (struct vcd_dev_conf){.ops = ops,
+				     .eng = eng,
+				     .max_sessions = (uint32_t)o.max_sessions,
+				     .queues = (unsigned int)o.queues,
+				     .verbose = o.verbose,
+				     .stats = stats};
 	/* afalg keeps two fds per session object: allow what the hard limit allows */
 	{
 		struct rlimit rl;
@@ -338,16 +340,19 @@ int main(int argc, char **argv)
 		ret = vcd_seccomp_install(o.seccomp, ops->name, &why);
 		if (ret < 0)
 			die("seccomp: %s", strerror(-ret));
-		fprintf(stderr, "vcryptod: engine %s, %lu queues, %lu sessions per connection, seccomp %s%s%s, listening%s%s\n",
+		fprintf(stderr,
+			"vcryptod: engine %s, %lu queues, %lu sessions per connection, seccomp "
+			"%s%s%s, listening%s%s\n",
 			ops->name, o.queues, o.max_sessions,
-			ret ? "off" : o.seccomp == VCD_SECCOMP_LOG ? "log" : "on",
+			ret			       ? "off"
+			: o.seccomp == VCD_SECCOMP_LOG ? "log"
+						       : "on",
 			why ? ": " : "", why ? why : "", o.socket_path ? " on " : "",
 			o.socket_path ? o.socket_path : "");
 	}
 
 	for (;;) {
-		struct pollfd p[2] = { { .fd = lfd, .events = POLLIN },
-				       { .fd = sfd, .events = POLLIN } };
+		struct pollfd p[2] = {{.fd = lfd, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
 		int cfd;
 
 		if (poll(p, 2, -1) < 0) {

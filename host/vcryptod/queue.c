@@ -58,8 +58,7 @@ static int serve(struct vcd_queue *q)
 		unsigned int n = 0;
 
 		while (n < BATCH && (r = vcd_vq_pop(&q->vq, &d->mem, q->chain)) == 1) {
-			int64_t len = vcd_req_process(&d->sessions, &q->buf,
-						      q->chain, q->st);
+			int64_t len = vcd_req_process(&d->sessions, &q->buf, q->chain, q->st);
 
 			if (len < 0) {
 				r = (int)len;
@@ -71,7 +70,8 @@ static int serve(struct vcd_queue *q)
 		if (r < 0) {
 			if (d->conf.verbose)
 				fprintf(stderr,
-					"vcryptod: queue %u: bad request (%s), dropping connection\n",
+					"vcryptod: queue %u: bad request (%s), dropping "
+					"connection\n",
 					q->index, strerror(-r));
 			q->st->dropped++;
 			/* Give back what was served before the bad one. */
@@ -93,8 +93,8 @@ static void *worker(void *arg)
 {
 	struct vcd_queue *q = arg;
 	struct pollfd pfd[2] = {
-		{ .fd = q->kick_fd, .events = POLLIN },
-		{ .fd = q->stop_fd, .events = POLLIN },
+		{.fd = q->kick_fd, .events = POLLIN},
+		{.fd = q->stop_fd, .events = POLLIN},
 	};
 
 	for (;;) {
@@ -127,11 +127,11 @@ int vcd_queue_try_start(struct vcd_queue *q)
 	struct vcd_dev *d = q->dev;
 	int ret;
 
-	if (q->running || !q->enabled || q->kick_fd < 0 || !q->have_addr ||
-	    !q->num || !d->mem.nregions)
+	if (q->running || !q->enabled || q->kick_fd < 0 || !q->have_addr || !q->num ||
+	    !d->mem.nregions)
 		return 0;
-	ret = vcd_vq_setup(&q->vq, &d->mem, q->num, q->addr.desc_user_addr,
-			   q->addr.avail_user_addr, q->addr.used_user_addr, q->base);
+	ret = vcd_vq_setup(&q->vq, &d->mem, q->num, q->addr.desc_user_addr, q->addr.avail_user_addr,
+			   q->addr.used_user_addr, q->base);
 	if (ret)
 		return ret;
 	if (!q->chain) {
@@ -151,8 +151,8 @@ int vcd_queue_try_start(struct vcd_queue *q)
 	}
 	q->running = true;
 	if (d->conf.verbose)
-		fprintf(stderr, "vcryptod: queue %u started (size %u, base %u)\n",
-			q->index, q->num, q->base);
+		fprintf(stderr, "vcryptod: queue %u started (size %u, base %u)\n", q->index, q->num,
+			q->base);
 	return 0;
 }
 

@@ -10,8 +10,8 @@
 
 #include "session.h"
 
-static int parse_sym(const struct vcd_vu_sym_info *in, const uint8_t *key,
-		     const uint8_t *auth_key, struct vcd_sess_params *p)
+static int parse_sym(const struct vcd_vu_sym_info *in, const uint8_t *key, const uint8_t *auth_key,
+		     struct vcd_sess_params *p)
 {
 	p->kind = VCD_SESS_SYM;
 	p->cipher_alg = in->cipher_alg;
@@ -23,13 +23,11 @@ static int parse_sym(const struct vcd_vu_sym_info *in, const uint8_t *key,
 	p->direction = in->direction;
 	p->hash_mode = in->hash_mode;
 	p->chain_order = in->alg_chain_order;
-	if (p->key_len > VCD_VU_SYM_KEY_MAX ||
-	    p->auth_key_len > VCD_VU_SYM_AUTH_KEY_MAX)
+	if (p->key_len > VCD_VU_SYM_KEY_MAX || p->auth_key_len > VCD_VU_SYM_AUTH_KEY_MAX)
 		return -EINVAL;
 	memcpy(p->key, key, p->key_len);
 	memcpy(p->auth_key, auth_key, p->auth_key_len);
-	if (p->direction != VIRTIO_CRYPTO_OP_ENCRYPT &&
-	    p->direction != VIRTIO_CRYPTO_OP_DECRYPT &&
+	if (p->direction != VIRTIO_CRYPTO_OP_ENCRYPT && p->direction != VIRTIO_CRYPTO_OP_DECRYPT &&
 	    !(p->op_type == VIRTIO_CRYPTO_SYM_OP_ALGORITHM_CHAINING &&
 	      p->cipher_alg == VIRTIO_CRYPTO_NO_CIPHER))
 		return -EINVAL;
@@ -53,8 +51,7 @@ static int parse_sym(const struct vcd_vu_sym_info *in, const uint8_t *key,
 			return -EINVAL;
 		if (!vcd_sha_len(p->hash_alg))
 			return -ENOTSUP;
-		if (p->hash_result_len == 0 ||
-		    p->hash_result_len > vcd_sha_len(p->hash_alg))
+		if (p->hash_result_len == 0 || p->hash_result_len > vcd_sha_len(p->hash_alg))
 			return -EINVAL;
 		return 0;
 	default:
@@ -76,8 +73,7 @@ int vcd_sess_parse(const void *payload, size_t len, struct vcd_sess_params *p)
 
 		p->v2 = true;
 		if (m->op_code == VIRTIO_CRYPTO_CIPHER_CREATE_SESSION)
-			return parse_sym(&m->u.sym.info, m->u.sym.key,
-					 m->u.sym.auth_key, p);
+			return parse_sym(&m->u.sym.info, m->u.sym.key, m->u.sym.auth_key, p);
 		if (m->op_code != VIRTIO_CRYPTO_AKCIPHER_CREATE_SESSION)
 			return -ENOTSUP;
 		p->kind = VCD_SESS_ASYM;
@@ -146,9 +142,8 @@ static int sess_setup(struct vcd_sessions *s, struct vcd_session *ss,
 
 	ss->kind = p->kind;
 	if (p->kind == VCD_SESS_ASYM)
-		return s->ops->rsa_new(s->eng, p->keytype, p->asym_key,
-				       p->asym_key_len, p->rsa_padding,
-				       p->rsa_hash, &ss->rsa);
+		return s->ops->rsa_new(s->eng, p->keytype, p->asym_key, p->asym_key_len,
+				       p->rsa_padding, p->rsa_hash, &ss->rsa);
 	ss->op_type = p->op_type;
 	ss->hash_mode = p->hash_mode;
 	ss->chain_order = p->chain_order;
@@ -157,8 +152,8 @@ static int sess_setup(struct vcd_sessions *s, struct vcd_session *ss,
 	ss->hash_alg = p->hash_alg;
 	ss->hash_result_len = p->hash_result_len;
 	if (p->cipher_alg != VIRTIO_CRYPTO_NO_CIPHER) {
-		ret = s->ops->cipher_new(s->eng, p->cipher_alg, p->key, p->key_len,
-					 ss->encrypt, &ss->cipher);
+		ret = s->ops->cipher_new(s->eng, p->cipher_alg, p->key, p->key_len, ss->encrypt,
+					 &ss->cipher);
 		if (ret)
 			return ret;
 	}

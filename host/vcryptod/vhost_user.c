@@ -18,24 +18,34 @@
 #include "queue.h"
 #include "vhost_user.h"
 
-#define OFFERED_FEATURES                                                      \
+#define OFFERED_FEATURES                                                        \
 	((1ull << VCD_VU_F_VERSION_1) | (1ull << VCD_VU_F_RING_INDIRECT_DESC) | \
 	 (1ull << VCD_VU_F_RING_EVENT_IDX) | (1ull << VCD_VU_F_PROTOCOL_FEATURES))
-#define OFFERED_PROTOCOL_FEATURES                                                  \
+#define OFFERED_PROTOCOL_FEATURES                                                 \
 	((1ull << VCD_VU_PROTOCOL_F_MQ) | (1ull << VCD_VU_PROTOCOL_F_REPLY_ACK) | \
 	 (1ull << VCD_VU_PROTOCOL_F_CRYPTO_SESSION))
 
 static const char *req_name(uint32_t r)
 {
 	static const char *const n[] = {
-		[1] = "GET_FEATURES", [2] = "SET_FEATURES", [3] = "SET_OWNER",
-		[4] = "RESET_OWNER", [5] = "SET_MEM_TABLE", [8] = "SET_VRING_NUM",
-		[9] = "SET_VRING_ADDR", [10] = "SET_VRING_BASE",
-		[11] = "GET_VRING_BASE", [12] = "SET_VRING_KICK",
-		[13] = "SET_VRING_CALL", [14] = "SET_VRING_ERR",
-		[15] = "GET_PROTOCOL_FEATURES", [16] = "SET_PROTOCOL_FEATURES",
-		[17] = "GET_QUEUE_NUM", [18] = "SET_VRING_ENABLE",
-		[26] = "CREATE_CRYPTO_SESSION", [27] = "CLOSE_CRYPTO_SESSION",
+		[1] = "GET_FEATURES",
+		[2] = "SET_FEATURES",
+		[3] = "SET_OWNER",
+		[4] = "RESET_OWNER",
+		[5] = "SET_MEM_TABLE",
+		[8] = "SET_VRING_NUM",
+		[9] = "SET_VRING_ADDR",
+		[10] = "SET_VRING_BASE",
+		[11] = "GET_VRING_BASE",
+		[12] = "SET_VRING_KICK",
+		[13] = "SET_VRING_CALL",
+		[14] = "SET_VRING_ERR",
+		[15] = "GET_PROTOCOL_FEATURES",
+		[16] = "SET_PROTOCOL_FEATURES",
+		[17] = "GET_QUEUE_NUM",
+		[18] = "SET_VRING_ENABLE",
+		[26] = "CREATE_CRYPTO_SESSION",
+		[27] = "CLOSE_CRYPTO_SESSION",
 	};
 
 	return r < sizeof(n) / sizeof(n[0]) && n[r] ? n[r] : "unknown";
@@ -53,8 +63,7 @@ int vcd_dev_init(struct vcd_dev *d, const struct vcd_dev_conf *conf, int fd)
 	d->broken_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (d->broken_fd < 0)
 		return -errno;
-	ret = vcd_sessions_init(&d->sessions, conf->ops, conf->eng,
-				conf->max_sessions);
+	ret = vcd_sessions_init(&d->sessions, conf->ops, conf->eng, conf->max_sessions);
 	if (ret) {
 		close(d->broken_fd);
 		return ret;
@@ -86,8 +95,8 @@ static void close_fds(int *fds, unsigned int nfds)
 	}
 }
 
-static int set_mem_table(struct vcd_dev *d, const void *p, uint32_t size,
-			 int *fds, unsigned int nfds)
+static int set_mem_table(struct vcd_dev *d, const void *p, uint32_t size, int *fds,
+			 unsigned int nfds)
 {
 	bool was[VCD_MAX_QUEUES];
 	int ret, r2;
@@ -107,13 +116,12 @@ static int set_mem_table(struct vcd_dev *d, const void *p, uint32_t size,
 			ret = r2;
 	}
 	if (d->conf.verbose && !ret)
-		fprintf(stderr, "vcryptod: memory table: %u regions\n",
-			d->mem.nregions);
+		fprintf(stderr, "vcryptod: memory table: %u regions\n", d->mem.nregions);
 	return ret;
 }
 
-static int create_session(struct vcd_dev *d, const void *p, uint32_t size,
-			  void *reply, uint32_t *reply_len)
+static int create_session(struct vcd_dev *d, const void *p, uint32_t size, void *reply,
+			  uint32_t *reply_len)
 {
 	struct vcd_sess_params *sp = malloc(sizeof(*sp));
 	int64_t id;
@@ -124,8 +132,7 @@ static int create_session(struct vcd_dev *d, const void *p, uint32_t size,
 	ret = vcd_sess_parse(p, size, sp);
 	id = ret ? ret : vcd_sess_create(&d->sessions, sp);
 	if (d->conf.verbose)
-		fprintf(stderr, "vcryptod: create session (%u bytes): %lld\n", size,
-			(long long)id);
+		fprintf(stderr, "vcryptod: create session (%u bytes): %lld\n", size, (long long)id);
 	/*
 	 * The reply echoes the layout with the id, never the keys. reply sits
 	 * right after the 12-byte header: no struct access, only memcpy.
@@ -137,8 +144,8 @@ static int create_session(struct vcd_dev *d, const void *p, uint32_t size,
 		memcpy(reply, &id, sizeof(id));
 	} else {
 		memcpy(reply, p, sizeof(uint64_t)); /* op_code */
-		memcpy((uint8_t *)reply + offsetof(struct vcd_vu_session_v2, session_id),
-		       &id, sizeof(id));
+		memcpy((uint8_t *)reply + offsetof(struct vcd_vu_session_v2, session_id), &id,
+		       sizeof(id));
 	}
 	*reply_len = size;
 	explicit_bzero(sp, sizeof(*sp));
@@ -151,8 +158,7 @@ static struct vcd_queue *queue_of(struct vcd_dev *d, uint64_t index)
 	return index < d->conf.queues ? &d->q[index] : NULL;
 }
 
-static int set_vring_fd(struct vcd_dev *d, uint32_t req, uint64_t v, int *fds,
-			unsigned int nfds)
+static int set_vring_fd(struct vcd_dev *d, uint32_t req, uint64_t v, int *fds, unsigned int nfds)
 {
 	struct vcd_queue *q = queue_of(d, v & VCD_VU_VRING_IDX_MASK);
 	bool nofd = v & VCD_VU_VRING_NOFD_MASK;
@@ -185,13 +191,12 @@ static int set_vring_fd(struct vcd_dev *d, uint32_t req, uint64_t v, int *fds,
 	}
 }
 
-int vcd_dev_handle(struct vcd_dev *d, const struct vcd_vu_hdr *h,
-		   const void *payload, int *fds, unsigned int nfds, void *reply,
-		   uint32_t *reply_len)
+int vcd_dev_handle(struct vcd_dev *d, const struct vcd_vu_hdr *h, const void *payload, int *fds,
+		   unsigned int nfds, void *reply, uint32_t *reply_len)
 {
 	const uint32_t size = h->size;
 	uint64_t u64 = 0;
-	struct vcd_vu_vring_state st = { 0 };
+	struct vcd_vu_vring_state st = {0};
 	struct vcd_queue *q = NULL;
 	bool acked = false;
 	int ret = 0;
@@ -202,8 +207,8 @@ int vcd_dev_handle(struct vcd_dev *d, const struct vcd_vu_hdr *h,
 		goto out;
 	}
 	if (d->conf.verbose > 1)
-		fprintf(stderr, "vcryptod: %s (%u) size %u fds %u\n",
-			req_name(h->request), h->request, size, nfds);
+		fprintf(stderr, "vcryptod: %s (%u) size %u fds %u\n", req_name(h->request),
+			h->request, size, nfds);
 
 	/* Messages whose payload is a u64 or a vring state. */
 	switch (h->request) {
@@ -236,8 +241,7 @@ int vcd_dev_handle(struct vcd_dev *d, const struct vcd_vu_hdr *h,
 		break;
 	}
 	/* Only these carry fds. */
-	if (nfds && h->request != VCD_VU_SET_MEM_TABLE &&
-	    h->request != VCD_VU_SET_VRING_KICK &&
+	if (nfds && h->request != VCD_VU_SET_MEM_TABLE && h->request != VCD_VU_SET_VRING_KICK &&
 	    h->request != VCD_VU_SET_VRING_CALL && h->request != VCD_VU_SET_VRING_ERR) {
 		ret = -EINVAL;
 		goto out;
@@ -247,9 +251,9 @@ int vcd_dev_handle(struct vcd_dev *d, const struct vcd_vu_hdr *h,
 	case VCD_VU_GET_FEATURES:
 	case VCD_VU_GET_PROTOCOL_FEATURES:
 	case VCD_VU_GET_QUEUE_NUM:
-		u64 = h->request == VCD_VU_GET_FEATURES ? OFFERED_FEATURES :
-		      h->request == VCD_VU_GET_QUEUE_NUM ? d->conf.queues :
-							    OFFERED_PROTOCOL_FEATURES;
+		u64 = h->request == VCD_VU_GET_FEATURES	   ? OFFERED_FEATURES
+		      : h->request == VCD_VU_GET_QUEUE_NUM ? d->conf.queues
+							   : OFFERED_PROTOCOL_FEATURES;
 		memcpy(reply, &u64, sizeof(u64));
 		*reply_len = sizeof(u64);
 		acked = true;
@@ -278,8 +282,7 @@ int vcd_dev_handle(struct vcd_dev *d, const struct vcd_vu_hdr *h,
 		nfds = 0; /* consumed */
 		break;
 	case VCD_VU_SET_VRING_NUM:
-		if (q->running || st.num == 0 || st.num > VCD_VQ_MAX_NUM ||
-		    (st.num & (st.num - 1)))
+		if (q->running || st.num == 0 || st.num > VCD_VQ_MAX_NUM || (st.num & (st.num - 1)))
 			ret = -EINVAL;
 		else
 			q->num = st.num;
@@ -343,16 +346,15 @@ int vcd_dev_handle(struct vcd_dev *d, const struct vcd_vu_hdr *h,
 		break;
 	default:
 		if (d->conf.verbose)
-			fprintf(stderr, "vcryptod: unhandled request %u\n",
-				h->request);
+			fprintf(stderr, "vcryptod: unhandled request %u\n", h->request);
 		ret = -ENOTSUP;
 		break;
 	}
 out:
 	close_fds(fds, nfds);
 	if (ret && d->conf.verbose)
-		fprintf(stderr, "vcryptod: %s (%u): %s\n", req_name(h->request),
-			h->request, strerror(-ret));
+		fprintf(stderr, "vcryptod: %s (%u): %s\n", req_name(h->request), h->request,
+			strerror(-ret));
 	if (!acked && ret != -EPROTO && (h->flags & VCD_VU_FLAG_NEED_REPLY) &&
 	    (d->protocol_features & (1ull << VCD_VU_PROTOCOL_F_REPLY_ACK))) {
 		u64 = ret ? 1 : 0;
@@ -364,17 +366,17 @@ out:
 	return ret;
 }
 
-static int recv_msg(int fd, struct vcd_vu_hdr *h, uint8_t *payload, int *fds,
-		    unsigned int *nfds)
+static int recv_msg(int fd, struct vcd_vu_hdr *h, uint8_t *payload, int *fds, unsigned int *nfds)
 {
 	union {
 		char buf[CMSG_SPACE(VCD_VU_MAX_FDS * sizeof(int))];
 		struct cmsghdr align;
 	} cbuf;
-	struct iovec iov = { .iov_base = h, .iov_len = sizeof(*h) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = cbuf.buf,
-			     .msg_controllen = sizeof(cbuf.buf) };
+	struct iovec iov = {.iov_base = h, .iov_len = sizeof(*h)};
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = cbuf.buf,
+			    .msg_controllen = sizeof(cbuf.buf)};
 	struct cmsghdr *cm;
 	size_t got = 0;
 	ssize_t n;
@@ -392,8 +394,7 @@ static int recv_msg(int fd, struct vcd_vu_hdr *h, uint8_t *payload, int *fds,
 			continue;
 		k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 		for (unsigned int i = 0; i < k && *nfds < VCD_VU_MAX_FDS; i++)
-			memcpy(&fds[(*nfds)++], CMSG_DATA(cm) + i * sizeof(int),
-			       sizeof(int));
+			memcpy(&fds[(*nfds)++], CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
 	}
 	if (mh.msg_flags & MSG_CTRUNC)
 		goto err_close;
@@ -426,8 +427,7 @@ err_close:
 int vcd_dev_serve_one(struct vcd_dev *d)
 {
 	uint8_t payload[VCD_VU_MAX_PAYLOAD] __attribute__((aligned(8)));
-	uint8_t out[sizeof(struct vcd_vu_hdr) + VCD_VU_MAX_PAYLOAD]
-		__attribute__((aligned(8)));
+	uint8_t out[sizeof(struct vcd_vu_hdr) + VCD_VU_MAX_PAYLOAD] __attribute__((aligned(8)));
 	struct vcd_vu_hdr h, *rh = (struct vcd_vu_hdr *)out;
 	int fds[VCD_VU_MAX_FDS];
 	unsigned int nfds;

@@ -70,9 +70,8 @@ void vcd_dev_fini(struct vcd_dev *d);
  * closed. Fills reply and *reply_len when a reply is due (*reply_len 0: none).
  * Negative errno: the connection must be dropped.
  */
-int vcd_dev_handle(struct vcd_dev *d, const struct vcd_vu_hdr *h,
-		   const void *payload, int *fds, unsigned int nfds, void *reply,
-		   uint32_t *reply_len);
+int vcd_dev_handle(struct vcd_dev *d, const struct vcd_vu_hdr *h, const void *payload, int *fds,
+		   unsigned int nfds, void *reply, uint32_t *reply_len);
 
 /* Reads one message from d->fd, handles it and sends the reply. */
 int vcd_dev_serve_one(struct vcd_dev *d);

@@ -14,9 +14,8 @@
 #define le32(x) ((uint32_t)(x))
 #define le64(x) ((uint64_t)(x))
 
-int vcd_vq_setup(struct vcd_vq *vq, const struct vcd_mem *m, unsigned int num,
-		 uint64_t desc_uva, uint64_t avail_uva, uint64_t used_uva,
-		 uint16_t base)
+int vcd_vq_setup(struct vcd_vq *vq, const struct vcd_mem *m, unsigned int num, uint64_t desc_uva,
+		 uint64_t avail_uva, uint64_t used_uva, uint16_t base)
 {
 	void *d, *a, *u;
 
@@ -41,8 +40,8 @@ int vcd_vq_setup(struct vcd_vq *vq, const struct vcd_mem *m, unsigned int num,
 	return 0;
 }
 
-static int add_segs(const struct vcd_mem *m, struct vcd_chain *c, uint64_t addr,
-		    uint32_t len, bool writable)
+static int add_segs(const struct vcd_mem *m, struct vcd_chain *c, uint64_t addr, uint32_t len,
+		    bool writable)
 {
 	uint64_t *total = writable ? &c->out_len : &c->in_len;
 
@@ -59,7 +58,7 @@ static int add_segs(const struct vcd_mem *m, struct vcd_chain *c, uint64_t addr,
 			return -EFAULT;
 		if (c->nin + c->nout >= VCD_CHAIN_MAX_SEGS)
 			return -E2BIG;
-		c->segs[c->nin + c->nout] = (struct vcd_seg){ p, (uint32_t)avail };
+		c->segs[c->nin + c->nout] = (struct vcd_seg){p, (uint32_t)avail};
 		if (writable)
 			c->nout++;
 		else
@@ -70,8 +69,8 @@ static int add_segs(const struct vcd_mem *m, struct vcd_chain *c, uint64_t addr,
 	return 0;
 }
 
-int vcd_chain_walk(const struct vcd_mem *m, const struct vring_desc *desc,
-		   unsigned int num, uint16_t head, struct vcd_chain *c)
+int vcd_chain_walk(const struct vcd_mem *m, const struct vring_desc *desc, unsigned int num,
+		   uint16_t head, struct vcd_chain *c)
 {
 	const struct vring_desc *table = desc;
 	unsigned int tnum = num, count = 0, i = head;
@@ -113,8 +112,7 @@ int vcd_chain_walk(const struct vcd_mem *m, const struct vring_desc *desc,
 		}
 		if (!(flags & VRING_DESC_F_WRITE) && c->nout)
 			return -EPROTO;
-		ret = add_segs(m, c, le64(d.addr), le32(d.len),
-			       flags & VRING_DESC_F_WRITE);
+		ret = add_segs(m, c, le64(d.addr), le32(d.len), flags & VRING_DESC_F_WRITE);
 		if (ret)
 			return ret;
 		if (!(flags & VRING_DESC_F_NEXT))
@@ -134,8 +132,7 @@ int vcd_vq_pop(struct vcd_vq *vq, const struct vcd_mem *m, struct vcd_chain *c)
 		return 0;
 	if ((uint16_t)(avail_idx - vq->last_avail) > vq->num)
 		return -EOVERFLOW;
-	head = le16(__atomic_load_n(&vq->avail->ring[vq->last_avail % vq->num],
-				    __ATOMIC_RELAXED));
+	head = le16(__atomic_load_n(&vq->avail->ring[vq->last_avail % vq->num], __ATOMIC_RELAXED));
 	vq->last_avail++;
 	if (head >= vq->num)
 		return -EINVAL;
@@ -177,8 +174,7 @@ uint64_t vcd_chain_read(const struct vcd_chain *c, uint8_t *dst, uint64_t len)
 	return done;
 }
 
-uint64_t vcd_chain_write(const struct vcd_chain *c, const uint8_t *src,
-			 uint64_t len)
+uint64_t vcd_chain_write(const struct vcd_chain *c, const uint8_t *src, uint64_t len)
 {
 	uint64_t done = 0;
 
@@ -193,8 +189,7 @@ uint64_t vcd_chain_write(const struct vcd_chain *c, const uint8_t *src,
 	return done;
 }
 
-uint64_t vcd_chain_read_at(const struct vcd_chain *c, uint64_t off, void *dst,
-			   uint64_t len)
+uint64_t vcd_chain_read_at(const struct vcd_chain *c, uint64_t off, void *dst, uint64_t len)
 {
 	uint8_t *d = dst;
 	uint64_t done = 0;
@@ -216,8 +211,7 @@ uint64_t vcd_chain_read_at(const struct vcd_chain *c, uint64_t off, void *dst,
 	return done;
 }
 
-uint8_t *vcd_chain_span(const struct vcd_chain *c, bool writable, uint64_t off,
-			uint64_t len)
+uint8_t *vcd_chain_span(const struct vcd_chain *c, bool writable, uint64_t off, uint64_t len)
 {
 	unsigned int i = writable ? c->nin : 0, end = writable ? c->nin + c->nout : c->nin;
 

@@ -38,9 +38,8 @@ struct vcd_vq {
 };
 
 /* Translates and checks the ring addresses (frontend virtual addresses). */
-int vcd_vq_setup(struct vcd_vq *vq, const struct vcd_mem *m, unsigned int num,
-		 uint64_t desc_uva, uint64_t avail_uva, uint64_t used_uva,
-		 uint16_t base);
+int vcd_vq_setup(struct vcd_vq *vq, const struct vcd_mem *m, unsigned int num, uint64_t desc_uva,
+		 uint64_t avail_uva, uint64_t used_uva, uint16_t base);
 
 /*
  * Walks the chain starting at head in the descriptor table desc[num] (guest
@@ -49,8 +48,8 @@ int vcd_vq_setup(struct vcd_vq *vq, const struct vcd_mem *m, unsigned int num,
  * -EINVAL for a bad next index or indirect table, -EPROTO for a readable
  * descriptor after a writable one, -E2BIG for too many bytes or segments.
  */
-int vcd_chain_walk(const struct vcd_mem *m, const struct vring_desc *desc,
-		   unsigned int num, uint16_t head, struct vcd_chain *c);
+int vcd_chain_walk(const struct vcd_mem *m, const struct vring_desc *desc, unsigned int num,
+		   uint16_t head, struct vcd_chain *c);
 
 /*
  * Takes the next available request: 1 and *c filled, 0 when the ring is
@@ -69,15 +68,12 @@ bool vcd_vq_publish(struct vcd_vq *vq);
 /* Gather/scatter between a chain's segments and a flat buffer. */
 uint64_t vcd_chain_read(const struct vcd_chain *c, uint8_t *dst, uint64_t len);
 /* Readable bytes [off, off+len) into dst; returns how many there were. */
-uint64_t vcd_chain_read_at(const struct vcd_chain *c, uint64_t off, void *dst,
-			   uint64_t len);
+uint64_t vcd_chain_read_at(const struct vcd_chain *c, uint64_t off, void *dst, uint64_t len);
 /*
  * Host pointer to bytes [off, off+len) of the readable (or writable) part if
  * they lie in one segment, else NULL. For zero-copy requests.
  */
-uint8_t *vcd_chain_span(const struct vcd_chain *c, bool writable, uint64_t off,
-			uint64_t len);
-uint64_t vcd_chain_write(const struct vcd_chain *c, const uint8_t *src,
-			 uint64_t len);
+uint8_t *vcd_chain_span(const struct vcd_chain *c, bool writable, uint64_t off, uint64_t len);
+uint64_t vcd_chain_write(const struct vcd_chain *c, const uint8_t *src, uint64_t len);
 
 #endif

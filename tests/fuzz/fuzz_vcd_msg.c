@@ -27,7 +27,7 @@ static unsigned int make_fds(const struct vcd_vu_hdr *h, const uint8_t *p, int *
 
 	switch (h->request) {
 	case VCD_VU_SET_MEM_TABLE: {
-		struct vcd_vu_mem_table t = { 0 };
+		struct vcd_vu_mem_table t = {0};
 		unsigned int n;
 
 		memcpy(&t, p, h->size < sizeof(t) ? h->size : sizeof(t));
@@ -60,7 +60,7 @@ static unsigned int make_fds(const struct vcd_vu_hdr *h, const uint8_t *p, int *
 /* Seed: the message sequence QEMU 7.2 sends (DESIGN.md), then sessions. */
 static size_t put(uint8_t *o, uint32_t req, const void *p, uint32_t n)
 {
-	struct vcd_vu_hdr h = { req, VCD_VU_VERSION, n };
+	struct vcd_vu_hdr h = {req, VCD_VU_VERSION, n};
 
 	memcpy(o, &h, sizeof(h));
 	if (n)
@@ -71,11 +71,11 @@ static size_t put(uint8_t *o, uint32_t req, const void *p, uint32_t n)
 static void seeds(const char *dir)
 {
 	static uint8_t o[8192];
-	struct vcd_vu_mem_table mt = { .nregions = 1 };
-	struct vcd_vu_vring_state st = { 0, 16 };
-	struct vcd_vu_vring_addr a = { 0, 0, 0x10000000, 0x10000200, 0x10000100, 0 };
-	struct vcd_vu_session_v1 s1 = { 0 };
-	struct vcd_vu_session_v2 s2 = { 0 };
+	struct vcd_vu_mem_table mt = {.nregions = 1};
+	struct vcd_vu_vring_state st = {0, 16};
+	struct vcd_vu_vring_addr a = {0, 0, 0x10000000, 0x10000200, 0x10000100, 0};
+	struct vcd_vu_session_v1 s1 = {0};
+	struct vcd_vu_session_v2 s2 = {0};
 	uint64_t u = 0, pf = (1ull << 7) | (1ull << 3) | 1;
 	size_t n = 0;
 	char path[4096];
@@ -89,7 +89,7 @@ static void seeds(const char *dir)
 	n += put(o + n, VCD_VU_SET_VRING_CALL, &u, 8);
 	u = 1ull << 30;
 	n += put(o + n, VCD_VU_SET_FEATURES, &u, 8);
-	mt.regions[0] = (struct vcd_vu_mem_region){ 0, 65536, 0x10000000, 0 };
+	mt.regions[0] = (struct vcd_vu_mem_region){0, 65536, 0x10000000, 0};
 	n += put(o + n, VCD_VU_SET_MEM_TABLE, &mt, 8 + 32);
 	n += put(o + n, VCD_VU_SET_VRING_NUM, &st, 8);
 	st.num = 0;
@@ -141,8 +141,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!eng && vcd_engine_openssl.open(&eng))
 		abort();
-	conf = (struct vcd_dev_conf){ .ops = &vcd_engine_openssl, .eng = eng,
-				      .max_sessions = 4, .queues = 4, .stats = stats };
+	conf = (struct vcd_dev_conf){.ops = &vcd_engine_openssl,
+				     .eng = eng,
+				     .max_sessions = 4,
+				     .queues = 4,
+				     .stats = stats};
 	d = malloc(sizeof(*d));
 	if (!d || vcd_dev_init(d, &conf, -1))
 		abort();

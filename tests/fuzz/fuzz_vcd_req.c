@@ -32,7 +32,7 @@ static uint8_t *ram;
 
 static void add(uint8_t op, uint32_t cipher, uint32_t klen, uint32_t hash, uint32_t hlen)
 {
-	struct vcd_vu_session_v1 m = { 0 };
+	struct vcd_vu_session_v1 m = {0};
 	struct vcd_sess_params p;
 
 	m.info.op_type = op;
@@ -52,7 +52,7 @@ static void add(uint8_t op, uint32_t cipher, uint32_t klen, uint32_t hash, uint3
 
 static void add_rsa(EVP_PKEY *k, int priv, uint32_t padding)
 {
-	struct vcd_vu_session_v2 m = { 0 };
+	struct vcd_vu_session_v2 m = {0};
 	struct vcd_sess_params p;
 	uint8_t *der = NULL;
 	int len = priv ? i2d_PrivateKey(k, &der) : i2d_PublicKey(k, &der);
@@ -61,8 +61,8 @@ static void add_rsa(EVP_PKEY *k, int priv, uint32_t padding)
 		abort();
 	m.op_code = VIRTIO_CRYPTO_AKCIPHER_CREATE_SESSION;
 	m.u.asym.info.algo = VIRTIO_CRYPTO_AKCIPHER_RSA;
-	m.u.asym.info.keytype = priv ? VIRTIO_CRYPTO_AKCIPHER_KEY_TYPE_PRIVATE :
-				       VIRTIO_CRYPTO_AKCIPHER_KEY_TYPE_PUBLIC;
+	m.u.asym.info.keytype = priv ? VIRTIO_CRYPTO_AKCIPHER_KEY_TYPE_PRIVATE
+				     : VIRTIO_CRYPTO_AKCIPHER_KEY_TYPE_PUBLIC;
 	m.u.asym.info.keylen = (uint32_t)len;
 	m.u.asym.info.rsa_padding_algo = padding;
 	m.u.asym.info.rsa_hash_algo = VIRTIO_CRYPTO_RSA_SHA256;
@@ -100,7 +100,7 @@ static void init(void)
 static void put_desc(uint8_t *r, unsigned int i, uint64_t gpa, uint32_t len, uint16_t flags,
 		     uint16_t next)
 {
-	struct vring_desc d = { gpa, len, flags, next };
+	struct vring_desc d = {gpa, len, flags, next};
 
 	memcpy(r + i * sizeof(d), &d, sizeof(d));
 }
@@ -108,7 +108,7 @@ static void put_desc(uint8_t *r, unsigned int i, uint64_t gpa, uint32_t len, uin
 static void put_hdr(uint8_t *r, uint32_t off, uint32_t opcode, uint64_t sid, uint32_t op_type,
 		    const uint32_t *para, unsigned int npara)
 {
-	struct virtio_crypto_op_data_req h = { 0 };
+	struct virtio_crypto_op_data_req h = {0};
 
 	h.header.opcode = opcode;
 	h.header.session_id = sid;
@@ -133,9 +133,9 @@ static void write_seed(const char *dir, const char *name, const uint8_t *r, size
 static void seeds(const char *dir)
 {
 	static uint8_t r[4096 + 512];
-	const uint32_t cbc[] = { 16, 32, 32 };
-	const uint32_t chn[] = { 16, 64, 64, 0, 64, 0, 64, 8, 32 };
-	const uint32_t mac[] = { 0, 100, 0, 0, 0, 0, 100, 0, 20 };
+	const uint32_t cbc[] = {16, 32, 32};
+	const uint32_t chn[] = {16, 64, 64, 0, 64, 0, 64, 8, 32};
+	const uint32_t mac[] = {0, 100, 0, 0, 0, 0, 100, 0, 20};
 	uint16_t one = 1, zero = 0;
 
 	/* CBC encrypt: hdr | iv+src | dst | status, avail[0] = 0 */
@@ -170,7 +170,7 @@ static void seeds(const char *dir)
 	write_seed(dir, "mac", r, sizeof(r));
 	/* RSA encrypt with the public key: src 32, dst 128 */
 	{
-		const uint32_t ak[] = { 32, 128 };
+		const uint32_t ak[] = {32, 128};
 
 		put_hdr(r, 0x1000, VIRTIO_CRYPTO_AKCIPHER_ENCRYPT, 0x600000006ull, 0, ak, 2);
 		put_desc(r, 6, GPA + 0x1100, 32, VRING_DESC_F_NEXT, 7);
@@ -192,7 +192,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct vcd_mem mem = { 0 };
+	struct vcd_mem mem = {0};
 	struct vcd_vq vq;
 	int r;
 

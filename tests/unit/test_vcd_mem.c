@@ -20,8 +20,8 @@ static void setup2(struct vcd_mem *m)
 	memset(m, 0, sizeof(*m));
 	assert_int_equal(vcd_mem_add(m, 0x1000, sizeof(ram[0]), 0x7f0000, ram[0]), 0);
 	/* adjacent in guest-physical space, elsewhere in the frontend */
-	assert_int_equal(vcd_mem_add(m, 0x1000 + sizeof(ram[0]), sizeof(ram[1]),
-				     0x900000, ram[1]), 0);
+	assert_int_equal(vcd_mem_add(m, 0x1000 + sizeof(ram[0]), sizeof(ram[1]), 0x900000, ram[1]),
+			 0);
 }
 
 static void gpa_inside_and_edges(void **state)
@@ -51,8 +51,7 @@ static void gpa_overflow(void **state)
 	assert_null(vcd_mem_gpa(&m, 0x2000, UINT64_MAX - 0x1000 + 2));
 	assert_null(vcd_mem_uva(&m, UINT64_MAX - 1, 4));
 	/* span clips at the region end instead of wrapping */
-	assert_ptr_equal(vcd_mem_gpa_span(&m, 0x2ff0, UINT64_MAX, &avail),
-			 ram[0] + 0x1ff0);
+	assert_ptr_equal(vcd_mem_gpa_span(&m, 0x2ff0, UINT64_MAX, &avail), ram[0] + 0x1ff0);
 	assert_int_equal(avail, 0x10);
 }
 
@@ -102,8 +101,8 @@ static int fd_open(int fd)
 
 static void map_real_memfd(void **state)
 {
-	struct vcd_vu_mem_table t = { .nregions = 2 };
-	struct vcd_mem m = { 0 };
+	struct vcd_vu_mem_table t = {.nregions = 2};
+	struct vcd_mem m = {0};
 	int fds[2];
 	uint8_t *p;
 	int mfd = memfd_create("vcd-test", MFD_CLOEXEC);
@@ -115,8 +114,8 @@ static void map_real_memfd(void **state)
 	memset(p, 0xab, 1 << 20);
 	p[0x80123] = 0x5a;
 	/* like QEMU's RAM below 640K and above 768K: one memfd, two offsets */
-	t.regions[0] = (struct vcd_vu_mem_region){ 0, 0xa0000, 0x10000000, 0 };
-	t.regions[1] = (struct vcd_vu_mem_region){ 0xc0000, 0x40000, 0x100c0000, 0xc0000 };
+	t.regions[0] = (struct vcd_vu_mem_region){0, 0xa0000, 0x10000000, 0};
+	t.regions[1] = (struct vcd_vu_mem_region){0xc0000, 0x40000, 0x100c0000, 0xc0000};
 	fds[0] = mfd;
 	fds[1] = dup(mfd);
 	assert_int_equal(vcd_mem_map(&m, &t, sizeof(t), fds, 2), 0);
@@ -136,7 +135,7 @@ static void map_real_memfd(void **state)
 static void map_hostile_tables(void **state)
 {
 	struct vcd_vu_mem_table t;
-	struct vcd_mem m = { 0 };
+	struct vcd_mem m = {0};
 	int fds[VCD_VU_MAX_MEM_REGIONS], keep[VCD_VU_MAX_MEM_REGIONS];
 	struct {
 		uint32_t n;
@@ -144,25 +143,25 @@ static void map_hostile_tables(void **state)
 		unsigned int nfds;
 		uint64_t size, off;
 	} bad[] = {
-		{ 0, sizeof(t), 0, 4096, 0 }, /* no regions */
-		{ 9, sizeof(t), 8, 4096, 0 }, /* too many */
-		{ 2, 8 + 32, 2, 4096, 0 }, /* payload shorter than nregions */
-		{ 2, 4, 2, 4096, 0 }, /* shorter than the header */
-		{ 2, sizeof(t), 1, 4096, 0 }, /* fd missing */
-		{ 1, sizeof(t), 2, 4096, 0 }, /* fd extra */
-		{ 1, sizeof(t), 1, 0, 0 }, /* empty region */
-		{ 1, sizeof(t), 1, 4096, UINT64_MAX - 100 }, /* size+offset wraps */
-		{ 1, sizeof(t), 1, UINT64_MAX / 2, 0 }, /* absurd size */
-		{ 1, sizeof(t), 1, 8192 + 4096, 0 }, /* file smaller than the region */
-		{ 1, sizeof(t), 1, 4096, 8192 }, /* offset past the file's end */
+		{0, sizeof(t), 0, 4096, 0}, /* no regions */
+		{9, sizeof(t), 8, 4096, 0}, /* too many */
+		{2, 8 + 32, 2, 4096, 0}, /* payload shorter than nregions */
+		{2, 4, 2, 4096, 0}, /* shorter than the header */
+		{2, sizeof(t), 1, 4096, 0}, /* fd missing */
+		{1, sizeof(t), 2, 4096, 0}, /* fd extra */
+		{1, sizeof(t), 1, 0, 0}, /* empty region */
+		{1, sizeof(t), 1, 4096, UINT64_MAX - 100}, /* size+offset wraps */
+		{1, sizeof(t), 1, UINT64_MAX / 2, 0}, /* absurd size */
+		{1, sizeof(t), 1, 8192 + 4096, 0}, /* file smaller than the region */
+		{1, sizeof(t), 1, 4096, 8192}, /* offset past the file's end */
 	};
 
 	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
 		memset(&t, 0, sizeof(t));
 		t.nregions = bad[k].n;
 		for (unsigned int i = 0; i < VCD_VU_MAX_MEM_REGIONS; i++)
-			t.regions[i] = (struct vcd_vu_mem_region){
-				0x100000ull * i, bad[k].size, 0x100000ull * i, bad[k].off };
+			t.regions[i] = (struct vcd_vu_mem_region){0x100000ull * i, bad[k].size,
+								  0x100000ull * i, bad[k].off};
 		for (unsigned int i = 0; i < bad[k].nfds; i++) {
 			fds[i] = memfd_create("vcd-test", MFD_CLOEXEC);
 			assert_int_equal(ftruncate(fds[i], 8192), 0);
@@ -179,12 +178,9 @@ static void map_hostile_tables(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(gpa_inside_and_edges),
-		cmocka_unit_test(gpa_overflow),
-		cmocka_unit_test(span_across_regions),
-		cmocka_unit_test(uva_translation),
-		cmocka_unit_test(add_rejects_bad_regions),
-		cmocka_unit_test(map_real_memfd),
+		cmocka_unit_test(gpa_inside_and_edges),	   cmocka_unit_test(gpa_overflow),
+		cmocka_unit_test(span_across_regions),	   cmocka_unit_test(uva_translation),
+		cmocka_unit_test(add_rejects_bad_regions), cmocka_unit_test(map_real_memfd),
 		cmocka_unit_test(map_hostile_tables),
 	};
 

@@ -51,8 +51,8 @@ static void put_request(void)
 	memset(h, 0, sizeof(*h));
 	h->header.opcode = VIRTIO_CRYPTO_CIPHER_ENCRYPT;
 	h->header.session_id = 4242;
-	d[0] = (struct vring_desc){ GPA + 0x1000, sizeof(*h), VRING_DESC_F_NEXT, 1 };
-	d[1] = (struct vring_desc){ GPA + 0x2000, 1, VRING_DESC_F_WRITE, 0 };
+	d[0] = (struct vring_desc){GPA + 0x1000, sizeof(*h), VRING_DESC_F_NEXT, 1};
+	d[1] = (struct vring_desc){GPA + 0x2000, 1, VRING_DESC_F_WRITE, 0};
 }
 
 static void *flood(void *arg)
@@ -74,8 +74,11 @@ static void *flood(void *arg)
 
 static void setup_dev(struct vcd_dev *d, int *kick, int *call)
 {
-	struct vcd_dev_conf conf = { .ops = &vcd_engine_openssl, .eng = eng,
-				     .max_sessions = 4, .queues = 2, .stats = stats };
+	struct vcd_dev_conf conf = {.ops = &vcd_engine_openssl,
+				    .eng = eng,
+				    .max_sessions = 4,
+				    .queues = 2,
+				    .stats = stats};
 	struct vcd_queue *q;
 
 	memset(ram, 0, sizeof(ram));
@@ -85,7 +88,7 @@ static void setup_dev(struct vcd_dev *d, int *kick, int *call)
 	assert_int_equal(vcd_mem_add(&d->mem, GPA, RAM, UVA, ram), 0);
 	q = &d->q[1];
 	q->num = NUM;
-	q->addr = (struct vcd_vu_vring_addr){ 1, 0, UVA, UVA + 0x800, UVA + 0x400, 0 };
+	q->addr = (struct vcd_vu_vring_addr){1, 0, UVA, UVA + 0x800, UVA + 0x400, 0};
 	q->have_addr = true;
 	*kick = eventfd(0, EFD_CLOEXEC);
 	*call = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -114,7 +117,7 @@ static void serves_and_interrupts(void **state)
 	avail()->ring[0] = 0;
 	__atomic_store_n(&avail()->idx, 1, __ATOMIC_RELEASE);
 	eventfd_write(kick, 1);
-	p = (struct pollfd){ .fd = call, .events = POLLIN };
+	p = (struct pollfd){.fd = call, .events = POLLIN};
 	assert_int_equal(poll(&p, 1, 5000), 1);
 	assert_int_equal(eventfd_read(call, &v), 0);
 	assert_int_equal(used()->idx, 1);
@@ -169,7 +172,7 @@ static void broken_ring_reports(void **state)
 	__atomic_store_n(&avail()->idx, 1, __ATOMIC_RELEASE);
 	eventfd_write(kick, 1);
 	/* the worker asks the main thread to drop the connection */
-	p = (struct pollfd){ .fd = d->broken_fd, .events = POLLIN };
+	p = (struct pollfd){.fd = d->broken_fd, .events = POLLIN};
 	assert_int_equal(poll(&p, 1, 5000), 1);
 	assert_int_equal(stats[1].dropped, 1);
 	vcd_dev_fini(d);

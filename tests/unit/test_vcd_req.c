@@ -40,7 +40,7 @@ static void add_split(uint8_t *p, size_t len, bool writable)
 	while (len) {
 		size_t n = 1 + rnd((unsigned int)(len < 40 ? len : 40));
 
-		C->segs[C->nin + C->nout] = (struct vcd_seg){ p, (uint32_t)n };
+		C->segs[C->nin + C->nout] = (struct vcd_seg){p, (uint32_t)n};
 		if (writable) {
 			C->nout++;
 			C->out_len += n;
@@ -95,18 +95,24 @@ static const EVP_CIPHER *evp_of(uint32_t alg, uint32_t klen)
 {
 	switch (alg) {
 	case VIRTIO_CRYPTO_CIPHER_AES_ECB:
-		return klen == 16 ? EVP_aes_128_ecb() : klen == 24 ? EVP_aes_192_ecb() : EVP_aes_256_ecb();
+		return klen == 16   ? EVP_aes_128_ecb()
+		       : klen == 24 ? EVP_aes_192_ecb()
+				    : EVP_aes_256_ecb();
 	case VIRTIO_CRYPTO_CIPHER_AES_CBC:
-		return klen == 16 ? EVP_aes_128_cbc() : klen == 24 ? EVP_aes_192_cbc() : EVP_aes_256_cbc();
+		return klen == 16   ? EVP_aes_128_cbc()
+		       : klen == 24 ? EVP_aes_192_cbc()
+				    : EVP_aes_256_cbc();
 	case VIRTIO_CRYPTO_CIPHER_AES_CTR:
-		return klen == 16 ? EVP_aes_128_ctr() : klen == 24 ? EVP_aes_192_ctr() : EVP_aes_256_ctr();
+		return klen == 16   ? EVP_aes_128_ctr()
+		       : klen == 24 ? EVP_aes_192_ctr()
+				    : EVP_aes_256_ctr();
 	default:
 		return klen == 32 ? EVP_aes_128_xts() : EVP_aes_256_xts();
 	}
 }
 
-static void ref_cipher(uint32_t alg, const uint8_t *key, uint32_t klen, int enc,
-		       const uint8_t *iv, const uint8_t *in, uint8_t *out, int len)
+static void ref_cipher(uint32_t alg, const uint8_t *key, uint32_t klen, int enc, const uint8_t *iv,
+		       const uint8_t *in, uint8_t *out, int len)
 {
 	EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
 	int n = 0, f = 0;
@@ -129,9 +135,9 @@ static void put_hdr(uint8_t *h, uint32_t opcode, uint64_t sid, uint32_t op_type)
 }
 
 /* Cipher request: readable hdr|iv|src, writable dst (+slack)|status. */
-static uint8_t do_cipher_req(uint64_t sid, uint32_t opcode, const uint8_t *iv,
-			     uint32_t ivlen, const uint8_t *src, uint32_t len,
-			     uint8_t *dst, uint32_t dstlen, size_t slack, int inplace)
+static uint8_t do_cipher_req(uint64_t sid, uint32_t opcode, const uint8_t *iv, uint32_t ivlen,
+			     const uint8_t *src, uint32_t len, uint8_t *dst, uint32_t dstlen,
+			     size_t slack, int inplace)
 {
 	uint8_t *rd = malloc(72 + ivlen + len + 1);
 	uint8_t *wr = malloc(dstlen + slack + 1);
@@ -174,18 +180,18 @@ static void ciphers_match_openssl(void **state)
 	static const struct {
 		uint32_t alg, klen;
 	} cases[] = {
-		{ VIRTIO_CRYPTO_CIPHER_AES_ECB, 16 }, { VIRTIO_CRYPTO_CIPHER_AES_ECB, 24 },
-		{ VIRTIO_CRYPTO_CIPHER_AES_ECB, 32 }, { VIRTIO_CRYPTO_CIPHER_AES_CBC, 16 },
-		{ VIRTIO_CRYPTO_CIPHER_AES_CBC, 24 }, { VIRTIO_CRYPTO_CIPHER_AES_CBC, 32 },
-		{ VIRTIO_CRYPTO_CIPHER_AES_CTR, 16 }, { VIRTIO_CRYPTO_CIPHER_AES_CTR, 24 },
-		{ VIRTIO_CRYPTO_CIPHER_AES_CTR, 32 }, { VIRTIO_CRYPTO_CIPHER_AES_XTS, 32 },
-		{ VIRTIO_CRYPTO_CIPHER_AES_XTS, 64 },
+		{VIRTIO_CRYPTO_CIPHER_AES_ECB, 16}, {VIRTIO_CRYPTO_CIPHER_AES_ECB, 24},
+		{VIRTIO_CRYPTO_CIPHER_AES_ECB, 32}, {VIRTIO_CRYPTO_CIPHER_AES_CBC, 16},
+		{VIRTIO_CRYPTO_CIPHER_AES_CBC, 24}, {VIRTIO_CRYPTO_CIPHER_AES_CBC, 32},
+		{VIRTIO_CRYPTO_CIPHER_AES_CTR, 16}, {VIRTIO_CRYPTO_CIPHER_AES_CTR, 24},
+		{VIRTIO_CRYPTO_CIPHER_AES_CTR, 32}, {VIRTIO_CRYPTO_CIPHER_AES_XTS, 32},
+		{VIRTIO_CRYPTO_CIPHER_AES_XTS, 64},
 	};
 	uint8_t key[64], iv[16], src[1000], got[1000], want[1000];
 
 	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
 		for (int dir = 1; dir <= 2; dir++) {
-			struct vcd_vu_session_v1 m = { 0 };
+			struct vcd_vu_session_v1 m = {0};
 			uint32_t ivlen = cases[k].alg == VIRTIO_CRYPTO_CIPHER_AES_ECB ? 0 : 16;
 			int64_t sid;
 
@@ -205,8 +211,8 @@ static void ciphers_match_openssl(void **state)
 					len += rnd(16); /* no block multiple needed */
 				RAND_bytes(iv, 16);
 				RAND_bytes(src, (int)len);
-				ref_cipher(cases[k].alg, key, cases[k].klen, dir == 1, iv,
-					   src, want, (int)len);
+				ref_cipher(cases[k].alg, key, cases[k].klen, dir == 1, iv, src,
+					   want, (int)len);
 				assert_int_equal(do_cipher_req((uint64_t)sid,
 							       VIRTIO_CRYPTO_CIPHER_ENCRYPT, iv,
 							       ivlen, src, len, got, len,
@@ -222,7 +228,7 @@ static void ciphers_match_openssl(void **state)
 /* Unsplit buffers take the zero-copy path: same results, same rules. */
 static void zero_copy_path(void **state)
 {
-	struct vcd_vu_session_v1 m = { 0 };
+	struct vcd_vu_session_v1 m = {0};
 	uint8_t key[32], iv[16], src[4096], want[4096];
 	uint8_t *mem = malloc(72 + 16 + 4096 + 4096 + 64);
 	struct virtio_crypto_op_data_req *h = (void *)mem;
@@ -239,21 +245,23 @@ static void zero_copy_path(void **state)
 	sid = mk_session(&m);
 	assert_true(sid > 0);
 	for (int mode = 0; mode < 3; mode++) {
-		uint8_t *d = mode == 0 ? dp : mode == 1 ? sp : sp + 16; /* disjoint, same, overlap */
+		uint8_t *d = mode == 0	 ? dp
+			     : mode == 1 ? sp
+					 : sp + 16; /* disjoint, same, overlap */
 
 		RAND_bytes(iv, 16);
 		RAND_bytes(src, sizeof(src));
 		ref_cipher(VIRTIO_CRYPTO_CIPHER_AES_CBC, key, 32, 0, iv, src, want, 4096);
-		put_hdr(mem, VIRTIO_CRYPTO_CIPHER_DECRYPT, (uint64_t)sid, VIRTIO_CRYPTO_SYM_OP_CIPHER);
-		h->u.sym_req.u.cipher.para =
-			(struct virtio_crypto_cipher_para){ 16, 4096, 4096, 0 };
+		put_hdr(mem, VIRTIO_CRYPTO_CIPHER_DECRYPT, (uint64_t)sid,
+			VIRTIO_CRYPTO_SYM_OP_CIPHER);
+		h->u.sym_req.u.cipher.para = (struct virtio_crypto_cipher_para){16, 4096, 4096, 0};
 		memcpy(ivp, iv, 16);
 		memcpy(sp, src, 4096);
 		memset(d + 4096, 0xee, 8);
 		chain_reset();
-		C->segs[0] = (struct vcd_seg){ mem, 72 + 16 + 4096 };
-		C->segs[1] = (struct vcd_seg){ d, 4096 + 8 }; /* longer than dst */
-		C->segs[2] = (struct vcd_seg){ status, 1 };
+		C->segs[0] = (struct vcd_seg){mem, 72 + 16 + 4096};
+		C->segs[1] = (struct vcd_seg){d, 4096 + 8}; /* longer than dst */
+		C->segs[2] = (struct vcd_seg){status, 1};
 		C->nin = 1;
 		C->nout = 2;
 		C->in_len = 72 + 16 + 4096;
@@ -265,8 +273,7 @@ static void zero_copy_path(void **state)
 		for (int i = 0; i < 8; i++)
 			assert_int_equal(d[4096 + i], mode == 2 && i < 16 ? d[4096 + i] : 0xee);
 		/* a partial block is refused on this path too */
-		h->u.sym_req.u.cipher.para =
-			(struct virtio_crypto_cipher_para){ 16, 4008, 4008, 0 };
+		h->u.sym_req.u.cipher.para = (struct virtio_crypto_cipher_para){16, 4008, 4008, 0};
 		memcpy(sp, src, 4096);
 		run();
 		assert_int_equal(*status, VIRTIO_CRYPTO_BADMSG);
@@ -274,11 +281,14 @@ static void zero_copy_path(void **state)
 	free(mem);
 }
 
-static void hmac_ref(uint32_t alg, const uint8_t *key, int klen, const uint8_t *a,
-		     size_t alen, const uint8_t *d, size_t dlen, uint8_t *out)
+static void hmac_ref(uint32_t alg, const uint8_t *key, int klen, const uint8_t *a, size_t alen,
+		     const uint8_t *d, size_t dlen, uint8_t *out)
 {
-	const EVP_MD *md = alg == 2 ? EVP_sha1() : alg == 3 ? EVP_sha224() :
-			   alg == 4 ? EVP_sha256() : alg == 5 ? EVP_sha384() : EVP_sha512();
+	const EVP_MD *md = alg == 2   ? EVP_sha1()
+			   : alg == 3 ? EVP_sha224()
+			   : alg == 4 ? EVP_sha256()
+			   : alg == 5 ? EVP_sha384()
+				      : EVP_sha512();
 	uint8_t *cat = malloc(alen + dlen + 1);
 	unsigned int n;
 
@@ -293,25 +303,28 @@ static void hmac_ref(uint32_t alg, const uint8_t *key, int klen, const uint8_t *
 }
 
 /* Chaining request; returns status, result in dst/digest. */
-static uint8_t do_chain_req(uint64_t sid, const uint8_t *iv, uint32_t ivlen,
-			    const uint8_t *aad, uint32_t aadlen, const uint8_t *src,
-			    uint32_t len, uint32_t dstlen, uint32_t c_off, uint32_t c_len,
-			    uint32_t h_off, uint32_t h_len, uint32_t hlen, uint8_t *dst,
-			    uint8_t *digest)
+static uint8_t do_chain_req(uint64_t sid, const uint8_t *iv, uint32_t ivlen, const uint8_t *aad,
+			    uint32_t aadlen, const uint8_t *src, uint32_t len, uint32_t dstlen,
+			    uint32_t c_off, uint32_t c_len, uint32_t h_off, uint32_t h_len,
+			    uint32_t hlen, uint8_t *dst, uint8_t *digest)
 {
 	uint8_t *rd = malloc(72 + ivlen + aadlen + len + 1);
 	uint8_t *wr = malloc(dstlen + hlen + 1);
 	struct virtio_crypto_alg_chain_data_para *pa;
 	uint8_t status;
 
-	put_hdr(rd, VIRTIO_CRYPTO_CIPHER_ENCRYPT, sid,
-		VIRTIO_CRYPTO_SYM_OP_ALGORITHM_CHAINING);
+	put_hdr(rd, VIRTIO_CRYPTO_CIPHER_ENCRYPT, sid, VIRTIO_CRYPTO_SYM_OP_ALGORITHM_CHAINING);
 	pa = &((struct virtio_crypto_op_data_req *)rd)->u.sym_req.u.chain.para;
 	*pa = (struct virtio_crypto_alg_chain_data_para){
-		.iv_len = ivlen, .src_data_len = len, .dst_data_len = dstlen,
-		.cipher_start_src_offset = c_off, .len_to_cipher = c_len,
-		.hash_start_src_offset = h_off, .len_to_hash = h_len,
-		.aad_len = aadlen, .hash_result_len = hlen,
+		.iv_len = ivlen,
+		.src_data_len = len,
+		.dst_data_len = dstlen,
+		.cipher_start_src_offset = c_off,
+		.len_to_cipher = c_len,
+		.hash_start_src_offset = h_off,
+		.len_to_hash = h_len,
+		.aad_len = aadlen,
+		.hash_result_len = hlen,
 	};
 	if (ivlen)
 		memcpy(rd + 72, iv, ivlen);
@@ -332,14 +345,14 @@ static uint8_t do_chain_req(uint64_t sid, const uint8_t *iv, uint32_t ivlen,
 
 static void chaining_both_orders(void **state)
 {
-	static const unsigned int dl[] = { 0, 0, 20, 28, 32, 48, 64 };
+	static const unsigned int dl[] = {0, 0, 20, 28, 32, 48, 64};
 	uint8_t key[32], akey[100], iv[16], aad[20], src[512], out[512], want[512];
 	uint8_t dg[64], wdg[64];
 
 	for (uint32_t h = VIRTIO_CRYPTO_MAC_HMAC_SHA1; h <= VIRTIO_CRYPTO_MAC_HMAC_SHA_512; h++) {
 		for (int order = 1; order <= 2; order++) {
 			for (int dir = 1; dir <= 2; dir++) {
-				struct vcd_vu_session_v1 m = { 0 };
+				struct vcd_vu_session_v1 m = {0};
 				uint32_t len = 256, hlen = dl[h] - (h & 1) * 4;
 				int64_t sid;
 
@@ -365,13 +378,16 @@ static void chaining_both_orders(void **state)
 				memcpy(want, src, len);
 				ref_cipher(VIRTIO_CRYPTO_CIPHER_AES_CBC, key, 32, dir == 1, iv,
 					   src + 32, want + 32, 192);
-				hmac_ref(h, akey, (int)m.info.auth_key_len, aad, sizeof(aad),
-					 (order == VIRTIO_CRYPTO_SYM_ALG_CHAIN_ORDER_HASH_THEN_CIPHER ?
-						  src : want) + 16,
-					 240, wdg);
+				hmac_ref(
+					h, akey, (int)m.info.auth_key_len, aad, sizeof(aad),
+					(order == VIRTIO_CRYPTO_SYM_ALG_CHAIN_ORDER_HASH_THEN_CIPHER
+						 ? src
+						 : want) +
+						16,
+					240, wdg);
 				assert_int_equal(do_chain_req((uint64_t)sid, iv, 16, aad,
-							      sizeof(aad), src, len, len, 32,
-							      192, 16, 240, hlen, out, dg),
+							      sizeof(aad), src, len, len, 32, 192,
+							      16, 240, hlen, out, dg),
 						 VIRTIO_CRYPTO_OK);
 				assert_memory_equal(out, want, len);
 				assert_memory_equal(dg, wdg, hlen);
@@ -383,7 +399,7 @@ static void chaining_both_orders(void **state)
 
 static void mac_only_and_plain_hash(void **state)
 {
-	struct vcd_vu_session_v1 m = { 0 };
+	struct vcd_vu_session_v1 m = {0};
 	uint8_t akey[64], src[300], dg[64], wdg[64], out[300];
 	int64_t sid;
 
@@ -400,31 +416,31 @@ static void mac_only_and_plain_hash(void **state)
 	sid = mk_session(&m);
 	assert_true(sid > 0);
 	/* no destination: the MAC only */
-	assert_int_equal(do_chain_req((uint64_t)sid, NULL, 0, NULL, 0, src, 300, 0, 0, 0,
-				      0, 300, 32, out, dg),
+	assert_int_equal(do_chain_req((uint64_t)sid, NULL, 0, NULL, 0, src, 300, 0, 0, 0, 0, 300,
+				      32, out, dg),
 			 VIRTIO_CRYPTO_OK);
 	hmac_ref(4, akey, 64, NULL, 0, src, 300, wdg);
 	assert_memory_equal(dg, wdg, 32);
 	/* with dst == src the data is copied through */
-	assert_int_equal(do_chain_req((uint64_t)sid, NULL, 0, NULL, 0, src, 300, 300, 0,
-				      0, 0, 300, 32, out, dg),
+	assert_int_equal(do_chain_req((uint64_t)sid, NULL, 0, NULL, 0, src, 300, 300, 0, 0, 0, 300,
+				      32, out, dg),
 			 VIRTIO_CRYPTO_OK);
 	assert_memory_equal(out, src, 300);
 	assert_memory_equal(dg, wdg, 32);
 	/* a dst of another length is refused */
-	assert_int_equal(do_chain_req((uint64_t)sid, NULL, 0, NULL, 0, src, 300, 100, 0,
-				      0, 0, 300, 32, out, dg),
+	assert_int_equal(do_chain_req((uint64_t)sid, NULL, 0, NULL, 0, src, 300, 100, 0, 0, 0, 300,
+				      32, out, dg),
 			 VIRTIO_CRYPTO_BADMSG);
 	/* hash range outside src */
-	assert_int_equal(do_chain_req((uint64_t)sid, NULL, 0, NULL, 0, src, 300, 0, 0, 0,
-				      200, 101, 32, out, dg),
+	assert_int_equal(do_chain_req((uint64_t)sid, NULL, 0, NULL, 0, src, 300, 0, 0, 0, 200, 101,
+				      32, out, dg),
 			 VIRTIO_CRYPTO_BADMSG);
 	assert_int_equal(do_chain_req((uint64_t)sid, NULL, 0, NULL, 0, src, 300, 0, 0, 0,
 				      UINT32_MAX, 2, 32, out, dg),
 			 VIRTIO_CRYPTO_BADMSG);
 	/* hash_result_len other than the session's */
-	assert_int_equal(do_chain_req((uint64_t)sid, NULL, 0, NULL, 0, src, 300, 0, 0, 0,
-				      0, 300, 20, out, dg),
+	assert_int_equal(do_chain_req((uint64_t)sid, NULL, 0, NULL, 0, src, 300, 0, 0, 0, 0, 300,
+				      20, out, dg),
 			 VIRTIO_CRYPTO_BADMSG);
 
 	/* plain SHA-512 */
@@ -434,8 +450,8 @@ static void mac_only_and_plain_hash(void **state)
 	m.info.auth_key_len = 0;
 	sid = mk_session(&m);
 	assert_true(sid > 0);
-	assert_int_equal(do_chain_req((uint64_t)sid, NULL, 0, NULL, 0, src, 300, 0, 0, 0,
-				      10, 290, 64, out, dg),
+	assert_int_equal(do_chain_req((uint64_t)sid, NULL, 0, NULL, 0, src, 300, 0, 0, 0, 10, 290,
+				      64, out, dg),
 			 VIRTIO_CRYPTO_OK);
 	hmac_ref(6, NULL, 0, NULL, 0, src + 10, 290, wdg);
 	assert_memory_equal(dg, wdg, 64);
@@ -443,8 +459,8 @@ static void mac_only_and_plain_hash(void **state)
 
 static void bad_requests_get_status(void **state)
 {
-	struct vcd_vu_session_v1 m = { 0 };
-	uint8_t iv[16] = { 0 }, src[64] = { 0 }, out[64];
+	struct vcd_vu_session_v1 m = {0};
+	uint8_t iv[16] = {0}, src[64] = {0}, out[64];
 	uint8_t rd[200], wr[100];
 	int64_t sid;
 
@@ -473,7 +489,7 @@ static void bad_requests_get_status(void **state)
 	memset(rd, 0, sizeof(rd));
 	put_hdr(rd, VIRTIO_CRYPTO_CIPHER_ENCRYPT, (uint64_t)sid, VIRTIO_CRYPTO_SYM_OP_CIPHER);
 	((struct virtio_crypto_op_data_req *)rd)->u.sym_req.u.cipher.para =
-		(struct virtio_crypto_cipher_para){ 16, UINT32_MAX - 8, UINT32_MAX - 8, 0 };
+		(struct virtio_crypto_cipher_para){16, UINT32_MAX - 8, UINT32_MAX - 8, 0};
 	chain_reset();
 	add_split(rd, 200, false);
 	add_split(wr, 100, true);
@@ -489,8 +505,8 @@ static void bad_requests_get_status(void **state)
 
 	/* opcodes: hash, mac, aead, unknown -> NOTSUPP */
 	{
-		static const uint32_t ops[] = { VIRTIO_CRYPTO_HASH, VIRTIO_CRYPTO_MAC,
-						VIRTIO_CRYPTO_AEAD_ENCRYPT, 0xffff, 0x4ff };
+		static const uint32_t ops[] = {VIRTIO_CRYPTO_HASH, VIRTIO_CRYPTO_MAC,
+					       VIRTIO_CRYPTO_AEAD_ENCRYPT, 0xffff, 0x4ff};
 
 		for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
 			put_hdr(rd, ops[i], (uint64_t)sid, 1);
@@ -527,7 +543,7 @@ static void bad_requests_get_status(void **state)
 static void rsa_services(void **state)
 {
 	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024);
-	struct vcd_vu_session_v2 m = { 0 };
+	struct vcd_vu_session_v2 m = {0};
 	struct vcd_sess_params p;
 	uint8_t *der = NULL, msg[128], ct[128], rd[400], wr[200], dg[32];
 	int64_t priv, pub, priv_raw;
@@ -569,14 +585,14 @@ static void rsa_services(void **state)
 	assert_int_equal(vcd_sess_parse(&m, sizeof(m), &p), 0);
 	assert_true(vcd_sess_create(&S, &p) < 0);
 
-#define AK(op, sid, s, d)                                                        \
-	do {                                                                     \
-		struct virtio_crypto_op_data_req *h = (void *)rd;               \
-		memset(rd, 0, 72);                                               \
-		h->header.opcode = (op);                                         \
-		h->header.session_id = (uint64_t)(sid);                          \
-		h->u.akcipher_req.para.src_data_len = (s);                       \
-		h->u.akcipher_req.para.dst_data_len = (d);                       \
+#define AK(op, sid, s, d)                                         \
+	do {                                                      \
+		struct virtio_crypto_op_data_req *h = (void *)rd; \
+		memset(rd, 0, 72);                                \
+		h->header.opcode = (op);                          \
+		h->header.session_id = (uint64_t)(sid);           \
+		h->u.akcipher_req.para.src_data_len = (s);        \
+		h->u.akcipher_req.para.dst_data_len = (d);        \
 	} while (0)
 
 	/* encrypt with the public key, decrypt with the private key */

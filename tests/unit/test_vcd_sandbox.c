@@ -43,7 +43,7 @@ static int do_allowed(void)
 	int fd = eventfd(0, 0);
 	void *m = malloc(1 << 20); /* mmap */
 
-	if (fd < 0 || !m || write(fd, &(uint64_t){ 1 }, 8) != 8)
+	if (fd < 0 || !m || write(fd, &(uint64_t){1}, 8) != 8)
 		return 1;
 	free(m);
 	close(fd);
@@ -54,7 +54,7 @@ static int test_sock = -1; /* made before the filter */
 
 static int do_timeouts(void)
 {
-	struct timeval t = { .tv_sec = 5 };
+	struct timeval t = {.tv_sec = 5};
 
 	return setsockopt(test_sock, SOL_SOCKET, SO_RCVTIMEO, &t, sizeof(t)) ||
 	       setsockopt(test_sock, SOL_SOCKET, SO_SNDTIMEO, &t, sizeof(t));
@@ -151,7 +151,8 @@ int main(void)
 
 	/* cmocka 1.1's TAP says "not ok" for skips: report this one ourselves */
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 77) {
-		printf("1..1\nok 1 - # SKIP the daemon installs no filter under sanitizers or valgrind\n");
+		printf("1..1\nok 1 - # SKIP the daemon installs no filter under sanitizers or "
+		       "valgrind\n");
 		return 0;
 	}
 	cmocka_set_message_output(CM_OUTPUT_TAP);

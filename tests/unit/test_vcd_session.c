@@ -16,7 +16,7 @@ static struct vcd_sess_params P;
 
 static struct vcd_vu_session_v1 v1_cbc(void)
 {
-	struct vcd_vu_session_v1 m = { 0 };
+	struct vcd_vu_session_v1 m = {0};
 
 	m.info.op_type = VIRTIO_CRYPTO_SYM_OP_CIPHER;
 	m.info.cipher_alg = VIRTIO_CRYPTO_CIPHER_AES_CBC;
@@ -101,35 +101,50 @@ static void v1_hostile(void **state)
 {
 	struct vcd_vu_session_v1 m;
 
-	m = v1_cbc(); m.info.key_len = 65;
+	m = v1_cbc();
+	m.info.key_len = 65;
 	assert_int_equal(vcd_sess_parse(&m, sizeof(m), &P), -EINVAL);
-	m = v1_cbc(); m.info.key_len = UINT32_MAX;
+	m = v1_cbc();
+	m.info.key_len = UINT32_MAX;
 	assert_int_equal(vcd_sess_parse(&m, sizeof(m), &P), -EINVAL);
-	m = v1_cbc(); m.info.key_len = 17;
+	m = v1_cbc();
+	m.info.key_len = 17;
 	assert_int_equal(vcd_sess_parse(&m, sizeof(m), &P), -EINVAL);
-	m = v1_chain(); m.info.auth_key_len = 513;
+	m = v1_chain();
+	m.info.auth_key_len = 513;
 	assert_int_equal(vcd_sess_parse(&m, sizeof(m), &P), -EINVAL);
-	m = v1_cbc(); m.info.op_type = VIRTIO_CRYPTO_SYM_OP_NONE;
+	m = v1_cbc();
+	m.info.op_type = VIRTIO_CRYPTO_SYM_OP_NONE;
 	assert_int_equal(vcd_sess_parse(&m, sizeof(m), &P), -ENOTSUP);
-	m = v1_cbc(); m.info.op_type = 77;
+	m = v1_cbc();
+	m.info.op_type = 77;
 	assert_int_equal(vcd_sess_parse(&m, sizeof(m), &P), -ENOTSUP);
-	m = v1_cbc(); m.info.cipher_alg = VIRTIO_CRYPTO_CIPHER_DES_CBC;
+	m = v1_cbc();
+	m.info.cipher_alg = VIRTIO_CRYPTO_CIPHER_DES_CBC;
 	assert_int_equal(vcd_sess_parse(&m, sizeof(m), &P), -ENOTSUP);
-	m = v1_cbc(); m.info.cipher_alg = VIRTIO_CRYPTO_NO_CIPHER;
+	m = v1_cbc();
+	m.info.cipher_alg = VIRTIO_CRYPTO_NO_CIPHER;
 	assert_int_equal(vcd_sess_parse(&m, sizeof(m), &P), -ENOTSUP);
-	m = v1_cbc(); m.info.direction = 3;
+	m = v1_cbc();
+	m.info.direction = 3;
 	assert_int_equal(vcd_sess_parse(&m, sizeof(m), &P), -EINVAL);
-	m = v1_chain(); m.info.hash_mode = VIRTIO_CRYPTO_SYM_HASH_MODE_NESTED;
+	m = v1_chain();
+	m.info.hash_mode = VIRTIO_CRYPTO_SYM_HASH_MODE_NESTED;
 	assert_int_equal(vcd_sess_parse(&m, sizeof(m), &P), -ENOTSUP);
-	m = v1_chain(); m.info.hash_mode = 9;
+	m = v1_chain();
+	m.info.hash_mode = 9;
 	assert_int_equal(vcd_sess_parse(&m, sizeof(m), &P), -EINVAL);
-	m = v1_chain(); m.info.alg_chain_order = 0;
+	m = v1_chain();
+	m.info.alg_chain_order = 0;
 	assert_int_equal(vcd_sess_parse(&m, sizeof(m), &P), -EINVAL);
-	m = v1_chain(); m.info.hash_alg = VIRTIO_CRYPTO_MAC_HMAC_MD5;
+	m = v1_chain();
+	m.info.hash_alg = VIRTIO_CRYPTO_MAC_HMAC_MD5;
 	assert_int_equal(vcd_sess_parse(&m, sizeof(m), &P), -ENOTSUP);
-	m = v1_chain(); m.info.hash_result_len = 0;
+	m = v1_chain();
+	m.info.hash_result_len = 0;
 	assert_int_equal(vcd_sess_parse(&m, sizeof(m), &P), -EINVAL);
-	m = v1_chain(); m.info.hash_result_len = 33;
+	m = v1_chain();
+	m.info.hash_result_len = 33;
 	assert_int_equal(vcd_sess_parse(&m, sizeof(m), &P), -EINVAL);
 	/* sizes of neither layout */
 	m = v1_cbc();
@@ -140,7 +155,7 @@ static void v1_hostile(void **state)
 
 static void v2_layouts(void **state)
 {
-	struct vcd_vu_session_v2 m = { 0 };
+	struct vcd_vu_session_v2 m = {0};
 
 	m.op_code = VIRTIO_CRYPTO_CIPHER_CREATE_SESSION;
 	m.u.sym.info.op_type = VIRTIO_CRYPTO_SYM_OP_CIPHER;

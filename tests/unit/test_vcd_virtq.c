@@ -30,10 +30,10 @@ static struct vring_desc *desc_at(uint64_t gpa)
 	return (struct vring_desc *)(ram + (gpa - GPA));
 }
 
-static void set_desc(uint64_t table, unsigned int i, uint64_t addr, uint32_t len,
-		     uint16_t flags, uint16_t next)
+static void set_desc(uint64_t table, unsigned int i, uint64_t addr, uint32_t len, uint16_t flags,
+		     uint16_t next)
 {
-	desc_at(table)[i] = (struct vring_desc){ addr, len, flags, next };
+	desc_at(table)[i] = (struct vring_desc){addr, len, flags, next};
 }
 
 static int setup(void **state)
@@ -104,7 +104,7 @@ static void out_of_range(void **state)
 static void total_length_capped(void **state)
 {
 	/* each descriptor valid, the sum too big: would need 4 GiB of RAM */
-	struct vcd_mem big = { 0 };
+	struct vcd_mem big = {0};
 	static uint8_t dummy[4096];
 
 	assert_int_equal(vcd_mem_add(&big, GPA, RAM, UVA, ram), 0);
