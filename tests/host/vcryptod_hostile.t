@@ -15,6 +15,13 @@ plain_pid=$vcd_pid plain_log=$vcd_log
 "$VUF" -s "$vcd_sock" -p "$vcd_pid" -Q 2 -m 8 hostile
 r=$?; [ $r -le 1 ]; tap_ok $? "vufront hostile ran to the end (exit $r)"
 if kill -0 "$plain_pid" 2>/dev/null; then
+	# The refused requests are counted by status.
+	kill -USR1 "$plain_pid"
+	sleep 0.3
+	for st in badmsg notsupp invsess; do
+		grep -qE "queue 0: .* $st [1-9]" "$plain_log"
+		tap_ok $? "SIGUSR1 counters show the hostile requests answered $st on queue 0"
+	done
 	vcd_stop "$plain_pid"
 	tap_ok "$vcd_rc" "SIGTERM after the hostile cases: exit status 0 (got $vcd_rc)"
 else
