@@ -34,6 +34,20 @@ a=$("$vm" --dir "$dir" --name t1 --mem 256M qemu-args)
 "$vm" --name 'bad name' qemu-args >/dev/null 2>&1; [ $? = 1 ] && ok "a bad --name is refused" || nok "bad --name accepted"
 "$vm" frobnicate >/dev/null 2>&1; [ $? = 2 ] && ok "an unknown command gets usage, exit 2" || nok "unknown command"
 
+# start: both daemons up, the printed QEMU arguments name their sockets, SIGTERM stops both.
+"$VCRYPTO_BUILD/vsign" keygen -o "$dir/skey" >/dev/null 2>&1
+"$vm" --dir "$dir" --name s1 --trusted-key "$dir/skey.pub" start >"$dir/start.out" 2>&1 &
+spid=$!
+for _ in $(seq 100); do grep -q 'QEMU arguments' "$dir/start.out" && break; sleep 0.1; done
+[ -S "$dir/s1-crypto.sock" ] && [ -S "$dir/s1-vmm.sock" ] &&
+	grep -q "path=$dir/s1-crypto.sock" "$dir/start.out" && grep -q "path=$dir/s1-vmm.sock" "$dir/start.out" &&
+	ok "start: vcryptod and vprocd listen, and the printed QEMU arguments use their sockets" ||
+	{ nok "start"; sed 's/^/# /' "$dir/start.out"; }
+kill -TERM $spid; wait $spid; rc=$?
+sleep 0.3
+[ $rc = 0 ] && ! pgrep -f "(vcryptod|vprocd).*$dir/s1-" >/dev/null &&
+	ok "start: SIGTERM stops both daemons, exit 0" || nok "start: exit $rc or daemons left"
+
 # run: the daemons for one VM, QEMU with their arguments plus the user's, daemons
 # stopped when QEMU ends. The user's part here: a kernel and a small initramfs.
 B=$VCRYPTO_BUILD
