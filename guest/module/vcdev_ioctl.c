@@ -81,8 +81,6 @@ static int vcdev_gsession(struct vcdev_file *f, struct session_op *sop)
 	u8 *keys;
 	int ret, id;
 
-	if (sop->compr)
-		return -EINVAL; /* no compression here */
 	if (!sop->cipher && !sop->mac)
 		return -EINVAL;
 	if (sop->cipher && sop->keylen > CRYPTO_CIPHER_MAX_KEY_LEN)
@@ -657,7 +655,6 @@ long vcdev_compat_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 			return -EFAULT;
 		sop.cipher = csop.cipher;
 		sop.mac = csop.mac;
-		sop.compr = csop.compr;
 		sop.keylen = csop.keylen;
 		sop.key = compat_ptr(csop.key);
 		sop.mackeylen = csop.mackeylen;
@@ -678,7 +675,6 @@ long vcdev_compat_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 		cop.op = ccop.op;
 		cop.flags = ccop.flags;
 		cop.len = ccop.len;
-		cop.dlen = ccop.dlen;
 		cop.src = compat_ptr(ccop.src);
 		cop.dst = compat_ptr(ccop.dst);
 		cop.mac = compat_ptr(ccop.mac);

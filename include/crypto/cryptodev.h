@@ -28,7 +28,7 @@
 #define CRYPTO_HMAC_MAX_KEY_LEN 512
 #define CRYPTO_CIPHER_MAX_KEY_LEN 64
 
-/* Algorithm numbers for session_op.cipher / .mac / .compr. */
+/* Algorithm numbers for session_op.cipher / .mac. */
 enum cryptodev_crypto_op_t {
 	CRYPTO_DES_CBC = 1,
 	CRYPTO_3DES_CBC = 2,
@@ -54,9 +54,10 @@ enum cryptodev_crypto_op_t {
 	CRYPTO_AES_CTR = 21,
 	CRYPTO_AES_XTS = 22,
 	CRYPTO_AES_ECB = 23,
+	CRYPTO_AES_CFB = 24,
+	CRYPTO_AES_OFB = 25,
 	CRYPTO_AES_GCM = 50,
-	CRYPTO_842 = 65,
-	CRYPTO_LZO = 66,
+	CRYPTO_AES_CCM = 51,
 
 	CRYPTO_CAMELLIA_CBC = 101,
 	CRYPTO_RIPEMD160 = 102,
@@ -91,14 +92,15 @@ enum cryptodev_crypto_op_t {
 #define CRYPTODEV_MAX_ALG_NAME 64
 
 /*
- * CIOCGSESSION argument.  In: cipher, mac, compr (0 = none), the keys.
+ * CIOCGSESSION argument.  In: cipher, mac (0 = none), the keys.
  * Out: ses, the session id (valid for the file descriptor it came from).
- * Size 48 on LP64, 32 on ILP32.
+ * Size 48 on LP64, 28 on ILP32.  There is no compression field: a struct
+ * that keeps its size but gains a field keeps its ioctl number and shifts
+ * every later field, which breaks every compiled cryptodev program.
  */
 struct session_op {
 	__u32 cipher; /* enum cryptodev_crypto_op_t */
 	__u32 mac; /* enum cryptodev_crypto_op_t */
-	__u32 compr; /* enum cryptodev_crypto_op_t */
 
 	__u32 keylen;
 	__u8 __user *key;
@@ -108,14 +110,14 @@ struct session_op {
 	__u32 ses; /* session id (out) */
 };
 
-/* CIOCGSESSINFO argument: in ses, out the names of the drivers. 396 bytes. */
+/* CIOCGSESSINFO argument: in ses, out the names of the drivers. 268 bytes. */
 struct session_info_op {
 	__u32 ses;
 
 	struct alg_info {
 		char cra_name[CRYPTODEV_MAX_ALG_NAME];
 		char cra_driver_name[CRYPTODEV_MAX_ALG_NAME];
-	} cipher_info, hash_info, compr_info;
+	} cipher_info, hash_info;
 
 	__u16 alignmask; /* alignment the driver wants for buffers */
 	__u32 flags; /* SIOP_FLAG_* */
@@ -131,14 +133,13 @@ struct session_info_op {
 /*
  * CIOCCRYPT argument.  len bytes from src are encrypted or decrypted into
  * dst (src == dst is in place); a MAC or digest goes to mac.
- * Size 48 on LP64, 32 on ILP32.
+ * Size 48 on LP64, 28 on ILP32.
  */
 struct crypt_op {
 	__u32 ses;
 	__u16 op; /* COP_ENCRYPT or COP_DECRYPT */
 	__u16 flags; /* COP_FLAG_* */
-	__u32 len; /* bytes at src */
-	__u32 dlen; /* bytes at dst (unused by most operations) */
+	__u32 len; /* bytes at src (and at dst) */
 	__u8 __user *src;
 	__u8 __user *dst;
 	__u8 __user *mac; /* hash / MAC result */
@@ -248,7 +249,6 @@ struct cphash_op {
 struct cryptodev_compat_session_op {
 	__u32 cipher;
 	__u32 mac;
-	__u32 compr;
 	__u32 keylen;
 	__u32 key; /* pointer */
 	__u32 mackeylen;
@@ -261,7 +261,6 @@ struct cryptodev_compat_crypt_op {
 	__u16 op;
 	__u16 flags;
 	__u32 len;
-	__u32 dlen;
 	__u32 src; /* pointer */
 	__u32 dst; /* pointer */
 	__u32 mac; /* pointer */

@@ -17,3 +17,16 @@ $(CDEV_TEST32): tests/vm/cryptodev/cdev_test.c $(CDEV_UTIL) tests/vm/cryptodev/c
 		tests/vm/cryptodev/cdev_test.c $(CDEV_UTIL) $(GUEST_LDFLAGS)
 ALL_TARGETS += $(CDEV_TEST32)
 endif
+
+# The cryptodev-linux ABI as literal facts, checked against our header on
+# x86-64 (with the compat structs) and, with gcc-multilib, as i386.
+$(B)/tests/unit/test_cdev_abi: tests/unit/test_cdev_abi.c include/crypto/cryptodev.h
+	$(call quiet,CC,$@)
+	$(Q)mkdir -p $(@D) && $(CC) $(filter-out -MMD -MP,$(BASE_CFLAGS)) -o $@ $<
+UNIT_TESTS += $(B)/tests/unit/test_cdev_abi
+ifneq ($(wildcard /usr/lib32/libc.a),)
+$(B)/tests/unit/test_cdev_abi32: tests/unit/test_cdev_abi.c include/crypto/cryptodev.h
+	$(call quiet,CC32,$@)
+	$(Q)mkdir -p $(@D) && $(CC) -m32 $(filter-out -MMD -MP,$(BASE_CFLAGS)) -o $@ $<
+UNIT_TESTS += $(B)/tests/unit/test_cdev_abi32
+endif
