@@ -101,8 +101,11 @@ for w in "${waits[@]}"; do
 	[ -S "$w" ] || { echo "not ok - $name: socket $w did not appear"; tail -5 "$work/daemons.log" | sed 's/^/# /'; exit 1; }
 done
 
-accel=tcg
-if [ -w /dev/kvm ] && [ -r /dev/kvm ]; then accel=kvm; fi
+accel=${VCRYPTO_ACCEL:-}
+if [ -z "$accel" ]; then
+	accel=tcg
+	if [ -w /dev/kvm ] && [ -r /dev/kvm ]; then accel=kvm; fi
+fi
 memargs=(-m "$mem")
 if [ "$have_vhost" = 1 ]; then
 	# vhost-user needs guest RAM the backend can map: shared memfd.
