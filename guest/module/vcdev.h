@@ -8,6 +8,7 @@
  *   vcdev_session.c  sessions: algorithm table, control queue requests
  *   vcdev_buf.c      user data: bounce pages or pinned user pages
  *   vcdev_ioctl.c    file operations, the ioctls, 32-bit compat
+ *   vcdev_crypt.c    the data path: CIOCCRYPT, CIOCAUTHCRYPT
  */
 #ifndef VCDEV_H
 #define VCDEV_H
@@ -199,5 +200,13 @@ void vcdev_buf_tail(struct vcdev_buf *b, unsigned int off, u8 *out, unsigned int
 long vcdev_ioctl(struct file *filp, unsigned int cmd, unsigned long arg);
 long vcdev_compat_ioctl(struct file *filp, unsigned int cmd, unsigned long arg);
 int vcdev_status_errno(u8 status);
+/* Looks up a session of @f; returns a reference (vcdev_session_put) or NULL. */
+struct vcdev_session *vcdev_lookup(struct vcdev_file *f, u32 sid);
+
+/* vcdev_crypt.c */
+struct crypt_op;
+struct crypt_auth_op;
+int vcdev_crypt(struct vcdev_file *f, struct crypt_op *cop);
+int vcdev_authcrypt(struct vcdev_file *f, struct crypt_auth_op *caop);
 
 #endif /* VCDEV_H */
