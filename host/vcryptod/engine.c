@@ -45,10 +45,12 @@ uint32_t vcd_cipher_block(uint32_t alg)
 	return alg == VIRTIO_CRYPTO_CIPHER_AES_ECB || alg == VIRTIO_CRYPTO_CIPHER_AES_CBC ? 16 : 1;
 }
 
-unsigned int vcd_sha_len(uint32_t alg)
+unsigned int vcd_hash_len(uint32_t alg)
 {
-	/* HASH_SHA* and MAC_HMAC_SHA* share the numbers 2..6. */
+	/* HASH_* and MAC_HMAC_* share the numbers 1 (MD5) .. 6 (SHA-512). */
 	switch (alg) {
+	case VIRTIO_CRYPTO_HASH_MD5:
+		return 16;
 	case VIRTIO_CRYPTO_HASH_SHA1:
 		return 20;
 	case VIRTIO_CRYPTO_HASH_SHA_224:

@@ -63,7 +63,10 @@ const struct vcd_engine_ops *vcd_engine_find(const char *name);
 int vcd_cipher_check(uint32_t alg, uint32_t keylen);
 uint32_t vcd_cipher_iv_len(uint32_t alg);
 uint32_t vcd_cipher_block(uint32_t alg);
-/* Digest size of VIRTIO_CRYPTO_HASH_* / MAC_HMAC_* SHA algorithms, 0 if none. */
-unsigned int vcd_sha_len(uint32_t alg);
+/*
+ * Digest size of a VIRTIO_CRYPTO_HASH_* / MAC_HMAC_* algorithm we serve (MD5,
+ * SHA-1, SHA-2), 0 if none.
+ */
+unsigned int vcd_hash_len(uint32_t alg);
 
 #endif

@@ -199,19 +199,22 @@ static int afalg_cipher_run(void *p, const uint8_t *iv, uint32_t ivlen, const ui
 static int afalg_mac_new(struct vcd_engine *e, uint32_t alg, const uint8_t *key, uint32_t keylen,
 			 void **out, unsigned int *dlen)
 {
-	static const char *const sha[] = {
-		[2] = "sha1", [3] = "sha224", [4] = "sha256", [5] = "sha384", [6] = "sha512"};
+	/* VIRTIO_CRYPTO_HASH_* and MAC_HMAC_* share their numbers. */
+	static const char *const names[] = {
+		[VIRTIO_CRYPTO_HASH_MD5] = "md5",	 [VIRTIO_CRYPTO_HASH_SHA1] = "sha1",
+		[VIRTIO_CRYPTO_HASH_SHA_224] = "sha224", [VIRTIO_CRYPTO_HASH_SHA_256] = "sha256",
+		[VIRTIO_CRYPTO_HASH_SHA_384] = "sha384", [VIRTIO_CRYPTO_HASH_SHA_512] = "sha512"};
 	char name[32];
 	struct afalg_obj *o;
 	int ret;
 
-	if (!vcd_sha_len(alg))
+	if (!vcd_hash_len(alg))
 		return -ENOTSUP;
-	snprintf(name, sizeof(name), key ? "hmac(%s)" : "%s", sha[alg]);
+	snprintf(name, sizeof(name), key ? "hmac(%s)" : "%s", names[alg]);
 	ret = obj_new("hash", name, key, keylen, &o);
 	if (ret)
 		return ret;
-	o->dlen = vcd_sha_len(alg);
+	o->dlen = vcd_hash_len(alg);
 	*dlen = o->dlen;
 	*out = o;
 	return 0;

@@ -141,25 +141,28 @@ static int cdev_cipher_run(void *p, const uint8_t *iv, uint32_t ivlen, const uin
 static int cdev_mac_new(struct vcd_engine *e, uint32_t alg, const uint8_t *key, uint32_t keylen,
 			void **out, unsigned int *dlen)
 {
-	static const uint32_t hmac[] = {[2] = CRYPTO_SHA1_HMAC,
-					[3] = CRYPTO_SHA2_224_HMAC,
-					[4] = CRYPTO_SHA2_256_HMAC,
-					[5] = CRYPTO_SHA2_384_HMAC,
-					[6] = CRYPTO_SHA2_512_HMAC};
-	static const uint32_t plain[] = {[2] = CRYPTO_SHA1,
-					 [3] = CRYPTO_SHA2_224,
-					 [4] = CRYPTO_SHA2_256,
-					 [5] = CRYPTO_SHA2_384,
-					 [6] = CRYPTO_SHA2_512};
+	/* VIRTIO_CRYPTO_HASH_* and MAC_HMAC_* share their numbers. */
+	static const uint32_t hmac[] = {[VIRTIO_CRYPTO_MAC_HMAC_MD5] = CRYPTO_MD5_HMAC,
+					[VIRTIO_CRYPTO_MAC_HMAC_SHA1] = CRYPTO_SHA1_HMAC,
+					[VIRTIO_CRYPTO_MAC_HMAC_SHA_224] = CRYPTO_SHA2_224_HMAC,
+					[VIRTIO_CRYPTO_MAC_HMAC_SHA_256] = CRYPTO_SHA2_256_HMAC,
+					[VIRTIO_CRYPTO_MAC_HMAC_SHA_384] = CRYPTO_SHA2_384_HMAC,
+					[VIRTIO_CRYPTO_MAC_HMAC_SHA_512] = CRYPTO_SHA2_512_HMAC};
+	static const uint32_t plain[] = {[VIRTIO_CRYPTO_HASH_MD5] = CRYPTO_MD5,
+					 [VIRTIO_CRYPTO_HASH_SHA1] = CRYPTO_SHA1,
+					 [VIRTIO_CRYPTO_HASH_SHA_224] = CRYPTO_SHA2_224,
+					 [VIRTIO_CRYPTO_HASH_SHA_256] = CRYPTO_SHA2_256,
+					 [VIRTIO_CRYPTO_HASH_SHA_384] = CRYPTO_SHA2_384,
+					 [VIRTIO_CRYPTO_HASH_SHA_512] = CRYPTO_SHA2_512};
 	struct cdev_obj *o;
 	int ret;
 
-	if (!vcd_sha_len(alg))
+	if (!vcd_hash_len(alg))
 		return -ENOTSUP;
 	ret = obj_new(e, 0, key ? hmac[alg] : plain[alg], key, keylen, &o);
 	if (ret)
 		return ret;
-	o->dlen = vcd_sha_len(alg);
+	o->dlen = vcd_hash_len(alg);
 	*dlen = o->dlen;
 	*out = o;
 	return 0;

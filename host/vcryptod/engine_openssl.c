@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* OpenSSL 3 EVP engine: AES modes, SHA digests and HMAC, RSA. */
+/* OpenSSL 3 EVP engine: AES modes, MD5/SHA digests and HMAC, RSA. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,9 +115,12 @@ static int ossl_cipher_run(void *p, const uint8_t *iv, uint32_t ivlen, const uin
 	return 0;
 }
 
-static const EVP_MD *sha_type(uint32_t alg)
+/* VIRTIO_CRYPTO_HASH_* and MAC_HMAC_* share their numbers. */
+static const EVP_MD *md_type(uint32_t alg)
 {
 	switch (alg) {
+	case VIRTIO_CRYPTO_HASH_MD5:
+		return EVP_md5(); /* in OpenSSL 3's default provider */
 	case VIRTIO_CRYPTO_HASH_SHA1:
 		return EVP_sha1();
 	case VIRTIO_CRYPTO_HASH_SHA_224:
@@ -146,7 +149,7 @@ static void ossl_mac_free(void *p)
 static int ossl_mac_new(struct vcd_engine *e, uint32_t alg, const uint8_t *key, uint32_t keylen,
 			void **out, unsigned int *dlen)
 {
-	const EVP_MD *md = sha_type(alg);
+	const EVP_MD *md = md_type(alg);
 	struct ossl_mac *m;
 
 	if (!md)

@@ -49,9 +49,9 @@ static int parse_sym(const struct vcd_vu_sym_info *in, const uint8_t *key, const
 		if (p->hash_mode != VIRTIO_CRYPTO_SYM_HASH_MODE_AUTH &&
 		    p->hash_mode != VIRTIO_CRYPTO_SYM_HASH_MODE_PLAIN)
 			return -EINVAL;
-		if (!vcd_sha_len(p->hash_alg))
+		if (!vcd_hash_len(p->hash_alg))
 			return -ENOTSUP;
-		if (p->hash_result_len == 0 || p->hash_result_len > vcd_sha_len(p->hash_alg))
+		if (p->hash_result_len == 0 || p->hash_result_len > vcd_hash_len(p->hash_alg))
 			return -EINVAL;
 		return 0;
 	default:

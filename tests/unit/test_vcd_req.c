@@ -284,7 +284,8 @@ static void zero_copy_path(void **state)
 static void hmac_ref(uint32_t alg, const uint8_t *key, int klen, const uint8_t *a, size_t alen,
 		     const uint8_t *d, size_t dlen, uint8_t *out)
 {
-	const EVP_MD *md = alg == 2   ? EVP_sha1()
+	const EVP_MD *md = alg == 1   ? EVP_md5()
+			   : alg == 2 ? EVP_sha1()
 			   : alg == 3 ? EVP_sha224()
 			   : alg == 4 ? EVP_sha256()
 			   : alg == 5 ? EVP_sha384()
@@ -345,11 +346,11 @@ static uint8_t do_chain_req(uint64_t sid, const uint8_t *iv, uint32_t ivlen, con
 
 static void chaining_both_orders(void **state)
 {
-	static const unsigned int dl[] = {0, 0, 20, 28, 32, 48, 64};
+	static const unsigned int dl[] = {0, 16, 20, 28, 32, 48, 64};
 	uint8_t key[32], akey[100], iv[16], aad[20], src[512], out[512], want[512];
 	uint8_t dg[64], wdg[64];
 
-	for (uint32_t h = VIRTIO_CRYPTO_MAC_HMAC_SHA1; h <= VIRTIO_CRYPTO_MAC_HMAC_SHA_512; h++) {
+	for (uint32_t h = VIRTIO_CRYPTO_MAC_HMAC_MD5; h <= VIRTIO_CRYPTO_MAC_HMAC_SHA_512; h++) {
 		for (int order = 1; order <= 2; order++) {
 			for (int dir = 1; dir <= 2; dir++) {
 				struct vcd_vu_session_v1 m = {0};
@@ -455,6 +456,40 @@ static void mac_only_and_plain_hash(void **state)
 			 VIRTIO_CRYPTO_OK);
 	hmac_ref(6, NULL, 0, NULL, 0, src + 10, 290, wdg);
 	assert_memory_equal(dg, wdg, 64);
+
+	/* plain MD5: RFC 1321's "abc", then random data against OpenSSL */
+	m.info.hash_alg = VIRTIO_CRYPTO_HASH_MD5;
+	m.info.hash_result_len = 16;
+	sid = mk_session(&m);
+	assert_true(sid > 0);
+	assert_int_equal(do_chain_req((uint64_t)sid, NULL, 0, NULL, 0, (const uint8_t *)"abc", 3, 0,
+				      0, 0, 0, 3, 16, out, dg),
+			 VIRTIO_CRYPTO_OK);
+	assert_memory_equal(dg, "\x90\x01\x50\x98\x3c\xd2\x4f\xb0\xd6\x96\x3f\x7d\x28\xe1\x7f\x72",
+			    16);
+	assert_int_equal(do_chain_req((uint64_t)sid, NULL, 0, src, 7, src + 7, 293, 0, 0, 0, 3, 290,
+				      16, out, dg),
+			 VIRTIO_CRYPTO_OK);
+	hmac_ref(1, NULL, 0, src, 7, src + 10, 290, wdg);
+	assert_memory_equal(dg, wdg, 16);
+	/* a hash_result_len longer than MD5's digest: no session */
+	m.info.hash_result_len = 17;
+	assert_int_equal(mk_session(&m), -EINVAL);
+
+	/* MAC only, HMAC-MD5: RFC 2202 test case 2 */
+	m.info.hash_mode = VIRTIO_CRYPTO_SYM_HASH_MODE_AUTH;
+	m.info.hash_alg = VIRTIO_CRYPTO_MAC_HMAC_MD5;
+	m.info.hash_result_len = 16;
+	m.info.auth_key_len = 4;
+	memcpy(m.auth_key, "Jefe", 4);
+	sid = mk_session(&m);
+	assert_true(sid > 0);
+	assert_int_equal(do_chain_req((uint64_t)sid, NULL, 0, NULL, 0,
+				      (const uint8_t *)"what do ya want for nothing?", 28, 0, 0, 0,
+				      0, 28, 16, out, dg),
+			 VIRTIO_CRYPTO_OK);
+	assert_memory_equal(dg, "\x75\x0c\x78\x3e\x6a\xb0\xb5\x03\xea\xa8\x6e\x31\x0a\x5d\xb7\x38",
+			    16);
 }
 
 static void bad_requests_get_status(void **state)

@@ -95,6 +95,23 @@ static void v1_chain_ok(void **state)
 	m.info.hash_alg = VIRTIO_CRYPTO_HASH_SHA1;
 	m.info.hash_result_len = 20;
 	assert_int_equal(vcd_sess_parse(&m, sizeof(m), &P), 0);
+	/* MD5 (RFC 1321: 16-byte digest), plain and HMAC, with and without a cipher */
+	m.info.hash_alg = VIRTIO_CRYPTO_HASH_MD5;
+	m.info.hash_result_len = 16;
+	assert_int_equal(vcd_sess_parse(&m, sizeof(m), &P), 0);
+	m.info.hash_result_len = 17;
+	assert_int_equal(vcd_sess_parse(&m, sizeof(m), &P), -EINVAL);
+	m.info.hash_mode = VIRTIO_CRYPTO_SYM_HASH_MODE_AUTH;
+	m.info.hash_alg = VIRTIO_CRYPTO_MAC_HMAC_MD5;
+	m.info.hash_result_len = 12; /* truncated, HMAC-MD5-96 */
+	assert_int_equal(vcd_sess_parse(&m, sizeof(m), &P), 0);
+	assert_int_equal(P.hash_alg, 1);
+	m = v1_chain();
+	m.info.hash_alg = VIRTIO_CRYPTO_MAC_HMAC_MD5;
+	m.info.hash_result_len = 16;
+	assert_int_equal(vcd_sess_parse(&m, sizeof(m), &P), 0);
+	m.info.hash_result_len = 20;
+	assert_int_equal(vcd_sess_parse(&m, sizeof(m), &P), -EINVAL);
 }
 
 static void v1_hostile(void **state)
@@ -138,7 +155,15 @@ static void v1_hostile(void **state)
 	m.info.alg_chain_order = 0;
 	assert_int_equal(vcd_sess_parse(&m, sizeof(m), &P), -EINVAL);
 	m = v1_chain();
-	m.info.hash_alg = VIRTIO_CRYPTO_MAC_HMAC_MD5;
+	m.info.hash_alg = VIRTIO_CRYPTO_MAC_CMAC_AES;
+	assert_int_equal(vcd_sess_parse(&m, sizeof(m), &P), -ENOTSUP);
+	m = v1_chain();
+	m.info.hash_alg = VIRTIO_CRYPTO_NO_MAC;
+	assert_int_equal(vcd_sess_parse(&m, sizeof(m), &P), -ENOTSUP);
+	m = v1_chain();
+	m.info.hash_mode = VIRTIO_CRYPTO_SYM_HASH_MODE_PLAIN;
+	m.info.hash_alg = VIRTIO_CRYPTO_HASH_SHA3_224;
+	m.info.hash_result_len = 28;
 	assert_int_equal(vcd_sess_parse(&m, sizeof(m), &P), -ENOTSUP);
 	m = v1_chain();
 	m.info.hash_result_len = 0;
