@@ -29,7 +29,9 @@ static void usage(FILE *f)
 		"result against OpenSSL. Prints TAP; exits 1 if anything failed.\n\n"
 		"suites:\n"
 		"  layouts       handshake, features, sessions in the 632 and 1072 byte layouts\n"
-		"  services      every cipher, chaining and RSA service, split at random offsets\n"
+		"  services      every cipher, chaining, MAC, plain hash (MD5, SHA) and RSA "
+		"service,\n"
+		"                split at random offsets; MD5/HMAC-MD5 RFC known answers\n"
 		"  queues        all data queues used at once (needs -Q)\n"
 		"  maxsess       the per-connection session limit (needs -m)\n"
 		"  hostile       hostile guest and frontend cases; the daemon must survive\n"
@@ -51,7 +53,8 @@ static void usage(FILE *f)
 		"  -h            this help\n");
 }
 
-static void vt_report_jobs(struct vt *t, struct vuf_job *j, unsigned int n, const char *what)
+static void vt_report_jobs_ref(struct vt *t, struct vuf_job *j, unsigned int n, const char *what,
+			       const char *ref)
 {
 	unsigned int bad = 0;
 
@@ -66,8 +69,29 @@ static void vt_report_jobs(struct vt *t, struct vuf_job *j, unsigned int n, cons
 				j[i].canary_ok ? "ok" : "OVERWRITTEN",
 				j[i].ro_ok ? "untouched" : "WRITTEN TO", j[i].used_len);
 	}
-	vt_ok(t, bad == 0, "%s: %u requests match OpenSSL%s", what, n,
+	vt_ok(t, bad == 0, "%s: %u requests match %s%s", what, n, ref,
 	      bad ? " (some did not)" : "");
+}
+
+static void vt_report_jobs(struct vt *t, struct vuf_job *j, unsigned int n, const char *what)
+{
+	vt_report_jobs_ref(t, j, n, what, "OpenSSL");
+}
+
+/* Runs and checks jobs whose expected results come from ref; frees them. */
+static void vt_run_report_ref(struct vt *t, struct vuf *v, unsigned int nq, struct vuf_job *j,
+			      unsigned int n, const char *what, const char *ref)
+{
+	int ret = vuf_run_jobs(v, nq, j, n, 64);
+
+	if (ret) {
+		vt_ok(t, false, "%s: transport failed: %s (%s)", what, strerror(-ret), v->err);
+	} else {
+		vt_report_jobs_ref(t, j, n, what, ref);
+	}
+	for (unsigned int i = 0; i < n; i++)
+		vuf_job_free(&j[i]);
+	vuf_mem_reset(v);
 }
 
 static void vt_run_report(struct vt *t, struct vuf *v, unsigned int nq, struct vuf_job *j,
@@ -159,6 +183,29 @@ static void suite_layouts(struct vt *t)
 		ret = vuf_create_sym(v, VUF_SESS_632, &s, &sid);
 		vt_ok(t, ret == 0 && sid < 0,
 		      "hash_result_len 65 for HMAC-SHA256 refused (%lld, %d)", (long long)sid, ret);
+		/* MD5's digest is 16 bytes (RFC 1321): asking for more is refused */
+		s.hash_alg = VIRTIO_CRYPTO_MAC_HMAC_MD5;
+		s.hash_result_len = 16;
+		ret = vuf_create_sym(v, VUF_SESS_632, &s, &sid);
+		vt_ok(t, ret == 0 && sid >= 0,
+		      "AES-128-CBC + HMAC-MD5/16 session created (%lld, %d)", (long long)sid, ret);
+		if (sid >= 0)
+			vuf_close_session(v, (uint64_t)sid);
+		s.hash_result_len = 17;
+		ret = vuf_create_sym(v, VUF_SESS_632, &s, &sid);
+		vt_ok(t, ret == 0 && sid < 0, "hash_result_len 17 for HMAC-MD5 refused (%lld, %d)",
+		      (long long)sid, ret);
+		s.hash_result_len = 32;
+		ret = vuf_create_sym(v, VUF_SESS_1072, &s, &sid);
+		vt_ok(t, ret == 0 && sid < 0,
+		      "hash_result_len 32 for HMAC-MD5 refused in 1072 layout (%lld, %d)",
+		      (long long)sid, ret);
+		sid = vt_hash_session(v, VUF_SESS_632, VIRTIO_CRYPTO_HASH_MD5, 17);
+		vt_ok(t, sid < 0, "hash_result_len 17 for plain MD5 refused (%lld)",
+		      (long long)sid);
+		sid = vt_hash_session(v, VUF_SESS_632, VIRTIO_CRYPTO_HASH_MD5, 0);
+		vt_ok(t, sid < 0, "hash_result_len 0 for plain MD5 refused (%lld)", (long long)sid);
+		s.hash_alg = VIRTIO_CRYPTO_MAC_HMAC_SHA_256;
 		s.hash_result_len = 32;
 		s.hash_mode = VIRTIO_CRYPTO_SYM_HASH_MODE_NESTED;
 		ret = vuf_create_sym(v, VUF_SESS_632, &s, &sid);
@@ -348,9 +395,9 @@ static void suite_layouts(struct vt *t)
 
 /* ---------------- services ---------------- */
 
-static const uint32_t vt_macs[] = {VIRTIO_CRYPTO_MAC_HMAC_SHA1, VIRTIO_CRYPTO_MAC_HMAC_SHA_224,
+static const uint32_t vt_macs[] = {VIRTIO_CRYPTO_MAC_HMAC_SHA1,	   VIRTIO_CRYPTO_MAC_HMAC_SHA_224,
 				   VIRTIO_CRYPTO_MAC_HMAC_SHA_256, VIRTIO_CRYPTO_MAC_HMAC_SHA_384,
-				   VIRTIO_CRYPTO_MAC_HMAC_SHA_512};
+				   VIRTIO_CRYPTO_MAC_HMAC_SHA_512, VIRTIO_CRYPTO_MAC_HMAC_MD5};
 
 static void suite_ciphers(struct vt *t, struct vuf *v)
 {
@@ -636,6 +683,178 @@ static void suite_mac_only(struct vt *t, struct vuf *v)
 	}
 }
 
+/* Plain digests: chaining with NO_CIPHER and hash_mode PLAIN. */
+static void suite_hash(struct vt *t, struct vuf *v)
+{
+	static const uint32_t hs[] = {VIRTIO_CRYPTO_HASH_MD5,	  VIRTIO_CRYPTO_HASH_SHA1,
+				      VIRTIO_CRYPTO_HASH_SHA_224, VIRTIO_CRYPTO_HASH_SHA_256,
+				      VIRTIO_CRYPTO_HASH_SHA_384, VIRTIO_CRYPTO_HASH_SHA_512};
+	enum { N = 8 };
+	struct vuf_job j[N];
+
+	for (unsigned int k = 0; k < sizeof(hs) / sizeof(hs[0]); k++) {
+		for (int full = 1; full >= 0; full--) {
+			struct vt_chain_case c = {0};
+			char what[128];
+			int64_t sid;
+			int layout = (vuf_rand(v) & 1) ? VUF_SESS_632 : VUF_SESS_1072;
+
+			c.alg = VIRTIO_CRYPTO_NO_CIPHER;
+			c.mac = hs[k];
+			c.plain = true;
+			/* a truncated digest too (hash_result_len below the size) */
+			c.hlen = full ? vuf_mac_len(hs[k]) : vuf_mac_len(hs[k]) - 4;
+			c.order = VIRTIO_CRYPTO_SYM_ALG_CHAIN_ORDER_CIPHER_THEN_HASH;
+			c.no_dst = true;
+			snprintf(what, sizeof(what),
+				 "plain %s/%u: NO_CIPHER chaining (%d-byte session)",
+				 vuf_hash_name(hs[k]), c.hlen, layout);
+			if (!vt_want(t, what))
+				continue;
+			sid = vt_hash_session(v, layout, hs[k], c.hlen);
+			if (!vt_ok(t, sid >= 0, "%s: session created", what))
+				continue;
+			for (int i = 0; i < N; i++) {
+				/* 0 bytes, a block boundary, then random lengths */
+				c.src_len = i == 0   ? 0
+					    : i == 1 ? 64
+						     : (uint32_t)(vuf_rand(v) % 5000);
+				c.h_off = 0;
+				c.h_len = c.src_len;
+				c.aad_len = 0;
+				if (i >= 5 && c.src_len) {
+					c.h_off = (uint32_t)(vuf_rand(v) % c.src_len);
+					c.h_len =
+						(uint32_t)(vuf_rand(v) % (c.src_len - c.h_off + 1));
+					c.aad_len = (uint32_t)(vuf_rand(v) % 70);
+				}
+				vt_chain_job(v, &j[i], sid, &c);
+			}
+			vt_run_report(t, v, 1, j, N, what);
+			vuf_close_session(v, (uint64_t)sid);
+		}
+	}
+}
+
+/* Fills n bytes: hex digits if spec starts with "0x", else the text itself,
+ * or `fill` repeated when spec is NULL. */
+static uint32_t vt_bytes(uint8_t *out, const char *spec, uint8_t fill, uint32_t n)
+{
+	if (!spec) {
+		memset(out, fill, n);
+		return n;
+	}
+	if (!strncmp(spec, "0x", 2)) {
+		n = (uint32_t)(strlen(spec) - 2) / 2;
+		for (uint32_t i = 0; i < n; i++)
+			sscanf(spec + 2 + 2 * i, "%2hhx", &out[i]);
+		return n;
+	}
+	n = (uint32_t)strlen(spec);
+	memcpy(out, spec, n);
+	return n;
+}
+
+/*
+ * MD5 and HMAC-MD5 known answers: RFC 1321 appendix A.5 and RFC 2202 section
+ * 2 (all test cases), independent of OpenSSL and of vcryptod; then a request
+ * asking for more digest bytes than the session has.
+ */
+static void suite_md5_kat(struct vt *t, struct vuf *v)
+{
+	static const char *const md5[][2] = {
+		{"", "d41d8cd98f00b204e9800998ecf8427e"},
+		{"a", "0cc175b9c0f1b6a831c399e269772661"},
+		{"abc", "900150983cd24fb0d6963f7d28e17f72"},
+		{"message digest", "f96b697d7cb7938d525a2f31aaf161d0"},
+		{"abcdefghijklmnopqrstuvwxyz", "c3fcd3d76192e4007dfb496cca67e13b"},
+		{"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+		 "d174ab98d277d9f5a5611c2c9f419d9f"},
+		{"1234567890123456789012345678901234567890123456789012345678901234567890123456"
+		 "7890",
+		 "57edf4a22be3c955ac49da2e2107b67a"},
+	};
+	static const struct {
+		const char *key; /* NULL: kfill repeated klen times */
+		uint8_t kfill;
+		uint32_t klen;
+		const char *data; /* NULL: dfill repeated dlen times */
+		uint8_t dfill;
+		uint32_t dlen;
+		const char *mac;
+		uint32_t hlen;
+	} hm[] = {
+		{NULL, 0x0b, 16, "Hi There", 0, 0, "9294727a3638bb1c13f48ef8158bfc9d", 16},
+		{"Jefe", 0, 0, "what do ya want for nothing?", 0, 0,
+		 "750c783e6ab0b503eaa86e310a5db738", 16},
+		{NULL, 0xaa, 16, NULL, 0xdd, 50, "56be34521d144c88dbb8c733f0e8b3f6", 16},
+		{"0x0102030405060708090a0b0c0d0e0f10111213141516171819", 0, 0, NULL, 0xcd, 50,
+		 "697eaf0aca3a3aea3a75164746ffaa79", 16},
+		{NULL, 0x0c, 16, "Test With Truncation", 0, 0, "56461ef2342edc00f9bab995690efd4c",
+		 16},
+		{NULL, 0x0c, 16, "Test With Truncation", 0, 0, "56461ef2342edc00f9bab995", 12},
+		{NULL, 0xaa, 80, "Test Using Larger Than Block-Size Key - Hash Key First", 0, 0,
+		 "6b1ab7fe4bd7bf8f0b62e6ce61b9d0cd", 16},
+		{NULL, 0xaa, 80,
+		 "Test Using Larger Than Block-Size Key and Larger Than One Block-Size Data", 0, 0,
+		 "6f630fad67cda0ee1fb1f562db3aa53e", 16},
+	};
+	enum { NM = sizeof(md5) / sizeof(md5[0]) };
+	struct vuf_job j[NM + 2];
+	uint8_t want[16], key[80], data[80];
+	int64_t sid;
+
+	if (vt_want(t, "MD5 RFC 1321")) {
+		sid = vt_hash_session(v, VUF_SESS_632, VIRTIO_CRYPTO_HASH_MD5, 16);
+		if (vt_ok(t, sid >= 0, "plain MD5 session created (%lld)", (long long)sid)) {
+			for (unsigned int i = 0; i < NM; i++) {
+				for (int b = 0; b < 16; b++)
+					sscanf(md5[i][1] + 2 * b, "%2hhx", &want[b]);
+				vt_digest_job(v, &j[i], sid, (const uint8_t *)md5[i][0],
+					      (uint32_t)strlen(md5[i][0]), want, 16, 16);
+			}
+			vt_run_report_ref(t, v, 1, j, NM,
+					  "MD5 RFC 1321 A.5 test suite (7 messages, split over "
+					  "descriptors)",
+					  "RFC 1321");
+			/* more digest bytes than MD5 has, or fewer than the session's */
+			vt_digest_job(v, &j[0], sid, (const uint8_t *)"abc", 3, want, 16, 17);
+			vt_digest_job(v, &j[1], sid, (const uint8_t *)"abc", 3, want, 16, 15);
+			vt_run_report_ref(t, v, 1, j, 2,
+					  "MD5 request with hash_result_len 17 or 15 (session: 16)",
+					  "BADMSG");
+			vuf_close_session(v, (uint64_t)sid);
+		}
+	}
+	if (!vt_want(t, "HMAC-MD5 RFC 2202"))
+		return;
+	for (unsigned int i = 0; i < sizeof(hm) / sizeof(hm[0]); i++) {
+		uint32_t klen = vt_bytes(key, hm[i].key, hm[i].kfill, hm[i].klen);
+		uint32_t dlen = vt_bytes(data, hm[i].data, hm[i].dfill, hm[i].dlen);
+
+		for (uint32_t b = 0; b < hm[i].hlen; b++)
+			sscanf(hm[i].mac + 2 * b, "%2hhx", &want[b]);
+		sid = vt_chain_session(v, (i & 1) ? VUF_SESS_1072 : VUF_SESS_632,
+				       VIRTIO_CRYPTO_NO_CIPHER, NULL, 0, 1,
+				       VIRTIO_CRYPTO_MAC_HMAC_MD5, key, klen, hm[i].hlen,
+				       VIRTIO_CRYPTO_SYM_ALG_CHAIN_ORDER_CIPHER_THEN_HASH);
+		if (!vt_ok(t, sid >= 0, "HMAC-MD5/%u MAC-only session, %u-byte key (%lld)",
+			   hm[i].hlen, klen, (long long)sid))
+			continue;
+		vt_digest_job(v, &j[0], sid, data, dlen, want, hm[i].hlen, hm[i].hlen);
+		vt_digest_job(v, &j[1], sid, data, dlen, want, hm[i].hlen, hm[i].hlen + 1);
+		{
+			char what[96];
+
+			snprintf(what, sizeof(what),
+				 "HMAC-MD5 RFC 2202 case %u%s (and hash_result_len %u refused)",
+				 i < 5 ? i + 1 : i, i == 5 ? " (96 bits)" : "", hm[i].hlen + 1);
+			vt_run_report_ref(t, v, 1, j, 2, what, "RFC 2202 / BADMSG");
+		}
+		vuf_close_session(v, (uint64_t)sid);
+	}
+}
+
 /* ---------------- RSA ---------------- */
 
 struct vt_rsa {
@@ -891,6 +1110,8 @@ static void suite_services(struct vt *t)
 	suite_ciphers(t, v);
 	suite_chaining(t, v);
 	suite_mac_only(t, v);
+	suite_hash(t, v);
+	suite_md5_kat(t, v);
 	suite_rsa(t, v);
 	{
 		uint16_t ev = __atomic_load_n((uint16_t *)&v->vq[0].used->ring[v->vq[0].num],

@@ -133,9 +133,12 @@ int vuf_ref_cipher(uint32_t alg, const uint8_t *key, uint32_t keylen, const uint
 	return ok ? 0 : -1;
 }
 
+/* VIRTIO_CRYPTO_MAC_HMAC_* and HASH_* share the numbers 1 (MD5) .. 6. */
 static const EVP_MD *vuf_evp_md(uint32_t mac_alg)
 {
 	switch (mac_alg) {
+	case VIRTIO_CRYPTO_MAC_HMAC_MD5:
+		return EVP_md5();
 	case VIRTIO_CRYPTO_MAC_HMAC_SHA1:
 		return EVP_sha1();
 	case VIRTIO_CRYPTO_MAC_HMAC_SHA_224:
@@ -160,6 +163,8 @@ unsigned int vuf_mac_len(uint32_t mac_alg)
 const char *vuf_mac_name(uint32_t mac_alg)
 {
 	switch (mac_alg) {
+	case VIRTIO_CRYPTO_MAC_HMAC_MD5:
+		return "hmac-md5";
 	case VIRTIO_CRYPTO_MAC_HMAC_SHA1:
 		return "hmac-sha1";
 	case VIRTIO_CRYPTO_MAC_HMAC_SHA_224:
@@ -172,6 +177,35 @@ const char *vuf_mac_name(uint32_t mac_alg)
 		return "hmac-sha512";
 	}
 	return "?";
+}
+
+const char *vuf_hash_name(uint32_t hash_alg)
+{
+	switch (hash_alg) {
+	case VIRTIO_CRYPTO_HASH_MD5:
+		return "md5";
+	case VIRTIO_CRYPTO_HASH_SHA1:
+		return "sha1";
+	case VIRTIO_CRYPTO_HASH_SHA_224:
+		return "sha224";
+	case VIRTIO_CRYPTO_HASH_SHA_256:
+		return "sha256";
+	case VIRTIO_CRYPTO_HASH_SHA_384:
+		return "sha384";
+	case VIRTIO_CRYPTO_HASH_SHA_512:
+		return "sha512";
+	}
+	return "?";
+}
+
+int vuf_ref_digest(uint32_t hash_alg, const uint8_t *in, size_t len, uint8_t *out,
+		   unsigned int *outlen)
+{
+	const EVP_MD *md = vuf_evp_md(hash_alg);
+
+	if (!md)
+		return -1;
+	return EVP_Digest(in, len, out, outlen, md, NULL) == 1 ? 0 : -1;
 }
 
 int vuf_ref_hmac(uint32_t mac_alg, const uint8_t *key, uint32_t keylen, const uint8_t *in,

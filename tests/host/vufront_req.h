@@ -30,10 +30,15 @@ int vuf_ref_cipher(uint32_t alg, const uint8_t *key, uint32_t keylen, const uint
 		   const uint8_t *in, size_t len, uint8_t *out);
 int vuf_ref_hmac(uint32_t mac_alg, const uint8_t *key, uint32_t keylen, const uint8_t *in,
 		 size_t len, uint8_t *out, unsigned int *outlen);
-unsigned int vuf_mac_len(uint32_t mac_alg); /* full digest length, 0 if unknown */
+/* Plain digest; hash_alg VIRTIO_CRYPTO_HASH_*. */
+int vuf_ref_digest(uint32_t hash_alg, const uint8_t *in, size_t len, uint8_t *out,
+		   unsigned int *outlen);
+/* Full digest length, 0 if unknown (MAC_HMAC_* and HASH_* share numbers). */
+unsigned int vuf_mac_len(uint32_t mac_alg);
 uint32_t vuf_cipher_iv_len(uint32_t alg);
 const char *vuf_cipher_name(uint32_t alg);
 const char *vuf_mac_name(uint32_t mac_alg);
+const char *vuf_hash_name(uint32_t hash_alg);
 const char *vuf_status_name(unsigned int st);
 
 /* One request and what must come back. */

@@ -183,6 +183,23 @@ int64_t vt_chain_session(struct vuf *v, int layout, uint32_t alg, const uint8_t 
 	return sid;
 }
 
+int64_t vt_hash_session(struct vuf *v, int layout, uint32_t hash, uint32_t hlen)
+{
+	struct vuf_sym_sess s = {
+		.cipher_alg = VIRTIO_CRYPTO_NO_CIPHER,
+		.hash_alg = hash,
+		.hash_result_len = hlen,
+		.op_type = VIRTIO_CRYPTO_SYM_OP_ALGORITHM_CHAINING,
+		.hash_mode = VIRTIO_CRYPTO_SYM_HASH_MODE_PLAIN,
+		.chain_order = VIRTIO_CRYPTO_SYM_ALG_CHAIN_ORDER_CIPHER_THEN_HASH,
+	};
+	int64_t sid = -1;
+
+	if (vuf_create_sym(v, layout, &s, &sid))
+		return -1;
+	return sid;
+}
+
 void vt_job_place_random(struct vuf *v, struct vuf_job *j)
 {
 	j->po.max_out_segs = 1 + vuf_rand(v) % 8;
@@ -273,8 +290,11 @@ int vt_chain_job(struct vuf *v, struct vuf_job *j, int64_t sid, const struct vt_
 		memcpy(hin + c->aad_len, src + c->h_off, c->h_len);
 	else
 		memcpy(hin + c->aad_len, j->expect + c->h_off, c->h_len);
-	if (vuf_ref_hmac(c->mac, c->akey, c->akeylen, hin, c->aad_len + c->h_len, mac, &mlen) ||
-	    mlen < c->hlen)
+	if (c->plain ? vuf_ref_digest(c->mac, hin, c->aad_len + c->h_len, mac, &mlen)
+		     : vuf_ref_hmac(c->mac, c->akey, c->akeylen, hin, c->aad_len + c->h_len, mac,
+				    &mlen))
+		goto out;
+	if (mlen < c->hlen)
 		goto out;
 	memcpy(j->expect + dst, mac, c->hlen);
 	j->expect_len = dst + c->hlen;
@@ -283,7 +303,8 @@ int vt_chain_job(struct vuf *v, struct vuf_job *j, int64_t sid, const struct vt_
 	j->data_status = VIRTIO_CRYPTO_OK;
 	vt_job_place_random(v, j);
 	snprintf(j->name, sizeof(j->name), "%s-%u+%s/%u %s %s src %u aad %u",
-		 vuf_cipher_name(c->alg), c->keylen * 8, vuf_mac_name(c->mac), c->hlen,
+		 vuf_cipher_name(c->alg), c->keylen * 8,
+		 c->plain ? vuf_hash_name(c->mac) : vuf_mac_name(c->mac), c->hlen,
 		 c->order == VIRTIO_CRYPTO_SYM_ALG_CHAIN_ORDER_HASH_THEN_CIPHER
 			 ? "hash-then-cipher"
 			 : "cipher-then-hash",
@@ -292,6 +313,30 @@ int vt_chain_job(struct vuf *v, struct vuf_job *j, int64_t sid, const struct vt_
 out:
 	free(hin);
 	return ret;
+}
+
+int vt_digest_job(struct vuf *v, struct vuf_job *j, int64_t sid, const uint8_t *msg, uint32_t len,
+		  const uint8_t *want, uint32_t hlen, uint32_t req_hlen)
+{
+	struct vuf_chain_para p = {.src_len = len, .len_to_hash = len, .hash_result_len = req_hlen};
+
+	memset(j, 0, sizeof(*j));
+	j->out_len = VUF_HDR_LEN + len;
+	j->out = malloc(j->out_len);
+	j->expect = malloc(hlen + 1);
+	if (!j->out || !j->expect)
+		return -1;
+	vuf_hdr_chain(j->out, VIRTIO_CRYPTO_CIPHER_ENCRYPT, (uint64_t)sid, &p);
+	memcpy(j->out + VUF_HDR_LEN, msg, len);
+	memcpy(j->expect, want, hlen);
+	j->expect_len = hlen;
+	j->in_len = req_hlen + 1;
+	j->ok_status = VUF_ST(req_hlen == hlen ? VIRTIO_CRYPTO_OK : VIRTIO_CRYPTO_BADMSG);
+	j->data_status = VIRTIO_CRYPTO_OK;
+	vt_job_place_random(v, j);
+	snprintf(j->name, sizeof(j->name), "digest of %u B, %u of %u digest bytes asked", len,
+		 req_hlen, hlen);
+	return 0;
 }
 
 bool vt_serves(struct vt *t, char *why, size_t whylen)

@@ -46,6 +46,8 @@ int64_t vt_cipher_session(struct vuf *v, int layout, uint32_t alg, const uint8_t
 int64_t vt_chain_session(struct vuf *v, int layout, uint32_t alg, const uint8_t *key,
 			 uint32_t keylen, int enc, uint32_t mac, const uint8_t *akey,
 			 uint32_t akeylen, uint32_t hlen, int order);
+/* Plain digest: chaining, NO_CIPHER, hash_mode PLAIN, hash VIRTIO_CRYPTO_HASH_*. */
+int64_t vt_hash_session(struct vuf *v, int layout, uint32_t hash, uint32_t hlen);
 
 /* Job builders: fill j (zeroed first) with a request and its reference
  * result. Return 0, or -1 if the reference itself cannot be computed. */
@@ -57,8 +59,16 @@ struct vt_chain_case {
 	const uint8_t *key, *akey;
 	uint32_t src_len, aad_len, c_off, c_len, h_off, h_len;
 	bool no_dst; /* MAC only: dst_data_len 0 */
+	bool plain; /* hash_mode PLAIN: mac is a VIRTIO_CRYPTO_HASH_*, no key */
 };
 int vt_chain_job(struct vuf *v, struct vuf_job *j, int64_t sid, const struct vt_chain_case *c);
+/*
+ * A MAC-only or plain-hash request over msg (len bytes, no aad, no dst) whose
+ * digest must be want[0..hlen); the header asks for req_hlen bytes, and when
+ * that is not hlen the request must be refused with BADMSG.
+ */
+int vt_digest_job(struct vuf *v, struct vuf_job *j, int64_t sid, const uint8_t *msg, uint32_t len,
+		  const uint8_t *want, uint32_t hlen, uint32_t req_hlen);
 void vt_job_place_random(struct vuf *v, struct vuf_job *j);
 
 int vt_suite_hostile(struct vt *t);
