@@ -90,6 +90,9 @@ static void init(void)
 	add_rsa(k, 1, VIRTIO_CRYPTO_RSA_PKCS1_PADDING);
 	add_rsa(k, 0, VIRTIO_CRYPTO_RSA_RAW_PADDING);
 	EVP_PKEY_free(k);
+	/* last, so the ids above stay those the seeds use */
+	add(VIRTIO_CRYPTO_SYM_OP_ALGORITHM_CHAINING, VIRTIO_CRYPTO_NO_CIPHER, 0,
+	    VIRTIO_CRYPTO_MAC_HMAC_MD5, 16);
 	chain = malloc(sizeof(*chain));
 	ram = aligned_alloc(4096, RAM);
 	if (!chain || !ram)
@@ -168,6 +171,14 @@ static void seeds(const char *dir)
 	put_desc(r, 6, GPA + 0x1100, 100, VRING_DESC_F_NEXT, 7);
 	put_desc(r, 7, GPA + 0x1200, 20, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 8);
 	write_seed(dir, "mac", r, sizeof(r));
+	/* MAC only, HMAC-MD5 (16-byte digest) */
+	{
+		const uint32_t md5[] = {0, 100, 0, 0, 0, 0, 100, 0, 16};
+
+		put_hdr(r, 0x1000, VIRTIO_CRYPTO_CIPHER_ENCRYPT, 0x700000007ull, 2, md5, 9);
+		put_desc(r, 7, GPA + 0x1200, 16, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 8);
+		write_seed(dir, "mac-md5", r, sizeof(r));
+	}
 	/* RSA encrypt with the public key: src 32, dst 128 */
 	{
 		const uint32_t ak[] = {32, 128};
