@@ -160,8 +160,8 @@ install: all
 	install -m 0644 include/crypto/cryptodev.h $(DESTDIR)$(PREFIX)/include/crypto/
 	$(foreach p,$(INSTALL_BIN),$(call install_man,$(p),1))
 	$(foreach p,$(INSTALL_SBIN),$(call install_man,$(p),8))
-	install -m 0755 tests/vm/mkinitramfs.sh scripts/kver.sh $(DESTDIR)$(DATADIR)/vm/
-	mv $(DESTDIR)$(DATADIR)/vm/kver.sh $(DESTDIR)$(DATADIR)/kver.sh
+	install -m 0755 tests/vm/mkinitramfs.sh $(DESTDIR)$(DATADIR)/vm/
+	install -m 0755 scripts/kver.sh scripts/accel.sh $(DESTDIR)$(DATADIR)/
 	install -m 0644 tests/vm/guest/init tests/vm/guest/tap.sh $(DESTDIR)$(DATADIR)/vm/guest/
 	$(if $(GUEST_PROGS),install -m 0755 $(GUEST_PROGS) $(DESTDIR)$(DATADIR)/guest-bin/)
 	$(if $(wildcard $(B)/kmod/virtio_cryptodev.ko),install -m 0644 $(B)/kmod/virtio_cryptodev.ko $(DESTDIR)$(DATADIR)/)

@@ -56,8 +56,8 @@ table() { # log title
 	echo
 }
 
-accel=TCG
-[ -w /dev/kvm ] && accel=KVM
+accel=$("$top/scripts/accel.sh") || exit 1
+accel=${accel^^}
 {
 	echo "# cryptodev (virtio_cryptodev.ko, /dev/crypto in the guest)"
 	echo

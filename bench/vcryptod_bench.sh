@@ -142,7 +142,8 @@ CASE
 	done
 	vcd_stop "$vcd_pid"
 	cat "$vcd_dir/guest-vcd.log" "$vcd_dir/guest-builtin.log" | grep -E '^(BENCH|not ok)'
-	accel=TCG; [ -w /dev/kvm ] && accel=KVM
+	accel=$("$top/scripts/accel.sh") || exit 1
+	accel=${accel^^}
 	{
 		echo
 		echo "## In a guest: stock virtio_crypto driver through AF_ALG, AES-128-CBC encrypt"

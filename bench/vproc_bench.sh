@@ -45,8 +45,9 @@ h_load=$(line bench-load "$d/host.out")
 h_m64=$(line bench-msg "$d/host.out" 1)
 h_m4k=$(line bench-msg "$d/host.out" 2)
 
-g_load="" g_m64="" kver="" accel=TCG
-[ -w /dev/kvm ] && accel=KVM
+g_load="" g_m64="" kver=""
+accel=$("$top/scripts/accel.sh") || exit 1
+accel=${accel^^}
 if [ "${VPROC_BENCH_NO_GUEST:-0}" != 1 ]; then
 	cat >"$d/gcase.sh" <<CASE
 . /lib/tap.sh

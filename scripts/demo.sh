@@ -1,8 +1,9 @@
 #!/bin/bash
-# make demo: the whole of vcrypto in one guest boot (KVM when usable, TCG
-# otherwise). vcryptod serves the guest's virtio-crypto device, vprocd its
-# vmmcall port, a vchat server runs on the host; the guest encrypts through
-# /dev/crypto (virtio_cryptodev.ko), chats, and loads a signed process.
+# make demo: the whole of vcrypto in one guest boot (KVM when a probe guest
+# starts under it, TCG otherwise: scripts/accel.sh). vcryptod serves the
+# guest's virtio-crypto device, vprocd its vmmcall port, a vchat server runs on
+# the host; the guest encrypts through /dev/crypto (virtio_cryptodev.ko),
+# chats, and loads a signed process.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 B=${VCRYPTO_BUILD:-$top/build}
@@ -23,6 +24,8 @@ verdict() { # DESC EXIT-STATUS-OF-THE-CHECK
 	if [ "$2" = 0 ]; then results+=("ok   $1"); else results+=("FAIL $1"); nfail=$((nfail + 1)); fi
 }
 t0=$SECONDS
+# KVM only where a probe guest starts under it (once per host boot); vmrun.sh asks the same.
+accel=$("$top/scripts/accel.sh" 2>"$work/accel.why") || { cat "$work/accel.why" >&2; exit 1; }
 
 bold "Setting up the host side"
 "$B/vsign" keygen -o "$work/admin" >/dev/null 2>&1 || { echo "demo: vsign keygen failed" >&2; exit 1; }
@@ -103,7 +106,8 @@ step "5. Throughput in the guest: /dev/crypto (host does the work) vs OpenSSL so
 devcrypto speed --seconds 0.4 --max-size 65536 | sed 's/^/   /'
 CASE
 
-bold "Booting the guest (Debian kernel $("$top/scripts/kver.sh"), $([ -w /dev/kvm ] && echo KVM || echo TCG: software emulation))"
+bold "Booting the guest (Debian kernel $("$top/scripts/kver.sh"), $([ "$accel" = kvm ] && echo KVM || echo TCG: software emulation))"
+say "$(cat "$work/accel.why")"
 say "devices: virtio-crypto served by vcryptod (vhost-user, vectors=0 for QEMU 7.2), virtio-serial vmmcall port, user networking"
 # The guest's steps are shown as it runs them (vmrun -l); the ciphertext block
 # and the harness's TAP lines are kept for the checks below.

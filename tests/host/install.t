@@ -51,3 +51,6 @@ expect "QEMU's vhost-user descriptor is valid JSON of type crypto naming the bin
 	"python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j[\"type\"]==\"crypto\" and j[\"binary\"]==\"/usr/sbin/vcryptod\"' $d/usr/share/qemu/vhost-user/50-vcryptod.json"
 expect "the installed vcrypto-vm finds its data (qemu-args works)" \
 	"$d/usr/bin/vcrypto-vm --dir /tmp/x qemu-args | grep -q 'virtio-crypto-pci,cryptodev=vcd0,vectors=0'"
+a=$(env -u VCRYPTO_ACCEL "$d/usr/share/vcrypto/accel.sh" 2>"$d/accel.err")
+expect "the installed accel.sh answers kvm or tcg, with the installed kver.sh ($(cat "$d/accel.err"))" \
+	'[[ $a == kvm || $a == tcg ]] && grep -q "^accel $a: " "$d/accel.err" && ! grep -q "no guest kernel" "$d/accel.err"'

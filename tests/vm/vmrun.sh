@@ -24,6 +24,10 @@
 #   -k               keep the work directory
 #   -l               live: print the case's output as the guest writes it
 #
+# Environment: VCRYPTO_ACCEL=kvm|tcg forces the accelerator, which is otherwise
+# KVM only where a probe guest starts under it (scripts/accel.sh, once per host
+# boot); VCRYPTO_QEMU names the QEMU binary (default qemu-system-x86_64).
+#
 # Exit status: 0 if the guest ran the case to its end, reported no "not ok",
 # and its kernel log is clean; 1 otherwise. Every process started here is
 # killed when it exits, also on timeout, failure and Ctrl-C.
@@ -67,6 +71,7 @@ done
 [ -n "$case_file" ] || { echo "vmrun: -c CASE is required (-h for help)" >&2; exit 2; }
 
 kver=$("$top/scripts/kver.sh") || exit 1
+qemu=${VCRYPTO_QEMU:-qemu-system-x86_64}
 work=$(mktemp -d "${TMPDIR:-/tmp}/vcrypto-vm-$name.XXXXXX")
 pgids=()
 qemu_pid=""
@@ -89,6 +94,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'echo "not ok - vmrun interrupted"; exit 130' INT TERM
 
+# KVM only where a probe guest starts under it (scripts/accel.sh; cached per boot).
+accel=$("$top/scripts/accel.sh" --qemu "$qemu" --kernel "/boot/vmlinuz-$kver" 2>"$work/accel.why") ||
+	{ echo "not ok - $name: $(cat "$work/accel.why")"; exit 1; }
+
 "$here/mkinitramfs.sh" -o "$work/initrd.gz" -k "$kver" "${mods[@]}" "${files[@]}" -c "$case_file" ||
 	{ echo "not ok - $name: initramfs build failed"; exit 1; }
 
@@ -101,11 +110,6 @@ for w in "${waits[@]}"; do
 	[ -S "$w" ] || { echo "not ok - $name: socket $w did not appear"; tail -5 "$work/daemons.log" | sed 's/^/# /'; exit 1; }
 done
 
-accel=${VCRYPTO_ACCEL:-}
-if [ -z "$accel" ]; then
-	accel=tcg
-	if [ -w /dev/kvm ] && [ -r /dev/kvm ]; then accel=kvm; fi
-fi
 memargs=(-m "$mem")
 if [ "$have_vhost" = 1 ]; then
 	# vhost-user needs guest RAM the backend can map: shared memfd.
@@ -119,8 +123,9 @@ if [ "$net" = 1 ]; then
 fi
 
 echo "# vmrun: $name: kernel $kver, accel $accel, ${mem} RAM, $smp vCPU"
+echo "# vmrun: $(cat "$work/accel.why")"
 start=$SECONDS
-qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot \
+"$qemu" -nodefaults -no-user-config -display none -no-reboot \
 	-machine pc,accel=$accel -cpu max -smp "$smp" "${memargs[@]}" \
 	-kernel "/boot/vmlinuz-$kver" -initrd "$work/initrd.gz" \
 	-append "console=ttyS0 loglevel=5 panic=-1 oops=panic panic_on_warn=0 rdinit=/init" \
