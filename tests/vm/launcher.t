@@ -38,7 +38,8 @@ a=$("$vm" --dir "$dir" --name t1 --mem 256M qemu-args)
 "$VCRYPTO_BUILD/vsign" keygen -o "$dir/skey" >/dev/null 2>&1
 "$vm" --dir "$dir" --name s1 --trusted-key "$dir/skey.pub" start >"$dir/start.out" 2>&1 &
 spid=$!
-for _ in $(seq 100); do grep -q 'QEMU arguments' "$dir/start.out" && break; sleep 0.1; done
+# wait for the argument line itself (the heading can be written before it); 30 s for a loaded host
+for _ in $(seq 300); do grep -q "path=$dir/s1-vmm.sock" "$dir/start.out" && break; sleep 0.1; done
 [ -S "$dir/s1-crypto.sock" ] && [ -S "$dir/s1-vmm.sock" ] &&
 	grep -q "path=$dir/s1-crypto.sock" "$dir/start.out" && grep -q "path=$dir/s1-vmm.sock" "$dir/start.out" &&
 	ok "start: vcryptod and vprocd listen, and the printed QEMU arguments use their sockets" ||
