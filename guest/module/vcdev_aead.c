@@ -307,7 +307,7 @@ static int vcdev_aead_tls(struct vcdev_session *ses, struct crypt_auth_op *caop)
 	rec = kvmalloc(rec_len, GFP_KERNEL_ACCOUNT);
 	if (!rec)
 		goto out;
-	ret = -EFAULT;
+	ret = -EINVAL; /* cryptodev-linux pins src/dst: a fault there is EINVAL */
 	if (copy_from_user(rec, caop->src, len))
 		goto out;
 
@@ -352,7 +352,7 @@ static int vcdev_aead_tls(struct vcdev_session *ses, struct crypt_auth_op *caop)
 		out_len = plen;
 	}
 	/* in place, as cryptodev-linux: decrypting leaves the whole record in dst */
-	ret = -EFAULT;
+	ret = -EINVAL;
 	if (copy_to_user(caop->dst, rec, dec ? len : out_len))
 		goto out;
 	caop->len = out_len;
@@ -382,7 +382,7 @@ static int vcdev_aead_srtp(struct vcdev_session *ses, struct crypt_auth_op *caop
 		return -EINVAL;
 	if (!caop->dst && !caop->auth_src)
 		return -EINVAL;
-	if (!len || !caop->auth_len)
+	if (!caop->auth_len || (dec && !len))
 		return -EINVAL;
 	diff = (long)((unsigned long)caop->src - (unsigned long)caop->auth_src);
 	if (diff < 0 || diff > VCDEV_SRTP_MAX_DIFF || caop->auth_len > VCDEV_MAX_DATA_LEN)
@@ -393,7 +393,7 @@ static int vcdev_aead_srtp(struct vcdev_session *ses, struct crypt_auth_op *caop
 	if (!caop->tag_len)
 		caop->tag_len = digestsize;
 	tag_len = caop->tag_len;
-	if (tag_len > digestsize || (dec && tag_len > len))
+	if (tag_len > digestsize || (dec && tag_len > len) || (!dec && !len && !tag_len))
 		return -EINVAL;
 
 	ret = vcdev_aead_load_iv(ses, caop, iv, c->ivsize);
@@ -403,7 +403,7 @@ static int vcdev_aead_srtp(struct vcdev_session *ses, struct crypt_auth_op *caop
 	pkt = kvmalloc(caop->auth_len, GFP_KERNEL_ACCOUNT);
 	if (!pkt)
 		goto out;
-	ret = -EFAULT;
+	ret = -EINVAL; /* pinned by cryptodev-linux: EINVAL */
 	if (copy_from_user(pkt, caop->auth_src, caop->auth_len))
 		goto out;
 	payload = pkt + diff;
@@ -417,9 +417,10 @@ static int vcdev_aead_srtp(struct vcdev_session *ses, struct crypt_auth_op *caop
 			if (ret)
 				goto out;
 		}
-		ret = -EFAULT;
-		if (copy_to_user(caop->dst, payload, len))
+		ret = -EINVAL;
+		if (len && copy_to_user(caop->dst, payload, len))
 			goto out;
+		ret = -EFAULT;
 		if (tag_len && copy_to_user(caop->tag, digest, tag_len))
 			goto out;
 	} else {
@@ -438,7 +439,7 @@ static int vcdev_aead_srtp(struct vcdev_session *ses, struct crypt_auth_op *caop
 		ret = vcdev_aead_cipher(ses, true, iv, payload, len);
 		if (ret)
 			goto out;
-		ret = -EFAULT;
+		ret = -EINVAL;
 		if (copy_to_user(caop->dst, payload, len))
 			goto out;
 	}
@@ -528,7 +529,7 @@ static int vcdev_aead_gcm(struct vcdev_session *ses, struct crypt_auth_op *caop)
 	buf = kvzalloc(buf_len, GFP_KERNEL_ACCOUNT);
 	if (!buf)
 		goto out;
-	ret = -EFAULT;
+	ret = -EINVAL; /* cryptodev-linux pins src/dst: a fault there is EINVAL */
 	if (caop->len && copy_from_user(buf + 16, caop->src, caop->len))
 		goto out;
 	if (dec) {
@@ -556,7 +557,7 @@ static int vcdev_aead_gcm(struct vcdev_session *ses, struct crypt_auth_op *caop)
 	} else {
 		memcpy(buf + 16 + dlen, tag, tag_len);
 	}
-	ret = -EFAULT;
+	ret = -EINVAL;
 	if (copy_to_user(caop->dst, buf + 16, dec ? dlen : dlen + tag_len))
 		goto out;
 	caop->len = dec ? dlen : dlen + tag_len;

@@ -2,6 +2,8 @@
 # (virtio_cryptodev.ko), the VM tests and the benchmark.
 CDEV_UTIL := tests/vm/cryptodev/cdev_util.c
 $(eval $(call guest_prog,$(B)/guest-bin/cdev_test,tests/vm/cryptodev/cdev_test.c $(CDEV_UTIL),))
+# CIOCAUTHCRYPT (TLS, SRTP, GCM); expected outputs from OpenSSL (static libcrypto)
+$(eval $(call guest_prog,$(B)/guest-bin/cdev_aead,tests/vm/cryptodev/cdev_aead.c $(CDEV_UTIL),-lcrypto))
 
 VM_TESTS += tests/vm/cryptodev_builtin.t tests/vm/cryptodev_vcryptod.t
 $(eval $(call guest_prog,$(B)/guest-bin/cdev_bench,tests/vm/cryptodev/cdev_bench.c $(CDEV_UTIL),))
