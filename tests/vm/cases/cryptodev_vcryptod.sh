@@ -25,6 +25,8 @@ cdev_test hmac
 cdev_test digest
 cdev_test chain
 cdev_test errors
+note "CIOCAUTHCRYPT (cdev_aead, OpenSSL references): GCM, TLS, SRTP, bad arguments"
+for c in gcm tls srtp errors; do cdev_aead --expect-mac $c; done
 if [ -x /bin/cdev_test32 ]; then
 	note "32-bit program (compat_ioctl):"
 	cdev_test32 vectors --expect-hmac
