@@ -14,6 +14,7 @@ dir=$(mktemp -d /tmp/cdev-vcd.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
 extra=()
 [ -e "$B/guest-bin/cdev_test32" ] && extra=(-f "$B/guest-bin/cdev_test32")
+[ -e "$B/guest-bin/cdev_aead32" ] && extra+=(-f "$B/guest-bin/cdev_aead32")
 exec "$top/tests/vm/vmrun.sh" -n cryptodev-vcryptod -C 2 -t 170 \
 	-d "$B/vcryptod --socket-path $dir/a.sock --queues 1" -w "$dir/a.sock" -u "$dir/a.sock" \
 	-d "$B/vcryptod --socket-path $dir/b.sock --queues 1" -w "$dir/b.sock" -u "$dir/b.sock" \

@@ -45,6 +45,8 @@ if [ -x /bin/cdev_test32 ]; then
 	cdev_test32 sessinfo
 	cdev_test32 vectors
 	cdev_test32 errors
+	cdev_aead32 emit >/tmp/aead32.out; cdev_aead verify /tmp/aead32.out
+	cdev_aead32 errors
 	cdev_test32 random --max 65536
 else
 	skip "32-bit compat_ioctl: cdev_test32 not built (needs gcc-multilib on the build host)"

@@ -32,6 +32,8 @@ if [ -x /bin/cdev_test32 ]; then
 	cdev_test32 vectors --expect-hmac
 	cdev_test32 hmac
 	cdev_test32 chain
+	cdev_aead32 emit >/tmp/aead32.out; cdev_aead --expect-mac verify /tmp/aead32.out
+	cdev_aead32 --expect-mac errors
 else
 	skip "32-bit compat_ioctl: cdev_test32 not built (needs gcc-multilib on the build host)"
 fi

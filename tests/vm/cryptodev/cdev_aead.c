@@ -6,7 +6,7 @@
  * GCM by EVP_aes_*_gcm.  Tampered records must give EBADMSG and leave
  * dst as it was; bad arguments must give cryptodev-linux's errno.
  *
- *   cdev_aead [--expect-mac] gcm|tls|srtp|errors
+ *   cdev_aead [--expect-mac] gcm|tls|srtp|errors|emit|verify FILE
  *
  * Without --expect-mac a backend that refuses cipher+HMAC sessions (QEMU's
  * builtin one) makes the TLS/SRTP cases SKIP; with it, that is a failure.
@@ -19,8 +19,10 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#ifndef CDEV_AEAD_NO_OPENSSL
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#endif
 
 #include "cdev_util.h"
 
@@ -31,8 +33,10 @@ static int expect_mac;
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: cdev_aead [--expect-mac] gcm|tls|srtp|errors\n"
-		   "Output is TAP; exit status 1 if a check failed.\n");
+	fprintf(f, "usage: cdev_aead [--expect-mac] gcm|tls|srtp|errors|emit|verify FILE\n"
+		   "Output is TAP (emit: result lines for verify, which checks them with\n"
+		   "OpenSSL; the 32-bit build has errors and emit only); exit status 1 if\n"
+		   "a check failed.\n");
 }
 
 #define EXPECT(expr, err, what)                                                            \
@@ -91,6 +95,7 @@ static int all_bytes(const uint8_t *p, size_t n, uint8_t v)
 	return 1;
 }
 
+#ifndef CDEV_AEAD_NO_OPENSSL
 /* ---- OpenSSL references ---- */
 
 static const EVP_CIPHER *aes(const char *mode, unsigned int keylen)
@@ -740,6 +745,8 @@ static void cmd_srtp(int fd)
 	free(ref);
 }
 
+#endif /* !CDEV_AEAD_NO_OPENSSL */
+
 /* ---- bad arguments: cryptodev-linux's errno ---- */
 
 static void cmd_errors(int fd)
@@ -919,6 +926,240 @@ static void cmd_errors(int fd)
 #undef A0
 }
 
+/*
+ * ---- emit / verify: the 32-bit build has no OpenSSL, so it runs a fixed
+ * table of operations through compat_ioctl and prints what came back;
+ * the 64-bit build recomputes every case with OpenSSL and compares.
+ */
+enum { K_GCM, K_TLS, K_SRTP };
+static const struct emit_case {
+	int kind;
+	unsigned int klen, len, alen, tag_len; /* SRTP: alen = header bytes */
+} emit_cases[] = {
+	{K_GCM, 16, 0, 0, 0},	   {K_GCM, 16, 17, 13, 0},   {K_GCM, 32, 4099, 20, 12},
+	{K_TLS, 16, 0, 13, 0},	   {K_TLS, 16, 100, 13, 0},  {K_TLS, 32, 4099, 13, 10},
+	{K_SRTP, 16, 21, 12, 0},   {K_SRTP, 16, 1021, 193, 10},
+};
+#define EMIT_MAX (4099 + 193 + 64 + 32)
+
+struct emit_in {
+	uint8_t key[32], mkey[32], iv[16], aad[256], pt[4099];
+};
+
+static void emit_inputs(unsigned int i, struct emit_in *in)
+{
+	const struct emit_case *c = &emit_cases[i];
+
+	cdev_fill(in->key, c->klen, 5000 + i);
+	cdev_fill(in->mkey, 32, 5100 + i);
+	cdev_fill(in->iv, 16, 5200 + i);
+	cdev_fill(in->aad, c->alen, 5300 + i);
+	cdev_fill(in->pt, c->len, 5400 + i);
+}
+
+static void hex(const uint8_t *p, size_t n)
+{
+	putchar(' ');
+	if (!n)
+		putchar('-');
+	for (size_t i = 0; i < n; i++)
+		printf("%02x", p[i]);
+}
+
+static void cmd_emit(int fd)
+{
+	static uint8_t buf[EMIT_MAX], copy[EMIT_MAX], tag[64];
+	struct emit_in in;
+	struct aead_args a;
+
+	for (unsigned int i = 0; i < sizeof(emit_cases) / sizeof(emit_cases[0]); i++) {
+		const struct emit_case *c = &emit_cases[i];
+		uint32_t ses, out_len, total = c->alen + c->len + 4;
+		int r, dr, br;
+		size_t n;
+
+		emit_inputs(i, &in);
+		if (c->kind == K_GCM)
+			r = cdev_session(fd, CRYPTO_AES_GCM, in.key, c->klen, 0, NULL, 0, &ses);
+		else if (c->kind == K_TLS)
+			r = cdev_session(fd, CRYPTO_AES_CBC, in.key, c->klen, CRYPTO_SHA2_256_HMAC,
+					 in.mkey, 32, &ses);
+		else
+			r = cdev_session(fd, CRYPTO_AES_CTR, in.key, c->klen, CRYPTO_SHA1_HMAC, in.mkey,
+					 20, &ses);
+		if (r) {
+			printf("skip %u %d\n", i, r);
+			continue;
+		}
+		memset(&a, 0, sizeof(a));
+		memset(buf, FILLER, sizeof(buf));
+		a.ses = ses;
+		a.op = COP_ENCRYPT;
+		a.iv = in.iv;
+		a.tag_len = c->tag_len;
+		if (c->kind == K_SRTP) {
+			memcpy(buf, in.aad, c->alen);
+			memcpy(buf + c->alen, in.pt, c->len);
+			memset(buf + c->alen + c->len, 0x77, 4);
+			a.flags = COP_FLAG_AEAD_SRTP_TYPE;
+			a.auth = buf;
+			a.auth_len = total;
+			a.src = a.dst = buf + c->alen;
+			a.tag = tag;
+		} else {
+			memcpy(buf, in.pt, c->len);
+			a.flags = c->kind == K_TLS ? COP_FLAG_AEAD_TLS_TYPE : 0;
+			a.auth = c->alen ? in.aad : NULL;
+			a.auth_len = c->alen;
+			a.src = a.dst = buf;
+		}
+		a.len = c->len;
+		r = aead(fd, &a);
+		out_len = a.out_len;
+		printf("case %u %d %u %u %ld", i, r, a.out_len, a.out_tag_len,
+		       a.out_tag ? (long)((uint8_t *)a.out_tag - buf) : -1L);
+		n = c->kind == K_SRTP ? total : (r ? 0 : out_len);
+		hex(buf, n);
+		if (c->kind == K_SRTP)
+			hex(tag, r ? 0 : a.out_tag_len);
+		printf("\n");
+		if (r) {
+			cdev_free(fd, ses);
+			continue;
+		}
+		/* decrypt what came back, then the same with one byte flipped */
+		memcpy(copy, buf, sizeof(buf));
+		a.op = COP_DECRYPT;
+		a.len = c->kind == K_SRTP ? c->len : out_len;
+		if (c->kind == K_SRTP) /* cryptodev-linux: decrypt tag_len <= len */
+			a.tag_len = a.out_tag_len < c->len ? a.out_tag_len : c->len;
+		dr = aead(fd, &a);
+		printf("dec %u %d %u %d\n", i, dr, a.out_len,
+		       !memcmp(c->kind == K_SRTP ? buf + c->alen : buf, in.pt, c->len));
+		memcpy(buf, copy, sizeof(buf));
+		buf[c->kind == K_SRTP ? 1 : 0] ^= 1;
+		memcpy(copy, buf, sizeof(buf));
+		br = aead(fd, &a);
+		printf("bad %u %d %d\n", i, br, !memcmp(buf, copy, sizeof(buf)));
+		cdev_free(fd, ses);
+	}
+}
+
+#ifndef CDEV_AEAD_NO_OPENSSL
+static int unhex_field(const char *h, uint8_t *out, size_t max)
+{
+	if (!strcmp(h, "-"))
+		return 0;
+	return cdev_unhex(h, out, max);
+}
+
+/* The expected output of case @i: record / C || T / packet, and SRTP's tag. */
+static size_t emit_ref(unsigned int i, uint8_t *out, uint8_t *tag, unsigned int *tag_len)
+{
+	const struct emit_case *c = &emit_cases[i];
+	struct emit_in in;
+	uint8_t mac[64];
+
+	emit_inputs(i, &in);
+	if (c->kind == K_GCM) {
+		*tag_len = c->tag_len ? c->tag_len : 16;
+		ref_gcm(in.key, c->klen, in.iv, in.aad, c->alen, in.pt, c->len, *tag_len, out);
+		return c->len + *tag_len;
+	}
+	if (c->kind == K_TLS) {
+		*tag_len = c->tag_len ? c->tag_len : 32;
+		return ref_tls(EVP_sha256(), in.mkey, 32, in.key, c->klen, in.iv, in.aad, c->alen,
+			       in.pt, c->len, *tag_len, 0, out);
+	}
+	*tag_len = c->tag_len ? c->tag_len : 20;
+	memcpy(out, in.aad, c->alen);
+	ossl_cipher(aes("ctr", c->klen), in.key, in.iv, 1, in.pt, out + c->alen, c->len);
+	memset(out + c->alen + c->len, 0x77, 4);
+	ossl_hmac2(EVP_sha1(), in.mkey, 20, out, c->alen + c->len + 4, NULL, 0, mac);
+	memcpy(tag, mac, *tag_len);
+	return c->alen + c->len + 4;
+}
+
+static void cmd_verify(const char *path)
+{
+	static const char *kinds[] = {"AES-GCM", "TLS AES-CBC + HMAC-SHA256",
+				      "SRTP AES-CTR + HMAC-SHA1"};
+	static uint8_t got[EMIT_MAX], want[EMIT_MAX], gtag[64], wtag[64];
+	FILE *f = fopen(path, "r");
+	char *line = NULL, w[8];
+	const char *h1 = "-", *h2 = "-";
+	size_t cap = 0;
+	int seen = 0;
+
+	if (!f) {
+		cdev_ok(0, "32-bit compat: open %s", path);
+		return;
+	}
+	while (getline(&line, &cap, f) > 0) {
+		unsigned int i, ol, tl, wtl, k;
+		long toff;
+		int r, ok, n;
+		size_t wl;
+
+		if (sscanf(line, "%7s %u", w, &i) != 2 || i >= sizeof(emit_cases) / sizeof(emit_cases[0]))
+			continue;
+		k = emit_cases[i].kind;
+		seen++;
+		if (!strcmp(w, "skip")) {
+			if (expect_mac || k == K_GCM)
+				cdev_ok(0, "32-bit compat: %s case %u: CIOCGSESSION failed", kinds[k], i);
+			else
+				cdev_skip("32-bit compat: %s case %u: the backend has no HMAC", kinds[k], i);
+		} else if (!strcmp(w, "case")) {
+			char *tok[8], *sp = NULL;
+
+			n = 0;
+			for (char *t = strtok_r(line, " \n", &sp); t && n < 8;
+			     t = strtok_r(NULL, " \n", &sp))
+				tok[n++] = t;
+			if (n < 7)
+				n = 0;
+			else {
+				r = atoi(tok[2]);
+				ol = strtoul(tok[3], NULL, 10);
+				tl = strtoul(tok[4], NULL, 10);
+				toff = strtol(tok[5], NULL, 10);
+				h1 = tok[6];
+				h2 = n > 7 ? tok[7] : "-";
+			}
+			wl = emit_ref(i, want, wtag, &wtl);
+			ok = n && r == 0 && wl && unhex_field(h1, got, sizeof(got)) == (int)wl &&
+			     !memcmp(got, want, wl) && tl == wtl;
+			if (k == K_SRTP)
+				ok = ok && ol == emit_cases[i].len && unhex_field(h2, gtag, sizeof(gtag)) ==
+									(int)wtl &&
+				     !memcmp(gtag, wtag, wtl);
+			else
+				ok = ok && ol == wl;
+			if (k == K_GCM)
+				ok = ok && toff == (long)emit_cases[i].len;
+			cdev_ok(ok, "32-bit compat: %s case %u (len %u, AAD %u, tag_len %u) encrypt: "
+				    "output equal to OpenSSL's, len/tag_len%s written back",
+				kinds[k], i, emit_cases[i].len, emit_cases[i].alen, wtl,
+				k == K_GCM ? "/tag" : "");
+		} else if (!strcmp(w, "dec")) {
+			n = sscanf(line, "dec %u %d %u %d", &i, &r, &ol, &ok);
+			cdev_ok(n == 4 && r == 0 && ok && ol == emit_cases[i].len,
+				"32-bit compat: %s case %u decrypt: plaintext back, len %u", kinds[k], i,
+				ol);
+		} else if (!strcmp(w, "bad")) {
+			n = sscanf(line, "bad %u %d %d", &i, &r, &ok);
+			cdev_ok(n == 3 && r == -EBADMSG && ok,
+				"32-bit compat: %s case %u tampered: EBADMSG, buffer unchanged",
+				kinds[k], i);
+		}
+	}
+	free(line);
+	fclose(f);
+	cdev_ok(seen > 0, "32-bit compat: %d result lines read", seen);
+}
+#endif
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -953,14 +1194,20 @@ int main(int argc, char **argv)
 		cdev_ok(0, "open /dev/crypto: %s", strerror(-fd));
 		return 1;
 	}
-	if (!strcmp(cmd, "gcm"))
+	if (!strcmp(cmd, "errors"))
+		cmd_errors(fd);
+	else if (!strcmp(cmd, "emit"))
+		cmd_emit(fd);
+#ifndef CDEV_AEAD_NO_OPENSSL
+	else if (!strcmp(cmd, "gcm"))
 		cmd_gcm(fd);
 	else if (!strcmp(cmd, "tls"))
 		cmd_tls(fd);
 	else if (!strcmp(cmd, "srtp"))
 		cmd_srtp(fd);
-	else if (!strcmp(cmd, "errors"))
-		cmd_errors(fd);
+	else if (!strcmp(cmd, "verify") && optind + 1 < argc)
+		cmd_verify(argv[optind + 1]);
+#endif
 	else {
 		usage(stderr);
 		return 2;

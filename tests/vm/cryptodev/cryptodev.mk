@@ -18,6 +18,14 @@ $(CDEV_TEST32): tests/vm/cryptodev/cdev_test.c $(CDEV_UTIL) tests/vm/cryptodev/c
 	$(Q)mkdir -p $(@D) && $(CC) -m32 $(filter-out -MMD -MP,$(GUEST_CFLAGS)) -o $@ \
 		tests/vm/cryptodev/cdev_test.c $(CDEV_UTIL) $(GUEST_LDFLAGS)
 ALL_TARGETS += $(CDEV_TEST32)
+# cdev_aead without OpenSSL (no 32-bit libcrypto): "errors" and "emit"; the
+# 64-bit cdev_aead verifies what emit printed against OpenSSL.
+CDEV_AEAD32 := $(B)/guest-bin/cdev_aead32
+$(CDEV_AEAD32): tests/vm/cryptodev/cdev_aead.c $(CDEV_UTIL) tests/vm/cryptodev/cdev_util.h include/crypto/cryptodev.h
+	$(call quiet,CC32,$@)
+	$(Q)mkdir -p $(@D) && $(CC) -m32 -DCDEV_AEAD_NO_OPENSSL $(filter-out -MMD -MP,$(GUEST_CFLAGS)) \
+		-o $@ tests/vm/cryptodev/cdev_aead.c $(CDEV_UTIL) $(GUEST_LDFLAGS)
+ALL_TARGETS += $(CDEV_AEAD32)
 endif
 
 # The cryptodev-linux ABI as literal facts, checked against our header on
