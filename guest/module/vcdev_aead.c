@@ -166,8 +166,8 @@ static int vcdev_aead_cipher(struct vcdev_session *ses, bool dec, const u8 *iv, 
 }
 
 /* MAC of @a || @b on the session's MAC-only device session. */
-static int vcdev_aead_mac(struct vcdev_session *ses, const u8 *a, unsigned int alen,
-			  const u8 *b, unsigned int blen, u8 *digest)
+static int vcdev_aead_mac(struct vcdev_session *ses, const u8 *a, unsigned int alen, const u8 *b,
+			  unsigned int blen, u8 *digest)
 {
 	u8 *msg;
 	int ret;
@@ -187,8 +187,8 @@ static int vcdev_aead_mac(struct vcdev_session *ses, const u8 *a, unsigned int a
 }
 
 /* The IV of this request: the caller's, or the one the session carries. */
-static int vcdev_aead_load_iv(struct vcdev_session *ses, const struct crypt_auth_op *caop,
-			      u8 *iv, unsigned int ivsize)
+static int vcdev_aead_load_iv(struct vcdev_session *ses, const struct crypt_auth_op *caop, u8 *iv,
+			      unsigned int ivsize)
 {
 	if (caop->iv)
 		return copy_from_user(iv, caop->iv, ivsize) ? -EFAULT : 0;
@@ -205,8 +205,7 @@ static int vcdev_aead_store_iv(struct vcdev_session *ses, const struct crypt_aut
 	spin_lock(&ses->iv_lock);
 	memcpy(ses->iv, next, ivsize);
 	spin_unlock(&ses->iv_lock);
-	if (caop->iv && (caop->flags & COP_FLAG_WRITE_IV) &&
-	    copy_to_user(caop->iv, next, ivsize))
+	if (caop->iv && (caop->flags & COP_FLAG_WRITE_IV) && copy_to_user(caop->iv, next, ivsize))
 		return -EFAULT;
 	return 0;
 }
@@ -313,7 +312,8 @@ static int vcdev_aead_tls(struct vcdev_session *ses, struct crypt_auth_op *caop)
 
 	if (!dec) {
 		if (ses->mac) {
-			ret = vcdev_aead_mac(ses, auth, auth ? caop->auth_len : 0, rec, len, digest);
+			ret = vcdev_aead_mac(ses, auth, auth ? caop->auth_len : 0, rec, len,
+					     digest);
 			if (ret)
 				goto out;
 			memcpy(rec + len, digest, tag_len);
@@ -338,7 +338,8 @@ static int vcdev_aead_tls(struct vcdev_session *ses, struct crypt_auth_op *caop)
 		if (bs > 1)
 			plen -= vcdev_tls_unpad(rec, len, tag_len, &bad);
 		if (ses->mac) {
-			ret = vcdev_aead_mac(ses, auth, auth ? caop->auth_len : 0, rec, plen, digest);
+			ret = vcdev_aead_mac(ses, auth, auth ? caop->auth_len : 0, rec, plen,
+					     digest);
 			if (ret)
 				goto out;
 			bad |= crypto_memneq(digest, rec + plen, tag_len);
@@ -455,8 +456,8 @@ out:
 }
 
 /* GHASH_H(A || 0* || C || 0* || [len(A)]64 || [len(C)]64), into @out. */
-static int vcdev_gcm_ghash(struct crypto_shash *tfm, const u8 *a, unsigned int alen,
-			   const u8 *c, unsigned int clen, u8 *out)
+static int vcdev_gcm_ghash(struct crypto_shash *tfm, const u8 *a, unsigned int alen, const u8 *c,
+			   unsigned int clen, u8 *out)
 {
 	static const u8 zeros[16];
 	SHASH_DESC_ON_STACK(desc, tfm);

@@ -39,11 +39,11 @@ static void usage(FILE *f)
 		   "a check failed.\n");
 }
 
-#define EXPECT(expr, err, what)                                                            \
-	do {                                                                               \
-		int r_ = (expr);                                                           \
+#define EXPECT(expr, err, what)                                                             \
+	do {                                                                                \
+		int r_ = (expr);                                                            \
 		cdev_ok(r_ == -(err), "%s: %s (got %s)", what, (err) ? strerror(err) : "0", \
-			r_ ? strerror(-r_) : "0");                                         \
+			r_ ? strerror(-r_) : "0");                                          \
 	} while (0)
 
 struct aead_args {
@@ -176,9 +176,8 @@ static int ref_gcm(const uint8_t *key, unsigned int klen, const uint8_t *iv, con
 }
 
 /* 1 if a cipher+HMAC session can be had; 0 after a SKIP (or failure). */
-static int mac_session(int fd, uint32_t cipher, const uint8_t *key, unsigned int klen,
-		       uint32_t mac, const uint8_t *mkey, unsigned int mklen, uint32_t *ses,
-		       const char *what)
+static int mac_session(int fd, uint32_t cipher, const uint8_t *key, unsigned int klen, uint32_t mac,
+		       const uint8_t *mkey, unsigned int mklen, uint32_t *ses, const char *what)
 {
 	int r = cdev_session(fd, cipher, key, klen, mac, mkey, mklen, ses);
 
@@ -245,8 +244,8 @@ static void cmd_gcm(int fd)
 			if (r || memcmp(out, ref, len + 16) || a.out_len != len + 16 ||
 			    a.out_tag_len != 16 || a.out_tag != out + len) {
 				enc_ok = 0;
-				cdev_note("GCM-%u len %u aad %u: encrypt %s, len %u tag_len %u", kl * 8,
-					  len, alen, r ? strerror(-r) : "ok", a.out_len,
+				cdev_note("GCM-%u len %u aad %u: encrypt %s, len %u tag_len %u",
+					  kl * 8, len, alen, r ? strerror(-r) : "ok", a.out_len,
 					  a.out_tag_len);
 			}
 			/* decrypt OpenSSL's C || T: len includes the tag */
@@ -265,17 +264,19 @@ static void cmd_gcm(int fd)
 			r = aead(fd, &a);
 			if (r || memcmp(dec, pt, len) || a.out_len != len) {
 				dec_ok = 0;
-				cdev_note("GCM-%u len %u aad %u: decrypt %s, len %u", kl * 8, len, alen,
-					  r ? strerror(-r) : "ok", a.out_len);
+				cdev_note("GCM-%u len %u aad %u: decrypt %s, len %u", kl * 8, len,
+					  alen, r ? strerror(-r) : "ok", a.out_len);
 			}
 			if (a.out_len != len)
 				len_ok = 0;
 		}
-		cdev_ok(enc_ok, "AES-GCM-%u encrypt, 8 lengths 0..64 KiB, AAD 0..4096, in and out "
-				"of place: C || T equal to OpenSSL, len = len + 16, tag points into dst",
+		cdev_ok(enc_ok,
+			"AES-GCM-%u encrypt, 8 lengths 0..64 KiB, AAD 0..4096, in and out "
+			"of place: C || T equal to OpenSSL, len = len + 16, tag points into dst",
 			kl * 8);
 		cdev_ok(dec_ok && len_ok,
-			"AES-GCM-%u decrypt of OpenSSL's C || T: plaintext back, len = len - 16", kl * 8);
+			"AES-GCM-%u decrypt of OpenSSL's C || T: plaintext back, len = len - 16",
+			kl * 8);
 		cdev_free(fd, ses);
 	}
 
@@ -355,15 +356,16 @@ static void cmd_gcm(int fd)
 			a.iv = iv2;
 			r = aead(fd, &a);
 			cdev_ok(r == -EBADMSG && all_bytes(dec, len + 16, FILLER),
-				"AES-GCM decrypt with a wrong %s: EBADMSG (%s), dst untouched", names[what],
-				r ? strerror(-r) : "0");
+				"AES-GCM decrypt with a wrong %s: EBADMSG (%s), dst untouched",
+				names[what], r ? strerror(-r) : "0");
 			/* in place: the ciphertext stays */
 			a.src = c;
 			a.dst = c;
 			memcpy(dec, c, len + 16);
 			r = aead(fd, &a);
 			cdev_ok(r == -EBADMSG && !memcmp(c, dec, len + 16),
-				"AES-GCM in-place decrypt with a wrong %s: EBADMSG, buffer unchanged",
+				"AES-GCM in-place decrypt with a wrong %s: EBADMSG, buffer "
+				"unchanged",
 				names[what]);
 		}
 
@@ -425,8 +427,8 @@ static void cmd_gcm(int fd)
 		a.iv = v;
 		if (!r)
 			r = aead(fd, &a);
-		cdev_ok(!r && !memcmp(out, exp, 76),
-			"AES-GCM known answer (GCM spec test case 4, also in cryptodev-linux's tests)");
+		cdev_ok(!r && !memcmp(out, exp, 76), "AES-GCM known answer (GCM spec test case 4, "
+						     "also in cryptodev-linux's tests)");
 		cdev_free(fd, ses);
 	}
 out:
@@ -478,8 +480,8 @@ static void cmd_tls(int fd)
 				cdev_fill(iv, 16, 700 + i);
 				cdev_fill(aad, alen, 800 + i);
 				cdev_fill(pt, len, 900 + i);
-				rl = ref_tls(md, mkey, macs[m].dlen, key, kl, iv, aad, alen, pt, len,
-					     tag_len ? tag_len : macs[m].dlen, 0, ref);
+				rl = ref_tls(md, mkey, macs[m].dlen, key, kl, iv, aad, alen, pt,
+					     len, tag_len ? tag_len : macs[m].dlen, 0, ref);
 				memset(buf, FILLER, max);
 				memcpy(buf, pt, len);
 				memset(&a, 0, sizeof(a));
@@ -497,8 +499,8 @@ static void cmd_tls(int fd)
 				if (r || !rl || a.out_len != rl || memcmp(buf, ref, rl) ||
 				    buf[rl] != FILLER) {
 					enc_ok = 0;
-					cdev_note("%s len %u: encrypt %s, len %u (want %zu)", what, len,
-						  r ? strerror(-r) : "ok", a.out_len, rl);
+					cdev_note("%s len %u: encrypt %s, len %u (want %zu)", what,
+						  len, r ? strerror(-r) : "ok", a.out_len, rl);
 				}
 				/* decrypt OpenSSL's record */
 				memcpy(buf, ref, rl);
@@ -520,11 +522,13 @@ static void cmd_tls(int fd)
 						  r ? strerror(-r) : "ok", a.out_len);
 				}
 			}
-			cdev_ok(enc_ok, "%s encrypt, 6 lengths 0..4099, AAD 0..31, full and 10-byte "
-					"MAC: record equal to OpenSSL's, len = record length",
+			cdev_ok(enc_ok,
+				"%s encrypt, 6 lengths 0..4099, AAD 0..31, full and 10-byte "
+				"MAC: record equal to OpenSSL's, len = record length",
 				what);
-			cdev_ok(dec_ok, "%s decrypt of OpenSSL's records: plaintext, len = plaintext "
-					"length",
+			cdev_ok(dec_ok,
+				"%s decrypt of OpenSSL's records: plaintext, len = plaintext "
+				"length",
 				what);
 			cdev_free(fd, ses);
 		}
@@ -550,7 +554,8 @@ static void cmd_tls(int fd)
 			uint8_t aad2[64], saved[256];
 
 			memcpy(aad2, aad, alen);
-			rl = ref_tls(md, mkey, 32, key, 16, iv, aad, alen, pt, len, 32, what == 2, ref);
+			rl = ref_tls(md, mkey, 32, key, 16, iv, aad, alen, pt, len, 32, what == 2,
+				     ref);
 			memcpy(buf, ref, rl);
 			if (what == 0)
 				buf[20] ^= 1;
@@ -583,8 +588,8 @@ static void cmd_tls(int fd)
 			a.iv = iv;
 			r = aead(fd, &a);
 			cdev_ok(r == -EBADMSG && !memcmp(buf, saved, rl),
-				"TLS decrypt, wrong %s: EBADMSG (%s), no plaintext in dst", names[what],
-				r ? strerror(-r) : "0");
+				"TLS decrypt, wrong %s: EBADMSG (%s), no plaintext in dst",
+				names[what], r ? strerror(-r) : "0");
 		}
 
 		/* iv NULL carries CBC's IV: the last ciphertext block of the previous record */
@@ -593,8 +598,8 @@ static void cmd_tls(int fd)
 			size_t rl2;
 
 			rl = ref_tls(md, mkey, 32, key, 16, iv, aad, alen, pt, len, 32, 0, ref);
-			rl2 = ref_tls(md, mkey, 32, key, 16, ref + rl - 16, aad, alen, pt, 40, 32, 0,
-				      ref2);
+			rl2 = ref_tls(md, mkey, 32, key, 16, ref + rl - 16, aad, alen, pt, 40, 32,
+				      0, ref2);
 			memcpy(buf, pt, len);
 			memset(&a, 0, sizeof(a));
 			a.ses = ses;
@@ -614,7 +619,8 @@ static void cmd_tls(int fd)
 			a.iv = NULL;
 			r = r ? r : aead(fd, &a);
 			cdev_ok(!r && !memcmp(buf, ref, rl) && !memcmp(buf2, ref2, rl2),
-				"TLS records chained with no iv: CBC carries the last ciphertext block");
+				"TLS records chained with no iv: CBC carries the last ciphertext "
+				"block");
 			{
 				uint8_t iv4[16];
 
@@ -627,7 +633,8 @@ static void cmd_tls(int fd)
 				a.flags = COP_FLAG_AEAD_TLS_TYPE | COP_FLAG_WRITE_IV;
 				r = aead(fd, &a);
 				cdev_ok(!r && !memcmp(iv4, ref + rl - 16, 16),
-					"TLS COP_FLAG_WRITE_IV: the next IV is the last ciphertext block");
+					"TLS COP_FLAG_WRITE_IV: the next IV is the last ciphertext "
+					"block");
 			}
 		}
 		cdev_free(fd, ses);
@@ -764,27 +771,27 @@ static void cmd_errors(int fd)
 
 	EXPECT(cdev_session(fd, CRYPTO_AES_GCM, key, 15, 0, NULL, 0, &ses), EINVAL,
 	       "CIOCGSESSION AES-GCM, 15-byte key");
-	EXPECT(cdev_session(fd, CRYPTO_AES_GCM, key, 16, CRYPTO_SHA1_HMAC, mkey, 20, &ses),
-	       EINVAL, "CIOCGSESSION AES-GCM with an HMAC key (cryptodev-linux: authenc key)");
+	EXPECT(cdev_session(fd, CRYPTO_AES_GCM, key, 16, CRYPTO_SHA1_HMAC, mkey, 20, &ses), EINVAL,
+	       "CIOCGSESSION AES-GCM with an HMAC key (cryptodev-linux: authenc key)");
 	EXPECT(cdev_session(fd, CRYPTO_TLS12_AES_CBC_HMAC_SHA256, key, 16, 0, NULL, 0, &ses),
 	       EINVAL, "CIOCGSESSION CRYPTO_TLS12_AES_CBC_HMAC_SHA256 (no such kernel AEAD)");
-	EXPECT(cdev_session(fd, CRYPTO_TLS11_AES_CBC_HMAC_SHA1, key, 16, 0, NULL, 0, &ses),
-	       EINVAL, "CIOCGSESSION CRYPTO_TLS11_AES_CBC_HMAC_SHA1 (no such kernel AEAD)");
+	EXPECT(cdev_session(fd, CRYPTO_TLS11_AES_CBC_HMAC_SHA1, key, 16, 0, NULL, 0, &ses), EINVAL,
+	       "CIOCGSESSION CRYPTO_TLS11_AES_CBC_HMAC_SHA1 (no such kernel AEAD)");
 	r = cdev_session(fd, CRYPTO_AES_GCM, key, 16, 0, NULL, 0, &gcm);
 	cdev_ok(!r, "CIOCGSESSION AES-GCM-128");
 	if (r)
 		return;
 
-#define A0(s, o, f)                                                                                \
-	do {                                                                                       \
-		memset(&a, 0, sizeof(a));                                                          \
-		a.ses = (s);                                                                       \
-		a.op = (o);                                                                        \
-		a.flags = (f);                                                                     \
-		a.src = buf;                                                                       \
-		a.dst = buf;                                                                       \
-		a.len = 32;                                                                        \
-		a.iv = iv;                                                                         \
+#define A0(s, o, f)                       \
+	do {                              \
+		memset(&a, 0, sizeof(a)); \
+		a.ses = (s);              \
+		a.op = (o);               \
+		a.flags = (f);            \
+		a.src = buf;              \
+		a.dst = buf;              \
+		a.len = 32;               \
+		a.iv = iv;                \
 	} while (0)
 
 	A0(gcm, 2, 0);
@@ -806,7 +813,8 @@ static void cmd_errors(int fd)
 	EXPECT(aead(fd, &a), EINVAL, "AES-GCM decrypt, len below the tag");
 	A0(gcm, COP_ENCRYPT, 0);
 	a.src = BAD_PTR;
-	EXPECT(aead(fd, &a), EINVAL, "AES-GCM src unmapped (cryptodev-linux: pinning fails, EINVAL)");
+	EXPECT(aead(fd, &a), EINVAL,
+	       "AES-GCM src unmapped (cryptodev-linux: pinning fails, EINVAL)");
 	A0(gcm, COP_ENCRYPT, 0);
 	a.src = buf;
 	a.dst = BAD_PTR;
@@ -823,7 +831,8 @@ static void cmd_errors(int fd)
 	/* tampered decrypt into an unmapped dst: the tag fails first */
 	A0(gcm, COP_DECRYPT, 0);
 	a.dst = BAD_PTR;
-	EXPECT(aead(fd, &a), EBADMSG, "AES-GCM decrypt of a bad tag: EBADMSG before dst is touched");
+	EXPECT(aead(fd, &a), EBADMSG,
+	       "AES-GCM decrypt of a bad tag: EBADMSG before dst is touched");
 	EXPECT(cdev_crypt(fd, gcm, COP_ENCRYPT, 0, buf, out, 16, iv, NULL), EINVAL,
 	       "CIOCCRYPT on an AES-GCM session (CIOCAUTHCRYPT only)");
 	r = cdev_session(fd, CRYPTO_AES_CBC, key, 16, 0, NULL, 0, &ses);
@@ -840,8 +849,9 @@ static void cmd_errors(int fd)
 		if (expect_mac)
 			cdev_ok(0, "CIOCGSESSION cipher+HMAC for the TLS/SRTP argument checks");
 		else
-			cdev_skip("TLS/SRTP argument checks: the backend has no HMAC (QEMU's builtin "
-				  "backend serves ciphers only)");
+			cdev_skip(
+				"TLS/SRTP argument checks: the backend has no HMAC (QEMU's builtin "
+				"backend serves ciphers only)");
 		if (tls)
 			cdev_free(fd, tls);
 		return;
@@ -871,7 +881,8 @@ static void cmd_errors(int fd)
 	a.src = a.dst = BAD_PTR;
 	EXPECT(aead(fd, &a), EINVAL, "TLS src/dst unmapped (EINVAL)");
 	A0(tls, COP_ENCRYPT, COP_FLAG_AEAD_TLS_TYPE | COP_FLAG_AEAD_SRTP_TYPE);
-	EXPECT(aead(fd, &a), EINVAL, "SRTP flag on an AES-CBC + HMAC session (stream ciphers only)");
+	EXPECT(aead(fd, &a), EINVAL,
+	       "SRTP flag on an AES-CBC + HMAC session (stream ciphers only)");
 	{
 		/* a record that does not verify leaves no plaintext even in place */
 		A0(tls, COP_DECRYPT, COP_FLAG_AEAD_TLS_TYPE);
@@ -936,9 +947,9 @@ static const struct emit_case {
 	int kind;
 	unsigned int klen, len, alen, tag_len; /* SRTP: alen = header bytes */
 } emit_cases[] = {
-	{K_GCM, 16, 0, 0, 0},	   {K_GCM, 16, 17, 13, 0},   {K_GCM, 32, 4099, 20, 12},
-	{K_TLS, 16, 0, 13, 0},	   {K_TLS, 16, 100, 13, 0},  {K_TLS, 32, 4099, 13, 10},
-	{K_SRTP, 16, 21, 12, 0},   {K_SRTP, 16, 1021, 193, 10},
+	{K_GCM, 16, 0, 0, 0},	 {K_GCM, 16, 17, 13, 0},      {K_GCM, 32, 4099, 20, 12},
+	{K_TLS, 16, 0, 13, 0},	 {K_TLS, 16, 100, 13, 0},     {K_TLS, 32, 4099, 13, 10},
+	{K_SRTP, 16, 21, 12, 0}, {K_SRTP, 16, 1021, 193, 10},
 };
 #define EMIT_MAX (4099 + 193 + 64 + 32)
 
@@ -985,8 +996,8 @@ static void cmd_emit(int fd)
 			r = cdev_session(fd, CRYPTO_AES_CBC, in.key, c->klen, CRYPTO_SHA2_256_HMAC,
 					 in.mkey, 32, &ses);
 		else
-			r = cdev_session(fd, CRYPTO_AES_CTR, in.key, c->klen, CRYPTO_SHA1_HMAC, in.mkey,
-					 20, &ses);
+			r = cdev_session(fd, CRYPTO_AES_CTR, in.key, c->klen, CRYPTO_SHA1_HMAC,
+					 in.mkey, 20, &ses);
 		if (r) {
 			printf("skip %u %d\n", i, r);
 			continue;
@@ -1101,15 +1112,18 @@ static void cmd_verify(const char *path)
 		int r, ok, n;
 		size_t wl;
 
-		if (sscanf(line, "%7s %u", w, &i) != 2 || i >= sizeof(emit_cases) / sizeof(emit_cases[0]))
+		if (sscanf(line, "%7s %u", w, &i) != 2 ||
+		    i >= sizeof(emit_cases) / sizeof(emit_cases[0]))
 			continue;
 		k = emit_cases[i].kind;
 		seen++;
 		if (!strcmp(w, "skip")) {
 			if (expect_mac || k == K_GCM)
-				cdev_ok(0, "32-bit compat: %s case %u: CIOCGSESSION failed", kinds[k], i);
+				cdev_ok(0, "32-bit compat: %s case %u: CIOCGSESSION failed",
+					kinds[k], i);
 			else
-				cdev_skip("32-bit compat: %s case %u: the backend has no HMAC", kinds[k], i);
+				cdev_skip("32-bit compat: %s case %u: the backend has no HMAC",
+					  kinds[k], i);
 		} else if (!strcmp(w, "case")) {
 			char *tok[8], *sp = NULL;
 
@@ -1131,22 +1145,23 @@ static void cmd_verify(const char *path)
 			ok = n && r == 0 && wl && unhex_field(h1, got, sizeof(got)) == (int)wl &&
 			     !memcmp(got, want, wl) && tl == wtl;
 			if (k == K_SRTP)
-				ok = ok && ol == emit_cases[i].len && unhex_field(h2, gtag, sizeof(gtag)) ==
-									(int)wtl &&
+				ok = ok && ol == emit_cases[i].len &&
+				     unhex_field(h2, gtag, sizeof(gtag)) == (int)wtl &&
 				     !memcmp(gtag, wtag, wtl);
 			else
 				ok = ok && ol == wl;
 			if (k == K_GCM)
 				ok = ok && toff == (long)emit_cases[i].len;
-			cdev_ok(ok, "32-bit compat: %s case %u (len %u, AAD %u, tag_len %u) encrypt: "
-				    "output equal to OpenSSL's, len/tag_len%s written back",
+			cdev_ok(ok,
+				"32-bit compat: %s case %u (len %u, AAD %u, tag_len %u) encrypt: "
+				"output equal to OpenSSL's, len/tag_len%s written back",
 				kinds[k], i, emit_cases[i].len, emit_cases[i].alen, wtl,
 				k == K_GCM ? "/tag" : "");
 		} else if (!strcmp(w, "dec")) {
 			n = sscanf(line, "dec %u %d %u %d", &i, &r, &ol, &ok);
 			cdev_ok(n == 4 && r == 0 && ok && ol == emit_cases[i].len,
-				"32-bit compat: %s case %u decrypt: plaintext back, len %u", kinds[k], i,
-				ol);
+				"32-bit compat: %s case %u decrypt: plaintext back, len %u",
+				kinds[k], i, ol);
 		} else if (!strcmp(w, "bad")) {
 			n = sscanf(line, "bad %u %d %d", &i, &r, &ok);
 			cdev_ok(n == 3 && r == -EBADMSG && ok,

@@ -153,12 +153,13 @@ static void *run(void *arg)
 		mode = 1;
 		fd = cdev_open();
 		r = fd < 0 ? fd
-			   : cdev_session(fd, CRYPTO_AES_CBC, key, 16, CRYPTO_SHA2_256_HMAC, mkey, 32,
-					  &ses);
+			   : cdev_session(fd, CRYPTO_AES_CBC, key, 16, CRYPTO_SHA2_256_HMAC, mkey,
+					  32, &ses);
 	} else if (!strcmp(j->path, "cryptodev-hmac")) {
 		mode = 4;
 		fd = cdev_open();
-		r = fd < 0 ? fd : cdev_session(fd, 0, NULL, 0, CRYPTO_SHA2_256_HMAC, mkey, 32, &ses);
+		r = fd < 0 ? fd
+			   : cdev_session(fd, 0, NULL, 0, CRYPTO_SHA2_256_HMAC, mkey, 32, &ses);
 	} else if (!strcmp(j->path, "cryptodev-gcm")) {
 		mode = 2;
 		fd = cdev_open();
@@ -179,12 +180,13 @@ static void *run(void *arg)
 			if (mode == 1 || mode == 2)
 				r = cdev_aead_once(fd, ses, mode == 1, aad, iv, in, out, j->size);
 			else if (mode == 4)
-				r = cdev_crypt(fd, ses, COP_ENCRYPT, 0, in, NULL, j->size, NULL, out);
+				r = cdev_crypt(fd, ses, COP_ENCRYPT, 0, in, NULL, j->size, NULL,
+					       out);
 			else if (ses)
 				r = cdev_crypt(fd, ses, COP_ENCRYPT, 0, in, out, j->size, iv, NULL);
 			else if (mode == 3)
-				r = afalg_once(fd, iv, gcm_alg ? 12 : 16, AAD_LEN, gcm_alg ? 16 : 32,
-					       in, out, j->size);
+				r = afalg_once(fd, iv, gcm_alg ? 12 : 16, AAD_LEN,
+					       gcm_alg ? 16 : 32, in, out, j->size);
 			else
 				r = afalg_once(fd, iv, 16, 0, 0, in, out, j->size);
 		}
@@ -211,7 +213,8 @@ int main(int argc, char **argv)
 		fprintf(argc < 5 ? stderr : stdout,
 			"usage: cdev_bench PATH THREADS SECONDS SIZE...\n"
 			"  PATH: cryptodev (/dev/crypto) or an AF_ALG skcipher name or driver\n"
-			"        (AES-128-CBC encrypt), cryptodev-tls, cryptodev-gcm (CIOCAUTHCRYPT),\n"
+			"        (AES-128-CBC encrypt), cryptodev-tls, cryptodev-gcm "
+			"(CIOCAUTHCRYPT),\n"
 			"        aead:NAME (AF_ALG aead, e.g. aead:gcm(aes)); 13 bytes of AAD\n"
 			"  prints RESULT PATH SIZE THREADS REQ/S MB/S\n");
 		return argc < 5 ? 2 : 0;
