@@ -146,23 +146,27 @@ out:
 	return ret;
 }
 
-/* The cipher-only device session of @ses for one direction. */
-static u64 vcdev_aead_cipher_id(const struct vcdev_session *ses, bool dec)
-{
-	if (ses->mac) /* enc_id/dec_id are chaining sessions: use the aux ones */
-		return dec && ses->has_aux_dec ? ses->aux_dec_id : ses->aux_enc_id;
-	return dec && ses->has_dec ? ses->dec_id : ses->enc_id;
-}
-
+/*
+ * A cipher request on the cipher-only device session of @ses: the aux
+ * ones of a cipher+MAC session (its enc_id/dec_id chain a MAC), else the
+ * session's own.  CTR has one session, used as encrypt both ways.
+ */
 static int vcdev_aead_cipher(struct vcdev_session *ses, bool dec, const u8 *iv, u8 *buf,
 			     unsigned int len)
 {
 	const struct vcdev_alg *c = ses->cipher;
+	u64 id;
 
 	if (!len)
 		return 0;
-	return vcdev_aead_dev(ses, vcdev_aead_cipher_id(ses, dec), dec, c->virtio_alg, iv,
-			      c->ivsize, NULL, buf, len, NULL);
+	if (ses->mac) {
+		dec = dec && ses->has_aux_dec;
+		id = dec ? ses->aux_dec_id : ses->aux_enc_id;
+	} else {
+		dec = dec && ses->has_dec;
+		id = dec ? ses->dec_id : ses->enc_id;
+	}
+	return vcdev_aead_dev(ses, id, dec, c->virtio_alg, iv, c->ivsize, NULL, buf, len, NULL);
 }
 
 /* MAC of @a || @b on the session's MAC-only device session. */

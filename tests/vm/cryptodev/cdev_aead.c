@@ -458,6 +458,39 @@ static void cmd_tls(int fd)
 	pt = malloc(max);
 	buf = malloc(max);
 	ref = malloc(max);
+
+	/* a cipher-only session (any backend): TLS padding and CBC, no MAC */
+	cdev_fill(key, 16, 450);
+	cdev_fill(iv, 16, 451);
+	cdev_fill(pt, 33, 452);
+	r = cdev_session(fd, CRYPTO_AES_CBC, key, 16, 0, NULL, 0, &ses);
+	if (!r) {
+		size_t rl = ref_tls(EVP_sha256(), key, 16, key, 16, iv, NULL, 0, pt, 33, 0, 0, ref);
+
+		memcpy(buf, pt, 33);
+		memset(&a, 0, sizeof(a));
+		a.ses = ses;
+		a.op = COP_ENCRYPT;
+		a.flags = COP_FLAG_AEAD_TLS_TYPE;
+		a.src = buf;
+		a.dst = buf;
+		a.len = 33;
+		a.iv = iv;
+		r = aead(fd, &a);
+		cdev_ok(!r && a.out_len == rl && !memcmp(buf, ref, rl),
+			"TLS on an AES-CBC session without MAC: CBC(pt || padding) as OpenSSL, len "
+			"%u",
+			a.out_len);
+		a.op = COP_DECRYPT;
+		a.len = a.out_len;
+		r = r ? r : aead(fd, &a);
+		cdev_ok(!r && a.out_len == 33 && !memcmp(buf, pt, 33),
+			"TLS decrypt without MAC: padding removed, len %u", a.out_len);
+		cdev_free(fd, ses);
+	} else {
+		cdev_ok(0, "CIOCGSESSION AES-CBC: %s", strerror(-r));
+	}
+
 	for (unsigned int m = 0; m < 2; m++) {
 		const EVP_MD *md = EVP_get_digestbyname(macs[m].name);
 
@@ -660,11 +693,44 @@ static void cmd_srtp(int fd)
 
 	cdev_fill(key, 16, 1000);
 	cdev_fill(mkey, 20, 1001);
-	if (!mac_session(fd, CRYPTO_AES_CTR, key, 16, CRYPTO_SHA1_HMAC, mkey, 20, &ses,
-			 "SRTP AES-128-CTR + HMAC-SHA1"))
-		return;
 	pkt = malloc(max);
 	ref = malloc(max);
+
+	/* a CTR session without MAC (any backend): the payload is encrypted, no tag */
+	r = cdev_session(fd, CRYPTO_AES_CTR, key, 16, 0, NULL, 0, &ses);
+	if (!r) {
+		cdev_fill(iv, 16, 1050);
+		cdev_fill(pkt, 12 + 50, 1051);
+		memcpy(ref, pkt, 62);
+		ossl_cipher(EVP_aes_128_ctr(), key, iv, 1, pkt + 12, ref + 12, 50);
+		memset(tag, FILLER, sizeof(tag));
+		memset(&a, 0, sizeof(a));
+		a.ses = ses;
+		a.op = COP_ENCRYPT;
+		a.flags = COP_FLAG_AEAD_SRTP_TYPE;
+		a.auth = pkt;
+		a.auth_len = 62;
+		a.src = pkt + 12;
+		a.dst = pkt + 12;
+		a.len = 50;
+		a.tag = tag;
+		a.iv = iv;
+		r = aead(fd, &a);
+		cdev_ok(!r && !memcmp(pkt, ref, 62) && all_bytes(tag, sizeof(tag), FILLER),
+			"SRTP on an AES-CTR session without MAC: payload AES-CTR as OpenSSL, no "
+			"tag");
+		a.op = COP_DECRYPT;
+		r = r ? r : aead(fd, &a);
+		ossl_cipher(EVP_aes_128_ctr(), key, iv, 0, ref + 12, ref + 12, 50);
+		cdev_ok(!r && !memcmp(pkt, ref, 62), "SRTP decrypt without MAC: payload back");
+		cdev_free(fd, ses);
+	} else {
+		cdev_ok(0, "CIOCGSESSION AES-CTR: %s", strerror(-r));
+	}
+
+	if (!mac_session(fd, CRYPTO_AES_CTR, key, 16, CRYPTO_SHA1_HMAC, mkey, 20, &ses,
+			 "SRTP AES-128-CTR + HMAC-SHA1"))
+		goto out;
 	for (unsigned int i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
 		uint32_t len = lens[i], hl = hlens[i], fl = flens[i], total = hl + len + fl;
 		uint32_t tag_len = (i & 1) ? 10 : 0;
@@ -748,6 +814,7 @@ static void cmd_srtp(int fd)
 			r ? strerror(-r) : "0");
 	}
 	cdev_free(fd, ses);
+out:
 	free(pkt);
 	free(ref);
 }
