@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -193,6 +194,69 @@ static int mac_session(int fd, uint32_t cipher, const uint8_t *key, unsigned int
 }
 
 /* ---- GCM ---- */
+
+/* Threads sharing one GCM session (its GHASH key, its IV), each checked. */
+struct gcm_thread {
+	int fd;
+	uint32_t ses;
+	const uint8_t *key;
+	unsigned int id, bad;
+};
+
+static void *gcm_thread_run(void *arg)
+{
+	struct gcm_thread *t = arg;
+	uint8_t iv[12], aad[40], pt[600], out[616], ref[616];
+
+	for (unsigned int n = 0; n < 40; n++) {
+		uint32_t len = (t->id * 131 + n * 37) % 600;
+		struct aead_args a;
+
+		cdev_fill(iv, 12, 7000 + t->id * 100 + n);
+		cdev_fill(aad, 40, 8000 + n);
+		cdev_fill(pt, len, 9000 + t->id * 100 + n);
+		ref_gcm(t->key, 16, iv, aad, 40, pt, len, 16, ref);
+		memset(&a, 0, sizeof(a));
+		a.ses = t->ses;
+		a.op = COP_ENCRYPT;
+		a.auth = aad;
+		a.auth_len = 40;
+		a.src = pt;
+		a.dst = out;
+		a.len = len;
+		a.iv = iv;
+		if (aead(t->fd, &a) || memcmp(out, ref, len + 16))
+			t->bad++;
+	}
+	return NULL;
+}
+
+static void gcm_threads(int fd)
+{
+	struct gcm_thread t[4];
+	pthread_t th[4];
+	uint8_t key[16];
+	unsigned int bad = 0;
+	uint32_t ses;
+
+	cdev_fill(key, 16, 6000);
+	if (cdev_session(fd, CRYPTO_AES_GCM, key, 16, 0, NULL, 0, &ses)) {
+		cdev_ok(0, "CIOCGSESSION AES-GCM-128 (threads)");
+		return;
+	}
+	for (int i = 0; i < 4; i++) {
+		t[i] = (struct gcm_thread){fd, ses, key, (unsigned int)i, 0};
+		pthread_create(&th[i], NULL, gcm_thread_run, &t[i]);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		bad += t[i].bad;
+	}
+	cdev_ok(!bad,
+		"AES-GCM: 4 threads x 40 requests on one session, each equal to OpenSSL (%u bad)",
+		bad);
+	cdev_free(fd, ses);
+}
 
 static void cmd_gcm(int fd)
 {
@@ -431,6 +495,7 @@ static void cmd_gcm(int fd)
 						     "also in cryptodev-linux's tests)");
 		cdev_free(fd, ses);
 	}
+	gcm_threads(fd);
 out:
 	free(pt);
 	free(ref);
