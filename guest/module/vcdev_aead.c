@@ -21,6 +21,7 @@
  */
 #include <linux/kernel.h>
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <crypto/algapi.h>
@@ -662,6 +663,13 @@ int vcdev_aead_session_init(struct vcdev_session *ses)
 	memzero_explicit(h, sizeof(h));
 	return ret;
 }
+
+/*
+ * GCM sessions need the "ghash" shash; the crypto API loads it on demand
+ * (crypto-ghash), but the x86 clmul module registers only an ahash of
+ * that name: ask modprobe for the generic one up front.
+ */
+MODULE_SOFTDEP("pre: ghash_generic");
 
 void vcdev_aead_session_fini(struct vcdev_session *ses)
 {
