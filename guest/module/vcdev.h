@@ -8,7 +8,8 @@
  *   vcdev_session.c  sessions: algorithm table, control queue requests
  *   vcdev_buf.c      user data: bounce pages or pinned user pages
  *   vcdev_ioctl.c    file operations, the ioctls, 32-bit compat
- *   vcdev_crypt.c    the data path: CIOCCRYPT, CIOCAUTHCRYPT
+ *   vcdev_crypt.c    the data path: CIOCCRYPT
+ *   vcdev_aead.c     CIOCAUTHCRYPT: TLS, SRTP and GCM from device parts
  */
 #ifndef VCDEV_H
 #define VCDEV_H
@@ -40,6 +41,7 @@
 #define VCDEV_CTRL_TIMEOUT (10 * HZ)
 
 struct vcdev_device;
+struct crypto_shash;
 
 /* One virtqueue and what guards it.  Lives inside its vcdev_device. */
 struct vcdev_vq {
@@ -131,6 +133,7 @@ struct vcdev_alg {
 	unsigned int ivsize;
 	unsigned int digestsize;
 	bool is_mac; /* keyed (HMAC); false: plain digest */
+	bool is_aead; /* GCM: CIOCAUTHCRYPT only, built in vcdev_aead.c */
 };
 
 /* A cryptodev session: owned by the file, refcounted by in-flight requests. */
@@ -144,6 +147,13 @@ struct vcdev_session {
 	/* device session ids; valid when the has_ flag is set */
 	u64 enc_id, dec_id;
 	bool has_enc, has_dec;
+	/*
+	 * CIOCAUTHCRYPT (vcdev_aead.c) on a cipher+MAC session: cipher-only
+	 * and MAC-only device sessions besides the chaining ones above.
+	 */
+	u64 aux_enc_id, aux_dec_id, aux_mac_id;
+	bool has_aux_enc, has_aux_dec, has_aux_mac;
+	struct crypto_shash *ghash; /* GCM: GHASH keyed with H */
 	/* IV carried between requests that pass no iv (as cryptodev does) */
 	spinlock_t iv_lock;
 	u8 iv[VCDEV_MAX_IV];
@@ -207,6 +217,10 @@ struct vcdev_session *vcdev_lookup(struct vcdev_file *f, u32 sid);
 struct crypt_op;
 struct crypt_auth_op;
 int vcdev_crypt(struct vcdev_file *f, struct crypt_op *cop);
+
+/* vcdev_aead.c */
 int vcdev_authcrypt(struct vcdev_file *f, struct crypt_auth_op *caop);
+int vcdev_aead_session_init(struct vcdev_session *ses);
+void vcdev_aead_session_fini(struct vcdev_session *ses);
 
 #endif /* VCDEV_H */

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The data path of /dev/crypto: CIOCCRYPT and CIOCAUTHCRYPT turned into
- * virtio-crypto data requests (header, IV, data, digest, status), with
- * cryptodev-linux's IV chaining and multi-part MAC rules.
+ * The data path of /dev/crypto: CIOCCRYPT turned into virtio-crypto data
+ * requests (header, IV, data, digest, status), with cryptodev-linux's IV
+ * chaining and multi-part MAC rules.  CIOCAUTHCRYPT is in vcdev_aead.c.
  */
 #include <linux/kernel.h>
 #include <linux/mm.h>
@@ -235,6 +235,9 @@ static int vcdev_crypt_check(struct vcdev_file *f, const struct crypt_op *cop,
 		return -EINVAL;
 	op->c = op->ses->cipher;
 	op->m = op->ses->mac;
+	/* GCM works through CIOCAUTHCRYPT only (vcdev_aead.c) */
+	if (op->c && op->c->is_aead)
+		return -EINVAL;
 	max_size = op->ses->dev->max_size;
 
 	if (op->c && cop->len % op->c->blocksize)
@@ -420,36 +423,3 @@ out:
 	}
 	return ret;
 }
-
-/*
- * CIOCAUTHCRYPT on a cipher+HMAC session without AEAD/TLS/SRTP flags is
- * refused by cryptodev-linux (EINVAL); we do the same, and serve the
- * plain (non-TLS) case of a MAC-only session as CIOCCRYPT would.
- */
-int vcdev_authcrypt(struct vcdev_file *f, struct crypt_auth_op *caop)
-{
-	struct vcdev_session *ses = vcdev_lookup(f, caop->ses);
-	struct crypt_op cop = {};
-	unsigned int digestsize;
-	int ret;
-
-	if (!ses)
-		return -EINVAL;
-	if (ses->cipher || !ses->mac ||
-	    (caop->flags & (COP_FLAG_AEAD_TLS_TYPE | COP_FLAG_AEAD_SRTP_TYPE))) {
-		vcdev_session_put(ses);
-		return -EINVAL;
-	}
-	digestsize = ses->mac->digestsize;
-	vcdev_session_put(ses);
-	cop.ses = caop->ses;
-	cop.op = caop->op;
-	cop.len = caop->auth_len;
-	cop.src = caop->auth_src;
-	cop.mac = caop->tag;
-	ret = vcdev_crypt(f, &cop);
-	if (!ret && !caop->tag_len)
-		caop->tag_len = digestsize;
-	return ret;
-}
-

@@ -297,7 +297,10 @@ long vcdev_compat_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 		ret = vcdev_authcrypt(f, &caop);
 		if (ret)
 			return ret;
+		/* what vcdev_authcrypt changes: output length, tag length and place */
+		ccaop.len = caop.len;
 		ccaop.tag_len = caop.tag_len;
+		ccaop.tag = ptr_to_compat(caop.tag);
 		return copy_to_user(uarg, &ccaop, sizeof(ccaop)) ? -EFAULT : 0;
 	default:
 		return -EINVAL;

@@ -25,6 +25,9 @@ static const struct vcdev_alg vcdev_ciphers[] = {
 	 16, 0, false},
 	{CRYPTO_AES_XTS, VIRTIO_CRYPTO_CIPHER_AES_XTS, "xts(aes)", VCDEV_DRIVER_NAME "-xts-aes", 16,
 	 16, 0, false},
+	/* GCM: the device session is AES-CTR; GHASH is done in the guest (vcdev_aead.c) */
+	{CRYPTO_AES_GCM, VIRTIO_CRYPTO_CIPHER_AES_CTR, "gcm(aes)", VCDEV_DRIVER_NAME "-gcm-aes", 1,
+	 12, 16, false, true},
 };
 
 static const struct vcdev_alg vcdev_macs[] = {
@@ -204,6 +207,53 @@ static int vcdev_ctrl_destroy(struct vcdev_device *dev, u64 id)
 	return ret;
 }
 
+/* The cipher-only and MAC-only device sessions CIOCAUTHCRYPT uses. */
+static int vcdev_session_create_aux(struct vcdev_session *ses, const u8 *key, unsigned int keylen,
+				    const u8 *mackey, unsigned int mackeylen)
+{
+	const struct vcdev_alg *c = ses->cipher;
+	int ret;
+
+	ret = vcdev_ctrl_create(ses->dev, c, NULL, VIRTIO_CRYPTO_OP_ENCRYPT, key, keylen, NULL, 0,
+				&ses->aux_enc_id);
+	if (ret)
+		return ret;
+	ses->has_aux_enc = true;
+	if (c->virtio_alg != VIRTIO_CRYPTO_CIPHER_AES_CTR) {
+		ret = vcdev_ctrl_create(ses->dev, c, NULL, VIRTIO_CRYPTO_OP_DECRYPT, key, keylen,
+					NULL, 0, &ses->aux_dec_id);
+		if (ret)
+			return ret;
+		ses->has_aux_dec = true;
+	}
+	ret = vcdev_ctrl_create(ses->dev, NULL, ses->mac, VIRTIO_CRYPTO_OP_ENCRYPT, NULL, 0, mackey,
+				mackeylen, &ses->aux_mac_id);
+	if (ret)
+		return ret;
+	ses->has_aux_mac = true;
+	return 0;
+}
+
+static void vcdev_session_destroy_aux(struct vcdev_session *ses)
+{
+	u64 ids[3];
+	unsigned int i, n = 0;
+	int ret;
+
+	if (ses->has_aux_enc)
+		ids[n++] = ses->aux_enc_id;
+	if (ses->has_aux_dec)
+		ids[n++] = ses->aux_dec_id;
+	if (ses->has_aux_mac)
+		ids[n++] = ses->aux_mac_id;
+	for (i = 0; i < n; i++) {
+		ret = vcdev_ctrl_destroy(ses->dev, ids[i]);
+		if (ret && ret != -ENODEV)
+			dev_warn_ratelimited(&ses->dev->vdev->dev, "destroy session %llu: %d\n",
+					     ids[i], ret);
+	}
+}
+
 static void vcdev_session_release(struct kref *ref)
 {
 	struct vcdev_session *ses = container_of(ref, struct vcdev_session, ref);
@@ -223,7 +273,9 @@ static void vcdev_session_release(struct kref *ref)
 				dev_warn_ratelimited(&dev->vdev->dev, "destroy session %llu: %d\n",
 						     ses->dec_id, ret);
 		}
+		vcdev_session_destroy_aux(ses);
 	}
+	vcdev_aead_session_fini(ses);
 	vcdev_device_put(dev);
 	if (ses->acc) {
 		memzero_explicit(ses->acc, ses->acc_cap);
@@ -271,6 +323,12 @@ int vcdev_session_create(struct vcdev_session **out, u32 cipher_alg, u32 mac_alg
 		if (!mac->is_mac)
 			mackeylen = 0; /* a plain digest has no key */
 	}
+	/* AEAD ciphers ignore the MAC (cryptodev-linux); a MAC key breaks their key */
+	if (cipher && cipher->is_aead && mac) {
+		if (mackeylen)
+			return -EINVAL;
+		mac = NULL;
+	}
 
 	dev = vcdev_registry_pick();
 	if (!dev)
@@ -310,6 +368,14 @@ int vcdev_session_create(struct vcdev_session **out, u32 cipher_alg, u32 mac_alg
 			goto err_put_ses;
 		ses->has_dec = true;
 	}
+	if (cipher && mac) {
+		ret = vcdev_session_create_aux(ses, key, keylen, mackey, mackeylen);
+		if (ret)
+			goto err_put_ses;
+	}
+	ret = vcdev_aead_session_init(ses);
+	if (ret)
+		goto err_put_ses;
 	*out = ses;
 	return 0;
 

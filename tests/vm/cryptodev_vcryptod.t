@@ -7,15 +7,16 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 B=${VCRYPTO_BUILD:-$top/build}
 ko=$B/kmod/virtio_cryptodev.ko
-for f in "$ko" "$B/guest-bin/cdev_test" "$B/vcryptod"; do
+for f in "$ko" "$B/guest-bin/cdev_test" "$B/guest-bin/cdev_aead" "$B/vcryptod"; do
 	[ -e "$f" ] || { echo "not ok - $f missing (make all)"; exit 1; }
 done
 dir=$(mktemp -d /tmp/cdev-vcd.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
 extra=()
 [ -e "$B/guest-bin/cdev_test32" ] && extra=(-f "$B/guest-bin/cdev_test32")
+[ -e "$B/guest-bin/cdev_aead32" ] && extra+=(-f "$B/guest-bin/cdev_aead32")
 exec "$top/tests/vm/vmrun.sh" -n cryptodev-vcryptod -C 2 -t 170 \
 	-d "$B/vcryptod --socket-path $dir/a.sock --queues 1" -w "$dir/a.sock" -u "$dir/a.sock" \
 	-d "$B/vcryptod --socket-path $dir/b.sock --queues 1" -w "$dir/b.sock" -u "$dir/b.sock" \
 	-m virtio_pci -m algif_skcipher -m algif_hash -m ecb -m ctr -m xts -m sha512_generic \
-	-m "$ko" -f "$B/guest-bin/cdev_test" "${extra[@]}" -c "$top/tests/vm/cases/cryptodev_vcryptod.sh"
+	-m ghash_generic -m "$ko" -f "$B/guest-bin/cdev_test" -f "$B/guest-bin/cdev_aead" "${extra[@]}" -c "$top/tests/vm/cases/cryptodev_vcryptod.sh"

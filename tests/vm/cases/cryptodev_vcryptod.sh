@@ -25,11 +25,15 @@ cdev_test hmac
 cdev_test digest
 cdev_test chain
 cdev_test errors
+note "CIOCAUTHCRYPT (cdev_aead, OpenSSL references): GCM, TLS, SRTP, bad arguments"
+for c in gcm tls srtp errors; do cdev_aead --expect-mac $c; done
 if [ -x /bin/cdev_test32 ]; then
 	note "32-bit program (compat_ioctl):"
 	cdev_test32 vectors --expect-hmac
 	cdev_test32 hmac
 	cdev_test32 chain
+	cdev_aead32 emit >/tmp/aead32.out; cdev_aead --expect-mac verify /tmp/aead32.out
+	cdev_aead32 --expect-mac errors
 else
 	skip "32-bit compat_ioctl: cdev_test32 not built (needs gcc-multilib on the build host)"
 fi
