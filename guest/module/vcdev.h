@@ -10,6 +10,7 @@
  *   vcdev_ioctl.c    file operations, the ioctls, 32-bit compat
  *   vcdev_crypt.c    the data path: CIOCCRYPT
  *   vcdev_aead.c     CIOCAUTHCRYPT: TLS, SRTP and GCM from device parts
+ *   vcdev_hash.c     multi-part hashes/MACs: gathered parts, CIOCCPHASH
  */
 #ifndef VCDEV_H
 #define VCDEV_H
@@ -160,17 +161,28 @@ struct vcdev_session {
 	/*
 	 * Multi-part MAC (COP_FLAG_UPDATE): the device keeps no hash state,
 	 * so the parts are gathered here and sent as one request at the end.
+	 * The buffer is charged to the owning file (vcdev_file.gathered) and
+	 * freed when the session leaves the file (acc_closed).
 	 */
 	struct mutex acc_lock;
 	u8 *acc; /* kvmalloc'd, acc_cap bytes */
 	unsigned int acc_len, acc_cap;
+	bool acc_closed; /* removed from its file: no more gathering */
 };
 
 /* Per open file of /dev/crypto. */
 struct vcdev_file {
-	struct mutex lock; /* the idr */
+	struct mutex lock; /* the idr, nr_sessions */
 	struct idr sessions;
+	unsigned int nr_sessions; /* capped by max_file_sessions */
+	atomic_long_t gathered; /* bytes of gather buffers, capped by max_file_gather */
 };
+
+/* True for CRYPTO_NULL: done in the guest kernel, never by a device. */
+static inline bool vcdev_alg_is_null(const struct vcdev_alg *alg)
+{
+	return alg && alg->virtio_alg == VIRTIO_CRYPTO_NO_CIPHER;
+}
 
 /* vcdev_main.c */
 extern struct workqueue_struct *vcdev_wq; /* deferred request release */
@@ -193,6 +205,7 @@ struct vcdev_vq *vcdev_pick_data_vq(struct vcdev_device *dev);
 /* vcdev_session.c */
 const struct vcdev_alg *vcdev_alg_cipher(u32 cop_alg);
 const struct vcdev_alg *vcdev_alg_mac(u32 cop_alg);
+bool vcdev_cipher_keylen_ok(const struct vcdev_alg *alg, unsigned int keylen);
 int vcdev_session_create(struct vcdev_session **out, u32 cipher, u32 mac, const u8 *key,
 			 unsigned int keylen, const u8 *mackey, unsigned int mackeylen);
 void vcdev_session_put(struct vcdev_session *ses);
@@ -205,6 +218,7 @@ int vcdev_buf_copy_in(struct vcdev_buf *b, const u8 __user *src, unsigned int n)
 int vcdev_buf_copy_out(struct vcdev_buf *b, u8 __user *dst, unsigned int n);
 void vcdev_buf_release(struct vcdev_buf *b);
 void vcdev_buf_tail(struct vcdev_buf *b, unsigned int off, u8 *out, unsigned int n);
+int vcdev_user_copy(u8 __user *dst, const u8 __user *src, unsigned int len);
 
 /* vcdev_ioctl.c */
 long vcdev_ioctl(struct file *filp, unsigned int cmd, unsigned long arg);
@@ -222,5 +236,11 @@ int vcdev_crypt(struct vcdev_file *f, struct crypt_op *cop);
 int vcdev_authcrypt(struct vcdev_file *f, struct crypt_auth_op *caop);
 int vcdev_aead_session_init(struct vcdev_session *ses);
 void vcdev_aead_session_fini(struct vcdev_session *ses);
+
+/* vcdev_hash.c */
+int vcdev_mac_parts(struct vcdev_file *f, struct vcdev_session *ses, const struct crypt_op *cop,
+		    u8 **msg, unsigned int *msg_len);
+void vcdev_acc_close(struct vcdev_file *f, struct vcdev_session *ses);
+int vcdev_cphash(struct vcdev_file *f, u32 dst_sid, u32 src_sid);
 
 #endif /* VCDEV_H */

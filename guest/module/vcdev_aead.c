@@ -628,6 +628,8 @@ int vcdev_authcrypt(struct vcdev_file *f, struct crypt_auth_op *caop)
 			ret = vcdev_aead_plain_mac(f, ses, caop);
 		goto out;
 	}
+	if (vcdev_alg_is_null(ses->cipher))
+		goto out; /* CRYPTO_NULL (vcdev_crypt.c): no AEAD form */
 	if (fl & COP_FLAG_AEAD_SRTP_TYPE) {
 		if (!ses->cipher->is_aead)
 			ret = vcdev_aead_srtp(ses, caop);

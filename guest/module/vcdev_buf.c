@@ -8,6 +8,8 @@
  */
 #include <linux/highmem.h>
 #include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -177,4 +179,45 @@ int vcdev_buf_copy_out(struct vcdev_buf *b, u8 __user *dst, unsigned int n)
 void vcdev_buf_tail(struct vcdev_buf *b, unsigned int off, u8 *out, unsigned int n)
 {
 	sg_pcopy_to_buffer(b->sgt.sgl, b->sgt.orig_nents, out, n, off);
+}
+
+/*
+ * CRYPTO_NULL: @len bytes from user @src to user @dst through a kernel
+ * page, as ecb(cipher_null) leaves them.  In place (@dst == @src) only
+ * checks that the bytes can be read and written, as pinning them for the
+ * cipher would.  Killable; no device is involved.
+ */
+int vcdev_user_copy(u8 __user *dst, const u8 __user *src, unsigned int len)
+{
+	unsigned int done = 0, n;
+	u8 *page;
+	int ret = 0;
+
+	if (!len)
+		return 0;
+	if (dst == src) {
+		/* non-destructive: faults the pages in for writing, as pinning would */
+		if (!access_ok(dst, len) || fault_in_safe_writeable((const char __user *)dst, len))
+			return -EFAULT;
+		return 0;
+	}
+	page = (u8 *)__get_free_page(GFP_KERNEL);
+	if (!page)
+		return -ENOMEM;
+	while (done < len) {
+		n = min_t(unsigned int, len - done, PAGE_SIZE);
+		if (copy_from_user(page, src + done, n) || copy_to_user(dst + done, page, n)) {
+			ret = -EFAULT;
+			break;
+		}
+		done += n;
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		cond_resched();
+	}
+	memzero_explicit(page, PAGE_SIZE);
+	free_page((unsigned long)page);
+	return ret;
 }

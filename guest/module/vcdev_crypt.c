@@ -33,6 +33,7 @@ struct vcdev_op {
 	unsigned int ivsize;
 	u8 iv[VCDEV_MAX_IV];
 	u8 next_iv[VCDEV_MAX_IV];
+	bool null_copy; /* CRYPTO_NULL: src to dst in the guest */
 };
 
 static bool vcdev_use_zc(const struct crypt_op *cop)
@@ -153,73 +154,6 @@ static void vcdev_next_iv_after(struct vcdev_op *op, struct vcdev_req *req,
 }
 
 /*
- * Multi-part MAC on a MAC-only session, with cryptodev-linux's rules:
- * flags 0 or COP_FLAG_RESET start over; COP_FLAG_UPDATE without
- * COP_FLAG_FINAL (and len > 0) only adds data; anything else finishes.
- * Returns 1 when the data was only stored; 0 to go on, with *msg set to
- * the whole message (the caller frees it) if earlier parts exist.
- */
-static int vcdev_mac_parts(struct vcdev_session *ses, const struct crypt_op *cop, u8 **msg,
-			   unsigned int *msg_len)
-{
-	u16 fl = cop->flags;
-	bool reset = !fl || (fl & COP_FLAG_RESET);
-	bool final = (fl & COP_FLAG_FINAL) || !(fl & COP_FLAG_UPDATE) || !cop->len;
-	unsigned int need;
-	int ret = 0;
-
-	*msg = NULL;
-	mutex_lock(&ses->acc_lock);
-	if (reset)
-		ses->acc_len = 0;
-	if (final && !ses->acc_len)
-		goto out; /* one part: the usual single request */
-	if (cop->len) {
-		if (cop->len > VCDEV_MAX_DATA_LEN - ses->acc_len) {
-			ret = -EINVAL;
-			goto out;
-		}
-		need = ses->acc_len + cop->len;
-		if (need > ses->acc_cap) {
-			unsigned int cap = max3(need, 2 * ses->acc_cap, 4096U);
-			u8 *p;
-
-			cap = min(cap, VCDEV_MAX_DATA_LEN);
-			p = kvmalloc(cap, GFP_KERNEL);
-			if (!p) {
-				ret = -ENOMEM;
-				goto out;
-			}
-			if (ses->acc) {
-				memcpy(p, ses->acc, ses->acc_len);
-				memzero_explicit(ses->acc, ses->acc_cap);
-				kvfree(ses->acc);
-			}
-			ses->acc = p;
-			ses->acc_cap = cap;
-		}
-		if (copy_from_user(ses->acc + ses->acc_len, cop->src, cop->len)) {
-			ret = -EFAULT;
-			goto out;
-		}
-		ses->acc_len = need;
-	}
-	if (!final) {
-		ret = 1;
-		goto out;
-	}
-	/* the whole message goes to the device; the session starts over */
-	*msg = ses->acc;
-	*msg_len = ses->acc_len;
-	ses->acc = NULL;
-	ses->acc_len = 0;
-	ses->acc_cap = 0;
-out:
-	mutex_unlock(&ses->acc_lock);
-	return ret;
-}
-
-/*
  * Checks @cop against its session (taken into op->ses) before anything
  * is allocated, as cryptodev-linux does.
  */
@@ -239,6 +173,13 @@ static int vcdev_crypt_check(struct vcdev_file *f, const struct crypt_op *cop,
 	if (op->c && op->c->is_aead)
 		return -EINVAL;
 	max_size = op->ses->dev->max_size;
+	/* CRYPTO_NULL is done here (vcdev_user_copy): no device cipher */
+	if (vcdev_alg_is_null(op->c)) {
+		op->null_copy = true;
+		op->c = NULL;
+		if (!op->m)
+			return 0; /* no device: no length limit */
+	}
 
 	if (op->c && cop->len % op->c->blocksize)
 		return -EINVAL;
@@ -361,8 +302,13 @@ int vcdev_crypt(struct vcdev_file *f, struct crypt_op *cop)
 	ret = vcdev_crypt_check(f, cop, &op);
 	if (ret)
 		goto out;
+	if (op.null_copy) {
+		ret = vcdev_user_copy(cop->dst, cop->src, cop->len);
+		if (ret || !op.m)
+			goto out;
+	}
 	if (op.m && !op.c) {
-		ret = vcdev_mac_parts(op.ses, cop, &msg, &msg_len);
+		ret = vcdev_mac_parts(f, op.ses, cop, &msg, &msg_len);
 		if (ret) {
 			if (ret > 0)
 				ret = 0; /* stored; no MAC yet */

@@ -35,6 +35,10 @@ int vcdev_status_errno(u8 status)
 	}
 }
 
+static unsigned int max_file_sessions = 1024;
+module_param(max_file_sessions, uint, 0644);
+MODULE_PARM_DESC(max_file_sessions, "sessions one open file may hold (ENOMEM beyond)");
+
 static int vcdev_open(struct inode *inode, struct file *filp)
 {
 	struct vcdev_file *f = kzalloc(sizeof(*f), GFP_KERNEL);
@@ -43,6 +47,7 @@ static int vcdev_open(struct inode *inode, struct file *filp)
 		return -ENOMEM;
 	mutex_init(&f->lock);
 	idr_init(&f->sessions);
+	atomic_long_set(&f->gathered, 0);
 	filp->private_data = f;
 	return 0;
 }
@@ -54,7 +59,10 @@ static int vcdev_release(struct inode *inode, struct file *filp)
 	int id;
 
 	/* No ioctl runs any more; requests in flight hold their session. */
-	idr_for_each_entry(&f->sessions, ses, id) vcdev_session_put(ses);
+	idr_for_each_entry(&f->sessions, ses, id) {
+		vcdev_acc_close(f, ses);
+		vcdev_session_put(ses);
+	}
 	idr_destroy(&f->sessions);
 	mutex_destroy(&f->lock);
 	kfree(f);
@@ -75,17 +83,28 @@ struct vcdev_session *vcdev_lookup(struct vcdev_file *f, u32 sid)
 	return ses;
 }
 
+/*
+ * CIOCGSESSION, checking the arguments in cryptodev-linux's order
+ * (ioctl.c crypto_create_session): algorithms, cipher key length, cipher
+ * key copy, MAC key length, MAC key copy (none if mackey is NULL).
+ */
 static int vcdev_gsession(struct vcdev_file *f, struct session_op *sop)
 {
+	const struct vcdev_alg *cipher = NULL;
 	struct vcdev_session *ses;
 	u8 *keys;
 	int ret, id;
 
 	if (!sop->cipher && !sop->mac)
 		return -EINVAL;
-	if (sop->cipher && sop->keylen > CRYPTO_CIPHER_MAX_KEY_LEN)
+	if (sop->cipher) {
+		cipher = vcdev_alg_cipher(sop->cipher);
+		if (!cipher)
+			return -EINVAL;
+	}
+	if (sop->mac && !vcdev_alg_mac(sop->mac))
 		return -EINVAL;
-	if (sop->mac && sop->mackeylen > CRYPTO_HMAC_MAX_KEY_LEN)
+	if (sop->cipher && sop->keylen > CRYPTO_CIPHER_MAX_KEY_LEN)
 		return -EINVAL;
 
 	keys = kzalloc(CRYPTO_CIPHER_MAX_KEY_LEN + CRYPTO_HMAC_MAX_KEY_LEN, GFP_KERNEL);
@@ -94,30 +113,62 @@ static int vcdev_gsession(struct vcdev_file *f, struct session_op *sop)
 	ret = -EFAULT;
 	if (sop->cipher && copy_from_user(keys, sop->key, sop->keylen))
 		goto out;
-	if (sop->mac && sop->mackeylen &&
+	ret = -EINVAL;
+	if (cipher && !vcdev_cipher_keylen_ok(cipher, sop->keylen))
+		goto out;
+	if (sop->mac && sop->mackeylen > CRYPTO_HMAC_MAX_KEY_LEN)
+		goto out;
+	ret = -EFAULT;
+	if (sop->mac && sop->mackey &&
 	    copy_from_user(keys + CRYPTO_CIPHER_MAX_KEY_LEN, sop->mackey, sop->mackeylen))
+		goto out;
+
+	/* a place for it in this file first: the cap is per file */
+	mutex_lock(&f->lock);
+	ret = f->nr_sessions < READ_ONCE(max_file_sessions) ? 0 : -ENOMEM;
+	if (!ret)
+		f->nr_sessions++;
+	mutex_unlock(&f->lock);
+	if (ret)
 		goto out;
 
 	ret = vcdev_session_create(&ses, sop->cipher, sop->mac, keys, sop->cipher ? sop->keylen : 0,
 				   keys + CRYPTO_CIPHER_MAX_KEY_LEN, sop->mac ? sop->mackeylen : 0);
 	if (ret)
-		goto out;
+		goto err_unreserve;
 
+	/*
+	 * The session is complete before it is published, and its id is set
+	 * under the lock lookups take: a racing CIOCFSESSION of this id can
+	 * only find the finished session.
+	 */
 	mutex_lock(&f->lock);
 	id = idr_alloc_cyclic(&f->sessions, ses, 1, INT_MAX, GFP_KERNEL);
+	if (id >= 0)
+		ses->sid = id;
 	mutex_unlock(&f->lock);
 	if (id < 0) {
 		vcdev_session_put(ses);
 		ret = id;
-		goto out;
+		goto err_unreserve;
 	}
-	ses->sid = id;
 	sop->ses = id;
+	goto out;
+
+err_unreserve:
+	mutex_lock(&f->lock);
+	f->nr_sessions--;
+	mutex_unlock(&f->lock);
 out:
 	kfree_sensitive(keys);
 	return ret;
 }
 
+/*
+ * CIOCFSESSION.  An unknown id succeeds, as with cryptodev-linux (its
+ * crypto_finish_session means to return ENOENT, but its list walk never
+ * leaves the cursor NULL, so it returns 0).
+ */
 static int vcdev_fsession(struct vcdev_file *f, u32 sid)
 {
 	struct vcdev_session *ses = NULL;
@@ -125,10 +176,13 @@ static int vcdev_fsession(struct vcdev_file *f, u32 sid)
 	mutex_lock(&f->lock);
 	if (sid <= INT_MAX)
 		ses = idr_remove(&f->sessions, sid);
+	if (ses)
+		f->nr_sessions--;
 	mutex_unlock(&f->lock);
-	if (!ses)
-		return -ENOENT;
-	vcdev_session_put(ses);
+	if (ses) {
+		vcdev_acc_close(f, ses);
+		vcdev_session_put(ses);
+	}
 	return 0;
 }
 
@@ -152,8 +206,13 @@ static int vcdev_gsessinfo(struct vcdev_file *f, struct session_info_op *siop)
 			CRYPTODEV_MAX_ALG_NAME);
 	}
 	siop->alignmask = 0;
-	/* The work is done by a device user space cannot reach directly. */
-	siop->flags = SIOP_FLAG_KERNEL_DRIVER_ONLY;
+	/*
+	 * The work is done by a device user space cannot reach directly; not
+	 * so for CRYPTO_NULL alone, which the guest kernel does (and which
+	 * cryptodev-linux reports without the flag too).
+	 */
+	if (ses->has_enc)
+		siop->flags = SIOP_FLAG_KERNEL_DRIVER_ONLY;
 	vcdev_session_put(ses);
 	return 0;
 }
@@ -179,6 +238,7 @@ long vcdev_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 	void __user *uarg = (void __user *)arg;
 	struct session_info_op siop;
 	struct crypt_auth_op caop;
+	struct cphash_op cphop;
 	struct session_op sop;
 	struct crypt_op cop;
 	u32 sid;
@@ -225,8 +285,12 @@ long vcdev_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 		if (ret)
 			return ret;
 		return copy_to_user(uarg, &caop, sizeof(caop)) ? -EFAULT : 0;
+	case CIOCCPHASH:
+		if (copy_from_user(&cphop, uarg, sizeof(cphop)))
+			return -EFAULT;
+		return vcdev_cphash(f, cphop.dst_ses, cphop.src_ses);
 	default:
-		return -EINVAL;
+		return -EINVAL; /* as cryptodev-linux (not ENOTTY) */
 	}
 }
 
@@ -248,6 +312,7 @@ long vcdev_compat_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 	case CRIOGET:
 	case CIOCFSESSION:
 	case CIOCGSESSINFO:
+	case CIOCCPHASH: /* same layout; cryptodev-linux forgot it in compat (EINVAL) */
 		return vcdev_ioctl(filp, cmd, (unsigned long)uarg);
 	case CRYPTODEV_COMPAT_CIOCGSESSION:
 		if (copy_from_user(&csop, uarg, sizeof(csop)))

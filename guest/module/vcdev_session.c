@@ -28,6 +28,12 @@ static const struct vcdev_alg vcdev_ciphers[] = {
 	/* GCM: the device session is AES-CTR; GHASH is done in the guest (vcdev_aead.c) */
 	{CRYPTO_AES_GCM, VIRTIO_CRYPTO_CIPHER_AES_CTR, "gcm(aes)", VCDEV_DRIVER_NAME "-gcm-aes", 1,
 	 12, 16, false, true},
+	/*
+	 * CRYPTO_NULL: cryptodev-linux's ecb(cipher_null) (key 0 bytes,
+	 * block 1, no IV): a copy done in the guest, no device session.
+	 */
+	{CRYPTO_NULL, VIRTIO_CRYPTO_NO_CIPHER, "ecb(cipher_null)",
+	 VCDEV_DRIVER_NAME "-ecb-cipher_null", 1, 0, 0, false, false},
 };
 
 static const struct vcdev_alg vcdev_macs[] = {
@@ -77,8 +83,10 @@ const struct vcdev_alg *vcdev_alg_mac(u32 cop_alg)
 }
 
 /* Key lengths the kernel's own implementations accept. */
-static bool vcdev_keylen_ok(const struct vcdev_alg *alg, unsigned int keylen)
+bool vcdev_cipher_keylen_ok(const struct vcdev_alg *alg, unsigned int keylen)
 {
+	if (vcdev_alg_is_null(alg))
+		return keylen == 0; /* ecb(cipher_null): min = max = 0 */
 	if (alg->virtio_alg == VIRTIO_CRYPTO_CIPHER_AES_XTS)
 		return keylen == 32 || keylen == 48 || keylen == 64;
 	return keylen == 16 || keylen == 24 || keylen == 32;
@@ -304,7 +312,7 @@ struct vcdev_session *vcdev_session_get(struct vcdev_session *ses)
 int vcdev_session_create(struct vcdev_session **out, u32 cipher_alg, u32 mac_alg, const u8 *key,
 			 unsigned int keylen, const u8 *mackey, unsigned int mackeylen)
 {
-	const struct vcdev_alg *cipher = NULL, *mac = NULL;
+	const struct vcdev_alg *cipher = NULL, *mac = NULL, *dcipher;
 	struct vcdev_session *ses;
 	struct vcdev_device *dev;
 	int ret;
@@ -313,7 +321,7 @@ int vcdev_session_create(struct vcdev_session **out, u32 cipher_alg, u32 mac_alg
 		return -EINVAL;
 	if (cipher_alg) {
 		cipher = vcdev_alg_cipher(cipher_alg);
-		if (!cipher || !vcdev_keylen_ok(cipher, keylen))
+		if (!cipher || !vcdev_cipher_keylen_ok(cipher, keylen))
 			return -EINVAL;
 	}
 	if (mac_alg) {
@@ -352,7 +360,13 @@ int vcdev_session_create(struct vcdev_session **out, u32 cipher_alg, u32 mac_alg
 	ses->mac = mac;
 	ses->keylen = keylen;
 
-	ret = vcdev_ctrl_create(dev, cipher, mac, VIRTIO_CRYPTO_OP_ENCRYPT, key, keylen, mackey,
+	/* the cipher the device does: none for CRYPTO_NULL (a guest copy) */
+	dcipher = vcdev_alg_is_null(cipher) ? NULL : cipher;
+	if (!dcipher && !mac) {
+		*out = ses; /* CRYPTO_NULL alone: no device session */
+		return 0;
+	}
+	ret = vcdev_ctrl_create(dev, dcipher, mac, VIRTIO_CRYPTO_OP_ENCRYPT, key, keylen, mackey,
 				mackeylen, &ses->enc_id);
 	if (ret)
 		goto err_put_ses;
@@ -361,14 +375,14 @@ int vcdev_session_create(struct vcdev_session **out, u32 cipher_alg, u32 mac_alg
 	 * CTR and MAC-only sessions are the same both ways; with a MAC the
 	 * order differs (decrypt MACs the plaintext after deciphering).
 	 */
-	if (cipher && (mac || cipher->virtio_alg != VIRTIO_CRYPTO_CIPHER_AES_CTR)) {
-		ret = vcdev_ctrl_create(dev, cipher, mac, VIRTIO_CRYPTO_OP_DECRYPT, key, keylen,
+	if (dcipher && (mac || dcipher->virtio_alg != VIRTIO_CRYPTO_CIPHER_AES_CTR)) {
+		ret = vcdev_ctrl_create(dev, dcipher, mac, VIRTIO_CRYPTO_OP_DECRYPT, key, keylen,
 					mackey, mackeylen, &ses->dec_id);
 		if (ret)
 			goto err_put_ses;
 		ses->has_dec = true;
 	}
-	if (cipher && mac) {
+	if (dcipher && mac) {
 		ret = vcdev_session_create_aux(ses, key, keylen, mackey, mackeylen);
 		if (ret)
 			goto err_put_ses;
