@@ -8,13 +8,19 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 B=${VCRYPTO_BUILD:-$top/build}
 ko=$B/kmod/virtio_cryptodev.ko
-for f in "$ko" "$B/guest-bin/cdev_test" "$B/guest-bin/cdev_aead"; do
+for f in "$ko" "$B/guest-bin/cdev_test" "$B/guest-bin/cdev_aead" "$B/guest-bin/cdev_compat"; do
 	[ -e "$f" ] || { echo "not ok - $f missing (make all)"; exit 1; }
 done
 extra=()
 # the 32-bit build exercises compat_ioctl (built when gcc-multilib is there)
 [ -e "$B/guest-bin/cdev_test32" ] && extra=(-f "$B/guest-bin/cdev_test32")
 [ -e "$B/guest-bin/cdev_aead32" ] && extra+=(-f "$B/guest-bin/cdev_aead32")
-exec "$top/tests/vm/vmrun.sh" -n cryptodev-builtin -b -b -C 2 -t 170 \
+[ -e "$B/guest-bin/cdev_compat32" ] && extra+=(-f "$B/guest-bin/cdev_compat32")
+# the session create/free race runs VCRYPTO_RACE_SECONDS (default 10 s here)
+dir=$(mktemp -d /tmp/cdev-bi.XXXXXX)
+trap 'rm -rf "$dir"' EXIT
+echo "${VCRYPTO_RACE_SECONDS:-10}" >"$dir/race_seconds"
+"$top/tests/vm/vmrun.sh" -n cryptodev-builtin -b -b -C 2 -t $((240 + ${VCRYPTO_RACE_SECONDS:-10})) \
 	-m virtio_pci -m virtio_crypto -m algif_skcipher -m ecb -m ctr -m xts -m ghash_generic -m "$ko" \
-	-f "$B/guest-bin/cdev_test" -f "$B/guest-bin/cdev_aead" "${extra[@]}" -c "$top/tests/vm/cases/cryptodev_builtin.sh"
+	-f "$B/guest-bin/cdev_test" -f "$B/guest-bin/cdev_aead" -f "$B/guest-bin/cdev_compat" \
+	-f "$dir/race_seconds:/etc/race_seconds" "${extra[@]}" -c "$top/tests/vm/cases/cryptodev_builtin.sh"

@@ -40,6 +40,17 @@ cdev_test errors
 cdev_test signals
 note "CIOCAUTHCRYPT (cdev_aead): GCM from device AES-CTR + guest GHASH; TLS/SRTP need HMAC (SKIP here)"
 for c in gcm tls srtp errors; do cdev_aead $c; done
+# cryptodev-linux semantics; hash/MAC cases SKIP (the builtin backend has none)
+race=$(cat /etc/race_seconds 2>/dev/null || echo 10)
+cdev_compat --builtin hash cphash chain null errors caps
+cdev_compat --builtin -T "$race" race
+check "no device session left behind by the race" wait_sessions 0
+if [ -x /bin/cdev_compat32 ]; then
+	note "cdev_compat, 32-bit (compat_ioctl):"
+	cdev_compat32 --builtin cphash null errors
+else
+	skip "32-bit cdev_compat: not built (needs gcc-multilib on the build host)"
+fi
 if [ -x /bin/cdev_test32 ]; then
 	note "32-bit program (compat_ioctl):"
 	cdev_test32 sessinfo

@@ -27,6 +27,17 @@ cdev_test chain
 cdev_test errors
 note "CIOCAUTHCRYPT (cdev_aead, OpenSSL references): GCM, TLS, SRTP, bad arguments"
 for c in gcm tls srtp errors; do cdev_aead --expect-mac $c; done
+# cryptodev-linux semantics, expected values from OpenSSL in the program
+race=$(cat /etc/race_seconds 2>/dev/null || echo 20)
+cdev_compat hash cphash chain null errors caps
+cdev_compat -T "$race" race
+check "no device session left behind by the race" wait_sessions 0
+if [ -x /bin/cdev_compat32 ]; then
+	note "cdev_compat, 32-bit (compat_ioctl; AF_ALG references):"
+	cdev_compat32 hash cphash chain null errors
+else
+	skip "32-bit cdev_compat: not built (needs gcc-multilib on the build host)"
+fi
 if [ -x /bin/cdev_test32 ]; then
 	note "32-bit program (compat_ioctl):"
 	cdev_test32 vectors --expect-hmac

@@ -503,10 +503,10 @@ static int cmd_errors(void)
 		EXPECT(r, EINVAL, "CIOCAUTHCRYPT on a cipher-only session");
 	}
 	EXPECT(cdev_free(cfd, ses2), 0, "CIOCFSESSION");
-	EXPECT(cdev_free(cfd, ses2), ENOENT, "CIOCFSESSION twice");
+	EXPECT(cdev_free(cfd, ses2), 0, "CIOCFSESSION twice (success, as cryptodev-linux)");
 	EXPECT(cdev_crypt(cfd, ses2, COP_ENCRYPT, 0, buf, buf, 16, NULL, NULL), EINVAL,
 	       "CIOCCRYPT on a freed session");
-	EXPECT(cdev_free(cfd, 0x7fffff00), ENOENT, "CIOCFSESSION unknown");
+	EXPECT(cdev_free(cfd, 0x7fffff00), 0, "CIOCFSESSION unknown (success, as cryptodev-linux)");
 	r = ioctl(cfd, CIOCFSESSION, bad) ? -errno : 0;
 	EXPECT(r, EFAULT, "CIOCFSESSION argument unmapped");
 	{

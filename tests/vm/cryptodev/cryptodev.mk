@@ -6,6 +6,8 @@ $(eval $(call guest_prog,$(B)/guest-bin/cdev_test,tests/vm/cryptodev/cdev_test.c
 $(eval $(call guest_prog,$(B)/guest-bin/cdev_aead,tests/vm/cryptodev/cdev_aead.c $(CDEV_UTIL),-lcrypto))
 
 VM_TESTS += tests/vm/cryptodev_builtin.t tests/vm/cryptodev_vcryptod.t
+# cryptodev-linux semantics, expected results from OpenSSL in the program
+$(eval $(call guest_prog,$(B)/guest-bin/cdev_compat,tests/vm/cryptodev/cdev_compat.c $(CDEV_UTIL),-lcrypto))
 $(eval $(call guest_prog,$(B)/guest-bin/cdev_bench,tests/vm/cryptodev/cdev_bench.c $(CDEV_UTIL),))
 BENCHES += bench/cryptodev_bench.sh
 
@@ -26,6 +28,13 @@ $(CDEV_AEAD32): tests/vm/cryptodev/cdev_aead.c $(CDEV_UTIL) tests/vm/cryptodev/c
 	$(Q)mkdir -p $(@D) && $(CC) -m32 -DCDEV_AEAD_NO_OPENSSL $(filter-out -MMD -MP,$(GUEST_CFLAGS)) \
 		-o $@ tests/vm/cryptodev/cdev_aead.c $(CDEV_UTIL) $(GUEST_LDFLAGS)
 ALL_TARGETS += $(CDEV_AEAD32)
+# cdev_compat for compat_ioctl; no 32-bit libcrypto: AF_ALG references
+CDEV_COMPAT32 := $(B)/guest-bin/cdev_compat32
+$(CDEV_COMPAT32): tests/vm/cryptodev/cdev_compat.c $(CDEV_UTIL) tests/vm/cryptodev/cdev_util.h include/crypto/cryptodev.h
+	$(call quiet,CC32,$@)
+	$(Q)mkdir -p $(@D) && $(CC) -m32 -DCDEV_NO_OPENSSL $(filter-out -MMD -MP,$(GUEST_CFLAGS)) \
+		-o $@ tests/vm/cryptodev/cdev_compat.c $(CDEV_UTIL) $(GUEST_LDFLAGS)
+ALL_TARGETS += $(CDEV_COMPAT32)
 endif
 
 # The cryptodev-linux ABI as literal facts, checked against our header on

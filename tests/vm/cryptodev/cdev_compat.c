@@ -1,0 +1,1170 @@
+// SPDX-License-Identifier: MIT
+/*
+ * cdev_compat: cryptodev-linux semantics of /dev/crypto in a guest, with
+ * every expected digest, MAC and ciphertext computed by OpenSSL (EVP) in
+ * this program.  The 32-bit build (no 32-bit libcrypto on the build host)
+ * uses the guest kernel's software drivers through AF_ALG instead: still
+ * a reference independent of the module.  Prints TAP; exit status 1 if a
+ * check failed.  See --help.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef CDEV_NO_OPENSSL
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#define REF "OpenSSL"
+#else
+#define REF "AF_ALG"
+#endif
+
+#include "cdev_util.h"
+
+static int cfd = -1;
+static int builtin; /* --builtin: QEMU's builtin backend (ciphers only) */
+static unsigned int race_seconds = 20;
+static uint64_t rng_state;
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+#define EXPECT(expr, err, what)                                                                 \
+	do {                                                                                    \
+		int r_ = (expr);                                                                \
+		cdev_ok(r_ == -(err), "%s: %s (want %s)", what, r_ ? strerror(-r_) : "success", \
+			(err) ? strerror(err) : "success");                                     \
+	} while (0)
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: cdev_compat [--builtin] [--seed N] [-T SECONDS] COMMAND...\n"
+		   "  hash     COP_FLAG_UPDATE/FINAL/RESET sequences, random splits = one-shot\n"
+		   "  cphash   CIOCCPHASH mid-stream, diverging continuations; its errnos\n"
+		   "  chain    cipher+MAC sessions: the MAC covers the plaintext both ways\n"
+		   "  null     CRYPTO_NULL (a copy in the guest kernel)\n"
+		   "  errors   the errno of every bad argument, as cryptodev-linux\n"
+		   "  caps     per-file session and gather caps (ENOMEM), fd usable after\n"
+		   "  race     one thread creates sessions, one frees guessed ids (-T s)\n"
+		   "--builtin: hash/MAC cases SKIP (QEMU's builtin backend has none).\n"
+		   "References: " REF ".  Output is TAP; exit status 1 if a check failed.\n");
+}
+
+static uint32_t rnd(uint32_t n)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return n ? (uint32_t)(rng_state >> 11) % n : 0;
+}
+
+/* ---- references ---- */
+
+struct halg {
+	uint32_t cop;
+	const char *name; /* for messages */
+	const char *kname; /* AF_ALG */
+	unsigned int dlen;
+	int hmac;
+};
+
+static const struct halg halgs[] = {
+	{CRYPTO_MD5, "MD5", "md5", 16, 0},
+	{CRYPTO_SHA1, "SHA1", "sha1", 20, 0},
+	{CRYPTO_SHA2_224, "SHA224", "sha224", 28, 0},
+	{CRYPTO_SHA2_256, "SHA256", "sha256", 32, 0},
+	{CRYPTO_SHA2_384, "SHA384", "sha384", 48, 0},
+	{CRYPTO_SHA2_512, "SHA512", "sha512", 64, 0},
+	{CRYPTO_MD5_HMAC, "HMAC-MD5", "hmac(md5)", 16, 1},
+	{CRYPTO_SHA1_HMAC, "HMAC-SHA1", "hmac(sha1)", 20, 1},
+	{CRYPTO_SHA2_224_HMAC, "HMAC-SHA224", "hmac(sha224)", 28, 1},
+	{CRYPTO_SHA2_256_HMAC, "HMAC-SHA256", "hmac(sha256)", 32, 1},
+	{CRYPTO_SHA2_384_HMAC, "HMAC-SHA384", "hmac(sha384)", 48, 1},
+	{CRYPTO_SHA2_512_HMAC, "HMAC-SHA512", "hmac(sha512)", 64, 1},
+};
+
+static const struct halg *halg_of(uint32_t cop)
+{
+	unsigned int i;
+
+	for (i = 0; i < NELEM(halgs); i++)
+		if (halgs[i].cop == cop)
+			return &halgs[i];
+	return NULL;
+}
+
+static int is_md5(const struct halg *h)
+{
+	return h->cop == CRYPTO_MD5 || h->cop == CRYPTO_MD5_HMAC;
+}
+
+#ifndef CDEV_NO_OPENSSL
+static const EVP_MD *evp_md(const struct halg *h)
+{
+	switch (h->cop) {
+	case CRYPTO_MD5:
+	case CRYPTO_MD5_HMAC:
+		return EVP_md5();
+	case CRYPTO_SHA1:
+	case CRYPTO_SHA1_HMAC:
+		return EVP_sha1();
+	case CRYPTO_SHA2_224:
+	case CRYPTO_SHA2_224_HMAC:
+		return EVP_sha224();
+	case CRYPTO_SHA2_256:
+	case CRYPTO_SHA2_256_HMAC:
+		return EVP_sha256();
+	case CRYPTO_SHA2_384:
+	case CRYPTO_SHA2_384_HMAC:
+		return EVP_sha384();
+	default:
+		return EVP_sha512();
+	}
+}
+#endif
+
+/* Digest or HMAC of @msg; 0 or -errno. */
+static int ref_hash(const struct halg *h, const uint8_t *key, size_t keylen, const uint8_t *msg,
+		    size_t len, uint8_t *out)
+{
+#ifndef CDEV_NO_OPENSSL
+	unsigned int olen = 0;
+	static const uint8_t empty;
+
+	if (!msg)
+		msg = &empty;
+	if (h->hmac)
+		return HMAC(evp_md(h), key, (int)keylen, msg, len, out, &olen) && olen == h->dlen
+			       ? 0
+			       : -EIO;
+	return EVP_Digest(msg, len, out, &olen, evp_md(h), NULL) && olen == h->dlen ? 0 : -EIO;
+#else
+	return afalg_hmac(h->kname, h->hmac ? key : NULL, keylen, msg, len, out, h->dlen);
+#endif
+}
+
+struct calg {
+	uint32_t cop;
+	const char *name;
+	const char *kname; /* AF_ALG */
+	unsigned int keylen, ivlen, block;
+};
+
+static const struct calg calgs[] = {
+	{CRYPTO_AES_CBC, "AES-128-CBC", "cbc(aes-generic)", 16, 16, 16},
+	{CRYPTO_AES_CBC, "AES-256-CBC", "cbc(aes-generic)", 32, 16, 16},
+	{CRYPTO_AES_CTR, "AES-128-CTR", "ctr(aes-generic)", 16, 16, 1},
+	{CRYPTO_AES_ECB, "AES-192-ECB", "ecb(aes-generic)", 24, 0, 16},
+};
+
+static int ref_cipher(const struct calg *c, const uint8_t *key, const uint8_t *iv, int enc,
+		      const uint8_t *in, uint8_t *out, size_t len)
+{
+#ifndef CDEV_NO_OPENSSL
+	const EVP_CIPHER *ec = EVP_get_cipherbyname(c->name);
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	int n = 0, m = 0, ok;
+
+	if (!ec || !ctx) {
+		EVP_CIPHER_CTX_free(ctx);
+		return -EIO;
+	}
+	ok = EVP_CipherInit_ex(ctx, ec, NULL, key, iv, enc) && EVP_CIPHER_CTX_set_padding(ctx, 0) &&
+	     EVP_CipherUpdate(ctx, out, &n, in, (int)len) && EVP_CipherFinal_ex(ctx, out + n, &m) &&
+	     (size_t)(n + m) == len;
+	EVP_CIPHER_CTX_free(ctx);
+	return ok ? 0 : -EIO;
+#else
+	return afalg_skcipher(c->kname, key, c->keylen, enc, iv, c->ivlen, in, out, len);
+#endif
+}
+
+/* ---- ioctl helpers ---- */
+
+static int cphash(int fd, uint32_t dst, uint32_t src)
+{
+	struct cphash_op op = {.dst_ses = dst, .src_ses = src};
+
+	return ioctl(fd, CIOCCPHASH, &op) ? -errno : 0;
+}
+
+static int sessinfo(int fd, uint32_t ses, struct session_info_op *si)
+{
+	memset(si, 0, sizeof(*si));
+	si->ses = ses;
+	return ioctl(fd, CIOCGSESSINFO, si) ? -errno : 0;
+}
+
+/*
+ * A hash/MAC session, or a SKIP with the reason it cannot be had here:
+ * QEMU's builtin backend serves no hash sessions, and vcryptod gets MD5
+ * separately.  Returns 1 with *ses set, 0 when skipped or failed.
+ */
+static int open_hash(const struct halg *h, const uint8_t *key, uint32_t keylen, uint32_t *ses,
+		     const char *what)
+{
+	int r = cdev_session(cfd, 0, NULL, 0, h->cop, h->hmac ? key : NULL, h->hmac ? keylen : 0,
+			     ses);
+
+	if (!r)
+		return 1;
+	if (r == -EINVAL && builtin)
+		cdev_skip("%s %s: QEMU's builtin backend serves no hash or MAC sessions", h->name,
+			  what);
+	else if (r == -EINVAL && is_md5(h))
+		cdev_skip("%s %s: backend does not serve MD5 (CIOCGSESSION: EINVAL)", h->name,
+			  what);
+	else
+		cdev_ok(0, "%s %s: CIOCGSESSION: %s", h->name, what, strerror(-r));
+	return 0;
+}
+
+/* ---- hash: COP_FLAG_UPDATE / FINAL / RESET ---- */
+
+/*
+ * One multi-part message: random split points, random flag spellings of
+ * cryptodev-linux's rules.  0 if the MAC equals the one-shot reference.
+ */
+static int hash_sequence(const struct halg *h, uint32_t ses, const uint8_t *key, uint32_t keylen,
+			 size_t len, char *why, size_t whylen)
+{
+	uint8_t *msg = malloc(len + 1), md[64], ref[64], junk[100];
+	size_t cut[8], off = 0;
+	unsigned int nparts = 1 + rnd(6), i, ending = rnd(5);
+	int r = 0, need_reset = 1;
+
+	cdev_fill(msg, len, rng_state);
+	cdev_fill(junk, sizeof(junk), rng_state + 1);
+	for (i = 0; i + 1 < nparts; i++)
+		cut[i] = rnd((uint32_t)len + 1);
+	cut[nparts - 1] = len;
+	/* sort the cut points */
+	for (i = 1; i < nparts; i++) {
+		size_t v = cut[i];
+		unsigned int j = i;
+
+		while (j && cut[j - 1] > v) {
+			cut[j] = cut[j - 1];
+			j--;
+		}
+		cut[j] = v;
+	}
+	/* sometimes stale parts first, which the RESET must drop */
+	if (rnd(2))
+		r = cdev_crypt(cfd, ses, COP_ENCRYPT, COP_FLAG_UPDATE, junk, NULL, sizeof(junk),
+			       NULL, md);
+	/*
+	 * Parts: UPDATE (RESET on the first one sent); the last one per
+	 * @ending: 0 FINAL, 1 UPDATE|FINAL, 2 WRITE_IV (neither UPDATE nor
+	 * 0: a digest without reset), 3 UPDATE then UPDATE with len 0,
+	 * 4 UPDATE then FINAL with len 0.  An empty UPDATE would finish, so
+	 * empty parts are not sent.
+	 */
+	for (i = 0; !r && i < nparts; i++) {
+		size_t n = cut[i] - off;
+		int last = i + 1 == nparts;
+		uint16_t fl = COP_FLAG_UPDATE | (need_reset ? COP_FLAG_RESET : 0);
+
+		if (last && ending < 3)
+			fl = (fl & COP_FLAG_RESET) | (ending == 0   ? COP_FLAG_FINAL
+						      : ending == 1 ? COP_FLAG_UPDATE | COP_FLAG_FINAL
+								    : COP_FLAG_WRITE_IV);
+		if (!n && (fl & COP_FLAG_UPDATE) && !(fl & COP_FLAG_FINAL))
+			continue;
+		memset(md, 0xa5, sizeof(md));
+		r = cdev_crypt(cfd, ses, COP_ENCRYPT, fl, msg + off, NULL, (uint32_t)n, NULL, md);
+		need_reset = 0;
+		off = cut[i];
+		if (!r && !(last && ending < 3) && (md[0] != 0xa5 || md[h->dlen - 1] != 0xa5)) {
+			snprintf(why, whylen, "a MAC was written for a part (UPDATE)");
+			r = -EPROTO;
+		}
+	}
+	if (!r && ending >= 3) {
+		memset(md, 0xa5, sizeof(md));
+		r = cdev_crypt(cfd, ses, COP_ENCRYPT,
+			       (ending == 3 ? COP_FLAG_UPDATE : COP_FLAG_FINAL) |
+				       (need_reset ? COP_FLAG_RESET : 0),
+			       NULL, NULL, 0, NULL, md);
+	}
+	if (!r)
+		r = ref_hash(h, key, keylen, msg, len, ref);
+	if (!r && memcmp(md, ref, h->dlen)) {
+		snprintf(why, whylen, "len %zu in %u parts, ending %u: MAC differs", len, nparts,
+			 ending);
+		r = -EBADMSG;
+	} else if (r && !why[0]) {
+		snprintf(why, whylen, "len %zu in %u parts, ending %u: %s", len, nparts, ending,
+			 strerror(-r));
+	}
+	free(msg);
+	return r;
+}
+
+static void hash_alg(const struct halg *h)
+{
+	static const size_t oneshot[] = {0, 1, 55, 56, 64, 111, 112, 128, 1000, 4096, 70001};
+	uint8_t key[80], md[64], ref[64], a[300], b[300];
+	uint32_t keylen = 16 + rnd(60), ses;
+	char why[160] = "";
+	unsigned int i, bad = 0, trials = 24;
+	int r;
+
+	cdev_fill(key, sizeof(key), 77 + h->cop);
+	if (!open_hash(h, key, keylen, &ses, "multi-part"))
+		return;
+	for (i = 0; i < NELEM(oneshot); i++) {
+		size_t len = oneshot[i];
+		uint8_t *msg = malloc(len + 1);
+
+		cdev_fill(msg, len, len);
+		r = cdev_crypt(cfd, ses, COP_ENCRYPT, 0, len ? msg : NULL, NULL, (uint32_t)len,
+			       NULL, md);
+		if (!r)
+			r = ref_hash(h, key, keylen, msg, len, ref);
+		if (r || memcmp(md, ref, h->dlen)) {
+			cdev_note("%s one-shot len %zu: %s", h->name, len,
+				  r ? strerror(-r) : "differs");
+			bad++;
+		}
+		free(msg);
+	}
+	cdev_ok(!bad, "%s: one-shot (flags 0) of 0..70001 bytes equal " REF, h->name);
+
+	bad = 0;
+	for (i = 0; i < trials; i++) {
+		size_t len = rnd(4) ? rnd(3000) : rnd(90000);
+
+		why[0] = 0;
+		if (hash_sequence(h, ses, key, keylen, len, why, sizeof(why))) {
+			cdev_note("%s: %s", h->name, why);
+			bad++;
+		}
+	}
+	cdev_ok(!bad, "%s: %u UPDATE/FINAL sequences with random split points equal one-shot " REF,
+		h->name, trials);
+
+	/* flags 0 starts over, dropping what was gathered */
+	cdev_fill(a, sizeof(a), 5);
+	cdev_fill(b, sizeof(b), 6);
+	r = cdev_crypt(cfd, ses, COP_ENCRYPT, COP_FLAG_UPDATE, a, NULL, sizeof(a), NULL, md);
+	if (!r)
+		r = cdev_crypt(cfd, ses, COP_ENCRYPT, 0, b, NULL, sizeof(b), NULL, md);
+	if (!r)
+		r = ref_hash(h, key, keylen, b, sizeof(b), ref);
+	cdev_ok(!r && !memcmp(md, ref, h->dlen), "%s: flags 0 after UPDATE parts digests only its own data",
+		h->name);
+	/* COP_FLAG_UPDATE|COP_FLAG_RESET drops the earlier parts too */
+	r = cdev_crypt(cfd, ses, COP_ENCRYPT, COP_FLAG_UPDATE, a, NULL, sizeof(a), NULL, md);
+	if (!r)
+		r = cdev_crypt(cfd, ses, COP_ENCRYPT, COP_FLAG_UPDATE | COP_FLAG_RESET, b, NULL, 100,
+			       NULL, md);
+	if (!r)
+		r = cdev_crypt(cfd, ses, COP_ENCRYPT, COP_FLAG_FINAL, b + 100, NULL, 200, NULL, md);
+	if (!r)
+		r = ref_hash(h, key, keylen, b, 300, ref);
+	cdev_ok(!r && !memcmp(md, ref, h->dlen), "%s: UPDATE|RESET drops the earlier parts",
+		h->name);
+	/* after a digest the next parts start a new message */
+	r = cdev_crypt(cfd, ses, COP_ENCRYPT, COP_FLAG_UPDATE, b, NULL, 150, NULL, md);
+	if (!r)
+		r = cdev_crypt(cfd, ses, COP_ENCRYPT, COP_FLAG_FINAL, b + 150, NULL, 150, NULL, md);
+	if (!r)
+		r = ref_hash(h, key, keylen, b, 300, ref);
+	cdev_ok(!r && !memcmp(md, ref, h->dlen), "%s: after a digest, UPDATE parts start a new message",
+		h->name);
+	/* decrypt is the same for a hash */
+	r = cdev_crypt(cfd, ses, COP_DECRYPT, 0, a, NULL, sizeof(a), NULL, md);
+	if (!r)
+		r = ref_hash(h, key, keylen, a, sizeof(a), ref);
+	cdev_ok(!r && !memcmp(md, ref, h->dlen), "%s: COP_DECRYPT digests the same", h->name);
+	EXPECT(cdev_crypt(cfd, ses, COP_ENCRYPT, COP_FLAG_UPDATE, (void *)16, NULL, 64, NULL, md),
+	       EFAULT, "UPDATE part unmapped");
+	cdev_free(cfd, ses);
+}
+
+static void cmd_hash(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < NELEM(halgs); i++)
+		hash_alg(&halgs[i]);
+}
+
+/* ---- CIOCCPHASH ---- */
+
+static void cphash_alg(const struct halg *h)
+{
+	uint8_t key[32], msg[3000], md[64], md2[64], ref[64], ref2[64], cat[3000];
+	uint32_t a, b, c;
+	int r, ok;
+
+	cdev_fill(key, sizeof(key), 3);
+	cdev_fill(msg, sizeof(msg), 4);
+	if (!open_hash(h, key, sizeof(key), &a, "CIOCCPHASH"))
+		return;
+	if (!open_hash(h, key, sizeof(key), &b, "CIOCCPHASH")) {
+		cdev_free(cfd, a);
+		return;
+	}
+	/* A: p1 | copy to B | A: p2, B: p3 -> H(p1 p2), H(p1 p3) */
+	r = cdev_crypt(cfd, a, COP_ENCRYPT, COP_FLAG_UPDATE, msg, NULL, 1000, NULL, md);
+	if (!r) /* B holds other parts: the copy replaces them */
+		r = cdev_crypt(cfd, b, COP_ENCRYPT, COP_FLAG_UPDATE, msg + 2500, NULL, 77, NULL, md);
+	if (!r)
+		r = cphash(cfd, b, a);
+	if (!r)
+		r = cdev_crypt(cfd, a, COP_ENCRYPT, COP_FLAG_UPDATE, msg + 1000, NULL, 500, NULL, md);
+	if (!r)
+		r = cdev_crypt(cfd, a, COP_ENCRYPT, COP_FLAG_FINAL, msg + 1500, NULL, 500, NULL, md);
+	if (!r)
+		r = cdev_crypt(cfd, b, COP_ENCRYPT, COP_FLAG_UPDATE | COP_FLAG_FINAL, msg + 2000,
+			       NULL, 1000, NULL, md2);
+	memcpy(cat, msg, 1000);
+	memcpy(cat + 1000, msg + 2000, 1000);
+	if (!r)
+		r = ref_hash(h, key, sizeof(key), msg, 2000, ref);
+	if (!r)
+		r = ref_hash(h, key, sizeof(key), cat, 2000, ref2);
+	cdev_ok(!r && !memcmp(md, ref, h->dlen) && !memcmp(md2, ref2, h->dlen),
+		"%s: CIOCCPHASH mid-stream, source and copy continue differently, both = " REF
+		"%s%s",
+		h->name, r ? ": " : "", r ? strerror(-r) : "");
+
+	/* a copy of a fresh state empties the destination */
+	r = cdev_crypt(cfd, b, COP_ENCRYPT, COP_FLAG_UPDATE, msg, NULL, 100, NULL, md);
+	if (!r)
+		r = cphash(cfd, b, a);
+	if (!r)
+		r = cdev_crypt(cfd, b, COP_ENCRYPT, COP_FLAG_FINAL, msg + 100, NULL, 200, NULL, md);
+	if (!r)
+		r = ref_hash(h, key, sizeof(key), msg + 100, 200, ref);
+	cdev_ok(!r && !memcmp(md, ref, h->dlen), "%s: CIOCCPHASH of a fresh state resets the copy",
+		h->name);
+
+	/* a third session copied twice from a growing source */
+	ok = open_hash(h, key, sizeof(key), &c, "CIOCCPHASH");
+	if (ok) {
+		r = cdev_crypt(cfd, a, COP_ENCRYPT, COP_FLAG_UPDATE | COP_FLAG_RESET, msg, NULL,
+			       300, NULL, md);
+		if (!r)
+			r = cphash(cfd, c, a);
+		if (!r)
+			r = cdev_crypt(cfd, a, COP_ENCRYPT, COP_FLAG_UPDATE, msg + 300, NULL, 300,
+				       NULL, md);
+		if (!r)
+			r = cphash(cfd, b, a);
+		if (!r) /* flags 0 on the source: a reset, the copies keep theirs */
+			r = cdev_crypt(cfd, a, COP_ENCRYPT, 0, msg, NULL, 10, NULL, md);
+		if (!r)
+			r = cdev_crypt(cfd, c, COP_ENCRYPT, COP_FLAG_FINAL, msg + 300, NULL, 300,
+				       NULL, md);
+		if (!r)
+			r = cdev_crypt(cfd, b, COP_ENCRYPT, COP_FLAG_FINAL, msg + 600, NULL, 300,
+				       NULL, md2);
+		if (!r)
+			r = ref_hash(h, key, sizeof(key), msg, 600, ref);
+		if (!r)
+			r = ref_hash(h, key, sizeof(key), msg, 900, ref2);
+		cdev_ok(!r && !memcmp(md, ref, h->dlen) && !memcmp(md2, ref2, h->dlen),
+			"%s: copies are snapshots (the source goes on and resets)", h->name);
+		/* flags 0 on the copy drops what was copied */
+		r = cphash(cfd, c, b);
+		if (!r)
+			r = cdev_crypt(cfd, c, COP_ENCRYPT, 0, msg, NULL, 64, NULL, md);
+		if (!r)
+			r = ref_hash(h, key, sizeof(key), msg, 64, ref);
+		cdev_ok(!r && !memcmp(md, ref, h->dlen), "%s: flags 0 after CIOCCPHASH starts over",
+			h->name);
+		cdev_free(cfd, c);
+	}
+	EXPECT(cphash(cfd, a, a), EDEADLK, "CIOCCPHASH of a session onto itself");
+	cdev_free(cfd, a);
+	cdev_free(cfd, b);
+}
+
+/* errors of CIOCCPHASH that every backend can show (cipher sessions) */
+static void cphash_errors(void)
+{
+	uint8_t key[32] = {1};
+	uint32_t c1 = 0, c2 = 0, n = 0, h = 0, h2 = 0;
+	int have_h, have_h2;
+
+	cdev_ok(!cdev_session(cfd, CRYPTO_AES_CBC, key, 16, 0, NULL, 0, &c1) &&
+			!cdev_session(cfd, CRYPTO_AES_ECB, key, 16, 0, NULL, 0, &c2) &&
+			!cdev_session(cfd, CRYPTO_NULL, NULL, 0, 0, NULL, 0, &n),
+		"sessions for the CIOCCPHASH errors");
+	EXPECT(cphash(cfd, c1, c1), EDEADLK, "CIOCCPHASH dst == src (checked first)");
+	EXPECT(cphash(cfd, 0x7ffff000, 0x7ffff000), EDEADLK, "CIOCCPHASH dst == src, unknown");
+	EXPECT(cphash(cfd, c1, 0x7ffff000), ENOENT, "CIOCCPHASH unknown source");
+	EXPECT(cphash(cfd, 0x7ffff000, c1), ENOENT, "CIOCCPHASH unknown destination");
+	EXPECT(cphash(cfd, c1, c2), EINVAL, "CIOCCPHASH between cipher-only sessions");
+	EXPECT(cphash(cfd, n, c1), EINVAL, "CIOCCPHASH onto a CRYPTO_NULL session");
+	EXPECT(ioctl(cfd, CIOCCPHASH, (void *)16) ? -errno : 0, EFAULT,
+	       "CIOCCPHASH argument unmapped");
+	have_h = !cdev_session(cfd, 0, NULL, 0, CRYPTO_SHA2_256, NULL, 0, &h);
+	have_h2 = !cdev_session(cfd, 0, NULL, 0, CRYPTO_SHA1, NULL, 0, &h2);
+	if (have_h && have_h2) {
+		EXPECT(cphash(cfd, h, c1), EINVAL, "CIOCCPHASH from a cipher-only session");
+		EXPECT(cphash(cfd, c1, h), EINVAL, "CIOCCPHASH onto a cipher-only session");
+		EXPECT(cphash(cfd, h2, h), EINVAL,
+		       "CIOCCPHASH between different algorithms (SHA256 to SHA1; ours)");
+		EXPECT(cphash(cfd, h, h2), EINVAL,
+		       "CIOCCPHASH between different algorithms (SHA1 to SHA256; ours)");
+		EXPECT(cphash(cfd, h2, 0x7ffff000), ENOENT, "CIOCCPHASH unknown source (hash)");
+	} else if (builtin) {
+		cdev_skip("CIOCCPHASH between hash sessions: QEMU's builtin backend serves no hash "
+			  "sessions");
+	} else {
+		cdev_ok(0, "SHA256 and SHA1 sessions for the CIOCCPHASH errors");
+	}
+	if (have_h)
+		cdev_free(cfd, h);
+	if (have_h2)
+		cdev_free(cfd, h2);
+	cdev_free(cfd, c1);
+	cdev_free(cfd, c2);
+	cdev_free(cfd, n);
+}
+
+static void cmd_cphash(void)
+{
+	static const uint32_t algs[] = {CRYPTO_SHA1,	     CRYPTO_SHA2_256, CRYPTO_SHA2_512,
+					CRYPTO_SHA2_256_HMAC, CRYPTO_SHA1_HMAC, CRYPTO_MD5,
+					CRYPTO_MD5_HMAC};
+	unsigned int i;
+
+	for (i = 0; i < NELEM(algs); i++)
+		cphash_alg(halg_of(algs[i]));
+	cphash_errors();
+}
+
+/* ---- cipher + MAC in one session ---- */
+
+static void cmd_chain(void)
+{
+	static const uint32_t macs[] = {CRYPTO_SHA1_HMAC, CRYPTO_SHA2_256_HMAC, CRYPTO_SHA2_512_HMAC,
+					CRYPTO_MD5_HMAC, CRYPTO_SHA1};
+	static const size_t sizes[] = {16, 48, 4096, 4096 + 32, 65536};
+	uint8_t key[32], mk[64], iv[16], iv2[16], md[64], ref[64];
+	unsigned int i, j, k;
+	uint32_t ses;
+	int r;
+
+	cdev_fill(key, sizeof(key), 21);
+	cdev_fill(mk, sizeof(mk), 22);
+	cdev_fill(iv, sizeof(iv), 23);
+	for (i = 0; i < NELEM(calgs); i++) {
+		for (j = 0; j < NELEM(macs); j++) {
+			const struct calg *c = &calgs[i];
+			const struct halg *h = halg_of(macs[j]);
+			int bad = 0;
+
+			r = cdev_session(cfd, c->cop, key, c->keylen, h->cop, h->hmac ? mk : NULL,
+					 h->hmac ? 40 : 0, &ses);
+			if (r == -EINVAL && builtin) {
+				cdev_skip("%s + %s: QEMU's builtin backend refuses chaining sessions",
+					  c->name, h->name);
+				continue;
+			}
+			if (r == -EINVAL && is_md5(h)) {
+				cdev_skip("%s + %s: backend does not serve MD5", c->name, h->name);
+				continue;
+			}
+			if (r) {
+				cdev_ok(0, "%s + %s session: %s", c->name, h->name, strerror(-r));
+				continue;
+			}
+			for (k = 0; k < NELEM(sizes); k++) {
+				size_t len = sizes[k];
+				uint8_t *pt = malloc(len), *ct = malloc(len), *out = malloc(len);
+				int inplace = k & 1;
+
+				cdev_fill(pt, len, k + 100 * j);
+				r = ref_cipher(c, key, iv, 1, pt, ct, len);
+				if (!r)
+					r = ref_hash(h, mk, 40, pt, len, ref);
+				/* encrypt: MAC of the plaintext (the source) */
+				memcpy(out, pt, len);
+				memcpy(iv2, iv, 16);
+				if (!r)
+					r = cdev_crypt(cfd, ses, COP_ENCRYPT, 0, inplace ? out : pt,
+						       out, (uint32_t)len, c->ivlen ? iv2 : NULL,
+						       md);
+				if (r || memcmp(out, ct, len) || memcmp(md, ref, h->dlen)) {
+					cdev_note("%s + %s encrypt %zu%s: %s", c->name, h->name,
+						  len, inplace ? " in place" : "",
+						  r ? strerror(-r) : "differs");
+					bad++;
+				}
+				/* decrypt: MAC of the plaintext (the result) */
+				memset(md, 0, sizeof(md));
+				memcpy(out, ct, len);
+				memcpy(iv2, iv, 16);
+				r = cdev_crypt(cfd, ses, COP_DECRYPT, 0, inplace ? out : ct, out,
+					       (uint32_t)len, c->ivlen ? iv2 : NULL, md);
+				if (r || memcmp(out, pt, len) || memcmp(md, ref, h->dlen)) {
+					cdev_note("%s + %s decrypt %zu%s: %s", c->name, h->name,
+						  len, inplace ? " in place" : "",
+						  r ? strerror(-r) : "differs");
+					bad++;
+				}
+				free(pt);
+				free(ct);
+				free(out);
+			}
+			cdev_ok(!bad,
+				"%s + %s: ciphertext = " REF ", MAC of the plaintext on encrypt and "
+				"on decrypt (16 B..64 KiB, in/out of place)",
+				c->name, h->name);
+			if (i == 0 && j == 0) {
+				uint8_t buf[32] = {0};
+
+				memcpy(iv2, iv, 16);
+				EXPECT(cdev_crypt(cfd, ses, COP_ENCRYPT, COP_FLAG_UPDATE, buf, buf,
+						  32, iv2, md),
+				       EOPNOTSUPP,
+				       "UPDATE without FINAL on a cipher+MAC session (ours: the "
+				       "device keeps no state)");
+				memcpy(iv2, iv, 16);
+				EXPECT(cdev_crypt(cfd, ses, COP_ENCRYPT,
+						  COP_FLAG_UPDATE | COP_FLAG_FINAL, buf, buf, 32,
+						  iv2, md),
+				       0, "UPDATE|FINAL on a cipher+MAC session is one request");
+				EXPECT(cdev_crypt(cfd, ses, COP_ENCRYPT, 0, buf, buf, 17, iv2, md),
+				       EINVAL, "cipher+MAC: length not a multiple of the block");
+			}
+			cdev_free(cfd, ses);
+		}
+	}
+}
+
+/* ---- CRYPTO_NULL ---- */
+
+static void cmd_null(void)
+{
+	static const size_t sizes[] = {0, 1, 3, 15, 16, 4095, 4096, 70001, 1 << 20};
+	struct session_info_op si;
+	uint8_t key[16] = {0}, iv[16], iv0[16], md[64], ref[64];
+	uint32_t ses, s2;
+	unsigned int k;
+	int r, bad = 0;
+	uint8_t *ro;
+
+	EXPECT(cdev_session(cfd, CRYPTO_NULL, NULL, 0, 0, NULL, 0, &ses), 0,
+	       "CRYPTO_NULL session, key of 0 bytes");
+	EXPECT(cdev_session(cfd, CRYPTO_NULL, key, 16, 0, NULL, 0, &s2), EINVAL,
+	       "CRYPTO_NULL with a 16-byte key (ecb(cipher_null) takes 0)");
+	EXPECT(cdev_session(cfd, CRYPTO_NULL, key, 1, 0, NULL, 0, &s2), EINVAL,
+	       "CRYPTO_NULL with a 1-byte key");
+	r = sessinfo(cfd, ses, &si);
+	cdev_ok(!r && !strcmp(si.cipher_info.cra_name, "ecb(cipher_null)") &&
+			!si.hash_info.cra_name[0] && si.alignmask == 0 &&
+			!(si.flags & SIOP_FLAG_KERNEL_DRIVER_ONLY),
+		"CIOCGSESSINFO: ecb(cipher_null), driver %s, no KERNEL_DRIVER_ONLY (done in the "
+		"guest)",
+		r ? "?" : si.cipher_info.cra_driver_name);
+	for (k = 0; k < NELEM(sizes); k++) {
+		size_t len = sizes[k];
+		uint8_t *src = malloc(len + 64), *dst = malloc(len + 64), *keep = malloc(len + 64);
+		int op = k & 1 ? COP_DECRYPT : COP_ENCRYPT;
+
+		cdev_fill(src, len + 64, k);
+		memset(dst, 0x5c, len + 64);
+		cdev_fill(iv, 16, k);
+		memcpy(iv0, iv, 16);
+		r = cdev_crypt(cfd, ses, op, COP_FLAG_WRITE_IV, src, dst, (uint32_t)len, iv, NULL);
+		if (r || memcmp(dst, src, len) || dst[len] != 0x5c || dst[len + 63] != 0x5c ||
+		    memcmp(iv, iv0, 16)) {
+			cdev_note("CRYPTO_NULL %zu bytes: %s", len, r ? strerror(-r) : "differs");
+			bad++;
+		}
+		memcpy(keep, src, len);
+		r = cdev_crypt(cfd, ses, op, 0, src, src, (uint32_t)len, NULL, NULL);
+		if (r || memcmp(keep, src, len)) {
+			cdev_note("CRYPTO_NULL in place %zu bytes: %s", len,
+				  r ? strerror(-r) : "changed");
+			bad++;
+		}
+		free(src);
+		free(dst);
+		free(keep);
+	}
+	cdev_ok(!bad,
+		"CRYPTO_NULL: dst = src, exactly len bytes, 0..1 MiB (block 1), both ops, in and "
+		"out of place, IV untouched");
+	EXPECT(cdev_crypt(cfd, ses, COP_ENCRYPT, 0, key, NULL, 16, NULL, NULL), EFAULT,
+	       "CRYPTO_NULL dst NULL");
+	EXPECT(cdev_crypt(cfd, ses, COP_ENCRYPT, 0, (void *)16, key, 16, NULL, NULL), EFAULT,
+	       "CRYPTO_NULL src unmapped");
+	EXPECT(cdev_crypt(cfd, ses, 9, 0, key, key, 16, NULL, NULL), EINVAL,
+	       "CRYPTO_NULL op neither encrypt nor decrypt");
+	ro = mmap(NULL, 8192, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (ro != MAP_FAILED) {
+		EXPECT(cdev_crypt(cfd, ses, COP_ENCRYPT, 0, ro, ro, 8192, NULL, NULL), EFAULT,
+		       "CRYPTO_NULL in place on a read-only mapping");
+		EXPECT(cdev_crypt(cfd, ses, COP_ENCRYPT, 0, key, ro, 16, NULL, NULL), EFAULT,
+		       "CRYPTO_NULL into a read-only mapping");
+		munmap(ro, 8192);
+	}
+	cdev_free(cfd, ses);
+
+	/* CRYPTO_NULL + HMAC: the MAC on the device, the copy here */
+	r = cdev_session(cfd, CRYPTO_NULL, NULL, 0, CRYPTO_SHA2_256_HMAC, key, 16, &ses);
+	if (r == -EINVAL && builtin) {
+		cdev_skip("CRYPTO_NULL + HMAC-SHA256: QEMU's builtin backend serves no MAC sessions");
+		return;
+	}
+	if (r) {
+		cdev_ok(0, "CRYPTO_NULL + HMAC-SHA256 session: %s", strerror(-r));
+		return;
+	}
+	r = sessinfo(cfd, ses, &si);
+	cdev_ok(!r && !strcmp(si.hash_info.cra_name, "hmac(sha256)") &&
+			(si.flags & SIOP_FLAG_KERNEL_DRIVER_ONLY),
+		"CIOCGSESSINFO CRYPTO_NULL + HMAC: hmac(sha256), KERNEL_DRIVER_ONLY");
+	bad = 0;
+	for (k = 0; k < 4; k++) {
+		size_t len = k == 3 ? 70000 : 100 * k + 5;
+		uint8_t *src = malloc(len), *dst = malloc(len);
+		const struct halg *h = halg_of(CRYPTO_SHA2_256_HMAC);
+
+		cdev_fill(src, len, 40 + k);
+		memset(dst, 0, len);
+		r = cdev_crypt(cfd, ses, k & 1 ? COP_DECRYPT : COP_ENCRYPT, 0, src, dst,
+			       (uint32_t)len, NULL, md);
+		if (!r)
+			r = ref_hash(h, key, 16, src, len, ref);
+		if (r || memcmp(dst, src, len) || memcmp(md, ref, 32))
+			bad++;
+		/* in two parts */
+		memset(dst, 0, len);
+		r = cdev_crypt(cfd, ses, COP_ENCRYPT, COP_FLAG_UPDATE, src, dst, (uint32_t)len / 2,
+			       NULL, md);
+		if (!r)
+			r = cdev_crypt(cfd, ses, COP_ENCRYPT, COP_FLAG_FINAL, src + len / 2,
+				       dst + len / 2, (uint32_t)(len - len / 2), NULL, md);
+		if (r || memcmp(dst, src, len) || memcmp(md, ref, 32))
+			bad++;
+		free(src);
+		free(dst);
+	}
+	cdev_ok(!bad, "CRYPTO_NULL + HMAC-SHA256: dst = src, MAC = " REF ", one and two parts");
+	cdev_free(cfd, ses);
+}
+
+/* ---- errno table ---- */
+
+static int count_fds(void)
+{
+	int n = 0, fd;
+
+	for (fd = 0; fd < 1024; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			n++;
+	return n;
+}
+
+static void cmd_errors(void)
+{
+	uint8_t key[64] = {0}, buf[64] = {0}, iv[16] = {0}, md[64];
+	void *bad = (void *)16; /* never mapped */
+	struct session_info_op si;
+	uint32_t ses, ses2, u = 0;
+	int r, fd2, nfd;
+
+	/* CIOCGSESSION: cryptodev-linux checks the algorithms before the keys */
+	EXPECT(cdev_session(cfd, 999, bad, 16, 0, NULL, 0, &ses), EINVAL,
+	       "CIOCGSESSION unknown cipher, key unmapped");
+	EXPECT(cdev_session(cfd, 0, NULL, 0, 999, bad, 16, &ses), EINVAL,
+	       "CIOCGSESSION unknown mac, mackey unmapped");
+	EXPECT(cdev_session(cfd, CRYPTO_AES_CBC, bad, 65, 0, NULL, 0, &ses), EINVAL,
+	       "CIOCGSESSION key longer than 64, unmapped");
+	EXPECT(cdev_session(cfd, CRYPTO_AES_CBC, bad, 16, 0, NULL, 0, &ses), EFAULT,
+	       "CIOCGSESSION key unmapped");
+	EXPECT(cdev_session(cfd, CRYPTO_AES_CBC, key, 20, 0, NULL, 0, &ses), EINVAL,
+	       "CIOCGSESSION AES key of 20 bytes");
+	EXPECT(cdev_session(cfd, 0, NULL, 0, 0, NULL, 0, &ses), EINVAL,
+	       "CIOCGSESSION neither cipher nor mac");
+	EXPECT(cdev_session(cfd, 0, NULL, 0, CRYPTO_SHA2_256_HMAC, key, 513, &ses), EINVAL,
+	       "CIOCGSESSION mac key longer than 512");
+	EXPECT(cdev_session(cfd, 0, NULL, 0, CRYPTO_SHA2_256, key, 513, &ses), EINVAL,
+	       "CIOCGSESSION plain hash with a mac key longer than 512");
+	EXPECT(ioctl(cfd, CIOCGSESSION, bad) ? -errno : 0, EFAULT,
+	       "CIOCGSESSION argument unmapped");
+	r = cdev_session(cfd, 0, NULL, 0, CRYPTO_SHA2_256_HMAC, bad, 16, &ses);
+	if (r == -EINVAL && builtin)
+		cdev_skip("CIOCGSESSION mac key unmapped: the builtin backend has no MACs");
+	else
+		EXPECT(r, EFAULT, "CIOCGSESSION mac key unmapped");
+	r = cdev_session(cfd, 0, NULL, 0, CRYPTO_SHA2_256_HMAC, NULL, 16, &ses);
+	if (r == -EINVAL && builtin) {
+		cdev_skip("CIOCGSESSION mac key NULL: the builtin backend has no MACs");
+	} else {
+		EXPECT(r, 0, "CIOCGSESSION mac key NULL with mackeylen 16 (not copied, as "
+			     "cryptodev-linux)");
+		if (!r)
+			cdev_free(cfd, ses);
+	}
+
+	r = cdev_session(cfd, CRYPTO_AES_CBC, key, 16, 0, NULL, 0, &ses);
+	cdev_ok(!r, "CIOCGSESSION AES-128-CBC");
+	r = sessinfo(cfd, ses, &si);
+	cdev_ok(!r && !strcmp(si.cipher_info.cra_name, "cbc(aes)") &&
+			strstr(si.cipher_info.cra_driver_name, "virtio") &&
+			(si.flags & SIOP_FLAG_KERNEL_DRIVER_ONLY) && !si.hash_info.cra_name[0],
+		"CIOCGSESSINFO: cbc(aes), driver %s, SIOP_FLAG_KERNEL_DRIVER_ONLY",
+		r ? "?" : si.cipher_info.cra_driver_name);
+	EXPECT(cdev_crypt(cfd, 0x7ffff000, COP_ENCRYPT, 0, buf, buf, 16, iv, NULL), EINVAL,
+	       "CIOCCRYPT unknown session");
+	EXPECT(cdev_crypt(cfd, 0x7ffff000, 5, 0, buf, buf, 16, iv, NULL), EINVAL,
+	       "CIOCCRYPT unknown session and bad op");
+	EXPECT(cdev_crypt(cfd, ses, 2, 0, buf, buf, 16, iv, NULL), EINVAL, "CIOCCRYPT op 2");
+	EXPECT(cdev_crypt(cfd, ses, COP_ENCRYPT, 0, buf, buf, 8, iv, NULL), EINVAL,
+	       "CIOCCRYPT length not a multiple of the block");
+	EXPECT(cdev_crypt(cfd, ses, COP_ENCRYPT, 0, buf, buf, 16, bad, NULL), EFAULT,
+	       "CIOCCRYPT iv unmapped");
+	EXPECT(ioctl(cfd, CIOCCRYPT, bad) ? -errno : 0, EFAULT, "CIOCCRYPT argument unmapped");
+	EXPECT(sessinfo(cfd, 0x7ffff000, &si), EINVAL, "CIOCGSESSINFO unknown session");
+	EXPECT(ioctl(cfd, CIOCGSESSINFO, bad) ? -errno : 0, EFAULT,
+	       "CIOCGSESSINFO argument unmapped");
+	EXPECT(cdev_free(cfd, 0x7ffff000), 0,
+	       "CIOCFSESSION unknown id: success, as cryptodev-linux (its list walk returns 0)");
+	EXPECT(ioctl(cfd, CIOCFSESSION, bad) ? -errno : 0, EFAULT,
+	       "CIOCFSESSION argument unmapped");
+	r = cdev_session(cfd, CRYPTO_AES_ECB, key, 16, 0, NULL, 0, &ses2);
+	EXPECT(cdev_free(cfd, ses2), 0, "CIOCFSESSION");
+	EXPECT(cdev_free(cfd, ses2), 0, "CIOCFSESSION twice: success, as cryptodev-linux");
+	EXPECT(cdev_crypt(cfd, ses2, COP_ENCRYPT, 0, buf, buf, 16, iv, NULL), EINVAL,
+	       "CIOCCRYPT on a freed session");
+	EXPECT(sessinfo(cfd, ses2, &si), EINVAL, "CIOCGSESSINFO on a freed session");
+	EXPECT(ioctl(cfd, _IOWR('c', 200, uint32_t), &u) ? -errno : 0, EINVAL,
+	       "unknown ioctl 'c' 200: EINVAL, as cryptodev-linux (not ENOTTY)");
+	EXPECT(ioctl(cfd, _IO('x', 1)) ? -errno : 0, EINVAL, "unknown ioctl 'x' 1: EINVAL");
+	u = 7;
+	r = ioctl(cfd, CIOCASYMFEAT, &u) ? -errno : 0;
+	cdev_ok(!r && u == 0, "CIOCASYMFEAT: 0 (no public-key operations)");
+
+	/* CRIOGET: a new descriptor of the same file, inherited across exec */
+	r = ioctl(cfd, CRIOGET, &u) ? -errno : 0;
+	fd2 = (int)u;
+	cdev_ok(!r && fd2 > 2 && fd2 != cfd && fcntl(fd2, F_GETFD) == 0,
+		"CRIOGET gives a descriptor without FD_CLOEXEC");
+	if (!r) {
+		EXPECT(cdev_crypt(fd2, ses, COP_ENCRYPT, 0, buf, buf, 16, iv, NULL), 0,
+		       "CRIOGET descriptor shares the sessions");
+		r = cdev_session(fd2, CRYPTO_NULL, NULL, 0, 0, NULL, 0, &ses2);
+		close(fd2);
+		EXPECT(r ? r : cdev_crypt(cfd, ses2, COP_ENCRYPT, 0, buf, md, 16, NULL, NULL), 0,
+		       "a session made on the CRIOGET descriptor lives on after it is closed");
+		cdev_free(cfd, ses2);
+	}
+	nfd = count_fds();
+	EXPECT(ioctl(cfd, CRIOGET, bad) ? -errno : 0, EFAULT, "CRIOGET argument unmapped");
+	cdev_ok(count_fds() == nfd, "CRIOGET with an unmapped argument leaks no descriptor");
+	EXPECT(cdev_crypt(cfd, ses, COP_ENCRYPT, 0, buf, buf, 16, iv, NULL), 0,
+	       "valid request after the bad ones");
+	cdev_free(cfd, ses);
+}
+
+/* ---- caps ---- */
+
+static long param(const char *name)
+{
+	char path[128];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/module/virtio_cryptodev/parameters/%s", name);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+static void caps_sessions(void)
+{
+	long max = param("max_file_sessions");
+	uint32_t *ids, extra, x;
+	uint8_t key[16] = {0}, buf[16] = {0}, out[16];
+	long i, made = 0;
+	int r = 0, fd2;
+
+	if (max <= 0 || max > 1 << 16) {
+		cdev_ok(0, "max_file_sessions readable (%ld)", max);
+		return;
+	}
+	ids = calloc(max, sizeof(*ids));
+	for (i = 0; i < max; i++) {
+		r = cdev_session(cfd, CRYPTO_NULL, NULL, 0, 0, NULL, 0, &ids[i]);
+		if (r)
+			break;
+		made++;
+	}
+	cdev_ok(made == max, "%ld sessions on one descriptor (max_file_sessions)%s%s", made,
+		r ? ": " : "", r ? strerror(-r) : "");
+	EXPECT(cdev_session(cfd, CRYPTO_NULL, NULL, 0, 0, NULL, 0, &extra), ENOMEM,
+	       "one session more than max_file_sessions");
+	EXPECT(cdev_session(cfd, CRYPTO_AES_CBC, key, 16, 0, NULL, 0, &extra), ENOMEM,
+	       "an AES session beyond the cap (no device session made)");
+	fd2 = cdev_open();
+	r = fd2 < 0 ? fd2 : cdev_session(fd2, CRYPTO_AES_CBC, key, 16, 0, NULL, 0, &x);
+	EXPECT(r, 0, "another descriptor has its own cap");
+	if (fd2 >= 0)
+		close(fd2);
+	EXPECT(made ? cdev_crypt(cfd, ids[made - 1], COP_ENCRYPT, 0, buf, out, 16, NULL, NULL)
+		    : -ENOENT,
+	       0, "the descriptor at its cap still serves its sessions");
+	if (made)
+		cdev_free(cfd, ids[--made]);
+	r = cdev_session(cfd, CRYPTO_AES_CBC, key, 16, 0, NULL, 0, &extra);
+	EXPECT(r, 0, "after one CIOCFSESSION a new session fits");
+	if (!r)
+		cdev_free(cfd, extra);
+	while (made)
+		cdev_free(cfd, ids[--made]);
+	free(ids);
+}
+
+static void caps_gather(void)
+{
+	long max = param("max_file_gather");
+	const struct halg *h = halg_of(CRYPTO_SHA2_256_HMAC);
+	size_t part = 1 << 20, per = 16 << 20, i;
+	uint8_t key[20], md[64], ref[64], one = 1;
+	uint32_t s[3] = {0, 0, 0};
+	unsigned int n, k;
+	uint8_t *msg;
+	int r = 0;
+
+	if (max <= 0) {
+		cdev_ok(0, "max_file_gather readable (%ld)", max);
+		return;
+	}
+	cdev_fill(key, sizeof(key), 9);
+	if (!open_hash(h, key, sizeof(key), &s[0], "gather cap"))
+		return;
+	for (k = 1; k < 3; k++)
+		if (cdev_session(cfd, 0, NULL, 0, h->cop, key, sizeof(key), &s[k]))
+			cdev_ok(0, "HMAC session %u for the gather cap", k);
+	/* fill whole sessions (16 MiB each, the per-session limit) up to the cap */
+	n = (unsigned int)(max / per);
+	if (n > 2 || max % per) {
+		cdev_skip("max_file_gather %ld is not 16 or 32 MiB: the gather test assumes one "
+			  "of those",
+			  max);
+		goto out;
+	}
+	msg = malloc(per);
+	cdev_fill(msg, per, 99);
+	for (k = 0; k < n && !r; k++)
+		for (i = 0; i < per && !r; i += part)
+			r = cdev_crypt(cfd, s[k], COP_ENCRYPT, COP_FLAG_UPDATE, msg + i, NULL,
+				       (uint32_t)part, NULL, md);
+	EXPECT(r, 0, "multi-part MACs gather up to max_file_gather on one descriptor");
+	EXPECT(cdev_crypt(cfd, s[n - 1], COP_ENCRYPT, COP_FLAG_UPDATE, &one, NULL, 1, NULL, md),
+	       EINVAL, "a session's gathered parts beyond 16 MiB");
+	EXPECT(cdev_crypt(cfd, s[n], COP_ENCRYPT, COP_FLAG_UPDATE, &one, NULL, 1, NULL, md),
+	       ENOMEM, "one byte more on the descriptor (another session): ENOMEM");
+	r = cdev_crypt(cfd, s[n], COP_ENCRYPT, 0, msg, NULL, 4096, NULL, md);
+	if (!r)
+		r = ref_hash(h, key, sizeof(key), msg, 4096, ref);
+	cdev_ok(!r && !memcmp(md, ref, 32), "one-shot MACs still work at the cap");
+	r = cdev_crypt(cfd, s[0], COP_ENCRYPT, COP_FLAG_FINAL, NULL, NULL, 0, NULL, md);
+	if (!r)
+		r = ref_hash(h, key, sizeof(key), msg, per, ref);
+	cdev_ok(!r && !memcmp(md, ref, 32), "the 16 MiB gathered MAC at the cap equals " REF);
+	r = cdev_crypt(cfd, s[n], COP_ENCRYPT, COP_FLAG_UPDATE, &one, NULL, 1, NULL, md);
+	EXPECT(r, 0, "after a FINAL the descriptor may gather again");
+	free(msg);
+out:
+	for (k = 0; k < 3; k++)
+		cdev_free(cfd, s[k]);
+}
+
+static void cmd_caps(void)
+{
+	caps_sessions();
+	if (builtin)
+		cdev_skip("per-descriptor gather cap: QEMU's builtin backend serves no MAC sessions");
+	else
+		caps_gather();
+}
+
+/* ---- race: CIOCGSESSION against CIOCFSESSION of guessed ids ---- */
+
+#define RACE_MAX 200000
+static uint32_t race_ids[RACE_MAX];
+static volatile int race_n, race_stop;
+static long race_freed, race_enomem, race_create_err;
+
+static void *race_creator(void *arg)
+{
+	uint8_t key[16] = {3}, buf[16] = {0}, out[16];
+	unsigned int i = 0;
+	uint32_t ses;
+	int r;
+
+	(void)arg;
+	while (!race_stop && race_n < RACE_MAX) {
+		if (i++ % 4 == 0)
+			r = cdev_session(cfd, CRYPTO_AES_CBC, key, 16, 0, NULL, 0, &ses);
+		else
+			r = cdev_session(cfd, CRYPTO_NULL, NULL, 0, 0, NULL, 0, &ses);
+		if (r == -ENOMEM) {
+			race_enomem++;
+			continue;
+		}
+		if (r) {
+			race_create_err++;
+			continue;
+		}
+		race_ids[race_n] = ses;
+		__atomic_store_n(&race_n, race_n + 1, __ATOMIC_RELEASE);
+		/* use it at once: freed under us is EINVAL, never anything else */
+		r = cdev_crypt(cfd, ses, COP_ENCRYPT, 0, buf, out, 16, NULL, NULL);
+		if (r && r != -EINVAL)
+			race_create_err++;
+	}
+	return NULL;
+}
+
+static void *race_freer(void *arg)
+{
+	uint32_t guess;
+	int n, d;
+
+	(void)arg;
+	while (!race_stop) {
+		n = __atomic_load_n(&race_n, __ATOMIC_ACQUIRE);
+		guess = n ? race_ids[n - 1] : 1;
+		/* the ids just handed out and the next ones, before they are known */
+		for (d = -1; d <= 3; d++) {
+			cdev_free(cfd, guess + d);
+			race_freed++;
+		}
+	}
+	return NULL;
+}
+
+static void cmd_race(void)
+{
+	pthread_t a, b;
+	struct session_info_op si;
+	long gone = 0, alive = 0, bad_free = 0, dup = 0;
+	uint8_t *seen;
+	int i, r;
+
+	cdev_note("race: CIOCGSESSION against CIOCFSESSION of guessed ids for %u s", race_seconds);
+	race_n = race_stop = 0;
+	pthread_create(&a, NULL, race_creator, NULL);
+	pthread_create(&b, NULL, race_freer, NULL);
+	sleep(race_seconds);
+	race_stop = 1;
+	pthread_join(a, NULL);
+	pthread_join(b, NULL);
+	seen = calloc(1u << 20, 1);
+	for (i = 0; i < race_n; i++) {
+		uint32_t id = race_ids[i];
+
+		if (id < (1u << 20)) {
+			if (seen[id])
+				dup++;
+			seen[id] = 1;
+		}
+		r = sessinfo(cfd, id, &si);
+		if (r == -EINVAL) {
+			gone++;
+			continue;
+		}
+		if (r) {
+			bad_free++;
+			continue;
+		}
+		alive++;
+		if (cdev_free(cfd, id) || sessinfo(cfd, id, &si) != -EINVAL)
+			bad_free++;
+	}
+	free(seen);
+	cdev_note("race: %d sessions made (%ld freed by the racing thread, %ld left), %ld "
+		  "CIOCFSESSION calls, %ld ENOMEM at the cap",
+		  race_n, gone, alive, race_freed, race_enomem);
+	cdev_ok(race_n > 0 && !race_create_err, "race: sessions made and used, only EINVAL once freed (%ld other errors)",
+		race_create_err);
+	cdev_ok(!dup, "race: every id handed out once (%ld duplicates)", dup);
+	cdev_ok(!bad_free && gone + alive == race_n,
+		"race: every id freed by the racing thread or freed once at the end (%ld bad)",
+		bad_free);
+	/* the per-file count is consistent: exactly the cap fits again */
+	caps_sessions();
+}
+
+int main(int argc, char **argv)
+{
+	int i, ran = 0;
+
+	rng_state = (uint64_t)time(NULL) * 2654435761u + 1;
+	for (i = 1; i < argc; i++) {
+		const char *c = argv[i];
+
+		if (!strcmp(c, "--builtin")) {
+			builtin = 1;
+			continue;
+		}
+		if (!strcmp(c, "--seed") && i + 1 < argc) {
+			rng_state = strtoull(argv[++i], NULL, 0) | 1;
+			continue;
+		}
+		if (!strcmp(c, "-T") && i + 1 < argc) {
+			race_seconds = (unsigned int)atoi(argv[++i]);
+			continue;
+		}
+		if (!strcmp(c, "--help")) {
+			usage(stdout);
+			return 0;
+		}
+		if (cfd < 0) {
+			cfd = cdev_open();
+			if (cfd < 0) {
+				cdev_ok(0, "open /dev/crypto: %s", strerror(-cfd));
+				return 1;
+			}
+			cdev_note("cdev_compat (%s references), seed %llu", REF,
+				  (unsigned long long)rng_state);
+		}
+		ran++;
+		if (!strcmp(c, "hash"))
+			cmd_hash();
+		else if (!strcmp(c, "cphash"))
+			cmd_cphash();
+		else if (!strcmp(c, "chain"))
+			cmd_chain();
+		else if (!strcmp(c, "null"))
+			cmd_null();
+		else if (!strcmp(c, "errors"))
+			cmd_errors();
+		else if (!strcmp(c, "caps"))
+			cmd_caps();
+		else if (!strcmp(c, "race"))
+			cmd_race();
+		else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (!ran) {
+		usage(stderr);
+		return 2;
+	}
+	close(cfd);
+	return cdev_failures() ? 1 : 0;
+}
