@@ -1,5 +1,6 @@
 #!/bin/sh
-# Scans a guest kernel log for BUG:, WARNING:, Oops and general protection.
+# Scans a guest kernel log for BUG:, WARNING:, Oops and general protection
+# (and SLUB's "BUG <cache> (...): Poison overwritten" reports, seen with slub_debug).
 #   scanlog.sh LOG    prints TAP-style comments; exit 0 clean, 1 bad
 #
 # One warning is a known peer defect, not ours: Debian's QEMU 7.2 builtin
@@ -25,7 +26,8 @@ END {
 				for (j = i - 3; j < i; j++)
 					if (j > 0 && lines[j] ~ /alg: self-tests for rsa using virtio-crypto-rsa failed/) known = 1
 			if (known) print "PEER " l; else print "BAD " l
-		} else if (l ~ /BUG:|Oops|general protection|Kernel panic|KASAN|UBSAN|kernel BUG/) {
+		} else if (l ~ /BUG:|Oops|general protection|Kernel panic|KASAN|UBSAN|kernel BUG/ ||
+			   l ~ /^BUG [^ ]+ \(.*\): / || l ~ /Poison overwritten|Redzone overwritten|Object already free/) {
 			print "BAD " l
 		}
 	}

@@ -19,6 +19,7 @@
 #   -F HOSTPORT:GUESTPORT  user networking forward, bound to 127.0.0.1 only; repeatable
 #   -N               user networking without forwards
 #   -q ARG           extra QEMU argument; repeatable
+#   -K ARG           extra guest kernel command line argument; repeatable
 #   -M SIZE          guest memory (default 512M)   -C N   vCPUs (default 1)
 #   -t SECONDS       timeout (default 180)
 #   -k               keep the work directory
@@ -37,9 +38,9 @@ top=$(cd "$here/../.." && pwd)
 build=${VCRYPTO_BUILD:-$top/build}
 
 name=vm case_file="" mem=512M smp=1 timeout=180 keep=0 net=0 live=0
-mods=() files=() daemons=() waits=() qargs=() fwds=()
+mods=() files=() daemons=() waits=() qargs=() fwds=() kargs=
 have_vhost=0 ndev=0
-while getopts "c:n:m:f:d:w:bu:s:F:Nq:M:C:t:klh" o; do
+while getopts "c:n:m:f:d:w:bu:s:F:Nq:K:M:C:t:klh" o; do
 	case $o in
 	c) case_file=$OPTARG ;;
 	n) name=$OPTARG ;;
@@ -59,6 +60,7 @@ while getopts "c:n:m:f:d:w:bu:s:F:Nq:M:C:t:klh" o; do
 	F) fwds+=("$OPTARG"); net=1 ;;
 	N) net=1 ;;
 	q) qargs+=("$OPTARG") ;;
+	K) kargs="$kargs $OPTARG" ;;
 	M) mem=$OPTARG ;;
 	C) smp=$OPTARG ;;
 	t) timeout=$OPTARG ;;
@@ -128,7 +130,7 @@ start=$SECONDS
 "$qemu" -nodefaults -no-user-config -display none -no-reboot \
 	-machine pc,accel=$accel -cpu max -smp "$smp" "${memargs[@]}" \
 	-kernel "/boot/vmlinuz-$kver" -initrd "$work/initrd.gz" \
-	-append "console=ttyS0 loglevel=5 panic=-1 oops=panic panic_on_warn=0 rdinit=/init" \
+	-append "console=ttyS0 loglevel=5 panic=-1 oops=panic panic_on_warn=0 rdinit=/init$kargs" \
 	-serial "file:$work/console.log" -serial "file:$work/tap.log" \
 	"${netargs[@]}" "${qargs[@]}" >"$work/qemu.log" 2>&1 &
 qemu_pid=$!
