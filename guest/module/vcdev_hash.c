@@ -101,8 +101,14 @@ int vcdev_mac_parts(struct vcdev_file *f, struct vcdev_session *ses, const struc
 		ret = -EINVAL; /* freed while this call ran: an unknown session */
 		goto out;
 	}
-	if (reset)
+	if (reset && ses->acc) {
+		/* what was gathered goes, and with it its room in the file's cap */
+		vcdev_acc_free(ses->acc, ses->acc_cap);
+		vcdev_gather_uncharge(f, ses->acc_cap);
+		ses->acc = NULL;
 		ses->acc_len = 0;
+		ses->acc_cap = 0;
+	}
 	if (final && !ses->acc_len)
 		goto out; /* one part: the usual single request */
 	if (cop->len) {

@@ -986,6 +986,14 @@ static void caps_gather(void)
 	cdev_ok(!r && !memcmp(md, ref, 32), "the 16 MiB gathered MAC at the cap equals " REF);
 	r = cdev_crypt(cfd, s[n], COP_ENCRYPT, COP_FLAG_UPDATE, &one, NULL, 1, NULL, md);
 	EXPECT(r, 0, "after a FINAL the descriptor may gather again");
+	if (n == 2) {
+		/* s[1] still holds 16 MiB: flags 0 drops them and their room */
+		r = cdev_crypt(cfd, s[1], COP_ENCRYPT, 0, msg, NULL, 64, NULL, md);
+		for (i = 0; i < per && !r; i += part)
+			r = cdev_crypt(cfd, s[0], COP_ENCRYPT, COP_FLAG_UPDATE, msg + i, NULL,
+				       (uint32_t)part, NULL, md);
+		EXPECT(r, 0, "a reset (flags 0) gives the gathered room back to the descriptor");
+	}
 	free(msg);
 out:
 	for (k = 0; k < 3; k++)
