@@ -714,6 +714,25 @@ static void cmd_null(void)
 		       "CRYPTO_NULL into a read-only mapping");
 		munmap(ro, 8192);
 	}
+	{
+		struct crypt_auth_op caop;
+		uint8_t tag[64];
+
+		memset(&caop, 0, sizeof(caop));
+		caop.ses = ses;
+		caop.op = COP_ENCRYPT;
+		caop.flags = COP_FLAG_AEAD_TLS_TYPE;
+		caop.len = 16;
+		caop.src = caop.dst = key;
+		caop.auth_src = key;
+		caop.auth_len = 16;
+		caop.tag = tag;
+		EXPECT(ioctl(cfd, CIOCAUTHCRYPT, &caop) ? -errno : 0, EINVAL,
+		       "CIOCAUTHCRYPT (TLS) on a CRYPTO_NULL session");
+		caop.flags = 0;
+		EXPECT(ioctl(cfd, CIOCAUTHCRYPT, &caop) ? -errno : 0, EINVAL,
+		       "CIOCAUTHCRYPT (flags 0) on a CRYPTO_NULL session");
+	}
 	cdev_free(cfd, ses);
 
 	/* CRYPTO_NULL + HMAC: the MAC on the device, the copy here */
