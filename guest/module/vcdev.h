@@ -236,11 +236,18 @@ int vcdev_crypt(struct vcdev_file *f, struct crypt_op *cop);
 int vcdev_authcrypt(struct vcdev_file *f, struct crypt_auth_op *caop);
 int vcdev_aead_session_init(struct vcdev_session *ses);
 void vcdev_aead_session_fini(struct vcdev_session *ses);
+/* device parts, also used by multi-part cipher+MAC (vcdev_hash.c) */
+int vcdev_aead_cipher(struct vcdev_session *ses, bool dec, const u8 *iv, u8 *buf,
+		      unsigned int len);
+int vcdev_aead_mac(struct vcdev_session *ses, const u8 *a, unsigned int alen, const u8 *b,
+		   unsigned int blen, u8 *digest);
+void vcdev_aead_next_iv(const struct vcdev_alg *c, u8 *iv, const u8 *ct, unsigned int len);
 
 /* vcdev_hash.c */
 int vcdev_mac_parts(struct vcdev_file *f, struct vcdev_session *ses, const struct crypt_op *cop,
 		    u8 **msg, unsigned int *msg_len);
 void vcdev_acc_close(struct vcdev_file *f, struct vcdev_session *ses);
 int vcdev_cphash(struct vcdev_file *f, u32 dst_sid, u32 src_sid);
+int vcdev_chain_parts(struct vcdev_file *f, struct vcdev_session *ses, struct crypt_op *cop);
 
 #endif /* VCDEV_H */

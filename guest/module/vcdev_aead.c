@@ -152,8 +152,8 @@ out:
  * ones of a cipher+MAC session (its enc_id/dec_id chain a MAC), else the
  * session's own.  CTR has one session, used as encrypt both ways.
  */
-static int vcdev_aead_cipher(struct vcdev_session *ses, bool dec, const u8 *iv, u8 *buf,
-			     unsigned int len)
+int vcdev_aead_cipher(struct vcdev_session *ses, bool dec, const u8 *iv, u8 *buf,
+		      unsigned int len)
 {
 	const struct vcdev_alg *c = ses->cipher;
 	u64 id;
@@ -171,8 +171,8 @@ static int vcdev_aead_cipher(struct vcdev_session *ses, bool dec, const u8 *iv, 
 }
 
 /* MAC of @a || @b on the session's MAC-only device session. */
-static int vcdev_aead_mac(struct vcdev_session *ses, const u8 *a, unsigned int alen, const u8 *b,
-			  unsigned int blen, u8 *digest)
+int vcdev_aead_mac(struct vcdev_session *ses, const u8 *a, unsigned int alen, const u8 *b,
+		   unsigned int blen, u8 *digest)
 {
 	u8 *msg;
 	int ret;
@@ -228,7 +228,7 @@ static void vcdev_aead_ctr_add(u8 *ctr, u64 n)
 }
 
 /* The IV the kernel's skcipher leaves after @len bytes (@ct: the ciphertext). */
-static void vcdev_aead_next_iv(const struct vcdev_alg *c, u8 *iv, const u8 *ct, unsigned int len)
+void vcdev_aead_next_iv(const struct vcdev_alg *c, u8 *iv, const u8 *ct, unsigned int len)
 {
 	if (!len)
 		return;

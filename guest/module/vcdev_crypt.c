@@ -185,9 +185,6 @@ static int vcdev_crypt_check(struct vcdev_file *f, const struct crypt_op *cop,
 		return -EINVAL;
 	if (op->c && op->c->virtio_alg == VIRTIO_CRYPTO_CIPHER_AES_XTS && cop->len && cop->len < 16)
 		return -EINVAL;
-	/* Multi-part cipher+MAC would need state the device does not keep. */
-	if (op->m && op->c && (cop->flags & COP_FLAG_UPDATE) && !(cop->flags & COP_FLAG_FINAL))
-		return -EOPNOTSUPP;
 	if (cop->len > VCDEV_MAX_DATA_LEN ||
 	    (u64)cop->len * 2 + VCDEV_MAX_IV + VCDEV_MAX_DIGEST > max_size)
 		return -EINVAL;
@@ -302,6 +299,12 @@ int vcdev_crypt(struct vcdev_file *f, struct crypt_op *cop)
 	ret = vcdev_crypt_check(f, cop, &op);
 	if (ret)
 		goto out;
+	if (op.m && op.c) {
+		/* parts of a multi-part cipher+MAC (vcdev_hash.c); 1: one part */
+		ret = vcdev_chain_parts(f, op.ses, cop);
+		if (ret <= 0)
+			goto out;
+	}
 	if (op.null_copy) {
 		ret = vcdev_user_copy(cop->dst, cop->src, cop->len);
 		if (ret || !op.m)

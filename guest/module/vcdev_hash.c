@@ -233,3 +233,154 @@ out:
 	vcdev_session_put(dst);
 	return ret;
 }
+
+/* Adds @len kernel bytes to @ses's gathered parts. */
+static int vcdev_gather(struct vcdev_file *f, struct vcdev_session *ses, const u8 *p,
+			unsigned int len)
+{
+	int ret;
+
+	mutex_lock(&ses->acc_lock);
+	ret = ses->acc_closed ? -EINVAL : 0;
+	if (!ret && len > VCDEV_MAX_DATA_LEN - ses->acc_len)
+		ret = -EINVAL;
+	if (!ret)
+		ret = vcdev_acc_grow(f, ses, ses->acc_len + len);
+	if (!ret) {
+		memcpy(ses->acc + ses->acc_len, p, len);
+		ses->acc_len += len;
+	}
+	mutex_unlock(&ses->acc_lock);
+	return ret;
+}
+
+/* Takes @ses's gathered parts (the caller wipes and frees them); it starts over. */
+static int vcdev_acc_take(struct vcdev_file *f, struct vcdev_session *ses, u8 **msg,
+			  unsigned int *len)
+{
+	int ret = 0;
+
+	mutex_lock(&ses->acc_lock);
+	if (ses->acc_closed) {
+		ret = -EINVAL;
+	} else {
+		*msg = ses->acc;
+		*len = ses->acc_len;
+		vcdev_gather_uncharge(f, ses->acc_cap);
+		ses->acc = NULL;
+		ses->acc_len = 0;
+		ses->acc_cap = 0;
+	}
+	mutex_unlock(&ses->acc_lock);
+	return ret;
+}
+
+/*
+ * COP_FLAG_UPDATE on a cipher+MAC session, as cryptodev-linux serves it
+ * (main.c hash_n_crypt): every part is enciphered at once, and the MAC
+ * covers the plaintext of all parts (encrypt: the source, decrypt: the
+ * result), given when the digest is asked for.  The device keeps no hash
+ * state, so the parts' plaintext is gathered as for a MAC-only session;
+ * the cipher work goes to the session's cipher-only device sessions and
+ * the MAC to its MAC-only one (both made for CIOCAUTHCRYPT, vcdev_aead.c).
+ * The session's IV is carried from part to part as for any cipher.
+ * Returns 1 for a one-part request (flags and state say so), which the
+ * caller sends on the chaining session as before; 0 or -errno when done.
+ * No lock is held across a device request: concurrent parts on one
+ * session end up in some order, as concurrent IV users do.
+ */
+int vcdev_chain_parts(struct vcdev_file *f, struct vcdev_session *ses, struct crypt_op *cop)
+{
+	const struct vcdev_alg *c = ses->cipher;
+	u16 fl = cop->flags;
+	bool reset = !fl || (fl & COP_FLAG_RESET);
+	bool final = (fl & COP_FLAG_FINAL) || !(fl & COP_FLAG_UPDATE) || !cop->len;
+	bool dec = cop->op == COP_DECRYPT;
+	unsigned int len = cop->len, ivsize = c->ivsize, msg_len = 0;
+	u8 iv[VCDEV_MAX_IV], next[VCDEV_MAX_IV], digest[VCDEV_MAX_DIGEST];
+	u8 *buf = NULL, *msg = NULL;
+	int ret;
+
+	mutex_lock(&ses->acc_lock);
+	ret = ses->acc_closed ? -EINVAL : 0;
+	if (!ret && reset && ses->acc) {
+		vcdev_acc_free(ses->acc, ses->acc_cap);
+		vcdev_gather_uncharge(f, ses->acc_cap);
+		ses->acc = NULL;
+		ses->acc_len = 0;
+		ses->acc_cap = 0;
+	}
+	if (!ret && final && !ses->acc_len)
+		ret = 1; /* one part: the chaining session does it all */
+	mutex_unlock(&ses->acc_lock);
+	if (ret)
+		return ret;
+	if (!ses->has_aux_enc || !ses->has_aux_mac)
+		return -EOPNOTSUPP;
+
+	if (cop->iv) {
+		if (copy_from_user(iv, cop->iv, ivsize))
+			return -EFAULT;
+	} else {
+		spin_lock(&ses->iv_lock);
+		memcpy(iv, ses->iv, ivsize);
+		spin_unlock(&ses->iv_lock);
+	}
+	memcpy(next, iv, ivsize);
+	if (len) {
+		ret = -ENOMEM;
+		buf = kvmalloc(len, GFP_KERNEL_ACCOUNT);
+		if (!buf)
+			goto out;
+		ret = -EFAULT;
+		if (copy_from_user(buf, cop->src, len))
+			goto out;
+		if (dec)
+			vcdev_aead_next_iv(c, next, buf, len); /* CBC: from the ciphertext */
+		else
+			ret = vcdev_gather(f, ses, buf, len); /* MAC before encrypting */
+		if (!dec && ret)
+			goto out;
+		ret = vcdev_aead_cipher(ses, dec, iv, buf, len);
+		if (ret)
+			goto out;
+		if (dec) {
+			ret = vcdev_gather(f, ses, buf, len); /* MAC after decrypting */
+			if (ret)
+				goto out;
+		} else {
+			vcdev_aead_next_iv(c, next, buf, len);
+		}
+		ret = -EFAULT;
+		if (copy_to_user(cop->dst, buf, len))
+			goto out;
+	}
+	if (final) {
+		ret = vcdev_acc_take(f, ses, &msg, &msg_len);
+		if (ret)
+			goto out;
+		ret = vcdev_aead_mac(ses, msg, msg_len, NULL, 0, digest);
+		if (ret)
+			goto out;
+		ret = -EFAULT;
+		if (copy_to_user(cop->mac, digest, ses->mac->digestsize))
+			goto out;
+	}
+	spin_lock(&ses->iv_lock);
+	memcpy(ses->iv, next, ivsize);
+	spin_unlock(&ses->iv_lock);
+	ret = 0;
+	if (cop->iv && (fl & COP_FLAG_WRITE_IV) && copy_to_user(cop->iv, next, ivsize))
+		ret = -EFAULT;
+out:
+	/* a restart would gather this part twice */
+	if (ret == -ERESTARTSYS)
+		ret = -EINTR;
+	if (buf)
+		kvfree_sensitive(buf, len);
+	if (msg)
+		kvfree_sensitive(msg, msg_len);
+	memzero_explicit(iv, sizeof(iv));
+	memzero_explicit(digest, sizeof(digest));
+	return ret;
+}

@@ -548,6 +548,81 @@ static void cmd_cphash(void)
 
 /* ---- cipher + MAC in one session ---- */
 
+/*
+ * One message in parts through a cipher+MAC session, both ways: the parts'
+ * output must be the one-shot ciphertext/plaintext and the MAC at the end
+ * the MAC of the whole plaintext.  0 if so.
+ */
+static int chain_parts(const struct calg *c, const struct halg *h, uint32_t ses,
+		       const uint8_t *key, const uint8_t *mk, unsigned int trial)
+{
+	size_t len = 16 * (1 + rnd(trial & 1 ? 600 : 40)), cut[6], off;
+	unsigned int nparts = 2 + rnd(4), i, pass;
+	uint8_t *pt = malloc(len), *ct = malloc(len), *out = malloc(len);
+	uint8_t iv0[16], iv[16], md[64], ref[64];
+	int r, bad = 0;
+
+	cdev_fill(pt, len, rng_state);
+	cdev_fill(iv0, 16, rng_state + 3);
+	r = ref_cipher(c, key, iv0, 1, pt, ct, len);
+	if (!r)
+		r = ref_hash(h, mk, 40, pt, len, ref);
+	for (i = 0; i + 1 < nparts; i++)
+		cut[i] = 16 * rnd((uint32_t)(len / 16) + 1);
+	cut[nparts - 1] = len;
+	for (i = 1; i < nparts; i++) { /* sort */
+		size_t v = cut[i];
+		unsigned int j = i;
+
+		while (j && cut[j - 1] > v) {
+			cut[j] = cut[j - 1];
+			j--;
+		}
+		cut[j] = v;
+	}
+	for (pass = 0; !r && pass < 2; pass++) { /* 0: encrypt, 1: decrypt */
+		const uint8_t *in = pass ? ct : pt;
+		int wiv = rnd(2); /* IV written back, else carried by the session */
+
+		int sent = 0;
+
+		memcpy(iv, iv0, 16);
+		memset(out, 0, len);
+		off = 0;
+		for (i = 0; !r && i < nparts; i++) {
+			size_t n = cut[i] - off;
+			int last = i + 1 == nparts;
+			uint16_t fl = last ? COP_FLAG_FINAL : COP_FLAG_UPDATE;
+
+			if (!n && !last)
+				continue; /* an empty UPDATE would finish */
+			if (!sent)
+				fl |= COP_FLAG_RESET;
+			if (wiv)
+				fl |= COP_FLAG_WRITE_IV;
+			memset(md, 0xa5, sizeof(md));
+			r = cdev_crypt(cfd, ses, pass ? COP_DECRYPT : COP_ENCRYPT, fl, in + off,
+				       out + off, (uint32_t)n, c->ivlen && (wiv || !sent) ? iv : NULL,
+				       md);
+			sent = 1;
+			if (!r && !last && md[0] != 0xa5)
+				r = -EPROTO;
+			off = cut[i];
+		}
+		if (r || memcmp(out, pass ? pt : ct, len) || memcmp(md, ref, h->dlen)) {
+			cdev_note("%s + %s %s in %u parts of %zu bytes%s: %s", c->name, h->name,
+				  pass ? "decrypt" : "encrypt", nparts, len,
+				  wiv ? " (WRITE_IV)" : "", r ? strerror(-r) : "differs");
+			bad = 1;
+			r = 0;
+		}
+	}
+	free(pt);
+	free(ct);
+	free(out);
+	return bad || r;
+}
+
 static void cmd_chain(void)
 {
 	static const uint32_t macs[] = {CRYPTO_SHA1_HMAC, CRYPTO_SHA2_256_HMAC, CRYPTO_SHA2_512_HMAC,
@@ -624,22 +699,29 @@ static void cmd_chain(void)
 				"%s + %s: ciphertext = " REF ", MAC of the plaintext on encrypt and "
 				"on decrypt (16 B..64 KiB, in/out of place)",
 				c->name, h->name);
+			bad = 0;
+			for (k = 0; k < 6; k++)
+				if (chain_parts(c, h, ses, key, mk, k))
+					bad++;
+			cdev_ok(!bad,
+				"%s + %s: COP_FLAG_UPDATE parts (random block-aligned splits, IV "
+				"carried or written back) = one-shot " REF ", MAC of all plaintext, "
+				"both ways",
+				c->name, h->name);
 			if (i == 0 && j == 0) {
 				uint8_t buf[32] = {0};
 
-				memcpy(iv2, iv, 16);
-				EXPECT(cdev_crypt(cfd, ses, COP_ENCRYPT, COP_FLAG_UPDATE, buf, buf,
-						  32, iv2, md),
-				       EOPNOTSUPP,
-				       "UPDATE without FINAL on a cipher+MAC session (ours: the "
-				       "device keeps no state)");
-				memcpy(iv2, iv, 16);
-				EXPECT(cdev_crypt(cfd, ses, COP_ENCRYPT,
-						  COP_FLAG_UPDATE | COP_FLAG_FINAL, buf, buf, 32,
-						  iv2, md),
-				       0, "UPDATE|FINAL on a cipher+MAC session is one request");
 				EXPECT(cdev_crypt(cfd, ses, COP_ENCRYPT, 0, buf, buf, 17, iv2, md),
 				       EINVAL, "cipher+MAC: length not a multiple of the block");
+				EXPECT(cdev_crypt(cfd, ses, COP_ENCRYPT, COP_FLAG_UPDATE, buf, buf,
+						  16, iv2, md),
+				       0, "cipher+MAC UPDATE part");
+				EXPECT(cdev_crypt(cfd, ses, COP_ENCRYPT, COP_FLAG_UPDATE, buf, buf,
+						  17, iv2, md),
+				       EINVAL, "cipher+MAC UPDATE part not a multiple of the block");
+				EXPECT(cdev_crypt(cfd, ses, COP_ENCRYPT, COP_FLAG_UPDATE, (void *)16,
+						  buf, 16, iv2, md),
+				       EFAULT, "cipher+MAC UPDATE part unmapped");
 			}
 			cdev_free(cfd, ses);
 		}
