@@ -273,9 +273,10 @@ static int hash_sequence(const struct halg *h, uint32_t ses, const uint8_t *key,
 		uint16_t fl = COP_FLAG_UPDATE | (need_reset ? COP_FLAG_RESET : 0);
 
 		if (last && ending < 3)
-			fl = (fl & COP_FLAG_RESET) | (ending == 0   ? COP_FLAG_FINAL
-						      : ending == 1 ? COP_FLAG_UPDATE | COP_FLAG_FINAL
-								    : COP_FLAG_WRITE_IV);
+			fl = (fl & COP_FLAG_RESET) |
+			     (ending == 0   ? COP_FLAG_FINAL
+			      : ending == 1 ? COP_FLAG_UPDATE | COP_FLAG_FINAL
+					    : COP_FLAG_WRITE_IV);
 		if (!n && (fl & COP_FLAG_UPDATE) && !(fl & COP_FLAG_FINAL))
 			continue;
 		memset(md, 0xa5, sizeof(md));
@@ -359,13 +360,13 @@ static void hash_alg(const struct halg *h)
 		r = cdev_crypt(cfd, ses, COP_ENCRYPT, 0, b, NULL, sizeof(b), NULL, md);
 	if (!r)
 		r = ref_hash(h, key, keylen, b, sizeof(b), ref);
-	cdev_ok(!r && !memcmp(md, ref, h->dlen), "%s: flags 0 after UPDATE parts digests only its own data",
-		h->name);
+	cdev_ok(!r && !memcmp(md, ref, h->dlen),
+		"%s: flags 0 after UPDATE parts digests only its own data", h->name);
 	/* COP_FLAG_UPDATE|COP_FLAG_RESET drops the earlier parts too */
 	r = cdev_crypt(cfd, ses, COP_ENCRYPT, COP_FLAG_UPDATE, a, NULL, sizeof(a), NULL, md);
 	if (!r)
-		r = cdev_crypt(cfd, ses, COP_ENCRYPT, COP_FLAG_UPDATE | COP_FLAG_RESET, b, NULL, 100,
-			       NULL, md);
+		r = cdev_crypt(cfd, ses, COP_ENCRYPT, COP_FLAG_UPDATE | COP_FLAG_RESET, b, NULL,
+			       100, NULL, md);
 	if (!r)
 		r = cdev_crypt(cfd, ses, COP_ENCRYPT, COP_FLAG_FINAL, b + 100, NULL, 200, NULL, md);
 	if (!r)
@@ -378,8 +379,8 @@ static void hash_alg(const struct halg *h)
 		r = cdev_crypt(cfd, ses, COP_ENCRYPT, COP_FLAG_FINAL, b + 150, NULL, 150, NULL, md);
 	if (!r)
 		r = ref_hash(h, key, keylen, b, 300, ref);
-	cdev_ok(!r && !memcmp(md, ref, h->dlen), "%s: after a digest, UPDATE parts start a new message",
-		h->name);
+	cdev_ok(!r && !memcmp(md, ref, h->dlen),
+		"%s: after a digest, UPDATE parts start a new message", h->name);
 	/* decrypt is the same for a hash */
 	r = cdev_crypt(cfd, ses, COP_DECRYPT, 0, a, NULL, sizeof(a), NULL, md);
 	if (!r)
@@ -417,13 +418,16 @@ static void cphash_alg(const struct halg *h)
 	/* A: p1 | copy to B | A: p2, B: p3 -> H(p1 p2), H(p1 p3) */
 	r = cdev_crypt(cfd, a, COP_ENCRYPT, COP_FLAG_UPDATE, msg, NULL, 1000, NULL, md);
 	if (!r) /* B holds other parts: the copy replaces them */
-		r = cdev_crypt(cfd, b, COP_ENCRYPT, COP_FLAG_UPDATE, msg + 2500, NULL, 77, NULL, md);
+		r = cdev_crypt(cfd, b, COP_ENCRYPT, COP_FLAG_UPDATE, msg + 2500, NULL, 77, NULL,
+			       md);
 	if (!r)
 		r = cphash(cfd, b, a);
 	if (!r)
-		r = cdev_crypt(cfd, a, COP_ENCRYPT, COP_FLAG_UPDATE, msg + 1000, NULL, 500, NULL, md);
+		r = cdev_crypt(cfd, a, COP_ENCRYPT, COP_FLAG_UPDATE, msg + 1000, NULL, 500, NULL,
+			       md);
 	if (!r)
-		r = cdev_crypt(cfd, a, COP_ENCRYPT, COP_FLAG_FINAL, msg + 1500, NULL, 500, NULL, md);
+		r = cdev_crypt(cfd, a, COP_ENCRYPT, COP_FLAG_FINAL, msg + 1500, NULL, 500, NULL,
+			       md);
 	if (!r)
 		r = cdev_crypt(cfd, b, COP_ENCRYPT, COP_FLAG_UPDATE | COP_FLAG_FINAL, msg + 2000,
 			       NULL, 1000, NULL, md2);
@@ -536,7 +540,7 @@ static void cphash_errors(void)
 
 static void cmd_cphash(void)
 {
-	static const uint32_t algs[] = {CRYPTO_SHA1,	     CRYPTO_SHA2_256, CRYPTO_SHA2_512,
+	static const uint32_t algs[] = {CRYPTO_SHA1,	      CRYPTO_SHA2_256,	CRYPTO_SHA2_512,
 					CRYPTO_SHA2_256_HMAC, CRYPTO_SHA1_HMAC, CRYPTO_MD5,
 					CRYPTO_MD5_HMAC};
 	unsigned int i;
@@ -553,8 +557,8 @@ static void cmd_cphash(void)
  * output must be the one-shot ciphertext/plaintext and the MAC at the end
  * the MAC of the whole plaintext.  0 if so.
  */
-static int chain_parts(const struct calg *c, const struct halg *h, uint32_t ses,
-		       const uint8_t *key, const uint8_t *mk, unsigned int trial)
+static int chain_parts(const struct calg *c, const struct halg *h, uint32_t ses, const uint8_t *key,
+		       const uint8_t *mk, unsigned int trial)
 {
 	size_t len = 16 * (1 + rnd(trial & 1 ? 600 : 40)), cut[6], off;
 	unsigned int nparts = 2 + rnd(4), i, pass;
@@ -602,8 +606,8 @@ static int chain_parts(const struct calg *c, const struct halg *h, uint32_t ses,
 				fl |= COP_FLAG_WRITE_IV;
 			memset(md, 0xa5, sizeof(md));
 			r = cdev_crypt(cfd, ses, pass ? COP_DECRYPT : COP_ENCRYPT, fl, in + off,
-				       out + off, (uint32_t)n, c->ivlen && (wiv || !sent) ? iv : NULL,
-				       md);
+				       out + off, (uint32_t)n,
+				       c->ivlen && (wiv || !sent) ? iv : NULL, md);
 			sent = 1;
 			if (!r && !last && md[0] != 0xa5)
 				r = -EPROTO;
@@ -625,8 +629,8 @@ static int chain_parts(const struct calg *c, const struct halg *h, uint32_t ses,
 
 static void cmd_chain(void)
 {
-	static const uint32_t macs[] = {CRYPTO_SHA1_HMAC, CRYPTO_SHA2_256_HMAC, CRYPTO_SHA2_512_HMAC,
-					CRYPTO_MD5_HMAC, CRYPTO_SHA1};
+	static const uint32_t macs[] = {CRYPTO_SHA1_HMAC, CRYPTO_SHA2_256_HMAC,
+					CRYPTO_SHA2_512_HMAC, CRYPTO_MD5_HMAC, CRYPTO_SHA1};
 	static const size_t sizes[] = {16, 48, 4096, 4096 + 32, 65536};
 	uint8_t key[32], mk[64], iv[16], iv2[16], md[64], ref[64];
 	unsigned int i, j, k;
@@ -645,8 +649,9 @@ static void cmd_chain(void)
 			r = cdev_session(cfd, c->cop, key, c->keylen, h->cop, h->hmac ? mk : NULL,
 					 h->hmac ? 40 : 0, &ses);
 			if (r == -EINVAL && builtin) {
-				cdev_skip("%s + %s: QEMU's builtin backend refuses chaining sessions",
-					  c->name, h->name);
+				cdev_skip(
+					"%s + %s: QEMU's builtin backend refuses chaining sessions",
+					c->name, h->name);
 				continue;
 			}
 			if (r == -EINVAL && is_md5(h)) {
@@ -696,7 +701,8 @@ static void cmd_chain(void)
 				free(out);
 			}
 			cdev_ok(!bad,
-				"%s + %s: ciphertext = " REF ", MAC of the plaintext on encrypt and "
+				"%s + %s: ciphertext = " REF
+				", MAC of the plaintext on encrypt and "
 				"on decrypt (16 B..64 KiB, in/out of place)",
 				c->name, h->name);
 			bad = 0;
@@ -705,7 +711,8 @@ static void cmd_chain(void)
 					bad++;
 			cdev_ok(!bad,
 				"%s + %s: COP_FLAG_UPDATE parts (random block-aligned splits, IV "
-				"carried or written back) = one-shot " REF ", MAC of all plaintext, "
+				"carried or written back) = one-shot " REF
+				", MAC of all plaintext, "
 				"both ways",
 				c->name, h->name);
 			if (i == 0 && j == 0) {
@@ -718,9 +725,10 @@ static void cmd_chain(void)
 				       0, "cipher+MAC UPDATE part");
 				EXPECT(cdev_crypt(cfd, ses, COP_ENCRYPT, COP_FLAG_UPDATE, buf, buf,
 						  17, iv2, md),
-				       EINVAL, "cipher+MAC UPDATE part not a multiple of the block");
-				EXPECT(cdev_crypt(cfd, ses, COP_ENCRYPT, COP_FLAG_UPDATE, (void *)16,
-						  buf, 16, iv2, md),
+				       EINVAL,
+				       "cipher+MAC UPDATE part not a multiple of the block");
+				EXPECT(cdev_crypt(cfd, ses, COP_ENCRYPT, COP_FLAG_UPDATE,
+						  (void *)16, buf, 16, iv2, md),
 				       EFAULT, "cipher+MAC UPDATE part unmapped");
 			}
 			cdev_free(cfd, ses);
@@ -820,7 +828,8 @@ static void cmd_null(void)
 	/* CRYPTO_NULL + HMAC: the MAC on the device, the copy here */
 	r = cdev_session(cfd, CRYPTO_NULL, NULL, 0, CRYPTO_SHA2_256_HMAC, key, 16, &ses);
 	if (r == -EINVAL && builtin) {
-		cdev_skip("CRYPTO_NULL + HMAC-SHA256: QEMU's builtin backend serves no MAC sessions");
+		cdev_skip(
+			"CRYPTO_NULL + HMAC-SHA256: QEMU's builtin backend serves no MAC sessions");
 		return;
 	}
 	if (r) {
@@ -909,8 +918,9 @@ static void cmd_errors(void)
 	if (r == -EINVAL && builtin) {
 		cdev_skip("CIOCGSESSION mac key NULL: the builtin backend has no MACs");
 	} else {
-		EXPECT(r, 0, "CIOCGSESSION mac key NULL with mackeylen 16 (not copied, as "
-			     "cryptodev-linux)");
+		EXPECT(r, 0,
+		       "CIOCGSESSION mac key NULL with mackeylen 16 (not copied, as "
+		       "cryptodev-linux)");
 		if (!r)
 			cdev_free(cfd, ses);
 	}
@@ -1075,8 +1085,8 @@ static void caps_gather(void)
 	EXPECT(r, 0, "multi-part MACs gather up to max_file_gather on one descriptor");
 	EXPECT(cdev_crypt(cfd, s[n - 1], COP_ENCRYPT, COP_FLAG_UPDATE, &one, NULL, 1, NULL, md),
 	       EINVAL, "a session's gathered parts beyond 16 MiB");
-	EXPECT(cdev_crypt(cfd, s[n], COP_ENCRYPT, COP_FLAG_UPDATE, &one, NULL, 1, NULL, md),
-	       ENOMEM, "one byte more on the descriptor (another session): ENOMEM");
+	EXPECT(cdev_crypt(cfd, s[n], COP_ENCRYPT, COP_FLAG_UPDATE, &one, NULL, 1, NULL, md), ENOMEM,
+	       "one byte more on the descriptor (another session): ENOMEM");
 	r = cdev_crypt(cfd, s[n], COP_ENCRYPT, 0, msg, NULL, 4096, NULL, md);
 	if (!r)
 		r = ref_hash(h, key, sizeof(key), msg, 4096, ref);
@@ -1105,7 +1115,8 @@ static void cmd_caps(void)
 {
 	caps_sessions();
 	if (builtin)
-		cdev_skip("per-descriptor gather cap: QEMU's builtin backend serves no MAC sessions");
+		cdev_skip(
+			"per-descriptor gather cap: QEMU's builtin backend serves no MAC sessions");
 	else
 		caps_gather();
 }
