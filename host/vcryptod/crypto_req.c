@@ -237,6 +237,7 @@ int64_t vcd_req_process(struct vcd_sessions *s, struct vcd_req_buf *b, const str
 		ret = -EINVAL;
 		goto out_status;
 	}
+	/* The only read of the header: every field below comes from h. */
 	vcd_chain_read_at(c, 0, &h, HDR_LEN);
 
 	switch (h.header.opcode) {
@@ -262,15 +263,18 @@ int64_t vcd_req_process(struct vcd_sessions *s, struct vcd_req_buf *b, const str
 	if (h.header.opcode <= VIRTIO_CRYPTO_CIPHER_DECRYPT)
 		ret = try_direct(s, ss, &r, &h);
 	if (ret == -EAGAIN) {
-		/* Copy all input once: validated and used from our copy only. */
-		ret = grow(&b->in, &b->in_cap, c->in_len);
+		/*
+		 * Copy the rest of the input once: validated and used from our
+		 * copy only. The header is never read again: the guest may have
+		 * changed it since, and h is what was checked above.
+		 */
+		r.in_len = c->in_len - HDR_LEN;
+		ret = grow(&b->in, &b->in_cap, r.in_len ? r.in_len : 1);
 		if (!ret)
 			ret = grow(&b->out, &b->out_cap, r.out_len ? r.out_len : 1);
 		if (!ret) {
-			vcd_chain_read(c, b->in, c->in_len);
-			memcpy(&h, b->in, HDR_LEN);
-			r.in = b->in + HDR_LEN;
-			r.in_len = c->in_len - HDR_LEN;
+			vcd_chain_read_at(c, HDR_LEN, b->in, r.in_len);
+			r.in = b->in;
 			r.out = b->out;
 			if (h.header.opcode <= VIRTIO_CRYPTO_CIPHER_DECRYPT)
 				ret = do_sym(s, ss, &r, &h);

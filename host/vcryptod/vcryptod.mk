@@ -46,3 +46,6 @@ $(eval $(call host_prog,$(B)/tests/unit/test_vcd_sandbox,tests/unit/test_vcd_san
 UNIT_TESTS   += $(B)/tests/unit/test_vcd_sandbox
 $(eval $(call host_prog,$(B)/tests/unit/test_vcd_queue,tests/unit/test_vcd_queue.c $(VCD_CORE) host/vcryptod/queue.c host/vcryptod/vhost_user.c,-lcmocka -lcrypto))
 UNIT_TESTS   += $(B)/tests/unit/test_vcd_queue
+# Requests against a racing guest: virtq.c's chain accessors replaced by a stub.
+$(eval $(call host_prog,$(B)/tests/unit/test_vcd_race,tests/unit/test_vcd_race.c $(filter-out host/vcryptod/virtq.c,$(VCD_CORE)),-lcmocka -lcrypto))
+UNIT_TESTS   += $(B)/tests/unit/test_vcd_race
