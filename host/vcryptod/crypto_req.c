@@ -28,13 +28,22 @@ struct req {
 	uint64_t direct; /* bytes written straight to guest memory */
 };
 
+/* Scratch holds plaintext, digests and results: wiped before it goes back. */
+static void scratch_free(uint8_t *p, size_t cap)
+{
+	if (p)
+		explicit_bzero(p, cap);
+	free(p);
+}
+
 void vcd_req_buf_free(struct vcd_req_buf *b)
 {
-	free(b->in);
-	free(b->out);
+	scratch_free(b->in, b->in_cap);
+	scratch_free(b->out, b->out_cap);
 	memset(b, 0, sizeof(*b));
 }
 
+/* Not realloc: a moved block would leave the old bytes in freed memory. */
 static int grow(uint8_t **p, size_t *cap, uint64_t need)
 {
 	uint8_t *n;
@@ -44,9 +53,10 @@ static int grow(uint8_t **p, size_t *cap, uint64_t need)
 		return 0;
 	while (c < need)
 		c *= 2;
-	n = realloc(*p, c);
+	n = malloc(c);
 	if (!n)
 		return -ENOMEM;
+	scratch_free(*p, *cap); /* contents are never carried over */
 	*p = n;
 	*cap = c;
 	return 0;
@@ -120,7 +130,7 @@ static int do_chain(struct vcd_sessions *s, struct vcd_session *ss, struct req *
 	if (ss->chain_order == VIRTIO_CRYPTO_SYM_ALG_CHAIN_ORDER_HASH_THEN_CIPHER) {
 		ret = s->ops->mac_run(ss->mac, a, aad, in + h_off, h_len, digest);
 		if (ret)
-			return ret;
+			goto out_wipe; /* an engine may have written part of it */
 	}
 	if (dst) {
 		memcpy(r->out, in, src);
@@ -128,7 +138,7 @@ static int do_chain(struct vcd_sessions *s, struct vcd_session *ss, struct req *
 			ret = s->ops->cipher_run(ss->cipher, iv, vcd_cipher_iv_len(ss->cipher_alg),
 						 in + c_off, r->out + c_off, c_len);
 			if (ret)
-				return ret;
+				goto out_wipe;
 		}
 	}
 	if (ss->chain_order == VIRTIO_CRYPTO_SYM_ALG_CHAIN_ORDER_CIPHER_THEN_HASH) {
@@ -137,11 +147,13 @@ static int do_chain(struct vcd_sessions *s, struct vcd_session *ss, struct req *
 
 		ret = s->ops->mac_run(ss->mac, a, aad, data + h_off, h_len, digest);
 		if (ret)
-			return ret;
+			goto out_wipe;
 	}
 	memcpy(r->out + dst, digest, hlen);
+	ret = 0;
+out_wipe:
 	explicit_bzero(digest, sizeof(digest));
-	return 0;
+	return ret;
 }
 
 static int do_sym(struct vcd_sessions *s, struct vcd_session *ss, struct req *r,
@@ -211,6 +223,7 @@ static int try_direct(struct vcd_sessions *s, struct vcd_session *ss, struct req
 		return -EINVAL;
 	vcd_chain_read_at(r->c, HDR_LEN, iv, want_iv);
 	ret = s->ops->cipher_run(ss->cipher, iv, want_iv, sp, dp, src);
+	explicit_bzero(iv, sizeof(iv));
 	r->src_len = src;
 	r->direct = src;
 	return ret;

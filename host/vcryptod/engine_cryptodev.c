@@ -120,6 +120,7 @@ static int cdev_cipher_run(void *p, const uint8_t *iv, uint32_t ivlen, const uin
 {
 	struct cdev_obj *o = p;
 	uint8_t ivbuf[16];
+	int ret;
 	struct crypt_op op = {
 		.ses = o->ses,
 		.op = o->encrypt ? COP_ENCRYPT : COP_DECRYPT,
@@ -135,7 +136,9 @@ static int cdev_cipher_run(void *p, const uint8_t *iv, uint32_t ivlen, const uin
 		memcpy(ivbuf, iv, ivlen);
 		op.iv = ivbuf;
 	}
-	return ioctl(o->e->fd, CIOCCRYPT, &op) < 0 ? -EIO : 0;
+	ret = ioctl(o->e->fd, CIOCCRYPT, &op) < 0 ? -EIO : 0;
+	explicit_bzero(ivbuf, sizeof(ivbuf));
+	return ret;
 }
 
 static int cdev_mac_new(struct vcd_engine *e, uint32_t alg, const uint8_t *key, uint32_t keylen,
@@ -189,6 +192,8 @@ static int cdev_mac_run(void *p, const uint8_t *a, size_t alen, const uint8_t *b
 	op.len = (uint32_t)(alen + blen);
 	op.src = cat ? cat : (uint8_t *)b;
 	ret = ioctl(o->e->fd, CIOCCRYPT, &op) < 0 ? -EIO : 0;
+	if (cat) /* the MAC's input: plaintext */
+		explicit_bzero(cat, alen + blen);
 	free(cat);
 	return ret;
 }

@@ -49,3 +49,8 @@ UNIT_TESTS   += $(B)/tests/unit/test_vcd_queue
 # Requests against a racing guest: virtq.c's chain accessors replaced by a stub.
 $(eval $(call host_prog,$(B)/tests/unit/test_vcd_race,tests/unit/test_vcd_race.c $(filter-out host/vcryptod/virtq.c,$(VCD_CORE)),-lcmocka -lcrypto))
 UNIT_TESTS   += $(B)/tests/unit/test_vcd_race
+# Secrets wiped: free()/realloc() interposed, dead stack scanned (bound at
+# start: the lazy-binding trampoline saves vector registers on the stack).
+VCD_COMMA := ,
+$(eval $(call host_prog,$(B)/tests/unit/test_vcd_wipe,tests/unit/test_vcd_wipe.c $(VCD_CORE) host/vcryptod/queue.c host/vcryptod/vhost_user.c,-lcmocka -lcrypto -ldl -Wl$(VCD_COMMA)-z$(VCD_COMMA)now))
+UNIT_TESTS   += $(B)/tests/unit/test_vcd_wipe

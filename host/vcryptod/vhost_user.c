@@ -419,6 +419,8 @@ static int recv_msg(int fd, struct vcd_vu_hdr *h, uint8_t *payload, int *fds, un
 	return 0;
 
 err_close:
+	/* A half-received CREATE_CRYPTO_SESSION holds key bytes. */
+	explicit_bzero(payload, got);
 	close_fds(fds, *nfds);
 	*nfds = 0;
 	return -EPROTO;
