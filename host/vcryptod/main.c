@@ -383,7 +383,9 @@ int main(int argc, char **argv)
 	ops->close(eng);
 	close(lfd);
 	close(sfd);
-	if (o.socket_path)
-		unlink(o.socket_path);
+	/*
+	 * The socket file stays: the seccomp filter allows no unlink. The
+	 * next start replaces it (make_listener), as the launcher does.
+	 */
 	return 0;
 }

@@ -6,14 +6,36 @@
  * (or, with --seccomp log, is logged by the kernel audit). Files cannot be
  * opened any more: openat fails with EACCES instead of killing, since
  * libraries may probe optional files.
+ *
+ * Arguments are narrowed where seccomp can see them (it sees registers,
+ * never the memory a pointer points to): threads only (the exact clone
+ * flags of pthread_create; clone3, whose flags sit behind a pointer, says
+ * ENOSYS and glibc falls back to clone), no executable mappings, no unlink
+ * (the socket's stale file is removed before the filter; the daemon leaves
+ * its own at exit), ioctl only the cryptodev commands the engine sends and
+ * never on fds 0-2, AF_ALG only as socket(AF_ALG, SOCK_SEQPACKET, 0) with
+ * SOL_ALG options.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <crypto/cryptodev.h>
+#include <linux/if_alg.h>
 #include <seccomp.h>
 
 #include "sandbox.h"
+
+#ifndef SOL_ALG
+#define SOL_ALG 279
+#endif
+
+/* What glibc's pthread_create passes to clone (and clone3), nothing else. */
+#define THREAD_CLONE_FLAGS                                                            \
+	(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM | \
+	 CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID)
 
 int vcd_seccomp_parse(const char *s)
 {
@@ -58,17 +80,13 @@ int vcd_seccomp_install(int mode, const char *engine, const char **why)
 		SCMP_SYS(recvmsg),
 		SCMP_SYS(sendto),
 		SCMP_SYS(sendmsg),
-		SCMP_SYS(mmap),
 		SCMP_SYS(munmap),
 		SCMP_SYS(mremap),
-		SCMP_SYS(mprotect),
 		SCMP_SYS(madvise),
 		SCMP_SYS(brk),
 		SCMP_SYS(newfstatat),
 		SCMP_SYS(fstat),
 		SCMP_SYS(eventfd2),
-		SCMP_SYS(clone),
-		SCMP_SYS(clone3),
 		SCMP_SYS(set_robust_list),
 		SCMP_SYS(rseq),
 		SCMP_SYS(futex),
@@ -86,7 +104,6 @@ int vcd_seccomp_install(int mode, const char *engine, const char **why)
 		SCMP_SYS(clock_gettime),
 		SCMP_SYS(nanosleep),
 		SCMP_SYS(clock_nanosleep),
-		SCMP_SYS(unlink),
 		SCMP_SYS(lseek),
 	};
 	scmp_filter_ctx ctx;
@@ -106,6 +123,19 @@ int vcd_seccomp_install(int mode, const char *engine, const char **why)
 		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allow[i], 0);
 	if (!ret)
 		ret = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat), 0);
+	/* worker threads, and nothing else clone can make */
+	if (!ret)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+				       SCMP_A0(SCMP_CMP_EQ, THREAD_CLONE_FLAGS));
+	if (!ret)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+	/* memory, never executable */
+	if (!ret)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
+				       SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	if (!ret)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
+				       SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
 	/* the per-connection I/O timeouts */
 	if (!ret)
 		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 2,
@@ -116,15 +146,37 @@ int vcd_seccomp_install(int mode, const char *engine, const char **why)
 				       SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET),
 				       SCMP_A2(SCMP_CMP_EQ, SO_SNDTIMEO));
 	if (!ret && !strcmp(engine, "afalg")) {
-		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-				       SCMP_A0(SCMP_CMP_EQ, AF_ALG));
+		/*
+		 * The engine's own calls. bind's address is behind a pointer:
+		 * only its length (a sockaddr_alg's) can be checked, so bind
+		 * stays possible on any socket the daemon holds.
+		 */
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 3,
+				       SCMP_A0(SCMP_CMP_EQ, AF_ALG),
+				       SCMP_A1(SCMP_CMP_EQ, SOCK_SEQPACKET | SOCK_CLOEXEC),
+				       SCMP_A2(SCMP_CMP_EQ, 0));
 		if (!ret)
-			ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(bind), 0);
+			ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 3,
+					       SCMP_A0(SCMP_CMP_EQ, AF_ALG),
+					       SCMP_A1(SCMP_CMP_EQ, SOCK_SEQPACKET),
+					       SCMP_A2(SCMP_CMP_EQ, 0));
 		if (!ret)
-			ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 0);
+			ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(bind), 1,
+					       SCMP_A2(SCMP_CMP_EQ, sizeof(struct sockaddr_alg), 0));
+		if (!ret)
+			ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 2,
+					       SCMP_A1(SCMP_CMP_EQ, SOL_ALG),
+					       SCMP_A2(SCMP_CMP_EQ, ALG_SET_KEY));
 	}
-	if (!ret && !strcmp(engine, "cryptodev"))
-		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 0);
+	if (!ret && !strcmp(engine, "cryptodev")) {
+		/* /dev/crypto is opened before the filter; never stdio's fds */
+		static const unsigned long cmds[] = {CIOCGSESSION, CIOCFSESSION, CIOCCRYPT};
+
+		for (size_t i = 0; !ret && i < sizeof(cmds) / sizeof(cmds[0]); i++)
+			ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 2,
+					       SCMP_A0_32(SCMP_CMP_GT, 2),
+					       SCMP_A1_32(SCMP_CMP_EQ, (uint32_t)cmds[i]));
+	}
 	if (!ret)
 		ret = seccomp_load(ctx);
 	seccomp_release(ctx);

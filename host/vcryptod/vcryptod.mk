@@ -20,8 +20,8 @@ UNIT_TESTS   += $(foreach t,$(VCD_UNIT),$(B)/tests/unit/test_vcd_$(t))
 # Engine check: on the host (openssl) and statically in guests (afalg, cryptodev).
 VCD_ENGINES := host/vcryptod/engine.c host/vcryptod/engine_openssl.c \
 	host/vcryptod/engine_afalg.c host/vcryptod/engine_cryptodev.c
-$(eval $(call host_prog,$(B)/vcd-engine-check,host/vcryptod/engine_check.c $(VCD_ENGINES),-lcrypto))
-$(eval $(call guest_prog,$(B)/guest-bin/vcd_guest_engines,host/vcryptod/engine_check.c $(VCD_ENGINES),-lcrypto))
+$(eval $(call host_prog,$(B)/vcd-engine-check,host/vcryptod/engine_check.c host/vcryptod/sandbox.c $(VCD_ENGINES),-lcrypto -lseccomp))
+$(eval $(call guest_prog,$(B)/guest-bin/vcd_guest_engines,host/vcryptod/engine_check.c host/vcryptod/sandbox.c $(VCD_ENGINES),-lcrypto -lseccomp))
 ALL_TARGETS  += $(B)/vcd-engine-check
 
 # libFuzzer targets (clang), built with ASan+UBSan whatever SANITIZE says.

@@ -5,16 +5,26 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/un.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <crypto/cryptodev.h>
+#include <linux/if_alg.h>
 
 #include "../../host/vcryptod/sandbox.h"
 
@@ -94,6 +104,209 @@ static int do_exec(void)
 	return 0;
 }
 
+#ifndef SOL_ALG
+#define SOL_ALG 279
+#endif
+
+/* Forbidden calls: each should never return (SIGSYS). */
+static int do_unlink(void)
+{
+	unlink("/nonexistent/vcryptod-sandbox-test");
+	return 0;
+}
+
+static int do_ioctl_stdin(void)
+{
+	struct termios t;
+
+	ioctl(0, TCGETS, &t);
+	return 0;
+}
+
+static int do_cdev_on_stdout(void)
+{
+	struct crypt_op op = {0};
+
+	ioctl(1, CIOCCRYPT, &op);
+	return 0;
+}
+
+static int do_other_ioctl(void)
+{
+	int fd = eventfd(0, 0), n;
+
+	ioctl(fd, FIONREAD, &n);
+	return 0;
+}
+
+static int do_fork(void)
+{
+	pid_t p = fork();
+
+	if (p == 0)
+		_exit(0);
+	return 0;
+}
+
+static int do_clone_vfork(void)
+{
+	/* a process, vfork-style (without CLONE_VM: where allowed, it is harmless) */
+	if (syscall(SYS_clone, CLONE_VFORK | SIGCHLD, 0, NULL, NULL, 0) == 0)
+		_exit(0);
+	return 0;
+}
+
+static int do_mmap_exec(void)
+{
+	mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return 0;
+}
+
+static int do_mprotect_exec(void)
+{
+	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return 1;
+	mprotect(p, 4096, PROT_READ | PROT_EXEC);
+	return 0;
+}
+
+static int do_alg_stream(void)
+{
+	socket(AF_ALG, SOCK_STREAM, 0);
+	return 0;
+}
+
+static int do_alg_proto(void)
+{
+	socket(AF_ALG, SOCK_SEQPACKET, 1);
+	return 0;
+}
+
+static int do_bind_unix(void)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+
+	bind(test_sock, (struct sockaddr *)&sa, sizeof(sa));
+	return 0;
+}
+
+static int do_alg_other_opt(void)
+{
+	int v = 16;
+
+	setsockopt(test_sock, SOL_ALG, ALG_SET_AEAD_AUTHSIZE, NULL, (socklen_t)v);
+	return 0;
+}
+
+/* Allowed calls: exit 0. */
+static void *thread_fn(void *arg)
+{
+	return arg;
+}
+
+static int do_thread(void)
+{
+	pthread_t t;
+	void *r = NULL;
+
+	/* clone3 says ENOSYS, glibc falls back to clone with the thread flags */
+	if (pthread_create(&t, NULL, thread_fn, (void *)7) || pthread_join(t, &r))
+		return 1;
+	return r == (void *)7 ? 0 : 1;
+}
+
+static int do_clone3(void)
+{
+	uint64_t args[11] = {0};
+
+	return syscall(SYS_clone3, args, sizeof(args)) < 0 && errno == ENOSYS ? 0 : 1;
+}
+
+static int do_cdev_cmds(void)
+{
+	/* the engine's commands on an fd above 2: passed to the kernel (ENOTTY) */
+	int fd = eventfd(0, 0);
+	struct session_op s = {0};
+	struct crypt_op op = {0};
+	uint32_t ses = 0;
+
+	if (fd <= 2)
+		return 1;
+	ioctl(fd, CIOCGSESSION, &s);
+	ioctl(fd, CIOCCRYPT, &op);
+	ioctl(fd, CIOCFSESSION, &ses);
+	return 0;
+}
+
+static int do_alg_engine(void)
+{
+	/* what engine_afalg.c does: socket, bind, key, accept */
+	struct sockaddr_alg sa = {.salg_family = AF_ALG, .salg_type = "hash",
+				  .salg_name = "hmac(sha256)"};
+	static const uint8_t key[16];
+	int fd = socket(AF_ALG, SOCK_SEQPACKET | SOCK_CLOEXEC, 0), op;
+
+	if (fd < 0)
+		return errno == EAFNOSUPPORT ? 0 : 1; /* kernel without AF_ALG */
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return errno == ENOENT ? 0 : 1; /* no hmac(sha256) in this kernel */
+	if (setsockopt(fd, SOL_ALG, ALG_SET_KEY, key, sizeof(key)) < 0)
+		return 1;
+	op = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+	return op >= 0 ? 0 : 1;
+}
+
+#define KILLED(st) (WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS)
+#define EXIT0(st) (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+
+static void narrowed_arguments(void **state)
+{
+	static const struct {
+		const char *engine, *what;
+		int (*fn)(void);
+		bool killed;
+	} cases[] = {
+		{"openssl", "unlink", do_unlink, true},
+		{"afalg", "unlink", do_unlink, true},
+		{"openssl", "ioctl(0, TCGETS)", do_ioctl_stdin, true},
+		{"cryptodev", "ioctl(0, TCGETS)", do_ioctl_stdin, true},
+		{"cryptodev", "ioctl(1, CIOCCRYPT)", do_cdev_on_stdout, true},
+		{"cryptodev", "ioctl(eventfd, FIONREAD)", do_other_ioctl, true},
+		{"cryptodev", "CIOCGSESSION/CIOCCRYPT/CIOCFSESSION on fd > 2", do_cdev_cmds, false},
+		{"openssl", "CIOCGSESSION/CIOCCRYPT/CIOCFSESSION on fd > 2", do_cdev_cmds, true},
+		{"openssl", "fork", do_fork, true},
+		{"openssl", "clone(CLONE_VFORK|SIGCHLD)", do_clone_vfork, true},
+		{"openssl", "pthread_create", do_thread, false},
+		{"openssl", "clone3 says ENOSYS", do_clone3, false},
+		{"openssl", "mmap(PROT_EXEC)", do_mmap_exec, true},
+		{"openssl", "mprotect(PROT_EXEC)", do_mprotect_exec, true},
+		{"afalg", "socket(AF_ALG, SOCK_STREAM)", do_alg_stream, true},
+		{"afalg", "socket(AF_ALG, SOCK_SEQPACKET, 1)", do_alg_proto, true},
+		{"afalg", "bind(sockaddr_un)", do_bind_unix, true},
+		{"afalg", "setsockopt(SOL_ALG, ALG_SET_AEAD_AUTHSIZE)", do_alg_other_opt, true},
+		{"afalg", "setsockopt(SOL_SOCKET, SO_RCVBUF)", do_other_sockopt, true},
+		{"afalg", "socket/bind/ALG_SET_KEY/accept of the engine", do_alg_engine, false},
+		{"cryptodev", "mmap(PROT_EXEC)", do_mmap_exec, true},
+	};
+	unsigned int bad = 0;
+
+	test_sock = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_true(test_sock >= 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int st = in_child(cases[i].engine, cases[i].fn);
+		bool ok = cases[i].killed ? KILLED(st) : EXIT0(st);
+
+		print_message("# %s engine, %s: %s (%s)\n", cases[i].engine, cases[i].what,
+			      WIFSIGNALED(st) ? "killed" : "returned",
+			      ok ? "as it should" : "WRONG");
+		bad += !ok;
+	}
+	close(test_sock);
+	assert_int_equal(bad, 0);
+}
+
 static void allowlist(void **state)
 {
 	int st = in_child("openssl", do_allowed);
@@ -144,6 +357,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(allowlist),
 		cmocka_unit_test(refused_calls_kill),
+		cmocka_unit_test(narrowed_arguments),
 		cmocka_unit_test(modes),
 	};
 
