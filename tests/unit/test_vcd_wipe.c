@@ -33,6 +33,14 @@
 #define MAX_NEEDLES 8
 #define STACK_SCAN (64 * 1024)
 
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+
 /* ---- free()/realloc() interposition ---- */
 
 static const uint8_t *needles[MAX_NEEDLES];
@@ -40,6 +48,7 @@ static unsigned int nneedles;
 static bool watching;
 static unsigned int leaks; /* blocks given back holding a needle */
 
+#ifndef UNDER_ASAN
 static void (*real_free)(void *);
 
 static void scan_block(const void *p)
@@ -92,6 +101,7 @@ void *realloc(void *p, size_t n)
 	free(p);
 	return q;
 }
+#endif
 
 static void watch(const uint8_t *needle)
 {
@@ -484,6 +494,12 @@ int main(void)
 	size_t n = sizeof(tests) / sizeof(tests[0]);
 	int ret;
 
+#ifdef UNDER_ASAN
+	/* cmocka 1.1's TAP says "not ok" for skips: report this one ourselves */
+	printf("1..1\nok 1 - # SKIP ASan owns free() and keeps frames off the stack; the "
+	       "plain build runs these checks\n");
+	return 0;
+#endif
 	C = calloc(1, sizeof(*C));
 	if (!C)
 		return 1;
