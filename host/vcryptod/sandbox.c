@@ -33,7 +33,7 @@
 #endif
 
 /* What glibc's pthread_create passes to clone (and clone3), nothing else. */
-#define THREAD_CLONE_FLAGS                                                            \
+#define THREAD_CLONE_FLAGS                                                                  \
 	(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM | \
 	 CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID)
 
@@ -161,8 +161,9 @@ int vcd_seccomp_install(int mode, const char *engine, const char **why)
 					       SCMP_A1(SCMP_CMP_EQ, SOCK_SEQPACKET),
 					       SCMP_A2(SCMP_CMP_EQ, 0));
 		if (!ret)
-			ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(bind), 1,
-					       SCMP_A2(SCMP_CMP_EQ, sizeof(struct sockaddr_alg), 0));
+			ret = seccomp_rule_add(
+				ctx, SCMP_ACT_ALLOW, SCMP_SYS(bind), 1,
+				SCMP_A2(SCMP_CMP_EQ, sizeof(struct sockaddr_alg), 0));
 		if (!ret)
 			ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 2,
 					       SCMP_A1(SCMP_CMP_EQ, SOL_ALG),

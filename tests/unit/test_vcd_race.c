@@ -197,8 +197,7 @@ static int64_t cbc_session(const uint8_t *key)
 	return vcd_sess_create(&S, &p);
 }
 
-static void cbc_ref(const uint8_t *key, const uint8_t *iv, const uint8_t *in, uint8_t *out,
-		    int len)
+static void cbc_ref(const uint8_t *key, const uint8_t *iv, const uint8_t *in, uint8_t *out, int len)
 {
 	EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
 	int n = 0, f = 0;

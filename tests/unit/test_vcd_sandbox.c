@@ -243,8 +243,8 @@ static int do_cdev_cmds(void)
 static int do_alg_engine(void)
 {
 	/* what engine_afalg.c does: socket, bind, key, accept */
-	struct sockaddr_alg sa = {.salg_family = AF_ALG, .salg_type = "hash",
-				  .salg_name = "hmac(sha256)"};
+	struct sockaddr_alg sa = {
+		.salg_family = AF_ALG, .salg_type = "hash", .salg_name = "hmac(sha256)"};
 	static const uint8_t key[16];
 	int fd = socket(AF_ALG, SOCK_SEQPACKET | SOCK_CLOEXEC, 0), op;
 

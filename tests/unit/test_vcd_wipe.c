@@ -222,8 +222,8 @@ static int fake_mac_run(void *mac, const uint8_t *a, size_t alen, const uint8_t 
 	return mac_fails ? -EIO : 0;
 }
 
-static int fake_rsa_new(struct vcd_engine *e, uint32_t keytype, const uint8_t *der,
-			uint32_t derlen, uint32_t padding, uint32_t hash, void **out)
+static int fake_rsa_new(struct vcd_engine *e, uint32_t keytype, const uint8_t *der, uint32_t derlen,
+			uint32_t padding, uint32_t hash, void **out)
 {
 	return -ENOTSUP;
 }
@@ -347,8 +347,7 @@ static void scratch_wiped_when_freed_or_grown(void **state)
 	assert_int_equal(leaks, 0);
 	/* more than 1 MiB: the scratch is released after the request */
 	assert_int_equal(cbc_req(&s, &b, enc, p3, sizeof(p3)), VIRTIO_CRYPTO_OK);
-	print_message("# releasing a >1 MiB scratch: %u freed blocks held the plaintext\n",
-		      leaks);
+	print_message("# releasing a >1 MiB scratch: %u freed blocks held the plaintext\n", leaks);
 	assert_int_equal(leaks, 0);
 	/* decrypting puts plaintext in the out-scratch; then the worker's free */
 	assert_int_equal(cbc_req(&s, &b, dec, p2, sizeof(p2)), VIRTIO_CRYPTO_OK);
@@ -446,10 +445,8 @@ static void half_received_session_key_wiped(void **state)
 			       .flags = VCD_VU_VERSION,
 			       .size = sizeof(m)};
 	struct vcd_qstats stats[1] = {0};
-	struct vcd_dev_conf conf = {.ops = &vcd_engine_openssl,
-				    .max_sessions = 8,
-				    .queues = 1,
-				    .stats = stats};
+	struct vcd_dev_conf conf = {
+		.ops = &vcd_engine_openssl, .max_sessions = 8, .queues = 1, .stats = stats};
 	struct vcd_dev *d = calloc(1, sizeof(*d));
 	int sv[2], ret;
 
