@@ -46,3 +46,7 @@ BENCHES += bench/vchat_bench.sh
 $(eval $(call host_prog,$(B)/tests/host/vchat_proto,tests/host/vchat_proto.c $(VCHAT_CORE),-lcrypto))
 HOST_PROGS += $(B)/tests/host/vchat_proto
 HOST_TESTS += $(B)/tests/host/vchat_proto
+
+# The prompt reader alone, for tests/host/vchat_tty.t (what it leaves in memory).
+$(eval $(call host_prog,$(B)/tests/host/vchat_pass,tests/host/vchat_pass.c tools/vchat/passphrase.c $(VCHAT_CORE),-lcrypto))
+HOST_PROGS += $(B)/tests/host/vchat_pass
