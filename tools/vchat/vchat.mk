@@ -28,6 +28,8 @@ ALL_TARGETS += $(B)/asan/vchat
 
 HOST_TESTS += tests/host/vchat_chat.t
 HOST_TESTS += tests/host/vchat_hostile.t
+HOST_TESTS += tests/host/vchat_replay.t
+HOST_TESTS += tests/host/vchat_tty.t
 
 # The same program, static, for the guest initramfs (libcrypto.a linked in).
 $(eval $(call guest_prog,$(B)/guest-bin/vchat,$(VCHAT_SRCS),-lcrypto))
