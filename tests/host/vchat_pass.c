@@ -5,6 +5,7 @@
  * does, then searches its whole address space for what is left of it.
  *
  *   vchat_pass HEX     HEX: the expected passphrase, each byte XOR 0x5a
+ *   vchat_pass --long  only prints what the reader returned (a line too long)
  *
  * The expected passphrase is only ever held XOR-ed, so the search cannot
  * find the test's own copy. Prints "read: ..." and "copies left: N ...".
@@ -92,6 +93,13 @@ int main(int argc, char **argv)
 	size_t i;
 	int n, same, hits;
 
+	if (argc == 2 && !strcmp(argv[1], "--long")) {
+		unsetenv(VCHAT_PASS_ENV);
+		n = vchat_read_passphrase(NULL, pass, &src);
+		printf("read: %d (%s)\n", n, n < 0 ? strerror(-n) : "accepted");
+		vchat_wipe(pass, sizeof(pass));
+		return 0;
+	}
 	if (argc != 2 || strlen(argv[1]) % 2 || strlen(argv[1]) / 2 < TAIL) {
 		fprintf(stderr, "usage: vchat_pass HEX (the passphrase XOR 0x5a, 24+ bytes)\n");
 		return 2;
