@@ -97,7 +97,8 @@ int main(void)
 	}
 	len = vchat_seal(c, 42, 1, 0, VCHAT_K_TEXT, "nick", text, VCHAT_TEXT_MAX, f, sizeof(f));
 	ok(!bad && len > 0, "seal/open round trip for text of 0..%d bytes", VCHAT_TEXT_MAX);
-	ok(vchat_seal(c, 42, 1, 0, VCHAT_K_TEXT, "nick", text, VCHAT_TEXT_MAX + 1, f, sizeof(f)) == -EINVAL,
+	ok(vchat_seal(c, 42, 1, 0, VCHAT_K_TEXT, "nick", text, VCHAT_TEXT_MAX + 1, f, sizeof(f)) ==
+		   -EINVAL,
 	   "text above %d bytes is refused", VCHAT_TEXT_MAX);
 	ok(vchat_seal(c, 42, 1, 0, VCHAT_K_TEXT, "bad nick", text, 1, f, sizeof(f)) == -EINVAL,
 	   "a nick with a space is refused");

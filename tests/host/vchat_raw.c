@@ -316,8 +316,7 @@ static int fakeserver(int secs, const char *path)
 	}
 	freeaddrinfo(res);
 	getsockname(lfd, (struct sockaddr *)&ss, &sl);
-	printf("fake server listening on port %u\n",
-	       ntohs(((struct sockaddr_in *)&ss)->sin_port));
+	printf("fake server listening on port %u\n", ntohs(((struct sockaddr_in *)&ss)->sin_port));
 	fflush(stdout);
 	fd = accept(lfd, NULL, NULL);
 	if (fd < 0) {

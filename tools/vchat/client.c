@@ -487,7 +487,8 @@ static int handshake(struct cli *c)
 		if (body[0] != VCHAT_T_WELCOME || blen < 2)
 			return -EPROTO;
 		if (body[1] != VCHAT_VERSION) {
-			fprintf(stderr, "vchat: the server speaks vchat protocol %u, this client %u\n",
+			fprintf(stderr,
+				"vchat: the server speaks vchat protocol %u, this client %u\n",
 				body[1], VCHAT_VERSION);
 			return -EPROTONOSUPPORT;
 		}

@@ -52,8 +52,8 @@ int vchat_kdf(const char *pass, size_t passlen, const char *room, uint8_t *enc_k
 	memcpy(in + sizeof(VCHAT_SALT_LABEL), room, rl);
 	if (!EVP_Digest(in, sizeof(VCHAT_SALT_LABEL) + rl, salt, NULL, EVP_sha256(), NULL))
 		return -EIO;
-	if (!PKCS5_PBKDF2_HMAC(pass, (int)passlen, salt, sizeof(salt), VCHAT_KDF_ITER,
-			       EVP_sha256(), sizeof(out), out))
+	if (!PKCS5_PBKDF2_HMAC(pass, (int)passlen, salt, sizeof(salt), VCHAT_KDF_ITER, EVP_sha256(),
+			       sizeof(out), out))
 		return -EIO;
 	memcpy(enc_key, out, VCHAT_KEY_LEN);
 	memcpy(mac_key, out + VCHAT_KEY_LEN, VCHAT_KEY_LEN);

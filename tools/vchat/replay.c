@@ -38,8 +38,7 @@ static size_t replay_hash(uint64_t k, size_t cap)
 	return (size_t)k & (cap - 1);
 }
 
-static struct vchat_peer *replay_slot(struct vchat_peer *tab, size_t cap,
-					    uint64_t sender)
+static struct vchat_peer *replay_slot(struct vchat_peer *tab, size_t cap, uint64_t sender)
 {
 	size_t i = replay_hash(sender, cap);
 
