@@ -178,10 +178,10 @@ static int queue_flush(struct cli *c, int force)
 	if (pend > 0) {
 		c->written_off += (uint32_t)pend;
 		say(c, 0,
-		    "! %ld member(s) did not answer our key check within %u ms (wrong passphrase "
-		    "or room, or not a vchat %u client); sending anyway: they will not show our "
+		    "! %ld member(s) did not answer our key check in time (wrong passphrase or "
+		    "room, or not a vchat %u client); sending anyway: they will not show our "
 		    "lines",
-		    pend, CLI_HOLD_MS, VCHAT_VERSION);
+		    pend, VCHAT_VERSION);
 	}
 	for (i = 0; i < c->qn; i++) {
 		if (!ret)
@@ -196,13 +196,13 @@ static int submit_line(struct cli *c, const char *text, size_t len)
 {
 	int ret;
 
-	if (!c->qn && unanswered(c) <= 0)
-		return send_sealed(c, VCHAT_K_TEXT, text, len);
 	if (c->qn == CLI_QUEUE) {
 		ret = queue_flush(c, 1);
 		if (ret)
 			return ret;
 	}
+	if (!c->qn && unanswered(c) <= 0)
+		return send_sealed(c, VCHAT_K_TEXT, text, len);
 	if (!c->qn)
 		c->hold_until_ms = mono_ms() + CLI_HOLD_MS;
 	memcpy(c->q[c->qn], text, len);
@@ -222,6 +222,7 @@ static void handle_keycheck(struct cli *c, const struct vchat_msg *m, struct vch
 	if (!p->fresh && vchat_ct_equal(answers, c->nonce, VCHAT_NONCE_LEN)) {
 		p->fresh = 1;
 		p->floor = m->seq;
+		say(c, 0, "* %s has the room key (answered our key check)", m->nick);
 	}
 	if (p->answered)
 		return;
@@ -281,11 +282,10 @@ static void handle_msg(struct cli *c, const uint8_t *b, size_t n)
 		c->rejected++;
 		stamp(ts, sizeof(ts), m.time_us);
 		say(c, 0,
-		    "! not shown: a message from <%s> stamped %s that was not sealed after its "
-		    "sender saw us join (%s)",
-		    nick, ts,
-		    p->fresh ? "sent while we were joining"
-			     : "no answer to our key check from this sender: replayed?");
+		    "! not shown: a message from <%s> stamped %s, not sealed after its sender "
+		    "answered our key check (replayed from before we joined, or sent while we "
+		    "were joining)",
+		    nick, ts);
 		goto out;
 	}
 	vchat_sanitize(text, m.text, m.text_len);
