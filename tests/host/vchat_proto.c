@@ -202,6 +202,7 @@ int main(void)
 	{
 		static const char label[] = "vchat/2 room salt";
 		uint8_t in[64], salt[32], ref[64], ek[32], mk[32], ek2[32], mk2[32];
+		char room[66];
 
 		memcpy(in, label, sizeof(label));
 		memcpy(in + sizeof(label), "kitchen", 7);
@@ -213,6 +214,10 @@ int main(void)
 		ok(vchat_kdf("pw", 2, "kitchen2", ek2, mk2) == 0 && memcmp(ek, ek2, 32) &&
 			   memcmp(mk, mk2, 32),
 		   "another room name gives another key");
+		memset(room, 'r', 65);
+		room[65] = 0;
+		ok(vchat_kdf("pw", 2, room, ek2, mk2) == -EINVAL,
+		   "a room name of 65 bytes is refused");
 	}
 
 	/* The peer table behind the replay check. */
