@@ -62,7 +62,7 @@ int main(int argc, char **argv)
 	memset(text, 'x', sizeof(text));
 	t0 = now_s();
 	for (i = 0; i < n; i++) {
-		len = vchat_seal(c, 1, (uint64_t)i + 1, 0, "bench", text, (size_t)size, frame,
+		len = vchat_seal(c, 1, (uint64_t)i + 1, 0, VCHAT_K_TEXT, "bench", text, (size_t)size, frame,
 				 sizeof(frame));
 		if (len < 0) {
 			printf("seal failed: %s\n", strerror(-len));

@@ -193,7 +193,7 @@ int main(int argc, char **argv)
 				   (uint64_t)window * (uint64_t)(nclients - 1)) {
 				break;
 			}
-			n = vchat_seal(cr, l->sender, ++l->seq, vchat_now_us(), "load", text,
+			n = vchat_seal(cr, l->sender, ++l->seq, vchat_now_us(), VCHAT_K_TEXT, "load", text,
 				       (size_t)size, frame, sizeof(frame));
 			if (n < 0 || send(l->fd, frame, (size_t)n, MSG_NOSIGNAL) != n) {
 				fprintf(stderr, "vchat_load: send failed (client %d)\n", rr);
@@ -249,7 +249,7 @@ int main(int argc, char **argv)
 	printf("clients=%d text_bytes=%d frame_bytes=%d seconds=%.2f sent=%llu delivered=%llu "
 	       "sent_per_s=%.0f delivered_per_s=%.0f p50_us=%llu p99_us=%llu window=%d rate=%d\n",
 	       nclients, size,
-	       vchat_seal(cr, 1, 1, 0, "load", text, (size_t)size, frame, sizeof(frame)), dur,
+	       vchat_seal(cr, 1, 1, 0, VCHAT_K_TEXT, "load", text, (size_t)size, frame, sizeof(frame)), dur,
 	       (unsigned long long)(sent - m_sent), (unsigned long long)(delivered - m_deliv),
 	       (double)(sent - m_sent) / dur, (double)(delivered - m_deliv) / dur,
 	       (unsigned long long)pct(hist, lat_n, 0.50),

@@ -88,9 +88,12 @@ devcrypto enc -K $key --iv $iv -i /demo/plain.txt -o /tmp/cipher.bin &&
 	echo "   devcrypto enc: \$(wc -c </demo/plain.txt) bytes in, \$(wc -c </tmp/cipher.bin) bytes of ciphertext out"
 echo "DEMO-CIPHER-BEGIN"; base64 /tmp/cipher.bin; echo "DEMO-CIPHER-END"
 step "3. A chat: alice and bob in the guest (/dev/crypto), carol on the host (OpenSSL)"
-(sleep 1; echo "hi, this is alice in the guest"; sleep 6) |
+# A line shows only to members in the room when it was sealed: each speaks
+# once the other has answered its key check.
+keyed() { for _ in \$(seq 150); do grep -q "\$1 has the room key" "\$2" 2>/dev/null && break; sleep 0.2; done; }
+(keyed bob /tmp/alice.out; echo "hi, this is alice in the guest"; sleep 6) |
 	vchat client 10.0.2.2 $port --nick alice --key-file /demo/pass --crypto devcrypto >/tmp/alice.out 2>&1 &
-(sleep 2; echo "and bob here, also in the guest"; sleep 5) |
+(keyed alice /tmp/bob.out; sleep 1; echo "and bob here, also in the guest"; sleep 5) |
 	vchat client 10.0.2.2 $port --nick bob --key-file /demo/pass --crypto devcrypto >/tmp/bob.out 2>&1
 wait
 echo "   --- what alice saw:"; sed 's/^/   /' /tmp/alice.out

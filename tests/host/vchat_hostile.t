@@ -33,6 +33,7 @@ raw zero 'notice: frame length 0 is 0 or above the maximum' "zero-length frame"
 raw oversized 'notice: frame length 1000000 is 0 or above the maximum 4096' "oversized frame (1,000,000 bytes announced)"
 raw badtype 'notice: protocol error: unexpected frame type 99' "unknown frame type"
 raw nohello 'notice: protocol error: expected HELLO, got frame type 3' "MSG before HELLO"
+VCHAT_RAW_VERSION=1 raw badtype 'notice: protocol error: client speaks vchat protocol 1, this server 2' "a protocol 1 HELLO"
 
 out=$("$RAW" 127.0.0.1 "$PORT" truncated 2>&1)
 check "truncated frame then end of stream: connection closed" grep -q '^closed' <<<"$out"

@@ -17,7 +17,16 @@
  *   tamper      HELLO, wait for a MSG, flip one ciphertext bit, send it
  *   swarm       ARG connections (default 1000) that connect, maybe HELLO,
  *               maybe send a partial frame, and leave, all at random
+ *   record      HELLO as "rec", then append every frame the server sends
+ *               (WELCOME, JOIN/LEAVE, MSG; prefix included) to FILE for ARG
+ *               seconds:  vchat_raw HOST PORT record SECONDS FILE
+ *   fakeserver  an impersonated server: listens on HOST:PORT (0: any port,
+ *               printed), takes one client's HELLO, answers with the frames
+ *               of FILE (an earlier session's WELCOME and MSGs, as recorded),
+ *               then reads what the client sends for ARG seconds:
+ *               vchat_raw HOST PORT fakeserver SECONDS FILE
  *
+ * HELLO carries protocol version $VCHAT_RAW_VERSION (default 2).
  * Prints what the server answered ("notice: ..."/"closed") on stdout.
  */
 #include <arpa/inet.h>
@@ -37,6 +46,7 @@
 
 static const char *host, *port;
 static int rcvbuf; /* set before connect when non-zero */
+static int version = 2;
 
 static double now_s(void)
 {
@@ -91,7 +101,7 @@ static void hello(int fd, const char *nick)
 	size_t n = strlen(nick);
 
 	f[4] = 1;
-	f[5] = 1;
+	f[5] = (uint8_t)version;
 	f[6] = (uint8_t)n;
 	memcpy(f + 7, nick, n);
 	put32(f, (uint32_t)(3 + n));
@@ -242,6 +252,109 @@ static int swarm(int count)
 	return 0;
 }
 
+/* Records what a real server sends to a keyless member, for fakeserver. */
+static int record(int secs, const char *path)
+{
+	uint8_t body[FRAME_MAX + 4];
+	double end = now_s() + secs;
+	int fd = dial(), n, frames = 0, msgs = 0;
+	FILE *f = fopen(path, "wb");
+
+	if (!f) {
+		perror(path);
+		return 2;
+	}
+	hello(fd, "rec");
+	while (now_s() < end) {
+		n = read_frame(fd, body + 4, end - now_s());
+		if (n < 0)
+			break;
+		put32(body, (uint32_t)n);
+		fwrite(body, 1, 4 + (size_t)n, f);
+		frames++;
+		msgs += body[4] == 3;
+	}
+	fclose(f);
+	close(fd);
+	printf("recorded %d frames (%d MSG)\n", frames, msgs);
+	return 0;
+}
+
+/*
+ * Plays an impersonated or malicious server to one client: the recorded
+ * WELCOME (with the old session's salt, where the protocol had one) and
+ * every recorded frame, as they were.
+ */
+static int fakeserver(int secs, const char *path)
+{
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE}, *res;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	static uint8_t rec[1 << 20];
+	uint8_t body[FRAME_MAX + 1];
+	size_t len, off = 0;
+	int lfd, fd, one = 1, frames = 0, msgs = 0, got = 0, n;
+	double end;
+	char nick[64];
+	FILE *f = fopen(path, "rb");
+
+	if (!f) {
+		perror(path);
+		return 2;
+	}
+	len = fread(rec, 1, sizeof(rec), f);
+	fclose(f);
+	if (getaddrinfo(host, port, &hints, &res)) {
+		fprintf(stderr, "vchat_raw: cannot resolve %s\n", host);
+		return 2;
+	}
+	lfd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (lfd < 0 || bind(lfd, res->ai_addr, res->ai_addrlen) || listen(lfd, 4)) {
+		perror("vchat_raw: listen");
+		return 2;
+	}
+	freeaddrinfo(res);
+	getsockname(lfd, (struct sockaddr *)&ss, &sl);
+	printf("fake server listening on port %u\n", ntohs(((struct sockaddr_in *)&ss)->sin_port));
+	fflush(stdout);
+	fd = accept(lfd, NULL, NULL);
+	if (fd < 0) {
+		perror("vchat_raw: accept");
+		return 2;
+	}
+	n = read_frame(fd, body, 10);
+	if (n < 3 || body[0] != 1) {
+		printf("no HELLO from the client\n");
+		return 1;
+	}
+	snprintf(nick, sizeof(nick), "%.*s", n - 3 < 32 ? n - 3 : 32, (char *)body + 3);
+	printf("client HELLO: version %u, nick %s\n", body[1], nick);
+	while (off + 4 <= len) {
+		size_t fl = 4 + get32(rec + off);
+
+		if (fl > 4 + FRAME_MAX || off + fl > len)
+			break;
+		send_all(fd, rec + off, fl);
+		frames++;
+		msgs += rec[off + 4] == 3;
+		off += fl;
+	}
+	printf("replayed %d recorded frames (%d MSG) to %s\n", frames, msgs, nick);
+	fflush(stdout);
+	end = now_s() + secs;
+	while (now_s() < end) {
+		n = read_frame(fd, body, end - now_s());
+		if (n < 0)
+			break;
+		got++;
+	}
+	printf("the client sent %d frames after HELLO\n", got);
+	close(fd);
+	close(lfd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	uint8_t f[FRAME_MAX + 64];
@@ -261,8 +374,18 @@ int main(int argc, char **argv)
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
+	if (getenv("VCHAT_RAW_VERSION"))
+		version = atoi(getenv("VCHAT_RAW_VERSION"));
 	if (!strcmp(mode, "swarm"))
 		return swarm(arg ? arg : 1000);
+	if ((!strcmp(mode, "record") || !strcmp(mode, "fakeserver")) && argc < 6) {
+		fprintf(stderr, "usage: vchat_raw HOST PORT %s SECONDS FILE\n", mode);
+		return 2;
+	}
+	if (!strcmp(mode, "record"))
+		return record(arg, argv[5]);
+	if (!strcmp(mode, "fakeserver"))
+		return fakeserver(arg, argv[5]);
 
 	if (!strcmp(mode, "noread"))
 		rcvbuf = 4096;

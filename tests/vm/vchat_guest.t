@@ -41,6 +41,9 @@ mkfifo "$T/hugo.in"
 		exec 8>"$T/hugo.in"
 		while kill -0 "$cp" 2>/dev/null && ! grep -q 'connected to' "$T/hugo.err"; do sleep 0.2; done
 		if grep -q 'connected to' "$T/hugo.err"; then
+			# Only members present when a line is sealed show it: speak once
+			# ida (in the guest) has answered hugo's key check.
+			wait_for "$T/hugo.out" '\* ida has the room key' 120
 			echo "hugo from the host through the forward" >&8
 			wait_for "$T/hugo.out" '<ida> welcome hugo$' 120 && echo "bye" >&8
 			sleep 2

@@ -4,6 +4,15 @@
  * sent; frames from the server are checked, opened and printed with sender
  * and time. A message that fails its MAC, its padding, the replay check or
  * the freshness check is reported with a note and the session goes on.
+ *
+ * Freshness (the server is not trusted to say what is new): on joining, a
+ * client announces a random nonce in a sealed KEYCHECK; every member answers
+ * it once with a KEYCHECK carrying its own nonce and ours. A member's chat
+ * lines are shown only if that member answered our nonce, and only those
+ * with a sequence number above its answer's: they were sealed after it saw
+ * us join. A recorded frame cannot carry a nonce made after it was sealed.
+ * So that members show our lines, lines typed before we have answered every
+ * member the server counts wait (CLI_HOLD_MS at most) in a small queue.
  */
 #include <errno.h>
 #include <poll.h>
@@ -24,12 +33,9 @@
 
 #define CLI_IN_SIZE (4 + VCHAT_FRAME_MAX + 8192)
 #define CLI_LINE_MAX (VCHAT_TEXT_MAX + 2)
-/*
- * Messages stamped this long before we joined are refused as possible
- * replays (sequence numbers protect everything after). Generous, because
- * clocks differ: a TCG guest was seen 15 s ahead of its host.
- */
-#define CLI_STALE_US (600ull * 1000000)
+/* Lines typed while members have not answered our key check wait this long at most. */
+#define CLI_HOLD_MS 3000
+#define CLI_QUEUE 16
 
 struct cli {
 	const struct vchat_client_opts *o;
@@ -39,7 +45,14 @@ struct cli {
 	struct vchat_replay *replay;
 	uint64_t sender;
 	uint64_t seq;
-	uint64_t joined_us;
+	uint8_t nonce[VCHAT_NONCE_LEN]; /* this session's join nonce */
+	uint32_t online; /* as the server counts it (WELCOME, JOIN, LEAVE) */
+	uint32_t answered_live; /* members whose nonce we answered, still online */
+	uint32_t written_off; /* members that never answered within CLI_HOLD_MS */
+	int qn; /* lines waiting for the key check */
+	uint64_t hold_until_ms;
+	size_t qlen[CLI_QUEUE];
+	char q[CLI_QUEUE][VCHAT_TEXT_MAX];
 	size_t in_len;
 	uint8_t in[CLI_IN_SIZE];
 	size_t line_len;
@@ -50,6 +63,14 @@ struct cli {
 };
 
 static volatile sig_atomic_t cli_stop;
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 static void on_signal(int sig)
 {
@@ -108,12 +129,12 @@ static int send_all(int fd, const uint8_t *p, size_t n)
 	return 0;
 }
 
-static int send_line(struct cli *c, const char *text, size_t len)
+static int send_sealed(struct cli *c, enum vchat_kind kind, const void *payload, size_t len)
 {
 	int n;
 
-	n = vchat_seal(c->crypto, c->sender, ++c->seq, vchat_now_us(), c->o->nick, text, len,
-		       c->out, sizeof(c->out));
+	n = vchat_seal(c->crypto, c->sender, ++c->seq, vchat_now_us(), kind, c->o->nick, payload,
+		       len, c->out, sizeof(c->out));
 	if (n < 0) {
 		say(c, 0, "! could not seal the message: %s", strerror(-n));
 		return 0;
@@ -123,10 +144,102 @@ static int send_line(struct cli *c, const char *text, size_t len)
 	return n;
 }
 
+/* Our nonce and the one we answer (zero: our own announcement). */
+static int send_keycheck(struct cli *c, const uint8_t *theirs)
+{
+	uint8_t p[VCHAT_KEYCHECK_LEN];
+
+	memcpy(p, c->nonce, VCHAT_NONCE_LEN);
+	if (theirs)
+		memcpy(p + VCHAT_NONCE_LEN, theirs, VCHAT_NONCE_LEN);
+	else
+		memset(p + VCHAT_NONCE_LEN, 0, VCHAT_NONCE_LEN);
+	return send_sealed(c, VCHAT_K_KEYCHECK, p, sizeof(p));
+}
+
+/* Members the server counts whose nonce we have not answered yet. */
+static long unanswered(struct cli *c)
+{
+	return (long)c->online - 1 - (long)c->answered_live - (long)c->written_off;
+}
+
+/*
+ * Sends the queued lines once every member is answered, or when the hold
+ * ran out (force: the queue is full): members that did not answer by then
+ * are written off until the count changes.
+ */
+static int queue_flush(struct cli *c, int force)
+{
+	long pend = unanswered(c);
+	int i, ret = 0;
+
+	if (!c->qn || (pend > 0 && !force && mono_ms() < c->hold_until_ms))
+		return 0;
+	if (pend > 0) {
+		c->written_off += (uint32_t)pend;
+		say(c, 0,
+		    "! %ld member(s) did not answer our key check in time (wrong passphrase or "
+		    "room, or not a vchat %u client); sending anyway: they will not show our "
+		    "lines",
+		    pend, VCHAT_VERSION);
+	}
+	for (i = 0; i < c->qn; i++) {
+		if (!ret)
+			ret = send_sealed(c, VCHAT_K_TEXT, c->q[i], c->qlen[i]);
+		vchat_wipe(c->q[i], c->qlen[i]);
+	}
+	c->qn = 0;
+	return ret;
+}
+
+static int submit_line(struct cli *c, const char *text, size_t len)
+{
+	int ret;
+
+	if (c->qn == CLI_QUEUE) {
+		ret = queue_flush(c, 1);
+		if (ret)
+			return ret;
+	}
+	if (!c->qn && unanswered(c) <= 0)
+		return send_sealed(c, VCHAT_K_TEXT, text, len);
+	if (!c->qn)
+		c->hold_until_ms = mono_ms() + CLI_HOLD_MS;
+	memcpy(c->q[c->qn], text, len);
+	c->qlen[c->qn++] = len;
+	return 0;
+}
+
+/*
+ * A member's KEYCHECK: if it answers our nonce, its later frames show; if
+ * we have not answered its nonce yet, we do, once per sender id.
+ */
+static void handle_keycheck(struct cli *c, const struct vchat_msg *m, struct vchat_peer *p)
+{
+	const uint8_t *theirs = (const uint8_t *)m->text;
+	const uint8_t *answers = theirs + VCHAT_NONCE_LEN;
+
+	if (!p->fresh && vchat_ct_equal(answers, c->nonce, VCHAT_NONCE_LEN)) {
+		p->fresh = 1;
+		p->floor = m->seq;
+		say(c, 0, "* %s has the room key (answered our key check)", m->nick);
+	}
+	if (p->answered)
+		return;
+	p->answered = 1;
+	memcpy(p->nick, m->nick, sizeof(p->nick));
+	c->answered_live++;
+	if (send_keycheck(c, theirs))
+		say(c, 0, "! could not answer <%s>'s key check", m->nick);
+	if (queue_flush(c, 0))
+		say(c, 0, "! could not send the waiting lines");
+}
+
 static void handle_msg(struct cli *c, const uint8_t *b, size_t n)
 {
 	struct vchat_msg m;
 	char nick[VCHAT_NICK_MAX + 1], text[VCHAT_TEXT_MAX + 1], ts[16];
+	struct vchat_peer *p;
 	int ret;
 
 	ret = vchat_open(c->crypto, b, n, &m);
@@ -151,15 +264,6 @@ static void handle_msg(struct cli *c, const uint8_t *b, size_t n)
 		goto out;
 	}
 	vchat_sanitize(nick, m.nick, strlen(m.nick));
-	if (m.time_us + CLI_STALE_US < c->joined_us) {
-		c->rejected++;
-		stamp(ts, sizeof(ts), m.time_us);
-		say(c, 0,
-		    "! rejected a stale message from <%s> sent at %s, before this session "
-		    "(replayed?)",
-		    nick, ts);
-		goto out;
-	}
 	ret = vchat_replay_check(c->replay, m.sender, m.seq);
 	if (ret) {
 		c->rejected++;
@@ -168,12 +272,44 @@ static void handle_msg(struct cli *c, const uint8_t *b, size_t n)
 		goto out;
 	}
 	if (m.sender == c->sender)
-		goto out; /* our own line, relayed back */
+		goto out; /* our own frame, relayed back */
+	p = vchat_replay_find(c->replay, m.sender);
+	if (m.kind == VCHAT_K_KEYCHECK) {
+		handle_keycheck(c, &m, p);
+		goto out;
+	}
+	if (!p->fresh || m.seq <= p->floor) {
+		c->rejected++;
+		stamp(ts, sizeof(ts), m.time_us);
+		say(c, 0,
+		    "! not shown: a message from <%s> stamped %s, not sealed after its sender "
+		    "answered our key check (replayed from before we joined, or sent while we "
+		    "were joining)",
+		    nick, ts);
+		goto out;
+	}
 	vchat_sanitize(text, m.text, m.text_len);
 	say(c, m.time_us, "<%s> %s", nick, text);
 	vchat_wipe(text, sizeof(text));
 out:
 	vchat_wipe(&m, sizeof(m));
+}
+
+static void presence_left(struct cli *c, const char *nick)
+{
+	struct vchat_peer *p;
+	size_t pos = 0;
+	long pend;
+
+	while ((p = vchat_replay_next(c->replay, &pos)))
+		if (p->answered && !p->gone && !strcmp(p->nick, nick)) {
+			p->gone = 1;
+			c->answered_live--;
+			break;
+		}
+	pend = (long)c->online - 1 - (long)c->answered_live;
+	if ((long)c->written_off > pend)
+		c->written_off = pend > 0 ? (uint32_t)pend : 0;
 }
 
 static void handle_presence(struct cli *c, const uint8_t *b, size_t n)
@@ -187,6 +323,10 @@ static void handle_presence(struct cli *c, const uint8_t *b, size_t n)
 	}
 	vchat_sanitize(nick, (const char *)b + 6, nl);
 	vchat_sanitize(reason, (const char *)b + 6 + nl, n - 6 - nl);
+	/* Only the hold before sending depends on these counts (liveness). */
+	c->online = vchat_get32(b + 1);
+	if (b[0] == VCHAT_T_LEAVE)
+		presence_left(c, nick);
 	if (b[0] == VCHAT_T_JOIN)
 		say(c, 0, "* %s joined (%u online)", nick, vchat_get32(b + 1));
 	else
@@ -269,7 +409,7 @@ static int stdin_read(struct cli *c)
 		return errno == EINTR ? 0 : -errno;
 	if (r == 0) {
 		if (c->line_len && !c->line_overflow)
-			ret = send_line(c, c->line, c->line_len);
+			ret = submit_line(c, c->line, c->line_len);
 		else
 			ret = 0;
 		c->line_len = 0;
@@ -293,7 +433,7 @@ static int stdin_read(struct cli *c)
 			c->line_len = 0;
 			return 1;
 		} else if (c->line_len) {
-			ret = send_line(c, c->line, c->line_len);
+			ret = submit_line(c, c->line, c->line_len);
 			if (ret)
 				return ret;
 		} else {
@@ -307,8 +447,8 @@ static int stdin_read(struct cli *c)
 	return 0;
 }
 
-/* HELLO, then wait for WELCOME (or the server's NOTICE) for the salt. */
-static int handshake(struct cli *c, uint8_t *salt)
+/* HELLO, then wait for WELCOME (or the server's NOTICE). */
+static int handshake(struct cli *c)
 {
 	const uint8_t *body;
 	size_t blen, used, n;
@@ -344,10 +484,17 @@ static int handshake(struct cli *c, uint8_t *salt)
 			fprintf(stderr, "vchat: server refused us: %s\n", text);
 			return -ECONNREFUSED;
 		}
-		if (body[0] != VCHAT_T_WELCOME || blen < 2 + VCHAT_SALT_LEN + 8 ||
-		    body[1] != VCHAT_VERSION)
+		if (body[0] != VCHAT_T_WELCOME || blen < 2)
 			return -EPROTO;
-		memcpy(salt, body + 2, VCHAT_SALT_LEN);
+		if (body[1] != VCHAT_VERSION) {
+			fprintf(stderr,
+				"vchat: the server speaks vchat protocol %u, this client %u\n",
+				body[1], VCHAT_VERSION);
+			return -EPROTONOSUPPORT;
+		}
+		if (blen < VCHAT_WELCOME_LEN)
+			return -EPROTO;
+		c->online = vchat_get32(body + 2);
 		memmove(c->in, c->in + used, c->in_len - used);
 		c->in_len -= used;
 		return 0;
@@ -357,11 +504,14 @@ static int handshake(struct cli *c, uint8_t *salt)
 static int session(struct cli *c)
 {
 	struct pollfd p[2];
-	uint64_t linger_end = 0;
-	int ret, stdin_open = 1, r;
-	struct timespec ts;
+	uint64_t linger_end = 0, now;
+	int ret, stdin_open = 1, lingering = 0, r;
 
 	prompt(c);
+	/* Our key check first: members answer it, and we them. */
+	ret = send_keycheck(c, NULL);
+	if (ret)
+		return ret;
 	/* Frames that arrived together with WELCOME. */
 	ret = process_input(c);
 	if (ret)
@@ -369,18 +519,27 @@ static int session(struct cli *c)
 	while (!cli_stop) {
 		int timeout = -1;
 
+		now = mono_ms();
+		if (c->qn) {
+			ret = queue_flush(c, 0);
+			if (ret)
+				return ret;
+		}
+		if (!stdin_open && !c->qn && !lingering) {
+			lingering = 1;
+			linger_end = now + c->o->linger_ms;
+		}
+		if (lingering) {
+			if (now >= linger_end)
+				return 0;
+			timeout = (int)(linger_end - now);
+		} else if (c->qn) {
+			timeout = c->hold_until_ms > now ? (int)(c->hold_until_ms - now) : 0;
+		}
 		p[0].fd = c->fd;
 		p[0].events = POLLIN;
 		p[1].fd = stdin_open ? STDIN_FILENO : -1;
 		p[1].events = POLLIN;
-		if (!stdin_open) {
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-			uint64_t now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-
-			if (now >= linger_end)
-				return 0;
-			timeout = (int)(linger_end - now);
-		}
 		r = poll(p, 2, timeout);
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -399,12 +558,8 @@ static int session(struct cli *c)
 			ret = stdin_read(c);
 			if (ret < 0)
 				return ret;
-			if (ret == 1) {
+			if (ret == 1)
 				stdin_open = 0;
-				clock_gettime(CLOCK_MONOTONIC, &ts);
-				linger_end = (uint64_t)ts.tv_sec * 1000 +
-					     (uint64_t)ts.tv_nsec / 1000000 + c->o->linger_ms;
-			}
 		}
 	}
 	return 0;
@@ -413,7 +568,7 @@ static int session(struct cli *c)
 int vchat_client_run(const struct vchat_client_opts *o)
 {
 	char pass[VCHAT_PASS_MAX], why[160];
-	uint8_t salt[VCHAT_SALT_LEN], ek[VCHAT_KEY_LEN], mk[VCHAT_KEY_LEN];
+	uint8_t ek[VCHAT_KEY_LEN], mk[VCHAT_KEY_LEN];
 	const char *src = "";
 	struct sigaction sa;
 	struct cli *c;
@@ -441,21 +596,8 @@ int vchat_client_run(const struct vchat_client_opts *o)
 		ret = plen;
 		goto out_free;
 	}
-	c->fd = vchat_connect(o->host, o->port);
-	if (c->fd < 0) {
-		snprintf(port_desc, sizeof(port_desc), "%s port %s", o->host, o->port);
-		fprintf(stderr, "vchat: cannot connect to %s: %s\n", port_desc, strerror(-c->fd));
-		ret = c->fd;
-		goto out_wipe;
-	}
-	ret = handshake(c, salt);
-	if (ret) {
-		if (ret != -ECONNREFUSED)
-			fprintf(stderr, "vchat: handshake with the server failed: %s\n",
-				strerror(-ret));
-		goto out_wipe;
-	}
-	ret = vchat_kdf(pass, (size_t)plen, salt, ek, mk);
+	/* The room key depends on the passphrase and the room name only. */
+	ret = vchat_kdf(pass, (size_t)plen, o->room, ek, mk);
 	vchat_wipe(pass, sizeof(pass));
 	if (ret)
 		goto out_wipe;
@@ -473,23 +615,37 @@ int vchat_client_run(const struct vchat_client_opts *o)
 	}
 	fprintf(stderr,
 		"vchat: crypto provider %s: %s; key from %s, PBKDF2-HMAC-SHA256 (%u iterations, "
-		"room salt) via OpenSSL%s%s\n",
+		"salt from the room name) via OpenSSL%s%s\n",
 		c->crypto->ops->name, c->crypto->desc, src, VCHAT_KDF_ITER, why[0] ? "; " : "",
 		why);
 	c->replay = vchat_replay_new();
-	if (!c->replay || getrandom(&c->sender, sizeof(c->sender), 0) != sizeof(c->sender)) {
+	if (!c->replay || getrandom(&c->sender, sizeof(c->sender), 0) != sizeof(c->sender) ||
+	    getrandom(c->nonce, sizeof(c->nonce), 0) != sizeof(c->nonce)) {
 		ret = -ENOMEM;
 		goto out_wipe;
 	}
-	c->joined_us = vchat_now_us();
-	fprintf(stderr, "vchat: connected to %s:%s as %s\n", o->host, o->port, o->nick);
+	c->fd = vchat_connect(o->host, o->port);
+	if (c->fd < 0) {
+		snprintf(port_desc, sizeof(port_desc), "%s port %s", o->host, o->port);
+		fprintf(stderr, "vchat: cannot connect to %s: %s\n", port_desc, strerror(-c->fd));
+		ret = c->fd;
+		goto out_wipe;
+	}
+	ret = handshake(c);
+	if (ret) {
+		if (ret != -ECONNREFUSED && ret != -EPROTONOSUPPORT)
+			fprintf(stderr, "vchat: handshake with the server failed: %s\n",
+				strerror(-ret));
+		goto out_wipe;
+	}
+	fprintf(stderr, "vchat: connected to %s:%s as %s in room \"%s\"\n", o->host, o->port,
+		o->nick, o->room);
 	ret = session(c);
 	if (c->tty)
 		putchar('\n');
 	fflush(stdout);
 out_wipe:
 	vchat_wipe(pass, sizeof(pass));
-	vchat_wipe(salt, sizeof(salt));
 	vchat_crypto_free(c->crypto);
 	vchat_replay_free(c->replay);
 	if (c->fd >= 0)

@@ -9,6 +9,7 @@ struct vchat_client_opts {
 	const char *port;
 	const char *nick;
 	const char *key_file;
+	const char *room; /* the PBKDF2 salt comes from it */
 	enum vchat_crypto_kind crypto;
 	unsigned int linger_ms; /* keep reading this long after stdin EOF */
 };

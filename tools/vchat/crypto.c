@@ -38,13 +38,22 @@ int vchat_crypto_parse_kind(const char *s, enum vchat_crypto_kind *kind)
 	return 0;
 }
 
-int vchat_kdf(const char *pass, size_t passlen, const uint8_t *salt, uint8_t *enc_key,
+int vchat_kdf(const char *pass, size_t passlen, const char *room, uint8_t *enc_key,
 	      uint8_t *mac_key)
 {
+	uint8_t in[sizeof(VCHAT_SALT_LABEL) + VCHAT_ROOM_MAX], salt[VCHAT_SALT_LEN];
 	uint8_t out[2 * VCHAT_KEY_LEN];
+	size_t rl = strlen(room);
 
-	if (!PKCS5_PBKDF2_HMAC(pass, (int)passlen, salt, VCHAT_SALT_LEN, VCHAT_KDF_ITER,
-			       EVP_sha256(), sizeof(out), out))
+	if (rl > VCHAT_ROOM_MAX)
+		return -EINVAL;
+	/* sizeof includes the label's terminating 0: the separator. */
+	memcpy(in, VCHAT_SALT_LABEL, sizeof(VCHAT_SALT_LABEL));
+	memcpy(in + sizeof(VCHAT_SALT_LABEL), room, rl);
+	if (!EVP_Digest(in, sizeof(VCHAT_SALT_LABEL) + rl, salt, NULL, EVP_sha256(), NULL))
+		return -EIO;
+	if (!PKCS5_PBKDF2_HMAC(pass, (int)passlen, salt, sizeof(salt), VCHAT_KDF_ITER, EVP_sha256(),
+			       sizeof(out), out))
 		return -EIO;
 	memcpy(enc_key, out, VCHAT_KEY_LEN);
 	memcpy(mac_key, out + VCHAT_KEY_LEN, VCHAT_KEY_LEN);

@@ -16,19 +16,26 @@ static void usage(FILE *f)
 {
 	fputs("usage: vchat server [--listen ADDR:PORT] [--max-queue BYTES] [--frame-timeout MS]\n"
 	      "                    [--hello-timeout MS] [--max-clients N] [--verbose]\n"
-	      "       vchat client HOST PORT [--nick NAME] [--key-file FILE]\n"
+	      "       vchat client HOST PORT [--nick NAME] [--room NAME] [--key-file FILE]\n"
 	      "                    [--crypto devcrypto|openssl|auto] [--linger MS]\n"
 	      "       vchat selftest [--crypto devcrypto|openssl|auto]\n"
 	      "       vchat --help\n"
 	      "\n"
-	      "Encrypted multi-client chat over TCP. The server relays sealed frames and\n"
-	      "never holds the key (default --listen 127.0.0.1:7777). The client seals each\n"
-	      "line with AES-256-CBC + HMAC-SHA256 (encrypt-then-MAC, keys from\n"
-	      "PBKDF2-HMAC-SHA256 of the passphrase and the room's salt) and prints what\n"
-	      "arrives with sender and time; /quit or end of input leaves.\n"
+	      "Encrypted multi-client chat over TCP (protocol 2). The server relays sealed\n"
+	      "frames and never holds the key (default --listen 127.0.0.1:7777); it is not\n"
+	      "trusted: it can drop, delay or reorder, but not read, forge, or replay to a\n"
+	      "client anything sealed before that client joined. The client seals each line\n"
+	      "with AES-256-CBC + HMAC-SHA256 (encrypt-then-MAC) under the room key,\n"
+	      "PBKDF2-HMAC-SHA256 of the passphrase with a salt made from --room NAME\n"
+	      "(default \"lobby\"; the server has no say in it: pick a distinctive name).\n"
+	      "On joining it sends a random nonce that every member answers under the room\n"
+	      "key; it shows a member's lines only if sealed after that answer, so a\n"
+	      "recorded frame cannot be replayed to it (no clock involved). Lines typed\n"
+	      "before the members have answered wait up to 3 s. /quit or end of input leaves.\n"
 	      "\n"
 	      "The passphrase comes from --key-file FILE, else the VCHAT_KEY environment\n"
-	      "variable, else a prompt on the terminal; never from the command line.\n"
+	      "variable, else a no-echo prompt read from /dev/tty (read(2), wiped after use);\n"
+	      "never from the command line.\n"
 	      "--crypto auto (default) uses /dev/crypto (cryptodev ABI) when it answers,\n"
 	      "else OpenSSL; a startup line says which provider does what.\n"
 	      "selftest checks the provider against known AES-256-CBC and HMAC-SHA256 answers.\n",
@@ -112,12 +119,13 @@ static int cmd_client(int argc, char **argv)
 	static const struct option lo[] = {
 		{"nick", required_argument, NULL, 'n'},
 		{"key-file", required_argument, NULL, 'k'},
+		{"room", required_argument, NULL, 'r'},
 		{"crypto", required_argument, NULL, 'c'},
 		{"linger", required_argument, NULL, 'L'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	struct vchat_client_opts o = {.crypto = VCHAT_CRYPTO_AUTO};
+	struct vchat_client_opts o = {.crypto = VCHAT_CRYPTO_AUTO, .room = "lobby"};
 	const char *user = getenv("USER");
 	int c, ret;
 
@@ -130,13 +138,18 @@ static int cmd_client(int argc, char **argv)
 			     "%s: the passphrase is never taken from the command line (ps shows "
 			     "it); use --key-file FILE, VCHAT_KEY or the prompt",
 			     argv[c]);
-	while ((c = getopt_long(argc, argv, "n:k:c:L:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:k:r:c:L:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			o.nick = optarg;
 			break;
 		case 'k':
 			o.key_file = optarg;
+			break;
+		case 'r':
+			if (!*optarg || strlen(optarg) > VCHAT_ROOM_MAX)
+				errx(2, "--room must be 1 to %d bytes", VCHAT_ROOM_MAX);
+			o.room = optarg;
 			break;
 		case 'c':
 			if (vchat_crypto_parse_kind(optarg, &o.crypto))

@@ -53,31 +53,69 @@ static int pass_from_file(const char *path, char *out)
 	return (int)n;
 }
 
+static void tty_puts(int fd, const char *s)
+{
+	if (write(fd, s, strlen(s)) < 0) {
+		/* a prompt that cannot be shown is not worth failing for */
+	}
+}
+
+/*
+ * The prompt reads the terminal with read(2) straight into the caller's
+ * buffer: stdio would keep its own copy in a buffer it frees unwiped. The
+ * terminal stays in canonical mode (line editing works) with echo off.
+ * A line longer than the buffer is drained through a scratch buffer that is
+ * wiped, and refused.
+ */
 static int pass_from_tty(char *out)
 {
 	struct termios old, quiet;
-	FILE *tty;
-	int echo_off = 0;
-	size_t n;
+	char drain[64];
+	size_t n = 0;
+	ssize_t r;
+	int fd, echo_off = 0, ret = 0, eol = 0;
 
-	tty = fopen("/dev/tty", "r+");
-	if (!tty)
+	fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
 		return -ENOTTY;
-	if (tcgetattr(fileno(tty), &old) == 0) {
+	if (tcgetattr(fd, &old) == 0) {
 		quiet = old;
-		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		echo_off = tcsetattr(fileno(tty), TCSAFLUSH, &quiet) == 0;
+		quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK);
+		quiet.c_lflag |= ECHONL;
+		echo_off = tcsetattr(fd, TCSAFLUSH, &quiet) == 0;
 	}
-	fputs("vchat passphrase: ", tty);
-	fflush(tty);
-	if (!fgets(out, VCHAT_PASS_MAX, tty))
-		out[0] = 0;
+	tty_puts(fd, "vchat passphrase: ");
+	while (!eol && n < VCHAT_PASS_MAX - 1) {
+		r = read(fd, out + n, VCHAT_PASS_MAX - 1 - n);
+		if (r < 0) {
+			ret = -errno; /* EINTR too: ^C at the prompt gives up */
+			break;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		eol = out[n - 1] == '\n';
+	}
+	/* Too long: read the rest of the line away so the chat does not get it. */
+	while (!ret && !eol && n == VCHAT_PASS_MAX - 1) {
+		r = read(fd, drain, sizeof(drain));
+		if (r <= 0)
+			break;
+		eol = drain[r - 1] == '\n';
+		ret = -EMSGSIZE;
+	}
+	vchat_wipe(drain, sizeof(drain));
 	if (echo_off)
-		tcsetattr(fileno(tty), TCSAFLUSH, &old);
-	fputc('\n', tty);
-	fclose(tty);
-	n = strip_eol(out, strlen(out));
-	return (int)n;
+		tcsetattr(fd, TCSAFLUSH, &old);
+	if (!echo_off || !eol)
+		tty_puts(fd, "\n");
+	close(fd);
+	out[n] = 0;
+	if (ret) {
+		vchat_wipe(out, VCHAT_PASS_MAX);
+		return ret;
+	}
+	return (int)strip_eol(out, n);
 }
 
 int vchat_read_passphrase(const char *key_file, char *out, const char **src)

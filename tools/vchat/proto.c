@@ -85,14 +85,13 @@ size_t vchat_build_hello(uint8_t *out, const char *nick)
 	return frame_finish(out, 3 + n);
 }
 
-size_t vchat_build_welcome(uint8_t *out, const uint8_t *salt, uint32_t online)
+size_t vchat_build_welcome(uint8_t *out, uint32_t online)
 {
 	out[4] = VCHAT_T_WELCOME;
 	out[5] = VCHAT_VERSION;
-	memcpy(out + 6, salt, VCHAT_SALT_LEN);
-	vchat_put32(out + 6 + VCHAT_SALT_LEN, online);
-	vchat_put32(out + 10 + VCHAT_SALT_LEN, VCHAT_FRAME_MAX);
-	return frame_finish(out, 2 + VCHAT_SALT_LEN + 8);
+	vchat_put32(out + 6, online);
+	vchat_put32(out + 10, VCHAT_FRAME_MAX);
+	return frame_finish(out, VCHAT_WELCOME_LEN);
 }
 
 size_t vchat_build_presence(uint8_t *out, enum vchat_type t, uint32_t online, const char *nick,
@@ -119,17 +118,27 @@ size_t vchat_build_notice(uint8_t *out, const char *text)
 	return frame_finish(out, 1 + n);
 }
 
+static int kind_len_ok(unsigned int kind, size_t len)
+{
+	if (kind == VCHAT_K_TEXT)
+		return len <= VCHAT_TEXT_MAX;
+	if (kind == VCHAT_K_KEYCHECK)
+		return len == VCHAT_KEYCHECK_LEN;
+	return 0;
+}
+
 int vchat_seal(struct vchat_crypto *c, uint64_t sender, uint64_t seq, uint64_t time_us,
-	       const char *nick, const char *text, size_t text_len, uint8_t *out, size_t outmax)
+	       enum vchat_kind kind, const char *nick, const void *payload, size_t len,
+	       uint8_t *out, size_t outmax)
 {
 	size_t nl = strnlen(nick, VCHAT_NICK_MAX + 1);
 	size_t pl, padded, body_len;
 	uint8_t *hdr = out + 4, *ct = hdr + VCHAT_HDR_LEN, pad;
 	int ret;
 
-	if (!vchat_nick_valid((const uint8_t *)nick, nl) || text_len > VCHAT_TEXT_MAX)
+	if (!vchat_nick_valid((const uint8_t *)nick, nl) || !kind_len_ok(kind, len))
 		return -EINVAL;
-	pl = 1 + nl + text_len;
+	pl = 2 + nl + len;
 	padded = (pl / VCHAT_BLOCK + 1) * VCHAT_BLOCK;
 	body_len = VCHAT_HDR_LEN + padded + VCHAT_MAC_LEN;
 	if (body_len > VCHAT_FRAME_MAX || 4 + body_len > outmax)
@@ -146,9 +155,10 @@ int vchat_seal(struct vchat_crypto *c, uint64_t sender, uint64_t seq, uint64_t t
 		return -EIO;
 
 	/* Plaintext is built in place, then encrypted in place. */
-	ct[0] = (uint8_t)nl;
-	memcpy(ct + 1, nick, nl);
-	memcpy(ct + 1 + nl, text, text_len);
+	ct[0] = (uint8_t)kind;
+	ct[1] = (uint8_t)nl;
+	memcpy(ct + 2, nick, nl);
+	memcpy(ct + 2 + nl, payload, len);
 	pad = (uint8_t)(padded - pl);
 	memset(ct + pl, pad, pad);
 	ret = c->ops->encrypt(c, hdr + 28, ct, ct, padded);
@@ -205,14 +215,15 @@ int vchat_open(struct vchat_crypto *c, const uint8_t *body, size_t len, struct v
 	for (i = ctlen - pad; i < ctlen; i++)
 		if (pt[i] != pad)
 			goto out_wipe;
-	nl = pt[0];
-	if (1 + nl > ctlen - pad || !vchat_nick_valid(pt + 1, nl))
+	nl = pt[1];
+	if (2 + nl > ctlen - pad || !vchat_nick_valid(pt + 2, nl))
 		goto out_wipe;
-	m->text_len = ctlen - pad - 1 - nl;
-	if (m->text_len > VCHAT_TEXT_MAX)
+	m->text_len = ctlen - pad - 2 - nl;
+	if (!kind_len_ok(pt[0], m->text_len))
 		goto out_wipe;
-	memcpy(m->nick, pt + 1, nl);
-	memcpy(m->text, pt + 1 + nl, m->text_len);
+	m->kind = pt[0];
+	memcpy(m->nick, pt + 2, nl);
+	memcpy(m->text, pt + 2 + nl, m->text_len);
 	m->text[m->text_len] = 0;
 	ret = 0;
 out_wipe:

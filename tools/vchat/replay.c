@@ -9,14 +9,8 @@
 
 #include "proto.h"
 
-struct vchat_replay_ent {
-	uint64_t sender;
-	uint64_t seq;
-	int used;
-};
-
 struct vchat_replay {
-	struct vchat_replay_ent *tab;
+	struct vchat_peer *tab;
 	size_t cap; /* power of two */
 	size_t used;
 };
@@ -44,8 +38,7 @@ static size_t replay_hash(uint64_t k, size_t cap)
 	return (size_t)k & (cap - 1);
 }
 
-static struct vchat_replay_ent *replay_slot(struct vchat_replay_ent *tab, size_t cap,
-					    uint64_t sender)
+static struct vchat_peer *replay_slot(struct vchat_peer *tab, size_t cap, uint64_t sender)
 {
 	size_t i = replay_hash(sender, cap);
 
@@ -57,7 +50,7 @@ static struct vchat_replay_ent *replay_slot(struct vchat_replay_ent *tab, size_t
 static int replay_grow(struct vchat_replay *r)
 {
 	size_t ncap = r->cap * 2, i;
-	struct vchat_replay_ent *nt = calloc(ncap, sizeof(*nt));
+	struct vchat_peer *nt = calloc(ncap, sizeof(*nt));
 
 	if (!nt)
 		return -ENOMEM;
@@ -72,7 +65,7 @@ static int replay_grow(struct vchat_replay *r)
 
 int vchat_replay_check(struct vchat_replay *r, uint64_t sender, uint64_t seq)
 {
-	struct vchat_replay_ent *e;
+	struct vchat_peer *e;
 
 	e = replay_slot(r->tab, r->cap, sender);
 	if (e->used) {
@@ -93,10 +86,26 @@ int vchat_replay_check(struct vchat_replay *r, uint64_t sender, uint64_t seq)
 	return 0;
 }
 
+struct vchat_peer *vchat_replay_find(struct vchat_replay *r, uint64_t sender)
+{
+	struct vchat_peer *e = replay_slot(r->tab, r->cap, sender);
+
+	return e->used ? e : NULL;
+}
+
+struct vchat_peer *vchat_replay_next(struct vchat_replay *r, size_t *pos)
+{
+	while (*pos < r->cap)
+		if (r->tab[(*pos)++].used)
+			return &r->tab[*pos - 1];
+	return NULL;
+}
+
 void vchat_replay_free(struct vchat_replay *r)
 {
 	if (!r)
 		return;
+	vchat_wipe(r->tab, r->cap * sizeof(*r->tab));
 	free(r->tab);
 	free(r);
 }

@@ -20,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -77,7 +76,6 @@ struct srv {
 	struct srv_conn *dead;
 	unsigned int nconns, online, next_id;
 	struct srv_chunk *head, *tail;
-	uint8_t salt[VCHAT_SALT_LEN];
 	uint64_t now_ms, last_tick_ms, listen_paused_until;
 	uint64_t msgs_in, conns_total, dropped;
 	uint64_t log_window_ms;
@@ -239,13 +237,15 @@ static int handle_hello(struct srv *s, struct srv_conn *c, const uint8_t *b, siz
 {
 	if (n < 3 || b[0] != VCHAT_T_HELLO)
 		return -EPROTO;
-	if (b[1] != VCHAT_VERSION || b[2] != n - 3 || !vchat_nick_valid(b + 3, n - 3))
+	if (b[1] != VCHAT_VERSION)
+		return -EPROTONOSUPPORT;
+	if (b[2] != n - 3 || !vchat_nick_valid(b + 3, n - 3))
 		return -EINVAL;
 	memcpy(c->nick, b + 3, n - 3);
 	c->nick[n - 3] = 0;
 	c->hello_done = 1;
 	s->online++;
-	c->priv_len = vchat_build_welcome(c->priv, s->salt, s->online);
+	c->priv_len = vchat_build_welcome(c->priv, s->online);
 	c->priv_off = 0;
 	/* The client reads the log from here on, starting with its own JOIN. */
 	c->oc = s->tail;
@@ -269,8 +269,13 @@ static void handle_frame(struct srv *s, struct srv_conn *c, const uint8_t *b, si
 			snprintf(why, sizeof(why),
 				 "protocol error: expected HELLO, got frame type %u", b[0]);
 			conn_drop(s, c, why);
+		} else if (ret == -EPROTONOSUPPORT) {
+			snprintf(why, sizeof(why),
+				 "protocol error: client speaks vchat protocol %u, this server %u",
+				 b[1], VCHAT_VERSION);
+			conn_drop(s, c, why);
 		} else if (ret) {
-			conn_drop(s, c, "protocol error: bad HELLO (version or nick)");
+			conn_drop(s, c, "protocol error: bad HELLO (nick)");
 		}
 		return;
 	}
@@ -491,8 +496,6 @@ static int srv_setup(struct srv *s)
 	sigset_t mask;
 	char bound[128];
 
-	if (getrandom(s->salt, sizeof(s->salt), 0) != sizeof(s->salt))
-		return -EIO;
 	s->head = s->tail = calloc(1, sizeof(struct srv_chunk));
 	if (!s->head)
 		return -ENOMEM;
@@ -549,7 +552,6 @@ static void srv_teardown(struct srv *s)
 		close(s->ep);
 	if (s->lfd >= 0)
 		close(s->lfd);
-	vchat_wipe(s->salt, sizeof(s->salt));
 }
 
 int vchat_server_run(const struct vchat_server_opts *o)

@@ -28,6 +28,8 @@ ALL_TARGETS += $(B)/asan/vchat
 
 HOST_TESTS += tests/host/vchat_chat.t
 HOST_TESTS += tests/host/vchat_hostile.t
+HOST_TESTS += tests/host/vchat_replay.t
+HOST_TESTS += tests/host/vchat_tty.t
 
 # The same program, static, for the guest initramfs (libcrypto.a linked in).
 $(eval $(call guest_prog,$(B)/guest-bin/vchat,$(VCHAT_SRCS),-lcrypto))
@@ -46,3 +48,7 @@ BENCHES += bench/vchat_bench.sh
 $(eval $(call host_prog,$(B)/tests/host/vchat_proto,tests/host/vchat_proto.c $(VCHAT_CORE),-lcrypto))
 HOST_PROGS += $(B)/tests/host/vchat_proto
 HOST_TESTS += $(B)/tests/host/vchat_proto
+
+# The prompt reader alone, for tests/host/vchat_tty.t (what it leaves in memory).
+$(eval $(call host_prog,$(B)/tests/host/vchat_pass,tests/host/vchat_pass.c tools/vchat/passphrase.c $(VCHAT_CORE),-lcrypto))
+HOST_PROGS += $(B)/tests/host/vchat_pass

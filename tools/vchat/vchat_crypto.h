@@ -18,7 +18,9 @@
 #define VCHAT_IV_LEN 16
 #define VCHAT_BLOCK 16
 #define VCHAT_MAC_LEN 32
-#define VCHAT_SALT_LEN 16
+#define VCHAT_SALT_LEN 32 /* SHA-256 of VCHAT_SALT_LABEL, a 0 byte, the room name */
+#define VCHAT_SALT_LABEL "vchat/2 room salt"
+#define VCHAT_ROOM_MAX 64
 #define VCHAT_KDF_ITER 100000
 
 enum vchat_crypto_kind {
@@ -63,8 +65,12 @@ struct vchat_crypto *vchat_crypto_new(enum vchat_crypto_kind kind, const uint8_t
 void vchat_crypto_free(struct vchat_crypto *c);
 int vchat_crypto_parse_kind(const char *s, enum vchat_crypto_kind *kind);
 
-/* PBKDF2-HMAC-SHA256 (OpenSSL) of pass/salt into enc_key || mac_key. */
-int vchat_kdf(const char *pass, size_t passlen, const uint8_t *salt, uint8_t *enc_key,
+/*
+ * The room key: PBKDF2-HMAC-SHA256 (OpenSSL) of the passphrase with the salt
+ * SHA-256(VCHAT_SALT_LABEL || 0 || room), into enc_key || mac_key. Only the
+ * members choose its inputs; the server has none.
+ */
+int vchat_kdf(const char *pass, size_t passlen, const char *room, uint8_t *enc_key,
 	      uint8_t *mac_key);
 
 /* Constant-time compare and secret wiping. */
