@@ -7,3 +7,5 @@ $(foreach s,$(VPROC_SAMPLES),$(eval $(B)/samples/$(s): $(B)/sdk/libvproc.a))
 $(foreach s,$(VPROC_SAMPLES),$(eval $(B)/guest/samples/$(s)/$(s).o: GUEST_CFLAGS += -Isdk))
 GUEST_PROGS := $(filter-out $(B)/samples/%,$(GUEST_PROGS))
 ALL_TARGETS += $(foreach s,$(VPROC_SAMPLES),$(B)/samples/$(s))
+# vprocd refuses an image without a non-executable PT_GNU_STACK: say so explicitly
+$(foreach s,$(VPROC_SAMPLES),$(eval $(B)/samples/$(s): GUEST_LDFLAGS += -Wl,-z,noexecstack))
