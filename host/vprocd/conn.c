@@ -256,6 +256,12 @@ static void newproc_finish(struct vpd_conn *c)
 		goto out;
 	}
 	t_verified = vpd_now_us();
+	/* the floor is on disk before anything runs, or nothing runs */
+	ret = vpd_policy_accept(&srv->policy, sig.hdr.name, sig.hdr.version, why, sizeof(why));
+	if (ret) {
+		vpd_conn_error(c, &c->h, -VMM_E_INTERNAL, "%s", why);
+		goto out;
+	}
 	ret = vpd_proc_new(c, c->memfd, &sig);
 	if (ret < 0) {
 		vpd_conn_error(c, &c->h, ret, "could not start '%s' in its sandbox", sig.hdr.name);
@@ -265,7 +271,6 @@ static void newproc_finish(struct vpd_conn *c)
 		(unsigned long long)(t_in - c->t_begin_us), (unsigned long long)(t_sealed - t_in),
 		(unsigned long long)(t_verified - t_sealed),
 		(unsigned long long)(vpd_now_us() - t_verified));
-	vpd_policy_accept(&srv->policy, sig.hdr.name, sig.hdr.version);
 	vpd_log(1, "desc %d: '%s' version %llu loaded (%zu bytes, pid %d)", ret, sig.hdr.name,
 		(unsigned long long)sig.hdr.version, c->img_len, (int)vpd_proc_find(c, ret)->pid);
 	vpd_conn_reply(c, &c->h, ret, 0, NULL, 0);

@@ -29,6 +29,7 @@ struct vpd_config {
 	uint64_t mem_limit;
 	unsigned int cpu_limit_s;
 	const char *state_file;
+	bool allow_weak; /* --allow-weak-isolation */
 };
 
 /* loader.c: trusted keys, revocations, the rollback floor */
@@ -43,8 +44,10 @@ struct vpd_policy {
 	unsigned int nkeys;
 	uint8_t (*revoked)[32];
 	size_t nrevoked;
-	struct vpd_floor *floors;
+	struct vpd_floor *floors; /* raised by loads, kept in state_file */
 	size_t nfloors;
+	struct vpd_floor *minv; /* the administrator's floors (--min-version) */
+	size_t nminv;
 	const char *state_file;
 };
 
@@ -52,6 +55,8 @@ int vpd_policy_add_key_pem(struct vpd_policy *p, const char *pem, size_t len, co
 int vpd_policy_add_key_file(struct vpd_policy *p, const char *path);
 int vpd_policy_load_revoked(struct vpd_policy *p, const char *path);
 int vpd_policy_load_state(struct vpd_policy *p, const char *path);
+/* "NAME=VERSION": an administrator's floor for NAME. 0 or -EINVAL. */
+int vpd_policy_add_min(struct vpd_policy *p, const char *spec);
 void vpd_policy_free(struct vpd_policy *p);
 
 /*
@@ -62,8 +67,13 @@ void vpd_policy_free(struct vpd_policy *p);
  */
 int vpd_verify_image(struct vpd_policy *p, const uint8_t *img, size_t len, const uint8_t *sigb,
 		     size_t siglen, struct vsig *sig, char *why, size_t whylen);
-/* Raises the floor for name to version and saves the state file. */
-int vpd_policy_accept(struct vpd_policy *p, const char *name, uint64_t version);
+/*
+ * Raises the floor for name to version and saves the state file (synced,
+ * renamed, directory synced). On failure the floor is left as it was and
+ * the image must not run; why gets the reason.
+ */
+int vpd_policy_accept(struct vpd_policy *p, const char *name, uint64_t version, char *why,
+		      size_t whylen);
 
 /* elf_check.c: 0 or -VMM_E_ELF_*; why gets the detail. */
 int vpd_elf_check(const uint8_t *img, size_t len, char *why, size_t whylen);
