@@ -86,6 +86,9 @@ struct vpd_sandbox {
 	struct sock_fprog prog; /* the pre-exec allowlist, exported once */
 	int ns_flags; /* namespaces the kernel allowed us */
 	bool newpid;
+	bool empty_root; /* pivot into an empty tmpfs before the exec */
+	bool weak; /* less than the full sandbox (namespaces, empty root) */
+	char weak_why[160]; /* what is missing and why, when weak */
 	uid_t uid;
 	gid_t gid;
 	bool drop_ids;
@@ -94,9 +97,12 @@ struct vpd_sandbox {
 
 int vpd_sandbox_init(struct vpd_sandbox *sb, const struct vpd_config *cfg);
 void vpd_sandbox_free(struct vpd_sandbox *sb);
-/* Starts the sealed image in a sandbox. Returns 0 and pid, pidfd, chan (ours). */
+/*
+ * Starts the sealed image in a sandbox and waits until it has exec'd.
+ * Returns 0 and pid, pidfd, chan (ours), or -errno and the failed step in why.
+ */
 int vpd_spawn(struct vpd_sandbox *sb, int memfd, const char *name, pid_t *pid, int *pidfd,
-	      int *chan);
+	      int *chan, char *why, size_t whylen);
 
 /* proc.c + conn.c: a VM connection and its processes */
 struct vpd_msg {
@@ -201,7 +207,7 @@ void vpd_conn_error(struct vpd_conn *c, const struct vmm_hdr *req, int err, cons
 uint64_t vpd_now_ms(void);
 uint64_t vpd_now_us(void);
 struct vpd_proc *vpd_proc_find(struct vpd_conn *c, int desc);
-int vpd_proc_new(struct vpd_conn *c, int memfd, const struct vsig *sig);
+int vpd_proc_new(struct vpd_conn *c, int memfd, const struct vsig *sig, char *why, size_t whylen);
 void vpd_proc_msg(struct vpd_conn *c, const struct vmm_hdr *h, const uint8_t *data, size_t len);
 void vpd_proc_close(struct vpd_conn *c, const struct vmm_hdr *h);
 void vpd_proc_list(struct vpd_conn *c, const struct vmm_hdr *h);

@@ -104,17 +104,17 @@ NEWNET=0x40000000
 printf 'echo load\nload %s %s\necho msg\nmsg 0 0 x\necho list\nlist\n' "$S/hello" "$d/hello.sig" >"$d/ns.in"
 if vp_start_wrapped nouser "$B/tests/host/vproc_nons" $NEWUSER -- -k "$d/k.pub"; then
 	vp_batch nouser nouser <"$d/ns.in"
-	vp_expect nouser load '\(-1024\).*user namespace' "no user namespace: the load is refused (VMM_E_SPAWN), saying which"
+	vp_expect nouser load '\(-1024\).*user.*namespace.*CLONE_NEWUSER' "no user namespace: the load is refused (VMM_E_SPAWN), saying which"
 	s=$(vp_section nouser list)
 	printf '%s\n' "$s" | grep -q ' running$' && nok "nothing runs (list: $s)" || ok "nothing runs"
-	check "vprocd says why in its log" grep -q 'user namespace' "$d/nouser.log"
+	check "vprocd says why in its log" grep -q 'sandbox incomplete.*CLONE_NEWUSER' "$d/nouser.log"
 	vp_stop "$vp_last_pid"
 else
 	nok "vprocd starts without user namespaces"
 fi
 if vp_start_wrapped nonet "$B/tests/host/vproc_nons" $NEWNET -- -k "$d/k.pub"; then
 	vp_batch nonet nonet <"$d/ns.in"
-	vp_expect nonet load '\(-1024\).*net' "no network namespace: the load is refused, saying which"
+	vp_expect nonet load '\(-1024\).*net.*namespace.*CLONE_NEWNET' "no network namespace: the load is refused, saying which"
 	vp_stop "$vp_last_pid"
 else
 	nok "vprocd starts without network namespaces"
