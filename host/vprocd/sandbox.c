@@ -281,6 +281,21 @@ VPD_CHILD_CODE static int empty_root(void)
 	return 0;
 }
 
+VPD_CHILD_CODE static void enter_namespaces(struct vpd_sandbox *sb)
+{
+	int step;
+
+	/* one at a time, so a refusal names its namespace */
+	for (size_t i = 0; i < sizeof(ns_list) / sizeof(ns_list[0]); i++)
+		if (sb->ns_flags & ns_list[i].flag && unshare(ns_list[i].flag))
+			child_fail(ns_list[i].step);
+	if (sb->empty_root) {
+		step = empty_root();
+		if (step)
+			child_fail(step);
+	}
+}
+
 /* Runs in the cloned child: no return. */
 VPD_CHILD_CODE static int child_main(void *arg)
 {
@@ -291,7 +306,7 @@ VPD_CHILD_CODE static int child_main(void *arg)
 	char *const envp[] = {NULL};
 	struct rlimit rl;
 	sigset_t none;
-	int chan, img, st, step;
+	int chan, img, st;
 
 	child_status_fd = a->status;
 	/* vprocd blocks SIGTERM/SIGINT and ignores SIGPIPE: not inherited */
@@ -299,6 +314,14 @@ VPD_CHILD_CODE static int child_main(void *arg)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
 
+	/*
+	 * Normally the namespaces are entered as nobody, so the user namespace
+	 * that owns the others belongs to nobody. Where the kernel refuses a
+	 * user namespace (only with --allow-weak-isolation) root enters what it
+	 * still can, and sets up the empty root, before giving up its ids.
+	 */
+	if (sb->drop_ids && !(sb->ns_flags & CLONE_NEWUSER))
+		enter_namespaces(sb);
 	if (sb->drop_ids) {
 		if (setgroups(0, NULL) || setresgid(sb->gid, sb->gid, sb->gid) ||
 		    setresuid(sb->uid, sb->uid, sb->uid))
@@ -307,15 +330,8 @@ VPD_CHILD_CODE static int child_main(void *arg)
 	/* after the id change, which clears it */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() == 1)
 		child_fail(ST_PDEATH);
-	/* one at a time, so a refusal names its namespace */
-	for (size_t i = 0; i < sizeof(ns_list) / sizeof(ns_list[0]); i++)
-		if (sb->ns_flags & ns_list[i].flag && unshare(ns_list[i].flag))
-			child_fail(ns_list[i].step);
-	if (sb->empty_root) {
-		step = empty_root();
-		if (step)
-			child_fail(step);
-	}
+	if (!sb->drop_ids || sb->ns_flags & CLONE_NEWUSER)
+		enter_namespaces(sb);
 	if (a->probe)
 		_exit(0);
 
@@ -533,7 +549,7 @@ int vpd_sandbox_init(struct vpd_sandbox *sb, const struct vpd_config *cfg)
 		sb->weak = sb->ns_flags != VPD_NS_FLAGS || !sb->empty_root;
 		if (sb->weak)
 			snprintf(sb->weak_why, sizeof(sb->weak_why), "missing: %s%s%s%s (%s)", miss,
-				 miss[0] ? " namespace" : "", miss[0] && !sb->empty_root ? ", " : "",
+				 !miss[0] ? "" : strchr(miss, ',') ? " namespaces" : " namespace", miss[0] && !sb->empty_root ? ", " : "",
 				 sb->empty_root ? "" : "empty root", first[0] ? first : "refused");
 	}
 	if (sb->weak && !cfg->allow_weak)

@@ -124,6 +124,9 @@ if vp_start_wrapped weak "$B/tests/host/vproc_nons" $NEWUSER -- -k "$d/k.pub" --
 	vp_expect weak load '^desc = 0$' "--allow-weak-isolation: the load succeeds"
 	vp_expect weak load '^warning: .*weak isolation.*user' "... and the load reply says the isolation is weaker, and how"
 	vp_expect weak msg '^Hello, World!$' "... and the process answers"
+	# root without a user namespace still gets the others and the empty root
+	printf 'echo esc\nload %s %s\nmsg 0 1 %s\n' "$S/rawprobe" "$d/rawprobe.sig" "$S/rawprobe" | vp_batch weak weak2
+	vp_expect weak2 esc '^status = -2$' "... and even then execveat(4, host binary, AT_EMPTY_PATH) finds nothing"
 	vp_stop "$vp_last_pid"
 else
 	nok "vprocd starts with --allow-weak-isolation"
