@@ -284,11 +284,9 @@ static void newproc_finish(struct vpd_conn *c)
 		(unsigned long long)sig.hdr.version, c->img_len, (int)vpd_proc_find(c, ret)->pid);
 	if (srv->sb.weak) {
 		/* accepted by --allow-weak-isolation: the guest is told what it gets */
-		int n = snprintf(why, sizeof(why), "weak isolation (--allow-weak-isolation): %s",
-				 srv->sb.weak_why);
-
-		vpd_conn_reply(c, &c->h, ret, 0, why,
-			       n < 0 ? 0 : (size_t)n < sizeof(why) ? (size_t)n : sizeof(why) - 1);
+		snprintf(why, sizeof(why), "weak isolation (--allow-weak-isolation): %s",
+			 srv->sb.weak_why);
+		vpd_conn_reply(c, &c->h, ret, 0, why, strlen(why));
 	} else {
 		vpd_conn_reply(c, &c->h, ret, 0, NULL, 0);
 	}

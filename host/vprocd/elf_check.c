@@ -5,7 +5,8 @@
  * no PT_DYNAMIC), every header and segment inside the file, no writable and
  * executable segment, a PT_GNU_STACK that is not executable (without one,
  * older kernels and some personalities fall back to READ_IMPLIES_EXEC),
- * entry point in an executable segment. The kernel checks much of this again; we want a clear error.
+ * entry point in an executable segment. The kernel checks much of this
+ * again; we want a clear error.
  */
 #include <elf.h>
 #include <stdio.h>
@@ -106,7 +107,7 @@ int vpd_elf_check(const uint8_t *img, size_t len, char *why, size_t whylen)
 		return fail(why, whylen, -VMM_E_ELF_BAD, "no loadable segment");
 	if (!stack)
 		return fail(why, whylen, -VMM_E_ELF_BAD,
-			    "no PT_GNU_STACK: the stack could be executable (link with -z noexecstack)");
+			    "no PT_GNU_STACK: the stack could be executable (-z noexecstack)");
 	if (!entry_ok)
 		return fail(why, whylen, -VMM_E_ELF_BAD,
 			    "entry point not in an executable segment");

@@ -286,8 +286,7 @@ int vpd_policy_accept(struct vpd_policy *p, const char *name, uint64_t version, 
 			p->nfloors = nfloors;
 		else if (fl)
 			fl->version = old;
-		snprintf(why, whylen,
-			 "cannot save the rollback floor to %s (%s): '%s' not started",
+		snprintf(why, whylen, "cannot save the rollback floor to %s (%s): '%s' not started",
 			 p->state_file ? p->state_file : "(none)", strerror(-ret), name);
 		vpd_log(0, "%s", why);
 	}
@@ -351,7 +350,8 @@ int vpd_verify_image(struct vpd_policy *p, const uint8_t *img, size_t len, const
 	fl = floor_in(p->minv, p->nminv, sig->hdr.name);
 	if (fl && sig->hdr.version < fl->version) {
 		snprintf(why, whylen,
-			 "'%s' version %" PRIu64 " is below the administrator's minimum version %" PRIu64,
+			 "'%s' version %" PRIu64
+			 " is below the administrator's minimum version %" PRIu64,
 			 sig->hdr.name, sig->hdr.version, fl->version);
 		return -VMM_E_ROLLBACK;
 	}

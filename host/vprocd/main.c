@@ -353,7 +353,8 @@ int main(int argc, char **argv)
 		goto out;
 	for (unsigned int i = 0; i < nminv; i++) {
 		if (vpd_policy_add_min(&srv->policy, minv[i])) {
-			fprintf(stderr, "vprocd: --min-version: '%s' is not NAME=VERSION\n", minv[i]);
+			fprintf(stderr, "vprocd: --min-version: '%s' is not NAME=VERSION\n",
+				minv[i]);
 			ret = 2;
 			goto out;
 		}

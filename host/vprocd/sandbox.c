@@ -7,17 +7,29 @@
  *                                  pid namespace, so it sees no other process
  *   setgroups/setresgid/setresuid  to nobody, when vprocd runs as root
  *   PR_SET_PDEATHSIG SIGKILL       dies with vprocd
- *   unshare(user|net|mount|ipc|uts) those the startup probe found allowed
- *   fd 3 = channel, fd 4 = sealed image (close-on-exec), nothing else open
+ *   unshare(user), mount, net, ipc, uts  one at a time (a refusal names its
+ *                                  namespace); those the startup probe found
+ *                                  allowed, all of them unless the administrator
+ *                                  accepted less (--allow-weak-isolation)
+ *   empty root                     read-only tmpfs over "/", pivot_root, old
+ *                                  root detached: no host path resolves
+ *   fd 3 = channel, fd 4 = sealed image, fd 5 = setup report pipe (both
+ *                                  close-on-exec), nothing else open
  *   rlimits                        address space, CPU, no files, no processes
  *   PR_SET_NO_NEW_PRIVS, seccomp   the allowlist below, KILL_PROCESS otherwise
  *   execveat(4, "", AT_EMPTY_PATH) with an empty environment
  *
- * The filter is installed before the exec, so it has to let exactly that
- * exec through: execveat is allowed only with fd 4 and AT_EMPTY_PATH. Fd 4
- * is close-on-exec and dup/open are not allowed, so after the exec no fd 4
- * can exist again; the SDK runtime stacks a second filter forbidding any
- * exec before it reads the first message.
+ * The filter is installed before the exec, so it has to let that exec
+ * through: execveat is allowed only with fd 4 and AT_EMPTY_PATH. The filter
+ * cannot see the path, and an absolute path makes the kernel ignore the fd:
+ * the empty root is what leaves nothing to exec by path afterwards. Fd 4 is
+ * close-on-exec and dup/open are not allowed, so after the exec no fd 4 can
+ * exist again; the SDK runtime stacks a second filter forbidding any exec
+ * before it reads the first message.
+ *
+ * Until the filter is in, a failed step writes {step, errno} to the report
+ * pipe; the parent waits for that or for the pipe to close at the exec, so
+ * a failed setup is a refused load, not a process that dies later.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -203,10 +215,8 @@ static const struct {
 	int step;
 	const char *name;
 } ns_list[] = {
-	{CLONE_NEWUSER, ST_NS_USER, "user"},
-	{CLONE_NEWNS, ST_NS_MOUNT, "mount"},
-	{CLONE_NEWNET, ST_NS_NET, "net"},
-	{CLONE_NEWIPC, ST_NS_IPC, "ipc"},
+	{CLONE_NEWUSER, ST_NS_USER, "user"}, {CLONE_NEWNS, ST_NS_MOUNT, "mount"},
+	{CLONE_NEWNET, ST_NS_NET, "net"},    {CLONE_NEWIPC, ST_NS_IPC, "ipc"},
 	{CLONE_NEWUTS, ST_NS_UTS, "uts"},
 };
 
@@ -230,19 +240,20 @@ static int child_status_fd = -1; /* the child's own copy of the variable */
  */
 VPD_CHILD_CODE static void child_fail(int step)
 {
-	static const int code[ST_MAX] = {
-		[ST_IDS] = 120, [ST_PDEATH] = 121, [ST_NS_USER] = 122, [ST_NS_MOUNT] = 122,
-		[ST_NS_NET] = 122, [ST_NS_IPC] = 122, [ST_NS_UTS] = 122, [ST_ROOT_PRIVATE] = 122,
-		[ST_ROOT_TMPFS] = 122, [ST_ROOT_PIVOT] = 122, [ST_ROOT_DETACH] = 122,
-		[ST_FDS] = 123, [ST_RLIMITS] = 125, [ST_NNP] = 126, [ST_SECCOMP] = 127,
-		[ST_EXEC] = 128,
-	};
+	int code = step == ST_IDS	    ? 120
+		   : step == ST_PDEATH	    ? 121
+		   : step <= ST_ROOT_DETACH ? 122
+		   : step == ST_FDS	    ? 123
+		   : step == ST_RLIMITS	    ? 125
+		   : step == ST_NNP	    ? 126
+		   : step == ST_SECCOMP	    ? 127
+					    : 128;
 	struct child_report r = {step, errno};
 
 	if (step < ST_SECCOMP && child_status_fd >= 0 &&
 	    write(child_status_fd, &r, sizeof(r)) != sizeof(r))
-		_exit(code[step]);
-	_exit(code[step]);
+		_exit(code);
+	_exit(code);
 }
 
 /*
@@ -266,10 +277,8 @@ VPD_CHILD_CODE static int empty_root(void)
 	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0))
 		return ST_ROOT_TMPFS;
 	mnt = fsmount(fs, FSMOUNT_CLOEXEC,
-		      MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-			      MOUNT_ATTR_NOEXEC);
-	if (mnt < 0 || move_mount(mnt, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) ||
-	    fchdir(mnt))
+		      MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	if (mnt < 0 || move_mount(mnt, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) || fchdir(mnt))
 		return ST_ROOT_TMPFS;
 	close(mnt);
 	close(fs);
@@ -549,7 +558,10 @@ int vpd_sandbox_init(struct vpd_sandbox *sb, const struct vpd_config *cfg)
 		sb->weak = sb->ns_flags != VPD_NS_FLAGS || !sb->empty_root;
 		if (sb->weak)
 			snprintf(sb->weak_why, sizeof(sb->weak_why), "missing: %s%s%s%s (%s)", miss,
-				 !miss[0] ? "" : strchr(miss, ',') ? " namespaces" : " namespace", miss[0] && !sb->empty_root ? ", " : "",
+				 !miss[0]	     ? ""
+				 : strchr(miss, ',') ? " namespaces"
+						     : " namespace",
+				 miss[0] && !sb->empty_root ? ", " : "",
 				 sb->empty_root ? "" : "empty root", first[0] ? first : "refused");
 	}
 	if (sb->weak && !cfg->allow_weak)

@@ -31,8 +31,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	ctx = seccomp_init(SCMP_ACT_ALLOW);
-	if (!ctx || seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(unshare), 1,
-				     SCMP_A0(SCMP_CMP_MASKED_EQ, mask, mask)) ||
+	if (!ctx ||
+	    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(unshare), 1,
+			     SCMP_A0(SCMP_CMP_MASKED_EQ, mask, mask)) ||
 	    seccomp_load(ctx)) {
 		fprintf(stderr, "vproc_nons: cannot install the filter\n");
 		return 1;
