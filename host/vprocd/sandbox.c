@@ -20,9 +20,10 @@
  *   execveat(4, "", AT_EMPTY_PATH) with an empty environment
  *
  * The filter is installed before the exec, so it has to let that exec
- * through: execveat is allowed only with fd 4 and AT_EMPTY_PATH. The filter
- * cannot see the path, and an absolute path makes the kernel ignore the fd:
- * the empty root is what leaves nothing to exec by path afterwards. Fd 4 is
+ * through: execveat is allowed only with fd 4, AT_EMPTY_PATH and our own ""
+ * as the path pointer. The filter cannot read the path, and an absolute path
+ * makes the kernel ignore the fd: the empty root is what leaves nothing to
+ * exec by path should the pointer be guessed. Fd 4 is
  * close-on-exec and dup/open are not allowed, so after the exec no fd 4 can
  * exist again; the SDK runtime stacks a second filter forbidding any exec
  * before it reads the first message.
@@ -56,6 +57,15 @@
 
 #define VPD_NOBODY 65534
 #define VPD_NS_FLAGS (CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS)
+
+/*
+ * The path the child passes to its one execveat. The filter allows that
+ * call only with this very pointer: it lies in vprocd's (randomised)
+ * address space, which the image, once it runs, does not know; a wrong
+ * guess is a SIGSYS. Defence in depth: the empty root already leaves no
+ * path to exec.
+ */
+static const char vpd_exec_path[1] = "";
 
 static int build_filter(struct sock_fprog *prog)
 {
@@ -119,9 +129,10 @@ static int build_filter(struct sock_fprog *prog)
 	ret |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(seccomp), 2,
 				SCMP_A0(SCMP_CMP_EQ, SECCOMP_SET_MODE_FILTER),
 				SCMP_A1(SCMP_CMP_EQ, 0));
-	/* exactly the exec of the sealed image */
-	ret |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(execveat), 2,
+	/* exactly the exec of the sealed image: fd 4, our "", AT_EMPTY_PATH */
+	ret |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(execveat), 3,
 				SCMP_A0(SCMP_CMP_EQ, VPD_CHILD_IMAGE_FD),
+				SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)(uintptr_t)vpd_exec_path),
 				SCMP_A4(SCMP_CMP_EQ, AT_EMPTY_PATH));
 	if (ret) {
 		ret = -EINVAL;
@@ -376,7 +387,7 @@ VPD_CHILD_CODE static int child_main(void *arg)
 		child_fail(ST_NNP);
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &sb->prog))
 		child_fail(ST_SECCOMP);
-	syscall(SYS_execveat, VPD_CHILD_IMAGE_FD, "", argv, envp, AT_EMPTY_PATH);
+	syscall(SYS_execveat, VPD_CHILD_IMAGE_FD, vpd_exec_path, argv, envp, AT_EMPTY_PATH);
 	child_fail(ST_EXEC);
 	return 0;
 }
