@@ -280,6 +280,13 @@ int vmmcall_newprocess_on(struct vmmcall *c, const void *image, size_t size, con
 	ret = r.h.status < 0 ? r.h.status : r.h.desc;
 	if (ret >= 0 && r.h.desc < 0)
 		ret = -EPROTO;
+	if (ret >= 0 && r.len) {
+		/* a success may carry a warning (weak isolation): kept like an error text */
+		size_t n = r.len < VMM_MAX_ERRTEXT ? r.len : VMM_MAX_ERRTEXT;
+
+		memcpy(c->errtext, r.data, n);
+		c->errtext[n] = 0;
+	}
 	free(r.data);
 	return ret;
 }

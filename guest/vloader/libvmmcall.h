@@ -25,7 +25,8 @@ struct vmmcall {
 	uint32_t next_id;
 	int timeout_ms;
 	int got_reply; /* the last request got its reply (else the error is local) */
-	char errtext[VMM_MAX_ERRTEXT + 1]; /* the host's explanation of the last error */
+	char errtext[VMM_MAX_ERRTEXT + 1]; /* the host's explanation of the last error, or a
+					      successful load's warning */
 };
 
 /* A reply: data is malloc()ed and owned by the caller (free(r->data)). */

@@ -128,9 +128,11 @@ static int do_load(struct vmmcall *c, const char *img, const char *sig)
 	}
 	free(ib);
 	free(sb);
-	if (ret >= 0)
+	if (ret >= 0) {
 		printf("desc = %d\n", ret);
-	else
+		if (c->errtext[0])
+			printf("warning: %s\n", c->errtext);
+	} else
 		report(c, "load", ret);
 	return ret;
 }

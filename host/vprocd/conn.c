@@ -256,19 +256,40 @@ static void newproc_finish(struct vpd_conn *c)
 		goto out;
 	}
 	t_verified = vpd_now_us();
-	ret = vpd_proc_new(c, c->memfd, &sig);
+	/* fail closed: a weaker sandbox only where the administrator accepted it */
+	if (srv->sb.weak && !srv->cfg.allow_weak) {
+		vpd_conn_error(c, &c->h, -VMM_E_SPAWN,
+			       "sandbox incomplete on this host: %s; not started "
+			       "(vprocd --allow-weak-isolation accepts this)",
+			       srv->sb.weak_why);
+		goto out;
+	}
+	/* the floor is on disk before anything runs, or nothing runs */
+	ret = vpd_policy_accept(&srv->policy, sig.hdr.name, sig.hdr.version, why, sizeof(why));
+	if (ret) {
+		vpd_conn_error(c, &c->h, -VMM_E_INTERNAL, "%s", why);
+		goto out;
+	}
+	ret = vpd_proc_new(c, c->memfd, &sig, why, sizeof(why));
 	if (ret < 0) {
-		vpd_conn_error(c, &c->h, ret, "could not start '%s' in its sandbox", sig.hdr.name);
+		vpd_conn_error(c, &c->h, ret, "could not start '%s' in its sandbox: %s",
+			       sig.hdr.name, why);
 		goto out;
 	}
 	vpd_log(2, "desc %d: receive %llu us, seal %llu us, verify %llu us, spawn %llu us", ret,
 		(unsigned long long)(t_in - c->t_begin_us), (unsigned long long)(t_sealed - t_in),
 		(unsigned long long)(t_verified - t_sealed),
 		(unsigned long long)(vpd_now_us() - t_verified));
-	vpd_policy_accept(&srv->policy, sig.hdr.name, sig.hdr.version);
 	vpd_log(1, "desc %d: '%s' version %llu loaded (%zu bytes, pid %d)", ret, sig.hdr.name,
 		(unsigned long long)sig.hdr.version, c->img_len, (int)vpd_proc_find(c, ret)->pid);
-	vpd_conn_reply(c, &c->h, ret, 0, NULL, 0);
+	if (srv->sb.weak) {
+		/* accepted by --allow-weak-isolation: the guest is told what it gets */
+		snprintf(why, sizeof(why), "weak isolation (--allow-weak-isolation): %s",
+			 srv->sb.weak_why);
+		vpd_conn_reply(c, &c->h, ret, 0, why, strlen(why));
+	} else {
+		vpd_conn_reply(c, &c->h, ret, 0, NULL, 0);
+	}
 out:
 	newproc_abort(c);
 }

@@ -3,8 +3,10 @@
  * Strict ELF checks on an untrusted (though signed) image before it runs:
  * 64-bit little-endian x86-64 executable, statically linked (no PT_INTERP,
  * no PT_DYNAMIC), every header and segment inside the file, no writable and
- * executable segment, no executable stack, entry point in an executable
- * segment. The kernel checks much of this again; we want a clear error.
+ * executable segment, a PT_GNU_STACK that is not executable (without one,
+ * older kernels and some personalities fall back to READ_IMPLIES_EXEC),
+ * entry point in an executable segment. The kernel checks much of this
+ * again; we want a clear error.
  */
 #include <elf.h>
 #include <stdio.h>
@@ -30,7 +32,7 @@ static int inside(uint64_t off, uint64_t size, size_t len)
 int vpd_elf_check(const uint8_t *img, size_t len, char *why, size_t whylen)
 {
 	Elf64_Ehdr eh;
-	int nload = 0, entry_ok = 0;
+	int nload = 0, entry_ok = 0, stack = 0;
 
 	if (len < EI_NIDENT || memcmp(img, ELFMAG, SELFMAG))
 		return fail(why, whylen, -VMM_E_ELF_NOTELF, "no ELF magic");
@@ -71,6 +73,7 @@ int vpd_elf_check(const uint8_t *img, size_t len, char *why, size_t whylen)
 			return fail(why, whylen, -VMM_E_ELF_DYNAMIC,
 				    "has a dynamic section (PT_DYNAMIC): dynamically linked");
 		case PT_GNU_STACK:
+			stack = 1;
 			if (ph.p_flags & PF_X)
 				return fail(why, whylen, -VMM_E_ELF_BAD, "executable stack");
 			break;
@@ -102,6 +105,9 @@ int vpd_elf_check(const uint8_t *img, size_t len, char *why, size_t whylen)
 	}
 	if (!nload)
 		return fail(why, whylen, -VMM_E_ELF_BAD, "no loadable segment");
+	if (!stack)
+		return fail(why, whylen, -VMM_E_ELF_BAD,
+			    "no PT_GNU_STACK: the stack could be executable (-z noexecstack)");
 	if (!entry_ok)
 		return fail(why, whylen, -VMM_E_ELF_BAD,
 			    "entry point not in an executable segment");

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,12 +132,48 @@ int vpd_policy_load_revoked(struct vpd_policy *p, const char *path)
 	return 0;
 }
 
+static struct vpd_floor *floor_in(struct vpd_floor *v, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i].name, name))
+			return &v[i];
+	return NULL;
+}
+
 static struct vpd_floor *floor_find(struct vpd_policy *p, const char *name)
 {
-	for (size_t i = 0; i < p->nfloors; i++)
-		if (!strcmp(p->floors[i].name, name))
-			return &p->floors[i];
-	return NULL;
+	return floor_in(p->floors, p->nfloors, name);
+}
+
+int vpd_policy_add_min(struct vpd_policy *p, const char *spec)
+{
+	const char *eq = strchr(spec, '=');
+	char name[VSIG_NAME_MAX + 1], *end;
+	struct vpd_floor *fl, *nf;
+	unsigned long long v;
+
+	if (!eq || eq == spec || (size_t)(eq - spec) > VSIG_NAME_MAX || !eq[1] || eq[1] == '-')
+		return -EINVAL;
+	memcpy(name, spec, (size_t)(eq - spec));
+	name[eq - spec] = 0;
+	errno = 0;
+	v = strtoull(eq + 1, &end, 10);
+	if (errno || *end || !vsig_name_valid(name))
+		return -EINVAL;
+	fl = floor_in(p->minv, p->nminv, name);
+	if (fl) {
+		if (v > fl->version)
+			fl->version = v;
+		return 0;
+	}
+	nf = realloc(p->minv, (p->nminv + 1) * sizeof(*nf));
+	if (!nf)
+		return -ENOMEM;
+	p->minv = nf;
+	snprintf(nf[p->nminv].name, sizeof(nf->name), "%s", name);
+	nf[p->nminv++].version = v;
+	vpd_log(1, "administrator's floor: '%s' version %llu or later", name, v);
+	return 0;
 }
 
 static int floor_set(struct vpd_policy *p, const char *name, uint64_t v)
@@ -188,12 +225,16 @@ int vpd_policy_load_state(struct vpd_policy *p, const char *path)
 	return 0;
 }
 
-/* Written to a temporary file, synced, renamed: never half a state file. */
+/*
+ * Written to a temporary file, synced, renamed, and the directory synced so
+ * the rename itself survives a crash: never half a state file, never an
+ * older one after a reboot.
+ */
 static int save_state(struct vpd_policy *p)
 {
-	char tmp[4096];
+	char tmp[4096], dir[4096];
 	FILE *f;
-	int fd;
+	int fd, ret = 0;
 
 	if (!p->state_file)
 		return 0;
@@ -213,19 +254,42 @@ static int save_state(struct vpd_policy *p)
 		unlink(tmp);
 		return -EIO;
 	}
-	if (rename(tmp, p->state_file))
+	if (rename(tmp, p->state_file)) {
+		ret = -errno;
+		unlink(tmp);
+		return ret;
+	}
+	snprintf(dir, sizeof(dir), "%s", p->state_file);
+	fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
 		return -errno;
-	return 0;
+	if (fsync(fd))
+		ret = -errno;
+	close(fd);
+	return ret;
 }
 
-int vpd_policy_accept(struct vpd_policy *p, const char *name, uint64_t version)
+int vpd_policy_accept(struct vpd_policy *p, const char *name, uint64_t version, char *why,
+		      size_t whylen)
 {
+	struct vpd_floor *fl = floor_find(p, name);
+	size_t nfloors = p->nfloors;
+	uint64_t old = fl ? fl->version : 0;
 	int ret = floor_set(p, name, version);
 
 	if (!ret)
 		ret = save_state(p);
-	if (ret)
-		vpd_log(0, "saving rollback state: %s", strerror(-ret));
+	if (ret) {
+		/* as it was: the floor in memory is the one on disk */
+		fl = floor_find(p, name);
+		if (fl && p->nfloors > nfloors)
+			p->nfloors = nfloors;
+		else if (fl)
+			fl->version = old;
+		snprintf(why, whylen, "cannot save the rollback floor to %s (%s): '%s' not started",
+			 p->state_file ? p->state_file : "(none)", strerror(-ret), name);
+		vpd_log(0, "%s", why);
+	}
 	return ret;
 }
 
@@ -235,6 +299,7 @@ void vpd_policy_free(struct vpd_policy *p)
 		EVP_PKEY_free(p->keys[i]);
 	free(p->revoked);
 	free(p->floors);
+	free(p->minv);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -281,6 +346,14 @@ int vpd_verify_image(struct vpd_policy *p, const uint8_t *img, size_t len, const
 			snprintf(why, whylen, "image %s is revoked", h);
 			return -VMM_E_REVOKED;
 		}
+	}
+	fl = floor_in(p->minv, p->nminv, sig->hdr.name);
+	if (fl && sig->hdr.version < fl->version) {
+		snprintf(why, whylen,
+			 "'%s' version %" PRIu64
+			 " is below the administrator's minimum version %" PRIu64,
+			 sig->hdr.name, sig->hdr.version, fl->version);
+		return -VMM_E_ROLLBACK;
 	}
 	fl = floor_find(p, sig->hdr.name);
 	if (fl && sig->hdr.version < fl->version) {

@@ -37,7 +37,14 @@ static void usage(int status)
 		"  -s, --socket-path SOCK    UNIX socket QEMU connects to (chardev socket)\n"
 		"  -k, --trusted-key FILE    PEM public key (Ed25519 or RSA-3072); repeatable\n"
 		"  -r, --revoked FILE        revoked image SHA-256s, hex, one per line\n"
-		"  -S, --state-file FILE     rollback floor (highest version per name)\n"
+		"  -S, --state-file FILE     rollback floor (highest version per name); a load\n"
+		"                            whose floor cannot be saved there is refused\n"
+		"      --min-version NAME=V  refuse versions of NAME below V, whatever the state\n"
+		"                            file says (administrator's floor); repeatable\n"
+		"      --allow-weak-isolation  run processes even where the kernel refuses a\n"
+		"                            namespace (user, net, mount, ipc, uts) or the empty\n"
+		"                            root; the load reply says what is missing. Without\n"
+		"                            it such loads are refused (VMM_E_SPAWN)\n"
 		"      --max-procs N         live processes per VM (default 8)\n"
 		"      --max-inflight N      messages in flight per VM (default 16)\n"
 		"      --max-image BYTES     image size limit (default 4 MiB, at most %u)\n"
@@ -230,6 +237,8 @@ int main(int argc, char **argv)
 		{"mem-limit", required_argument, 0, 5},
 		{"cpu-limit", required_argument, 0, 6},
 		{"frame-timeout-ms", required_argument, 0, 7},
+		{"min-version", required_argument, 0, 8},
+		{"allow-weak-isolation", no_argument, 0, 9},
 		{"verbose", no_argument, 0, 'v'},
 		{"quiet", no_argument, 0, 'q'},
 		{"help", no_argument, 0, 'h'},
@@ -238,6 +247,8 @@ int main(int argc, char **argv)
 	struct vpd_server *srv = calloc(1, sizeof(*srv));
 	const char *sock = NULL, *revoked = NULL;
 	const char *keys[VPD_MAX_KEYS];
+	const char *minv[64];
+	unsigned int nminv = 0;
 	unsigned int nkeys = 0;
 	sigset_t ss;
 	int c, lfd, sfd, ret = 1;
@@ -291,6 +302,17 @@ int main(int argc, char **argv)
 			srv->cfg.frame_timeout_ms =
 				(unsigned int)num("--frame-timeout-ms", optarg, 600000);
 			break;
+		case 8:
+			if (nminv >= sizeof(minv) / sizeof(minv[0])) {
+				fprintf(stderr, "vprocd: --min-version: at most %zu\n",
+					sizeof(minv) / sizeof(minv[0]));
+				return 2;
+			}
+			minv[nminv++] = optarg;
+			break;
+		case 9:
+			srv->cfg.allow_weak = true;
+			break;
 		case 6:
 			srv->cfg.cpu_limit_s = (unsigned int)num("--cpu-limit", optarg, 86400);
 			break;
@@ -329,6 +351,14 @@ int main(int argc, char **argv)
 	}
 	if (revoked && vpd_policy_load_revoked(&srv->policy, revoked))
 		goto out;
+	for (unsigned int i = 0; i < nminv; i++) {
+		if (vpd_policy_add_min(&srv->policy, minv[i])) {
+			fprintf(stderr, "vprocd: --min-version: '%s' is not NAME=VERSION\n",
+				minv[i]);
+			ret = 2;
+			goto out;
+		}
+	}
 	if (srv->cfg.state_file) {
 		if (vpd_policy_load_state(&srv->policy, srv->cfg.state_file))
 			goto out;

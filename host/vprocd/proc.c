@@ -100,7 +100,7 @@ static void proc_send(struct vpd_conn *c, struct vpd_proc *p)
 	p->deadline_ms = vpd_now_ms() + c->srv->cfg.msg_timeout_ms;
 }
 
-int vpd_proc_new(struct vpd_conn *c, int memfd, const struct vsig *sig)
+int vpd_proc_new(struct vpd_conn *c, int memfd, const struct vsig *sig, char *why, size_t whylen)
 {
 	struct vpd_proc *p = calloc(1, sizeof(*p));
 	int ret;
@@ -108,10 +108,11 @@ int vpd_proc_new(struct vpd_conn *c, int memfd, const struct vsig *sig)
 	if (!p)
 		return -VMM_E_NOMEM;
 	p->pidfd = p->chan = -1;
-	ret = vpd_spawn(&c->srv->sb, memfd, sig->hdr.name, &p->pid, &p->pidfd, &p->chan);
+	ret = vpd_spawn(&c->srv->sb, memfd, sig->hdr.name, &p->pid, &p->pidfd, &p->chan, why,
+			whylen);
 	if (ret) {
 		free(p);
-		vpd_log(0, "spawning '%s' failed: %s", sig->hdr.name, strerror(-ret));
+		vpd_log(0, "spawning '%s' failed: %s", sig->hdr.name, why);
 		return -VMM_E_SPAWN;
 	}
 	p->desc = c->next_desc;

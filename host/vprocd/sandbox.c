@@ -7,17 +7,30 @@
  *                                  pid namespace, so it sees no other process
  *   setgroups/setresgid/setresuid  to nobody, when vprocd runs as root
  *   PR_SET_PDEATHSIG SIGKILL       dies with vprocd
- *   unshare(user|net|mount|ipc|uts) those the startup probe found allowed
- *   fd 3 = channel, fd 4 = sealed image (close-on-exec), nothing else open
+ *   unshare(user), mount, net, ipc, uts  one at a time (a refusal names its
+ *                                  namespace); those the startup probe found
+ *                                  allowed, all of them unless the administrator
+ *                                  accepted less (--allow-weak-isolation)
+ *   empty root                     read-only tmpfs over "/", pivot_root, old
+ *                                  root detached: no host path resolves
+ *   fd 3 = channel, fd 4 = sealed image, fd 5 = setup report pipe (both
+ *                                  close-on-exec), nothing else open
  *   rlimits                        address space, CPU, no files, no processes
  *   PR_SET_NO_NEW_PRIVS, seccomp   the allowlist below, KILL_PROCESS otherwise
  *   execveat(4, "", AT_EMPTY_PATH) with an empty environment
  *
- * The filter is installed before the exec, so it has to let exactly that
- * exec through: execveat is allowed only with fd 4 and AT_EMPTY_PATH. Fd 4
- * is close-on-exec and dup/open are not allowed, so after the exec no fd 4
- * can exist again; the SDK runtime stacks a second filter forbidding any
- * exec before it reads the first message.
+ * The filter is installed before the exec, so it has to let that exec
+ * through: execveat is allowed only with fd 4, AT_EMPTY_PATH and our own ""
+ * as the path pointer. The filter cannot read the path, and an absolute path
+ * makes the kernel ignore the fd: the empty root is what leaves nothing to
+ * exec by path should the pointer be guessed. Fd 4 is
+ * close-on-exec and dup/open are not allowed, so after the exec no fd 4 can
+ * exist again; the SDK runtime stacks a second filter forbidding any exec
+ * before it reads the first message.
+ *
+ * Until the filter is in, a failed step writes {step, errno} to the report
+ * pipe; the parent waits for that or for the pipe to close at the exec, so
+ * a failed setup is a refused load, not a process that dies later.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -43,6 +57,15 @@
 
 #define VPD_NOBODY 65534
 #define VPD_NS_FLAGS (CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS)
+
+/*
+ * The path the child passes to its one execveat. The filter allows that
+ * call only with this very pointer: it lies in vprocd's (randomised)
+ * address space, which the image, once it runs, does not know; a wrong
+ * guess is a SIGSYS. Defence in depth: the empty root already leaves no
+ * path to exec.
+ */
+static const char vpd_exec_path[1] = "";
 
 static int build_filter(struct sock_fprog *prog)
 {
@@ -106,9 +129,10 @@ static int build_filter(struct sock_fprog *prog)
 	ret |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(seccomp), 2,
 				SCMP_A0(SCMP_CMP_EQ, SECCOMP_SET_MODE_FILTER),
 				SCMP_A1(SCMP_CMP_EQ, 0));
-	/* exactly the exec of the sealed image */
-	ret |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(execveat), 2,
+	/* exactly the exec of the sealed image: fd 4, our "", AT_EMPTY_PATH */
+	ret |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(execveat), 3,
 				SCMP_A0(SCMP_CMP_EQ, VPD_CHILD_IMAGE_FD),
+				SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)(uintptr_t)vpd_exec_path),
 				SCMP_A4(SCMP_CMP_EQ, AT_EMPTY_PATH));
 	if (ret) {
 		ret = -EINVAL;
@@ -151,8 +175,65 @@ struct child_args {
 	struct vpd_sandbox *sb;
 	int chan;
 	int memfd;
+	int status; /* write end of the setup report pipe (close-on-exec) */
 	const char *name;
 	bool probe;
+};
+
+/* The steps of the child's setup, as reported through the status pipe. */
+enum {
+	ST_IDS = 1,
+	ST_PDEATH,
+	ST_NS_USER,
+	ST_NS_MOUNT,
+	ST_NS_NET,
+	ST_NS_IPC,
+	ST_NS_UTS,
+	ST_ROOT_PRIVATE,
+	ST_ROOT_TMPFS,
+	ST_ROOT_PIVOT,
+	ST_ROOT_DETACH,
+	ST_FDS,
+	ST_RLIMITS,
+	ST_NNP,
+	ST_SECCOMP,
+	ST_EXEC,
+	ST_MAX
+};
+
+static const char *const step_name[ST_MAX] = {
+	[ST_IDS] = "setresuid(nobody)",
+	[ST_PDEATH] = "PR_SET_PDEATHSIG",
+	[ST_NS_USER] = "unshare(CLONE_NEWUSER)",
+	[ST_NS_MOUNT] = "unshare(CLONE_NEWNS)",
+	[ST_NS_NET] = "unshare(CLONE_NEWNET)",
+	[ST_NS_IPC] = "unshare(CLONE_NEWIPC)",
+	[ST_NS_UTS] = "unshare(CLONE_NEWUTS)",
+	[ST_ROOT_PRIVATE] = "empty root: making mounts private",
+	[ST_ROOT_TMPFS] = "empty root: mounting a tmpfs",
+	[ST_ROOT_PIVOT] = "empty root: pivot_root",
+	[ST_ROOT_DETACH] = "empty root: detaching the old root",
+	[ST_FDS] = "arranging fds",
+	[ST_RLIMITS] = "setrlimit",
+	[ST_NNP] = "PR_SET_NO_NEW_PRIVS",
+	[ST_SECCOMP] = "installing the seccomp filter",
+	[ST_EXEC] = "execveat",
+};
+
+/* The namespaces, in the order the child enters them (user first: it owns the others). */
+static const struct {
+	int flag;
+	int step;
+	const char *name;
+} ns_list[] = {
+	{CLONE_NEWUSER, ST_NS_USER, "user"}, {CLONE_NEWNS, ST_NS_MOUNT, "mount"},
+	{CLONE_NEWNET, ST_NS_NET, "net"},    {CLONE_NEWIPC, ST_NS_IPC, "ipc"},
+	{CLONE_NEWUTS, ST_NS_UTS, "uts"},
+};
+
+struct child_report {
+	int step;
+	int err;
 };
 
 /*
@@ -161,12 +242,81 @@ struct child_args {
  */
 #define VPD_CHILD_CODE __attribute__((no_sanitize_address))
 
-VPD_CHILD_CODE static void child_fail(int code)
+static int child_status_fd = -1; /* the child's own copy of the variable */
+
+/*
+ * Reports which step failed and exits (codes 120..128, "sandbox setup
+ * failed"). Once the filter is in, the report would be a forbidden write:
+ * the exit alone tells.
+ */
+VPD_CHILD_CODE static void child_fail(int step)
 {
+	int code = step == ST_IDS	    ? 120
+		   : step == ST_PDEATH	    ? 121
+		   : step <= ST_ROOT_DETACH ? 122
+		   : step == ST_FDS	    ? 123
+		   : step == ST_RLIMITS	    ? 125
+		   : step == ST_NNP	    ? 126
+		   : step == ST_SECCOMP	    ? 127
+					    : 128;
+	struct child_report r = {step, errno};
+
+	if (step < ST_SECCOMP && child_status_fd >= 0 &&
+	    write(child_status_fd, &r, sizeof(r)) != sizeof(r))
+		_exit(code);
 	_exit(code);
 }
 
-/* Runs in the cloned child: no return. Exit codes 120.. say which step failed. */
+/*
+ * An empty, read-only root: a fresh tmpfs attached over "/", pivoted into,
+ * the old root detached. Nothing else is mounted, so no path resolves to
+ * anything of the host's (no /bin, /etc, /proc, /sys): the one exec the
+ * filter lets through, execveat(4, PATH, AT_EMPTY_PATH), which ignores fd 4
+ * for an absolute PATH, finds nothing once the sealed image runs. Needs the
+ * mount namespace (and, as nobody, the user namespace that owns it).
+ */
+VPD_CHILD_CODE static int empty_root(void)
+{
+	int fs, mnt;
+
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		return ST_ROOT_PRIVATE;
+	fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
+	if (fs < 0 || fsconfig(fs, FSCONFIG_SET_STRING, "size", "4k", 0) ||
+	    fsconfig(fs, FSCONFIG_SET_STRING, "nr_inodes", "1", 0) ||
+	    fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0555", 0) ||
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0))
+		return ST_ROOT_TMPFS;
+	mnt = fsmount(fs, FSMOUNT_CLOEXEC,
+		      MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	if (mnt < 0 || move_mount(mnt, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) || fchdir(mnt))
+		return ST_ROOT_TMPFS;
+	close(mnt);
+	close(fs);
+	/* the old root goes on top of the new one, at "."; then it is detached */
+	if (syscall(SYS_pivot_root, ".", "."))
+		return ST_ROOT_PIVOT;
+	if (umount2(".", MNT_DETACH) || chdir("/"))
+		return ST_ROOT_DETACH;
+	return 0;
+}
+
+VPD_CHILD_CODE static void enter_namespaces(struct vpd_sandbox *sb)
+{
+	int step;
+
+	/* one at a time, so a refusal names its namespace */
+	for (size_t i = 0; i < sizeof(ns_list) / sizeof(ns_list[0]); i++)
+		if (sb->ns_flags & ns_list[i].flag && unshare(ns_list[i].flag))
+			child_fail(ns_list[i].step);
+	if (sb->empty_root) {
+		step = empty_root();
+		if (step)
+			child_fail(step);
+	}
+}
+
+/* Runs in the cloned child: no return. */
 VPD_CHILD_CODE static int child_main(void *arg)
 {
 	struct child_args *a = arg;
@@ -176,54 +326,69 @@ VPD_CHILD_CODE static int child_main(void *arg)
 	char *const envp[] = {NULL};
 	struct rlimit rl;
 	sigset_t none;
-	int chan, img;
+	int chan, img, st;
 
+	child_status_fd = a->status;
 	/* vprocd blocks SIGTERM/SIGINT and ignores SIGPIPE: not inherited */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
 
+	/*
+	 * Normally the namespaces are entered as nobody, so the user namespace
+	 * that owns the others belongs to nobody. Where the kernel refuses a
+	 * user namespace (only with --allow-weak-isolation) root enters what it
+	 * still can, and sets up the empty root, before giving up its ids.
+	 */
+	if (sb->drop_ids && !(sb->ns_flags & CLONE_NEWUSER))
+		enter_namespaces(sb);
 	if (sb->drop_ids) {
 		if (setgroups(0, NULL) || setresgid(sb->gid, sb->gid, sb->gid) ||
 		    setresuid(sb->uid, sb->uid, sb->uid))
-			child_fail(120);
+			child_fail(ST_IDS);
 	}
 	/* after the id change, which clears it */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() == 1)
-		child_fail(121);
-	if (sb->ns_flags && unshare(sb->ns_flags))
-		child_fail(122);
+		child_fail(ST_PDEATH);
+	if (!sb->drop_ids || sb->ns_flags & CLONE_NEWUSER)
+		enter_namespaces(sb);
 	if (a->probe)
 		_exit(0);
 
-	/* fds: channel at 3, image at 4 (close-on-exec), nothing else */
+	/* fds: channel at 3, image at 4, report pipe at 5 (close-on-exec), nothing else */
 	chan = fcntl(a->chan, F_DUPFD_CLOEXEC, 10);
 	img = fcntl(a->memfd, F_DUPFD_CLOEXEC, 10);
-	if (chan < 0 || img < 0 || dup2(chan, VPD_CHILD_CHAN_FD) < 0 ||
-	    dup3(img, VPD_CHILD_IMAGE_FD, O_CLOEXEC) < 0)
-		child_fail(123);
-	if (syscall(SYS_close_range, 0, 2, 0) || syscall(SYS_close_range, 5, ~0u, 0))
-		child_fail(124);
+	st = fcntl(a->status, F_DUPFD_CLOEXEC, 10);
+	if (chan < 0 || img < 0 || st < 0)
+		child_fail(ST_FDS);
+	child_status_fd = st;
+	if (dup2(chan, VPD_CHILD_CHAN_FD) < 0 || dup3(img, VPD_CHILD_IMAGE_FD, O_CLOEXEC) < 0 ||
+	    dup3(st, VPD_CHILD_IMAGE_FD + 1, O_CLOEXEC) < 0)
+		child_fail(ST_FDS);
+	child_status_fd = VPD_CHILD_IMAGE_FD + 1;
+	if (syscall(SYS_close_range, 0, 2, 0) ||
+	    syscall(SYS_close_range, VPD_CHILD_IMAGE_FD + 2, ~0u, 0))
+		child_fail(ST_FDS);
 
 	rl.rlim_cur = rl.rlim_max = cfg->mem_limit;
 	if (setrlimit(RLIMIT_AS, &rl))
-		child_fail(125);
+		child_fail(ST_RLIMITS);
 	/* soft == hard: SIGKILL at the limit (SIGXCPU is ignored by a pid-ns init) */
 	rl.rlim_cur = rl.rlim_max = cfg->cpu_limit_s;
 	if (setrlimit(RLIMIT_CPU, &rl))
-		child_fail(125);
+		child_fail(ST_RLIMITS);
 	rl.rlim_cur = rl.rlim_max = 0;
 	if (setrlimit(RLIMIT_NOFILE, &rl) || setrlimit(RLIMIT_FSIZE, &rl) ||
 	    setrlimit(RLIMIT_CORE, &rl) || setrlimit(RLIMIT_MEMLOCK, &rl) ||
 	    setrlimit(RLIMIT_MSGQUEUE, &rl) || setrlimit(RLIMIT_NPROC, &rl))
-		child_fail(125);
+		child_fail(ST_RLIMITS);
 
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
-		child_fail(126);
+		child_fail(ST_NNP);
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &sb->prog))
-		child_fail(127);
-	syscall(SYS_execveat, VPD_CHILD_IMAGE_FD, "", argv, envp, AT_EMPTY_PATH);
-	child_fail(128);
+		child_fail(ST_SECCOMP);
+	syscall(SYS_execveat, VPD_CHILD_IMAGE_FD, vpd_exec_path, argv, envp, AT_EMPTY_PATH);
+	child_fail(ST_EXEC);
 	return 0;
 }
 
@@ -244,27 +409,78 @@ static pid_t clone_child(struct vpd_sandbox *sb, struct child_args *a, int *pidf
 	return pid;
 }
 
-/* Tries the sandbox's first steps in a throwaway child. */
-static int probe(struct vpd_sandbox *sb)
+/*
+ * Starts a child and waits until it has exec'd (the report pipe closes
+ * with nothing in it) or reported the step that failed (it is reaped
+ * then). Returns the pid, -errno when no child could be made, or
+ * -EPERM with *rep filled in.
+ */
+static pid_t start_child(struct vpd_sandbox *sb, struct child_args *a, int *pidfd,
+			 struct child_report *rep)
+{
+	int pfd[2];
+	ssize_t n;
+	pid_t pid;
+
+	memset(rep, 0, sizeof(*rep));
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return -errno;
+	a->status = pfd[1];
+	pid = clone_child(sb, a, pidfd);
+	close(pfd[1]);
+	if (pid < 0) {
+		close(pfd[0]);
+		return pid;
+	}
+	do
+		n = read(pfd[0], rep, sizeof(*rep));
+	while (n < 0 && errno == EINTR);
+	close(pfd[0]);
+	if (n == 0 && !a->probe)
+		return pid; /* exec'd: the report pipe went with it */
+	if (n != sizeof(*rep) || rep->step <= 0 || rep->step >= ST_MAX) {
+		rep->step = 0;
+		rep->err = 0;
+	}
+	if (a->probe || n != 0) {
+		siginfo_t si;
+
+		memset(&si, 0, sizeof(si));
+		waitid(P_PIDFD, (id_t)*pidfd, &si, WEXITED);
+		close(*pidfd);
+		*pidfd = -1;
+		if (a->probe && n == 0 && si.si_code == CLD_EXITED && si.si_status == 0)
+			return 0;
+		if (!rep->step)
+			rep->step = -1; /* died without saying why */
+		return -EPERM;
+	}
+	return pid;
+}
+
+static void describe(const struct child_report *rep, char *why, size_t whylen)
+{
+	if (rep->step > 0)
+		snprintf(why, whylen, "%s: %s", step_name[rep->step], strerror(rep->err));
+	else
+		snprintf(why, whylen, "the sandbox child died during its setup");
+}
+
+/* Tries the sandbox's setup (up to the exec) in a throwaway child. */
+static int probe(struct vpd_sandbox *sb, struct child_report *rep)
 {
 	struct child_args a = {.sb = sb, .probe = true, .name = "probe"};
-	siginfo_t si;
 	int pidfd = -1;
-	pid_t pid = clone_child(sb, &a, &pidfd);
+	pid_t pid = start_child(sb, &a, &pidfd, rep);
 
-	if (pid < 0)
-		return (int)pid;
-	memset(&si, 0, sizeof(si));
-	if (waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED) < 0) {
-		close(pidfd);
-		return -errno;
-	}
-	close(pidfd);
-	return si.si_code == CLD_EXITED && si.si_status == 0 ? 0 : -EPERM;
+	if (pid < 0 && !rep->step)
+		rep->step = -1;
+	return pid < 0 ? (int)pid : 0;
 }
 
 int vpd_sandbox_init(struct vpd_sandbox *sb, const struct vpd_config *cfg)
 {
+	char first[128] = "";
 	int ret;
 
 	memset(sb, 0, sizeof(*sb));
@@ -279,43 +495,94 @@ int vpd_sandbox_init(struct vpd_sandbox *sb, const struct vpd_config *cfg)
 		sb->uid = VPD_NOBODY;
 		sb->gid = VPD_NOBODY;
 	}
-	/* the full set first, then fall back and say what is missing */
+	/*
+	 * The full set first. Where a step is refused, drop what it needed and
+	 * try again, remembering why: the result is what this kernel allows,
+	 * and sb->weak says whether that is less than the full sandbox.
+	 */
 	sb->newpid = geteuid() == 0;
 	sb->ns_flags = VPD_NS_FLAGS;
-	if (probe(sb)) {
-		sb->newpid = false;
-		if (probe(sb)) {
-			sb->ns_flags = VPD_NS_FLAGS & ~CLONE_NEWUSER;
-			if (probe(sb)) {
-				sb->ns_flags = 0;
-				if (probe(sb)) {
-					vpd_log(0, "sandbox: cannot start a child at all");
-					return -EPERM;
-				}
+	sb->empty_root = true;
+	for (int tries = 0;; tries++) {
+		struct child_report rep;
+
+		if (!probe(sb, &rep))
+			break;
+		if (tries > 12) {
+			vpd_log(0, "sandbox: cannot start a child at all");
+			return -EPERM;
+		}
+		if (rep.step > 0 && rep.step >= ST_NS_USER && rep.step <= ST_ROOT_DETACH &&
+		    !first[0])
+			describe(&rep, first, sizeof(first));
+		switch (rep.step) {
+		case ST_NS_USER:
+		case ST_NS_NET:
+		case ST_NS_IPC:
+		case ST_NS_UTS:
+			for (size_t i = 0; i < sizeof(ns_list) / sizeof(ns_list[0]); i++)
+				if (ns_list[i].step == rep.step)
+					sb->ns_flags &= ~ns_list[i].flag;
+			break;
+		case ST_NS_MOUNT:
+			sb->ns_flags &= ~CLONE_NEWNS;
+			sb->empty_root = false;
+			break;
+		case ST_ROOT_PRIVATE:
+		case ST_ROOT_TMPFS:
+		case ST_ROOT_PIVOT:
+		case ST_ROOT_DETACH:
+			sb->empty_root = false;
+			break;
+		default:
+			if (!sb->newpid) {
+				char why[128];
+
+				describe(&rep, why, sizeof(why));
+				vpd_log(0, "sandbox: cannot start a child at all (%s)", why);
+				return -EPERM;
 			}
+			sb->newpid = false; /* the pid namespace itself, or a step after it */
+			break;
 		}
 	}
 	{
-		static const struct {
-			int flag;
-			const char *name;
-		} ns[] = {{CLONE_NEWUSER, "user"},
-			  {CLONE_NEWNET, "net"},
-			  {CLONE_NEWNS, "mount"},
-			  {CLONE_NEWIPC, "ipc"},
-			  {CLONE_NEWUTS, "uts"}};
-		char have[64] = "", miss[64] = "";
+		char have[64] = "", miss[80] = "";
 
 		strcat(sb->newpid ? have : miss, " pid");
-		for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
-			strcat(sb->ns_flags & ns[i].flag ? have : miss, " ");
-			strcat(sb->ns_flags & ns[i].flag ? have : miss, ns[i].name);
+		for (size_t i = 0; i < sizeof(ns_list) / sizeof(ns_list[0]); i++) {
+			strcat(sb->ns_flags & ns_list[i].flag ? have : miss, " ");
+			strcat(sb->ns_flags & ns_list[i].flag ? have : miss, ns_list[i].name);
 		}
-		vpd_log(1, "sandbox: namespaces:%s%s%s%s; uid %s; seccomp allowlist %u insns", have,
-			miss[0] ? "; NOT available here:" : "", miss,
+		vpd_log(1, "sandbox: namespaces:%s%s%s%s; %s; uid %s; seccomp allowlist %u insns",
+			have, miss[0] ? "; NOT available here:" : "", miss,
 			miss[0] ? (geteuid() ? " (not root)" : " (refused by the kernel)") : "",
+			sb->empty_root ? "empty root" : "NO empty root",
 			sb->drop_ids ? "nobody" : "unchanged (not root)", sb->prog.len);
+		miss[0] = 0;
+		for (size_t i = 0; i < sizeof(ns_list) / sizeof(ns_list[0]); i++) {
+			if (!(sb->ns_flags & ns_list[i].flag)) {
+				strcat(miss, miss[0] ? ", " : "");
+				strcat(miss, ns_list[i].name);
+			}
+		}
+		sb->weak = sb->ns_flags != VPD_NS_FLAGS || !sb->empty_root;
+		if (sb->weak)
+			snprintf(sb->weak_why, sizeof(sb->weak_why), "missing: %s%s%s%s (%s)", miss,
+				 !miss[0]	     ? ""
+				 : strchr(miss, ',') ? " namespaces"
+						     : " namespace",
+				 miss[0] && !sb->empty_root ? ", " : "",
+				 sb->empty_root ? "" : "empty root", first[0] ? first : "refused");
 	}
+	if (sb->weak && !cfg->allow_weak)
+		vpd_log(0,
+			"sandbox incomplete: %s; every load will be refused "
+			"(--allow-weak-isolation accepts weaker isolation)",
+			sb->weak_why);
+	else if (sb->weak)
+		vpd_log(0, "WARNING: weak isolation accepted (--allow-weak-isolation): %s",
+			sb->weak_why);
 	return 0;
 }
 
@@ -326,9 +593,10 @@ void vpd_sandbox_free(struct vpd_sandbox *sb)
 }
 
 int vpd_spawn(struct vpd_sandbox *sb, int memfd, const char *name, pid_t *pid, int *pidfd,
-	      int *chan)
+	      int *chan, char *why, size_t whylen)
 {
 	struct child_args a = {.sb = sb, .memfd = memfd, .name = name};
+	struct child_report rep;
 	int sv[2];
 	int sndbuf = 4 * VMM_MAX_MSG;
 	pid_t p;
@@ -338,10 +606,14 @@ int vpd_spawn(struct vpd_sandbox *sb, int memfd, const char *name, pid_t *pid, i
 	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	a.chan = sv[1];
-	p = clone_child(sb, &a, pidfd);
+	p = start_child(sb, &a, pidfd, &rep);
 	close(sv[1]);
 	if (p < 0) {
 		close(sv[0]);
+		if (rep.step)
+			describe(&rep, why, whylen);
+		else
+			snprintf(why, whylen, "clone: %s", strerror((int)-p));
 		return (int)p;
 	}
 	if (fcntl(sv[0], F_SETFL, O_NONBLOCK) < 0) {

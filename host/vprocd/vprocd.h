@@ -29,6 +29,7 @@ struct vpd_config {
 	uint64_t mem_limit;
 	unsigned int cpu_limit_s;
 	const char *state_file;
+	bool allow_weak; /* --allow-weak-isolation */
 };
 
 /* loader.c: trusted keys, revocations, the rollback floor */
@@ -43,8 +44,10 @@ struct vpd_policy {
 	unsigned int nkeys;
 	uint8_t (*revoked)[32];
 	size_t nrevoked;
-	struct vpd_floor *floors;
+	struct vpd_floor *floors; /* raised by loads, kept in state_file */
 	size_t nfloors;
+	struct vpd_floor *minv; /* the administrator's floors (--min-version) */
+	size_t nminv;
 	const char *state_file;
 };
 
@@ -52,6 +55,8 @@ int vpd_policy_add_key_pem(struct vpd_policy *p, const char *pem, size_t len, co
 int vpd_policy_add_key_file(struct vpd_policy *p, const char *path);
 int vpd_policy_load_revoked(struct vpd_policy *p, const char *path);
 int vpd_policy_load_state(struct vpd_policy *p, const char *path);
+/* "NAME=VERSION": an administrator's floor for NAME. 0 or -EINVAL. */
+int vpd_policy_add_min(struct vpd_policy *p, const char *spec);
 void vpd_policy_free(struct vpd_policy *p);
 
 /*
@@ -62,8 +67,13 @@ void vpd_policy_free(struct vpd_policy *p);
  */
 int vpd_verify_image(struct vpd_policy *p, const uint8_t *img, size_t len, const uint8_t *sigb,
 		     size_t siglen, struct vsig *sig, char *why, size_t whylen);
-/* Raises the floor for name to version and saves the state file. */
-int vpd_policy_accept(struct vpd_policy *p, const char *name, uint64_t version);
+/*
+ * Raises the floor for name to version and saves the state file (synced,
+ * renamed, directory synced). On failure the floor is left as it was and
+ * the image must not run; why gets the reason.
+ */
+int vpd_policy_accept(struct vpd_policy *p, const char *name, uint64_t version, char *why,
+		      size_t whylen);
 
 /* elf_check.c: 0 or -VMM_E_ELF_*; why gets the detail. */
 int vpd_elf_check(const uint8_t *img, size_t len, char *why, size_t whylen);
@@ -76,6 +86,9 @@ struct vpd_sandbox {
 	struct sock_fprog prog; /* the pre-exec allowlist, exported once */
 	int ns_flags; /* namespaces the kernel allowed us */
 	bool newpid;
+	bool empty_root; /* pivot into an empty tmpfs before the exec */
+	bool weak; /* less than the full sandbox (namespaces, empty root) */
+	char weak_why[160]; /* what is missing and why, when weak */
 	uid_t uid;
 	gid_t gid;
 	bool drop_ids;
@@ -84,9 +97,12 @@ struct vpd_sandbox {
 
 int vpd_sandbox_init(struct vpd_sandbox *sb, const struct vpd_config *cfg);
 void vpd_sandbox_free(struct vpd_sandbox *sb);
-/* Starts the sealed image in a sandbox. Returns 0 and pid, pidfd, chan (ours). */
+/*
+ * Starts the sealed image in a sandbox and waits until it has exec'd.
+ * Returns 0 and pid, pidfd, chan (ours), or -errno and the failed step in why.
+ */
 int vpd_spawn(struct vpd_sandbox *sb, int memfd, const char *name, pid_t *pid, int *pidfd,
-	      int *chan);
+	      int *chan, char *why, size_t whylen);
 
 /* proc.c + conn.c: a VM connection and its processes */
 struct vpd_msg {
@@ -191,7 +207,7 @@ void vpd_conn_error(struct vpd_conn *c, const struct vmm_hdr *req, int err, cons
 uint64_t vpd_now_ms(void);
 uint64_t vpd_now_us(void);
 struct vpd_proc *vpd_proc_find(struct vpd_conn *c, int desc);
-int vpd_proc_new(struct vpd_conn *c, int memfd, const struct vsig *sig);
+int vpd_proc_new(struct vpd_conn *c, int memfd, const struct vsig *sig, char *why, size_t whylen);
 void vpd_proc_msg(struct vpd_conn *c, const struct vmm_hdr *h, const uint8_t *data, size_t len);
 void vpd_proc_close(struct vpd_conn *c, const struct vmm_hdr *h);
 void vpd_proc_list(struct vpd_conn *c, const struct vmm_hdr *h);

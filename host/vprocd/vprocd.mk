@@ -24,7 +24,11 @@ $(VPD_KEY_H): FORCE_VPD_KEY
 .PHONY: FORCE_VPD_KEY
 
 # tests (tests/host/vproc_lib.sh is shared by them)
-HOST_TESTS += tests/host/vproc_basic.t tests/host/vproc_sandbox.t tests/host/vproc_vsign.t
+HOST_TESTS += tests/host/vproc_basic.t tests/host/vproc_sandbox.t tests/host/vproc_vsign.t \
+	tests/host/vproc_harden.t
+# a launcher that makes unshare() fail (vproc_harden.t: weak isolation)
+$(eval $(call host_prog,$(B)/tests/host/vproc_nons,tests/host/vproc_nons.c,-lseccomp))
+ALL_TARGETS += $(B)/tests/host/vproc_nons
 VM_TESTS   += tests/vm/vproc_guest.t
 
 # unit tests (cmocka, TAP)

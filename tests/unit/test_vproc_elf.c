@@ -192,6 +192,35 @@ static void entry(void **state)
 	assert_int_equal(check(&m, IMG_SIZE), -VMM_E_ELF_BAD);
 }
 
+/*
+ * The stack: PT_GNU_STACK must be there and say non-executable (without it
+ * older kernels and personalities fall back to READ_IMPLIES_EXEC).
+ */
+static void gnu_stack(void **state)
+{
+	struct img m;
+	char why[256] = "";
+
+	make(&m);
+	m.eh->e_phnum = 2; /* no PT_GNU_STACK at all */
+	assert_int_equal(vpd_elf_check(m.b, IMG_SIZE, why, sizeof(why)), -VMM_E_ELF_BAD);
+	assert_non_null(strstr(why, "PT_GNU_STACK"));
+	make(&m);
+	m.ph[2] = (Elf64_Phdr){.p_type = PT_NOTE, .p_offset = 100, .p_filesz = 16};
+	assert_int_equal(check(&m, IMG_SIZE), -VMM_E_ELF_BAD);
+	make(&m);
+	m.ph[2].p_flags = PF_X; /* executable stack, whatever else it says */
+	assert_int_equal(check(&m, IMG_SIZE), -VMM_E_ELF_BAD);
+	make(&m);
+	m.eh->e_phnum = 4; /* a second one that asks for an executable stack */
+	m.ph[3] = (Elf64_Phdr){.p_type = PT_GNU_STACK, .p_flags = PF_R | PF_W | PF_X};
+	assert_int_equal(check(&m, IMG_SIZE), -VMM_E_ELF_BAD);
+	make(&m);
+	m.eh->e_phnum = 4; /* two that agree on a non-executable stack: fine */
+	m.ph[3] = m.ph[2];
+	assert_int_equal(check(&m, IMG_SIZE), 0);
+}
+
 /* Every truncation of a good image is refused, never read past its end. */
 static void every_truncation(void **state)
 {
@@ -207,27 +236,46 @@ static void every_truncation(void **state)
 	}
 }
 
-/* The real samples, built by make, pass. */
+/*
+ * The real samples, built by make, pass, and (read here independently of
+ * the checker) carry a PT_GNU_STACK without PF_X.
+ */
 static void real_samples(void **state)
 {
+	static const char *const names[] = {"hello", "upper", "probe", "rawprobe"};
 	const char *b = getenv("VCRYPTO_BUILD");
-	char path[4096];
-	int fd;
-	struct stat st;
-	uint8_t *buf;
 
-	snprintf(path, sizeof(path), "%s/samples/hello", b ? b : "build");
-	fd = open(path, O_RDONLY);
-	if (fd < 0) {
-		skip();
-		return;
+	for (size_t s = 0; s < sizeof(names) / sizeof(names[0]); s++) {
+		char path[4096];
+		int fd, stacks = 0;
+		struct stat st;
+		uint8_t *buf;
+		Elf64_Ehdr eh;
+
+		snprintf(path, sizeof(path), "%s/samples/%s", b ? b : "build", names[s]);
+		fd = open(path, O_RDONLY);
+		if (fd < 0) {
+			skip();
+			return;
+		}
+		assert_int_equal(fstat(fd, &st), 0);
+		buf = malloc((size_t)st.st_size);
+		assert_int_equal(read(fd, buf, (size_t)st.st_size), st.st_size);
+		close(fd);
+		assert_int_equal(vpd_elf_check(buf, (size_t)st.st_size, (char[256]){0}, 256), 0);
+		memcpy(&eh, buf, sizeof(eh));
+		for (unsigned int i = 0; i < eh.e_phnum; i++) {
+			Elf64_Phdr ph;
+
+			memcpy(&ph, buf + eh.e_phoff + i * sizeof(ph), sizeof(ph));
+			if (ph.p_type == PT_GNU_STACK) {
+				stacks++;
+				assert_false(ph.p_flags & PF_X);
+			}
+		}
+		assert_int_equal(stacks, 1);
+		free(buf);
 	}
-	assert_int_equal(fstat(fd, &st), 0);
-	buf = malloc((size_t)st.st_size);
-	assert_int_equal(read(fd, buf, (size_t)st.st_size), st.st_size);
-	close(fd);
-	assert_int_equal(vpd_elf_check(buf, (size_t)st.st_size, (char[256]){0}, 256), 0);
-	free(buf);
 }
 
 int main(void)
@@ -240,6 +288,7 @@ int main(void)
 		cmocka_unit_test(headers_outside),
 		cmocka_unit_test(segments),
 		cmocka_unit_test(entry),
+		cmocka_unit_test(gnu_stack),
 		cmocka_unit_test(every_truncation),
 		cmocka_unit_test(real_samples),
 	};
