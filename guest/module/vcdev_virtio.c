@@ -12,6 +12,7 @@
  */
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/version.h>
 #include <linux/virtio_config.h>
 #include <uapi/linux/virtio_ids.h>
 
@@ -213,30 +214,68 @@ static void vcdev_vq_init(struct vcdev_vq *q, struct vcdev_device *dev, const ch
 	snprintf(q->name, sizeof(q->name), fmt, i);
 }
 
+/*
+ * virtio_find_vqs() takes one struct virtqueue_info per queue since 6.11
+ * (guest 6.12) and parallel callback/name arrays before (guest 6.1).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+static int vcdev_vqs_register(struct virtio_device *vdev, unsigned int n,
+			      struct virtqueue **vqs, const char **names)
+{
+	struct virtqueue_info *info;
+	unsigned int i;
+	int ret;
+
+	info = kcalloc(n, sizeof(*info), GFP_KERNEL);
+	if (!info)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		info[i].name = names[i];
+		info[i].callback = vcdev_vq_done;
+	}
+	ret = virtio_find_vqs(vdev, n, vqs, info, NULL);
+	kfree(info);
+	return ret;
+}
+#else
+static int vcdev_vqs_register(struct virtio_device *vdev, unsigned int n,
+			      struct virtqueue **vqs, const char **names)
+{
+	vq_callback_t **cbs;
+	unsigned int i;
+	int ret;
+
+	cbs = kcalloc(n, sizeof(*cbs), GFP_KERNEL);
+	if (!cbs)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		cbs[i] = vcdev_vq_done;
+	ret = virtio_find_vqs(vdev, n, vqs, cbs, names, NULL);
+	kfree(cbs);
+	return ret;
+}
+#endif
+
 static int vcdev_find_vqs(struct vcdev_device *dev)
 {
 	unsigned int n = dev->nr_data + 1, i;
 	struct virtqueue **vqs;
-	vq_callback_t **cbs;
 	const char **names;
 	int ret = -ENOMEM;
 
 	vqs = kcalloc(n, sizeof(*vqs), GFP_KERNEL);
-	cbs = kcalloc(n, sizeof(*cbs), GFP_KERNEL);
 	names = kcalloc(n, sizeof(*names), GFP_KERNEL);
-	if (!vqs || !cbs || !names)
+	if (!vqs || !names)
 		goto out;
 
 	for (i = 0; i < dev->nr_data; i++) {
 		vcdev_vq_init(&dev->data[i], dev, "dataq.%u", i);
-		cbs[i] = vcdev_vq_done;
 		names[i] = dev->data[i].name;
 	}
 	vcdev_vq_init(&dev->ctrl, dev, "controlq", 0);
-	cbs[i] = vcdev_vq_done;
 	names[i] = dev->ctrl.name;
 
-	ret = virtio_find_vqs(dev->vdev, n, vqs, cbs, names, NULL);
+	ret = vcdev_vqs_register(dev->vdev, n, vqs, names);
 	if (ret)
 		goto out;
 	for (i = 0; i < dev->nr_data; i++)
@@ -244,7 +283,6 @@ static int vcdev_find_vqs(struct vcdev_device *dev)
 	dev->ctrl.vq = vqs[dev->nr_data];
 out:
 	kfree(names);
-	kfree(cbs);
 	kfree(vqs);
 	return ret;
 }
