@@ -17,8 +17,7 @@ peers() {
 PKGS="build-essential make gcc clang libclang-rt-14-dev pkg-config \
 libssl-dev libseccomp-dev libcmocka-dev openssl \
 qemu-system-x86 qemu-utils linux-image-amd64 linux-headers-amd64 \
-busybox-static cpio kmod valgrind tmux iproute2 procps help2man gcc-multilib \
-dwarves"
+busybox-static cpio kmod valgrind tmux iproute2 procps help2man gcc-multilib"
 
 missing=""
 for p in $PKGS; do

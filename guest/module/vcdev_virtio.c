@@ -112,10 +112,12 @@ static void vcdev_vq_done(struct virtqueue *vq)
 	unsigned long flags;
 	unsigned int len;
 
-	if (vq->index == dev->nr_data)
+	if (vq == dev->ctrl.vq)
 		q = &dev->ctrl;
-	else
+	else if (vq->index < dev->nr_data)
 		q = &dev->data[vq->index];
+	else
+		return; /* a data queue we do not use */
 
 	spin_lock_irqsave(&q->lock, flags);
 	do {
@@ -217,10 +219,11 @@ static void vcdev_vq_init(struct vcdev_vq *q, struct vcdev_device *dev, const ch
 /*
  * virtio_find_vqs() takes one struct virtqueue_info per queue since 6.11
  * (guest 6.12) and parallel callback/name arrays before (guest 6.1).
+ * Queues without a callback (NULL) are data queues we do not use.
  */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
 static int vcdev_vqs_register(struct virtio_device *vdev, unsigned int n,
-			      struct virtqueue **vqs, const char **names)
+			      struct virtqueue **vqs, const char **names, vq_callback_t **cbs)
 {
 	struct virtqueue_info *info;
 	unsigned int i;
@@ -231,7 +234,7 @@ static int vcdev_vqs_register(struct virtio_device *vdev, unsigned int n,
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
 		info[i].name = names[i];
-		info[i].callback = vcdev_vq_done;
+		info[i].callback = cbs[i];
 	}
 	ret = virtio_find_vqs(vdev, n, vqs, info, NULL);
 	kfree(info);
@@ -239,50 +242,55 @@ static int vcdev_vqs_register(struct virtio_device *vdev, unsigned int n,
 }
 #else
 static int vcdev_vqs_register(struct virtio_device *vdev, unsigned int n,
-			      struct virtqueue **vqs, const char **names)
+			      struct virtqueue **vqs, const char **names, vq_callback_t **cbs)
 {
-	vq_callback_t **cbs;
-	unsigned int i;
-	int ret;
-
-	cbs = kcalloc(n, sizeof(*cbs), GFP_KERNEL);
-	if (!cbs)
-		return -ENOMEM;
-	for (i = 0; i < n; i++)
-		cbs[i] = vcdev_vq_done;
-	ret = virtio_find_vqs(vdev, n, vqs, cbs, names, NULL);
-	kfree(cbs);
-	return ret;
+	return virtio_find_vqs(vdev, n, vqs, cbs, names, NULL);
 }
 #endif
 
-static int vcdev_find_vqs(struct vcdev_device *dev)
+/*
+ * The control queue is the device's last queue, after all @max_dataqueues
+ * data queues, also when we use fewer of them (max_queues, few CPUs). The
+ * data queues we do not use are set up all the same (without a callback):
+ * virtio_pci numbers the queues it sets up consecutively, so skipping one
+ * would make a data queue our control queue.
+ */
+static int vcdev_find_vqs(struct vcdev_device *dev, unsigned int max_dataqueues)
 {
-	unsigned int n = dev->nr_data + 1, i;
+	unsigned int n = max_dataqueues + 1, i;
 	struct virtqueue **vqs;
+	vq_callback_t **cbs;
 	const char **names;
 	int ret = -ENOMEM;
 
 	vqs = kcalloc(n, sizeof(*vqs), GFP_KERNEL);
+	cbs = kcalloc(n, sizeof(*cbs), GFP_KERNEL);
 	names = kcalloc(n, sizeof(*names), GFP_KERNEL);
-	if (!vqs || !names)
+	if (!vqs || !cbs || !names)
 		goto out;
 
-	for (i = 0; i < dev->nr_data; i++) {
-		vcdev_vq_init(&dev->data[i], dev, "dataq.%u", i);
-		names[i] = dev->data[i].name;
+	for (i = 0; i < max_dataqueues; i++) {
+		if (i < dev->nr_data) {
+			vcdev_vq_init(&dev->data[i], dev, "dataq.%u", i);
+			names[i] = dev->data[i].name;
+			cbs[i] = vcdev_vq_done;
+		} else {
+			names[i] = "dataq.unused";
+		}
 	}
 	vcdev_vq_init(&dev->ctrl, dev, "controlq", 0);
-	names[i] = dev->ctrl.name;
+	names[max_dataqueues] = dev->ctrl.name;
+	cbs[max_dataqueues] = vcdev_vq_done;
 
-	ret = vcdev_vqs_register(dev->vdev, n, vqs, names);
+	ret = vcdev_vqs_register(dev->vdev, n, vqs, names, cbs);
 	if (ret)
 		goto out;
 	for (i = 0; i < dev->nr_data; i++)
 		dev->data[i].vq = vqs[i];
-	dev->ctrl.vq = vqs[dev->nr_data];
+	dev->ctrl.vq = vqs[max_dataqueues];
 out:
 	kfree(names);
+	kfree(cbs);
 	kfree(vqs);
 	return ret;
 }
@@ -346,7 +354,7 @@ static int vcdev_probe(struct virtio_device *vdev)
 	vcdev_cread(vdev, max_size, &dev->max_size);
 
 	vdev->priv = dev;
-	ret = vcdev_find_vqs(dev);
+	ret = vcdev_find_vqs(dev, max_dataqueues);
 	if (ret)
 		goto err_free_data;
 	virtio_device_ready(vdev);
