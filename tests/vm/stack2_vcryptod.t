@@ -5,7 +5,9 @@
 #   1. the stock virtio_crypto driver: selftest, NIST CBC and random buffers
 #      through AF_ALG; MSI-X in use; no AKCIPHER on vhost-user;
 #   2. our virtio_cryptodev.ko built for 6.12 (build/kmod-6.12): cdev_test
-#      vectors --expect-hmac, hmac, errors (queues=1);
+#      vectors --expect-hmac, hmac, errors (queues=1); then the test probe
+#      driver vcd_akprobe.ko on the same device: one RSA session request and
+#      one raw RSA encryption, compared with OpenSSL;
 #   3. queues=2: with max_queues=1 all passes; round-robin over both data
 #      queues shows what QEMU 10 does with data queue 1 (the finding is
 #      printed and checked against vcryptod's own counters).
@@ -86,12 +88,50 @@ grep -q 'create session (1072 bytes)' "$dir/vcryptod.log" &&
 	ok "QEMU $VCRYPTO_PEER_QEMU_VERSION sends the 1072-byte session layout (QEMU >= 8.1)" ||
 	not_ok "session messages: $(grep -o 'create session ([0-9]* bytes)' "$dir/vcryptod.log" | sort | uniq -c | tr '\n' ' ')"
 
-# 2. Our module.
+# 2. Our module; then RSA through the test probe driver (the README's table
+# says QEMU 10 forwards RSA session requests to vhost-user although its
+# config space advertises no AKCIPHER). Key and message are fresh, the
+# expected ciphertext is OpenSSL's.
+akprobe=$B/akprobe-$VCRYPTO_PEER_KSERIES/vcd_akprobe.ko
+ak=()
+if [ -f "$akprobe" ]; then
+	openssl genrsa -out "$dir/rsa.pem" 1024 2>/dev/null
+	openssl rsa -in "$dir/rsa.pem" -RSAPublicKey_out -outform DER 2>/dev/null | xxd -p | tr -d '\n' >"$dir/akprobe.key"
+	openssl rsa -in "$dir/rsa.pem" -pubout -out "$dir/pub.pem" 2>/dev/null
+	{ printf '\000'; head -c 127 /dev/urandom; } >"$dir/msg.bin"
+	xxd -p "$dir/msg.bin" | tr -d '\n' >"$dir/akprobe.msg"
+	openssl pkeyutl -encrypt -pubin -inkey "$dir/pub.pem" -pkeyopt rsa_padding_mode:none \
+		-in "$dir/msg.bin" -out "$dir/ct.bin" 2>"$dir/openssl.err" ||
+		not_ok "openssl raw RSA encryption failed: $(cat "$dir/openssl.err")"
+	ak=(-f "$akprobe:/lib/modules/vc/vcd_akprobe.ko" -f "$dir/akprobe.key:/etc/akprobe.key"
+		-f "$dir/akprobe.msg:/etc/akprobe.msg")
+fi
 start_vcryptod 1
 vm stack2-cryptodev 240 -C 2 -u "$dir/vc.sock" -m virtio_pci -m algif_skcipher -m algif_hash -m ecb \
-	-m ctr -m xts -m sha512_generic -m "$ko" -f "$B/guest-bin/cdev_test" \
+	-m ctr -m xts -m sha512_generic -m "$ko" -f "$B/guest-bin/cdev_test" "${ak[@]}" \
 	-c "$here/cases/stack2_cryptodev.sh" || not_ok "virtio_cryptodev guest failed (vmrun exit $?)"
 stop_vcryptod
+if [ -f "$akprobe" ]; then
+	sess=$(grep -o 'AKPROBE akprobe: services.*' "$dir/stack2-cryptodev.out")
+	enc=$(grep -o 'AKPROBE akprobe: RSA encrypt.*' "$dir/stack2-cryptodev.out")
+	echo "# finding: $sess"
+	echo "# finding: $enc"
+	asym=$(grep -c 'create session (1072 bytes)' "$dir/vcryptod.log")
+	if [[ $sess == *"status 0 session"* ]] && [ "$asym" -gt 0 ]; then
+		ok "QEMU $VCRYPTO_PEER_QEMU_VERSION forwards an RSA session request to vhost-user (not advertised: ${sess#*services }); vcryptod created it"
+	else
+		not_ok "RSA session request over vhost-user: ${sess:-no answer logged} (README's table says it is forwarded)"
+	fi
+	want=$(xxd -p "$dir/ct.bin" | tr -d '\n')
+	got=""
+	[[ $enc == *"status 0" ]] &&
+		got=$(sed -n 's/^AKPROBE akprobe: result [0-9]*: \([0-9a-f]*\)$/\1/p' "$dir/stack2-cryptodev.out" | tr -d '\n')
+	[ -n "$got" ] && [ "$got" = "$want" ] &&
+		ok "raw RSA-1024 encryption on data queue 0 through vcryptod equals OpenSSL's" ||
+		not_ok "RSA encryption through vcryptod: got '${got:-none}' want '$want'"
+else
+	not_ok "$akprobe missing (make all, after scripts/peers.sh)"
+fi
 
 # 3. queues=2.
 start_vcryptod 2

@@ -13,4 +13,14 @@ cdev_test vectors --expect-hmac
 cdev_test hmac
 cdev_test errors
 note "requests per data queue: $(cat $V/devices/$d/vcdev_requests)"
+
+# RSA over vhost-user: the config space advertises no AKCIPHER, so no stock
+# driver asks. The test probe driver asks anyway: one RSA session request,
+# one raw RSA encryption; the host compares the result with OpenSSL.
+if [ -f /lib/modules/vc/vcd_akprobe.ko ]; then
+	check "unbind $d from virtio_cryptodev" sh -c "echo $d >$V/drivers/virtio_cryptodev/unbind"
+	check "insmod vcd_akprobe (binds $d)" insmod /lib/modules/vc/vcd_akprobe.ko \
+		key=$(cat /etc/akprobe.key) msg=$(cat /etc/akprobe.msg)
+	dmesg | grep -o 'akprobe: .*' | sed 's/^/AKPROBE /'
+fi
 exit 0
