@@ -128,7 +128,11 @@ static void vcdev_fill_header(struct vcdev_req *req, struct vcdev_op *op,
 static int vcdev_next_iv_before(struct vcdev_op *op, struct vcdev_req *req,
 				const struct crypt_op *cop)
 {
-	memcpy(op->next_iv, op->iv, op->ivsize);
+	/*
+	 * The whole array: with a variable length, gcc 12 and the 6.12
+	 * fortify headers see a possible overlap (-Wrestrict) that cannot be.
+	 */
+	memcpy(op->next_iv, op->iv, sizeof(op->next_iv));
 	if (!op->c || !op->ivsize || !cop->len)
 		return 0;
 	switch (op->c->virtio_alg) {

@@ -12,6 +12,7 @@
  */
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/version.h>
 #include <linux/virtio_config.h>
 #include <uapi/linux/virtio_ids.h>
 
@@ -111,10 +112,12 @@ static void vcdev_vq_done(struct virtqueue *vq)
 	unsigned long flags;
 	unsigned int len;
 
-	if (vq->index == dev->nr_data)
+	if (vq == dev->ctrl.vq)
 		q = &dev->ctrl;
-	else
+	else if (vq->index < dev->nr_data)
 		q = &dev->data[vq->index];
+	else
+		return; /* a data queue we do not use */
 
 	spin_lock_irqsave(&q->lock, flags);
 	do {
@@ -213,9 +216,48 @@ static void vcdev_vq_init(struct vcdev_vq *q, struct vcdev_device *dev, const ch
 	snprintf(q->name, sizeof(q->name), fmt, i);
 }
 
-static int vcdev_find_vqs(struct vcdev_device *dev)
+/*
+ * virtio_find_vqs() takes one struct virtqueue_info per queue since 6.11
+ * (guest 6.12) and parallel callback/name arrays before (guest 6.1).
+ * Queues without a callback (NULL) are data queues we do not use.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+static int vcdev_vqs_register(struct virtio_device *vdev, unsigned int n,
+			      struct virtqueue **vqs, const char **names, vq_callback_t **cbs)
 {
-	unsigned int n = dev->nr_data + 1, i;
+	struct virtqueue_info *info;
+	unsigned int i;
+	int ret;
+
+	info = kcalloc(n, sizeof(*info), GFP_KERNEL);
+	if (!info)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		info[i].name = names[i];
+		info[i].callback = cbs[i];
+	}
+	ret = virtio_find_vqs(vdev, n, vqs, info, NULL);
+	kfree(info);
+	return ret;
+}
+#else
+static int vcdev_vqs_register(struct virtio_device *vdev, unsigned int n,
+			      struct virtqueue **vqs, const char **names, vq_callback_t **cbs)
+{
+	return virtio_find_vqs(vdev, n, vqs, cbs, names, NULL);
+}
+#endif
+
+/*
+ * The control queue is the device's last queue, after all @max_dataqueues
+ * data queues, also when we use fewer of them (max_queues, few CPUs). The
+ * data queues we do not use are set up all the same (without a callback):
+ * virtio_pci numbers the queues it sets up consecutively, so skipping one
+ * would make a data queue our control queue.
+ */
+static int vcdev_find_vqs(struct vcdev_device *dev, unsigned int max_dataqueues)
+{
+	unsigned int n = max_dataqueues + 1, i;
 	struct virtqueue **vqs;
 	vq_callback_t **cbs;
 	const char **names;
@@ -227,21 +269,25 @@ static int vcdev_find_vqs(struct vcdev_device *dev)
 	if (!vqs || !cbs || !names)
 		goto out;
 
-	for (i = 0; i < dev->nr_data; i++) {
-		vcdev_vq_init(&dev->data[i], dev, "dataq.%u", i);
-		cbs[i] = vcdev_vq_done;
-		names[i] = dev->data[i].name;
+	for (i = 0; i < max_dataqueues; i++) {
+		if (i < dev->nr_data) {
+			vcdev_vq_init(&dev->data[i], dev, "dataq.%u", i);
+			names[i] = dev->data[i].name;
+			cbs[i] = vcdev_vq_done;
+		} else {
+			names[i] = "dataq.unused";
+		}
 	}
 	vcdev_vq_init(&dev->ctrl, dev, "controlq", 0);
-	cbs[i] = vcdev_vq_done;
-	names[i] = dev->ctrl.name;
+	names[max_dataqueues] = dev->ctrl.name;
+	cbs[max_dataqueues] = vcdev_vq_done;
 
-	ret = virtio_find_vqs(dev->vdev, n, vqs, cbs, names, NULL);
+	ret = vcdev_vqs_register(dev->vdev, n, vqs, names, cbs);
 	if (ret)
 		goto out;
 	for (i = 0; i < dev->nr_data; i++)
 		dev->data[i].vq = vqs[i];
-	dev->ctrl.vq = vqs[dev->nr_data];
+	dev->ctrl.vq = vqs[max_dataqueues];
 out:
 	kfree(names);
 	kfree(cbs);
@@ -308,7 +354,7 @@ static int vcdev_probe(struct virtio_device *vdev)
 	vcdev_cread(vdev, max_size, &dev->max_size);
 
 	vdev->priv = dev;
-	ret = vcdev_find_vqs(dev);
+	ret = vcdev_find_vqs(dev, max_dataqueues);
 	if (ret)
 		goto err_free_data;
 	virtio_device_ready(vdev);

@@ -1,20 +1,25 @@
 #!/bin/bash
-# Builds a guest initramfs: busybox-static, kernel modules of the installed
-# guest kernel (dependencies resolved and loaded in order), extra files, an /init.
+# Builds a guest initramfs: busybox-static, kernel modules of the guest kernel
+# (dependencies resolved and loaded in order), extra files, an /init.
 #
-#   mkinitramfs.sh -o OUT.cpio.gz -k KVER [-m MODULE]... [-f SRC[:DST]]... -c CASE
+#   mkinitramfs.sh -o OUT.cpio.gz -k KVER [-r ROOT] [-m MODULE]... [-f SRC[:DST]]... -c CASE
 #
-# -m names a module of the guest kernel (virtio_crypto) or a path to a .ko of
-# ours; -f copies a file (programs go to /bin by default); -c is the case
-# script run by /init, its output is the TAP channel (/dev/ttyS1).
+# -r is the root the kernel's modules are under (ROOT/lib/modules/KVER; default
+# /, scripts/peers.sh's tree for 6.12). -m names a module of the guest kernel
+# (virtio_crypto) or a path to a .ko of ours; one built into the kernel (6.12:
+# virtio, virtio_pci; modinfo -n says "(builtin)") needs nothing loaded.
+# Modules may be compressed (6.12: .ko.xz). -f copies a file (programs go to
+# /bin by default); -c is the case script run by /init, its output is the TAP
+# channel (/dev/ttyS1).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-out="" kver="" case_file=""
+out="" kver="" kroot="" case_file=""
 mods=() files=()
-while getopts "o:k:m:f:c:" o; do
+while getopts "o:k:r:m:f:c:" o; do
 	case $o in
 	o) out=$OPTARG ;;
 	k) kver=$OPTARG ;;
+	r) kroot=${OPTARG%/} ;;
 	m) mods+=("$OPTARG") ;;
 	f) files+=("$OPTARG") ;;
 	c) case_file=$OPTARG ;;
@@ -22,11 +27,11 @@ while getopts "o:k:m:f:c:" o; do
 	esac
 done
 [ -n "$out" ] && [ -n "$kver" ] && [ -n "$case_file" ] || {
-	echo "usage: mkinitramfs.sh -o OUT -k KVER [-m MOD]... [-f SRC[:DST]]... -c CASE" >&2
+	echo "usage: mkinitramfs.sh -o OUT -k KVER [-r ROOT] [-m MOD]... [-f SRC[:DST]]... -c CASE" >&2
 	exit 2
 }
-moddir=/lib/modules/$kver
-[ -f "$moddir/modules.dep" ] || { echo "mkinitramfs: no modules for $kver" >&2; exit 1; }
+moddir=$kroot/lib/modules/$kver
+[ -f "$moddir/modules.dep" ] || { echo "mkinitramfs: no modules for $kver in $moddir" >&2; exit 1; }
 busybox=$(command -v busybox || echo /bin/busybox)
 file "$busybox" 2>/dev/null | grep -q 'dynamically' && { echo "mkinitramfs: need busybox-static" >&2; exit 1; }
 
@@ -51,12 +56,19 @@ resolve() { # relative path
 	done
 	order+=("$rel")
 }
+builtin() { # name -> built into the kernel (modules.builtin)?
+	grep -qE "/${1//[_-]/[_-]}\.ko\$" "$moddir/modules.builtin" 2>/dev/null
+}
 own=()
 for m in "${mods[@]}"; do
 	if [[ $m == */* || $m == *.ko ]]; then
 		# one of ours: resolve the kernel modules it depends on first
 		for d in $(modinfo -F depends "$m" | tr ',' ' '); do
-			p=$(modpath "$d"); [ -n "$p" ] || { echo "mkinitramfs: $m needs unknown module $d" >&2; exit 1; }
+			p=$(modpath "$d")
+			if [ -z "$p" ]; then
+				builtin "$d" && continue
+				echo "mkinitramfs: $m needs unknown module $d" >&2; exit 1
+			fi
 			resolve "$p"
 		done
 		own+=("$m")
@@ -64,7 +76,7 @@ for m in "${mods[@]}"; do
 		p=$(modpath "$m")
 		if [ -z "$p" ]; then
 			# built into the kernel? then there is nothing to load
-			if grep -qE "/${m//_/[_-]}\.ko" "$moddir/modules.builtin" 2>/dev/null; then continue; fi
+			builtin "$m" && continue
 			echo "mkinitramfs: module $m not found for $kver" >&2; exit 1
 		fi
 		resolve "$p"

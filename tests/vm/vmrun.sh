@@ -14,7 +14,8 @@
 #   -w PATH          wait (up to 20 s) for this socket before booting; repeatable
 #   -b               add a virtio-crypto device on QEMU's builtin backend
 #   -u SOCK[,queues=N]  add a virtio-crypto device served over vhost-user on SOCK
-#                    (vectors=0: QEMU 7.2 crashes with MSI-X here)
+#                    (QEMU < 8.0: vectors=0, QEMU 7.2 crashes with MSI-X here;
+#                    newer QEMU: MSI-X on)
 #   -s SOCK          add virtio-serial port org.vcrypto.vmmcall.0 connected to SOCK
 #   -F HOSTPORT:GUESTPORT  user networking forward, bound to 127.0.0.1 only; repeatable
 #   -N               user networking without forwards
@@ -24,6 +25,15 @@
 #   -t SECONDS       timeout (default 180)
 #   -k               keep the work directory
 #   -l               live: print the case's output as the guest writes it
+#
+# The stack (default: $VCRYPTO_QEMU or the system's QEMU, the newest /boot kernel):
+#   -P ENVFILE       a stack fetched by scripts/peers.sh (its peers.env): sets
+#                    -Q -L -D -R -V -S from it
+#   -Q QEMU          QEMU binary       -L DIR  its data dir (-L, firmware)
+#   -D DIR           QEMU_MODULE_DIR (an unpacked QEMU's own loadable modules)
+#   -R ROOT          guest kernel root: ROOT/boot/vmlinuz-V, ROOT/lib/modules/V
+#   -V KVER          guest kernel version (default: the newest in ROOT)
+#   -S NAME          stack name, put in front of every TAP description ("[NAME]")
 #
 # Environment: VCRYPTO_ACCEL=kvm|tcg forces the accelerator, which is otherwise
 # KVM only where a probe guest starts under it (scripts/accel.sh, once per host
@@ -40,7 +50,9 @@ build=${VCRYPTO_BUILD:-$top/build}
 name=vm case_file="" mem=512M smp=1 timeout=180 keep=0 net=0 live=0
 mods=() files=() daemons=() waits=() qargs=() fwds=() kargs=
 have_vhost=0 ndev=0
-while getopts "c:n:m:f:d:w:bu:s:F:Nq:K:M:C:t:klh" o; do
+qemu=${VCRYPTO_QEMU:-qemu-system-x86_64} qemu_data="" qemu_moddir="" kroot="" kver="" stack=""
+vhost_devs=() # indices in qargs of the vhost-user devices' -device value
+while getopts "c:n:m:f:d:w:bu:s:F:Nq:K:M:C:t:klhP:Q:L:D:R:V:S:" o; do
 	case $o in
 	c) case_file=$OPTARG ;;
 	n) name=$OPTARG ;;
@@ -53,7 +65,9 @@ while getopts "c:n:m:f:d:w:bu:s:F:Nq:K:M:C:t:klh" o; do
 	u) sock=${OPTARG%%,*}; extra=""; [[ $OPTARG == *,* ]] && extra=",${OPTARG#*,}"
 	   have_vhost=1
 	   qargs+=(-chardev "socket,id=vc$ndev,path=$sock" -object "cryptodev-vhost-user,id=cd$ndev,chardev=vc$ndev$extra"
-		   -device "virtio-crypto-pci,cryptodev=cd$ndev,vectors=0")
+		   -device)
+	   vhost_devs+=(${#qargs[@]})
+	   qargs+=("virtio-crypto-pci,cryptodev=cd$ndev")
 	   ndev=$((ndev + 1)) ;;
 	s) qargs+=(-device virtio-serial-pci -chardev "socket,id=vmm0,path=$OPTARG"
 		   -device "virtserialport,chardev=vmm0,name=org.vcrypto.vmmcall.0") ;;
@@ -66,14 +80,48 @@ while getopts "c:n:m:f:d:w:bu:s:F:Nq:K:M:C:t:klh" o; do
 	t) timeout=$OPTARG ;;
 	k) keep=1 ;;
 	l) live=1 ;;
+	P) [ -f "$OPTARG" ] || { echo "vmrun: no stack file $OPTARG (scripts/peers.sh)" >&2; exit 2; }
+	   qemu=$(. "$OPTARG" && echo "$VCRYPTO_PEER_QEMU")
+	   qemu_data=$(. "$OPTARG" && echo "$VCRYPTO_PEER_QEMU_DATA")
+	   qemu_moddir=$(. "$OPTARG" && echo "$VCRYPTO_PEER_QEMU_MODULE_DIR")
+	   kroot=$(. "$OPTARG" && echo "$VCRYPTO_PEER_ROOT")
+	   kver=$(. "$OPTARG" && echo "$VCRYPTO_PEER_KVER")
+	   stack=$(. "$OPTARG" && echo "$VCRYPTO_PEER_STACK") ;;
+	Q) qemu=$OPTARG ;;
+	L) qemu_data=$OPTARG ;;
+	D) qemu_moddir=$OPTARG ;;
+	R) kroot=${OPTARG%/} ;;
+	V) kver=$OPTARG ;;
+	S) stack=$OPTARG ;;
 	h) sed -n '2,/^set /p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) exit 2 ;;
 	esac
 done
 [ -n "$case_file" ] || { echo "vmrun: -c CASE is required (-h for help)" >&2; exit 2; }
 
-kver=$("$top/scripts/kver.sh") || exit 1
-qemu=${VCRYPTO_QEMU:-qemu-system-x86_64}
+# TAP descriptions carry the stack's name when one is given.
+tag=""
+[ -n "$stack" ] && tag="[$stack] "
+tagsed="s/^\(\(not \)\{0,1\}ok\( [0-9][0-9]*\)\{0,1\} - \)/\1${tag//\//\\/}/"
+if [ -n "$kver" ]; then
+	kver=$("$top/scripts/kver.sh" ${kroot:+--root "$kroot"} --kver "$kver") || exit 1
+else
+	kver=$("$top/scripts/kver.sh" ${kroot:+--root "$kroot"}) || exit 1
+fi
+kimage=$kroot/boot/vmlinuz-$kver
+qemu_env=()
+[ -n "$qemu_moddir" ] && qemu_env=(QEMU_MODULE_DIR="$qemu_moddir")
+qemu_ver=$(env "${qemu_env[@]}" "$qemu" --version 2>/dev/null | sed -n '1s/.*version \([0-9]*\.[0-9]*\).*/\1/p')
+[ -n "$qemu_ver" ] || { echo "not ok - $tag$name: $qemu does not run"; exit 1; }
+# QEMU 7.2 (and 7.x) crash in virtio-crypto's guest_notifier_mask with MSI-X
+# and vhost-user; fixed in 8.0. So MSI-X goes off only where it must.
+msix=on
+[ "${qemu_ver%%.*}" -ge 8 ] || msix=off
+for i in "${vhost_devs[@]}"; do
+	[ "$msix" = on ] || qargs[i]="${qargs[i]},vectors=0"
+done
+qemu_L=()
+[ -n "$qemu_data" ] && qemu_L=(-L "$qemu_data")
 work=$(mktemp -d "${TMPDIR:-/tmp}/vcrypto-vm-$name.XXXXXX")
 pgids=()
 qemu_pid=""
@@ -97,11 +145,12 @@ trap cleanup EXIT
 trap 'echo "not ok - vmrun interrupted"; exit 130' INT TERM
 
 # KVM only where a probe guest starts under it (scripts/accel.sh; cached per boot).
-accel=$("$top/scripts/accel.sh" --qemu "$qemu" --kernel "/boot/vmlinuz-$kver" 2>"$work/accel.why") ||
-	{ echo "not ok - $name: $(cat "$work/accel.why")"; exit 1; }
+accel=$(env "${qemu_env[@]}" "$top/scripts/accel.sh" --qemu "$qemu" --kernel "$kimage" \
+	${qemu_data:+--qemu-arg -L --qemu-arg "$qemu_data"} 2>"$work/accel.why") ||
+	{ echo "not ok - $tag$name: $(cat "$work/accel.why")"; exit 1; }
 
-"$here/mkinitramfs.sh" -o "$work/initrd.gz" -k "$kver" "${mods[@]}" "${files[@]}" -c "$case_file" ||
-	{ echo "not ok - $name: initramfs build failed"; exit 1; }
+"$here/mkinitramfs.sh" -o "$work/initrd.gz" -k "$kver" ${kroot:+-r "$kroot"} "${mods[@]}" "${files[@]}" -c "$case_file" ||
+	{ echo "not ok - $tag$name: initramfs build failed"; exit 1; }
 
 for d in "${daemons[@]}"; do
 	setsid bash -c "exec $d" >>"$work/daemons.log" 2>&1 &
@@ -109,7 +158,7 @@ for d in "${daemons[@]}"; do
 done
 for w in "${waits[@]}"; do
 	for _ in $(seq 200); do [ -S "$w" ] && break; sleep 0.1; done
-	[ -S "$w" ] || { echo "not ok - $name: socket $w did not appear"; tail -5 "$work/daemons.log" | sed 's/^/# /'; exit 1; }
+	[ -S "$w" ] || { echo "not ok - $tag$name: socket $w did not appear"; tail -5 "$work/daemons.log" | sed 's/^/# /'; exit 1; }
 done
 
 memargs=(-m "$mem")
@@ -124,12 +173,13 @@ if [ "$net" = 1 ]; then
 	netargs=(-netdev "$nd" -device virtio-net-pci,netdev=n0)
 fi
 
+echo "# vmrun: $name: stack ${stack:-default}: QEMU $qemu_ver ($qemu), guest $kver, vhost-user MSI-X $msix"
 echo "# vmrun: $name: kernel $kver, accel $accel, ${mem} RAM, $smp vCPU"
 echo "# vmrun: $(cat "$work/accel.why")"
 start=$SECONDS
-"$qemu" -nodefaults -no-user-config -display none -no-reboot \
+env "${qemu_env[@]}" "$qemu" "${qemu_L[@]}" -nodefaults -no-user-config -display none -no-reboot \
 	-machine pc,accel=$accel -cpu max -smp "$smp" "${memargs[@]}" \
-	-kernel "/boot/vmlinuz-$kver" -initrd "$work/initrd.gz" \
+	-kernel "$kimage" -initrd "$work/initrd.gz" \
 	-append "console=ttyS0 loglevel=5 panic=-1 oops=panic panic_on_warn=0 rdinit=/init$kargs" \
 	-serial "file:$work/console.log" -serial "file:$work/tap.log" \
 	"${netargs[@]}" "${qargs[@]}" >"$work/qemu.log" 2>&1 &
@@ -138,7 +188,7 @@ if [ "$live" = 1 ]; then
 	# The case's output as it arrives, up to the kernel log dump.
 	: >>"$work/tap.log"
 	tail -n +1 -f --pid=$qemu_pid "$work/tap.log" 2>/dev/null | tr -d '\r' |
-		sed -u -n '/^VCRYPTO-DMESG-BEGIN/q; /^VCRYPTO-CASE-DONE/d; p' &
+		sed -u -n "/^VCRYPTO-DMESG-BEGIN/q; /^VCRYPTO-CASE-DONE/d; $tagsed; p" &
 fi
 
 timed_out=0
@@ -159,28 +209,28 @@ elapsed=$((SECONDS - start))
 
 rc=0
 # The case's own results (the kernel log dump is kept out of the TAP stream).
-[ "$live" = 1 ] && sleep 0.3 || sed -n '/^VCRYPTO-DMESG-BEGIN/q; /^VCRYPTO-CASE-DONE/d; p' "$work/tap.log" 2>/dev/null
+[ "$live" = 1 ] && sleep 0.3 || sed -n "/^VCRYPTO-DMESG-BEGIN/q; /^VCRYPTO-CASE-DONE/d; $tagsed; p" "$work/tap.log" 2>/dev/null
 grep -q '^not ok' "$work/tap.log" 2>/dev/null && rc=1
 
 if [ "$timed_out" = 1 ]; then
-	echo "not ok - $name: guest timed out after ${timeout}s and was killed"
+	echo "not ok - $tag$name: guest timed out after ${timeout}s and was killed"
 	tail -n 20 "$work/console.log" | sed 's/^/#   console: /'
 	rc=1
 elif ! grep -q '^VCRYPTO-CASE-DONE' "$work/tap.log"; then
-	echo "not ok - $name: guest did not finish its case (QEMU exit $qrc)"
+	echo "not ok - $tag$name: guest did not finish its case (QEMU exit $qrc)"
 	tail -n 10 "$work/qemu.log" | sed 's/^/#   qemu: /'
 	tail -n 20 "$work/console.log" | sed 's/^/#   console: /'
 	rc=1
 else
-	echo "ok - $name: guest ran its case to the end in ${elapsed}s ($(grep -o 'rc=.*' "$work/tap.log" | head -1))"
+	echo "ok - $tag$name: guest ran its case to the end in ${elapsed}s ($(grep -o 'rc=.*' "$work/tap.log" | head -1))"
 fi
 # Kernel log: the console (catches crashes) plus the full dmesg dump.
 cat "$work/console.log" >"$work/kernel.log" 2>/dev/null
 sed -n '/^VCRYPTO-DMESG-BEGIN/,/^VCRYPTO-DMESG-END/p' "$work/tap.log" >>"$work/kernel.log" 2>/dev/null
 if "$here/scanlog.sh" "$work/kernel.log"; then
-	echo "ok - $name: guest kernel log has no BUG/WARNING/Oops"
+	echo "ok - $tag$name: guest kernel log has no BUG/WARNING/Oops"
 else
-	echo "not ok - $name: guest kernel log shows a problem"
+	echo "not ok - $tag$name: guest kernel log shows a problem"
 	rc=1
 fi
 if [ -s "$work/daemons.log" ]; then
