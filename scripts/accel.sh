@@ -87,7 +87,8 @@ fi
 boot=$(tr -cd '0-9a-f-' <"${VCRYPTO_BOOT_ID_FILE:-/proc/sys/kernel/random/boot_id}" 2>/dev/null)
 cfile=""
 # Only a directory of our own, not a link someone else planted (e.g. in /tmp).
-if [ -n "$boot" ] && { [ -d "$cache" ] || mkdir -m 0700 "$cache" 2>/dev/null; } && [ ! -L "$cache" ] && [ -O "$cache" ]; then
+# mkdir first: callers started together race to create it, and the losers use it.
+if [ -n "$boot" ] && { mkdir -m 0700 "$cache" 2>/dev/null || [ -d "$cache" ]; } && [ ! -L "$cache" ] && [ -O "$cache" ]; then
 	key=$(printf '%s\n' "$qbin" "$(stat -L -c '%i %s %Y' "$qbin")" "$kernel" "$(stat -L -c '%i %s %Y' "$kernel")" \
 		"$kvm_dev" "${qextra[@]}" | sha256sum | cut -c1-16)
 	cfile=$cache/$boot.$key
