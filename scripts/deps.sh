@@ -17,7 +17,8 @@ peers() {
 PKGS="build-essential make gcc clang libclang-rt-14-dev pkg-config \
 libssl-dev libseccomp-dev libcmocka-dev openssl \
 qemu-system-x86 qemu-utils linux-image-amd64 linux-headers-amd64 \
-busybox-static cpio kmod valgrind tmux iproute2 procps help2man gcc-multilib"
+busybox-static cpio kmod valgrind tmux iproute2 procps help2man gcc-multilib \
+libvirt-daemon-system libvirt-clients"
 
 missing=""
 for p in $PKGS; do
@@ -38,6 +39,17 @@ fi
 
 echo "vcrypto: installing Debian packages:$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
+# Where PID 1 is not systemd (containers, CI), a package's maintainer scripts
+# would start its services through init scripts (libvirtd, virtlogd) and may
+# fail or hang there. Unless the machine already has a policy, forbid service
+# starts for this install only; the libvirt test starts the daemons it needs.
+policy=""
+if [ "$(cat /proc/1/comm 2>/dev/null)" != systemd ] && [ ! -e /usr/sbin/policy-rc.d ]; then
+	policy=/usr/sbin/policy-rc.d
+	printf '#!/bin/sh\n# vcrypto deps.sh: no service starts during this install\nexit 101\n' >"$policy"
+	chmod 0755 "$policy"
+	trap 'rm -f "$policy"' EXIT
+fi
 if ! apt-get install -y -q --no-install-recommends $missing >/tmp/vcrypto-deps.log 2>&1; then
 	apt-get update -q >>/tmp/vcrypto-deps.log 2>&1 || true
 	if ! apt-get install -y -q --no-install-recommends $missing >>/tmp/vcrypto-deps.log 2>&1; then
