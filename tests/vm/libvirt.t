@@ -10,6 +10,9 @@
 # not systemd on these machines) and stopped at the end; a libvirtd that was
 # already running is used and left alone. Where libvirt cannot run, the test
 # SKIPs with the reason.
+#
+# VCRYPTO_LIBVIRT_EMULATOR=PATH runs the domain on another QEMU (libvirt's
+# <emulator>; a wrapper script may add -L DIR); the device line follows its version.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 export VCRYPTO_BUILD=${VCRYPTO_BUILD:-$top/build}
@@ -21,7 +24,8 @@ ok() { n=$((n + 1)); echo "ok $n - libvirt: $*"; }
 nok() { n=$((n + 1)); echo "not ok $n - libvirt: $*"; }
 skip_all() { echo "ok - # SKIP libvirt: $*"; exit 0; }
 vsh() { virsh -q -c "$uri" "$@"; }
-alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null; }
+# a zombie (a daemon not yet reaped by PID 1) counts as gone
+alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null && [ "$(ps -o stat= -p "$1" 2>/dev/null | cut -c1)" != Z ]; }
 pidof_file() { local p; p=$(cat "$1" 2>/dev/null) && alive "$p" && echo "$p"; }
 
 [ "$(id -u)" = 0 ] || skip_all "needs root (libvirt's system instance runs QEMU as libvirt-qemu)"
@@ -66,7 +70,12 @@ else
 fi
 qver=$(vsh version 2>/dev/null | sed -n 's/.*Running hypervisor: QEMU \([0-9.]*\).*/\1/p')
 [ -n "$qver" ] || skip_all "libvirt has no QEMU driver here: $(vsh version 2>&1 | tr '\n' ' ')"
-echo "# libvirt $(vsh version 2>/dev/null | sed -n 's/.*Using library: libvirt //p'), QEMU $qver"
+emu=${VCRYPTO_LIBVIRT_EMULATOR:-}
+if [ -n "$emu" ]; then
+	qver=$("$emu" --version 2>/dev/null | sed -n '1s/.*version \([0-9][0-9.]*\).*/\1/p')
+	[ -n "$qver" ] || { nok "VCRYPTO_LIBVIRT_EMULATOR=$emu: no QEMU version from --version"; exit 1; }
+fi
+echo "# libvirt $(vsh version 2>/dev/null | sed -n 's/.*Using library: libvirt //p'), QEMU $qver${emu:+ ($emu)}"
 
 # --- the domain type: 'qemu' (TCG) unless a KVM guest really starts here
 accel=$("$top/scripts/accel.sh" 2>"$work/accel.why")
@@ -139,6 +148,8 @@ sub "<!-- boot from a disk below, or a kernel directly: <kernel>, <initrd>, <cmd
 sub "<!-- ... disks, network, serial ... -->" \
 	"<serial type='file'><source path='$work/console'/><target port='0'/></serial>
     <serial type='file'><source path='$work/tap'/><target port='1'/></serial>"
+[ -n "$emu" ] && sub "<devices>" "<devices>
+    <emulator>$emu</emulator>"
 line72="<qemu:arg value='virtio-crypto-pci,cryptodev=vcd0,vectors=0,bus=pci.0,addr=0x10'/>"
 if [ "${qver%%.*}" -ge 8 ]; then
 	# QEMU 8.0 and newer: the document's second device line, MSI-X on
