@@ -58,4 +58,5 @@ if ! apt-get install -y -q --no-install-recommends $missing >/tmp/vcrypto-deps.l
 		exit 1
 	fi
 fi
+if [ -n "$policy" ]; then rm -f "$policy"; trap - EXIT; fi
 peers
