@@ -11,6 +11,7 @@
  *   vcdev_crypt.c    the data path: CIOCCRYPT
  *   vcdev_aead.c     CIOCAUTHCRYPT: TLS, SRTP and GCM from device parts
  *   vcdev_hash.c     multi-part hashes/MACs: gathered parts, CIOCCPHASH
+ *   vcdev_async.c    CIOCASYNCCRYPT, CIOCASYNCFETCH, poll
  */
 #ifndef VCDEV_H
 #define VCDEV_H
@@ -106,6 +107,13 @@ struct vcdev_req {
 	u32 used_len;
 	struct vcdev_vq *q; /* set while the device owns the request */
 	struct vcdev_session *ses; /* holds a reference, may be NULL */
+	/*
+	 * Called once when the device returns the request (or it is failed
+	 * on removal), in interrupt context with the queue's lock held;
+	 * @done_arg belongs to the caller.  NULL: only @done completes.
+	 */
+	void (*on_done)(struct vcdev_req *req);
+	void *done_arg;
 
 	union {
 		struct virtio_crypto_op_ctrl_req ctrl;
@@ -176,6 +184,25 @@ struct vcdev_file {
 	struct idr sessions;
 	unsigned int nr_sessions; /* capped by max_file_sessions */
 	atomic_long_t gathered; /* bytes of gather buffers, capped by max_file_gather */
+	struct vcdev_async *async; /* CIOCASYNCCRYPT jobs (vcdev_async.c) */
+};
+
+/*
+ * One CIOCCRYPT on its way: the submit half (vcdev_crypt_prepare, _queue)
+ * and the completion half (vcdev_crypt_complete) run in the caller's
+ * context; sync requests wait in between, async ones return to user space.
+ */
+struct vcdev_op {
+	struct vcdev_session *ses; /* reference */
+	const struct vcdev_alg *c;
+	const struct vcdev_alg *m;
+	unsigned int ivsize;
+	u8 iv[VCDEV_MAX_IV];
+	u8 next_iv[VCDEV_MAX_IV];
+	struct vcdev_req *req; /* reference; NULL: nothing for the device */
+	unsigned int dev_len; /* bytes of data the device sees */
+	bool gathered; /* sends gathered MAC parts: cannot be restarted */
+	bool null_copy; /* CRYPTO_NULL: src to dst in the guest */
 };
 
 /* True for CRYPTO_NULL: done in the guest kernel, never by a device. */
@@ -231,6 +258,10 @@ struct vcdev_session *vcdev_lookup(struct vcdev_file *f, u32 sid);
 struct crypt_op;
 struct crypt_auth_op;
 int vcdev_crypt(struct vcdev_file *f, struct crypt_op *cop);
+int vcdev_crypt_prepare(struct vcdev_file *f, struct vcdev_op *op, struct crypt_op *cop);
+int vcdev_crypt_queue(struct vcdev_op *op);
+int vcdev_crypt_complete(struct vcdev_op *op, const struct crypt_op *cop, int result);
+void vcdev_crypt_end(struct vcdev_op *op);
 
 /* vcdev_aead.c */
 int vcdev_authcrypt(struct vcdev_file *f, struct crypt_auth_op *caop);
@@ -249,5 +280,12 @@ int vcdev_mac_parts(struct vcdev_file *f, struct vcdev_session *ses, const struc
 void vcdev_acc_close(struct vcdev_file *f, struct vcdev_session *ses);
 int vcdev_cphash(struct vcdev_file *f, u32 dst_sid, u32 src_sid);
 int vcdev_chain_parts(struct vcdev_file *f, struct vcdev_session *ses, struct crypt_op *cop);
+
+/* vcdev_async.c */
+struct vcdev_async *vcdev_async_alloc(void);
+void vcdev_async_release(struct vcdev_async *a);
+int vcdev_async_crypt(struct vcdev_file *f, const struct crypt_op *cop);
+int vcdev_async_fetch(struct vcdev_file *f, struct crypt_op *cop);
+__poll_t vcdev_async_poll(struct file *filp, struct poll_table_struct *wait);
 
 #endif /* VCDEV_H */

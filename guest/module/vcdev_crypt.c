@@ -25,17 +25,6 @@ static void vcdev_ctr_add(u8 *ctr, u64 n)
 	}
 }
 
-/* Everything one CIOCCRYPT needs besides the user's struct. */
-struct vcdev_op {
-	struct vcdev_session *ses;
-	const struct vcdev_alg *c;
-	const struct vcdev_alg *m;
-	unsigned int ivsize;
-	u8 iv[VCDEV_MAX_IV];
-	u8 next_iv[VCDEV_MAX_IV];
-	bool null_copy; /* CRYPTO_NULL: src to dst in the guest */
-};
-
 static bool vcdev_use_zc(const struct crypt_op *cop)
 {
 	unsigned long src = (unsigned long)cop->src;
@@ -256,12 +245,85 @@ static int vcdev_crypt_data(struct vcdev_op *op, struct vcdev_req *req, const st
 	return vcdev_prepare_data(req, cop, op->c != NULL, *dev_len);
 }
 
-/* Header, IV, data in; data, digest, status out: one chain, then wait. */
-static int vcdev_crypt_submit(struct vcdev_op *op, struct vcdev_req *req, unsigned int dev_len)
+/*
+ * The submit half, in the caller's context: checks, IV, MAC parts, user
+ * memory copied in or pinned, the request built in op->req.  On success
+ * op->req is NULL when there is nothing for the device (an empty cipher
+ * request, or a multi-part MAC part only stored): vcdev_crypt_complete()
+ * finishes it at once.  The caller calls vcdev_crypt_end() in any case.
+ */
+int vcdev_crypt_prepare(struct vcdev_file *f, struct vcdev_op *op, struct crypt_op *cop)
+{
+	struct vcdev_req *req;
+	unsigned int msg_len = 0;
+	u8 *msg = NULL;
+	int ret;
+
+	ret = vcdev_crypt_check(f, cop, op);
+	if (ret)
+		goto out;
+	if (op->m && op->c) {
+		/* parts of a multi-part cipher+MAC (vcdev_hash.c); 1: one part */
+		ret = vcdev_chain_parts(f, op->ses, cop);
+		if (ret <= 0)
+			goto out; /* done (or failed) without op->req */
+	}
+	if (op->null_copy) {
+		ret = vcdev_user_copy(cop->dst, cop->src, cop->len);
+		if (ret || !op->m)
+			goto out;
+	}
+	if (op->m && !op->c) {
+		ret = vcdev_mac_parts(f, op->ses, cop, &msg, &msg_len);
+		if (ret) {
+			if (ret > 0)
+				ret = 0; /* stored; no MAC yet */
+			goto out;
+		}
+		if (msg && (u64)msg_len + VCDEV_MAX_DIGEST > op->ses->dev->max_size) {
+			ret = -EINVAL;
+			goto out;
+		}
+		op->gathered = msg != NULL;
+	}
+	ret = vcdev_crypt_load_iv(op, cop);
+	if (ret)
+		goto out;
+
+	/* An empty cipher request is done here, as the kernel does it. */
+	if (!cop->len && !op->m) {
+		memcpy(op->next_iv, op->iv, op->ivsize);
+		goto out;
+	}
+
+	ret = -ENOMEM;
+	req = vcdev_req_alloc(GFP_KERNEL);
+	if (!req)
+		goto out;
+	op->req = req;
+	req->ses = vcdev_session_get(op->ses);
+	ret = vcdev_crypt_data(op, req, cop, msg, msg_len, &op->dev_len);
+	if (ret)
+		goto out;
+	vcdev_next_iv_before(op, req, cop);
+	vcdev_fill_header(req, op, cop, op->dev_len);
+out:
+	if (msg) {
+		memzero_explicit(msg, msg_len);
+		kvfree(msg);
+	}
+	return ret;
+}
+
+/*
+ * Header, IV, data in; data, digest, status out: one chain on a data
+ * queue of the session's device.  Does not wait for the device.
+ */
+int vcdev_crypt_queue(struct vcdev_op *op)
 {
 	struct scatterlist hdr_sg, iv_sg, dig_sg, st_sg, *sgs[6];
+	struct vcdev_req *req = op->req;
 	unsigned int nout = 0, nin = 0;
-	int ret;
 
 	sg_init_one(&hdr_sg, &req->hdr.data, sizeof(req->hdr.data));
 	sgs[nout++] = &hdr_sg;
@@ -270,9 +332,9 @@ static int vcdev_crypt_submit(struct vcdev_op *op, struct vcdev_req *req, unsign
 		sg_init_one(&iv_sg, req->iv, op->ivsize);
 		sgs[nout++] = &iv_sg;
 	}
-	if (dev_len)
+	if (op->dev_len)
 		sgs[nout++] = req->src.sgt.sgl;
-	if (op->c && dev_len)
+	if (op->c && op->dev_len)
 		sgs[nout + nin++] = req->dst.sgt.sgl;
 	if (op->m) {
 		sg_init_one(&dig_sg, req->digest, op->m->digestsize);
@@ -283,96 +345,63 @@ static int vcdev_crypt_submit(struct vcdev_op *op, struct vcdev_req *req, unsign
 	/* a status the device never wrote must not read as success */
 	req->in.inhdr.status = VIRTIO_CRYPTO_ERR;
 
-	ret = vcdev_req_submit(vcdev_pick_data_vq(op->ses->dev), req, sgs, nout, nin);
-	if (ret)
-		return ret;
-	ret = vcdev_req_wait(req, true);
-	if (ret)
-		return ret; /* killed: the request stays with the device */
-	return vcdev_status_errno(req->in.inhdr.status);
+	return vcdev_req_submit(vcdev_pick_data_vq(op->ses->dev), req, sgs, nout, nin);
 }
 
-int vcdev_crypt(struct vcdev_file *f, struct crypt_op *cop)
+/*
+ * The completion half, in the caller's context once the device has
+ * returned op->req (or there was none): @result is the request's result
+ * (0, or -ENODEV when the device went away); then the device's status,
+ * the data copied out of bounce pages, the MAC, the next IV.
+ */
+int vcdev_crypt_complete(struct vcdev_op *op, const struct crypt_op *cop, int result)
 {
-	struct vcdev_req *req = NULL;
-	struct vcdev_op op = {};
-	unsigned int dev_len, msg_len = 0;
-	u8 *msg = NULL;
+	struct vcdev_req *req = op->req;
 	int ret;
 
-	ret = vcdev_crypt_check(f, cop, &op);
-	if (ret)
-		goto out;
-	if (op.m && op.c) {
-		/* parts of a multi-part cipher+MAC (vcdev_hash.c); 1: one part */
-		ret = vcdev_chain_parts(f, op.ses, cop);
-		if (ret <= 0)
-			goto out;
-	}
-	if (op.null_copy) {
-		ret = vcdev_user_copy(cop->dst, cop->src, cop->len);
-		if (ret || !op.m)
-			goto out;
-	}
-	if (op.m && !op.c) {
-		ret = vcdev_mac_parts(f, op.ses, cop, &msg, &msg_len);
-		if (ret) {
-			if (ret > 0)
-				ret = 0; /* stored; no MAC yet */
-			goto out;
-		}
-		if (msg && (u64)msg_len + VCDEV_MAX_DIGEST > op.ses->dev->max_size) {
-			ret = -EINVAL;
-			goto out;
-		}
-	}
-	ret = vcdev_crypt_load_iv(&op, cop);
-	if (ret)
-		goto out;
-
-	/* An empty cipher request is done here, as the kernel does it. */
-	if (!cop->len && !op.m) {
-		memcpy(op.next_iv, op.iv, op.ivsize);
-		ret = vcdev_crypt_store_iv(&op, cop);
-		goto out;
-	}
-
-	ret = -ENOMEM;
-	req = vcdev_req_alloc(GFP_KERNEL);
-	if (!req)
-		goto out;
-	req->ses = vcdev_session_get(op.ses);
-	ret = vcdev_crypt_data(&op, req, cop, msg, msg_len, &dev_len);
-	if (ret)
-		goto out;
-	vcdev_next_iv_before(&op, req, cop);
-	vcdev_fill_header(req, &op, cop, dev_len);
-
-	ret = vcdev_crypt_submit(&op, req, dev_len);
-	/* a restart would find the gathered MAC parts gone: fail instead */
-	if (ret == -ERESTARTSYS && msg)
-		ret = -EINTR;
-	if (ret)
-		goto out;
-
-	if (op.c && !req->dst.pinned) {
-		ret = vcdev_buf_copy_out(&req->dst, cop->dst, cop->len);
+	if (result)
+		return result;
+	if (req) {
+		ret = vcdev_status_errno(req->in.inhdr.status);
 		if (ret)
-			goto out;
+			return ret;
+		if (op->c && !req->dst.pinned) {
+			ret = vcdev_buf_copy_out(&req->dst, cop->dst, cop->len);
+			if (ret)
+				return ret;
+		}
+		if (op->m && copy_to_user(cop->mac, req->digest, op->m->digestsize))
+			return -EFAULT;
+		vcdev_next_iv_after(op, req, cop);
 	}
-	if (op.m && copy_to_user(cop->mac, req->digest, op.m->digestsize)) {
-		ret = -EFAULT;
-		goto out;
+	return vcdev_crypt_store_iv(op, cop);
+}
+
+/* Drops what @op holds (the request may stay with the device). */
+void vcdev_crypt_end(struct vcdev_op *op)
+{
+	vcdev_req_put(op->req);
+	vcdev_session_put(op->ses);
+	memzero_explicit(op, sizeof(*op));
+}
+
+/* CIOCCRYPT: submit, wait, complete. */
+int vcdev_crypt(struct vcdev_file *f, struct crypt_op *cop)
+{
+	struct vcdev_op op = {};
+	int ret;
+
+	ret = vcdev_crypt_prepare(f, &op, cop);
+	if (!ret && op.req) {
+		ret = vcdev_crypt_queue(&op);
+		if (!ret)
+			ret = vcdev_req_wait(op.req, true); /* -EINTR: killed */
+		/* a restart would find the gathered MAC parts gone: fail instead */
+		if (ret == -ERESTARTSYS && op.gathered)
+			ret = -EINTR;
 	}
-	vcdev_next_iv_after(&op, req, cop);
-	ret = vcdev_crypt_store_iv(&op, cop);
-out:
-	vcdev_req_put(req);
-	vcdev_session_put(op.ses);
-	memzero_explicit(&op, sizeof(op));
-	if (msg) {
-		memzero_explicit(msg, msg_len);
-		kvfree(msg);
-	}
+	if (!ret)
+		ret = vcdev_crypt_complete(&op, cop, 0);
+	vcdev_crypt_end(&op);
 	return ret;
 }

@@ -45,6 +45,11 @@ static int vcdev_open(struct inode *inode, struct file *filp)
 
 	if (!f)
 		return -ENOMEM;
+	f->async = vcdev_async_alloc();
+	if (!f->async) {
+		kfree(f);
+		return -ENOMEM;
+	}
 	mutex_init(&f->lock);
 	idr_init(&f->sessions);
 	atomic_long_set(&f->gathered, 0);
@@ -59,6 +64,7 @@ static int vcdev_release(struct inode *inode, struct file *filp)
 	int id;
 
 	/* No ioctl runs any more; requests in flight hold their session. */
+	vcdev_async_release(f->async);
 	idr_for_each_entry(&f->sessions, ses, id) {
 		vcdev_acc_close(f, ses);
 		vcdev_session_put(ses);
@@ -289,12 +295,49 @@ long vcdev_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 		if (copy_from_user(&cphop, uarg, sizeof(cphop)))
 			return -EFAULT;
 		return vcdev_cphash(f, cphop.dst_ses, cphop.src_ses);
+	case CIOCASYNCCRYPT:
+		if (copy_from_user(&cop, uarg, sizeof(cop)))
+			return -EFAULT;
+		return vcdev_async_crypt(f, &cop);
+	case CIOCASYNCFETCH:
+		ret = vcdev_async_fetch(f, &cop);
+		if (ret == -EBUSY)
+			return ret;
+		/* also on error: the program learns which op failed */
+		if (copy_to_user(uarg, &cop, sizeof(cop)) && !ret)
+			ret = -EFAULT;
+		return ret;
 	default:
 		return -EINVAL; /* as cryptodev-linux (not ENOTTY) */
 	}
 }
 
 #ifdef CONFIG_COMPAT
+static void vcdev_cop_from_compat(struct crypt_op *cop, const struct cryptodev_compat_crypt_op *c)
+{
+	cop->ses = c->ses;
+	cop->op = c->op;
+	cop->flags = c->flags;
+	cop->len = c->len;
+	cop->src = compat_ptr(c->src);
+	cop->dst = compat_ptr(c->dst);
+	cop->mac = compat_ptr(c->mac);
+	cop->iv = compat_ptr(c->iv);
+}
+
+static void vcdev_cop_to_compat(struct cryptodev_compat_crypt_op *c, const struct crypt_op *cop)
+{
+	memset(c, 0, sizeof(*c));
+	c->ses = cop->ses;
+	c->op = cop->op;
+	c->flags = cop->flags;
+	c->len = cop->len;
+	c->src = ptr_to_compat(cop->src);
+	c->dst = ptr_to_compat(cop->dst);
+	c->mac = ptr_to_compat(cop->mac);
+	c->iv = ptr_to_compat(cop->iv);
+}
+
 long vcdev_compat_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 {
 	struct vcdev_file *f = filp->private_data;
@@ -344,6 +387,19 @@ long vcdev_compat_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 		cop.mac = compat_ptr(ccop.mac);
 		cop.iv = compat_ptr(ccop.iv);
 		return vcdev_crypt(f, &cop);
+	case CRYPTODEV_COMPAT_CIOCASYNCCRYPT:
+		if (copy_from_user(&ccop, uarg, sizeof(ccop)))
+			return -EFAULT;
+		vcdev_cop_from_compat(&cop, &ccop);
+		return vcdev_async_crypt(f, &cop);
+	case CRYPTODEV_COMPAT_CIOCASYNCFETCH:
+		ret = vcdev_async_fetch(f, &cop);
+		if (ret == -EBUSY)
+			return ret;
+		vcdev_cop_to_compat(&ccop, &cop);
+		if (copy_to_user(uarg, &ccop, sizeof(ccop)) && !ret)
+			ret = -EFAULT;
+		return ret;
 	case CRYPTODEV_COMPAT_CIOCAUTHCRYPT:
 		if (copy_from_user(&ccaop, uarg, sizeof(ccaop)))
 			return -EFAULT;
@@ -381,5 +437,6 @@ const struct file_operations vcdev_fops = {
 #ifdef CONFIG_COMPAT
 	.compat_ioctl = vcdev_compat_ioctl,
 #endif
+	.poll = vcdev_async_poll,
 	.llseek = noop_llseek,
 };

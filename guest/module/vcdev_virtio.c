@@ -101,6 +101,8 @@ static void vcdev_req_finish(struct vcdev_req *req, int result)
 	atomic_dec(&req->q->dev->inflight);
 	req->result = result;
 	complete(&req->done);
+	if (req->on_done)
+		req->on_done(req);
 	kref_put(&req->ref, vcdev_req_release_deferred);
 }
 
