@@ -8,13 +8,14 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 B=${VCRYPTO_BUILD:-$top/build}
 ko=$B/kmod/virtio_cryptodev.ko
-for f in "$ko" "$B/guest-bin/cdev_test" "$B/guest-bin/cdev_aead" "$B/guest-bin/cdev_compat"; do
+for f in "$ko" "$B/guest-bin/cdev_test" "$B/guest-bin/cdev_aead" "$B/guest-bin/cdev_compat" "$B/guest-bin/cdev_async"; do
 	[ -e "$f" ] || { echo "not ok - $f missing (make all)"; exit 1; }
 done
-extra=()
-# the 32-bit build exercises compat_ioctl (built when gcc-multilib is there)
-[ -e "$B/guest-bin/cdev_test32" ] && extra=(-f "$B/guest-bin/cdev_test32")
+extra=(-f "$B/guest-bin/cdev_async")
+# the 32-bit builds exercise compat_ioctl (built when gcc-multilib is there)
+[ -e "$B/guest-bin/cdev_test32" ] && extra+=(-f "$B/guest-bin/cdev_test32")
 [ -e "$B/guest-bin/cdev_aead32" ] && extra+=(-f "$B/guest-bin/cdev_aead32")
+[ -e "$B/guest-bin/cdev_async32" ] && extra+=(-f "$B/guest-bin/cdev_async32")
 [ -e "$B/guest-bin/cdev_compat32" ] && extra+=(-f "$B/guest-bin/cdev_compat32")
 # SLUB poisons and checks the small kmalloc caches (sessions live there), so
 # a write to a freed session (the create/free race) shows as a guest "BUG".

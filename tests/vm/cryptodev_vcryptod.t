@@ -7,14 +7,15 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 B=${VCRYPTO_BUILD:-$top/build}
 ko=$B/kmod/virtio_cryptodev.ko
-for f in "$ko" "$B/guest-bin/cdev_test" "$B/guest-bin/cdev_aead" "$B/guest-bin/cdev_compat" "$B/vcryptod"; do
+for f in "$ko" "$B/guest-bin/cdev_test" "$B/guest-bin/cdev_aead" "$B/guest-bin/cdev_compat" "$B/guest-bin/cdev_async" "$B/vcryptod"; do
 	[ -e "$f" ] || { echo "not ok - $f missing (make all)"; exit 1; }
 done
 dir=$(mktemp -d /tmp/cdev-vcd.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
-extra=()
-[ -e "$B/guest-bin/cdev_test32" ] && extra=(-f "$B/guest-bin/cdev_test32")
+extra=(-f "$B/guest-bin/cdev_async")
+[ -e "$B/guest-bin/cdev_test32" ] && extra+=(-f "$B/guest-bin/cdev_test32")
 [ -e "$B/guest-bin/cdev_aead32" ] && extra+=(-f "$B/guest-bin/cdev_aead32")
+[ -e "$B/guest-bin/cdev_async32" ] && extra+=(-f "$B/guest-bin/cdev_async32")
 [ -e "$B/guest-bin/cdev_compat32" ] && extra+=(-f "$B/guest-bin/cdev_compat32")
 # SLUB poisons and checks the small kmalloc caches (sessions live there), so
 # a write to a freed session (the create/free race) shows as a guest "BUG".

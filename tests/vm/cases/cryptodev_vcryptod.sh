@@ -49,6 +49,36 @@ else
 	skip "32-bit compat_ioctl: cdev_test32 not built (needs gcc-multilib on the build host)"
 fi
 check "no device session left behind by the tests above" wait_sessions 0
+
+# The async interface (CIOCASYNCCRYPT/CIOCASYNCFETCH, poll); every result
+# checked against OpenSSL in the program (the 32-bit build: AF_ALG).
+note "async interface:"
+async_inflight() { n=0; for f in $V/devices/$d0/vcdev_inflight $V/devices/$d1/vcdev_inflight; do n=$((n + $(cat $f))); done; echo $n; }
+# async_idle: the device(s) own no request within 20 s
+async_idle() {
+	i=0
+	while [ "$(async_inflight)" != 0 ] && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
+	[ "$(async_inflight)" = 0 ]
+}
+cdev_async basic
+cdev_async queue
+cdev_async full
+cdev_async loop
+cdev_async errors
+cdev_async hmac
+if [ -x /bin/cdev_async32 ]; then
+	note "async, 32-bit program (compat_ioctl):"
+	cdev_async32 basic
+	cdev_async32 queue
+	cdev_async32 errors
+	cdev_async32 hmac
+else
+	skip "async 32-bit compat_ioctl: cdev_async32 not built (needs gcc-multilib on the build host)"
+fi
+check "async: no device session left behind" wait_sessions 0
+cdev_async close
+check "async: closed with jobs in flight: sessions destroyed on the device(s)" wait_sessions 0
+check "async: closed with jobs in flight: every request given back" async_idle
 cdev_test stress -p 8 -t 4 -n 100
 r0=$(cat $V/devices/$d0/vcdev_requests) r1=$(cat $V/devices/$d1/vcdev_requests)
 [ "${r0:-0}" -gt 0 ] && [ "${r1:-0}" -gt 0 ] && ok "requests spread over both devices ($r0, $r1)" ||
@@ -80,4 +110,17 @@ sed 's/^/# /' /tmp/hold.out
 [ $rc = 0 ] && ok "load across unbind/rebind: only ENODEV errors, no hang" ||
 	not_ok "load across unbind/rebind: only ENODEV errors, no hang"
 check "both devices serve after rebind" cdev_test stress -p 2 -t 2 -n 20
+
+# Async jobs on both devices while one is unbound: those it had, and those
+# queued to its sessions afterwards, end with ENODEV at CIOCASYNCFETCH.
+rm -f /tmp/async.go
+cdev_async unbind /tmp/async.go >/tmp/async.out 2>&1 &
+pid=$!
+sleep 2
+check "unbind $d1 with async jobs queued" sh -c "echo $d1 >$OURS/unbind"
+touch /tmp/async.go
+wait $pid
+cat /tmp/async.out
+check "rebind $d1" sh -c "echo $d1 >$OURS/bind"
+check "async across unbind: no device session left" wait_sessions 0
 exit 0

@@ -49,3 +49,16 @@ $(B)/tests/unit/test_cdev_abi32: tests/unit/test_cdev_abi.c include/crypto/crypt
 	$(Q)mkdir -p $(@D) && $(CC) -m32 $(filter-out -MMD -MP,$(BASE_CFLAGS)) -o $@ $<
 UNIT_TESTS += $(B)/tests/unit/test_cdev_abi32
 endif
+
+# Async interface (CIOCASYNCCRYPT/FETCH, poll); expected results by OpenSSL.
+$(eval $(call guest_prog,$(B)/guest-bin/cdev_async,tests/vm/cryptodev/cdev_async.c $(CDEV_UTIL),-lcrypto))
+# Its 32-bit build (compat_ioctl): no 32-bit libcrypto here, so the
+# reference is the guest kernel's software through AF_ALG.
+ifneq ($(wildcard /usr/lib32/libc.a),)
+CDEV_ASYNC32 := $(B)/guest-bin/cdev_async32
+$(CDEV_ASYNC32): tests/vm/cryptodev/cdev_async.c $(CDEV_UTIL) tests/vm/cryptodev/cdev_util.h include/crypto/cryptodev.h
+	$(call quiet,CC32,$@)
+	$(Q)mkdir -p $(@D) && $(CC) -m32 -DCDEV_REF_AFALG $(filter-out -MMD -MP,$(GUEST_CFLAGS)) -o $@ \
+		tests/vm/cryptodev/cdev_async.c $(CDEV_UTIL) $(GUEST_LDFLAGS)
+ALL_TARGETS += $(CDEV_ASYNC32)
+endif
