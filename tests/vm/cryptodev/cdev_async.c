@@ -53,14 +53,17 @@ static const EVP_CIPHER *ref_evp(uint32_t alg, size_t keylen)
 {
 	switch (alg) {
 	case CRYPTO_AES_ECB:
-		return keylen == 16 ? EVP_aes_128_ecb() :
-		       keylen == 24 ? EVP_aes_192_ecb() : EVP_aes_256_ecb();
+		return keylen == 16   ? EVP_aes_128_ecb()
+		       : keylen == 24 ? EVP_aes_192_ecb()
+				      : EVP_aes_256_ecb();
 	case CRYPTO_AES_CBC:
-		return keylen == 16 ? EVP_aes_128_cbc() :
-		       keylen == 24 ? EVP_aes_192_cbc() : EVP_aes_256_cbc();
+		return keylen == 16   ? EVP_aes_128_cbc()
+		       : keylen == 24 ? EVP_aes_192_cbc()
+				      : EVP_aes_256_cbc();
 	case CRYPTO_AES_CTR:
-		return keylen == 16 ? EVP_aes_128_ctr() :
-		       keylen == 24 ? EVP_aes_192_ctr() : EVP_aes_256_ctr();
+		return keylen == 16   ? EVP_aes_128_ctr()
+		       : keylen == 24 ? EVP_aes_192_ctr()
+				      : EVP_aes_256_ctr();
 	case CRYPTO_AES_XTS:
 		return keylen == 32 ? EVP_aes_128_xts() : EVP_aes_256_xts();
 	}
@@ -82,12 +85,15 @@ static int ref_cipher(uint32_t alg, const uint8_t *key, size_t keylen, int enc, 
 	EVP_CIPHER_CTX_free(c);
 	return ok ? 0 : -1;
 #else
-	const char *name = alg == CRYPTO_AES_ECB ? "ecb(aes-generic)" :
-			   alg == CRYPTO_AES_CBC ? "cbc(aes-generic)" :
-			   alg == CRYPTO_AES_CTR ? "ctr(aes-generic)" : "xts(aes)";
+	const char *name = alg == CRYPTO_AES_ECB   ? "ecb(aes-generic)"
+			   : alg == CRYPTO_AES_CBC ? "cbc(aes-generic)"
+			   : alg == CRYPTO_AES_CTR ? "ctr(aes-generic)"
+						   : "xts(aes)";
 
 	return afalg_skcipher(name, key, keylen, enc, iv, alg == CRYPTO_AES_ECB ? 0 : 16, in, out,
-			      len) ? -1 : 0;
+			      len)
+		       ? -1
+		       : 0;
 #endif
 }
 
@@ -121,7 +127,9 @@ static int ref_mac(const struct mac_alg *m, const uint8_t *key, size_t keylen, c
 	return EVP_Digest(in, len, out, &n, md, NULL) && n == m->len ? 0 : -1;
 #else
 	return afalg_hmac(m->afalg, m->keyed ? key : NULL, m->keyed ? keylen : 0, in, len, out,
-			  m->len) ? -1 : 0;
+			  m->len)
+		       ? -1
+		       : 0;
 #endif
 }
 
@@ -333,8 +341,8 @@ static int cmd_queue(void)
 		cdev_fill(q->in, q->len, 1000 + i);
 		cdev_fill(q->iv0, 16, 2000 + i);
 		memcpy(q->iv, q->iv0, 16);
-		if (ref_cipher(q->alg, q->key, q->keylen, q->enc, q->alg == CRYPTO_AES_ECB ? NULL : q->iv0,
-			       q->in, q->ref, q->len)) {
+		if (ref_cipher(q->alg, q->key, q->keylen, q->enc,
+			       q->alg == CRYPTO_AES_ECB ? NULL : q->iv0, q->in, q->ref, q->len)) {
 			cdev_ok(0, "reference %s %zu B", alg_name(q->alg), q->len);
 			return 1;
 		}
@@ -362,8 +370,9 @@ static int cmd_queue(void)
 			nq++;
 		}
 	}
-	cdev_ok(!bad, "%d jobs (4 AES modes, 16 B-256 KiB, copied and zero copy, in and out of "
-		      "place) queued without fetching",
+	cdev_ok(!bad,
+		"%d jobs (4 AES modes, 16 B-256 KiB, copied and zero copy, in and out of "
+		"place) queued without fetching",
 		nq);
 	for (i = 0; i < N; i++) {
 		struct qjob *q = &j[i];
@@ -382,8 +391,8 @@ static int cmd_queue(void)
 			order = 0;
 		}
 		if (memcmp(q->out, q->ref, q->len)) {
-			cdev_note("job %d (%s %s %zu B) differs from " REF_NAME, i, alg_name(q->alg),
-				  q->enc ? "enc" : "dec", q->len);
+			cdev_note("job %d (%s %s %zu B) differs from " REF_NAME, i,
+				  alg_name(q->alg), q->enc ? "enc" : "dec", q->len);
 			results = 0;
 		}
 		if (q->cop.flags & COP_FLAG_WRITE_IV) {
@@ -669,8 +678,9 @@ static int cmd_errors(void)
 		if (res[i] != want[i] || got.dst != outs[i])
 			okall = 0;
 	}
-	cdev_ok(okall, "good, bad len, good, bad src queued: results 0, EINVAL, 0, EFAULT in "
-		       "order (%d %d %d %d)",
+	cdev_ok(okall,
+		"good, bad len, good, bad src queued: results 0, EINVAL, 0, EFAULT in "
+		"order (%d %d %d %d)",
 		res[0], res[1], res[2], res[3]);
 
 	c = cop;
@@ -799,7 +809,8 @@ static int cmd_hmac(void)
 		ref_cipher(CRYPTO_AES_CBC, key, 16, 1, iv, data, refct, 4096);
 		ref_mac(&macs[0], key + 16, 20, data, 4096, ref);
 		cdev_ok(!r && !memcmp(ct, refct, 4096) && !memcmp(m1, ref, 20),
-			"AES-CBC+HMAC-SHA1 encrypt: ciphertext and MAC(plaintext) = " REF_NAME " (%d)",
+			"AES-CBC+HMAC-SHA1 encrypt: ciphertext and MAC(plaintext) = " REF_NAME
+			" (%d)",
 			r);
 		cdev_ok(!r && !memcmp(pt, data, 4096) && !memcmp(m2, ref, 20),
 			"AES-CBC+HMAC-SHA1 decrypt: plaintext and MAC(plaintext) (%d)", r);
@@ -848,7 +859,8 @@ static int cmd_close(void)
 	cdev_ok(nq == 41, "41 jobs queued (32 x 1 MiB pinned, 8 copied, 1 failing): %d", nq);
 	r = close(fd);
 	cdev_ok(!r, "close with the jobs unfetched (%s when closed)",
-		ready > 0 && (ready & POLLIN) ? "first one done" : "first one still with the device");
+		ready > 0 && (ready & POLLIN) ? "first one done"
+					      : "first one still with the device");
 	free(buf); /* the pinned pages stay pinned until the device gives them back */
 	return 0;
 }
