@@ -3,7 +3,8 @@
 # conformance (NIST, IEEE 1619 vectors; equal to the guest's software
 # drivers 16 B..1 MiB), bad input, 8x4 concurrency, killed process, close
 # in flight, rmmod while open, coexistence with the stock driver, spread
-# over two devices, unbind/rebind under load.  One boot, 2 vCPUs.
+# over two devices, unbind/rebind under load; the async interface
+# (cdev_async: CIOCASYNCCRYPT/FETCH, poll, = OpenSSL).  One boot, 2 vCPUs.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 B=${VCRYPTO_BUILD:-$top/build}

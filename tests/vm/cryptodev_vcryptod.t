@@ -2,7 +2,8 @@
 # /dev/crypto in a guest on two virtio-crypto devices served by vcryptod
 # (vhost-user, OpenSSL engine): the conformance suite of the builtin test
 # plus RFC 4231 and random-data HMAC, cipher+HMAC chaining, 8x4 load,
-# requests spread over both devices, killed process, unbind/rebind.
+# requests spread over both devices, killed process, unbind/rebind; the
+# async interface (cdev_async: CIOCASYNCCRYPT/FETCH, poll, = OpenSSL).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 B=${VCRYPTO_BUILD:-$top/build}

@@ -103,6 +103,7 @@ cdev_async queue
 cdev_async full
 cdev_async loop
 cdev_async errors
+cdev_async threads
 skip "async HMAC/digests: QEMU's builtin backend has no hash or MAC sessions (chaining)"
 if [ -x /bin/cdev_async32 ]; then
 	note "async, 32-bit program (compat_ioctl):"

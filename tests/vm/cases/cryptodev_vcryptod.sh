@@ -65,6 +65,7 @@ cdev_async queue
 cdev_async full
 cdev_async loop
 cdev_async errors
+cdev_async threads
 cdev_async hmac
 if [ -x /bin/cdev_async32 ]; then
 	note "async, 32-bit program (compat_ioctl):"

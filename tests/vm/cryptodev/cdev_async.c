@@ -10,6 +10,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +41,7 @@ static void usage(FILE *f)
 		   "  errors       each bad argument: errno at CIOCASYNCCRYPT or at FETCH\n"
 		   "  hmac         HMAC, digests, multi-part, cipher+HMAC through async\n"
 		   "  close        close the fd with jobs the device still has\n"
+		   "  threads      4 threads queue and fetch on one fd (any thread's jobs)\n"
 		   "  unbind FILE  jobs on two devices while one is unbound (FILE: go)\n");
 }
 
@@ -821,6 +824,107 @@ static int cmd_hmac(void)
 	return 0;
 }
 
+/* ---- threads: one fd, several threads queueing and fetching ---- */
+
+enum { TH = 4, TB = 8, TLEN = 8192 };
+struct tbuf {
+	uint8_t *in, *out, *ref;
+	atomic_int busy;
+};
+static struct tbuf tbufs[TH * TB];
+static uint32_t tses;
+static uint8_t tkey[16], tiv[16];
+static atomic_long t_queued, t_fetched, t_wrong, t_errs;
+
+static void *thread_main(void *arg)
+{
+	int id = (int)(long)arg, k = 0;
+	double t0 = cdev_now();
+
+	while (cdev_now() - t0 < 2.0) {
+		struct tbuf *b = &tbufs[id * TB + k % TB];
+		struct crypt_op cop;
+		int r;
+
+		if (!atomic_load(&b->busy)) {
+			memset(&cop, 0, sizeof(cop));
+			cop.ses = tses;
+			cop.op = COP_ENCRYPT;
+			cop.len = TLEN;
+			cop.src = b->in;
+			cop.dst = b->out;
+			cop.iv = tiv;
+			atomic_store(&b->busy, 1);
+			r = async_crypt(cfd, &cop);
+			if (r) {
+				atomic_store(&b->busy, 0);
+				cdev_note("thread %d: CIOCASYNCCRYPT %d", id, r);
+				atomic_fetch_add(&t_errs, 1);
+				break;
+			}
+			atomic_fetch_add(&t_queued, 1);
+			k++;
+		}
+		/* fetch whatever is done, any thread's job */
+		r = async_fetch(cfd, &cop);
+		if (r == -EBUSY) {
+			poll_fd(cfd, POLLIN, 10);
+			continue;
+		}
+		if (r) {
+			cdev_note("thread %d: CIOCASYNCFETCH %d", id, r);
+			atomic_fetch_add(&t_errs, 1);
+			break;
+		}
+		atomic_fetch_add(&t_fetched, 1);
+		for (int i = 0; i < TH * TB; i++) {
+			if (cop.dst != tbufs[i].out)
+				continue;
+			if (memcmp(tbufs[i].out, tbufs[i].ref, TLEN))
+				atomic_fetch_add(&t_wrong, 1);
+			memset(tbufs[i].out, 0, TLEN);
+			atomic_store(&tbufs[i].busy, 0);
+		}
+	}
+	return NULL;
+}
+
+static int cmd_threads(void)
+{
+	pthread_t th[TH];
+	struct crypt_op cop;
+	int r, i;
+
+	cdev_fill(tkey, 16, 61);
+	cdev_fill(tiv, 16, 62);
+	r = cdev_session(cfd, CRYPTO_AES_CBC, tkey, 16, 0, NULL, 0, &tses);
+	cdev_ok(!r, "CIOCGSESSION AES-CBC (%d)", r);
+	for (i = 0; i < TH * TB; i++) {
+		tbufs[i].in = xmalloc(TLEN);
+		tbufs[i].out = xmalloc(TLEN);
+		tbufs[i].ref = xmalloc(TLEN);
+		cdev_fill(tbufs[i].in, TLEN, 700 + i);
+		ref_cipher(CRYPTO_AES_CBC, tkey, 16, 1, tiv, tbufs[i].in, tbufs[i].ref, TLEN);
+	}
+	for (i = 0; i < TH; i++)
+		pthread_create(&th[i], NULL, thread_main, (void *)(long)i);
+	for (i = 0; i < TH; i++)
+		pthread_join(th[i], NULL);
+	/* what the threads left queued */
+	while (t_fetched < t_queued && !(r = wait_fetch(cfd, &cop))) {
+		atomic_fetch_add(&t_fetched, 1);
+		for (i = 0; i < TH * TB; i++)
+			if (cop.dst == tbufs[i].out && memcmp(tbufs[i].out, tbufs[i].ref, TLEN))
+				atomic_fetch_add(&t_wrong, 1);
+	}
+	cdev_ok(!t_errs && t_queued > 0 && t_queued == t_fetched,
+		"%d threads on one fd, 2 s: %ld queued, %ld fetched (by any thread), no error", TH,
+		(long)t_queued, (long)t_fetched);
+	cdev_ok(!t_wrong, "every result = " REF_NAME " (%ld wrong)", (long)t_wrong);
+	cdev_free(cfd, tses);
+	return 0;
+}
+
 /* ---- close: jobs in flight when the fd goes ---- */
 
 static int cmd_close(void)
@@ -981,6 +1085,8 @@ int main(int argc, char **argv)
 		cmd_hmac();
 	else if (!strcmp(cmd, "close"))
 		cmd_close();
+	else if (!strcmp(cmd, "threads"))
+		cmd_threads();
 	else if (!strcmp(cmd, "unbind") && argc > 2)
 		cmd_unbind(argv[2]);
 	else {
