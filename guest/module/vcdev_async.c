@@ -192,7 +192,7 @@ int vcdev_async_crypt(struct vcdev_file *f, const struct crypt_op *cop)
  * CIOCASYNCFETCH: the first job queued, if it is done (else EBUSY, as
  * cryptodev-linux: it never blocks).  *cop becomes the crypt_op it was
  * queued with; its results go to the user memory that op names.  Returns
- * the job's result.
+ * the job's result (the job is consumed either way).
  */
 int vcdev_async_fetch(struct vcdev_file *f, struct crypt_op *cop)
 {

@@ -301,12 +301,9 @@ long vcdev_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 		return vcdev_async_crypt(f, &cop);
 	case CIOCASYNCFETCH:
 		ret = vcdev_async_fetch(f, &cop);
-		if (ret == -EBUSY)
-			return ret;
-		/* also on error: the program learns which op failed */
-		if (copy_to_user(uarg, &cop, sizeof(cop)) && !ret)
-			ret = -EFAULT;
-		return ret;
+		if (ret)
+			return ret; /* a failed job: the struct stays as it was */
+		return copy_to_user(uarg, &cop, sizeof(cop)) ? -EFAULT : 0;
 	default:
 		return -EINVAL; /* as cryptodev-linux (not ENOTTY) */
 	}
@@ -394,12 +391,10 @@ long vcdev_compat_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 		return vcdev_async_crypt(f, &cop);
 	case CRYPTODEV_COMPAT_CIOCASYNCFETCH:
 		ret = vcdev_async_fetch(f, &cop);
-		if (ret == -EBUSY)
+		if (ret)
 			return ret;
 		vcdev_cop_to_compat(&ccop, &cop);
-		if (copy_to_user(uarg, &ccop, sizeof(ccop)) && !ret)
-			ret = -EFAULT;
-		return ret;
+		return copy_to_user(uarg, &ccop, sizeof(ccop)) ? -EFAULT : 0;
 	case CRYPTODEV_COMPAT_CIOCAUTHCRYPT:
 		if (copy_from_user(&ccaop, uarg, sizeof(ccaop)))
 			return -EFAULT;
