@@ -39,9 +39,13 @@ int vcdev_buf_bounce(struct vcdev_buf *b, unsigned int len)
 		unsigned int order = min_t(unsigned int, VCDEV_BOUNCE_ORDER, get_order(left));
 		struct page *p = NULL;
 
-		/* Large chunks only when they come easily. */
+		/*
+		 * Large chunks only when they come easily.  Charged to the
+		 * caller's memory cgroup: a process can keep many requests
+		 * (async jobs) holding bounce pages.
+		 */
 		for (;; order--) {
-			gfp_t gfp = GFP_KERNEL;
+			gfp_t gfp = GFP_KERNEL_ACCOUNT;
 
 			if (order)
 				gfp |= __GFP_NORETRY | __GFP_NOWARN;
