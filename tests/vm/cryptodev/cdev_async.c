@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -112,7 +113,9 @@ static const struct mac_alg macs[] = {
 	{CRYPTO_SHA1_HMAC, "SHA1", "hmac(sha1)", 20, 1},
 	{CRYPTO_SHA2_256_HMAC, "SHA256", "hmac(sha256)", 32, 1},
 	{CRYPTO_SHA2_512_HMAC, "SHA512", "hmac(sha512)", 64, 1},
+	{CRYPTO_MD5_HMAC, "MD5", "hmac(md5)", 16, 1},
 	{CRYPTO_SHA1, "SHA1", "sha1", 20, 0},
+	{CRYPTO_MD5, "MD5", "md5", 16, 0},
 	{CRYPTO_SHA2_256, "SHA256", "sha256", 32, 0},
 };
 
@@ -270,6 +273,26 @@ static int cmd_basic(void)
 	cdev_ok(r >= 0 && !(r & POLLIN), "no POLLIN once fetched (revents %#x)", r);
 	r = async_fetch(cfd, &got);
 	cdev_ok(r == -EBUSY, "second FETCH: EBUSY (%d)", r);
+
+	/* epoll: level-triggered EPOLLIN once a job is done */
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event ev = {.events = EPOLLIN}, evs[2];
+
+	r = ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, cfd, &ev) ? -errno : 0;
+	cdev_ok(!r, "epoll_ctl ADD /dev/crypto (%d)", r);
+	r = epoll_wait(ep, evs, 2, 0);
+	cdev_ok(r == 0, "epoll: nothing before a job (%d)", r);
+	cop.len = 65536;
+	r = async_crypt(cfd, &cop);
+	if (!r)
+		r = epoll_wait(ep, evs, 2, 20000);
+	cdev_ok(r == 1 && (evs[0].events & EPOLLIN), "epoll_wait wakes with EPOLLIN (%d)", r);
+	r = async_fetch(cfd, &got);
+	cdev_ok(!r && !memcmp(ct, ref, 65536), "fetched after epoll: 64 KiB = " REF_NAME " (%d)",
+		r);
+	r = epoll_wait(ep, evs, 2, 0);
+	cdev_ok(r == 0, "epoll: nothing once fetched (%d)", r);
+	close(ep);
 
 	/* the helpers of cryptodev-linux's tests: poll POLLOUT, crypt, poll POLLIN, fetch */
 	memset(ct, 0, 64);
