@@ -117,6 +117,20 @@ check "async: no device session left behind" wait_sessions 0
 cdev_async close
 check "async: closed with jobs in flight: sessions destroyed on the device(s)" wait_sessions 0
 check "async: closed with jobs in flight: every request given back" async_idle
+cdev_async hold 60 >/dev/null &
+p1=$!
+cdev_async hold 60 >/dev/null &
+p2=$!
+i=0
+while [ "$(async_inflight)" = 0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+sleep 1
+n=$(async_inflight)
+kill -9 $p1 $p2
+wait $p1 $p2 2>/dev/null
+[ "$n" -gt 0 ] && ok "async: jobs in flight when two processes are killed ($n)" ||
+	not_ok "async: jobs in flight when two processes are killed ($n)"
+check "async: killed: sessions destroyed on the device(s)" wait_sessions 0
+check "async: killed: every request given back" async_idle
 
 # The module cannot go while /dev/crypto is open; it can afterwards.
 exec 5</dev/crypto

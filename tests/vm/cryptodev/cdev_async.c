@@ -43,6 +43,7 @@ static void usage(FILE *f)
 		   "  hmac         HMAC, digests, multi-part, cipher+HMAC through async\n"
 		   "  close        close the fd with jobs the device still has\n"
 		   "  threads      4 threads queue and fetch on one fd (any thread's jobs)\n"
+		   "  hold SECS    keep 64 jobs of 256 KiB out (to be killed)\n"
 		   "  unbind FILE  jobs on two devices while one is unbound (FILE: go)\n");
 }
 
@@ -949,6 +950,46 @@ static int cmd_threads(void)
 	return 0;
 }
 
+/* ---- hold: keep the device busy until killed ---- */
+
+static int cmd_hold(int secs)
+{
+	enum { NB = 64, LEN = 256 << 10 };
+	uint8_t key[16], iv[16], *buf = xmalloc((size_t)NB * LEN);
+	double t0 = cdev_now();
+	struct crypt_op cop;
+	long n = 0;
+	uint32_t ses;
+	int r;
+
+	cdev_fill(key, 16, 71);
+	cdev_fill(iv, 16, 72);
+	memset(buf, 0x33, (size_t)NB * LEN);
+	r = cdev_session(cfd, CRYPTO_AES_CBC, key, 16, 0, NULL, 0, &ses);
+	if (r) {
+		cdev_ok(0, "CIOCGSESSION (%d)", r);
+		return 1;
+	}
+	while (cdev_now() - t0 < secs) {
+		int rev = poll_fd(cfd, POLLIN | POLLOUT, 1000);
+
+		if (rev > 0 && (rev & POLLOUT)) {
+			memset(&cop, 0, sizeof(cop));
+			cop.ses = ses;
+			cop.op = COP_ENCRYPT;
+			cop.len = LEN;
+			cop.src = cop.dst = buf + (size_t)(n++ % NB) * LEN;
+			cop.iv = iv;
+			if (async_crypt(cfd, &cop))
+				break;
+		}
+		if (rev > 0 && (rev & POLLIN) && async_fetch(cfd, &cop))
+			break;
+	}
+	cdev_note("hold: %ld jobs queued", n);
+	return 0;
+}
+
 /* ---- close: jobs in flight when the fd goes ---- */
 
 static int cmd_close(void)
@@ -1111,6 +1152,8 @@ int main(int argc, char **argv)
 		cmd_close();
 	else if (!strcmp(cmd, "threads"))
 		cmd_threads();
+	else if (!strcmp(cmd, "hold") && argc > 2)
+		cmd_hold(atoi(argv[2]));
 	else if (!strcmp(cmd, "unbind") && argc > 2)
 		cmd_unbind(argv[2]);
 	else {
