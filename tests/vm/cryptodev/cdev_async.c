@@ -43,7 +43,7 @@ static void usage(FILE *f)
 		   "  hmac         HMAC, digests, multi-part, cipher+HMAC through async\n"
 		   "  close        close the fd with jobs the device still has\n"
 		   "  threads      4 threads queue and fetch on one fd (any thread's jobs)\n"
-		   "  hold SECS    keep 64 jobs of 256 KiB out (to be killed)\n"
+		   "  hold SECS    keep 32 jobs of 1 MiB out (to be killed)\n"
 		   "  unbind FILE  jobs on two devices while one is unbound (FILE: go)\n");
 }
 
@@ -954,7 +954,7 @@ static int cmd_threads(void)
 
 static int cmd_hold(int secs)
 {
-	enum { NB = 64, LEN = 256 << 10 };
+	enum { NB = 32, LEN = 1 << 20 };
 	uint8_t key[16], iv[16], *buf = xmalloc((size_t)NB * LEN);
 	double t0 = cdev_now();
 	struct crypt_op cop;
