@@ -109,8 +109,8 @@ struct vcdev_req {
 	struct vcdev_session *ses; /* holds a reference, may be NULL */
 	/*
 	 * Called once when the device returns the request (or it is failed
-	 * on removal), in interrupt context with the queue's lock held;
-	 * @done_arg belongs to the caller.  NULL: only @done completes.
+	 * on removal), with the queue's lock held and interrupts off (must
+	 * not sleep); @done_arg belongs to the caller.  NULL: only @done.
 	 */
 	void (*on_done)(struct vcdev_req *req);
 	void *done_arg;

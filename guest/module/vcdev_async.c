@@ -87,7 +87,7 @@ static void vcdev_job_free_work(struct work_struct *work)
 	vcdev_job_free(container_of(work, struct vcdev_job, free_work));
 }
 
-/* The device returned the job's request (interrupt context, queue lock). */
+/* The device returned the job's request (queue lock held, irqs off). */
 static void vcdev_job_done(struct vcdev_req *req)
 {
 	struct vcdev_job *job = req->done_arg;
