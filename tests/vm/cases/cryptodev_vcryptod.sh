@@ -139,4 +139,19 @@ wait $pid
 cat /tmp/async.out
 check "rebind $d1" sh -c "echo $d1 >$OURS/bind"
 check "async across unbind: no device session left" wait_sessions 0
+
+# rmmod right after a process with async jobs in flight was killed: the
+# jobs the devices still have are failed and freed by the module's exit.
+cdev_async hold 60 >/dev/null &
+pid=$!
+sleep 1.5
+i=0
+while [ "$(async_inflight)" = 0 ] && [ $i -lt 500 ]; do i=$((i + 1)); done
+n=$(async_inflight)
+kill -9 $pid
+wait $pid 2>/dev/null
+note "async jobs in flight when killed: $n; left at rmmod: $(async_inflight)"
+check "rmmod right after the kill" rmmod virtio_cryptodev
+check "insmod again" insmod /lib/modules/vc/virtio_cryptodev.ko
+check "the devices serve after reload" cdev_test stress -p 1 -t 2 -n 10
 exit 0
