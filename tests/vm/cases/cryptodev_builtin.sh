@@ -104,6 +104,8 @@ cdev_async full
 cdev_async loop
 cdev_async errors
 cdev_async threads
+cdev_async null
+skip "async CRYPTO_NULL + HMAC: QEMU's builtin backend has no MAC sessions"
 skip "async HMAC/digests: QEMU's builtin backend has no hash or MAC sessions (chaining)"
 if [ -x /bin/cdev_async32 ]; then
 	note "async, 32-bit program (compat_ioctl):"

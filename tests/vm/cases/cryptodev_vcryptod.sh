@@ -66,6 +66,8 @@ cdev_async full
 cdev_async loop
 cdev_async errors
 cdev_async threads
+cdev_async null
+cdev_async null --mac
 cdev_async hmac
 if [ -x /bin/cdev_async32 ]; then
 	note "async, 32-bit program (compat_ioctl):"

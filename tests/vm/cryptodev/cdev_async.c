@@ -44,6 +44,7 @@ static void usage(FILE *f)
 		   "  close        close the fd with jobs the device still has\n"
 		   "  threads      4 threads queue and fetch on one fd (any thread's jobs)\n"
 		   "  hold SECS    keep 32 jobs of 1 MiB out (to be killed)\n"
+		   "  null [--mac] CRYPTO_NULL jobs (async_speed starts with them)\n"
 		   "  unbind FILE  jobs on two devices while one is unbound (FILE: go)\n");
 }
 
@@ -950,6 +951,67 @@ static int cmd_threads(void)
 	return 0;
 }
 
+/* ---- null: CRYPTO_NULL through async ---- */
+
+static int cmd_null(int with_mac)
+{
+	static const size_t sizes[] = {0, 1, 15, 256, 4096, 65536, 262144};
+	enum { N = sizeof(sizes) / sizeof(sizes[0]) };
+	uint8_t *src[N], *dst[N], *exp[N], mkey[32], mac_out[N][32], ref[32];
+	struct crypt_op cop[N], got;
+	int r, i, queued = 1, order = 1, data = 1, mac = 1;
+	uint32_t ses;
+
+	cdev_fill(mkey, sizeof(mkey), 81);
+	r = cdev_session(cfd, CRYPTO_NULL, "", 0, with_mac ? CRYPTO_SHA2_256_HMAC : 0, mkey,
+			 with_mac ? 32 : 0, &ses);
+	cdev_ok(!r, "CIOCGSESSION CRYPTO_NULL%s (%d)", with_mac ? " + HMAC-SHA256" : "", r);
+	if (r)
+		return 1;
+	for (i = 0; i < N; i++) {
+		src[i] = xmalloc(sizes[i]);
+		exp[i] = xmalloc(sizes[i]);
+		cdev_fill(src[i], sizes[i], 800 + i);
+		memcpy(exp[i], src[i], sizes[i]);
+		dst[i] = i % 2 ? src[i] : xmalloc(sizes[i]); /* some in place */
+		if (dst[i] != src[i])
+			memset(dst[i], 0, sizes[i]);
+		memset(&cop[i], 0, sizeof(cop[i]));
+		cop[i].ses = ses;
+		cop[i].op = COP_ENCRYPT;
+		cop[i].len = sizes[i];
+		cop[i].src = src[i];
+		cop[i].dst = dst[i];
+		cop[i].mac = with_mac ? mac_out[i] : NULL;
+		if (async_crypt(cfd, &cop[i]))
+			queued = 0;
+	}
+	cdev_ok(queued, "%d CRYPTO_NULL jobs (0 B-256 KiB, in and out of place) queued", N);
+	for (i = 0; i < N; i++) {
+		memset(&got, 0, sizeof(got));
+		r = wait_fetch(cfd, &got);
+		if (r || got.dst != dst[i])
+			order = 0;
+		if (memcmp(dst[i], exp[i], sizes[i]))
+			data = 0;
+		if (with_mac && (ref_mac(&macs[1], mkey, 32, exp[i], sizes[i], ref) ||
+				 memcmp(mac_out[i], ref, 32)))
+			mac = 0;
+	}
+	cdev_ok(order, "fetched in order, no error");
+	cdev_ok(data, "dst = src for every job (CRYPTO_NULL copies)");
+	if (with_mac)
+		cdev_ok(mac, "their HMAC-SHA256 = " REF_NAME);
+	cdev_free(cfd, ses);
+	for (i = 0; i < N; i++) {
+		if (dst[i] != src[i])
+			free(dst[i]);
+		free(src[i]);
+		free(exp[i]);
+	}
+	return 0;
+}
+
 /* ---- hold: keep the device busy until killed ---- */
 
 static int cmd_hold(int secs)
@@ -1152,6 +1214,8 @@ int main(int argc, char **argv)
 		cmd_close();
 	else if (!strcmp(cmd, "threads"))
 		cmd_threads();
+	else if (!strcmp(cmd, "null"))
+		cmd_null(argc > 2 && !strcmp(argv[2], "--mac"));
 	else if (!strcmp(cmd, "hold") && argc > 2)
 		cmd_hold(atoi(argv[2]));
 	else if (!strcmp(cmd, "unbind") && argc > 2)
