@@ -847,6 +847,44 @@ static int cmd_hmac(void)
 	} else {
 		cdev_ok(0, "CIOCGSESSION AES-CBC+HMAC-SHA1 (%d)", r);
 	}
+
+	/* cipher + HMAC in parts: the IV carries from part to part, the MAC covers all */
+	r = cdev_session(cfd, CRYPTO_AES_CBC, key, 16, CRYPTO_SHA2_256_HMAC, key + 16, 32, &ses);
+	if (!r) {
+		static const unsigned int plen[3] = {1024, 2048, 512};
+		uint8_t iv[16], ivc[16], ct[3584], refct[3584], m[32];
+		struct crypt_op parts[3], got;
+		unsigned int off = 0;
+		int good = 1;
+
+		cdev_fill(iv, 16, 34);
+		memcpy(ivc, iv, 16);
+		for (int k = 0; k < 3; k++) {
+			memset(&parts[k], 0, sizeof(parts[k]));
+			parts[k].ses = ses;
+			parts[k].op = COP_ENCRYPT;
+			parts[k].flags = k == 2 ? COP_FLAG_FINAL : COP_FLAG_UPDATE;
+			parts[k].len = plen[k];
+			parts[k].src = data + off;
+			parts[k].dst = ct + off;
+			parts[k].iv = k ? NULL : ivc; /* then the session's */
+			parts[k].mac = m;
+			off += plen[k];
+			if (async_crypt(cfd, &parts[k]))
+				good = 0;
+		}
+		for (int k = 0; k < 3; k++)
+			if (wait_fetch(cfd, &got))
+				good = 0;
+		ref_cipher(CRYPTO_AES_CBC, key, 16, 1, iv, data, refct, sizeof(refct));
+		ref_mac(&macs[1], key + 16, 32, data, sizeof(refct), ref);
+		cdev_ok(good && !memcmp(ct, refct, sizeof(ct)) && !memcmp(m, ref, 32),
+			"AES-CBC+HMAC-SHA256 in 3 parts queued: one CBC stream and MAC(all "
+			"plaintext) = " REF_NAME);
+		cdev_free(cfd, ses);
+	} else {
+		cdev_ok(0, "CIOCGSESSION AES-CBC+HMAC-SHA256 (%d)", r);
+	}
 	return 0;
 }
 
