@@ -189,6 +189,7 @@ enum {
 	ST_NS_NET,
 	ST_NS_IPC,
 	ST_NS_UTS,
+	ST_SETNS,
 	ST_ROOT_PRIVATE,
 	ST_ROOT_TMPFS,
 	ST_ROOT_PIVOT,
@@ -209,6 +210,7 @@ static const char *const step_name[ST_MAX] = {
 	[ST_NS_NET] = "unshare(CLONE_NEWNET)",
 	[ST_NS_IPC] = "unshare(CLONE_NEWIPC)",
 	[ST_NS_UTS] = "unshare(CLONE_NEWUTS)",
+	[ST_SETNS] = "setns(template namespace)",
 	[ST_ROOT_PRIVATE] = "empty root: making mounts private",
 	[ST_ROOT_TMPFS] = "empty root: mounting a tmpfs",
 	[ST_ROOT_PIVOT] = "empty root: pivot_root",
@@ -305,11 +307,12 @@ VPD_CHILD_CODE static void enter_namespaces(struct vpd_sandbox *sb)
 {
 	int step;
 
-	/* one at a time, so a refusal names its namespace */
+	/* one at a time, so a refusal names its namespace; templates are entered already */
 	for (size_t i = 0; i < sizeof(ns_list) / sizeof(ns_list[0]); i++)
-		if (sb->ns_flags & ns_list[i].flag && unshare(ns_list[i].flag))
+		if (sb->ns_flags & ns_list[i].flag && sb->tmpl_fd[i] < 0 &&
+		    unshare(ns_list[i].flag))
 			child_fail(ns_list[i].step);
-	if (sb->empty_root) {
+	if (sb->empty_root && sb->tmpl_fd[1] < 0) {
 		step = empty_root();
 		if (step)
 			child_fail(step);
@@ -340,6 +343,12 @@ VPD_CHILD_CODE static int child_main(void *arg)
 	 * user namespace (only with --allow-weak-isolation) root enters what it
 	 * still can, and sets up the empty root, before giving up its ids.
 	 */
+	/* the template namespaces (root only), before anything else */
+	for (size_t i = 1; i < sizeof(ns_list) / sizeof(ns_list[0]); i++)
+		if (sb->tmpl_fd[i] >= 0 && setns(sb->tmpl_fd[i], ns_list[i].flag))
+			child_fail(ST_SETNS);
+	if (sb->tmpl_fd[1] >= 0 && chdir("/"))
+		child_fail(ST_SETNS);
 	if (sb->drop_ids && !(sb->ns_flags & CLONE_NEWUSER))
 		enter_namespaces(sb);
 	if (sb->drop_ids) {
@@ -478,6 +487,89 @@ static int probe(struct vpd_sandbox *sb, struct child_report *rep)
 	return pid < 0 ? (int)pid : 0;
 }
 
+/*
+ * Template namespaces. Making a network namespace (every per-net init of
+ * the kernel), copying the host's mount tree into a new mount namespace and
+ * detaching it again behind the empty root are most of a load's cost (see
+ * bench/results/vproc.md), and their teardown after each process another
+ * share. When vprocd is root they are made once here, by a throwaway child:
+ * a mount namespace whose root is the empty read-only tmpfs, a network
+ * namespace with nothing but a loopback that is down, an IPC and a UTS
+ * namespace. Each process enters them with setns() while still root, then
+ * drops to nobody and gets its own user namespace (and its own pid
+ * namespace from clone). Processes of this vprocd share these four, empty
+ * namespaces and none of the host's; they are owned by the initial user
+ * namespace, so a process holds no capability over them (with its own,
+ * unshared ones it was root in the user namespace owning them), and the
+ * allowlist has no call that could use them to reach another process
+ * (socket, the SysV and POSIX IPC calls, mount, sethostname are not in it).
+ * A namespace the kernel refuses here is unshared per process as before,
+ * which names the refusal.
+ */
+static void make_templates(struct vpd_sandbox *sb)
+{
+	static const char *const nsfile[] = {NULL, "mnt", "net", "ipc", "uts"};
+	int go[2], done[2];
+	unsigned char made = 0;
+	pid_t pid;
+
+	for (size_t i = 0; i < sizeof(ns_list) / sizeof(ns_list[0]); i++)
+		sb->tmpl_fd[i] = -1;
+	if (geteuid() != 0)
+		return;
+	if (pipe2(go, O_CLOEXEC))
+		return;
+	if (pipe2(done, O_CLOEXEC)) {
+		close(go[0]);
+		close(go[1]);
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		char c;
+
+		close(go[1]);
+		close(done[0]);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		for (size_t i = 1; i < sizeof(ns_list) / sizeof(ns_list[0]); i++)
+			if (!unshare(ns_list[i].flag))
+				made |= (unsigned char)(1u << i);
+		if (made & 2 && empty_root())
+			made &= (unsigned char)~2u; /* a mount namespace without the empty root: no */
+		if (write(done[1], &made, 1) != 1)
+			_exit(1);
+		/* until the parent holds the namespaces */
+		if (read(go[0], &c, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(go[0]);
+	close(done[1]);
+	if (pid > 0 && read(done[0], &made, 1) == 1) {
+		for (size_t i = 1; i < sizeof(ns_list) / sizeof(ns_list[0]); i++) {
+			char path[64];
+
+			if (!(made & (1u << i)))
+				continue;
+			snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, nsfile[i]);
+			sb->tmpl_fd[i] = open(path, O_RDONLY | O_CLOEXEC);
+		}
+	}
+	close(go[1]);
+	close(done[0]);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+}
+
+static void drop_templates(struct vpd_sandbox *sb)
+{
+	for (size_t i = 0; i < sizeof(ns_list) / sizeof(ns_list[0]); i++) {
+		if (sb->tmpl_fd[i] >= 0)
+			close(sb->tmpl_fd[i]);
+		sb->tmpl_fd[i] = -1;
+	}
+}
+
 int vpd_sandbox_init(struct vpd_sandbox *sb, const struct vpd_config *cfg)
 {
 	char first[128] = "";
@@ -500,6 +592,7 @@ int vpd_sandbox_init(struct vpd_sandbox *sb, const struct vpd_config *cfg)
 	 * try again, remembering why: the result is what this kernel allows,
 	 * and sb->weak says whether that is less than the full sandbox.
 	 */
+	make_templates(sb);
 	sb->newpid = geteuid() == 0;
 	sb->ns_flags = VPD_NS_FLAGS;
 	sb->empty_root = true;
@@ -513,9 +606,12 @@ int vpd_sandbox_init(struct vpd_sandbox *sb, const struct vpd_config *cfg)
 			return -EPERM;
 		}
 		if (rep.step > 0 && rep.step >= ST_NS_USER && rep.step <= ST_ROOT_DETACH &&
-		    !first[0])
+		    rep.step != ST_SETNS && !first[0])
 			describe(&rep, first, sizeof(first));
 		switch (rep.step) {
+		case ST_SETNS:
+			drop_templates(sb); /* unshared per process instead */
+			break;
 		case ST_NS_USER:
 		case ST_NS_NET:
 		case ST_NS_IPC:
@@ -554,11 +650,22 @@ int vpd_sandbox_init(struct vpd_sandbox *sb, const struct vpd_config *cfg)
 			strcat(sb->ns_flags & ns_list[i].flag ? have : miss, " ");
 			strcat(sb->ns_flags & ns_list[i].flag ? have : miss, ns_list[i].name);
 		}
-		vpd_log(1, "sandbox: namespaces:%s%s%s%s; %s; uid %s; seccomp allowlist %u insns",
+		char tmpl[40] = "";
+
+		for (size_t i = 1; i < sizeof(ns_list) / sizeof(ns_list[0]); i++) {
+			if (sb->tmpl_fd[i] >= 0) {
+				strcat(tmpl, " ");
+				strcat(tmpl, ns_list[i].name);
+			}
+		}
+		vpd_log(1,
+			"sandbox: namespaces:%s%s%s%s; %s; uid %s; seccomp allowlist %u insns; "
+			"shared empty templates:%s",
 			have, miss[0] ? "; NOT available here:" : "", miss,
 			miss[0] ? (geteuid() ? " (not root)" : " (refused by the kernel)") : "",
 			sb->empty_root ? "empty root" : "NO empty root",
-			sb->drop_ids ? "nobody" : "unchanged (not root)", sb->prog.len);
+			sb->drop_ids ? "nobody" : "unchanged (not root)", sb->prog.len,
+			tmpl[0] ? tmpl : " none");
 		miss[0] = 0;
 		for (size_t i = 0; i < sizeof(ns_list) / sizeof(ns_list[0]); i++) {
 			if (!(sb->ns_flags & ns_list[i].flag)) {
@@ -588,6 +695,7 @@ int vpd_sandbox_init(struct vpd_sandbox *sb, const struct vpd_config *cfg)
 
 void vpd_sandbox_free(struct vpd_sandbox *sb)
 {
+	drop_templates(sb);
 	free(sb->prog.filter);
 	sb->prog.filter = NULL;
 }

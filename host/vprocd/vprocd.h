@@ -92,6 +92,13 @@ struct vpd_sandbox {
 	uid_t uid;
 	gid_t gid;
 	bool drop_ids;
+	/*
+	 * Template namespaces (mount with the empty root, net, ipc, uts), made
+	 * once at startup when vprocd is root and entered by each child with
+	 * setns(): -1 where there is none (that namespace is then unshared per
+	 * process, as before). Indexed like ns_list in sandbox.c.
+	 */
+	int tmpl_fd[5];
 	const struct vpd_config *cfg;
 };
 
