@@ -53,6 +53,9 @@ static void usage(int status)
 		"      --cpu-limit SEC       CPU seconds per process (default 10)\n"
 		"      --frame-timeout-ms MS a frame that stops arriving is dropped (default "
 		"5000)\n"
+		"      --poll-us US          after sending a process a message, wait up to US\n"
+		"                            microseconds for its reply without sleeping\n"
+		"                            (default 50; 0: always sleep in poll)\n"
 		"  -v, --verbose / -q, --quiet\n"
 		"  -h, --help\n"
 		"%s",
@@ -213,6 +216,8 @@ static int serve(struct vpd_server *srv, int lfd, int sfd)
 				break;
 			}
 		}
+		if (c && !c->out_head)
+			vpd_proc_poll_replies(c);
 		if (c && c->out_head && vpd_conn_flush(c) < 0)
 			goto drop;
 		continue;
@@ -239,6 +244,7 @@ int main(int argc, char **argv)
 		{"frame-timeout-ms", required_argument, 0, 7},
 		{"min-version", required_argument, 0, 8},
 		{"allow-weak-isolation", no_argument, 0, 9},
+		{"poll-us", required_argument, 0, 10},
 		{"verbose", no_argument, 0, 'v'},
 		{"quiet", no_argument, 0, 'q'},
 		{"help", no_argument, 0, 'h'},
@@ -263,6 +269,7 @@ int main(int argc, char **argv)
 		.mem_limit = 256ull << 20,
 		.cpu_limit_s = 10,
 		.frame_timeout_ms = 5000,
+		.poll_us = 50,
 	};
 	while ((c = getopt_long(argc, argv, "s:k:r:S:vqh", lo, NULL)) != -1) {
 		switch (c) {
@@ -297,6 +304,9 @@ int main(int argc, char **argv)
 			break;
 		case 5:
 			srv->cfg.mem_limit = (uint64_t)num("--mem-limit", optarg, 65536) << 20;
+			break;
+		case 10:
+			srv->cfg.poll_us = (unsigned int)num("--poll-us", optarg, 10000);
 			break;
 		case 7:
 			srv->cfg.frame_timeout_ms =

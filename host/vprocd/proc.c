@@ -97,7 +97,8 @@ static void proc_send(struct vpd_conn *c, struct vpd_proc *p)
 		return;
 	}
 	p->busy = true;
-	p->deadline_ms = vpd_now_ms() + c->srv->cfg.msg_timeout_ms;
+	p->sent_us = vpd_now_us();
+	p->deadline_ms = p->sent_us / 1000 + c->srv->cfg.msg_timeout_ms;
 }
 
 int vpd_proc_new(struct vpd_conn *c, int memfd, const struct vsig *sig, char *why, size_t whylen)
@@ -262,6 +263,40 @@ void vpd_proc_on_chan(struct vpd_conn *c, struct vpd_proc *p)
 	reply_msg(c, p, m, (int32_t)vmm_get32(buf), buf + 4, (size_t)n - 4);
 	free(m);
 	proc_send(c, p);
+}
+
+/*
+ * A process usually answers within microseconds of being sent a message
+ * (it runs on the other core). Going to sleep in poll() for that reply
+ * costs a sleep and a wake-up on both sides, which is most of what vprocd
+ * adds to a round trip (bench/results/vproc.md). So for up to --poll-us
+ * after a send, the channels of the busy processes are read without
+ * sleeping; it stops at the first reply (to send it on at once) or when
+ * the time is up. It never polls longer than that per message, and not at
+ * all with nothing in flight: an idle vprocd sleeps.
+ */
+void vpd_proc_poll_replies(struct vpd_conn *c)
+{
+	unsigned int us = c->srv->cfg.poll_us;
+
+	if (!us)
+		return;
+	for (;;) {
+		uint64_t now = vpd_now_us();
+		bool any = false;
+
+		for (struct vpd_proc *p = c->procs; p; p = p->next) {
+			if (p->state != VPD_P_LIVE || !p->busy || p->chan < 0 || p->death_err ||
+			    now >= p->sent_us + us)
+				continue;
+			any = true;
+			vpd_proc_on_chan(c, p);
+			if (c->out_head)
+				return;
+		}
+		if (!any)
+			return;
+	}
 }
 
 static const char *signame(int sig)

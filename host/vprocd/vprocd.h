@@ -26,6 +26,7 @@ struct vpd_config {
 	unsigned int max_inflight;
 	unsigned int msg_timeout_ms;
 	unsigned int frame_timeout_ms;
+	unsigned int poll_us; /* --poll-us: wait this long for a reply without sleeping */
 	uint64_t mem_limit;
 	unsigned int cpu_limit_s;
 	const char *state_file;
@@ -135,6 +136,7 @@ struct vpd_proc {
 	bool busy;
 	bool timed_out;
 	uint64_t deadline_ms;
+	uint64_t sent_us; /* when the message with the process was sent */
 	int death_err; /* -VMM_E_* once dead */
 	char death[96];
 };
@@ -219,6 +221,7 @@ void vpd_proc_msg(struct vpd_conn *c, const struct vmm_hdr *h, const uint8_t *da
 void vpd_proc_close(struct vpd_conn *c, const struct vmm_hdr *h);
 void vpd_proc_list(struct vpd_conn *c, const struct vmm_hdr *h);
 void vpd_proc_on_chan(struct vpd_conn *c, struct vpd_proc *p);
+void vpd_proc_poll_replies(struct vpd_conn *c);
 void vpd_proc_on_exit(struct vpd_conn *c, struct vpd_proc *p);
 void vpd_proc_timeouts(struct vpd_conn *c, uint64_t now);
 uint64_t vpd_proc_next_deadline(struct vpd_conn *c);
