@@ -131,23 +131,45 @@ static int read_all(struct vmmcall *c, void *buf, size_t len)
 	while (len) {
 		struct pollfd pf = {c->fd, POLLIN, 0};
 		ssize_t n;
-		int r = poll(&pf, 1, c->timeout_ms);
+		int r;
 
+		if (c->roff < c->rlen) {
+			size_t k = c->rlen - c->roff < len ? c->rlen - c->roff : len;
+
+			memcpy(p, c->rbuf + c->roff, k);
+			c->roff += k;
+			p += k;
+			len -= k;
+			continue;
+		}
+		r = poll(&pf, 1, c->timeout_ms);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
 			return -errno;
 		if (r == 0)
 			return -ETIMEDOUT;
-		n = read(c->fd, p, len);
+		/*
+		 * Small reads go through rbuf, so that a header and the payload
+		 * behind it take one read; large ones go straight to buf.
+		 */
+		if (len >= sizeof(c->rbuf))
+			n = read(c->fd, p, len);
+		else
+			n = read(c->fd, c->rbuf, sizeof(c->rbuf));
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n < 0)
 			return -errno;
 		if (n == 0)
 			return -ECONNRESET;
-		p += n;
-		len -= (size_t)n;
+		if (len >= sizeof(c->rbuf)) {
+			p += n;
+			len -= (size_t)n;
+		} else {
+			c->rlen = (size_t)n;
+			c->roff = 0;
+		}
 	}
 	return 0;
 }

@@ -27,6 +27,9 @@ struct vmmcall {
 	int got_reply; /* the last request got its reply (else the error is local) */
 	char errtext[VMM_MAX_ERRTEXT + 1]; /* the host's explanation of the last error, or a
 					      successful load's warning */
+	/* bytes read ahead: a reply's header and short payload come in one read() */
+	uint8_t rbuf[4096];
+	size_t rlen, roff;
 };
 
 /* A reply: data is malloc()ed and owned by the caller (free(r->data)). */
