@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +59,7 @@ static void reply_msg(struct vpd_conn *c, struct vpd_proc *p, struct vpd_msg *m,
 
 	vpd_conn_reply(c, &h, p->desc, status, data, len);
 	c->inflight--;
+	c->replied_us = vpd_now_us();
 }
 
 static void fail_queue(struct vpd_conn *c, struct vpd_proc *p, int err, const char *why)
@@ -296,7 +298,33 @@ void vpd_proc_poll_replies(struct vpd_conn *c)
 		}
 		if (!any)
 			return;
+		sched_yield(); /* the process may be waiting for this CPU */
 	}
+}
+
+/*
+ * The same after a reply went to the guest: a guest that talks to its
+ * processes sends the next request within microseconds of reading a reply.
+ * For up to --poll-us after the last reply, with nothing else pending,
+ * look for it without sleeping. True when there is something to read.
+ */
+bool vpd_conn_poll_next(struct vpd_conn *c)
+{
+	unsigned int us = c->srv->cfg.poll_us;
+	uint8_t b;
+
+	if (!us || c->out_head || c->inflight || c->rd != VPD_RD_HDR)
+		return false;
+	while (vpd_now_us() < c->replied_us + us) {
+		ssize_t n = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+
+		if (n > 0)
+			return true;
+		if (n == 0 || errno != EAGAIN)
+			return false; /* end of file, or not a socket: poll() says */
+		sched_yield(); /* the guest's side may be waiting for this CPU */
+	}
+	return false;
 }
 
 static const char *signame(int sig)

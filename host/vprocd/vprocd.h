@@ -169,6 +169,7 @@ struct vpd_conn {
 	uint64_t discard;
 	bool resyncing;
 	uint64_t last_rx_ms; /* when the last byte arrived */
+	uint64_t replied_us; /* when the last reply to a MSG was queued */
 	uint64_t t_begin_us; /* NEWPROCESS sizes accepted (debug timing) */
 	/* NEWPROCESS in progress: the image goes straight into a memfd */
 	int memfd;
@@ -222,6 +223,7 @@ void vpd_proc_close(struct vpd_conn *c, const struct vmm_hdr *h);
 void vpd_proc_list(struct vpd_conn *c, const struct vmm_hdr *h);
 void vpd_proc_on_chan(struct vpd_conn *c, struct vpd_proc *p);
 void vpd_proc_poll_replies(struct vpd_conn *c);
+bool vpd_conn_poll_next(struct vpd_conn *c);
 void vpd_proc_on_exit(struct vpd_conn *c, struct vpd_proc *p);
 void vpd_proc_timeouts(struct vpd_conn *c, uint64_t now);
 uint64_t vpd_proc_next_deadline(struct vpd_conn *c);
