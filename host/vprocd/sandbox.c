@@ -5,6 +5,9 @@
  * Order in the child (see README.md, "Sandbox"):
  *   clone(CLONE_NEWPID)            as root; the process is pid 1 of its own
  *                                  pid namespace, so it sees no other process
+ *   setns(template mnt/net/ipc/uts) as root: the shared empty namespaces made
+ *                                  once at startup (make_templates); those
+ *                                  are then not unshared below
  *   setgroups/setresgid/setresuid  to nobody, when vprocd runs as root
  *   PR_SET_PDEATHSIG SIGKILL       dies with vprocd
  *   unshare(user), mount, net, ipc, uts  one at a time (a refusal names its
