@@ -247,7 +247,7 @@ struct child_report {
  */
 #define VPD_CHILD_CODE __attribute__((no_sanitize_address))
 
-static int child_status_fd = -1; /* the child's own copy of the variable */
+static int child_status_fd = -1; /* set and used by the child only (vprocd never reads it) */
 
 /*
  * Reports which step failed and exits (codes 120..128, "sandbox setup
@@ -355,8 +355,14 @@ VPD_CHILD_CODE static int child_main(void *arg)
 	if (sb->drop_ids && !(sb->ns_flags & CLONE_NEWUSER))
 		enter_namespaces(sb);
 	if (sb->drop_ids) {
-		if (setgroups(0, NULL) || setresgid(sb->gid, sb->gid, sb->gid) ||
-		    setresuid(sb->uid, sb->uid, sb->uid))
+		/*
+		 * Raw calls: the child shares vprocd's memory (CLONE_VM), and
+		 * glibc's wrappers would apply the change to every thread it
+		 * knows of, which are vprocd's.
+		 */
+		if (syscall(SYS_setgroups, 0, NULL) ||
+		    syscall(SYS_setresgid, sb->gid, sb->gid, sb->gid) ||
+		    syscall(SYS_setresuid, sb->uid, sb->uid, sb->uid))
 			child_fail(ST_IDS);
 	}
 	/* after the id change, which clears it */
@@ -408,12 +414,22 @@ static pid_t clone_child(struct vpd_sandbox *sb, struct child_args *a, int *pidf
 {
 	size_t stsz = 64 << 10;
 	void *stack = mmap(NULL, stsz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	int flags = CLONE_PIDFD | SIGCHLD | (sb->newpid ? CLONE_NEWPID : 0);
+	/*
+	 * CLONE_VM | CLONE_VFORK, as posix_spawn does: the child runs on our
+	 * memory, on its own stack, until its exec (or _exit), and we wait
+	 * for that. Copying vprocd's page tables for the child and tearing
+	 * that copy down again at its exec was a good part of a spawn. The
+	 * child's code only makes raw system calls and _exit()s; its fd table,
+	 * signal handlers and credentials are its own (no CLONE_FILES,
+	 * CLONE_SIGHAND). Its uid change makes the shared mm non-dumpable,
+	 * so no other process of uid nobody can ptrace it in the meantime.
+	 */
+	int flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD |
+		    (sb->newpid ? CLONE_NEWPID : 0);
 	pid_t pid;
 
 	if (stack == MAP_FAILED)
 		return -errno;
-	/* not CLONE_VM: the child has its own copy of the stack; ours can go */
 	pid = clone(child_main, (char *)stack + stsz, flags, a, pidfd);
 	if (pid < 0)
 		pid = -errno;
