@@ -275,7 +275,16 @@ int vpd_policy_accept(struct vpd_policy *p, const char *name, uint64_t version, 
 	struct vpd_floor *fl = floor_find(p, name);
 	size_t nfloors = p->nfloors;
 	uint64_t old = fl ? fl->version : 0;
-	int ret = floor_set(p, name, version);
+	int ret;
+
+	/*
+	 * The floor in memory is the one on disk (a failed save puts it back):
+	 * a version it already covers changes nothing, so nothing is written
+	 * or synced. Only a load that raises the floor pays for the fsyncs.
+	 */
+	if (fl && version <= fl->version)
+		return 0;
+	ret = floor_set(p, name, version);
 
 	if (!ret)
 		ret = save_state(p);
