@@ -9,6 +9,8 @@
 #    between two processes (bench/vproc_ref).
 # Targets (issue 6, host level): load <= 5 ms, round trip <= 50 us.
 # VPROC_BENCH_NO_GUEST=1 leaves the guest part out. Figures are never asserted.
+# VPROC_BENCH_BEFORE=DIR (a build of an earlier vprocd, e.g. of main) adds
+# before/after ratios from bench/vproc_ab.sh, 3 rounds in the same run.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 B=${VCRYPTO_BUILD:-$top/build}
@@ -115,5 +117,21 @@ row() { # WHAT WHERE RESULTLINE TARGET_US REFLINE REFNAME
 	row "load 1 MiB" "guest, virtio-serial" "$g_load" "" "$ref_spawn" "fork+exec"
 	row "msg 64 B" "guest, virtio-serial" "$g_m64" "" "$ref_rtt64" "socketpair"
 } >"$out"
+if [ -n "${VPROC_BENCH_BEFORE:-}" ]; then
+	ab=$(VPROC_AB_LOADS=$NLOAD VPROC_AB_MSGS=$NMSG "$top/bench/vproc_ab.sh" "$VPROC_BENCH_BEFORE" "$B" 3)
+	{
+		echo
+		echo "## Before / after"
+		echo
+		echo "\`bench/vproc_ab.sh BEFORE AFTER 3\` (run by \`VPROC_BENCH_BEFORE=BEFORE\`): three rounds; each"
+		echo "round measures the BEFORE build, then the AFTER build (this one), each followed by its"
+		echo "references, $NLOAD loads and $NMSG 64 B round trips at host level. Ratios are p50 / reference p50."
+		echo
+		echo '```'
+		echo "$ab"
+		echo '```'
+	} >>"$out"
+	echo "$ab"
+fi
 cat "$out"
 [ -n "$h_load" ] && [ -n "$h_m64" ]
