@@ -1,0 +1,73 @@
+/* vcrypto OpenSSL 3 provider: shared declarations (prefix vcp_). */
+#ifndef VCP_H
+#define VCP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <openssl/core.h>
+#include <openssl/core_dispatch.h>
+#include <openssl/types.h>
+
+/* Reason codes of the provider's errors (strings in vcp_prov.c). */
+enum {
+	VCP_R_DEVICE = 1,	/* a /dev/crypto request failed */
+	VCP_R_KEYLEN,		/* wrong key length */
+	VCP_R_IVLEN,		/* wrong IV length */
+	VCP_R_BAD_DECRYPT,	/* bad padding on decrypt */
+	VCP_R_FINAL_BLOCK,	/* data not a whole number of blocks */
+	VCP_R_NO_COPY,		/* digest state cannot be copied (no CIOCCPHASH) */
+	VCP_R_BAD_INPUT,	/* an argument the algorithm cannot take */
+	VCP_R_NO_KEY,		/* no key set */
+	VCP_R_FORK,		/* a context used mid-stream across fork() */
+	VCP_R_SOFTWARE,		/* the software fallback failed */
+};
+
+struct vcp_prov {
+	const OSSL_CORE_HANDLE *handle;
+	OSSL_LIB_CTX *libctx;	/* child library context: software fallback */
+	size_t min_offload;	/* shorter one-shot work goes to software */
+	char why[256];		/* why nothing is offered (empty: device found) */
+};
+
+/* Errors onto the application's error stack, through the core. */
+void vcp_err(int reason, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The process's /dev/crypto descriptor (re-opened after fork); -1 if none. */
+int vcp_fd(void);
+
+/* A cryptodev session on descriptor fd; returns 0 and the id, or -errno. */
+int vcp_sess_new(int fd, uint32_t cipher, const void *key, uint32_t keylen, uint32_t mac,
+		 const void *mackey, uint32_t mackeylen, uint32_t *ses);
+void vcp_sess_free(int fd, uint32_t ses);
+int vcp_crypt(int fd, uint32_t ses, int op, const void *src, void *dst, size_t len, void *iv,
+	      uint16_t flags, void *mac);
+
+/* What the device serves, found at load: indices into the tables below. */
+extern int vcp_cipher_ok[];
+extern int vcp_digest_ok[];
+extern int vcp_hmac_ok[];
+
+struct vcp_digest_alg {
+	const char *names;	/* OpenSSL's names, colon separated */
+	uint32_t cdev;		/* CRYPTO_SHA... plain */
+	uint32_t cdev_hmac;	/* CRYPTO_SHA..._HMAC */
+	size_t size, block;
+	const char *swname;	/* name to fetch from the default provider */
+};
+extern const struct vcp_digest_alg vcp_digests[];
+#define VCP_NDIGESTS 5
+int vcp_digest_by_name(const char *name); /* index or -1 */
+
+#define VCP_NCIPHERS 12 /* ECB/CBC/CTR x 128/192/256, XTS 256/512 (+1 spare) */
+void vcp_probe(struct vcp_prov *p);
+
+/* Algorithm tables for the query function (only what the probe found). */
+const OSSL_ALGORITHM *vcp_ciphers(void);
+const OSSL_ALGORITHM *vcp_digest_algs(void);
+const OSSL_ALGORITHM *vcp_macs(void);
+
+size_t vcp_min_offload(void);
+OSSL_LIB_CTX *vcp_libctx(void);
+
+#endif

@@ -1,0 +1,650 @@
+/*
+ * AES ECB/CBC/CTR/XTS through /dev/crypto with OpenSSL's EVP semantics:
+ * partial-block buffering, PKCS#7 padding on/off, CBC/CTR IV chaining
+ * (COP_FLAG_WRITE_IV hands back the next IV), CTR tails from a keystream
+ * block, XTS one request per update.  Short one-shot work (min_offload)
+ * runs in the default provider.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
+#include "crypto/cryptodev.h"
+#include "vcp.h"
+
+#define VCP_CHUNK (256U << 10) /* bytes per device request (ECB/CBC/CTR) */
+#define VCP_XTS_MAX (16U << 20) /* OpenSSL's limit too: 2^20 blocks */
+
+int vcp_cipher_ok[VCP_NCIPHERS];
+
+struct vcp_calg {
+	const char *names;
+	uint32_t cdev;
+	size_t keylen, ivlen, blocksize;
+	unsigned int mode; /* EVP_CIPH_*_MODE */
+	const char *swname;
+};
+
+static const struct vcp_calg vcp_calgs[VCP_NCIPHERS] = {
+	{"AES-128-ECB", CRYPTO_AES_ECB, 16, 0, 16, EVP_CIPH_ECB_MODE, "AES-128-ECB"},
+	{"AES-192-ECB", CRYPTO_AES_ECB, 24, 0, 16, EVP_CIPH_ECB_MODE, "AES-192-ECB"},
+	{"AES-256-ECB", CRYPTO_AES_ECB, 32, 0, 16, EVP_CIPH_ECB_MODE, "AES-256-ECB"},
+	{"AES-128-CBC:AES128", CRYPTO_AES_CBC, 16, 16, 16, EVP_CIPH_CBC_MODE, "AES-128-CBC"},
+	{"AES-192-CBC:AES192", CRYPTO_AES_CBC, 24, 16, 16, EVP_CIPH_CBC_MODE, "AES-192-CBC"},
+	{"AES-256-CBC:AES256", CRYPTO_AES_CBC, 32, 16, 16, EVP_CIPH_CBC_MODE, "AES-256-CBC"},
+	{"AES-128-CTR", CRYPTO_AES_CTR, 16, 16, 1, EVP_CIPH_CTR_MODE, "AES-128-CTR"},
+	{"AES-192-CTR", CRYPTO_AES_CTR, 24, 16, 1, EVP_CIPH_CTR_MODE, "AES-192-CTR"},
+	{"AES-256-CTR", CRYPTO_AES_CTR, 32, 16, 1, EVP_CIPH_CTR_MODE, "AES-256-CTR"},
+	{"AES-128-XTS", CRYPTO_AES_XTS, 32, 16, 1, EVP_CIPH_XTS_MODE, "AES-128-XTS"},
+	{"AES-256-XTS", CRYPTO_AES_XTS, 64, 16, 1, EVP_CIPH_XTS_MODE, "AES-256-XTS"},
+	{NULL, 0, 0, 0, 0, 0, NULL},
+};
+
+struct vcp_cctx {
+	const struct vcp_calg *a;
+	int enc, pad, key_set, iv_set;
+	uint8_t key[64];
+	uint8_t oiv[16], iv[16];
+	uint8_t buf[16];
+	size_t buflen;
+	uint8_t ks[16]; /* CTR: keystream of the current partial block */
+	unsigned int num;
+	int fd, have_ses;
+	uint32_t ses;
+	pid_t pid;
+	int fresh;	     /* no data since init: the offload choice is open */
+	EVP_CIPHER_CTX *sw;  /* non-NULL: this run is in software */
+};
+
+static void vcp_cctx_drop_ses(struct vcp_cctx *c)
+{
+	/* a session made before fork() belongs to the parent: leave it */
+	if (c->have_ses && c->pid == getpid())
+		vcp_sess_free(c->fd, c->ses);
+	c->have_ses = 0;
+}
+
+static int vcp_cctx_ses(struct vcp_cctx *c)
+{
+	int r;
+
+	if (c->have_ses && c->pid == getpid())
+		return 1;
+	c->have_ses = 0;
+	c->fd = vcp_fd();
+	c->pid = getpid();
+	r = vcp_sess_new(c->fd, c->a->cdev, c->key, c->a->keylen, 0, NULL, 0, &c->ses);
+	if (r) {
+		vcp_err(VCP_R_DEVICE, "CIOCGSESSION %s: %s", c->a->swname, strerror(-r));
+		return 0;
+	}
+	c->have_ses = 1;
+	return 1;
+}
+
+/* len bytes (whole blocks for ECB/CBC) through the device; the IV chains. */
+static int vcp_cdev(struct vcp_cctx *c, const uint8_t *in, uint8_t *out, size_t len)
+{
+	uint8_t tweak[16];
+	size_t n;
+	int r;
+
+	if (!vcp_cctx_ses(c))
+		return 0;
+	if (c->a->mode == EVP_CIPH_XTS_MODE) {
+		memcpy(tweak, c->iv, 16); /* every update uses the same tweak */
+		r = vcp_crypt(c->fd, c->ses, c->enc ? COP_ENCRYPT : COP_DECRYPT, in, out, len, tweak,
+			      0, NULL);
+		if (r) {
+			vcp_err(VCP_R_DEVICE, "CIOCCRYPT %s (%zu bytes): %s", c->a->swname, len,
+				strerror(-r));
+			return 0;
+		}
+		return 1;
+	}
+	while (len) {
+		n = len < VCP_CHUNK ? len : VCP_CHUNK;
+		r = vcp_crypt(c->fd, c->ses, c->enc ? COP_ENCRYPT : COP_DECRYPT, in, out, n,
+			      c->a->ivlen ? c->iv : NULL, c->a->ivlen ? COP_FLAG_WRITE_IV : 0, NULL);
+		if (r) {
+			vcp_err(VCP_R_DEVICE, "CIOCCRYPT %s (%zu bytes): %s", c->a->swname, n,
+				strerror(-r));
+			return 0;
+		}
+		in += n;
+		out += n;
+		len -= n;
+	}
+	return 1;
+}
+
+static void *vcp_cnew(void *provctx, int idx)
+{
+	struct vcp_cctx *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->a = &vcp_calgs[idx];
+	c->pad = 1;
+	c->fd = -1;
+	return c;
+}
+
+static void vcp_cfree(void *vctx)
+{
+	struct vcp_cctx *c = vctx;
+
+	if (!c)
+		return;
+	vcp_cctx_drop_ses(c);
+	EVP_CIPHER_CTX_free(c->sw);
+	OPENSSL_cleanse(c, sizeof(*c));
+	free(c);
+}
+
+static void *vcp_cdup(void *vctx)
+{
+	struct vcp_cctx *src = vctx, *c = malloc(sizeof(*c));
+
+	if (!c)
+		return NULL;
+	*c = *src;
+	c->have_ses = 0; /* its own session, made on first use */
+	c->sw = NULL;
+	if (src->sw) {
+		c->sw = EVP_CIPHER_CTX_new();
+		if (!c->sw || !EVP_CIPHER_CTX_copy(c->sw, src->sw)) {
+			EVP_CIPHER_CTX_free(c->sw);
+			free(c);
+			return NULL;
+		}
+	}
+	return c;
+}
+
+static int vcp_cset_ctx_params(void *vctx, const OSSL_PARAM params[]);
+
+static int vcp_cinit(void *vctx, const unsigned char *key, size_t keylen, const unsigned char *iv,
+		     size_t ivlen, const OSSL_PARAM params[], int enc)
+{
+	struct vcp_cctx *c = vctx;
+
+	c->enc = enc;
+	c->buflen = 0;
+	c->num = 0;
+	c->fresh = 1;
+	EVP_CIPHER_CTX_free(c->sw);
+	c->sw = NULL;
+	if (key) {
+		if (keylen != c->a->keylen) {
+			vcp_err(VCP_R_KEYLEN, "%s takes a %zu-byte key, not %zu", c->a->swname,
+				c->a->keylen, keylen);
+			return 0;
+		}
+		vcp_cctx_drop_ses(c);
+		memcpy(c->key, key, keylen);
+		c->key_set = 1;
+	}
+	if (iv && c->a->ivlen) {
+		if (ivlen != c->a->ivlen) {
+			vcp_err(VCP_R_IVLEN, "%s takes a %zu-byte IV, not %zu", c->a->swname,
+				c->a->ivlen, ivlen);
+			return 0;
+		}
+		memcpy(c->oiv, iv, ivlen);
+		memcpy(c->iv, iv, ivlen);
+		c->iv_set = 1;
+	} else if (c->a->ivlen) {
+		memcpy(c->iv, c->oiv, c->a->ivlen); /* as OpenSSL: back to the last IV given */
+	}
+	return vcp_cset_ctx_params(c, params);
+}
+
+static int vcp_ceinit(void *vctx, const unsigned char *key, size_t keylen, const unsigned char *iv,
+		      size_t ivlen, const OSSL_PARAM params[])
+{
+	return vcp_cinit(vctx, key, keylen, iv, ivlen, params, 1);
+}
+
+static int vcp_cdinit(void *vctx, const unsigned char *key, size_t keylen, const unsigned char *iv,
+		      size_t ivlen, const OSSL_PARAM params[])
+{
+	return vcp_cinit(vctx, key, keylen, iv, ivlen, params, 0);
+}
+
+/* The first update after init chooses: short one-shot work in software. */
+static int vcp_cchoose(struct vcp_cctx *c, size_t inl)
+{
+	EVP_CIPHER *ci;
+	int ok;
+
+	if (!c->fresh)
+		return 1;
+	c->fresh = 0;
+	if (inl >= vcp_min_offload() || !vcp_libctx())
+		return 1;
+	ci = EVP_CIPHER_fetch(vcp_libctx(), c->a->swname, "provider=default");
+	if (!ci)
+		return 1; /* no default provider here: stay on the device */
+	c->sw = EVP_CIPHER_CTX_new();
+	ok = c->sw && EVP_CipherInit_ex2(c->sw, ci, c->key, c->a->ivlen ? c->iv : NULL, c->enc,
+					 NULL) &&
+	     EVP_CIPHER_CTX_set_padding(c->sw, c->pad);
+	EVP_CIPHER_free(ci);
+	if (!ok) {
+		EVP_CIPHER_CTX_free(c->sw);
+		c->sw = NULL;
+		vcp_err(VCP_R_SOFTWARE, "%s in the default provider", c->a->swname);
+		return 0;
+	}
+	return 1;
+}
+
+static int vcp_cupdate_dev(struct vcp_cctx *c, uint8_t *out, size_t *outl, size_t outsize,
+			   const uint8_t *in, size_t inl)
+{
+	size_t done = 0, n, fill;
+	int hold;
+
+	if (c->a->mode == EVP_CIPH_XTS_MODE) {
+		if (inl < 16 || inl > VCP_XTS_MAX) {
+			vcp_err(VCP_R_BAD_INPUT, "XTS takes 16 bytes to 16 MiB per update, not %zu",
+				inl);
+			return 0;
+		}
+		if (outsize < inl)
+			goto small;
+		if (!vcp_cdev(c, in, out, inl))
+			return 0;
+		*outl = inl;
+		return 1;
+	}
+	if (c->a->mode == EVP_CIPH_CTR_MODE) {
+		if (outsize < inl)
+			goto small;
+		while (inl && c->num) {
+			*out++ = *in++ ^ c->ks[c->num];
+			c->num = (c->num + 1) & 15;
+			inl--;
+			done++;
+		}
+		n = inl & ~(size_t)15;
+		if (n && !vcp_cdev(c, in, out, n))
+			return 0;
+		in += n;
+		out += n;
+		inl -= n;
+		done += n;
+		if (inl) {
+			static const uint8_t zero[16];
+
+			if (!vcp_cdev(c, zero, c->ks, 16))
+				return 0;
+			for (n = 0; n < inl; n++)
+				out[n] = in[n] ^ c->ks[n];
+			c->num = inl;
+			done += inl;
+		}
+		*outl = done;
+		return 1;
+	}
+	/* ECB/CBC: decrypt with padding holds the last whole block back */
+	hold = !c->enc && c->pad;
+	n = c->buflen + inl;
+	n = n - n % 16;
+	if (hold && n && n == c->buflen + inl)
+		n -= 16;
+	if (outsize < n)
+		goto small;
+	if (c->buflen && n) {
+		fill = 16 - c->buflen;
+		memcpy(c->buf + c->buflen, in, fill);
+		if (!vcp_cdev(c, c->buf, out, 16))
+			return 0;
+		in += fill;
+		inl -= fill;
+		out += 16;
+		done += 16;
+		c->buflen = 0;
+	}
+	if (n > done) {
+		if (!vcp_cdev(c, in, out, n - done))
+			return 0;
+		in += n - done;
+		inl -= n - done;
+	}
+	memcpy(c->buf + c->buflen, in, inl);
+	c->buflen += inl;
+	*outl = n;
+	return 1;
+small:
+	vcp_err(VCP_R_BAD_INPUT, "output buffer too small");
+	return 0;
+}
+
+static int vcp_cupdate(void *vctx, unsigned char *out, size_t *outl, size_t outsize,
+		       const unsigned char *in, size_t inl)
+{
+	struct vcp_cctx *c = vctx;
+	uint8_t *copy = NULL;
+	int ok, n;
+
+	if (!c->key_set) {
+		vcp_err(VCP_R_NO_KEY, "%s: no key", c->a->swname);
+		return 0;
+	}
+	if (!vcp_cchoose(c, inl))
+		return 0;
+	if (c->sw) {
+		if (inl > INT_MAX || !EVP_CipherUpdate(c->sw, out, &n, in, (int)inl))
+			return 0;
+		*outl = n;
+		return 1;
+	}
+	if (!inl) {
+		*outl = 0;
+		return 1;
+	}
+	/* overlapping but not the same buffer: read the input from a copy */
+	if (in != out && out < in + inl && in < out + inl + 16) {
+		copy = malloc(inl);
+		if (!copy)
+			return 0;
+		memcpy(copy, in, inl);
+		in = copy;
+	}
+	ok = vcp_cupdate_dev(c, out, outl, outsize, in, inl);
+	free(copy);
+	return ok;
+}
+
+static int vcp_cfinal(void *vctx, unsigned char *out, size_t *outl, size_t outsize)
+{
+	struct vcp_cctx *c = vctx;
+	uint8_t blk[16];
+	unsigned int p, i, bad;
+	int n;
+
+	if (c->sw) {
+		if (!EVP_CipherFinal_ex(c->sw, out, &n))
+			return 0;
+		*outl = n;
+		return 1;
+	}
+	*outl = 0;
+	if (c->a->blocksize == 1)
+		return 1;
+	if (!c->pad) {
+		if (c->buflen) {
+			vcp_err(VCP_R_FINAL_BLOCK, "%zu bytes left over without padding", c->buflen);
+			return 0;
+		}
+		return 1;
+	}
+	if (!c->key_set) {
+		vcp_err(VCP_R_NO_KEY, "%s: no key", c->a->swname);
+		return 0;
+	}
+	if (outsize < 16 && c->enc) {
+		vcp_err(VCP_R_BAD_INPUT, "output buffer too small");
+		return 0;
+	}
+	if (c->enc) {
+		p = 16 - c->buflen;
+		memset(c->buf + c->buflen, p, p);
+		if (!vcp_cdev(c, c->buf, out, 16))
+			return 0;
+		c->buflen = 0;
+		*outl = 16;
+		return 1;
+	}
+	if (c->buflen != 16) {
+		vcp_err(VCP_R_FINAL_BLOCK, "decrypt: %zu bytes in the last block", c->buflen);
+		return 0;
+	}
+	if (!vcp_cdev(c, c->buf, blk, 16))
+		return 0;
+	c->buflen = 0;
+	p = blk[15];
+	bad = p == 0 || p > 16;
+	for (i = 0; !bad && i < p; i++)
+		bad |= blk[15 - i] != p;
+	if (bad) {
+		OPENSSL_cleanse(blk, sizeof(blk));
+		vcp_err(VCP_R_BAD_DECRYPT, "bad padding");
+		return 0;
+	}
+	if (outsize < 16 - p) {
+		vcp_err(VCP_R_BAD_INPUT, "output buffer too small");
+		return 0;
+	}
+	memcpy(out, blk, 16 - p);
+	*outl = 16 - p;
+	OPENSSL_cleanse(blk, sizeof(blk));
+	return 1;
+}
+
+static int vcp_ccipher(void *vctx, unsigned char *out, size_t *outl, size_t outsize,
+		       const unsigned char *in, size_t inl)
+{
+	return vcp_cupdate(vctx, out, outl, outsize, in, inl);
+}
+
+/* ---- parameters ---- */
+
+static int vcp_cget_params_idx(OSSL_PARAM params[], int idx)
+{
+	const struct vcp_calg *a = &vcp_calgs[idx];
+	OSSL_PARAM *p;
+
+	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_MODE)) &&
+	    !OSSL_PARAM_set_uint(p, a->mode))
+		return 0;
+	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_KEYLEN)) &&
+	    !OSSL_PARAM_set_size_t(p, a->keylen))
+		return 0;
+	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_IVLEN)) &&
+	    !OSSL_PARAM_set_size_t(p, a->ivlen))
+		return 0;
+	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_BLOCK_SIZE)) &&
+	    !OSSL_PARAM_set_size_t(p, a->blocksize))
+		return 0;
+	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_AEAD)) && !OSSL_PARAM_set_int(p, 0))
+		return 0;
+	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_CUSTOM_IV)) &&
+	    !OSSL_PARAM_set_int(p, a->mode == EVP_CIPH_XTS_MODE))
+		return 0;
+	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_CTS)) && !OSSL_PARAM_set_int(p, 0))
+		return 0;
+	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_TLS1_MULTIBLOCK)) &&
+	    !OSSL_PARAM_set_int(p, 0))
+		return 0;
+	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_HAS_RAND_KEY)) &&
+	    !OSSL_PARAM_set_int(p, 0))
+		return 0;
+	return 1;
+}
+
+static const OSSL_PARAM vcp_cparams[] = {
+	OSSL_PARAM_uint(OSSL_CIPHER_PARAM_MODE, NULL),
+	OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_KEYLEN, NULL),
+	OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_IVLEN, NULL),
+	OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_BLOCK_SIZE, NULL),
+	OSSL_PARAM_int(OSSL_CIPHER_PARAM_AEAD, NULL),
+	OSSL_PARAM_int(OSSL_CIPHER_PARAM_CUSTOM_IV, NULL),
+	OSSL_PARAM_int(OSSL_CIPHER_PARAM_CTS, NULL),
+	OSSL_PARAM_int(OSSL_CIPHER_PARAM_TLS1_MULTIBLOCK, NULL),
+	OSSL_PARAM_int(OSSL_CIPHER_PARAM_HAS_RAND_KEY, NULL),
+	OSSL_PARAM_END,
+};
+
+static const OSSL_PARAM *vcp_cgettable(void *provctx)
+{
+	return vcp_cparams;
+}
+
+static const OSSL_PARAM vcp_cctx_gettable_list[] = {
+	OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_KEYLEN, NULL),
+	OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_IVLEN, NULL),
+	OSSL_PARAM_uint(OSSL_CIPHER_PARAM_PADDING, NULL),
+	OSSL_PARAM_uint(OSSL_CIPHER_PARAM_NUM, NULL),
+	OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_IV, NULL, 0),
+	OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_UPDATED_IV, NULL, 0),
+	OSSL_PARAM_END,
+};
+
+static const OSSL_PARAM *vcp_cctx_gettable(void *cctx, void *provctx)
+{
+	return vcp_cctx_gettable_list;
+}
+
+static const OSSL_PARAM vcp_cctx_settable_list[] = {
+	OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_KEYLEN, NULL),
+	OSSL_PARAM_uint(OSSL_CIPHER_PARAM_PADDING, NULL),
+	OSSL_PARAM_END,
+};
+
+static const OSSL_PARAM *vcp_cctx_settable(void *cctx, void *provctx)
+{
+	return vcp_cctx_settable_list;
+}
+
+static int vcp_set_octets(OSSL_PARAM *p, const void *v, size_t n)
+{
+	if (p->data_type == OSSL_PARAM_OCTET_PTR)
+		return OSSL_PARAM_set_octet_ptr(p, v, n);
+	return OSSL_PARAM_set_octet_string(p, v, n);
+}
+
+static int vcp_cget_ctx_params(void *vctx, OSSL_PARAM params[])
+{
+	struct vcp_cctx *c = vctx;
+	uint8_t iv[16];
+	OSSL_PARAM *p;
+	unsigned int num = c->num;
+
+	memcpy(iv, c->iv, sizeof(iv));
+	if (c->sw) { /* the software run holds the chaining state */
+		EVP_CIPHER_CTX_get_updated_iv(c->sw, iv, c->a->ivlen);
+		num = EVP_CIPHER_CTX_get_num(c->sw);
+	}
+	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_KEYLEN)) &&
+	    !OSSL_PARAM_set_size_t(p, c->a->keylen))
+		return 0;
+	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_IVLEN)) &&
+	    !OSSL_PARAM_set_size_t(p, c->a->ivlen))
+		return 0;
+	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_PADDING)) &&
+	    !OSSL_PARAM_set_uint(p, c->pad))
+		return 0;
+	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_NUM)) && !OSSL_PARAM_set_uint(p, num))
+		return 0;
+	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_IV)) &&
+	    !vcp_set_octets(p, c->oiv, c->a->ivlen))
+		return 0;
+	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_UPDATED_IV)) &&
+	    !vcp_set_octets(p, iv, c->a->ivlen))
+		return 0;
+	return 1;
+}
+
+static int vcp_cset_ctx_params(void *vctx, const OSSL_PARAM params[])
+{
+	struct vcp_cctx *c = vctx;
+	const OSSL_PARAM *p;
+	unsigned int pad;
+	size_t kl;
+
+	if (!params)
+		return 1;
+	if ((p = OSSL_PARAM_locate_const(params, OSSL_CIPHER_PARAM_PADDING))) {
+		if (!OSSL_PARAM_get_uint(p, &pad))
+			return 0;
+		c->pad = pad != 0;
+		if (c->sw)
+			EVP_CIPHER_CTX_set_padding(c->sw, c->pad);
+	}
+	if ((p = OSSL_PARAM_locate_const(params, OSSL_CIPHER_PARAM_KEYLEN))) {
+		if (!OSSL_PARAM_get_size_t(p, &kl))
+			return 0;
+		if (kl != c->a->keylen) {
+			vcp_err(VCP_R_KEYLEN, "%s key length is fixed at %zu", c->a->swname,
+				c->a->keylen);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* ---- dispatch tables, one per algorithm ---- */
+
+#define VCP_CIPHER(i)                                                                              \
+	static void *vcp_cnew_##i(void *provctx)                                                   \
+	{                                                                                          \
+		return vcp_cnew(provctx, i);                                                       \
+	}                                                                                          \
+	static int vcp_cget_params_##i(OSSL_PARAM params[])                                        \
+	{                                                                                          \
+		return vcp_cget_params_idx(params, i);                                             \
+	}                                                                                          \
+	static const OSSL_DISPATCH vcp_cfns_##i[] = {                                              \
+		{OSSL_FUNC_CIPHER_NEWCTX, (void (*)(void))vcp_cnew_##i},                           \
+		{OSSL_FUNC_CIPHER_ENCRYPT_INIT, (void (*)(void))vcp_ceinit},                       \
+		{OSSL_FUNC_CIPHER_DECRYPT_INIT, (void (*)(void))vcp_cdinit},                       \
+		{OSSL_FUNC_CIPHER_UPDATE, (void (*)(void))vcp_cupdate},                            \
+		{OSSL_FUNC_CIPHER_FINAL, (void (*)(void))vcp_cfinal},                              \
+		{OSSL_FUNC_CIPHER_CIPHER, (void (*)(void))vcp_ccipher},                            \
+		{OSSL_FUNC_CIPHER_FREECTX, (void (*)(void))vcp_cfree},                             \
+		{OSSL_FUNC_CIPHER_DUPCTX, (void (*)(void))vcp_cdup},                               \
+		{OSSL_FUNC_CIPHER_GET_PARAMS, (void (*)(void))vcp_cget_params_##i},                \
+		{OSSL_FUNC_CIPHER_GETTABLE_PARAMS, (void (*)(void))vcp_cgettable},                 \
+		{OSSL_FUNC_CIPHER_GET_CTX_PARAMS, (void (*)(void))vcp_cget_ctx_params},            \
+		{OSSL_FUNC_CIPHER_SET_CTX_PARAMS, (void (*)(void))vcp_cset_ctx_params},            \
+		{OSSL_FUNC_CIPHER_GETTABLE_CTX_PARAMS, (void (*)(void))vcp_cctx_gettable},         \
+		{OSSL_FUNC_CIPHER_SETTABLE_CTX_PARAMS, (void (*)(void))vcp_cctx_settable},         \
+		{0, NULL},                                                                         \
+	};
+
+VCP_CIPHER(0)
+VCP_CIPHER(1)
+VCP_CIPHER(2)
+VCP_CIPHER(3)
+VCP_CIPHER(4)
+VCP_CIPHER(5)
+VCP_CIPHER(6)
+VCP_CIPHER(7)
+VCP_CIPHER(8)
+VCP_CIPHER(9)
+VCP_CIPHER(10)
+
+static const OSSL_DISPATCH *const vcp_cfns[VCP_NCIPHERS] = {
+	vcp_cfns_0, vcp_cfns_1, vcp_cfns_2, vcp_cfns_3, vcp_cfns_4,  vcp_cfns_5,
+	vcp_cfns_6, vcp_cfns_7, vcp_cfns_8, vcp_cfns_9, vcp_cfns_10, NULL,
+};
+
+const OSSL_ALGORITHM *vcp_ciphers(void)
+{
+	static OSSL_ALGORITHM algs[VCP_NCIPHERS + 1];
+	static int built;
+	int i, n = 0;
+
+	if (!built) { /* the probe ran in provider init, before any query */
+		for (i = 0; i < VCP_NCIPHERS; i++) {
+			if (!vcp_cipher_ok[i] || !vcp_cfns[i])
+				continue;
+			algs[n].algorithm_names = vcp_calgs[i].names;
+			algs[n].property_definition = "provider=vcrypto";
+			algs[n].implementation = vcp_cfns[i];
+			algs[n].algorithm_description = "AES through /dev/crypto";
+			n++;
+		}
+		built = 1;
+	}
+	return algs;
+}

@@ -1,0 +1,623 @@
+/*
+ * SHA1/SHA2 digests and HMAC (EVP_MAC "HMAC") through /dev/crypto.
+ * Multi-part with COP_FLAG_UPDATE (COP_FLAG_RESET on the first part) and
+ * COP_FLAG_FINAL; dupctx copies the session's hash state with CIOCCPHASH.
+ * Messages shorter than min_offload are held here and hashed in the
+ * default provider at final; HMAC over a digest the device lacks runs
+ * wholly in the default provider.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
+#include "crypto/cryptodev.h"
+#include "vcp.h"
+
+#define VCP_DCHUNK (1U << 20)
+
+int vcp_digest_ok[VCP_NDIGESTS];
+int vcp_hmac_ok[VCP_NDIGESTS];
+
+const struct vcp_digest_alg vcp_digests[VCP_NDIGESTS] = {
+	{"SHA1:SHA-1:SSL3-SHA1:1.3.14.3.2.26", CRYPTO_SHA1, CRYPTO_SHA1_HMAC, 20, 64, "SHA1"},
+	{"SHA2-224:SHA-224:SHA224:2.16.840.1.101.3.4.2.4", CRYPTO_SHA2_224, CRYPTO_SHA2_224_HMAC,
+	 28, 64, "SHA2-224"},
+	{"SHA2-256:SHA-256:SHA256:2.16.840.1.101.3.4.2.1", CRYPTO_SHA2_256, CRYPTO_SHA2_256_HMAC,
+	 32, 64, "SHA2-256"},
+	{"SHA2-384:SHA-384:SHA384:2.16.840.1.101.3.4.2.2", CRYPTO_SHA2_384, CRYPTO_SHA2_384_HMAC,
+	 48, 128, "SHA2-384"},
+	{"SHA2-512:SHA-512:SHA512:2.16.840.1.101.3.4.2.3", CRYPTO_SHA2_512, CRYPTO_SHA2_512_HMAC,
+	 64, 128, "SHA2-512"},
+};
+
+int vcp_digest_by_name(const char *name)
+{
+	const char *s, *e;
+	size_t n = strlen(name);
+	int i;
+
+	for (i = 0; i < VCP_NDIGESTS; i++) {
+		for (s = vcp_digests[i].names; *s; s = *e ? e + 1 : e) {
+			e = strchr(s, ':');
+			if (!e)
+				e = s + strlen(s);
+			if ((size_t)(e - s) == n && !strncasecmp(s, name, n))
+				return i;
+		}
+	}
+	return -1;
+}
+
+/* One context type serves both: a plain digest, or HMAC (mac = 1). */
+struct vcp_dctx {
+	int idx;	/* digest; -1 until an HMAC's digest is set */
+	int mac;
+	int fd, have_ses;
+	uint32_t ses;
+	pid_t pid;
+	int started;	/* parts went to the device since init */
+	uint8_t *hold;	/* held short message (min_offload), not yet sent */
+	size_t holdlen;
+	uint8_t *key;	/* HMAC key */
+	size_t keylen;
+	int key_set;
+	char swdigest[64];	/* HMAC: a digest the device lacks (software) */
+	EVP_MAC_CTX *sw;	/* HMAC in the default provider */
+};
+
+static void vcp_dctx_drop_ses(struct vcp_dctx *d)
+{
+	if (d->have_ses && d->pid == getpid())
+		vcp_sess_free(d->fd, d->ses);
+	d->have_ses = 0;
+}
+
+static int vcp_dctx_ses(struct vcp_dctx *d)
+{
+	const struct vcp_digest_alg *a = &vcp_digests[d->idx];
+	int r;
+
+	if (d->have_ses && d->pid == getpid())
+		return 1;
+	if (d->have_ses && d->started) {
+		vcp_err(VCP_R_FORK, "%s%s: the partial message lives in the parent's session",
+			d->mac ? "HMAC-" : "", a->swname);
+		return 0;
+	}
+	d->have_ses = 0;
+	d->fd = vcp_fd();
+	d->pid = getpid();
+	if (d->mac)
+		r = vcp_sess_new(d->fd, 0, NULL, 0, a->cdev_hmac, d->key, d->keylen, &d->ses);
+	else
+		r = vcp_sess_new(d->fd, 0, NULL, 0, a->cdev, NULL, 0, &d->ses);
+	if (r) {
+		vcp_err(VCP_R_DEVICE, "CIOCGSESSION %s%s: %s", d->mac ? "HMAC-" : "", a->swname,
+			strerror(-r));
+		return 0;
+	}
+	d->have_ses = 1;
+	return 1;
+}
+
+static int vcp_dsend(struct vcp_dctx *d, const uint8_t *in, size_t len)
+{
+	size_t n;
+	int r;
+
+	if (!vcp_dctx_ses(d))
+		return 0;
+	while (len) {
+		n = len < VCP_DCHUNK ? len : VCP_DCHUNK;
+		r = vcp_crypt(d->fd, d->ses, COP_ENCRYPT, in, NULL, n, NULL,
+			      COP_FLAG_UPDATE | (d->started ? 0 : COP_FLAG_RESET), NULL);
+		if (r) {
+			vcp_err(VCP_R_DEVICE, "CIOCCRYPT update (%zu bytes): %s", n, strerror(-r));
+			return 0;
+		}
+		d->started = 1;
+		in += n;
+		len -= n;
+	}
+	return 1;
+}
+
+static void *vcp_dnew_common(int idx, int mac)
+{
+	struct vcp_dctx *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	d->idx = idx;
+	d->mac = mac;
+	d->fd = -1;
+	return d;
+}
+
+static void vcp_dfree(void *vctx)
+{
+	struct vcp_dctx *d = vctx;
+
+	if (!d)
+		return;
+	vcp_dctx_drop_ses(d);
+	EVP_MAC_CTX_free(d->sw);
+	if (d->hold)
+		OPENSSL_clear_free(d->hold, vcp_min_offload());
+	if (d->key)
+		OPENSSL_clear_free(d->key, d->keylen);
+	free(d);
+}
+
+static void *vcp_ddup(void *vctx)
+{
+	struct vcp_dctx *s = vctx, *d = malloc(sizeof(*d));
+	struct cphash_op cp;
+	int r;
+
+	if (!d)
+		return NULL;
+	*d = *s;
+	d->have_ses = 0;
+	d->hold = NULL;
+	d->key = NULL;
+	d->sw = NULL;
+	if (s->hold) {
+		d->hold = malloc(vcp_min_offload());
+		if (!d->hold)
+			goto fail;
+		memcpy(d->hold, s->hold, s->holdlen);
+	}
+	if (s->key) {
+		d->key = malloc(s->keylen ? s->keylen : 1);
+		if (!d->key)
+			goto fail;
+		memcpy(d->key, s->key, s->keylen);
+	}
+	if (s->sw && !(d->sw = EVP_MAC_CTX_dup(s->sw)))
+		goto fail;
+	if (s->started) {
+		/* the partial message is in the source's session: copy it */
+		if (s->pid != getpid()) {
+			vcp_err(VCP_R_FORK, "dup of a context started before fork()");
+			goto fail;
+		}
+		d->started = 0;
+		if (!vcp_dctx_ses(d))
+			goto fail;
+		if (d->fd != s->fd) {
+			vcp_err(VCP_R_NO_COPY, "sessions on different descriptors");
+			goto fail;
+		}
+		cp.src_ses = s->ses;
+		cp.dst_ses = d->ses;
+		if (ioctl(d->fd, CIOCCPHASH, &cp) < 0) {
+			r = errno;
+			vcp_err(VCP_R_NO_COPY, "CIOCCPHASH: %s", strerror(r));
+			goto fail;
+		}
+		d->started = 1;
+	}
+	return d;
+fail:
+	d->started = 0;
+	vcp_dfree(d);
+	return NULL;
+}
+
+/* Start a message: device state cleared by COP_FLAG_RESET on the first part. */
+static void vcp_dstart(struct vcp_dctx *d)
+{
+	d->started = 0;
+	d->holdlen = 0;
+	if (d->have_ses && d->pid != getpid())
+		d->have_ses = 0; /* the parent's: a new one on first use */
+}
+
+static int vcp_dupdate(void *vctx, const unsigned char *in, size_t inl)
+{
+	struct vcp_dctx *d = vctx;
+	size_t min = vcp_min_offload();
+
+	if (d->sw)
+		return EVP_MAC_update(d->sw, in, inl);
+	if (!inl)
+		return 1;
+	if (!d->started && min && d->holdlen + inl < min) {
+		if (!d->hold && !(d->hold = malloc(min)))
+			return 0;
+		memcpy(d->hold + d->holdlen, in, inl);
+		d->holdlen += inl;
+		return 1;
+	}
+	if (d->holdlen) {
+		if (!vcp_dsend(d, d->hold, d->holdlen))
+			return 0;
+		d->holdlen = 0;
+	}
+	return vcp_dsend(d, in, inl);
+}
+
+/* A held short message, in the default provider. */
+static int vcp_dsoftware(struct vcp_dctx *d, uint8_t *out, size_t outsize)
+{
+	const struct vcp_digest_alg *a = &vcp_digests[d->idx];
+	static const uint8_t zero;
+	size_t outl = 0;
+	EVP_MD *md;
+	int ok;
+
+	if (d->mac) {
+		ok = EVP_Q_mac(vcp_libctx(), "HMAC", "provider=default", a->swname, NULL,
+			       d->keylen ? d->key : &zero, d->keylen, d->hold ? d->hold : &zero,
+			       d->holdlen, out, outsize, &outl) != NULL;
+	} else {
+		md = EVP_MD_fetch(vcp_libctx(), a->swname, "provider=default");
+		ok = md && EVP_Digest(d->hold ? d->hold : &zero, d->holdlen, out, NULL, md, NULL);
+		EVP_MD_free(md);
+	}
+	if (!ok)
+		vcp_err(VCP_R_SOFTWARE, "%s%s in the default provider", d->mac ? "HMAC-" : "",
+			a->swname);
+	return ok;
+}
+
+static int vcp_dfinal_to(struct vcp_dctx *d, uint8_t *out, size_t outsize)
+{
+	const struct vcp_digest_alg *a = &vcp_digests[d->idx];
+	uint8_t md[HASH_MAX_LEN];
+	int r;
+
+	if (outsize < a->size) {
+		vcp_err(VCP_R_BAD_INPUT, "digest buffer too small");
+		return 0;
+	}
+	if (!d->started && d->holdlen < vcp_min_offload() && vcp_libctx()) {
+		if (!vcp_dsoftware(d, out, outsize))
+			return 0;
+	} else {
+		if (d->holdlen && !vcp_dsend(d, d->hold, d->holdlen))
+			return 0;
+		d->holdlen = 0;
+		if (!vcp_dctx_ses(d))
+			return 0;
+		/* COP_FLAG_FINAL finishes the gathered parts; flags 0: one (empty) part */
+		r = vcp_crypt(d->fd, d->ses, COP_ENCRYPT, NULL, NULL, 0, NULL,
+			      d->started ? COP_FLAG_FINAL : 0, md);
+		if (r) {
+			vcp_err(VCP_R_DEVICE, "CIOCCRYPT final: %s", strerror(-r));
+			return 0;
+		}
+		memcpy(out, md, a->size);
+		OPENSSL_cleanse(md, sizeof(md));
+	}
+	d->started = 0;
+	d->holdlen = 0;
+	return 1;
+}
+
+/* ---- digests ---- */
+
+static int vcp_dinit(void *vctx, const OSSL_PARAM params[])
+{
+	vcp_dstart(vctx);
+	return 1;
+}
+
+static int vcp_dfinal(void *vctx, unsigned char *out, size_t *outl, size_t outsize)
+{
+	struct vcp_dctx *d = vctx;
+
+	if (!vcp_dfinal_to(d, out, outsize))
+		return 0;
+	*outl = vcp_digests[d->idx].size;
+	return 1;
+}
+
+static const OSSL_PARAM vcp_dparams[] = {
+	OSSL_PARAM_size_t(OSSL_DIGEST_PARAM_BLOCK_SIZE, NULL),
+	OSSL_PARAM_size_t(OSSL_DIGEST_PARAM_SIZE, NULL),
+	OSSL_PARAM_int(OSSL_DIGEST_PARAM_XOF, NULL),
+	OSSL_PARAM_int(OSSL_DIGEST_PARAM_ALGID_ABSENT, NULL),
+	OSSL_PARAM_END,
+};
+
+static const OSSL_PARAM *vcp_dgettable(void *provctx)
+{
+	return vcp_dparams;
+}
+
+static int vcp_dget_params_idx(OSSL_PARAM params[], int idx)
+{
+	OSSL_PARAM *p;
+
+	if ((p = OSSL_PARAM_locate(params, OSSL_DIGEST_PARAM_BLOCK_SIZE)) &&
+	    !OSSL_PARAM_set_size_t(p, vcp_digests[idx].block))
+		return 0;
+	if ((p = OSSL_PARAM_locate(params, OSSL_DIGEST_PARAM_SIZE)) &&
+	    !OSSL_PARAM_set_size_t(p, vcp_digests[idx].size))
+		return 0;
+	if ((p = OSSL_PARAM_locate(params, OSSL_DIGEST_PARAM_XOF)) && !OSSL_PARAM_set_int(p, 0))
+		return 0;
+	/* SHA1 and SHA2 take a NULL AlgorithmIdentifier parameter: absent = 1 */
+	if ((p = OSSL_PARAM_locate(params, OSSL_DIGEST_PARAM_ALGID_ABSENT)) &&
+	    !OSSL_PARAM_set_int(p, 1))
+		return 0;
+	return 1;
+}
+
+#define VCP_DIGEST(i)                                                                              \
+	static void *vcp_dnew_##i(void *provctx)                                                   \
+	{                                                                                          \
+		return vcp_dnew_common(i, 0);                                                      \
+	}                                                                                          \
+	static int vcp_dget_params_##i(OSSL_PARAM params[])                                        \
+	{                                                                                          \
+		return vcp_dget_params_idx(params, i);                                             \
+	}                                                                                          \
+	static const OSSL_DISPATCH vcp_dfns_##i[] = {                                              \
+		{OSSL_FUNC_DIGEST_NEWCTX, (void (*)(void))vcp_dnew_##i},                           \
+		{OSSL_FUNC_DIGEST_INIT, (void (*)(void))vcp_dinit},                                \
+		{OSSL_FUNC_DIGEST_UPDATE, (void (*)(void))vcp_dupdate},                            \
+		{OSSL_FUNC_DIGEST_FINAL, (void (*)(void))vcp_dfinal},                              \
+		{OSSL_FUNC_DIGEST_FREECTX, (void (*)(void))vcp_dfree},                             \
+		{OSSL_FUNC_DIGEST_DUPCTX, (void (*)(void))vcp_ddup},                               \
+		{OSSL_FUNC_DIGEST_GET_PARAMS, (void (*)(void))vcp_dget_params_##i},                \
+		{OSSL_FUNC_DIGEST_GETTABLE_PARAMS, (void (*)(void))vcp_dgettable},                 \
+		{0, NULL},                                                                         \
+	};
+
+VCP_DIGEST(0)
+VCP_DIGEST(1)
+VCP_DIGEST(2)
+VCP_DIGEST(3)
+VCP_DIGEST(4)
+
+static const OSSL_DISPATCH *const vcp_dfns[VCP_NDIGESTS] = {
+	vcp_dfns_0, vcp_dfns_1, vcp_dfns_2, vcp_dfns_3, vcp_dfns_4,
+};
+
+const OSSL_ALGORITHM *vcp_digest_algs(void)
+{
+	static OSSL_ALGORITHM algs[VCP_NDIGESTS + 1];
+	static int built;
+	int i, n = 0;
+
+	if (!built) {
+		for (i = 0; i < VCP_NDIGESTS; i++) {
+			if (!vcp_digest_ok[i])
+				continue;
+			algs[n].algorithm_names = vcp_digests[i].names;
+			algs[n].property_definition = "provider=vcrypto";
+			algs[n].implementation = vcp_dfns[i];
+			algs[n].algorithm_description = "SHA through /dev/crypto";
+			n++;
+		}
+		built = 1;
+	}
+	return algs;
+}
+
+/* ---- HMAC ---- */
+
+static int vcp_any_hmac(void)
+{
+	int i;
+
+	for (i = 0; i < VCP_NDIGESTS; i++)
+		if (vcp_hmac_ok[i])
+			return 1;
+	return 0;
+}
+
+static void *vcp_mnew(void *provctx)
+{
+	return vcp_dnew_common(-1, 1);
+}
+
+static int vcp_mset_ctx_params(void *vctx, const OSSL_PARAM params[]);
+
+/* HMAC over a digest the device does not serve: the default provider's. */
+static int vcp_msw_start(struct vcp_dctx *d)
+{
+	OSSL_PARAM ps[2];
+	EVP_MAC *m;
+
+	EVP_MAC_CTX_free(d->sw);
+	d->sw = NULL;
+	m = vcp_libctx() ? EVP_MAC_fetch(vcp_libctx(), "HMAC", "provider=default") : NULL;
+	if (m)
+		d->sw = EVP_MAC_CTX_new(m);
+	EVP_MAC_free(m);
+	ps[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, d->swdigest, 0);
+	ps[1] = OSSL_PARAM_construct_end();
+	if (!d->sw || !EVP_MAC_init(d->sw, d->key, d->keylen, ps)) {
+		vcp_err(VCP_R_SOFTWARE, "HMAC-%s in the default provider", d->swdigest);
+		EVP_MAC_CTX_free(d->sw);
+		d->sw = NULL;
+		return 0;
+	}
+	return 1;
+}
+
+static int vcp_mset_key(struct vcp_dctx *d, const unsigned char *key, size_t keylen)
+{
+	if (d->key)
+		OPENSSL_clear_free(d->key, d->keylen);
+	d->key = malloc(keylen ? keylen : 1);
+	if (!d->key)
+		return 0;
+	memcpy(d->key, key, keylen);
+	d->keylen = keylen;
+	d->key_set = 1;
+	vcp_dctx_drop_ses(d);
+	return 1;
+}
+
+static int vcp_minit(void *vctx, const unsigned char *key, size_t keylen, const OSSL_PARAM params[])
+{
+	struct vcp_dctx *d = vctx;
+
+	if (!vcp_mset_ctx_params(d, params))
+		return 0;
+	if (key && !vcp_mset_key(d, key, keylen))
+		return 0;
+	if (!d->key_set) {
+		vcp_err(VCP_R_NO_KEY, "HMAC: no key");
+		return 0;
+	}
+	if (d->swdigest[0])
+		return vcp_msw_start(d);
+	if (d->idx < 0) {
+		vcp_err(VCP_R_BAD_INPUT, "HMAC: no digest set");
+		return 0;
+	}
+	/*
+	 * The device takes keys up to CRYPTO_HMAC_MAX_KEY_LEN; a longer one is
+	 * replaced by its digest (as HMAC does); an empty one equals one zero byte.
+	 */
+	if (d->keylen > CRYPTO_HMAC_MAX_KEY_LEN || d->keylen == 0) {
+		uint8_t h[HASH_MAX_LEN] = {0};
+		unsigned int hl = 1;
+		EVP_MD *md = NULL;
+
+		if (d->keylen) {
+			md = EVP_MD_fetch(vcp_libctx(), vcp_digests[d->idx].swname, NULL);
+			if (!md || !EVP_Digest(d->key, d->keylen, h, &hl, md, NULL)) {
+				EVP_MD_free(md);
+				vcp_err(VCP_R_SOFTWARE, "hashing a long HMAC key");
+				return 0;
+			}
+			EVP_MD_free(md);
+		}
+		if (!vcp_mset_key(d, h, hl))
+			return 0;
+		OPENSSL_cleanse(h, sizeof(h));
+	}
+	vcp_dstart(d);
+	return 1;
+}
+
+static int vcp_mupdate(void *vctx, const unsigned char *in, size_t inl)
+{
+	return vcp_dupdate(vctx, in, inl);
+}
+
+static int vcp_mfinal(void *vctx, unsigned char *out, size_t *outl, size_t outsize)
+{
+	struct vcp_dctx *d = vctx;
+
+	if (d->sw)
+		return EVP_MAC_final(d->sw, out, outl, outsize);
+	if (d->idx < 0 || !vcp_dfinal_to(d, out, outsize))
+		return 0;
+	*outl = vcp_digests[d->idx].size;
+	return 1;
+}
+
+static const OSSL_PARAM vcp_mctx_gettable_list[] = {
+	OSSL_PARAM_size_t(OSSL_MAC_PARAM_SIZE, NULL),
+	OSSL_PARAM_size_t(OSSL_MAC_PARAM_BLOCK_SIZE, NULL),
+	OSSL_PARAM_END,
+};
+
+static const OSSL_PARAM *vcp_mctx_gettable(void *cctx, void *provctx)
+{
+	return vcp_mctx_gettable_list;
+}
+
+static int vcp_mget_ctx_params(void *vctx, OSSL_PARAM params[])
+{
+	struct vcp_dctx *d = vctx;
+	OSSL_PARAM *p;
+
+	if (d->sw)
+		return EVP_MAC_CTX_get_params(d->sw, params);
+	if ((p = OSSL_PARAM_locate(params, OSSL_MAC_PARAM_SIZE)) &&
+	    !OSSL_PARAM_set_size_t(p, d->idx < 0 ? 0 : vcp_digests[d->idx].size))
+		return 0;
+	if ((p = OSSL_PARAM_locate(params, OSSL_MAC_PARAM_BLOCK_SIZE)) &&
+	    !OSSL_PARAM_set_size_t(p, d->idx < 0 ? 0 : vcp_digests[d->idx].block))
+		return 0;
+	return 1;
+}
+
+static const OSSL_PARAM vcp_mctx_settable_list[] = {
+	OSSL_PARAM_utf8_string(OSSL_MAC_PARAM_DIGEST, NULL, 0),
+	OSSL_PARAM_utf8_string(OSSL_MAC_PARAM_PROPERTIES, NULL, 0),
+	OSSL_PARAM_octet_string(OSSL_MAC_PARAM_KEY, NULL, 0),
+	OSSL_PARAM_END,
+};
+
+static const OSSL_PARAM *vcp_mctx_settable(void *cctx, void *provctx)
+{
+	return vcp_mctx_settable_list;
+}
+
+static int vcp_mset_ctx_params(void *vctx, const OSSL_PARAM params[])
+{
+	struct vcp_dctx *d = vctx;
+	const OSSL_PARAM *p;
+	const char *name;
+	const void *key;
+	size_t kl;
+	int i;
+
+	if (!params)
+		return 1;
+	if ((p = OSSL_PARAM_locate_const(params, OSSL_MAC_PARAM_DIGEST))) {
+		if (p->data_type != OSSL_PARAM_UTF8_STRING || !(name = p->data))
+			return 0;
+		i = vcp_digest_by_name(name);
+		vcp_dctx_drop_ses(d);
+		d->swdigest[0] = 0;
+		if (i >= 0 && vcp_hmac_ok[i]) {
+			d->idx = i;
+		} else if (strlen(name) < sizeof(d->swdigest)) {
+			d->idx = -1;
+			strcpy(d->swdigest, name); /* checked when the key comes */
+		} else {
+			vcp_err(VCP_R_BAD_INPUT, "HMAC: digest name too long");
+			return 0;
+		}
+	}
+	if ((p = OSSL_PARAM_locate_const(params, OSSL_MAC_PARAM_KEY))) {
+		if (!OSSL_PARAM_get_octet_string_ptr(p, &key, &kl) || !vcp_mset_key(d, key, kl))
+			return 0;
+	}
+	return 1;
+}
+
+static const OSSL_DISPATCH vcp_mfns[] = {
+	{OSSL_FUNC_MAC_NEWCTX, (void (*)(void))vcp_mnew},
+	{OSSL_FUNC_MAC_DUPCTX, (void (*)(void))vcp_ddup},
+	{OSSL_FUNC_MAC_FREECTX, (void (*)(void))vcp_dfree},
+	{OSSL_FUNC_MAC_INIT, (void (*)(void))vcp_minit},
+	{OSSL_FUNC_MAC_UPDATE, (void (*)(void))vcp_mupdate},
+	{OSSL_FUNC_MAC_FINAL, (void (*)(void))vcp_mfinal},
+	{OSSL_FUNC_MAC_GETTABLE_CTX_PARAMS, (void (*)(void))vcp_mctx_gettable},
+	{OSSL_FUNC_MAC_GET_CTX_PARAMS, (void (*)(void))vcp_mget_ctx_params},
+	{OSSL_FUNC_MAC_SETTABLE_CTX_PARAMS, (void (*)(void))vcp_mctx_settable},
+	{OSSL_FUNC_MAC_SET_CTX_PARAMS, (void (*)(void))vcp_mset_ctx_params},
+	{0, NULL},
+};
+
+const OSSL_ALGORITHM *vcp_macs(void)
+{
+	static const OSSL_ALGORITHM algs[] = {
+		{"HMAC", "provider=vcrypto", vcp_mfns, "HMAC through /dev/crypto"},
+		{NULL, NULL, NULL, NULL},
+	};
+	static const OSSL_ALGORITHM none[] = {{NULL, NULL, NULL, NULL}};
+
+	return vcp_any_hmac() ? algs : none;
+}

@@ -1,0 +1,340 @@
+/*
+ * vcrypto OpenSSL 3 provider: entry point, errors, the /dev/crypto
+ * descriptor, sessions, the load-time probe and the query function.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/params.h>
+#include <openssl/provider.h>
+
+#include "crypto/cryptodev.h"
+#include "vcp.h"
+
+#define VCP_DEVICE "/dev/crypto"
+
+static const OSSL_CORE_HANDLE *vcp_handle;
+static OSSL_FUNC_core_new_error_fn *c_new_error;
+static OSSL_FUNC_core_set_error_debug_fn *c_set_error_debug;
+static OSSL_FUNC_core_vset_error_fn *c_vset_error;
+static OSSL_FUNC_core_get_params_fn *c_get_params;
+static struct vcp_prov *vcp_the_prov;
+
+void vcp_err(int reason, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!c_new_error || !c_vset_error)
+		return;
+	va_start(ap, fmt);
+	c_new_error(vcp_handle);
+	c_set_error_debug(vcp_handle, NULL, 0, NULL);
+	c_vset_error(vcp_handle, (uint32_t)reason, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- the descriptor: one per process, opened again in a forked child ---- */
+
+static pthread_mutex_t vcp_fd_lock = PTHREAD_MUTEX_INITIALIZER;
+static int vcp_fd_val = -1;
+static pid_t vcp_fd_pid;
+static int vcp_fd_errno;
+
+int vcp_fd(void)
+{
+	pid_t me = getpid();
+	int fd;
+
+	pthread_mutex_lock(&vcp_fd_lock);
+	if (vcp_fd_val < 0 || vcp_fd_pid != me) {
+		/*
+		 * A child keeps the descriptor it inherited open: its
+		 * pre-fork contexts' sessions live in that (shared) file and
+		 * must not be freed from here.  New sessions go to its own.
+		 */
+		fd = open(VCP_DEVICE, O_RDWR | O_CLOEXEC);
+		vcp_fd_errno = fd < 0 ? errno : 0;
+		vcp_fd_val = fd;
+		vcp_fd_pid = me;
+	}
+	fd = vcp_fd_val;
+	pthread_mutex_unlock(&vcp_fd_lock);
+	return fd;
+}
+
+int vcp_sess_new(int fd, uint32_t cipher, const void *key, uint32_t keylen, uint32_t mac,
+		 const void *mackey, uint32_t mackeylen, uint32_t *ses)
+{
+	struct session_op s;
+
+	if (fd < 0)
+		return -ENODEV;
+	memset(&s, 0, sizeof(s));
+	s.cipher = cipher;
+	s.keylen = keylen;
+	s.key = (void *)key;
+	s.mac = mac;
+	s.mackeylen = mackeylen;
+	s.mackey = (void *)mackey;
+	if (ioctl(fd, CIOCGSESSION, &s) < 0)
+		return -errno;
+	*ses = s.ses;
+	return 0;
+}
+
+void vcp_sess_free(int fd, uint32_t ses)
+{
+	if (fd >= 0)
+		ioctl(fd, CIOCFSESSION, &ses);
+}
+
+int vcp_crypt(int fd, uint32_t ses, int op, const void *src, void *dst, size_t len, void *iv,
+	      uint16_t flags, void *mac)
+{
+	struct crypt_op c;
+
+	memset(&c, 0, sizeof(c));
+	c.ses = ses;
+	c.op = op;
+	c.flags = flags;
+	c.len = len;
+	c.src = (void *)src;
+	c.dst = dst;
+	c.iv = iv;
+	c.mac = mac;
+	if (ioctl(fd, CIOCCRYPT, &c) < 0)
+		return -errno;
+	return 0;
+}
+
+/* ---- configuration ---- */
+
+size_t vcp_min_offload(void)
+{
+	return vcp_the_prov ? vcp_the_prov->min_offload : 0;
+}
+
+OSSL_LIB_CTX *vcp_libctx(void)
+{
+	return vcp_the_prov ? vcp_the_prov->libctx : NULL;
+}
+
+static void vcp_read_config(struct vcp_prov *p)
+{
+	char *conf = NULL;
+	const char *env;
+	OSSL_PARAM req[] = {
+		OSSL_PARAM_utf8_ptr("min_offload", &conf, 0),
+		OSSL_PARAM_END,
+	};
+
+	p->min_offload = VCP_DEFAULT_MIN_OFFLOAD;
+	if (c_get_params && c_get_params(p->handle, req) && conf)
+		p->min_offload = strtoul(conf, NULL, 0);
+	env = getenv("VCRYPTO_MIN_OFFLOAD");
+	if (env && *env)
+		p->min_offload = strtoul(env, NULL, 0);
+}
+
+/* ---- provider functions ---- */
+
+static const OSSL_PARAM vcp_param_types[] = {
+	OSSL_PARAM_DEFN(OSSL_PROV_PARAM_NAME, OSSL_PARAM_UTF8_PTR, NULL, 0),
+	OSSL_PARAM_DEFN(OSSL_PROV_PARAM_VERSION, OSSL_PARAM_UTF8_PTR, NULL, 0),
+	OSSL_PARAM_DEFN(OSSL_PROV_PARAM_BUILDINFO, OSSL_PARAM_UTF8_PTR, NULL, 0),
+	OSSL_PARAM_DEFN(OSSL_PROV_PARAM_STATUS, OSSL_PARAM_INTEGER, NULL, 0),
+	OSSL_PARAM_DEFN("vcrypto-why", OSSL_PARAM_UTF8_PTR, NULL, 0),
+	OSSL_PARAM_DEFN("vcrypto-min-offload", OSSL_PARAM_UNSIGNED_INTEGER, NULL, 0),
+	OSSL_PARAM_END,
+};
+
+static const OSSL_PARAM *vcp_gettable_params(void *provctx)
+{
+	return vcp_param_types;
+}
+
+static int vcp_get_params(void *provctx, OSSL_PARAM params[])
+{
+	struct vcp_prov *p = provctx;
+	OSSL_PARAM *q;
+
+	if ((q = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_NAME)) &&
+	    !OSSL_PARAM_set_utf8_ptr(q, "vcrypto provider (/dev/crypto)"))
+		return 0;
+	if ((q = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_VERSION)) &&
+	    !OSSL_PARAM_set_utf8_ptr(q, VCP_VERSION))
+		return 0;
+	if ((q = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_BUILDINFO)) &&
+	    !OSSL_PARAM_set_utf8_ptr(q, p->why[0] ? p->why : "offloading to " VCP_DEVICE))
+		return 0;
+	if ((q = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_STATUS)) && !OSSL_PARAM_set_int(q, 1))
+		return 0;
+	if ((q = OSSL_PARAM_locate(params, "vcrypto-why")) &&
+	    !OSSL_PARAM_set_utf8_ptr(q, p->why))
+		return 0;
+	if ((q = OSSL_PARAM_locate(params, "vcrypto-min-offload")) &&
+	    !OSSL_PARAM_set_size_t(q, p->min_offload))
+		return 0;
+	return 1;
+}
+
+static const OSSL_ALGORITHM *vcp_query(void *provctx, int op, int *no_cache)
+{
+	*no_cache = 0;
+	switch (op) {
+	case OSSL_OP_CIPHER:
+		return vcp_ciphers();
+	case OSSL_OP_DIGEST:
+		return vcp_digest_algs();
+	case OSSL_OP_MAC:
+		return vcp_macs();
+	}
+	return NULL;
+}
+
+static const OSSL_ITEM vcp_reasons[] = {
+	{VCP_R_DEVICE, "/dev/crypto request failed"},
+	{VCP_R_KEYLEN, "invalid key length"},
+	{VCP_R_IVLEN, "invalid iv length"},
+	{VCP_R_BAD_DECRYPT, "bad decrypt"},
+	{VCP_R_FINAL_BLOCK, "wrong final block length"},
+	{VCP_R_NO_COPY, "cannot copy digest state (device lacks CIOCCPHASH)"},
+	{VCP_R_BAD_INPUT, "invalid input"},
+	{VCP_R_NO_KEY, "no key set"},
+	{VCP_R_FORK, "context used mid-stream across fork"},
+	{VCP_R_SOFTWARE, "software fallback failed"},
+	{0, NULL},
+};
+
+static const OSSL_ITEM *vcp_get_reason_strings(void *provctx)
+{
+	return vcp_reasons;
+}
+
+static void vcp_teardown(void *provctx)
+{
+	struct vcp_prov *p = provctx;
+
+	if (vcp_the_prov == p)
+		vcp_the_prov = NULL;
+	OSSL_LIB_CTX_free(p->libctx);
+	free(p);
+}
+
+static const OSSL_DISPATCH vcp_dispatch[] = {
+	{OSSL_FUNC_PROVIDER_TEARDOWN, (void (*)(void))vcp_teardown},
+	{OSSL_FUNC_PROVIDER_GETTABLE_PARAMS, (void (*)(void))vcp_gettable_params},
+	{OSSL_FUNC_PROVIDER_GET_PARAMS, (void (*)(void))vcp_get_params},
+	{OSSL_FUNC_PROVIDER_QUERY_OPERATION, (void (*)(void))vcp_query},
+	{OSSL_FUNC_PROVIDER_GET_REASON_STRINGS, (void (*)(void))vcp_get_reason_strings},
+	{0, NULL},
+};
+
+static int vcp_said_why;
+
+__attribute__((visibility("default"))) int OSSL_provider_init(const OSSL_CORE_HANDLE *handle,
+								const OSSL_DISPATCH *in,
+								const OSSL_DISPATCH **out,
+								void **provctx)
+{
+	struct vcp_prov *p;
+	const OSSL_DISPATCH *d;
+
+	for (d = in; d->function_id; d++) {
+		switch (d->function_id) {
+		case OSSL_FUNC_CORE_NEW_ERROR:
+			c_new_error = OSSL_FUNC_core_new_error(d);
+			break;
+		case OSSL_FUNC_CORE_SET_ERROR_DEBUG:
+			c_set_error_debug = OSSL_FUNC_core_set_error_debug(d);
+			break;
+		case OSSL_FUNC_CORE_VSET_ERROR:
+			c_vset_error = OSSL_FUNC_core_vset_error(d);
+			break;
+		case OSSL_FUNC_CORE_GET_PARAMS:
+			c_get_params = OSSL_FUNC_core_get_params(d);
+			break;
+		}
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return 0;
+	p->handle = handle;
+	vcp_handle = handle;
+	vcp_read_config(p);
+	/* software for short one-shot work and digests the device lacks */
+	p->libctx = OSSL_LIB_CTX_new_child(handle, in);
+	vcp_probe(p);
+	/* the algorithm tables, built once from what the probe found */
+	vcp_ciphers();
+	vcp_digest_algs();
+	vcp_macs();
+	if (p->why[0] && !vcp_said_why && !getenv("VCRYPTO_PROVIDER_QUIET")) {
+		vcp_said_why = 1;
+		fprintf(stderr, "vcrypto provider: %s\n", p->why);
+	}
+	vcp_the_prov = p;
+	*provctx = p;
+	*out = vcp_dispatch;
+	return 1;
+}
+
+/* ---- the probe: a session per algorithm, kept only if it opens ---- */
+
+void vcp_probe(struct vcp_prov *p)
+{
+	static const uint8_t key[64] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+					17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32,
+					33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48,
+					49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64};
+	static const struct {
+		uint32_t alg, keylen;
+	} ciphers[VCP_NCIPHERS] = {
+		{CRYPTO_AES_ECB, 16}, {CRYPTO_AES_ECB, 24}, {CRYPTO_AES_ECB, 32},
+		{CRYPTO_AES_CBC, 16}, {CRYPTO_AES_CBC, 24}, {CRYPTO_AES_CBC, 32},
+		{CRYPTO_AES_CTR, 16}, {CRYPTO_AES_CTR, 24}, {CRYPTO_AES_CTR, 32},
+		{CRYPTO_AES_XTS, 32}, {CRYPTO_AES_XTS, 64}, {0, 0},
+	};
+	int fd = vcp_fd(), i, n = 0;
+	uint32_t ses;
+
+	if (fd < 0) {
+		snprintf(p->why, sizeof(p->why), "%s: %s; offering no algorithms", VCP_DEVICE,
+			 strerror(vcp_fd_errno));
+		return;
+	}
+	for (i = 0; i < VCP_NCIPHERS; i++) {
+		if (!ciphers[i].alg)
+			continue;
+		if (!vcp_sess_new(fd, ciphers[i].alg, key, ciphers[i].keylen, 0, NULL, 0, &ses)) {
+			vcp_cipher_ok[i] = 1;
+			vcp_sess_free(fd, ses);
+			n++;
+		}
+	}
+	for (i = 0; i < VCP_NDIGESTS; i++) {
+		if (!vcp_sess_new(fd, 0, NULL, 0, vcp_digests[i].cdev, NULL, 0, &ses)) {
+			vcp_digest_ok[i] = 1;
+			vcp_sess_free(fd, ses);
+			n++;
+		}
+		if (!vcp_sess_new(fd, 0, NULL, 0, vcp_digests[i].cdev_hmac, key, 32, &ses)) {
+			vcp_hmac_ok[i] = 1;
+			vcp_sess_free(fd, ses);
+			n++;
+		}
+	}
+	if (!n)
+		snprintf(p->why, sizeof(p->why),
+			 "%s opens but serves none of our algorithms; offering none", VCP_DEVICE);
+}

@@ -1,0 +1,677 @@
+/*
+ * vcp_test: the vcrypto provider against OpenSSL's default provider, in a
+ * guest, linked against the system's libcrypto (dynamic).  Every result
+ * is compared with the default provider's; nothing is compared with
+ * values computed by the provider itself.
+ *
+ *   vcp_test [-s SEED] [-n CASES] check     every algorithm, random data 0 B..1 MiB,
+ *                                          random update splits, dup mid-stream,
+ *                                          in-place, padding on/off, re-init, errors
+ *   vcp_test none                          no /dev/crypto: nothing offered, why given,
+ *                                          EVP still works (default provider)
+ *   vcp_test fork                          contexts made before and after fork()
+ * Output is TAP (no plan line: the case script counts).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+#include <openssl/provider.h>
+
+static int tn, failed;
+static uint64_t rs = 88172645463325252ULL;
+
+static uint64_t rnd(void)
+{
+	rs ^= rs << 13;
+	rs ^= rs >> 7;
+	rs ^= rs << 17;
+	return rs;
+}
+
+static void fill(uint8_t *p, size_t n)
+{
+	while (n--)
+		*p++ = (uint8_t)rnd();
+}
+
+static void tap(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void tap(int ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s %d - ", ok ? "ok" : "not ok", ++tn);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	if (!ok)
+		failed = 1;
+}
+
+static void errdump(void)
+{
+	unsigned long e;
+	char b[256];
+
+	while ((e = ERR_get_error())) {
+		ERR_error_string_n(e, b, sizeof(b));
+		printf("#   %s\n", b);
+	}
+}
+
+/* the last error's text, emptied stack */
+static void errtext(char *buf, size_t n)
+{
+	unsigned long e, last = 0;
+	const char *data = NULL, *d;
+	int flags;
+
+	buf[0] = 0;
+	while ((e = ERR_get_error_all(NULL, NULL, NULL, &d, &flags))) {
+		last = e;
+		data = (flags & ERR_TXT_STRING) ? d : NULL;
+		if (data)
+			snprintf(buf, n, "%s: %s", ERR_reason_error_string(last) ?
+				 ERR_reason_error_string(last) : "?", data);
+		else
+			snprintf(buf, n, "%s", ERR_reason_error_string(last) ?
+				 ERR_reason_error_string(last) : "?");
+	}
+}
+
+static size_t pick_len(int i)
+{
+	static const size_t fixed[] = {0,  1,   15,  16,   17,   31,	 32,	33,    63,
+				       64, 255, 256, 1000, 4096, 4097, 65535, 65536, 65537,
+				       (1 << 20) - 1, 1 << 20};
+	size_t nf = sizeof(fixed) / sizeof(fixed[0]);
+
+	if ((size_t)i < nf)
+		return fixed[i];
+	switch (rnd() % 3) {
+	case 0:
+		return rnd() % 64;
+	case 1:
+		return rnd() % 8192;
+	}
+	return rnd() % (1 << 20);
+}
+
+/* a random split size: small, block-ish, or big */
+static size_t pick_chunk(size_t left, int aligned)
+{
+	size_t c;
+
+	switch (rnd() % 4) {
+	case 0:
+		c = rnd() % 17;
+		break;
+	case 1:
+		c = rnd() % 300;
+		break;
+	case 2:
+		c = rnd() % 70000;
+		break;
+	default:
+		c = left;
+	}
+	if (c > left)
+		c = left;
+	if (aligned && c != left)
+		c &= ~(size_t)15;
+	return c;
+}
+
+/* ---------------- ciphers ---------------- */
+
+struct cres {
+	uint8_t *out;
+	size_t len;
+	int ok;
+};
+
+static int ref_cipher(EVP_CIPHER *c, const uint8_t *key, const uint8_t *iv, int enc, int pad,
+		      const uint8_t *in, size_t len, struct cres *r)
+{
+	EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
+	int n1 = 0, n2 = 0;
+
+	r->out = malloc(len + 32);
+	r->ok = EVP_CipherInit_ex2(x, c, key, iv, enc, NULL) && EVP_CIPHER_CTX_set_padding(x, pad) &&
+		EVP_CipherUpdate(x, r->out, &n1, in, (int)len) &&
+		EVP_CipherFinal_ex(x, r->out + n1, &n2);
+	r->len = n1 + n2;
+	EVP_CIPHER_CTX_free(x);
+	ERR_clear_error();
+	return r->ok;
+}
+
+/*
+ * The provider's run: random splits (block-aligned when in place), an
+ * optional dup at a random point whose copy must finish the same way.
+ */
+static int vc_cipher(EVP_CIPHER *c, const uint8_t *key, const uint8_t *iv, int enc, int pad,
+		     const uint8_t *in, size_t len, int inplace, int dup, int xts, struct cres *r,
+		     char *why, size_t whyn)
+{
+	EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new(), *y = NULL;
+	uint8_t *out = malloc(len + 32), *out2 = NULL;
+	size_t pos = 0, o = 0, o2 = 0, dupat = dup ? rnd() % (len + 1) : (size_t)-1, ch;
+	int n, ok = 1, first = 1;
+
+	if (inplace)
+		memcpy(out, in, len);
+	if (!EVP_CipherInit_ex2(x, c, key, iv, enc, NULL) || !EVP_CIPHER_CTX_set_padding(x, pad)) {
+		ok = 0;
+		goto done;
+	}
+	while (ok && (pos < len || first)) {
+		first = 0;
+		ch = xts ? len : pick_chunk(len - pos, inplace);
+		if (!inplace && pos < dupat && pos + ch > dupat)
+			ch = dupat - pos;
+		if (!EVP_CipherUpdate(x, out + o, &n, inplace ? out + pos : in + pos, (int)ch)) {
+			ok = 0;
+			break;
+		}
+		pos += ch;
+		o += n;
+		if (pos == dupat && !y && dup) {
+			y = EVP_CIPHER_CTX_new();
+			if (!EVP_CIPHER_CTX_copy(y, x)) {
+				snprintf(why, whyn, "EVP_CIPHER_CTX_copy failed");
+				ok = 0;
+				break;
+			}
+			out2 = malloc(len + 32);
+			memcpy(out2, out, o);
+			o2 = o;
+			if (pos < len && !EVP_CipherUpdate(y, out2 + o2, &n, in + pos, (int)(len - pos))) {
+				ok = 0;
+				break;
+			}
+			o2 += pos < len ? (size_t)n : 0;
+			if (!EVP_CipherFinal_ex(y, out2 + o2, &n)) {
+				ok = 0;
+				break;
+			}
+			o2 += n;
+		}
+	}
+	if (ok && EVP_CipherFinal_ex(x, out + o, &n))
+		o += n;
+	else
+		ok = 0;
+	if (ok && y && (o2 != o || memcmp(out, out2, o))) {
+		snprintf(why, whyn, "dup at %zu gave different bytes", dupat);
+		ok = 0;
+		r->ok = -1;
+	}
+done:
+	if (!ok && !why[0])
+		errtext(why, whyn);
+	ERR_clear_error();
+	EVP_CIPHER_CTX_free(x);
+	EVP_CIPHER_CTX_free(y);
+	free(out2);
+	if (r->ok != -1)
+		r->ok = ok;
+	r->out = out;
+	r->len = o;
+	return ok;
+}
+
+static const char *const cipher_names[] = {
+	"AES-128-ECB", "AES-192-ECB", "AES-256-ECB", "AES-128-CBC", "AES-192-CBC", "AES-256-CBC",
+	"AES-128-CTR", "AES-192-CTR", "AES-256-CTR", "AES-128-XTS", "AES-256-XTS",
+};
+
+static void test_cipher(const char *name, int cases)
+{
+	EVP_CIPHER *vc = EVP_CIPHER_fetch(NULL, name, "provider=vcrypto");
+	EVP_CIPHER *dc = EVP_CIPHER_fetch(NULL, name, "provider=default");
+	int mode, blk, kl, ivl, i, bad = 0, n = 0, xts, cbcish;
+	uint8_t key[64], iv[16];
+	char why[300] = "";
+
+	if (!vc || !dc) {
+		tap(0, "%s: fetched from vcrypto (%p) and default (%p)", name, (void *)vc, (void *)dc);
+		errdump();
+		return;
+	}
+	mode = EVP_CIPHER_get_mode(vc);
+	blk = EVP_CIPHER_get_block_size(vc);
+	kl = EVP_CIPHER_get_key_length(vc);
+	ivl = EVP_CIPHER_get_iv_length(vc);
+	xts = mode == EVP_CIPH_XTS_MODE;
+	cbcish = mode == EVP_CIPH_ECB_MODE || mode == EVP_CIPH_CBC_MODE;
+	if (blk != EVP_CIPHER_get_block_size(dc) || kl != EVP_CIPHER_get_key_length(dc) ||
+	    ivl != EVP_CIPHER_get_iv_length(dc) || mode != EVP_CIPHER_get_mode(dc))
+		tap(0, "%s: sizes/mode as the default provider's (%d %d %d %d)", name, blk, kl, ivl, mode);
+	for (i = 0; i < cases && !bad; i++) {
+		size_t len = pick_len(i);
+		int enc = i & 1, pad = cbcish ? (int)(rnd() & 1) : 1;
+		int inplace = (rnd() % 4) == 0, dup = !xts && (rnd() % 3) == 0;
+		uint8_t *in;
+		struct cres ref = {0}, got = {0};
+
+		if (xts && len < 16)
+			len += 16;
+		if (xts && len > (1 << 20))
+			len = 1 << 20;
+		if (cbcish && (!pad || !enc))
+			len &= ~(size_t)15;
+		fill(key, sizeof(key));
+		fill(iv, sizeof(iv));
+		in = malloc(len + 16);
+		fill(in, len);
+		if (cbcish && !enc && pad) {
+			/* valid padded ciphertext: from the default provider */
+			struct cres ct;
+
+			if (len >= 16)
+				len -= 16;
+			ref_cipher(dc, key, iv, 1, 1, in, len, &ct);
+			memcpy(in, ct.out, ct.len);
+			len = ct.len;
+			free(ct.out);
+		}
+		ref_cipher(dc, key, iv, enc, pad, in, len, &ref);
+		why[0] = 0;
+		vc_cipher(vc, key, iv, enc, pad, in, len, inplace, dup, xts, &got, why, sizeof(why));
+		n++;
+		if (got.ok != ref.ok || (ref.ok && (got.len != ref.len || memcmp(got.out, ref.out, ref.len)))) {
+			bad = 1;
+			tap(0, "%s: %s %zu bytes pad=%d inplace=%d dup=%d: vcrypto ok=%d len=%zu, default ok=%d len=%zu %s",
+			    name, enc ? "encrypt" : "decrypt", len, pad, inplace, dup, got.ok, got.len, ref.ok,
+			    ref.len, why);
+		}
+		free(in);
+		free(ref.out);
+		free(got.out);
+	}
+	if (!bad)
+		tap(1, "%s: %d random cases (0 B..1 MiB, splits, dup, in place, padding on/off) equal the default provider's",
+		    name, n);
+
+	/* re-init with only a new IV, then only a new key (CBC/CTR) */
+	if (ivl && !xts) {
+		EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new(), *d = EVP_CIPHER_CTX_new();
+		uint8_t in[100], o1[132], o2[132], iv2[16], key2[64];
+		int a, b, c2, d2, ok = 1;
+
+		fill(in, sizeof(in));
+		fill(iv2, sizeof(iv2));
+		fill(key2, sizeof(key2));
+		ok &= EVP_EncryptInit_ex2(x, vc, key, iv, NULL) && EVP_EncryptUpdate(x, o1, &a, in, 37);
+		ok &= EVP_EncryptInit_ex2(x, NULL, NULL, iv2, NULL) &&
+		      EVP_EncryptUpdate(x, o1, &a, in, 100) && EVP_EncryptFinal_ex(x, o1 + a, &b);
+		ok &= EVP_EncryptInit_ex2(d, dc, key, iv2, NULL) && EVP_EncryptUpdate(d, o2, &c2, in, 100) &&
+		      EVP_EncryptFinal_ex(d, o2 + c2, &d2);
+		ok &= a + b == c2 + d2 && !memcmp(o1, o2, a + b);
+		ok &= EVP_EncryptInit_ex2(x, NULL, key2, NULL, NULL) &&
+		      EVP_EncryptUpdate(x, o1, &a, in, 100) && EVP_EncryptFinal_ex(x, o1 + a, &b);
+		ok &= EVP_EncryptInit_ex2(d, NULL, key2, NULL, NULL) &&
+		      EVP_EncryptUpdate(d, o2, &c2, in, 100) && EVP_EncryptFinal_ex(d, o2 + c2, &d2);
+		ok &= a + b == c2 + d2 && !memcmp(o1, o2, a + b);
+		/* reset, then the context used again from scratch */
+		EVP_CIPHER_CTX_reset(x);
+		ok &= EVP_EncryptInit_ex2(x, vc, key, iv, NULL) && EVP_EncryptUpdate(x, o1, &a, in, 100) &&
+		      EVP_EncryptFinal_ex(x, o1 + a, &b);
+		ok &= EVP_EncryptInit_ex2(d, dc, key, iv, NULL) && EVP_EncryptUpdate(d, o2, &c2, in, 100) &&
+		      EVP_EncryptFinal_ex(d, o2 + c2, &d2);
+		ok &= a + b == c2 + d2 && !memcmp(o1, o2, a + b);
+		tap(ok, "%s: re-init with only a new IV, only a new key, after reset: default provider's bytes", name);
+		if (!ok)
+			errdump();
+		EVP_CIPHER_CTX_free(x);
+		EVP_CIPHER_CTX_free(d);
+	}
+	/* bad input: a wrong key length, and (ECB/CBC) a bad padding on decrypt */
+	{
+		EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
+		int r = EVP_CipherInit_ex2(x, vc, NULL, NULL, 1, NULL) &&
+			EVP_CIPHER_CTX_set_key_length(x, kl + 1);
+		char t[300];
+
+		errtext(t, sizeof(t));
+		tap(!r && t[0], "%s: key length %d refused with an OpenSSL error (%s)", name, kl + 1, t);
+		if (cbcish) {
+			uint8_t ct[32], pt[48];
+			int a = 0, b = 0, ok;
+
+			fill(ct, sizeof(ct));
+			ct[31] ^= 0; /* random: almost surely bad padding; check against default */
+			ok = EVP_DecryptInit_ex2(x, vc, key, iv, NULL) &&
+			     EVP_DecryptUpdate(x, pt, &a, ct, 32) && EVP_DecryptFinal_ex(x, pt + a, &b);
+			errtext(t, sizeof(t));
+			{
+				struct cres rr;
+
+				ref_cipher(dc, key, iv, 0, 1, ct, 32, &rr);
+				tap(ok == rr.ok && (ok || t[0]) &&
+					    (!ok || ((size_t)(a + b) == rr.len && !memcmp(pt, rr.out, rr.len))),
+				    "%s: decrypt of random blocks: same verdict as default (%s)", name,
+				    ok ? "valid padding" : t);
+				free(rr.out);
+			}
+		}
+		EVP_CIPHER_CTX_free(x);
+	}
+	EVP_CIPHER_free(vc);
+	EVP_CIPHER_free(dc);
+}
+
+/* ---------------- digests and HMAC ---------------- */
+
+static const char *const digest_names[] = {"SHA1", "SHA2-224", "SHA2-256", "SHA2-384", "SHA2-512"};
+static int dup_clean_fail, dup_done;
+static char dup_why[300];
+
+static void test_digest(const char *name, int cases)
+{
+	EVP_MD *vm = EVP_MD_fetch(NULL, name, "provider=vcrypto");
+	EVP_MD *dm = EVP_MD_fetch(NULL, name, "provider=default");
+	int i, bad = 0, n = 0;
+
+	if (!vm || !dm) {
+		tap(0, "%s: fetched from vcrypto and default", name);
+		errdump();
+		return;
+	}
+	for (i = 0; i < cases && !bad; i++) {
+		size_t len = pick_len(i), pos = 0, ch, dupat = (rnd() % 3) ? (size_t)-1 : rnd() % (len + 1);
+		uint8_t *in = malloc(len + 1), r[64], g[64], g2[64];
+		unsigned int rl, gl = 0, gl2 = 0;
+		EVP_MD_CTX *x = EVP_MD_CTX_new(), *y = NULL;
+		int ok = 1, first = 1;
+		char why[300] = "";
+
+		fill(in, len);
+		EVP_Digest(in, len, r, &rl, dm, NULL);
+		ok = EVP_DigestInit_ex2(x, vm, NULL);
+		while (ok && (pos < len || first)) {
+			first = 0;
+			ch = pick_chunk(len - pos, 0);
+			if (pos < dupat && pos + ch > dupat)
+				ch = dupat - pos;
+			ok = EVP_DigestUpdate(x, in + pos, ch);
+			pos += ch;
+			if (ok && pos == dupat && !y) {
+				y = EVP_MD_CTX_new();
+				if (EVP_MD_CTX_copy_ex(y, x)) {
+					dup_done++;
+					ok = EVP_DigestUpdate(y, in + pos, len - pos) &&
+					     EVP_DigestFinal_ex(y, g2, &gl2);
+					if (ok && (gl2 != rl || memcmp(g2, r, rl))) {
+						snprintf(why, sizeof(why), "dup at %zu differs", dupat);
+						ok = 0;
+					}
+				} else {
+					/* allowed only as a clean error naming CIOCCPHASH */
+					char t[200];
+
+					errtext(t, sizeof(t));
+					if (strstr(t, "CIOCCPHASH")) {
+						dup_clean_fail++;
+						snprintf(dup_why, sizeof(dup_why), "%s", t);
+					} else {
+						snprintf(why, sizeof(why), "dup failed: %s", t);
+						ok = 0;
+					}
+				}
+			}
+		}
+		if (ok)
+			ok = EVP_DigestFinal_ex(x, g, &gl);
+		if (!why[0] && !ok)
+			errtext(why, sizeof(why));
+		n++;
+		if (!ok || gl != rl || memcmp(g, r, rl)) {
+			bad = 1;
+			tap(0, "%s: %zu bytes: vcrypto digest differs or fails %s", name, len, why);
+		}
+		EVP_MD_CTX_free(x);
+		EVP_MD_CTX_free(y);
+		free(in);
+	}
+	if (!bad)
+		tap(1, "%s: %d random messages (0 B..1 MiB, random update splits) equal the default provider's", name, n);
+	EVP_MD_free(vm);
+	EVP_MD_free(dm);
+}
+
+static int mac_run(EVP_MAC *m, const char *dg, const uint8_t *key, size_t kl, const uint8_t *in,
+		   size_t len, uint8_t *out, size_t *ol, int split, int dup, char *why, size_t whyn)
+{
+	EVP_MAC_CTX *x = EVP_MAC_CTX_new(m), *y = NULL;
+	OSSL_PARAM ps[2] = {OSSL_PARAM_construct_utf8_string("digest", (char *)dg, 0),
+			    OSSL_PARAM_construct_end()};
+	size_t pos = 0, ch, dupat = dup ? rnd() % (len + 1) : (size_t)-1, ol2;
+	uint8_t out2[64];
+	int ok, first = 1;
+
+	ok = x && EVP_MAC_init(x, key, kl, ps);
+	while (ok && (pos < len || first)) {
+		first = 0;
+		ch = split ? pick_chunk(len - pos, 0) : len - pos;
+		if (pos < dupat && pos + ch > dupat)
+			ch = dupat - pos;
+		ok = EVP_MAC_update(x, in + pos, ch);
+		pos += ch;
+		if (ok && pos == dupat && !y) {
+			y = EVP_MAC_CTX_dup(x);
+			if (y) {
+				dup_done++;
+				ok = EVP_MAC_update(y, in + pos, len - pos) &&
+				     EVP_MAC_final(y, out2, &ol2, sizeof(out2));
+			} else {
+				char t[200];
+
+				errtext(t, sizeof(t));
+				if (strstr(t, "CIOCCPHASH")) {
+					dup_clean_fail++;
+					snprintf(dup_why, sizeof(dup_why), "%s", t);
+				} else {
+					snprintf(why, whyn, "dup failed: %s", t);
+					ok = 0;
+				}
+			}
+		}
+	}
+	ok = ok && EVP_MAC_final(x, out, ol, 64);
+	if (ok && y && (ol2 != *ol || memcmp(out, out2, ol2))) {
+		snprintf(why, whyn, "dup at %zu differs", dupat);
+		ok = 0;
+	}
+	if (!ok && !why[0])
+		errtext(why, whyn);
+	EVP_MAC_CTX_free(x);
+	EVP_MAC_CTX_free(y);
+	return ok;
+}
+
+static void test_hmac(const char *dg, int cases)
+{
+	EVP_MAC *vm = EVP_MAC_fetch(NULL, "HMAC", "provider=vcrypto");
+	EVP_MAC *dm = EVP_MAC_fetch(NULL, "HMAC", "provider=default");
+	static const size_t kls[] = {0, 1, 16, 20, 32, 64, 65, 128, 129, 300, 512, 600};
+	int i, bad = 0, n = 0;
+
+	if (!vm || !dm) {
+		tap(0, "HMAC: fetched from vcrypto and default");
+		errdump();
+		return;
+	}
+	for (i = 0; i < cases && !bad; i++) {
+		size_t len = pick_len(i), kl = kls[rnd() % (sizeof(kls) / sizeof(kls[0]))], rl = 0, gl = 0;
+		uint8_t *in = malloc(len + 1), key[600], r[64], g[64];
+		char why[300] = "";
+		int ok;
+
+		fill(in, len);
+		fill(key, kl);
+		mac_run(dm, dg, key, kl, in, len, r, &rl, 0, 0, why, sizeof(why));
+		why[0] = 0;
+		ok = mac_run(vm, dg, key, kl, in, len, g, &gl, 1, (rnd() % 3) == 0, why, sizeof(why));
+		n++;
+		if (!ok || gl != rl || memcmp(g, r, rl)) {
+			bad = 1;
+			tap(0, "HMAC-%s: key %zu, %zu bytes: differs or fails %s", dg, kl, len, why);
+		}
+		free(in);
+	}
+	if (!bad)
+		tap(1, "HMAC-%s: %d random keys (0..600 B) and messages (splits, dup) equal the default provider's",
+		    dg, n);
+	EVP_MAC_free(vm);
+	EVP_MAC_free(dm);
+}
+
+static int load(void)
+{
+	if (!OSSL_PROVIDER_load(NULL, "default") || !OSSL_PROVIDER_load(NULL, "vcrypto")) {
+		printf("# cannot load the providers\n");
+		errdump();
+		return 0;
+	}
+	return 1;
+}
+
+static int cmd_check(int cases)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(cipher_names) / sizeof(cipher_names[0]); i++)
+		test_cipher(cipher_names[i], cases);
+	for (i = 0; i < sizeof(digest_names) / sizeof(digest_names[0]); i++)
+		test_digest(digest_names[i], cases);
+	for (i = 0; i < sizeof(digest_names) / sizeof(digest_names[0]); i++)
+		test_hmac(digest_names[i], cases);
+	/* HMAC over a digest the device does not have: served in software */
+	test_hmac("SHA3-256", 6);
+	if (dup_clean_fail)
+		printf("ok %d - # SKIP digest/HMAC dup mid-stream: %d dups refused cleanly, %d done (%s)\n",
+		       ++tn, dup_clean_fail, dup_done, dup_why);
+	else
+		tap(dup_done > 0, "digest/HMAC dup mid-stream: %d dups, each finished equal to the default provider's",
+		    dup_done);
+	return failed;
+}
+
+static int cmd_none(void)
+{
+	OSSL_PROVIDER *p;
+	EVP_CIPHER *c;
+	EVP_MD *m;
+	const char *why = NULL;
+	OSSL_PARAM ps[2] = {OSSL_PARAM_construct_utf8_ptr("vcrypto-why", (char **)&why, 0),
+			    OSSL_PARAM_construct_end()};
+	uint8_t md[32], md2[32];
+	unsigned int l;
+
+	OSSL_PROVIDER_load(NULL, "default");
+	p = OSSL_PROVIDER_load(NULL, "vcrypto");
+	tap(p != NULL, "no /dev/crypto: the vcrypto provider loads");
+	if (!p)
+		return 1;
+	tap(OSSL_PROVIDER_get_params(p, ps) && why && strstr(why, "/dev/crypto"),
+	    "its status says why: %s", why ? why : "(none)");
+	c = EVP_CIPHER_fetch(NULL, "AES-128-CBC", "provider=vcrypto");
+	m = EVP_MD_fetch(NULL, "SHA256", "provider=vcrypto");
+	tap(!c && !m, "it offers no algorithms");
+	ERR_clear_error();
+	EVP_CIPHER_free(c);
+	EVP_MD_free(m);
+	m = EVP_MD_fetch(NULL, "SHA256", NULL);
+	tap(m && EVP_Digest("abc", 3, md, &l, m, NULL) &&
+		    EVP_Digest("abc", 3, md2, &l, EVP_sha256(), NULL) && !memcmp(md, md2, 32) &&
+		    !strcmp(OSSL_PROVIDER_get0_name(EVP_MD_get0_provider(m)), "default"),
+	    "EVP still works (SHA256 from the default provider)");
+	EVP_MD_free(m);
+	return failed;
+}
+
+static int cmd_fork(void)
+{
+	pid_t pid;
+	int st, i;
+
+	/* a context made before fork, used in both processes, plus new ones */
+	EVP_CIPHER *vc = EVP_CIPHER_fetch(NULL, "AES-128-CBC", "provider=vcrypto");
+	EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
+	uint8_t key[16], iv[16], in[4096];
+
+	fill(key, 16);
+	fill(iv, 16);
+	fill(in, sizeof(in));
+	if (!vc || !EVP_EncryptInit_ex2(x, vc, key, iv, NULL)) {
+		tap(0, "fork: AES-128-CBC from vcrypto");
+		return 1;
+	}
+	pid = fork();
+	for (i = 0; i < 2; i++) {
+		uint8_t o[4096 + 16], r[4096 + 16];
+		int a, b, c2, d2, ok;
+		EVP_CIPHER_CTX *y = EVP_CIPHER_CTX_new();
+		EVP_CIPHER *dc = EVP_CIPHER_fetch(NULL, "AES-128-CBC", "provider=default");
+
+		ok = EVP_EncryptUpdate(x, o, &a, in, sizeof(in)) && EVP_EncryptFinal_ex(x, o + a, &b) &&
+		     EVP_EncryptInit_ex2(y, dc, key, iv, NULL) &&
+		     EVP_EncryptUpdate(y, r, &c2, in, sizeof(in)) && EVP_EncryptFinal_ex(y, r + c2, &d2) &&
+		     a + b == c2 + d2 && !memcmp(o, r, a + b);
+		EVP_EncryptInit_ex2(x, NULL, NULL, iv, NULL);
+		EVP_CIPHER_CTX_free(y);
+		EVP_CIPHER_free(dc);
+		if (pid == 0) {
+			if (!ok)
+				_exit(1);
+			continue;
+		}
+		tap(ok, "fork: parent, pre-fork context, run %d", i + 1);
+	}
+	if (pid == 0) {
+		test_digest("SHA2-256", 5);
+		_exit(failed ? 1 : 0);
+	}
+	waitpid(pid, &st, 0);
+	tap(WIFEXITED(st) && WEXITSTATUS(st) == 0, "fork: the child's pre-fork and new contexts (status %d)", st);
+	return failed;
+}
+
+int main(int argc, char **argv)
+{
+	int o, cases = 24;
+
+	while ((o = getopt(argc, argv, "s:n:")) != -1) {
+		if (o == 's')
+			rs = strtoull(optarg, NULL, 0) | 1;
+		else if (o == 'n')
+			cases = atoi(optarg);
+		else
+			return 2;
+	}
+	if (optind >= argc)
+		return 2;
+	printf("# vcp_test %s, seed %llu\n", argv[optind], (unsigned long long)rs);
+	if (!strcmp(argv[optind], "none"))
+		return cmd_none();
+	if (!load())
+		return 1;
+	if (!strcmp(argv[optind], "check"))
+		return cmd_check(cases);
+	if (!strcmp(argv[optind], "fork"))
+		return cmd_fork();
+	return 2;
+}
