@@ -200,8 +200,9 @@ static int vcp_cinit(void *vctx, const unsigned char *key, size_t keylen, const 
 		memcpy(c->oiv, iv, ivlen);
 		memcpy(c->iv, iv, ivlen);
 		c->iv_set = 1;
-	} else if (c->a->ivlen) {
-		memcpy(c->iv, c->oiv, c->a->ivlen); /* as OpenSSL: back to the last IV given */
+	} else if (c->a->mode == EVP_CIPH_CBC_MODE) {
+		/* as OpenSSL: CBC goes back to the last IV given, CTR counts on */
+		memcpy(c->iv, c->oiv, c->a->ivlen);
 	}
 	return vcp_cset_ctx_params(c, params);
 }
@@ -246,6 +247,32 @@ static int vcp_cchoose(struct vcp_cctx *c, size_t inl)
 	return 1;
 }
 
+/*
+ * XTS with ciphertext stealing (a length not a multiple of 16): the device
+ * takes whole blocks only, so this update runs in the default provider.
+ */
+static int vcp_xts_steal(struct vcp_cctx *c, uint8_t *out, size_t *outl, const uint8_t *in,
+			 size_t inl)
+{
+	EVP_CIPHER_CTX *x = NULL;
+	EVP_CIPHER *ci = NULL;
+	int n = 0, ok;
+
+	if (vcp_libctx())
+		ci = EVP_CIPHER_fetch(vcp_libctx(), c->a->swname, "provider=default");
+	ok = ci && (x = EVP_CIPHER_CTX_new()) &&
+	     EVP_CipherInit_ex2(x, ci, c->key, c->iv, c->enc, NULL) &&
+	     EVP_CipherUpdate(x, out, &n, in, (int)inl);
+	EVP_CIPHER_CTX_free(x);
+	EVP_CIPHER_free(ci);
+	if (!ok) {
+		vcp_err(VCP_R_SOFTWARE, "%s with ciphertext stealing (%zu bytes)", c->a->swname, inl);
+		return 0;
+	}
+	*outl = n;
+	return 1;
+}
+
 static int vcp_cupdate_dev(struct vcp_cctx *c, uint8_t *out, size_t *outl, size_t outsize,
 			   const uint8_t *in, size_t inl)
 {
@@ -260,6 +287,8 @@ static int vcp_cupdate_dev(struct vcp_cctx *c, uint8_t *out, size_t *outl, size_
 		}
 		if (outsize < inl)
 			goto small;
+		if (inl % 16)
+			return vcp_xts_steal(c, out, outl, in, inl);
 		if (!vcp_cdev(c, in, out, inl))
 			return 0;
 		*outl = inl;

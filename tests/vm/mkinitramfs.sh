@@ -2,7 +2,8 @@
 # Builds a guest initramfs: busybox-static, kernel modules of the guest kernel
 # (dependencies resolved and loaded in order), extra files, an /init.
 #
-#   mkinitramfs.sh -o OUT.cpio.gz -k KVER [-r ROOT] [-m MODULE]... [-f SRC[:DST]]... -c CASE
+#   mkinitramfs.sh -o OUT.cpio.gz -k KVER [-r ROOT] [-m MODULE]... [-f SRC[:DST]]...
+#                  [-x SRC[:DST]]... -c CASE
 #
 # -r is the root the kernel's modules are under (ROOT/lib/modules/KVER; default
 # /, scripts/peers.sh's tree for 6.12). -m names a module of the guest kernel
@@ -10,18 +11,21 @@
 # virtio, virtio_pci; modinfo -n says "(builtin)") needs nothing loaded.
 # Modules may be compressed (6.12: .ko.xz). -f copies a file (programs go to
 # /bin by default); -c is the case script run by /init, its output is the TAP
-# channel (/dev/ttyS1).
+# channel (/dev/ttyS1). -x copies a dynamically linked program or shared object
+# like -f, plus the shared libraries ldd resolves for it and the dynamic loader,
+# at their paths.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out="" kver="" kroot="" case_file=""
-mods=() files=()
-while getopts "o:k:r:m:f:c:" o; do
+mods=() files=() dyns=()
+while getopts "o:k:r:m:f:x:c:" o; do
 	case $o in
 	o) out=$OPTARG ;;
 	k) kver=$OPTARG ;;
 	r) kroot=${OPTARG%/} ;;
 	m) mods+=("$OPTARG") ;;
 	f) files+=("$OPTARG") ;;
+	x) dyns+=("$OPTARG") ;;
 	c) case_file=$OPTARG ;;
 	*) exit 2 ;;
 	esac
@@ -99,6 +103,15 @@ for m in "${own[@]}"; do
 	echo "$b" >>"$root/etc/modules"
 done
 
+# -x: dynamic programs and their libraries (ldd), kept at the host's paths
+for f in "${dyns[@]}"; do
+	files+=("$f")
+	for lib in $(ldd "${f%%:*}" | awk '/=> \// { print $3 } /^[[:space:]]*\// { print $1 }'); do
+		[ -e "$root$lib" ] && continue
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+done
 for f in "${files[@]}"; do
 	src=${f%%:*}
 	if [[ $f == *:* ]]; then dst=${f#*:}; else dst=/bin/$(basename "$src"); fi

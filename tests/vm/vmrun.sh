@@ -9,6 +9,7 @@
 #   -n NAME          name used for the work directory and messages
 #   -m MODULE        guest kernel module to load (name, or path to our .ko); repeatable
 #   -f SRC[:DST]     file to put in the initramfs (default /bin/NAME); repeatable
+#   -x SRC[:DST]     like -f for a dynamic program or .so: its ldd libraries too
 #   -d CMD           host daemon to start before QEMU (bash -c CMD, own process
 #                    group; killed on every exit path); repeatable
 #   -w PATH          wait (up to 20 s) for this socket before booting; repeatable
@@ -52,12 +53,13 @@ mods=() files=() daemons=() waits=() qargs=() fwds=() kargs=
 have_vhost=0 ndev=0
 qemu=${VCRYPTO_QEMU:-qemu-system-x86_64} qemu_data="" qemu_moddir="" kroot="" kver="" stack=""
 vhost_devs=() # indices in qargs of the vhost-user devices' -device value
-while getopts "c:n:m:f:d:w:bu:s:F:Nq:K:M:C:t:klhP:Q:L:D:R:V:S:" o; do
+while getopts "c:n:m:f:x:d:w:bu:s:F:Nq:K:M:C:t:klhP:Q:L:D:R:V:S:" o; do
 	case $o in
 	c) case_file=$OPTARG ;;
 	n) name=$OPTARG ;;
 	m) mods+=(-m "$OPTARG") ;;
 	f) files+=(-f "$OPTARG") ;;
+	x) files+=(-x "$OPTARG") ;;
 	d) daemons+=("$OPTARG") ;;
 	w) waits+=("$OPTARG") ;;
 	b) qargs+=(-object "cryptodev-backend-builtin,id=cb$ndev" -device "virtio-crypto-pci,cryptodev=cb$ndev")

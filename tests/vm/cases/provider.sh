@@ -1,0 +1,91 @@
+# Guest case: the vcrypto OpenSSL provider (vcrypto.so) with Debian's
+# dynamic openssl and libcrypto, on vcryptod.  Phase 1 without /dev/crypto
+# (module unloaded), phase 2 with it.  References: the default provider.
+. /lib/tap.sh
+export PATH=/bin:/sbin:/usr/bin
+V=/sys/bus/virtio/devices
+reqs() { s=0; for f in $V/*/vcdev_requests; do [ -e "$f" ] && s=$((s + $(cat $f))); done; echo $s; }
+K=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+IV=f0e0d0c0b0a090807060504030201000
+VP="-provider vcrypto -provider default -propquery provider=vcrypto"
+DP="-provider default"
+
+# ---- phase 1: no /dev/crypto ----
+rmmod virtio_cryptodev 2>/tmp/rmmod.err
+if [ ! -e /dev/crypto ]; then
+	ok "module unloaded: no /dev/crypto"
+	vcp_test none
+	echo abc >/tmp/abc
+	if openssl dgst -sha256 -provider vcrypto -provider default /tmp/abc >/tmp/o 2>/tmp/e &&
+		[ "$(cut -d' ' -f2 /tmp/o)" = "$(openssl dgst -sha256 $DP /tmp/abc | cut -d' ' -f2)" ]; then
+		ok "no /dev/crypto: openssl dgst with -provider vcrypto still works"
+	else
+		not_ok "no /dev/crypto: openssl dgst with -provider vcrypto still works"
+	fi
+	grep -q "vcrypto provider: /dev/crypto: No such file or directory" /tmp/e &&
+		ok "no /dev/crypto: the provider says why on stderr ($(head -1 /tmp/e))" ||
+		not_ok "no /dev/crypto: the provider says why on stderr ($(cat /tmp/e))"
+	[ "$(grep -c vcrypto /tmp/e)" = 1 ] && ok "... once" || not_ok "... once ($(grep -c vcrypto /tmp/e))"
+else
+	not_ok "rmmod virtio_cryptodev: $(cat /tmp/rmmod.err)"
+fi
+insmod /lib/modules/vc/virtio_cryptodev.ko
+i=0
+while [ ! -e /dev/crypto ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+[ -e /dev/crypto ] && ok "module loaded again: /dev/crypto" || not_ok "module loaded again: /dev/crypto"
+
+# ---- phase 2: on the device ----
+r0=$(reqs)
+vcp_test -s "$(date +%s)" -n 24 check
+r1=$(reqs)
+[ $((r1 - r0)) -gt 100 ] && ok "vcp_test's work went to the device ($((r1 - r0)) requests)" ||
+	not_ok "vcp_test's work went to the device ($((r1 - r0)) requests)"
+
+openssl list -providers -verbose -provider vcrypto 2>&1 | sed 's/^/# /' | head -12
+head -c 1048577 /dev/urandom >/tmp/d
+for c in aes-128-cbc aes-192-cbc aes-256-cbc aes-128-ecb aes-256-ecb aes-128-ctr aes-256-ctr; do
+	case $c in *-128-*) k=${K%????????????????????????????????} ;; *-192-*) k=${K%????????????????} ;; *) k=$K ;; esac
+	r0=$(reqs)
+	openssl enc -$c -K $k -iv $IV -in /tmp/d -out /tmp/e1 $VP 2>/tmp/err
+	r1=$(reqs)
+	openssl enc -$c -K $k -iv $IV -in /tmp/d -out /tmp/e2 $DP
+	openssl enc -d -$c -K $k -iv $IV -in /tmp/e2 -out /tmp/d1 $VP 2>>/tmp/err
+	if cmp -s /tmp/e1 /tmp/e2 && cmp -s /tmp/d1 /tmp/d && [ $((r1 - r0)) -gt 0 ]; then
+		ok "openssl enc/enc -d -$c -provider vcrypto: default provider's bytes ($((r1 - r0)) device requests)"
+	else
+		not_ok "openssl enc -$c -provider vcrypto: default provider's bytes ($((r1 - r0)) requests) $(cat /tmp/err)"
+	fi
+done
+for d in sha1 sha224 sha256 sha384 sha512; do
+	r0=$(reqs)
+	a=$(openssl dgst -$d $VP /tmp/d 2>&1 | sed 's/.*= //')
+	r1=$(reqs)
+	b=$(openssl dgst -$d $DP /tmp/d | sed 's/.*= //')
+	[ "$a" = "$b" ] && [ $((r1 - r0)) -gt 0 ] &&
+		ok "openssl dgst -$d -provider vcrypto: default provider's digest ($((r1 - r0)) device requests)" ||
+		not_ok "openssl dgst -$d -provider vcrypto: $a vs $b ($((r1 - r0)) requests)"
+	r0=$(reqs)
+	a=$(openssl mac -digest $d -macopt hexkey:$K -in /tmp/d $VP HMAC 2>&1)
+	r1=$(reqs)
+	b=$(openssl mac -digest $d -macopt hexkey:$K -in /tmp/d $DP HMAC)
+	[ "$a" = "$b" ] && [ $((r1 - r0)) -gt 0 ] &&
+		ok "openssl mac HMAC $d -provider vcrypto: default provider's MAC ($((r1 - r0)) device requests)" ||
+		not_ok "openssl mac HMAC $d -provider vcrypto: $a vs $b ($((r1 - r0)) requests)"
+done
+# the whole system's configuration: openssl.cnf plus our snippet, no -provider flags
+sed 's/^\[openssl_init\]/[openssl_init]\nproviders = provider_sect\nalg_section = algorithm_sect/' \
+	/usr/lib/ssl/openssl.cnf >/tmp/ossl.cnf
+cat /etc/vcrypto-openssl.cnf >>/tmp/ossl.cnf
+r0=$(reqs)
+a=$(OPENSSL_CONF=/tmp/ossl.cnf openssl dgst -sha256 /tmp/d 2>&1 | sed 's/.*= //')
+r1=$(reqs)
+b=$(openssl dgst -sha256 $DP /tmp/d | sed 's/.*= //')
+[ "$a" = "$b" ] && [ $((r1 - r0)) -gt 0 ] &&
+	ok "openssl.cnf with the example snippet: plain openssl dgst goes to the device ($((r1 - r0)) requests)" ||
+	not_ok "openssl.cnf with the example snippet: $a vs $b ($((r1 - r0)) requests)"
+
+vcp_test fork
+r0=$(reqs)
+VCRYPTO_MIN_OFFLOAD=100000 vcp_test -n 10 check
+r1=$(reqs)
+note "min_offload=100000: $((r1 - r0)) device requests"
