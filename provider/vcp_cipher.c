@@ -179,8 +179,13 @@ static int vcp_cinit(void *vctx, const unsigned char *key, size_t keylen, const 
 	c->buflen = 0;
 	c->num = 0;
 	c->fresh = 1;
-	EVP_CIPHER_CTX_free(c->sw);
-	c->sw = NULL;
+	if (c->sw) {
+		/* the software run's chaining state is the context's from here on */
+		if (c->a->ivlen)
+			EVP_CIPHER_CTX_get_updated_iv(c->sw, c->iv, c->a->ivlen);
+		EVP_CIPHER_CTX_free(c->sw);
+		c->sw = NULL;
+	}
 	if (key) {
 		if (keylen != c->a->keylen) {
 			vcp_err(VCP_R_KEYLEN, "%s takes a %zu-byte key, not %zu", c->a->swname,

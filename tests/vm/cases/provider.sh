@@ -85,7 +85,21 @@ b=$(openssl dgst -sha256 $DP /tmp/d | sed 's/.*= //')
 	not_ok "openssl.cnf with the example snippet: $a vs $b ($((r1 - r0)) requests)"
 
 vcp_test fork
-r0=$(reqs)
-VCRYPTO_MIN_OFFLOAD=100000 vcp_test -n 10 check
-r1=$(reqs)
-note "min_offload=100000: $((r1 - r0)) device requests"
+note "min_offload (VCRYPTO_MIN_OFFLOAD=100000): short one-shot work in the default provider"
+VCRYPTO_MIN_OFFLOAD=100000 vcp_test -n 24 check
+head -c 5000 /tmp/d >/tmp/small
+# one command on /tmp/small: $1 provider options, then the openssl words; prints its result
+small() { p=$1; sub=$2; shift 2; rm -f /tmp/e1; openssl $sub $p "$@" 2>&1 | sed 's/.*= //'; [ -e /tmp/e1 ] && md5sum </tmp/e1; }
+k16=${K%????????????????????????????????}
+for c in "dgst -sha256 /tmp/small" "mac -digest sha256 -macopt hexkey:$K -in /tmp/small HMAC" \
+	"enc -aes-128-cbc -K $k16 -iv $IV -in /tmp/small -out /tmp/e1"; do
+	b=$(small "$DP" $c)
+	r0=$(reqs)
+	a=$(VCRYPTO_MIN_OFFLOAD=8192 small "$VP" $c)
+	r1=$(reqs)
+	a2=$(VCRYPTO_MIN_OFFLOAD=4096 small "$VP" $c)
+	r2=$(reqs)
+	[ "$a" = "$b" ] && [ "$a2" = "$b" ] && [ $((r1 - r0)) = 0 ] && [ $((r2 - r1)) -gt 0 ] &&
+		ok "openssl ${c%% *} of 5000 B: min_offload 8192 stays off the device, 4096 uses it ($((r2 - r1)) requests), same bytes" ||
+		not_ok "openssl ${c%% *} of 5000 B with min_offload 8192/4096: $a / $a2 vs $b; requests $((r1 - r0)), $((r2 - r1))"
+done
