@@ -28,6 +28,9 @@ expect "vcryptod(8) carries vcryptod's own --help options" \
 	"grep -q 'socket\\\\-path' $d/usr/share/man/man8/vcryptod.8 && grep -q 'max\\\\-sessions' $d/usr/share/man/man8/vcryptod.8"
 expect "the cryptodev ABI header is installed as <crypto/cryptodev.h>" "grep -q CIOCGSESSION $d/usr/include/crypto/cryptodev.h"
 expect "the vmmcall frame header is installed" "[ -s $d/usr/include/vcrypto/vmmcall.h ]"
+mdir=$(openssl version -m | sed -n 's/^MODULESDIR: "\(.*\)"/\1/p')
+expect "the vcrypto provider is in OpenSSL's modules dir ($mdir) with its config snippet" \
+	"[ -s $d$mdir/vcrypto.so ] && grep -q '^vcrypto = vcrypto_sect' $d/usr/share/vcrypto/vcrypto-openssl.cnf"
 dk=$(ls -d "$d"/usr/src/virtio_cryptodev-* 2>/dev/null | head -1)
 expect "module sources and dkms.conf in /usr/src/virtio_cryptodev-VERSION, version filled in" \
 	"[ -n '$dk' ] && [ -f '$dk/Kbuild' ] && grep -q 'PACKAGE_VERSION=\"${dk##*-}\"' '$dk/dkms.conf'"
