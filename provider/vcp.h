@@ -47,6 +47,8 @@ int vcp_crypt(int fd, uint32_t ses, int op, const void *src, void *dst, size_t l
 extern int vcp_cipher_ok[];
 extern int vcp_digest_ok[];
 extern int vcp_hmac_ok[];
+extern int vcp_gcm_ok[3]; /* AES-128/192/256-GCM (from the CTR probe) */
+int vcp_gcm_algs(OSSL_ALGORITHM *algs, int n);
 
 struct vcp_digest_alg {
 	const char *names;	/* OpenSSL's names, colon separated */

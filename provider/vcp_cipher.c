@@ -664,7 +664,7 @@ static const OSSL_DISPATCH *const vcp_cfns[VCP_NCIPHERS] = {
 
 const OSSL_ALGORITHM *vcp_ciphers(void)
 {
-	static OSSL_ALGORITHM algs[VCP_NCIPHERS + 1];
+	static OSSL_ALGORITHM algs[VCP_NCIPHERS + 3 + 1];
 	static int built;
 	int i, n = 0;
 
@@ -678,6 +678,7 @@ const OSSL_ALGORITHM *vcp_ciphers(void)
 			algs[n].algorithm_description = "AES through /dev/crypto";
 			n++;
 		}
+		n = vcp_gcm_algs(algs, n);
 		built = 1;
 	}
 	return algs;

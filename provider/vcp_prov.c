@@ -318,6 +318,8 @@ void vcp_probe(struct vcp_prov *p)
 			continue;
 		if (!vcp_sess_new(fd, ciphers[i].alg, key, ciphers[i].keylen, 0, NULL, 0, &ses)) {
 			vcp_cipher_ok[i] = 1;
+			if (ciphers[i].alg == CRYPTO_AES_CTR) /* GCM's counter mode */
+				vcp_gcm_ok[ciphers[i].keylen / 8 - 2] = 1;
 			vcp_sess_free(fd, ses);
 			n++;
 		}

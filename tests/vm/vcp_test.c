@@ -10,6 +10,7 @@
  *   vcp_test none                          no /dev/crypto: nothing offered, why given,
  *                                          EVP still works (default provider)
  *   vcp_test fork                          contexts made before and after fork()
+ *   vcp_test bench                         one-shot ops/s, vcrypto vs default, 16 B..64 KiB
  * Output is TAP (no plan line: the case script counts).
  */
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/core_names.h>
@@ -371,6 +373,158 @@ static void test_cipher(const char *name, int cases)
 	EVP_CIPHER_free(dc);
 }
 
+/* ---------------- AES-GCM ---------------- */
+
+struct gres {
+	uint8_t *out, tag[16];
+	size_t len;
+	int ok;
+};
+
+/* one GCM run: AAD and data in random splits (or whole), tag set/get */
+static void gcm_run(EVP_CIPHER *c, int enc, const uint8_t *key, const uint8_t *iv, size_t ivl,
+		    const uint8_t *aad, size_t al, const uint8_t *in, size_t len, const uint8_t *tag,
+		    size_t tl, int split, int inplace, struct gres *r)
+{
+	EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
+	size_t pos, ch;
+	int n, ok;
+
+	r->out = malloc(len + 16);
+	if (inplace)
+		memcpy(r->out, in, len);
+	r->len = 0;
+	ok = EVP_CipherInit_ex2(x, c, NULL, NULL, enc, NULL) &&
+	     EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_SET_IVLEN, (int)ivl, NULL) > 0 &&
+	     EVP_CipherInit_ex2(x, NULL, key, iv, enc, NULL);
+	if (ok && !enc)
+		ok = EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_SET_TAG, (int)tl, (void *)tag) > 0;
+	for (pos = 0; ok && pos < al; pos += ch) {
+		ch = split ? pick_chunk(al - pos, 0) : al - pos;
+		if (!ch)
+			ch = 1;
+		ok = EVP_CipherUpdate(x, NULL, &n, aad + pos, (int)ch);
+	}
+	for (pos = 0; ok && pos < len; pos += ch) {
+		ch = split ? pick_chunk(len - pos, inplace) : len - pos;
+		if (!ch)
+			ch = len - pos < 16 ? len - pos : 16;
+		ok = EVP_CipherUpdate(x, r->out + r->len, &n, inplace ? r->out + pos : in + pos, (int)ch);
+		r->len += n;
+	}
+	ok = ok && EVP_CipherFinal_ex(x, r->out + r->len, &n);
+	if (ok)
+		r->len += n;
+	if (ok && enc)
+		ok = EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_GET_TAG, (int)tl, r->tag) > 0;
+	r->ok = ok;
+	EVP_CIPHER_CTX_free(x);
+}
+
+static void test_gcm(const char *name, int cases)
+{
+	EVP_CIPHER *vc = EVP_CIPHER_fetch(NULL, name, "provider=vcrypto");
+	EVP_CIPHER *dc = EVP_CIPHER_fetch(NULL, name, "provider=default");
+	int i, bad = 0, n = 0, kl, refused = 0;
+	uint8_t key[32], iv[64], tagbuf[16];
+	char t[300];
+
+	if (!vc || !dc) {
+		tap(0, "%s: fetched from vcrypto and default", name);
+		errdump();
+		return;
+	}
+	kl = EVP_CIPHER_get_key_length(vc);
+	for (i = 0; i < cases && !bad; i++) {
+		size_t len = pick_len(i), al = (rnd() % 3) ? rnd() % 100 : rnd() % 5000;
+		size_t ivl = (rnd() % 4) ? 12 : 1 + rnd() % 64, tl = (rnd() % 3) ? 16 : 4 + rnd() % 13;
+		int inplace = (rnd() % 4) == 0;
+		uint8_t *in = malloc(len + 1), *aad = malloc(al + 1);
+		struct gres re = {0}, ge = {0}, gd = {0}, gb = {0};
+
+		fill(key, kl);
+		fill(iv, ivl);
+		fill(in, len);
+		fill(aad, al);
+		gcm_run(dc, 1, key, iv, ivl, aad, al, in, len, NULL, tl, 0, 0, &re);
+		gcm_run(vc, 1, key, iv, ivl, aad, al, in, len, NULL, tl, 1, inplace, &ge);
+		n++;
+		if (!re.ok || !ge.ok || ge.len != re.len || memcmp(ge.out, re.out, re.len) ||
+		    memcmp(ge.tag, re.tag, tl)) {
+			errtext(t, sizeof(t));
+			tap(0, "%s encrypt: %zu bytes, AAD %zu, IV %zu, tag %zu, in place %d: vcrypto ok=%d, default ok=%d, bytes/tag differ %s",
+			    name, len, al, ivl, tl, inplace, ge.ok, re.ok, t);
+			bad = 1;
+		}
+		/* decrypt the default provider's ciphertext with its tag; then a flipped tag */
+		if (!bad) {
+			gcm_run(vc, 0, key, iv, ivl, aad, al, re.out, re.len, re.tag, tl, 1, inplace, &gd);
+			if (!gd.ok || gd.len != len || memcmp(gd.out, in, len)) {
+				errtext(t, sizeof(t));
+				tap(0, "%s decrypt: %zu bytes, AAD %zu, IV %zu, tag %zu: ok=%d %s", name, len, al,
+				    ivl, tl, gd.ok, t);
+				bad = 1;
+			}
+			memcpy(tagbuf, re.tag, 16);
+			tagbuf[rnd() % tl] ^= 1 << (rnd() % 8);
+			gcm_run(vc, 0, key, iv, ivl, aad, al, re.out, re.len, tagbuf, tl, 1, 0, &gb);
+			errtext(t, sizeof(t));
+			if (gb.ok || !t[0]) {
+				tap(0, "%s: a wrong tag is refused with an error (%zu bytes): ok=%d", name, len, gb.ok);
+				bad = 1;
+			}
+			refused++;
+		}
+		free(in);
+		free(aad);
+		free(re.out);
+		free(ge.out);
+		free(gd.out);
+		free(gb.out);
+	}
+	if (!bad)
+		tap(1, "%s: %d random cases (data 0 B..1 MiB, AAD 0..5000 B, IV 1..64 B, tags 4..16 B, splits, in place) equal the default provider's; %d wrong tags refused",
+		    name, n, refused);
+	EVP_CIPHER_free(vc);
+	EVP_CIPHER_free(dc);
+}
+
+static void test_gcm_vector(void)
+{
+	/* The GCM spec's (McGrew-Viega) test case 4: AES-128, 60-byte plaintext, 20-byte AAD */
+	static const uint8_t key[16] = {0xfe, 0xff, 0xe9, 0x92, 0x86, 0x65, 0x73, 0x1c,
+					0x6d, 0x6a, 0x8f, 0x94, 0x67, 0x30, 0x83, 0x08};
+	static const uint8_t iv[12] = {0xca, 0xfe, 0xba, 0xbe, 0xfa, 0xce, 0xdb, 0xad, 0xde, 0xca, 0xf8, 0x88};
+	static const char pth[] = "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a72"
+				  "1c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39";
+	static const char aadh[] = "feedfacedeadbeeffeedfacedeadbeefabaddad2";
+	static const char cth[] = "42831ec2217774244b7221b784d0d49ce3aa212f2c02a4e035c17e2329aca12e"
+				  "21d514b25466931c7d8f6a5aac84aa051ba30b396a0aac973d58e091";
+	static const char tagh[] = "5bc94fbc3221a5db94fae95ae7121a47";
+	uint8_t pt[60], aad[20], ct[60], tag[16];
+	EVP_CIPHER *vc = EVP_CIPHER_fetch(NULL, "AES-128-GCM", "provider=vcrypto");
+	struct gres r = {0};
+	size_t i;
+
+	for (i = 0; i < 60; i++) {
+		sscanf(pth + 2 * i, "%2hhx", &pt[i]);
+		sscanf(cth + 2 * i, "%2hhx", &ct[i]);
+	}
+	for (i = 0; i < 20; i++)
+		sscanf(aadh + 2 * i, "%2hhx", &aad[i]);
+	for (i = 0; i < 16; i++)
+		sscanf(tagh + 2 * i, "%2hhx", &tag[i]);
+	if (!vc) {
+		tap(0, "GCM spec test case 4: AES-128-GCM from vcrypto");
+		return;
+	}
+	gcm_run(vc, 1, key, iv, 12, aad, 20, pt, 60, NULL, 16, 1, 0, &r);
+	tap(r.ok && r.len == 60 && !memcmp(r.out, ct, 60) && !memcmp(r.tag, tag, 16),
+	    "GCM spec test case 4 (AES-128, AAD 20 B, 60 B): ciphertext and tag");
+	free(r.out);
+	EVP_CIPHER_free(vc);
+}
+
 /* ---------------- digests and HMAC ---------------- */
 
 static const char *const digest_names[] = {"SHA1", "SHA2-224", "SHA2-256", "SHA2-384", "SHA2-512"};
@@ -553,6 +707,10 @@ static int cmd_check(int cases)
 
 	for (i = 0; i < sizeof(cipher_names) / sizeof(cipher_names[0]); i++)
 		test_cipher(cipher_names[i], cases);
+	test_gcm_vector();
+	test_gcm("AES-128-GCM", cases);
+	test_gcm("AES-192-GCM", cases / 2);
+	test_gcm("AES-256-GCM", cases / 2);
 	for (i = 0; i < sizeof(digest_names) / sizeof(digest_names[0]); i++)
 		test_digest(digest_names[i], cases);
 	for (i = 0; i < sizeof(digest_names) / sizeof(digest_names[0]); i++)
@@ -649,6 +807,76 @@ static int cmd_fork(void)
 	return failed;
 }
 
+/* one-shot operations per second of NAME at SIZE from provider PROV */
+static double bench_one(const char *kind, const char *name, const char *prov, size_t size)
+{
+	char q[64];
+	uint8_t key[32] = {1}, iv[16] = {2}, *in = calloc(1, size + 32), *out = malloc(size + 32),
+		md[64];
+	struct timespec t0, t1;
+	double el;
+	long ops = 0;
+	int n, ok = 1;
+	size_t ml;
+	EVP_CIPHER *c = NULL;
+	EVP_MD *m = NULL;
+	EVP_MAC *mac = NULL;
+	EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
+
+	snprintf(q, sizeof(q), "provider=%s", prov);
+	if (!strcmp(kind, "cipher"))
+		ok = (c = EVP_CIPHER_fetch(NULL, name, q)) != NULL;
+	else if (!strcmp(kind, "digest"))
+		ok = (m = EVP_MD_fetch(NULL, name, q)) != NULL;
+	else
+		ok = (mac = EVP_MAC_fetch(NULL, "HMAC", q)) != NULL;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		for (int k = 0; ok && k < 16; k++, ops++) {
+			if (c)
+				ok = EVP_EncryptInit_ex2(x, c, key, iv, NULL) &&
+				     EVP_EncryptUpdate(x, out, &n, in, (int)size) &&
+				     EVP_EncryptFinal_ex(x, out + n, &n);
+			else if (m)
+				ok = EVP_Digest(in, size, md, NULL, m, NULL);
+			else
+				ok = EVP_Q_mac(NULL, "HMAC", q, "SHA256", NULL, key, 32, in, size, md,
+					       sizeof(md), &ml) != NULL;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		el = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	} while (ok && el < 0.4);
+	EVP_CIPHER_CTX_free(x);
+	EVP_CIPHER_free(c);
+	EVP_MD_free(m);
+	EVP_MAC_free(mac);
+	free(in);
+	free(out);
+	return ok ? ops / el : -1;
+}
+
+/* device vs default per size: where one-shot work starts to pay on the device */
+static int cmd_bench(void)
+{
+	static const size_t sizes[] = {16, 64, 256, 1024, 2048, 4096, 8192, 16384, 65536};
+	static const char *const algs[][2] = {
+		{"cipher", "AES-128-CBC"}, {"digest", "SHA256"}, {"mac", "HMAC-SHA256"}};
+	size_t i, a;
+
+	printf("# one-shot ops/s (and MB/s), vcrypto (device) vs default (guest CPU)\n");
+	for (a = 0; a < 3; a++) {
+		for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+			double v = bench_one(algs[a][0], algs[a][1], "vcrypto", sizes[i]);
+			double d = bench_one(algs[a][0], algs[a][1], "default", sizes[i]);
+
+			printf("# %-12s %6zu B: vcrypto %9.0f ops/s %8.1f MB/s | default %9.0f ops/s %8.1f MB/s | %s\n",
+			       algs[a][1], sizes[i], v, v * sizes[i] / 1e6, d, d * sizes[i] / 1e6,
+			       v >= d ? "device" : "software");
+		}
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int o, cases = 24;
@@ -672,5 +900,7 @@ int main(int argc, char **argv)
 		return cmd_check(cases);
 	if (!strcmp(argv[optind], "fork"))
 		return cmd_fork();
+	if (!strcmp(argv[optind], "bench"))
+		return cmd_bench();
 	return 2;
 }

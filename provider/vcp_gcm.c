@@ -1,0 +1,685 @@
+/*
+ * AES-GCM with streaming EVP semantics.  EVP's GCM gives the data back at
+ * every update and nothing at final, which cryptodev's one-shot
+ * CIOCAUTHCRYPT cannot do; so, as the module does for its own GCM, the
+ * counter mode runs on the device (an AES-CTR session: H = E_K(0),
+ * E_K(J0) and the keystream) and GHASH runs here.  The TLS 1.2 record
+ * forms (tlsaad/tlsivfixed) are handed to the default provider.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
+#include "crypto/cryptodev.h"
+#include "vcp.h"
+
+#define VCP_GCHUNK (256U << 10)
+#define VCP_GIV_MAX 128
+
+int vcp_gcm_ok[3];
+static const size_t vcp_gcm_keylen[3] = {16, 24, 32};
+static const char *const vcp_gcm_names[3] = {"AES-128-GCM:id-aes128-GCM", "AES-192-GCM:id-aes192-GCM",
+					     "AES-256-GCM:id-aes256-GCM"};
+static const char *const vcp_gcm_sw[3] = {"AES-128-GCM", "AES-192-GCM", "AES-256-GCM"};
+
+struct vcp_gctx {
+	int k; /* 0..2 */
+	int enc, key_set, iv_set, ready, data_started, tag_set, done;
+	uint8_t key[32];
+	uint8_t iv[VCP_GIV_MAX];
+	size_t ivlen;
+	uint64_t hh, hl;	/* H */
+	uint8_t ekj0[16], ctr[16];
+	uint8_t x[16];		/* GHASH accumulator */
+	uint8_t gbuf[16];
+	size_t gbuflen;
+	uint64_t alen, clen;
+	uint8_t ks[16];
+	unsigned int num;
+	uint8_t tag[16];
+	size_t taglen;
+	int fd, have_ses;
+	uint32_t ses;
+	pid_t pid;
+	EVP_CIPHER_CTX *sw;	/* TLS 1.2 record forms: the default provider */
+};
+
+static uint64_t vcp_be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void vcp_put_be64(uint8_t *p, uint64_t v)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+/* X = (X ^ block) * H in GF(2^128), GCM's bit order (bitwise, constant time) */
+static void vcp_ghash_block(struct vcp_gctx *g, const uint8_t *blk)
+{
+	uint64_t xh = vcp_be64(g->x) ^ vcp_be64(blk), xl = vcp_be64(g->x + 8) ^ vcp_be64(blk + 8);
+	uint64_t zh = 0, zl = 0, vh = g->hh, vl = g->hl, m, bit;
+	int i;
+
+	for (i = 0; i < 128; i++) {
+		bit = i < 64 ? (xh >> (63 - i)) & 1 : (xl >> (127 - i)) & 1;
+		m = 0 - bit;
+		zh ^= vh & m;
+		zl ^= vl & m;
+		m = 0 - (vl & 1);
+		vl = (vl >> 1) | (vh << 63);
+		vh = (vh >> 1) ^ (0xe100000000000000ULL & m);
+	}
+	vcp_put_be64(g->x, zh);
+	vcp_put_be64(g->x + 8, zl);
+}
+
+static void vcp_ghash(struct vcp_gctx *g, const uint8_t *p, size_t n)
+{
+	size_t t;
+
+	if (g->gbuflen) {
+		t = 16 - g->gbuflen < n ? 16 - g->gbuflen : n;
+		memcpy(g->gbuf + g->gbuflen, p, t);
+		g->gbuflen += t;
+		p += t;
+		n -= t;
+		if (g->gbuflen < 16)
+			return;
+		vcp_ghash_block(g, g->gbuf);
+		g->gbuflen = 0;
+	}
+	for (; n >= 16; n -= 16, p += 16)
+		vcp_ghash_block(g, p);
+	memcpy(g->gbuf, p, n);
+	g->gbuflen = n;
+}
+
+static void vcp_ghash_pad(struct vcp_gctx *g)
+{
+	if (g->gbuflen) {
+		memset(g->gbuf + g->gbuflen, 0, 16 - g->gbuflen);
+		vcp_ghash_block(g, g->gbuf);
+		g->gbuflen = 0;
+	}
+}
+
+static int vcp_gses(struct vcp_gctx *g)
+{
+	int r;
+
+	if (g->have_ses && g->pid == getpid())
+		return 1;
+	g->have_ses = 0;
+	g->fd = vcp_fd();
+	g->pid = getpid();
+	r = vcp_sess_new(g->fd, CRYPTO_AES_CTR, g->key, vcp_gcm_keylen[g->k], 0, NULL, 0, &g->ses);
+	if (r) {
+		vcp_err(VCP_R_DEVICE, "CIOCGSESSION AES-CTR for GCM: %s", strerror(-r));
+		return 0;
+	}
+	g->have_ses = 1;
+	return 1;
+}
+
+static void vcp_inc32(uint8_t *c, uint32_t n)
+{
+	uint32_t v = (uint32_t)c[12] << 24 | (uint32_t)c[13] << 16 | (uint32_t)c[14] << 8 | c[15];
+
+	v += n;
+	c[12] = v >> 24;
+	c[13] = v >> 16;
+	c[14] = v >> 8;
+	c[15] = v;
+}
+
+/* n bytes (whole blocks) of counter mode from g->ctr on the device; ctr advances (inc32) */
+static int vcp_gctr(struct vcp_gctx *g, const uint8_t *in, uint8_t *out, size_t n)
+{
+	uint8_t iv[16];
+	uint64_t room;
+	size_t t;
+	int r;
+
+	if (!vcp_gses(g))
+		return 0;
+	while (n) {
+		/* GCM's counter wraps in its low 32 bits; the device's carries: stop there */
+		room = (0x100000000ULL - ((uint32_t)g->ctr[12] << 24 | (uint32_t)g->ctr[13] << 16 |
+					  (uint32_t)g->ctr[14] << 8 | g->ctr[15])) * 16;
+		t = n < VCP_GCHUNK ? n : VCP_GCHUNK;
+		if (t > room)
+			t = room;
+		memcpy(iv, g->ctr, 16);
+		r = vcp_crypt(g->fd, g->ses, COP_ENCRYPT, in, out, t, iv, 0, NULL);
+		if (r) {
+			vcp_err(VCP_R_DEVICE, "CIOCCRYPT AES-CTR for GCM (%zu bytes): %s", t, strerror(-r));
+			return 0;
+		}
+		vcp_inc32(g->ctr, (uint32_t)(t / 16));
+		in += t;
+		out += t;
+		n -= t;
+	}
+	return 1;
+}
+
+/* H, J0, E_K(J0) once key and IV are known */
+static int vcp_gsetup(struct vcp_gctx *g)
+{
+	static const uint8_t zero[16];
+	uint8_t h[16], j0[16], lenblk[16];
+
+	if (!g->key_set || !g->iv_set) {
+		vcp_err(VCP_R_BAD_INPUT, "GCM: %s not set", g->key_set ? "IV" : "key");
+		return 0;
+	}
+	memset(g->ctr, 0, 16); /* counter block 0: E_K(0) = H */
+	if (!vcp_gctr(g, zero, h, 16))
+		return 0;
+	g->hh = vcp_be64(h);
+	g->hl = vcp_be64(h + 8);
+	memset(g->x, 0, 16);
+	g->gbuflen = 0;
+	if (g->ivlen == 12) {
+		memcpy(j0, g->iv, 12);
+		j0[12] = j0[13] = j0[14] = 0;
+		j0[15] = 1;
+	} else {
+		vcp_ghash(g, g->iv, g->ivlen);
+		vcp_ghash_pad(g);
+		memset(lenblk, 0, 8);
+		vcp_put_be64(lenblk + 8, (uint64_t)g->ivlen * 8);
+		vcp_ghash_block(g, lenblk);
+		memcpy(j0, g->x, 16);
+		memset(g->x, 0, 16);
+	}
+	memcpy(g->ctr, j0, 16);
+	if (!vcp_gctr(g, zero, g->ekj0, 16)) /* leaves ctr = inc32(J0) */
+		return 0;
+	g->alen = g->clen = 0;
+	g->num = 0;
+	g->data_started = 0;
+	g->done = 0;
+	g->ready = 1;
+	OPENSSL_cleanse(h, sizeof(h));
+	return 1;
+}
+
+static void *vcp_gnew(int k)
+{
+	struct vcp_gctx *g = calloc(1, sizeof(*g));
+
+	if (!g)
+		return NULL;
+	g->k = k;
+	g->ivlen = 12;
+	g->taglen = 16;
+	g->fd = -1;
+	return g;
+}
+
+static void vcp_gfree(void *vctx)
+{
+	struct vcp_gctx *g = vctx;
+
+	if (!g)
+		return;
+	if (g->have_ses && g->pid == getpid())
+		vcp_sess_free(g->fd, g->ses);
+	EVP_CIPHER_CTX_free(g->sw);
+	OPENSSL_cleanse(g, sizeof(*g));
+	free(g);
+}
+
+static void *vcp_gdup(void *vctx)
+{
+	struct vcp_gctx *s = vctx, *g = malloc(sizeof(*g));
+
+	if (!g)
+		return NULL;
+	*g = *s;
+	g->have_ses = 0;
+	g->sw = NULL;
+	if (s->sw && (!(g->sw = EVP_CIPHER_CTX_new()) || !EVP_CIPHER_CTX_copy(g->sw, s->sw))) {
+		EVP_CIPHER_CTX_free(g->sw);
+		free(g);
+		return NULL;
+	}
+	return g;
+}
+
+static int vcp_gset_ctx_params(void *vctx, const OSSL_PARAM params[]);
+
+static int vcp_ginit(void *vctx, const unsigned char *key, size_t keylen, const unsigned char *iv,
+		     size_t ivlen, const OSSL_PARAM params[], int enc)
+{
+	struct vcp_gctx *g = vctx;
+
+	g->enc = enc;
+	g->ready = 0;
+	g->tag_set = 0;
+	EVP_CIPHER_CTX_free(g->sw);
+	g->sw = NULL;
+	if (!vcp_gset_ctx_params(g, params))
+		return 0;
+	if (key) {
+		if (keylen != vcp_gcm_keylen[g->k]) {
+			vcp_err(VCP_R_KEYLEN, "%s takes a %zu-byte key, not %zu", vcp_gcm_sw[g->k],
+				vcp_gcm_keylen[g->k], keylen);
+			return 0;
+		}
+		if (g->have_ses && g->pid == getpid())
+			vcp_sess_free(g->fd, g->ses);
+		g->have_ses = 0;
+		memcpy(g->key, key, keylen);
+		g->key_set = 1;
+	}
+	if (iv) {
+		if (ivlen == 0 || ivlen > VCP_GIV_MAX) {
+			vcp_err(VCP_R_IVLEN, "GCM IV of %zu bytes", ivlen);
+			return 0;
+		}
+		g->ivlen = ivlen;
+		memcpy(g->iv, iv, ivlen);
+		g->iv_set = 1;
+	}
+	return 1;
+}
+
+static int vcp_geinit(void *vctx, const unsigned char *key, size_t keylen, const unsigned char *iv,
+		      size_t ivlen, const OSSL_PARAM params[])
+{
+	return vcp_ginit(vctx, key, keylen, iv, ivlen, params, 1);
+}
+
+static int vcp_gdinit(void *vctx, const unsigned char *key, size_t keylen, const unsigned char *iv,
+		      size_t ivlen, const OSSL_PARAM params[])
+{
+	return vcp_ginit(vctx, key, keylen, iv, ivlen, params, 0);
+}
+
+static int vcp_gupdate(void *vctx, unsigned char *out, size_t *outl, size_t outsize,
+		       const unsigned char *in, size_t inl)
+{
+	struct vcp_gctx *g = vctx;
+	size_t done = 0, n, i;
+	uint8_t *copy = NULL;
+	int ok = 0, o;
+
+	if (g->sw) {
+		if (inl > INT_MAX || !EVP_CipherUpdate(g->sw, out, &o, in, (int)inl))
+			return 0;
+		*outl = o;
+		return 1;
+	}
+	if (!g->ready && !vcp_gsetup(g))
+		return 0;
+	if (g->done) {
+		vcp_err(VCP_R_BAD_INPUT, "GCM: update after final");
+		return 0;
+	}
+	if (!out) { /* AAD */
+		if (g->data_started) {
+			vcp_err(VCP_R_BAD_INPUT, "GCM: AAD after data");
+			return 0;
+		}
+		vcp_ghash(g, in, inl);
+		g->alen += inl;
+		*outl = inl;
+		return 1;
+	}
+	if (outsize < inl) {
+		vcp_err(VCP_R_BAD_INPUT, "output buffer too small");
+		return 0;
+	}
+	if (!g->data_started) {
+		vcp_ghash_pad(g);
+		g->data_started = 1;
+	}
+	if (in != out && out < in + inl && in < out + inl) {
+		if (!(copy = malloc(inl)))
+			return 0;
+		memcpy(copy, in, inl);
+		in = copy;
+	}
+	if (!g->enc)
+		vcp_ghash(g, in, inl); /* the ciphertext, before an in-place write */
+	for (; done < inl && g->num; done++) {
+		out[done] = in[done] ^ g->ks[g->num];
+		g->num = (g->num + 1) & 15;
+	}
+	n = (inl - done) & ~(size_t)15;
+	if (n && !vcp_gctr(g, in + done, out + done, n))
+		goto out;
+	done += n;
+	if (done < inl) {
+		static const uint8_t zero[16];
+
+		if (!vcp_gctr(g, zero, g->ks, 16))
+			goto out;
+		for (i = 0; done < inl; i++, done++)
+			out[done] = in[done] ^ g->ks[i];
+		g->num = i;
+	}
+	if (g->enc)
+		vcp_ghash(g, out, inl);
+	g->clen += inl;
+	*outl = inl;
+	ok = 1;
+out:
+	free(copy);
+	return ok;
+}
+
+static int vcp_gfinal(void *vctx, unsigned char *out, size_t *outl, size_t outsize)
+{
+	struct vcp_gctx *g = vctx;
+	uint8_t lenblk[16], t[16];
+	unsigned int d = 0;
+	size_t i;
+	int o;
+
+	if (g->sw) {
+		if (!EVP_CipherFinal_ex(g->sw, out, &o))
+			return 0;
+		*outl = o;
+		return 1;
+	}
+	if (!g->ready && !vcp_gsetup(g))
+		return 0;
+	if (g->done) {
+		vcp_err(VCP_R_BAD_INPUT, "GCM: final twice");
+		return 0;
+	}
+	vcp_ghash_pad(g);
+	vcp_put_be64(lenblk, g->alen * 8);
+	vcp_put_be64(lenblk + 8, g->clen * 8);
+	vcp_ghash_block(g, lenblk);
+	for (i = 0; i < 16; i++)
+		t[i] = g->x[i] ^ g->ekj0[i];
+	g->done = 1;
+	g->ready = 0; /* a new message needs a new init (IV) */
+	*outl = 0;
+	if (g->enc) {
+		memcpy(g->tag, t, 16);
+		return 1;
+	}
+	if (!g->tag_set) {
+		vcp_err(VCP_R_BAD_INPUT, "GCM decrypt: no tag set");
+		return 0;
+	}
+	for (i = 0; i < g->taglen; i++)
+		d |= t[i] ^ g->tag[i];
+	OPENSSL_cleanse(t, sizeof(t));
+	if (d) {
+		vcp_err(VCP_R_BAD_DECRYPT, "GCM tag mismatch");
+		return 0;
+	}
+	return 1;
+}
+
+static int vcp_gcipher(void *vctx, unsigned char *out, size_t *outl, size_t outsize,
+		       const unsigned char *in, size_t inl)
+{
+	struct vcp_gctx *g = vctx;
+
+	if (g->sw) {
+		int r = EVP_Cipher(g->sw, out, in, (unsigned int)inl);
+
+		if (r < 0)
+			return 0;
+		*outl = r;
+		return 1;
+	}
+	if (in)
+		return vcp_gupdate(vctx, out, outl, outsize, in, inl);
+	return vcp_gfinal(vctx, out, outl, outsize);
+}
+
+/* The TLS 1.2 record forms: from here on the default provider does the work. */
+static int vcp_gto_software(struct vcp_gctx *g)
+{
+	EVP_CIPHER *ci;
+	int ok;
+
+	if (g->sw)
+		return 1;
+	ci = vcp_libctx() ? EVP_CIPHER_fetch(vcp_libctx(), vcp_gcm_sw[g->k], "provider=default") : NULL;
+	g->sw = ci ? EVP_CIPHER_CTX_new() : NULL;
+	ok = g->sw && EVP_CipherInit_ex2(g->sw, ci, g->key_set ? g->key : NULL,
+					 g->iv_set ? g->iv : NULL, g->enc, NULL);
+	EVP_CIPHER_free(ci);
+	if (!ok) {
+		EVP_CIPHER_CTX_free(g->sw);
+		g->sw = NULL;
+		vcp_err(VCP_R_SOFTWARE, "%s TLS record form in the default provider", vcp_gcm_sw[g->k]);
+	}
+	return ok;
+}
+
+static int vcp_gset_ctx_params(void *vctx, const OSSL_PARAM params[])
+{
+	struct vcp_gctx *g = vctx;
+	const OSSL_PARAM *p;
+	size_t sz;
+
+	if (!params)
+		return 1;
+	if (OSSL_PARAM_locate_const(params, OSSL_CIPHER_PARAM_AEAD_TLS1_AAD) ||
+	    OSSL_PARAM_locate_const(params, OSSL_CIPHER_PARAM_AEAD_TLS1_IV_FIXED) ||
+	    OSSL_PARAM_locate_const(params, OSSL_CIPHER_PARAM_AEAD_TLS1_SET_IV_INV)) {
+		if (!vcp_gto_software(g))
+			return 0;
+	}
+	if (g->sw)
+		return EVP_CIPHER_CTX_set_params(g->sw, params);
+	if ((p = OSSL_PARAM_locate_const(params, OSSL_CIPHER_PARAM_AEAD_IVLEN))) {
+		if (!OSSL_PARAM_get_size_t(p, &sz) || sz == 0 || sz > VCP_GIV_MAX) {
+			vcp_err(VCP_R_IVLEN, "GCM IV length");
+			return 0;
+		}
+		g->ivlen = sz;
+		g->iv_set = 0;
+		g->ready = 0;
+	}
+	if ((p = OSSL_PARAM_locate_const(params, OSSL_CIPHER_PARAM_AEAD_TAG))) {
+		if (p->data_type != OSSL_PARAM_OCTET_STRING || p->data_size == 0 || p->data_size > 16) {
+			vcp_err(VCP_R_BAD_INPUT, "GCM tag of %zu bytes", p->data_size);
+			return 0;
+		}
+		if (p->data) {
+			if (g->enc) {
+				vcp_err(VCP_R_BAD_INPUT, "GCM: tag set when encrypting");
+				return 0;
+			}
+			memcpy(g->tag, p->data, p->data_size);
+			g->tag_set = 1;
+		}
+		g->taglen = p->data_size;
+	}
+	if ((p = OSSL_PARAM_locate_const(params, OSSL_CIPHER_PARAM_KEYLEN))) {
+		if (!OSSL_PARAM_get_size_t(p, &sz) || sz != vcp_gcm_keylen[g->k]) {
+			vcp_err(VCP_R_KEYLEN, "%s key length is fixed", vcp_gcm_sw[g->k]);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static int vcp_gget_ctx_params(void *vctx, OSSL_PARAM params[])
+{
+	struct vcp_gctx *g = vctx;
+	OSSL_PARAM *p;
+
+	if (g->sw)
+		return EVP_CIPHER_CTX_get_params(g->sw, params);
+	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_KEYLEN)) &&
+	    !OSSL_PARAM_set_size_t(p, vcp_gcm_keylen[g->k]))
+		return 0;
+	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_IVLEN)) &&
+	    !OSSL_PARAM_set_size_t(p, g->ivlen))
+		return 0;
+	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_AEAD_TAGLEN)) &&
+	    !OSSL_PARAM_set_size_t(p, g->taglen))
+		return 0;
+	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_AEAD_TAG))) {
+		if (!g->enc || !g->done || p->data_size == 0 || p->data_size > 16) {
+			vcp_err(VCP_R_BAD_INPUT, "GCM tag: only after an encryption's final, 1..16 bytes");
+			return 0;
+		}
+		if (!OSSL_PARAM_set_octet_string(p, g->tag, p->data_size))
+			return 0;
+	}
+	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_IV)) && g->ivlen <= p->data_size &&
+	    !OSSL_PARAM_set_octet_string(p, g->iv, g->ivlen))
+		return 0;
+	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_UPDATED_IV)) && g->ivlen <= p->data_size &&
+	    !OSSL_PARAM_set_octet_string(p, g->iv, g->ivlen))
+		return 0;
+	return 1;
+}
+
+static const OSSL_PARAM vcp_gctx_gettable_list[] = {
+	OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_KEYLEN, NULL),
+	OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_IVLEN, NULL),
+	OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_AEAD_TAGLEN, NULL),
+	OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_IV, NULL, 0),
+	OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_UPDATED_IV, NULL, 0),
+	OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, NULL, 0),
+	OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_AEAD_TLS1_AAD_PAD, NULL),
+	OSSL_PARAM_END,
+};
+
+static const OSSL_PARAM *vcp_gctx_gettable(void *cctx, void *provctx)
+{
+	return vcp_gctx_gettable_list;
+}
+
+static const OSSL_PARAM vcp_gctx_settable_list[] = {
+	OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_KEYLEN, NULL),
+	OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_AEAD_IVLEN, NULL),
+	OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, NULL, 0),
+	OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_AEAD_TLS1_AAD, NULL, 0),
+	OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_AEAD_TLS1_IV_FIXED, NULL, 0),
+	OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_AEAD_TLS1_SET_IV_INV, NULL, 0),
+	OSSL_PARAM_END,
+};
+
+static const OSSL_PARAM *vcp_gctx_settable(void *cctx, void *provctx)
+{
+	return vcp_gctx_settable_list;
+}
+
+static const OSSL_PARAM vcp_gparams[] = {
+	OSSL_PARAM_uint(OSSL_CIPHER_PARAM_MODE, NULL),
+	OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_KEYLEN, NULL),
+	OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_IVLEN, NULL),
+	OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_BLOCK_SIZE, NULL),
+	OSSL_PARAM_int(OSSL_CIPHER_PARAM_AEAD, NULL),
+	OSSL_PARAM_int(OSSL_CIPHER_PARAM_CUSTOM_IV, NULL),
+	OSSL_PARAM_int(OSSL_CIPHER_PARAM_CTS, NULL),
+	OSSL_PARAM_int(OSSL_CIPHER_PARAM_TLS1_MULTIBLOCK, NULL),
+	OSSL_PARAM_int(OSSL_CIPHER_PARAM_HAS_RAND_KEY, NULL),
+	OSSL_PARAM_END,
+};
+
+static const OSSL_PARAM *vcp_ggettable(void *provctx)
+{
+	return vcp_gparams;
+}
+
+static int vcp_gget_params_k(OSSL_PARAM params[], int k)
+{
+	OSSL_PARAM *p;
+
+	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_MODE)) &&
+	    !OSSL_PARAM_set_uint(p, EVP_CIPH_GCM_MODE))
+		return 0;
+	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_KEYLEN)) &&
+	    !OSSL_PARAM_set_size_t(p, vcp_gcm_keylen[k]))
+		return 0;
+	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_IVLEN)) && !OSSL_PARAM_set_size_t(p, 12))
+		return 0;
+	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_BLOCK_SIZE)) &&
+	    !OSSL_PARAM_set_size_t(p, 1))
+		return 0;
+	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_AEAD)) && !OSSL_PARAM_set_int(p, 1))
+		return 0;
+	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_CUSTOM_IV)) && !OSSL_PARAM_set_int(p, 1))
+		return 0;
+	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_CTS)) && !OSSL_PARAM_set_int(p, 0))
+		return 0;
+	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_TLS1_MULTIBLOCK)) &&
+	    !OSSL_PARAM_set_int(p, 0))
+		return 0;
+	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_HAS_RAND_KEY)) &&
+	    !OSSL_PARAM_set_int(p, 0))
+		return 0;
+	return 1;
+}
+
+#define VCP_GCM(k)                                                                                 \
+	static void *vcp_gnew_##k(void *provctx)                                                   \
+	{                                                                                          \
+		return vcp_gnew(k);                                                                \
+	}                                                                                          \
+	static int vcp_gget_params_##k(OSSL_PARAM params[])                                        \
+	{                                                                                          \
+		return vcp_gget_params_k(params, k);                                               \
+	}                                                                                          \
+	static const OSSL_DISPATCH vcp_gfns_##k[] = {                                              \
+		{OSSL_FUNC_CIPHER_NEWCTX, (void (*)(void))vcp_gnew_##k},                           \
+		{OSSL_FUNC_CIPHER_ENCRYPT_INIT, (void (*)(void))vcp_geinit},                       \
+		{OSSL_FUNC_CIPHER_DECRYPT_INIT, (void (*)(void))vcp_gdinit},                       \
+		{OSSL_FUNC_CIPHER_UPDATE, (void (*)(void))vcp_gupdate},                            \
+		{OSSL_FUNC_CIPHER_FINAL, (void (*)(void))vcp_gfinal},                              \
+		{OSSL_FUNC_CIPHER_CIPHER, (void (*)(void))vcp_gcipher},                            \
+		{OSSL_FUNC_CIPHER_FREECTX, (void (*)(void))vcp_gfree},                             \
+		{OSSL_FUNC_CIPHER_DUPCTX, (void (*)(void))vcp_gdup},                               \
+		{OSSL_FUNC_CIPHER_GET_PARAMS, (void (*)(void))vcp_gget_params_##k},                \
+		{OSSL_FUNC_CIPHER_GETTABLE_PARAMS, (void (*)(void))vcp_ggettable},                 \
+		{OSSL_FUNC_CIPHER_GET_CTX_PARAMS, (void (*)(void))vcp_gget_ctx_params},            \
+		{OSSL_FUNC_CIPHER_SET_CTX_PARAMS, (void (*)(void))vcp_gset_ctx_params},            \
+		{OSSL_FUNC_CIPHER_GETTABLE_CTX_PARAMS, (void (*)(void))vcp_gctx_gettable},         \
+		{OSSL_FUNC_CIPHER_SETTABLE_CTX_PARAMS, (void (*)(void))vcp_gctx_settable},         \
+		{0, NULL},                                                                         \
+	};
+
+VCP_GCM(0)
+VCP_GCM(1)
+VCP_GCM(2)
+
+static const OSSL_DISPATCH *const vcp_gfns[3] = {vcp_gfns_0, vcp_gfns_1, vcp_gfns_2};
+
+/* Appends the GCM entries the probe allowed (the AES-CTR session opened). */
+int vcp_gcm_algs(OSSL_ALGORITHM *algs, int n)
+{
+	int k;
+
+	for (k = 0; k < 3; k++) {
+		if (!vcp_gcm_ok[k])
+			continue;
+		algs[n].algorithm_names = vcp_gcm_names[k];
+		algs[n].property_definition = "provider=vcrypto";
+		algs[n].implementation = vcp_gfns[k];
+		algs[n].algorithm_description = "AES-GCM: counter mode on /dev/crypto, GHASH here";
+		n++;
+	}
+	return n;
+}
