@@ -5,12 +5,12 @@ VCP_SO   := $(B)/provider/vcrypto.so
 VCP_SRCS := provider/vcp_prov.c provider/vcp_cipher.c provider/vcp_digest.c provider/vcp_gcm.c
 VCP_OBJS := $(patsubst %.c,$(B)/provider/%.o,$(VCP_SRCS))
 # bytes below which one-shot work goes to the default provider (README: how it was chosen)
-VCP_MIN_OFFLOAD ?= 0
+VCP_MIN_OFFLOAD ?= 65536
 VCP_CFLAGS = $(BASE_CFLAGS) -fPIC -fvisibility=hidden -DVCP_VERSION='"$(VERSION)"' \
 	-DVCP_DEFAULT_MIN_OFFLOAD=$(VCP_MIN_OFFLOAD)
 OSSL_MODULESDIR = $(shell openssl version -m 2>/dev/null | sed -n 's/^MODULESDIR: "\(.*\)"/\1/p')
 
-$(B)/provider/%.o: %.c
+$(B)/provider/%.o: %.c provider/provider.mk
 	$(call quiet,CC,$< [provider])
 	$(Q)mkdir -p $(@D) && $(CC) $(VCP_CFLAGS) -c -o $@ $<
 

@@ -3,7 +3,7 @@
 # engine), with Debian's own dynamic openssl and libcrypto: first with no
 # /dev/crypto (module unloaded), then every algorithm against the default
 # provider (vcp_test), openssl enc/dgst/mac, fork, min_offload, and the
-# device's request counter as proof the work went to the device.
+# device's request counter as proof the work went to the device; 8 threads.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 B=${VCRYPTO_BUILD:-$top/build}
@@ -15,13 +15,13 @@ mdir=$(openssl version -m | sed -n 's/^MODULESDIR: "\(.*\)"/\1/p')
 sslcnf=$(openssl version -d | sed -n 's/^OPENSSLDIR: "\(.*\)"/\1/p')/openssl.cnf
 [ -d "$mdir" ] && [ -f "$sslcnf" ] || { echo "not ok - no OpenSSL modules dir / openssl.cnf"; exit 1; }
 mods=()
-for m in "$mdir"/*.so; do [ -e "$m" ] && mods+=(-D "$m:$m"); done
+for m in "$mdir"/*.so; do [ -e "$m" ] && mods+=(-x "$m:$m"); done
 dir=$(mktemp -d /tmp/provider-vcd.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
 exec "$top/tests/vm/vmrun.sh" -n provider -C 2 -M 768M -t 400 \
 	-d "$B/vcryptod --socket-path $dir/a.sock --queues 1" -w "$dir/a.sock" -u "$dir/a.sock" \
 	-m virtio_pci -m ghash_generic -m "$ko" \
-	-D "$(command -v openssl)" -D "$B/provider/vcp_test" -f "$sslcnf:$sslcnf" \
-	-D "$B/provider/vcrypto.so:$mdir/vcrypto.so" "${mods[@]}" \
+	-x "$(command -v openssl)" -x "$B/provider/vcp_test" -f "$sslcnf:$sslcnf" \
+	-x "$B/provider/vcrypto.so:$mdir/vcrypto.so" "${mods[@]}" \
 	-f "$top/provider/vcrypto-openssl.cnf:/etc/vcrypto-openssl.cnf" \
 	-c "$top/tests/vm/cases/provider.sh"

@@ -10,6 +10,7 @@
  *   vcp_test none                          no /dev/crypto: nothing offered, why given,
  *                                          EVP still works (default provider)
  *   vcp_test fork                          contexts made before and after fork()
+ *   vcp_test -n N threads                  8 threads x N mixed operations
  *   vcp_test bench                         one-shot ops/s, vcrypto vs default, 16 B..64 KiB
  * Output is TAP (no plan line: the case script counts).
  */
@@ -19,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -877,6 +879,107 @@ static int cmd_bench(void)
 	return 0;
 }
 
+/* 8 threads, each its own contexts, mixed algorithms, each result against the default */
+struct thr {
+	uint64_t seed;
+	int iters, bad;
+	char why[200];
+};
+
+static uint64_t trnd(uint64_t *st)
+{
+	*st ^= *st << 13;
+	*st ^= *st >> 7;
+	*st ^= *st << 17;
+	return *st;
+}
+
+static void *thread_main(void *arg)
+{
+	static const char *const cn[] = {"AES-128-CBC", "AES-256-CTR", "AES-192-ECB", "AES-128-GCM"};
+	struct thr *t = arg;
+	int i;
+
+	for (i = 0; i < t->iters && !t->bad; i++) {
+		size_t len = trnd(&t->seed) % 70000, j;
+		int a = (int)(trnd(&t->seed) % 6);
+		uint8_t *in = malloc(len + 32), *o1 = malloc(len + 32), *o2 = malloc(len + 32), key[32], iv[16];
+		size_t l1 = 0, l2 = 0;
+		int ok1 = 0, ok2 = 0;
+
+		for (j = 0; j < len; j++)
+			in[j] = (uint8_t)trnd(&t->seed);
+		for (j = 0; j < 32; j++)
+			key[j] = (uint8_t)trnd(&t->seed);
+		for (j = 0; j < 16; j++)
+			iv[j] = (uint8_t)trnd(&t->seed);
+		if (a < 4) {
+			for (int p = 0; p < 2; p++) {
+				EVP_CIPHER *c = EVP_CIPHER_fetch(NULL, cn[a], p ? "provider=default" : "provider=vcrypto");
+				EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
+				uint8_t *o = p ? o2 : o1;
+				int n1 = 0, n2 = 0, ok;
+				size_t l = a == 2 ? len & ~(size_t)15 : len;
+
+				ok = c && EVP_EncryptInit_ex2(x, c, key, iv, NULL) &&
+				     EVP_EncryptUpdate(x, o, &n1, in, (int)l) && EVP_EncryptFinal_ex(x, o + n1, &n2);
+				if (ok && a == 3)
+					ok = EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_GET_TAG, 16, o + n1 + n2) > 0, n2 += 16;
+				*(p ? &ok2 : &ok1) = ok;
+				*(p ? &l2 : &l1) = n1 + n2;
+				EVP_CIPHER_CTX_free(x);
+				EVP_CIPHER_free(c);
+			}
+		} else if (a == 4) {
+			EVP_MD *m1 = EVP_MD_fetch(NULL, "SHA2-512", "provider=vcrypto"),
+			       *m2 = EVP_MD_fetch(NULL, "SHA2-512", "provider=default");
+
+			ok1 = m1 && EVP_Digest(in, len, o1, NULL, m1, NULL);
+			ok2 = m2 && EVP_Digest(in, len, o2, NULL, m2, NULL);
+			l1 = l2 = 64;
+			EVP_MD_free(m1);
+			EVP_MD_free(m2);
+		} else {
+			ok1 = EVP_Q_mac(NULL, "HMAC", "provider=vcrypto", "SHA256", NULL, key, 32, in, len, o1,
+					64, &l1) != NULL;
+			ok2 = EVP_Q_mac(NULL, "HMAC", "provider=default", "SHA256", NULL, key, 32, in, len, o2,
+					64, &l2) != NULL;
+		}
+		if (!ok1 || !ok2 || l1 != l2 || memcmp(o1, o2, l1)) {
+			t->bad = 1;
+			snprintf(t->why, sizeof(t->why), "alg %d, %zu bytes: ok %d/%d, len %zu/%zu", a, len, ok1,
+				 ok2, l1, l2);
+		}
+		free(in);
+		free(o1);
+		free(o2);
+	}
+	return NULL;
+}
+
+static int cmd_threads(int n)
+{
+	pthread_t th[8];
+	struct thr t[8];
+	int i, bad = 0;
+
+	for (i = 0; i < 8; i++) {
+		t[i].seed = rnd() | 1;
+		t[i].iters = n;
+		t[i].bad = 0;
+		t[i].why[0] = 0;
+		pthread_create(&th[i], NULL, thread_main, &t[i]);
+	}
+	for (i = 0; i < 8; i++) {
+		pthread_join(th[i], NULL);
+		if (t[i].bad)
+			printf("# thread %d: %s\n", i, t[i].why);
+		bad |= t[i].bad;
+	}
+	tap(!bad, "8 threads x %d mixed operations (CBC, CTR, ECB, GCM, SHA512, HMAC-SHA256; own contexts) equal the default provider's", n);
+	return failed;
+}
+
 int main(int argc, char **argv)
 {
 	int o, cases = 24;
@@ -900,6 +1003,8 @@ int main(int argc, char **argv)
 		return cmd_check(cases);
 	if (!strcmp(argv[optind], "fork"))
 		return cmd_fork();
+	if (!strcmp(argv[optind], "threads"))
+		return cmd_threads(cases);
 	if (!strcmp(argv[optind], "bench"))
 		return cmd_bench();
 	return 2;

@@ -35,6 +35,8 @@ while [ ! -e /dev/crypto ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 [ -e /dev/crypto ] && ok "module loaded again: /dev/crypto" || not_ok "module loaded again: /dev/crypto"
 
 # ---- phase 2: on the device ----
+# min_offload 0: everything to the device (the default, 65536, is checked below)
+export VCRYPTO_MIN_OFFLOAD=0
 r0=$(reqs)
 vcp_test -s "$(date +%s)" -n 24 check
 r1=$(reqs)
@@ -77,14 +79,18 @@ sed 's/^\[openssl_init\]/[openssl_init]\nproviders = provider_sect\nalg_section 
 	/usr/lib/ssl/openssl.cnf >/tmp/ossl.cnf
 cat /etc/vcrypto-openssl.cnf >>/tmp/ossl.cnf
 r0=$(reqs)
-a=$(OPENSSL_CONF=/tmp/ossl.cnf openssl dgst -sha256 /tmp/d 2>&1 | sed 's/.*= //')
+a=$(env -u VCRYPTO_MIN_OFFLOAD OPENSSL_CONF=/tmp/ossl.cnf openssl dgst -sha256 /tmp/d 2>&1 | sed 's/.*= //')
 r1=$(reqs)
 b=$(openssl dgst -sha256 $DP /tmp/d | sed 's/.*= //')
 [ "$a" = "$b" ] && [ $((r1 - r0)) -gt 0 ] &&
-	ok "openssl.cnf with the example snippet: plain openssl dgst goes to the device ($((r1 - r0)) requests)" ||
+	ok "openssl.cnf with the example snippet, default min_offload: plain openssl dgst of 1 MiB goes to the device ($((r1 - r0)) requests)" ||
 	not_ok "openssl.cnf with the example snippet: $a vs $b ($((r1 - r0)) requests)"
 
 vcp_test fork
+r0=$(reqs)
+vcp_test -n 40 threads
+r1=$(reqs)
+note "threads: $((r1 - r0)) device requests"
 note "min_offload (VCRYPTO_MIN_OFFLOAD=100000): short one-shot work in the default provider"
 VCRYPTO_MIN_OFFLOAD=100000 vcp_test -n 24 check
 head -c 5000 /tmp/d >/tmp/small
