@@ -60,6 +60,7 @@ struct vcp_cctx {
 	pid_t pid;
 	int fresh;	     /* no data since init: the offload choice is open */
 	EVP_CIPHER_CTX *sw;  /* non-NULL: this run is in software */
+	int tls;	     /* libssl's TLS record mode: software for good */
 };
 
 static void vcp_cctx_drop_ses(struct vcp_cctx *c)
@@ -178,6 +179,8 @@ static int vcp_cinit(void *vctx, const unsigned char *key, size_t keylen, const 
 	c->enc = enc;
 	c->buflen = 0;
 	c->num = 0;
+	if (c->tls) /* libssl re-keys a TLS record context: the default provider's */
+		return EVP_CipherInit_ex2(c->sw, NULL, key, iv, enc, params);
 	c->fresh = 1;
 	if (c->sw) {
 		/* the software run's chaining state is the context's from here on */
@@ -530,6 +533,7 @@ static const OSSL_PARAM vcp_cctx_gettable_list[] = {
 	OSSL_PARAM_uint(OSSL_CIPHER_PARAM_NUM, NULL),
 	OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_IV, NULL, 0),
 	OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_UPDATED_IV, NULL, 0),
+	OSSL_PARAM_octet_ptr(OSSL_CIPHER_PARAM_TLS_MAC, NULL, 0),
 	OSSL_PARAM_END,
 };
 
@@ -541,6 +545,8 @@ static const OSSL_PARAM *vcp_cctx_gettable(void *cctx, void *provctx)
 static const OSSL_PARAM vcp_cctx_settable_list[] = {
 	OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_KEYLEN, NULL),
 	OSSL_PARAM_uint(OSSL_CIPHER_PARAM_PADDING, NULL),
+	OSSL_PARAM_uint(OSSL_CIPHER_PARAM_TLS_VERSION, NULL),
+	OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_TLS_MAC_SIZE, NULL),
 	OSSL_PARAM_END,
 };
 
@@ -563,6 +569,8 @@ static int vcp_cget_ctx_params(void *vctx, OSSL_PARAM params[])
 	OSSL_PARAM *p;
 	unsigned int num = c->num;
 
+	if (c->tls)
+		return EVP_CIPHER_CTX_get_params(c->sw, params);
 	memcpy(iv, c->iv, sizeof(iv));
 	if (c->sw) { /* the software run holds the chaining state */
 		EVP_CIPHER_CTX_get_updated_iv(c->sw, iv, c->a->ivlen);
@@ -588,6 +596,31 @@ static int vcp_cget_ctx_params(void *vctx, OSSL_PARAM params[])
 	return 1;
 }
 
+static int vcp_cto_software(struct vcp_cctx *c)
+{
+	EVP_CIPHER *ci = NULL;
+	int ok;
+
+	EVP_CIPHER_CTX_free(c->sw);
+	c->sw = NULL;
+	if (vcp_libctx())
+		ci = EVP_CIPHER_fetch(vcp_libctx(), c->a->swname, "provider=default");
+	ok = ci && (c->sw = EVP_CIPHER_CTX_new()) &&
+	     EVP_CipherInit_ex2(c->sw, ci, c->key_set ? c->key : NULL, c->a->ivlen ? c->iv : NULL,
+				c->enc, NULL) &&
+	     EVP_CIPHER_CTX_set_padding(c->sw, c->pad);
+	EVP_CIPHER_free(ci);
+	if (!ok) {
+		EVP_CIPHER_CTX_free(c->sw);
+		c->sw = NULL;
+		vcp_err(VCP_R_SOFTWARE, "%s TLS record mode in the default provider", c->a->swname);
+		return 0;
+	}
+	c->tls = 1;
+	c->fresh = 0;
+	return 1;
+}
+
 static int vcp_cset_ctx_params(void *vctx, const OSSL_PARAM params[])
 {
 	struct vcp_cctx *c = vctx;
@@ -597,6 +630,18 @@ static int vcp_cset_ctx_params(void *vctx, const OSSL_PARAM params[])
 
 	if (!params)
 		return 1;
+	/*
+	 * libssl's TLS 1.x CBC records: the cipher removes padding and MAC in
+	 * constant time (tls-version, tls-mac-size); the default provider's
+	 * implementation does that, so the context goes there for good.
+	 */
+	if (!c->tls && (OSSL_PARAM_locate_const(params, OSSL_CIPHER_PARAM_TLS_VERSION) ||
+			OSSL_PARAM_locate_const(params, OSSL_CIPHER_PARAM_TLS_MAC_SIZE))) {
+		if (!vcp_cto_software(c))
+			return 0;
+	}
+	if (c->tls)
+		return EVP_CIPHER_CTX_set_params(c->sw, params);
 	if ((p = OSSL_PARAM_locate_const(params, OSSL_CIPHER_PARAM_PADDING))) {
 		if (!OSSL_PARAM_get_uint(p, &pad))
 			return 0;

@@ -86,6 +86,34 @@ b=$(openssl dgst -sha256 $DP /tmp/d | sed 's/.*= //')
 	ok "openssl.cnf with the example snippet, default min_offload: plain openssl dgst of 1 MiB goes to the device ($((r1 - r0)) requests)" ||
 	not_ok "openssl.cnf with the example snippet: $a vs $b ($((r1 - r0)) requests)"
 
+# TLS through libssl with the provider from openssl.cnf: s_server -WWW serves
+# 1 MiB to s_client (TLS 1.3 AES-128-GCM, TLS 1.2 ECDHE-ECDSA-AES128-SHA256 CBC records)
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /tmp/k.pem \
+	-out /tmp/c.pem -subj /CN=vcrypto -days 2 $DP 2>/dev/null
+cd /tmp
+port=4433
+for v in "-tls1_3 -ciphersuites TLS_AES_128_GCM_SHA256" "-tls1_2 -cipher ECDHE-ECDSA-AES128-SHA256"; do
+	OPENSSL_CONF=/tmp/ossl.cnf openssl s_server -accept 127.0.0.1:$port -cert /tmp/c.pem -key /tmp/k.pem \
+		-WWW -naccept 1 -quiet $v >/tmp/srv.log 2>&1 &
+	spid=$!
+	sleep 2
+	r0=$(reqs)
+	printf 'GET /d HTTP/1.0\r\n\r\n' | OPENSSL_CONF=/tmp/ossl.cnf timeout 120 openssl s_client \
+		-connect 127.0.0.1:$port -quiet $v >/tmp/got 2>/tmp/cli.log
+	r1=$(reqs)
+	kill $spid 2>/dev/null; wait $spid 2>/dev/null
+	# the body is the last 1048577 bytes, after s_server's HTTP header
+	tail -c 1048577 /tmp/got >/tmp/body
+	if cmp -s /tmp/body /tmp/d && [ $((r1 - r0)) -ge 64 ]; then
+		ok "TLS ${v%% *} ${v##* }: 1 MiB from s_server to s_client intact, $((r1 - r0)) device requests"
+	else
+		head -c 300 /tmp/got | sed 's/^/# got: /'
+		not_ok "TLS ${v%% *} ${v##* }: $(wc -c </tmp/got) bytes received, $((r1 - r0)) device requests; $(tail -3 /tmp/cli.log | tr '\n' ' ') $(tail -3 /tmp/srv.log | tr '\n' ' ')"
+	fi
+	port=$((port + 1))
+done
+cd /
+
 vcp_test fork
 r0=$(reqs)
 vcp_test -n 40 threads
