@@ -11,23 +11,23 @@
 
 /* Reason codes of the provider's errors (strings in vcp_prov.c). */
 enum {
-	VCP_R_DEVICE = 1,	/* a /dev/crypto request failed */
-	VCP_R_KEYLEN,		/* wrong key length */
-	VCP_R_IVLEN,		/* wrong IV length */
-	VCP_R_BAD_DECRYPT,	/* bad padding on decrypt */
-	VCP_R_FINAL_BLOCK,	/* data not a whole number of blocks */
-	VCP_R_NO_COPY,		/* digest state cannot be copied (no CIOCCPHASH) */
-	VCP_R_BAD_INPUT,	/* an argument the algorithm cannot take */
-	VCP_R_NO_KEY,		/* no key set */
-	VCP_R_FORK,		/* a context used mid-stream across fork() */
-	VCP_R_SOFTWARE,		/* the software fallback failed */
+	VCP_R_DEVICE = 1, /* a /dev/crypto request failed */
+	VCP_R_KEYLEN, /* wrong key length */
+	VCP_R_IVLEN, /* wrong IV length */
+	VCP_R_BAD_DECRYPT, /* bad padding on decrypt */
+	VCP_R_FINAL_BLOCK, /* data not a whole number of blocks */
+	VCP_R_NO_COPY, /* digest state cannot be copied (no CIOCCPHASH) */
+	VCP_R_BAD_INPUT, /* an argument the algorithm cannot take */
+	VCP_R_NO_KEY, /* no key set */
+	VCP_R_FORK, /* a context used mid-stream across fork() */
+	VCP_R_SOFTWARE, /* the software fallback failed */
 };
 
 struct vcp_prov {
 	const OSSL_CORE_HANDLE *handle;
-	OSSL_LIB_CTX *libctx;	/* child library context: software fallback */
-	size_t min_offload;	/* shorter one-shot work goes to software */
-	char why[256];		/* why nothing is offered (empty: device found) */
+	OSSL_LIB_CTX *libctx; /* child library context: software fallback */
+	size_t min_offload; /* shorter one-shot work goes to software */
+	char why[256]; /* why nothing is offered (empty: device found) */
 };
 
 /* Errors onto the application's error stack, through the core. */
@@ -51,11 +51,11 @@ extern int vcp_gcm_ok[3]; /* AES-128/192/256-GCM (from the CTR probe) */
 int vcp_gcm_algs(OSSL_ALGORITHM *algs, int n);
 
 struct vcp_digest_alg {
-	const char *names;	/* OpenSSL's names, colon separated */
-	uint32_t cdev;		/* CRYPTO_SHA... plain */
-	uint32_t cdev_hmac;	/* CRYPTO_SHA..._HMAC */
+	const char *names; /* OpenSSL's names, colon separated */
+	uint32_t cdev; /* CRYPTO_SHA... plain */
+	uint32_t cdev_hmac; /* CRYPTO_SHA..._HMAC */
 	size_t size, block;
-	const char *swname;	/* name to fetch from the default provider */
+	const char *swname; /* name to fetch from the default provider */
 };
 extern const struct vcp_digest_alg vcp_digests[];
 #define VCP_NDIGESTS 5

@@ -58,9 +58,9 @@ struct vcp_cctx {
 	int fd, have_ses;
 	uint32_t ses;
 	pid_t pid;
-	int fresh;	     /* no data since init: the offload choice is open */
-	EVP_CIPHER_CTX *sw;  /* non-NULL: this run is in software */
-	int tls;	     /* libssl's TLS record mode: software for good */
+	int fresh; /* no data since init: the offload choice is open */
+	EVP_CIPHER_CTX *sw; /* non-NULL: this run is in software */
+	int tls; /* libssl's TLS record mode: software for good */
 };
 
 static void vcp_cctx_drop_ses(struct vcp_cctx *c)
@@ -100,8 +100,8 @@ static int vcp_cdev(struct vcp_cctx *c, const uint8_t *in, uint8_t *out, size_t 
 		return 0;
 	if (c->a->mode == EVP_CIPH_XTS_MODE) {
 		memcpy(tweak, c->iv, 16); /* every update uses the same tweak */
-		r = vcp_crypt(c->fd, c->ses, c->enc ? COP_ENCRYPT : COP_DECRYPT, in, out, len, tweak,
-			      0, NULL);
+		r = vcp_crypt(c->fd, c->ses, c->enc ? COP_ENCRYPT : COP_DECRYPT, in, out, len,
+			      tweak, 0, NULL);
 		if (r) {
 			vcp_err(VCP_R_DEVICE, "CIOCCRYPT %s (%zu bytes): %s", c->a->swname, len,
 				strerror(-r));
@@ -112,7 +112,8 @@ static int vcp_cdev(struct vcp_cctx *c, const uint8_t *in, uint8_t *out, size_t 
 	while (len) {
 		n = len < VCP_CHUNK ? len : VCP_CHUNK;
 		r = vcp_crypt(c->fd, c->ses, c->enc ? COP_ENCRYPT : COP_DECRYPT, in, out, n,
-			      c->a->ivlen ? c->iv : NULL, c->a->ivlen ? COP_FLAG_WRITE_IV : 0, NULL);
+			      c->a->ivlen ? c->iv : NULL, c->a->ivlen ? COP_FLAG_WRITE_IV : 0,
+			      NULL);
 		if (r) {
 			vcp_err(VCP_R_DEVICE, "CIOCCRYPT %s (%zu bytes): %s", c->a->swname, n,
 				strerror(-r));
@@ -242,8 +243,8 @@ static int vcp_cchoose(struct vcp_cctx *c, size_t inl)
 	if (!ci)
 		return 1; /* no default provider here: stay on the device */
 	c->sw = EVP_CIPHER_CTX_new();
-	ok = c->sw && EVP_CipherInit_ex2(c->sw, ci, c->key, c->a->ivlen ? c->iv : NULL, c->enc,
-					 NULL) &&
+	ok = c->sw &&
+	     EVP_CipherInit_ex2(c->sw, ci, c->key, c->a->ivlen ? c->iv : NULL, c->enc, NULL) &&
 	     EVP_CIPHER_CTX_set_padding(c->sw, c->pad);
 	EVP_CIPHER_free(ci);
 	if (!ok) {
@@ -274,7 +275,8 @@ static int vcp_xts_steal(struct vcp_cctx *c, uint8_t *out, size_t *outl, const u
 	EVP_CIPHER_CTX_free(x);
 	EVP_CIPHER_free(ci);
 	if (!ok) {
-		vcp_err(VCP_R_SOFTWARE, "%s with ciphertext stealing (%zu bytes)", c->a->swname, inl);
+		vcp_err(VCP_R_SOFTWARE, "%s with ciphertext stealing (%zu bytes)", c->a->swname,
+			inl);
 		return 0;
 	}
 	*outl = n;
@@ -419,7 +421,8 @@ static int vcp_cfinal(void *vctx, unsigned char *out, size_t *outl, size_t outsi
 		return 1;
 	if (!c->pad) {
 		if (c->buflen) {
-			vcp_err(VCP_R_FINAL_BLOCK, "%zu bytes left over without padding", c->buflen);
+			vcp_err(VCP_R_FINAL_BLOCK, "%zu bytes left over without padding",
+				c->buflen);
 			return 0;
 		}
 		return 1;
@@ -663,31 +666,31 @@ static int vcp_cset_ctx_params(void *vctx, const OSSL_PARAM params[])
 
 /* ---- dispatch tables, one per algorithm ---- */
 
-#define VCP_CIPHER(i)                                                                              \
-	static void *vcp_cnew_##i(void *provctx)                                                   \
-	{                                                                                          \
-		return vcp_cnew(provctx, i);                                                       \
-	}                                                                                          \
-	static int vcp_cget_params_##i(OSSL_PARAM params[])                                        \
-	{                                                                                          \
-		return vcp_cget_params_idx(params, i);                                             \
-	}                                                                                          \
-	static const OSSL_DISPATCH vcp_cfns_##i[] = {                                              \
-		{OSSL_FUNC_CIPHER_NEWCTX, (void (*)(void))vcp_cnew_##i},                           \
-		{OSSL_FUNC_CIPHER_ENCRYPT_INIT, (void (*)(void))vcp_ceinit},                       \
-		{OSSL_FUNC_CIPHER_DECRYPT_INIT, (void (*)(void))vcp_cdinit},                       \
-		{OSSL_FUNC_CIPHER_UPDATE, (void (*)(void))vcp_cupdate},                            \
-		{OSSL_FUNC_CIPHER_FINAL, (void (*)(void))vcp_cfinal},                              \
-		{OSSL_FUNC_CIPHER_CIPHER, (void (*)(void))vcp_ccipher},                            \
-		{OSSL_FUNC_CIPHER_FREECTX, (void (*)(void))vcp_cfree},                             \
-		{OSSL_FUNC_CIPHER_DUPCTX, (void (*)(void))vcp_cdup},                               \
-		{OSSL_FUNC_CIPHER_GET_PARAMS, (void (*)(void))vcp_cget_params_##i},                \
-		{OSSL_FUNC_CIPHER_GETTABLE_PARAMS, (void (*)(void))vcp_cgettable},                 \
-		{OSSL_FUNC_CIPHER_GET_CTX_PARAMS, (void (*)(void))vcp_cget_ctx_params},            \
-		{OSSL_FUNC_CIPHER_SET_CTX_PARAMS, (void (*)(void))vcp_cset_ctx_params},            \
-		{OSSL_FUNC_CIPHER_GETTABLE_CTX_PARAMS, (void (*)(void))vcp_cctx_gettable},         \
-		{OSSL_FUNC_CIPHER_SETTABLE_CTX_PARAMS, (void (*)(void))vcp_cctx_settable},         \
-		{0, NULL},                                                                         \
+#define VCP_CIPHER(i)                                                                      \
+	static void *vcp_cnew_##i(void *provctx)                                           \
+	{                                                                                  \
+		return vcp_cnew(provctx, i);                                               \
+	}                                                                                  \
+	static int vcp_cget_params_##i(OSSL_PARAM params[])                                \
+	{                                                                                  \
+		return vcp_cget_params_idx(params, i);                                     \
+	}                                                                                  \
+	static const OSSL_DISPATCH vcp_cfns_##i[] = {                                      \
+		{OSSL_FUNC_CIPHER_NEWCTX, (void (*)(void))vcp_cnew_##i},                   \
+		{OSSL_FUNC_CIPHER_ENCRYPT_INIT, (void (*)(void))vcp_ceinit},               \
+		{OSSL_FUNC_CIPHER_DECRYPT_INIT, (void (*)(void))vcp_cdinit},               \
+		{OSSL_FUNC_CIPHER_UPDATE, (void (*)(void))vcp_cupdate},                    \
+		{OSSL_FUNC_CIPHER_FINAL, (void (*)(void))vcp_cfinal},                      \
+		{OSSL_FUNC_CIPHER_CIPHER, (void (*)(void))vcp_ccipher},                    \
+		{OSSL_FUNC_CIPHER_FREECTX, (void (*)(void))vcp_cfree},                     \
+		{OSSL_FUNC_CIPHER_DUPCTX, (void (*)(void))vcp_cdup},                       \
+		{OSSL_FUNC_CIPHER_GET_PARAMS, (void (*)(void))vcp_cget_params_##i},        \
+		{OSSL_FUNC_CIPHER_GETTABLE_PARAMS, (void (*)(void))vcp_cgettable},         \
+		{OSSL_FUNC_CIPHER_GET_CTX_PARAMS, (void (*)(void))vcp_cget_ctx_params},    \
+		{OSSL_FUNC_CIPHER_SET_CTX_PARAMS, (void (*)(void))vcp_cset_ctx_params},    \
+		{OSSL_FUNC_CIPHER_GETTABLE_CTX_PARAMS, (void (*)(void))vcp_cctx_gettable}, \
+		{OSSL_FUNC_CIPHER_SETTABLE_CTX_PARAMS, (void (*)(void))vcp_cctx_settable}, \
+		{0, NULL},                                                                 \
 	};
 
 VCP_CIPHER(0)

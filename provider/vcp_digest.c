@@ -59,19 +59,19 @@ int vcp_digest_by_name(const char *name)
 
 /* One context type serves both: a plain digest, or HMAC (mac = 1). */
 struct vcp_dctx {
-	int idx;	/* digest; -1 until an HMAC's digest is set */
+	int idx; /* digest; -1 until an HMAC's digest is set */
 	int mac;
 	int fd, have_ses;
 	uint32_t ses;
 	pid_t pid;
-	int started;	/* parts went to the device since init */
-	uint8_t *hold;	/* held short message (min_offload), not yet sent */
+	int started; /* parts went to the device since init */
+	uint8_t *hold; /* held short message (min_offload), not yet sent */
 	size_t holdlen;
-	uint8_t *key;	/* HMAC key */
+	uint8_t *key; /* HMAC key */
 	size_t keylen;
 	int key_set;
-	char swdigest[64];	/* HMAC: a digest the device lacks (software) */
-	EVP_MAC_CTX *sw;	/* HMAC in the default provider */
+	char swdigest[64]; /* HMAC: a digest the device lacks (software) */
+	EVP_MAC_CTX *sw; /* HMAC in the default provider */
 };
 
 static void vcp_dctx_drop_ses(struct vcp_dctx *d)
@@ -355,25 +355,25 @@ static int vcp_dget_params_idx(OSSL_PARAM params[], int idx)
 	return 1;
 }
 
-#define VCP_DIGEST(i)                                                                              \
-	static void *vcp_dnew_##i(void *provctx)                                                   \
-	{                                                                                          \
-		return vcp_dnew_common(i, 0);                                                      \
-	}                                                                                          \
-	static int vcp_dget_params_##i(OSSL_PARAM params[])                                        \
-	{                                                                                          \
-		return vcp_dget_params_idx(params, i);                                             \
-	}                                                                                          \
-	static const OSSL_DISPATCH vcp_dfns_##i[] = {                                              \
-		{OSSL_FUNC_DIGEST_NEWCTX, (void (*)(void))vcp_dnew_##i},                           \
-		{OSSL_FUNC_DIGEST_INIT, (void (*)(void))vcp_dinit},                                \
-		{OSSL_FUNC_DIGEST_UPDATE, (void (*)(void))vcp_dupdate},                            \
-		{OSSL_FUNC_DIGEST_FINAL, (void (*)(void))vcp_dfinal},                              \
-		{OSSL_FUNC_DIGEST_FREECTX, (void (*)(void))vcp_dfree},                             \
-		{OSSL_FUNC_DIGEST_DUPCTX, (void (*)(void))vcp_ddup},                               \
-		{OSSL_FUNC_DIGEST_GET_PARAMS, (void (*)(void))vcp_dget_params_##i},                \
-		{OSSL_FUNC_DIGEST_GETTABLE_PARAMS, (void (*)(void))vcp_dgettable},                 \
-		{0, NULL},                                                                         \
+#define VCP_DIGEST(i)                                                               \
+	static void *vcp_dnew_##i(void *provctx)                                    \
+	{                                                                           \
+		return vcp_dnew_common(i, 0);                                       \
+	}                                                                           \
+	static int vcp_dget_params_##i(OSSL_PARAM params[])                         \
+	{                                                                           \
+		return vcp_dget_params_idx(params, i);                              \
+	}                                                                           \
+	static const OSSL_DISPATCH vcp_dfns_##i[] = {                               \
+		{OSSL_FUNC_DIGEST_NEWCTX, (void (*)(void))vcp_dnew_##i},            \
+		{OSSL_FUNC_DIGEST_INIT, (void (*)(void))vcp_dinit},                 \
+		{OSSL_FUNC_DIGEST_UPDATE, (void (*)(void))vcp_dupdate},             \
+		{OSSL_FUNC_DIGEST_FINAL, (void (*)(void))vcp_dfinal},               \
+		{OSSL_FUNC_DIGEST_FREECTX, (void (*)(void))vcp_dfree},              \
+		{OSSL_FUNC_DIGEST_DUPCTX, (void (*)(void))vcp_ddup},                \
+		{OSSL_FUNC_DIGEST_GET_PARAMS, (void (*)(void))vcp_dget_params_##i}, \
+		{OSSL_FUNC_DIGEST_GETTABLE_PARAMS, (void (*)(void))vcp_dgettable},  \
+		{0, NULL},                                                          \
 	};
 
 VCP_DIGEST(0)

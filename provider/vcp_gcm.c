@@ -25,8 +25,8 @@
 
 int vcp_gcm_ok[3];
 static const size_t vcp_gcm_keylen[3] = {16, 24, 32};
-static const char *const vcp_gcm_names[3] = {"AES-128-GCM:id-aes128-GCM", "AES-192-GCM:id-aes192-GCM",
-					     "AES-256-GCM:id-aes256-GCM"};
+static const char *const vcp_gcm_names[3] = {
+	"AES-128-GCM:id-aes128-GCM", "AES-192-GCM:id-aes192-GCM", "AES-256-GCM:id-aes256-GCM"};
 static const char *const vcp_gcm_sw[3] = {"AES-128-GCM", "AES-192-GCM", "AES-256-GCM"};
 
 struct vcp_gctx {
@@ -35,9 +35,9 @@ struct vcp_gctx {
 	uint8_t key[32];
 	uint8_t iv[VCP_GIV_MAX];
 	size_t ivlen;
-	uint64_t hh, hl;	/* H */
+	uint64_t hh, hl; /* H */
 	uint8_t ekj0[16], ctr[16];
-	uint8_t x[16];		/* GHASH accumulator */
+	uint8_t x[16]; /* GHASH accumulator */
 	uint8_t gbuf[16];
 	size_t gbuflen;
 	uint64_t alen, clen;
@@ -48,7 +48,7 @@ struct vcp_gctx {
 	int fd, have_ses;
 	uint32_t ses;
 	pid_t pid;
-	EVP_CIPHER_CTX *sw;	/* TLS 1.2 record forms: the default provider */
+	EVP_CIPHER_CTX *sw; /* TLS 1.2 record forms: the default provider */
 };
 
 static uint64_t vcp_be64(const uint8_t *p)
@@ -161,14 +161,16 @@ static int vcp_gctr(struct vcp_gctx *g, const uint8_t *in, uint8_t *out, size_t 
 	while (n) {
 		/* GCM's counter wraps in its low 32 bits; the device's carries: stop there */
 		room = (0x100000000ULL - ((uint32_t)g->ctr[12] << 24 | (uint32_t)g->ctr[13] << 16 |
-					  (uint32_t)g->ctr[14] << 8 | g->ctr[15])) * 16;
+					  (uint32_t)g->ctr[14] << 8 | g->ctr[15])) *
+		       16;
 		t = n < VCP_GCHUNK ? n : VCP_GCHUNK;
 		if (t > room)
 			t = room;
 		memcpy(iv, g->ctr, 16);
 		r = vcp_crypt(g->fd, g->ses, COP_ENCRYPT, in, out, t, iv, 0, NULL);
 		if (r) {
-			vcp_err(VCP_R_DEVICE, "CIOCCRYPT AES-CTR for GCM (%zu bytes): %s", t, strerror(-r));
+			vcp_err(VCP_R_DEVICE, "CIOCCRYPT AES-CTR for GCM (%zu bytes): %s", t,
+				strerror(-r));
 			return 0;
 		}
 		vcp_inc32(g->ctr, (uint32_t)(t / 16));
@@ -460,7 +462,8 @@ static int vcp_gto_software(struct vcp_gctx *g)
 
 	if (g->sw)
 		return 1;
-	ci = vcp_libctx() ? EVP_CIPHER_fetch(vcp_libctx(), vcp_gcm_sw[g->k], "provider=default") : NULL;
+	ci = vcp_libctx() ? EVP_CIPHER_fetch(vcp_libctx(), vcp_gcm_sw[g->k], "provider=default")
+			  : NULL;
 	g->sw = ci ? EVP_CIPHER_CTX_new() : NULL;
 	ok = g->sw && EVP_CipherInit_ex2(g->sw, ci, g->key_set ? g->key : NULL,
 					 g->iv_set ? g->iv : NULL, g->enc, NULL);
@@ -468,7 +471,8 @@ static int vcp_gto_software(struct vcp_gctx *g)
 	if (!ok) {
 		EVP_CIPHER_CTX_free(g->sw);
 		g->sw = NULL;
-		vcp_err(VCP_R_SOFTWARE, "%s TLS record form in the default provider", vcp_gcm_sw[g->k]);
+		vcp_err(VCP_R_SOFTWARE, "%s TLS record form in the default provider",
+			vcp_gcm_sw[g->k]);
 	}
 	return ok;
 }
@@ -499,7 +503,8 @@ static int vcp_gset_ctx_params(void *vctx, const OSSL_PARAM params[])
 		g->ready = 0;
 	}
 	if ((p = OSSL_PARAM_locate_const(params, OSSL_CIPHER_PARAM_AEAD_TAG))) {
-		if (p->data_type != OSSL_PARAM_OCTET_STRING || p->data_size == 0 || p->data_size > 16) {
+		if (p->data_type != OSSL_PARAM_OCTET_STRING || p->data_size == 0 ||
+		    p->data_size > 16) {
 			vcp_err(VCP_R_BAD_INPUT, "GCM tag of %zu bytes", p->data_size);
 			return 0;
 		}
@@ -540,7 +545,8 @@ static int vcp_gget_ctx_params(void *vctx, OSSL_PARAM params[])
 		return 0;
 	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_AEAD_TAG))) {
 		if (!g->enc || !g->done || p->data_size == 0 || p->data_size > 16) {
-			vcp_err(VCP_R_BAD_INPUT, "GCM tag: only after an encryption's final, 1..16 bytes");
+			vcp_err(VCP_R_BAD_INPUT,
+				"GCM tag: only after an encryption's final, 1..16 bytes");
 			return 0;
 		}
 		if (!OSSL_PARAM_set_octet_string(p, g->tag, p->data_size))
@@ -549,8 +555,8 @@ static int vcp_gget_ctx_params(void *vctx, OSSL_PARAM params[])
 	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_IV)) && g->ivlen <= p->data_size &&
 	    !OSSL_PARAM_set_octet_string(p, g->iv, g->ivlen))
 		return 0;
-	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_UPDATED_IV)) && g->ivlen <= p->data_size &&
-	    !OSSL_PARAM_set_octet_string(p, g->iv, g->ivlen))
+	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_UPDATED_IV)) &&
+	    g->ivlen <= p->data_size && !OSSL_PARAM_set_octet_string(p, g->iv, g->ivlen))
 		return 0;
 	return 1;
 }
@@ -614,14 +620,16 @@ static int vcp_gget_params_k(OSSL_PARAM params[], int k)
 	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_KEYLEN)) &&
 	    !OSSL_PARAM_set_size_t(p, vcp_gcm_keylen[k]))
 		return 0;
-	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_IVLEN)) && !OSSL_PARAM_set_size_t(p, 12))
+	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_IVLEN)) &&
+	    !OSSL_PARAM_set_size_t(p, 12))
 		return 0;
 	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_BLOCK_SIZE)) &&
 	    !OSSL_PARAM_set_size_t(p, 1))
 		return 0;
 	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_AEAD)) && !OSSL_PARAM_set_int(p, 1))
 		return 0;
-	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_CUSTOM_IV)) && !OSSL_PARAM_set_int(p, 1))
+	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_CUSTOM_IV)) &&
+	    !OSSL_PARAM_set_int(p, 1))
 		return 0;
 	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_CTS)) && !OSSL_PARAM_set_int(p, 0))
 		return 0;
@@ -634,31 +642,31 @@ static int vcp_gget_params_k(OSSL_PARAM params[], int k)
 	return 1;
 }
 
-#define VCP_GCM(k)                                                                                 \
-	static void *vcp_gnew_##k(void *provctx)                                                   \
-	{                                                                                          \
-		return vcp_gnew(k);                                                                \
-	}                                                                                          \
-	static int vcp_gget_params_##k(OSSL_PARAM params[])                                        \
-	{                                                                                          \
-		return vcp_gget_params_k(params, k);                                               \
-	}                                                                                          \
-	static const OSSL_DISPATCH vcp_gfns_##k[] = {                                              \
-		{OSSL_FUNC_CIPHER_NEWCTX, (void (*)(void))vcp_gnew_##k},                           \
-		{OSSL_FUNC_CIPHER_ENCRYPT_INIT, (void (*)(void))vcp_geinit},                       \
-		{OSSL_FUNC_CIPHER_DECRYPT_INIT, (void (*)(void))vcp_gdinit},                       \
-		{OSSL_FUNC_CIPHER_UPDATE, (void (*)(void))vcp_gupdate},                            \
-		{OSSL_FUNC_CIPHER_FINAL, (void (*)(void))vcp_gfinal},                              \
-		{OSSL_FUNC_CIPHER_CIPHER, (void (*)(void))vcp_gcipher},                            \
-		{OSSL_FUNC_CIPHER_FREECTX, (void (*)(void))vcp_gfree},                             \
-		{OSSL_FUNC_CIPHER_DUPCTX, (void (*)(void))vcp_gdup},                               \
-		{OSSL_FUNC_CIPHER_GET_PARAMS, (void (*)(void))vcp_gget_params_##k},                \
-		{OSSL_FUNC_CIPHER_GETTABLE_PARAMS, (void (*)(void))vcp_ggettable},                 \
-		{OSSL_FUNC_CIPHER_GET_CTX_PARAMS, (void (*)(void))vcp_gget_ctx_params},            \
-		{OSSL_FUNC_CIPHER_SET_CTX_PARAMS, (void (*)(void))vcp_gset_ctx_params},            \
-		{OSSL_FUNC_CIPHER_GETTABLE_CTX_PARAMS, (void (*)(void))vcp_gctx_gettable},         \
-		{OSSL_FUNC_CIPHER_SETTABLE_CTX_PARAMS, (void (*)(void))vcp_gctx_settable},         \
-		{0, NULL},                                                                         \
+#define VCP_GCM(k)                                                                         \
+	static void *vcp_gnew_##k(void *provctx)                                           \
+	{                                                                                  \
+		return vcp_gnew(k);                                                        \
+	}                                                                                  \
+	static int vcp_gget_params_##k(OSSL_PARAM params[])                                \
+	{                                                                                  \
+		return vcp_gget_params_k(params, k);                                       \
+	}                                                                                  \
+	static const OSSL_DISPATCH vcp_gfns_##k[] = {                                      \
+		{OSSL_FUNC_CIPHER_NEWCTX, (void (*)(void))vcp_gnew_##k},                   \
+		{OSSL_FUNC_CIPHER_ENCRYPT_INIT, (void (*)(void))vcp_geinit},               \
+		{OSSL_FUNC_CIPHER_DECRYPT_INIT, (void (*)(void))vcp_gdinit},               \
+		{OSSL_FUNC_CIPHER_UPDATE, (void (*)(void))vcp_gupdate},                    \
+		{OSSL_FUNC_CIPHER_FINAL, (void (*)(void))vcp_gfinal},                      \
+		{OSSL_FUNC_CIPHER_CIPHER, (void (*)(void))vcp_gcipher},                    \
+		{OSSL_FUNC_CIPHER_FREECTX, (void (*)(void))vcp_gfree},                     \
+		{OSSL_FUNC_CIPHER_DUPCTX, (void (*)(void))vcp_gdup},                       \
+		{OSSL_FUNC_CIPHER_GET_PARAMS, (void (*)(void))vcp_gget_params_##k},        \
+		{OSSL_FUNC_CIPHER_GETTABLE_PARAMS, (void (*)(void))vcp_ggettable},         \
+		{OSSL_FUNC_CIPHER_GET_CTX_PARAMS, (void (*)(void))vcp_gget_ctx_params},    \
+		{OSSL_FUNC_CIPHER_SET_CTX_PARAMS, (void (*)(void))vcp_gset_ctx_params},    \
+		{OSSL_FUNC_CIPHER_GETTABLE_CTX_PARAMS, (void (*)(void))vcp_gctx_gettable}, \
+		{OSSL_FUNC_CIPHER_SETTABLE_CTX_PARAMS, (void (*)(void))vcp_gctx_settable}, \
+		{0, NULL},                                                                 \
 	};
 
 VCP_GCM(0)

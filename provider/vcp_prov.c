@@ -179,8 +179,7 @@ static int vcp_get_params(void *provctx, OSSL_PARAM params[])
 		return 0;
 	if ((q = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_STATUS)) && !OSSL_PARAM_set_int(q, 1))
 		return 0;
-	if ((q = OSSL_PARAM_locate(params, "vcrypto-why")) &&
-	    !OSSL_PARAM_set_utf8_ptr(q, p->why))
+	if ((q = OSSL_PARAM_locate(params, "vcrypto-why")) && !OSSL_PARAM_set_utf8_ptr(q, p->why))
 		return 0;
 	if ((q = OSSL_PARAM_locate(params, "vcrypto-min-offload")) &&
 	    !OSSL_PARAM_set_size_t(q, p->min_offload))
@@ -243,9 +242,9 @@ static const OSSL_DISPATCH vcp_dispatch[] = {
 static int vcp_said_why;
 
 __attribute__((visibility("default"))) int OSSL_provider_init(const OSSL_CORE_HANDLE *handle,
-								const OSSL_DISPATCH *in,
-								const OSSL_DISPATCH **out,
-								void **provctx)
+							      const OSSL_DISPATCH *in,
+							      const OSSL_DISPATCH **out,
+							      void **provctx)
 {
 	struct vcp_prov *p;
 	const OSSL_DISPATCH *d;
@@ -293,10 +292,11 @@ __attribute__((visibility("default"))) int OSSL_provider_init(const OSSL_CORE_HA
 
 void vcp_probe(struct vcp_prov *p)
 {
-	static const uint8_t key[64] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
-					17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32,
-					33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48,
-					49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64};
+	static const uint8_t key[64] = {1,  2,	3,  4,	5,  6,	7,  8,	9,  10, 11, 12, 13,
+					14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26,
+					27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39,
+					40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52,
+					53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64};
 	static const struct {
 		uint32_t alg, keylen;
 	} ciphers[VCP_NCIPHERS] = {

@@ -94,9 +94,26 @@ static void errtext(char *buf, size_t n)
 
 static size_t pick_len(int i)
 {
-	static const size_t fixed[] = {0,  1,   15,  16,   17,   31,	 32,	33,    63,
-				       64, 255, 256, 1000, 4096, 4097, 65535, 65536, 65537,
-				       (1 << 20) - 1, 1 << 20};
+	static const size_t fixed[] = {0,
+				       1,
+				       15,
+				       16,
+				       17,
+				       31,
+				       32,
+				       33,
+				       63,
+				       64,
+				       255,
+				       256,
+				       1000,
+				       4096,
+				       4097,
+				       65535,
+				       65536,
+				       65537,
+				       (1 << 20) - 1,
+				       1 << 20};
 	size_t nf = sizeof(fixed) / sizeof(fixed[0]);
 
 	if ((size_t)i < nf)
@@ -150,7 +167,8 @@ static int ref_cipher(EVP_CIPHER *c, const uint8_t *key, const uint8_t *iv, int 
 	int n1 = 0, n2 = 0;
 
 	r->out = malloc(len + 32);
-	r->ok = EVP_CipherInit_ex2(x, c, key, iv, enc, NULL) && EVP_CIPHER_CTX_set_padding(x, pad) &&
+	r->ok = EVP_CipherInit_ex2(x, c, key, iv, enc, NULL) &&
+		EVP_CIPHER_CTX_set_padding(x, pad) &&
 		EVP_CipherUpdate(x, r->out, &n1, in, (int)len) &&
 		EVP_CipherFinal_ex(x, r->out + n1, &n2);
 	r->len = n1 + n2;
@@ -199,7 +217,8 @@ static int vc_cipher(EVP_CIPHER *c, const uint8_t *key, const uint8_t *iv, int e
 			out2 = malloc(len + 32);
 			memcpy(out2, out, o);
 			o2 = o;
-			if (pos < len && !EVP_CipherUpdate(y, out2 + o2, &n, in + pos, (int)(len - pos))) {
+			if (pos < len &&
+			    !EVP_CipherUpdate(y, out2 + o2, &n, in + pos, (int)(len - pos))) {
 				ok = 0;
 				break;
 			}
@@ -248,7 +267,8 @@ static void test_cipher(const char *name, int cases)
 	char why[300] = "";
 
 	if (!vc || !dc) {
-		tap(0, "%s: fetched from vcrypto (%p) and default (%p)", name, (void *)vc, (void *)dc);
+		tap(0, "%s: fetched from vcrypto (%p) and default (%p)", name, (void *)vc,
+		    (void *)dc);
 		errdump();
 		return;
 	}
@@ -260,7 +280,8 @@ static void test_cipher(const char *name, int cases)
 	cbcish = mode == EVP_CIPH_ECB_MODE || mode == EVP_CIPH_CBC_MODE;
 	if (blk != EVP_CIPHER_get_block_size(dc) || kl != EVP_CIPHER_get_key_length(dc) ||
 	    ivl != EVP_CIPHER_get_iv_length(dc) || mode != EVP_CIPHER_get_mode(dc))
-		tap(0, "%s: sizes/mode as the default provider's (%d %d %d %d)", name, blk, kl, ivl, mode);
+		tap(0, "%s: sizes/mode as the default provider's (%d %d %d %d)", name, blk, kl, ivl,
+		    mode);
 	for (i = 0; i < cases && !bad; i++) {
 		size_t len = pick_len(i);
 		int enc = i & 1, pad = cbcish ? (int)(rnd() & 1) : 1;
@@ -291,20 +312,26 @@ static void test_cipher(const char *name, int cases)
 		}
 		ref_cipher(dc, key, iv, enc, pad, in, len, &ref);
 		why[0] = 0;
-		vc_cipher(vc, key, iv, enc, pad, in, len, inplace, dup, xts, &got, why, sizeof(why));
+		vc_cipher(vc, key, iv, enc, pad, in, len, inplace, dup, xts, &got, why,
+			  sizeof(why));
 		n++;
-		if (got.ok != ref.ok || (ref.ok && (got.len != ref.len || memcmp(got.out, ref.out, ref.len)))) {
+		if (got.ok != ref.ok ||
+		    (ref.ok && (got.len != ref.len || memcmp(got.out, ref.out, ref.len)))) {
 			bad = 1;
-			tap(0, "%s: %s %zu bytes pad=%d inplace=%d dup=%d: vcrypto ok=%d len=%zu, default ok=%d len=%zu %s",
-			    name, enc ? "encrypt" : "decrypt", len, pad, inplace, dup, got.ok, got.len, ref.ok,
-			    ref.len, why);
+			tap(0,
+			    "%s: %s %zu bytes pad=%d inplace=%d dup=%d: vcrypto ok=%d len=%zu, "
+			    "default ok=%d len=%zu %s",
+			    name, enc ? "encrypt" : "decrypt", len, pad, inplace, dup, got.ok,
+			    got.len, ref.ok, ref.len, why);
 		}
 		free(in);
 		free(ref.out);
 		free(got.out);
 	}
 	if (!bad)
-		tap(1, "%s: %d random cases (0 B..1 MiB, splits, dup, in place, padding on/off) equal the default provider's",
+		tap(1,
+		    "%s: %d random cases (0 B..1 MiB, splits, dup, in place, padding on/off) equal "
+		    "the default provider's",
 		    name, n);
 
 	/* re-init with only a new IV, then only a new key (CBC/CTR) */
@@ -316,25 +343,32 @@ static void test_cipher(const char *name, int cases)
 		fill(in, sizeof(in));
 		fill(iv2, sizeof(iv2));
 		fill(key2, sizeof(key2));
-		ok &= EVP_EncryptInit_ex2(x, vc, key, iv, NULL) && EVP_EncryptUpdate(x, o1, &a, in, 37);
+		ok &= EVP_EncryptInit_ex2(x, vc, key, iv, NULL) &&
+		      EVP_EncryptUpdate(x, o1, &a, in, 37);
 		ok &= EVP_EncryptInit_ex2(x, NULL, NULL, iv2, NULL) &&
 		      EVP_EncryptUpdate(x, o1, &a, in, 100) && EVP_EncryptFinal_ex(x, o1 + a, &b);
-		ok &= EVP_EncryptInit_ex2(d, dc, key, iv2, NULL) && EVP_EncryptUpdate(d, o2, &c2, in, 100) &&
+		ok &= EVP_EncryptInit_ex2(d, dc, key, iv2, NULL) &&
+		      EVP_EncryptUpdate(d, o2, &c2, in, 100) &&
 		      EVP_EncryptFinal_ex(d, o2 + c2, &d2);
 		ok &= a + b == c2 + d2 && !memcmp(o1, o2, a + b);
 		ok &= EVP_EncryptInit_ex2(x, NULL, key2, NULL, NULL) &&
 		      EVP_EncryptUpdate(x, o1, &a, in, 100) && EVP_EncryptFinal_ex(x, o1 + a, &b);
 		ok &= EVP_EncryptInit_ex2(d, NULL, key2, NULL, NULL) &&
-		      EVP_EncryptUpdate(d, o2, &c2, in, 100) && EVP_EncryptFinal_ex(d, o2 + c2, &d2);
+		      EVP_EncryptUpdate(d, o2, &c2, in, 100) &&
+		      EVP_EncryptFinal_ex(d, o2 + c2, &d2);
 		ok &= a + b == c2 + d2 && !memcmp(o1, o2, a + b);
 		/* reset, then the context used again from scratch */
 		EVP_CIPHER_CTX_reset(x);
-		ok &= EVP_EncryptInit_ex2(x, vc, key, iv, NULL) && EVP_EncryptUpdate(x, o1, &a, in, 100) &&
-		      EVP_EncryptFinal_ex(x, o1 + a, &b);
-		ok &= EVP_EncryptInit_ex2(d, dc, key, iv, NULL) && EVP_EncryptUpdate(d, o2, &c2, in, 100) &&
+		ok &= EVP_EncryptInit_ex2(x, vc, key, iv, NULL) &&
+		      EVP_EncryptUpdate(x, o1, &a, in, 100) && EVP_EncryptFinal_ex(x, o1 + a, &b);
+		ok &= EVP_EncryptInit_ex2(d, dc, key, iv, NULL) &&
+		      EVP_EncryptUpdate(d, o2, &c2, in, 100) &&
 		      EVP_EncryptFinal_ex(d, o2 + c2, &d2);
 		ok &= a + b == c2 + d2 && !memcmp(o1, o2, a + b);
-		tap(ok, "%s: re-init with only a new IV, only a new key, after reset: default provider's bytes", name);
+		tap(ok,
+		    "%s: re-init with only a new IV, only a new key, after reset: default "
+		    "provider's bytes",
+		    name);
 		if (!ok)
 			errdump();
 		EVP_CIPHER_CTX_free(x);
@@ -348,7 +382,8 @@ static void test_cipher(const char *name, int cases)
 		char t[300];
 
 		errtext(t, sizeof(t));
-		tap(!r && t[0], "%s: key length %d refused with an OpenSSL error (%s)", name, kl + 1, t);
+		tap(!r && t[0], "%s: key length %d refused with an OpenSSL error (%s)", name,
+		    kl + 1, t);
 		if (cbcish) {
 			uint8_t ct[32], pt[48];
 			int a = 0, b = 0, ok;
@@ -356,16 +391,18 @@ static void test_cipher(const char *name, int cases)
 			fill(ct, sizeof(ct));
 			ct[31] ^= 0; /* random: almost surely bad padding; check against default */
 			ok = EVP_DecryptInit_ex2(x, vc, key, iv, NULL) &&
-			     EVP_DecryptUpdate(x, pt, &a, ct, 32) && EVP_DecryptFinal_ex(x, pt + a, &b);
+			     EVP_DecryptUpdate(x, pt, &a, ct, 32) &&
+			     EVP_DecryptFinal_ex(x, pt + a, &b);
 			errtext(t, sizeof(t));
 			{
 				struct cres rr;
 
 				ref_cipher(dc, key, iv, 0, 1, ct, 32, &rr);
 				tap(ok == rr.ok && (ok || t[0]) &&
-					    (!ok || ((size_t)(a + b) == rr.len && !memcmp(pt, rr.out, rr.len))),
-				    "%s: decrypt of random blocks: same verdict as default (%s)", name,
-				    ok ? "valid padding" : t);
+					    (!ok || ((size_t)(a + b) == rr.len &&
+						     !memcmp(pt, rr.out, rr.len))),
+				    "%s: decrypt of random blocks: same verdict as default (%s)",
+				    name, ok ? "valid padding" : t);
 				free(rr.out);
 			}
 		}
@@ -385,8 +422,8 @@ struct gres {
 
 /* one GCM run: AAD and data in random splits (or whole), tag set/get */
 static void gcm_run(EVP_CIPHER *c, int enc, const uint8_t *key, const uint8_t *iv, size_t ivl,
-		    const uint8_t *aad, size_t al, const uint8_t *in, size_t len, const uint8_t *tag,
-		    size_t tl, int split, int inplace, struct gres *r)
+		    const uint8_t *aad, size_t al, const uint8_t *in, size_t len,
+		    const uint8_t *tag, size_t tl, int split, int inplace, struct gres *r)
 {
 	EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
 	size_t pos, ch;
@@ -411,7 +448,8 @@ static void gcm_run(EVP_CIPHER *c, int enc, const uint8_t *key, const uint8_t *i
 		ch = split ? pick_chunk(len - pos, inplace) : len - pos;
 		if (!ch)
 			ch = len - pos < 16 ? len - pos : 16;
-		ok = EVP_CipherUpdate(x, r->out + r->len, &n, inplace ? r->out + pos : in + pos, (int)ch);
+		ok = EVP_CipherUpdate(x, r->out + r->len, &n, inplace ? r->out + pos : in + pos,
+				      (int)ch);
 		r->len += n;
 	}
 	ok = ok && EVP_CipherFinal_ex(x, r->out + r->len, &n);
@@ -439,7 +477,8 @@ static void test_gcm(const char *name, int cases)
 	kl = EVP_CIPHER_get_key_length(vc);
 	for (i = 0; i < cases && !bad; i++) {
 		size_t len = pick_len(i), al = (rnd() % 3) ? rnd() % 100 : rnd() % 5000;
-		size_t ivl = (rnd() % 4) ? 12 : 1 + rnd() % 64, tl = (rnd() % 3) ? 16 : 4 + rnd() % 13;
+		size_t ivl = (rnd() % 4) ? 12 : 1 + rnd() % 64,
+		       tl = (rnd() % 3) ? 16 : 4 + rnd() % 13;
 		int inplace = (rnd() % 4) == 0;
 		uint8_t *in = malloc(len + 1), *aad = malloc(al + 1);
 		struct gres re = {0}, ge = {0}, gd = {0}, gb = {0};
@@ -454,25 +493,31 @@ static void test_gcm(const char *name, int cases)
 		if (!re.ok || !ge.ok || ge.len != re.len || memcmp(ge.out, re.out, re.len) ||
 		    memcmp(ge.tag, re.tag, tl)) {
 			errtext(t, sizeof(t));
-			tap(0, "%s encrypt: %zu bytes, AAD %zu, IV %zu, tag %zu, in place %d: vcrypto ok=%d, default ok=%d, bytes/tag differ %s",
+			tap(0,
+			    "%s encrypt: %zu bytes, AAD %zu, IV %zu, tag %zu, in place %d: vcrypto "
+			    "ok=%d, default ok=%d, bytes/tag differ %s",
 			    name, len, al, ivl, tl, inplace, ge.ok, re.ok, t);
 			bad = 1;
 		}
 		/* decrypt the default provider's ciphertext with its tag; then a flipped tag */
 		if (!bad) {
-			gcm_run(vc, 0, key, iv, ivl, aad, al, re.out, re.len, re.tag, tl, 1, inplace, &gd);
+			gcm_run(vc, 0, key, iv, ivl, aad, al, re.out, re.len, re.tag, tl, 1,
+				inplace, &gd);
 			if (!gd.ok || gd.len != len || memcmp(gd.out, in, len)) {
 				errtext(t, sizeof(t));
-				tap(0, "%s decrypt: %zu bytes, AAD %zu, IV %zu, tag %zu: ok=%d %s", name, len, al,
-				    ivl, tl, gd.ok, t);
+				tap(0, "%s decrypt: %zu bytes, AAD %zu, IV %zu, tag %zu: ok=%d %s",
+				    name, len, al, ivl, tl, gd.ok, t);
 				bad = 1;
 			}
 			memcpy(tagbuf, re.tag, 16);
 			tagbuf[rnd() % tl] ^= 1 << (rnd() % 8);
-			gcm_run(vc, 0, key, iv, ivl, aad, al, re.out, re.len, tagbuf, tl, 1, 0, &gb);
+			gcm_run(vc, 0, key, iv, ivl, aad, al, re.out, re.len, tagbuf, tl, 1, 0,
+				&gb);
 			errtext(t, sizeof(t));
 			if (gb.ok || !t[0]) {
-				tap(0, "%s: a wrong tag is refused with an error (%zu bytes): ok=%d", name, len, gb.ok);
+				tap(0,
+				    "%s: a wrong tag is refused with an error (%zu bytes): ok=%d",
+				    name, len, gb.ok);
 				bad = 1;
 			}
 			refused++;
@@ -485,7 +530,9 @@ static void test_gcm(const char *name, int cases)
 		free(gb.out);
 	}
 	if (!bad)
-		tap(1, "%s: %d random cases (data 0 B..1 MiB, AAD 0..5000 B, IV 1..64 B, tags 4..16 B, splits, in place) equal the default provider's; %d wrong tags refused",
+		tap(1,
+		    "%s: %d random cases (data 0 B..1 MiB, AAD 0..5000 B, IV 1..64 B, tags 4..16 "
+		    "B, splits, in place) equal the default provider's; %d wrong tags refused",
 		    name, n, refused);
 	EVP_CIPHER_free(vc);
 	EVP_CIPHER_free(dc);
@@ -496,7 +543,8 @@ static void test_gcm_vector(void)
 	/* The GCM spec's (McGrew-Viega) test case 4: AES-128, 60-byte plaintext, 20-byte AAD */
 	static const uint8_t key[16] = {0xfe, 0xff, 0xe9, 0x92, 0x86, 0x65, 0x73, 0x1c,
 					0x6d, 0x6a, 0x8f, 0x94, 0x67, 0x30, 0x83, 0x08};
-	static const uint8_t iv[12] = {0xca, 0xfe, 0xba, 0xbe, 0xfa, 0xce, 0xdb, 0xad, 0xde, 0xca, 0xf8, 0x88};
+	static const uint8_t iv[12] = {0xca, 0xfe, 0xba, 0xbe, 0xfa, 0xce,
+				       0xdb, 0xad, 0xde, 0xca, 0xf8, 0x88};
 	static const char pth[] = "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a72"
 				  "1c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39";
 	static const char aadh[] = "feedfacedeadbeeffeedfacedeadbeefabaddad2";
@@ -545,7 +593,8 @@ static void test_digest(const char *name, int cases)
 		return;
 	}
 	for (i = 0; i < cases && !bad; i++) {
-		size_t len = pick_len(i), pos = 0, ch, dupat = (rnd() % 3) ? (size_t)-1 : rnd() % (len + 1);
+		size_t len = pick_len(i), pos = 0, ch,
+		       dupat = (rnd() % 3) ? (size_t)-1 : rnd() % (len + 1);
 		uint8_t *in = malloc(len + 1), r[64], g[64], g2[64];
 		unsigned int rl, gl = 0, gl2 = 0;
 		EVP_MD_CTX *x = EVP_MD_CTX_new(), *y = NULL;
@@ -569,7 +618,8 @@ static void test_digest(const char *name, int cases)
 					ok = EVP_DigestUpdate(y, in + pos, len - pos) &&
 					     EVP_DigestFinal_ex(y, g2, &gl2);
 					if (ok && (gl2 != rl || memcmp(g2, r, rl))) {
-						snprintf(why, sizeof(why), "dup at %zu differs", dupat);
+						snprintf(why, sizeof(why), "dup at %zu differs",
+							 dupat);
 						ok = 0;
 					}
 				} else {
@@ -601,7 +651,10 @@ static void test_digest(const char *name, int cases)
 		free(in);
 	}
 	if (!bad)
-		tap(1, "%s: %d random messages (0 B..1 MiB, random update splits) equal the default provider's", name, n);
+		tap(1,
+		    "%s: %d random messages (0 B..1 MiB, random update splits) equal the default "
+		    "provider's",
+		    name, n);
 	EVP_MD_free(vm);
 	EVP_MD_free(dm);
 }
@@ -669,7 +722,8 @@ static void test_hmac(const char *dg, int cases)
 		return;
 	}
 	for (i = 0; i < cases && !bad; i++) {
-		size_t len = pick_len(i), kl = kls[rnd() % (sizeof(kls) / sizeof(kls[0]))], rl = 0, gl = 0;
+		size_t len = pick_len(i), kl = kls[rnd() % (sizeof(kls) / sizeof(kls[0]))], rl = 0,
+		       gl = 0;
 		uint8_t *in = malloc(len + 1), key[600], r[64], g[64];
 		char why[300] = "";
 		int ok;
@@ -678,16 +732,20 @@ static void test_hmac(const char *dg, int cases)
 		fill(key, kl);
 		mac_run(dm, dg, key, kl, in, len, r, &rl, 0, 0, why, sizeof(why));
 		why[0] = 0;
-		ok = mac_run(vm, dg, key, kl, in, len, g, &gl, 1, (rnd() % 3) == 0, why, sizeof(why));
+		ok = mac_run(vm, dg, key, kl, in, len, g, &gl, 1, (rnd() % 3) == 0, why,
+			     sizeof(why));
 		n++;
 		if (!ok || gl != rl || memcmp(g, r, rl)) {
 			bad = 1;
-			tap(0, "HMAC-%s: key %zu, %zu bytes: differs or fails %s", dg, kl, len, why);
+			tap(0, "HMAC-%s: key %zu, %zu bytes: differs or fails %s", dg, kl, len,
+			    why);
 		}
 		free(in);
 	}
 	if (!bad)
-		tap(1, "HMAC-%s: %d random keys (0..600 B) and messages (splits, dup) equal the default provider's",
+		tap(1,
+		    "HMAC-%s: %d random keys (0..600 B) and messages (splits, dup) equal the "
+		    "default provider's",
 		    dg, n);
 	EVP_MAC_free(vm);
 	EVP_MAC_free(dm);
@@ -721,10 +779,12 @@ static int cmd_check(int cases)
 	test_hmac("SHA3-256", 6);
 	/* the module in this tree has CIOCCPHASH: a refused dup is a failure here */
 	if (dup_clean_fail)
-		tap(0, "digest/HMAC dup mid-stream: %d dups refused (cleanly), %d done (%s)", dup_clean_fail,
-		    dup_done, dup_why);
+		tap(0, "digest/HMAC dup mid-stream: %d dups refused (cleanly), %d done (%s)",
+		    dup_clean_fail, dup_done, dup_why);
 	else
-		tap(dup_done > 0, "digest/HMAC dup mid-stream (CIOCCPHASH): %d dups, each finished equal to the default provider's",
+		tap(dup_done > 0,
+		    "digest/HMAC dup mid-stream (CIOCCPHASH): %d dups, each finished equal to the "
+		    "default provider's",
 		    dup_done);
 	return failed;
 }
@@ -787,10 +847,12 @@ static int cmd_fork(void)
 		EVP_CIPHER_CTX *y = EVP_CIPHER_CTX_new();
 		EVP_CIPHER *dc = EVP_CIPHER_fetch(NULL, "AES-128-CBC", "provider=default");
 
-		ok = EVP_EncryptUpdate(x, o, &a, in, sizeof(in)) && EVP_EncryptFinal_ex(x, o + a, &b) &&
+		ok = EVP_EncryptUpdate(x, o, &a, in, sizeof(in)) &&
+		     EVP_EncryptFinal_ex(x, o + a, &b) &&
 		     EVP_EncryptInit_ex2(y, dc, key, iv, NULL) &&
-		     EVP_EncryptUpdate(y, r, &c2, in, sizeof(in)) && EVP_EncryptFinal_ex(y, r + c2, &d2) &&
-		     a + b == c2 + d2 && !memcmp(o, r, a + b);
+		     EVP_EncryptUpdate(y, r, &c2, in, sizeof(in)) &&
+		     EVP_EncryptFinal_ex(y, r + c2, &d2) && a + b == c2 + d2 &&
+		     !memcmp(o, r, a + b);
 		EVP_EncryptInit_ex2(x, NULL, NULL, iv, NULL);
 		EVP_CIPHER_CTX_free(y);
 		EVP_CIPHER_free(dc);
@@ -806,7 +868,8 @@ static int cmd_fork(void)
 		_exit(failed ? 1 : 0);
 	}
 	waitpid(pid, &st, 0);
-	tap(WIFEXITED(st) && WEXITSTATUS(st) == 0, "fork: the child's pre-fork and new contexts (status %d)", st);
+	tap(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	    "fork: the child's pre-fork and new contexts (status %d)", st);
 	return failed;
 }
 
@@ -843,8 +906,8 @@ static double bench_one(const char *kind, const char *name, const char *prov, si
 			else if (m)
 				ok = EVP_Digest(in, size, md, NULL, m, NULL);
 			else
-				ok = EVP_Q_mac(NULL, "HMAC", q, "SHA256", NULL, key, 32, in, size, md,
-					       sizeof(md), &ml) != NULL;
+				ok = EVP_Q_mac(NULL, "HMAC", q, "SHA256", NULL, key, 32, in, size,
+					       md, sizeof(md), &ml) != NULL;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		el = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
@@ -872,7 +935,8 @@ static int cmd_bench(void)
 			double v = bench_one(algs[a][0], algs[a][1], "vcrypto", sizes[i]);
 			double d = bench_one(algs[a][0], algs[a][1], "default", sizes[i]);
 
-			printf("# %-12s %6zu B: vcrypto %9.0f ops/s %8.1f MB/s | default %9.0f ops/s %8.1f MB/s | %s\n",
+			printf("# %-12s %6zu B: vcrypto %9.0f ops/s %8.1f MB/s | default %9.0f "
+			       "ops/s %8.1f MB/s | %s\n",
 			       algs[a][1], sizes[i], v, v * sizes[i] / 1e6, d, d * sizes[i] / 1e6,
 			       v >= d ? "device" : "software");
 		}
@@ -897,14 +961,16 @@ static uint64_t trnd(uint64_t *st)
 
 static void *thread_main(void *arg)
 {
-	static const char *const cn[] = {"AES-128-CBC", "AES-256-CTR", "AES-192-ECB", "AES-128-GCM"};
+	static const char *const cn[] = {"AES-128-CBC", "AES-256-CTR", "AES-192-ECB",
+					 "AES-128-GCM"};
 	struct thr *t = arg;
 	int i;
 
 	for (i = 0; i < t->iters && !t->bad; i++) {
 		size_t len = trnd(&t->seed) % 70000, j;
 		int a = (int)(trnd(&t->seed) % 6);
-		uint8_t *in = malloc(len + 32), *o1 = malloc(len + 32), *o2 = malloc(len + 32), key[32], iv[16];
+		uint8_t *in = malloc(len + 32), *o1 = malloc(len + 32), *o2 = malloc(len + 32),
+			key[32], iv[16];
 		size_t l1 = 0, l2 = 0;
 		int ok1 = 0, ok2 = 0;
 
@@ -916,16 +982,20 @@ static void *thread_main(void *arg)
 			iv[j] = (uint8_t)trnd(&t->seed);
 		if (a < 4) {
 			for (int p = 0; p < 2; p++) {
-				EVP_CIPHER *c = EVP_CIPHER_fetch(NULL, cn[a], p ? "provider=default" : "provider=vcrypto");
+				EVP_CIPHER *c = EVP_CIPHER_fetch(
+					NULL, cn[a], p ? "provider=default" : "provider=vcrypto");
 				EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
 				uint8_t *o = p ? o2 : o1;
 				int n1 = 0, n2 = 0, ok;
 				size_t l = a == 2 ? len & ~(size_t)15 : len;
 
 				ok = c && EVP_EncryptInit_ex2(x, c, key, iv, NULL) &&
-				     EVP_EncryptUpdate(x, o, &n1, in, (int)l) && EVP_EncryptFinal_ex(x, o + n1, &n2);
+				     EVP_EncryptUpdate(x, o, &n1, in, (int)l) &&
+				     EVP_EncryptFinal_ex(x, o + n1, &n2);
 				if (ok && a == 3)
-					ok = EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_GET_TAG, 16, o + n1 + n2) > 0, n2 += 16;
+					ok = EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_GET_TAG, 16,
+								 o + n1 + n2) > 0,
+					n2 += 16;
 				*(p ? &ok2 : &ok1) = ok;
 				*(p ? &l2 : &l1) = n1 + n2;
 				EVP_CIPHER_CTX_free(x);
@@ -941,15 +1011,15 @@ static void *thread_main(void *arg)
 			EVP_MD_free(m1);
 			EVP_MD_free(m2);
 		} else {
-			ok1 = EVP_Q_mac(NULL, "HMAC", "provider=vcrypto", "SHA256", NULL, key, 32, in, len, o1,
-					64, &l1) != NULL;
-			ok2 = EVP_Q_mac(NULL, "HMAC", "provider=default", "SHA256", NULL, key, 32, in, len, o2,
-					64, &l2) != NULL;
+			ok1 = EVP_Q_mac(NULL, "HMAC", "provider=vcrypto", "SHA256", NULL, key, 32,
+					in, len, o1, 64, &l1) != NULL;
+			ok2 = EVP_Q_mac(NULL, "HMAC", "provider=default", "SHA256", NULL, key, 32,
+					in, len, o2, 64, &l2) != NULL;
 		}
 		if (!ok1 || !ok2 || l1 != l2 || memcmp(o1, o2, l1)) {
 			t->bad = 1;
-			snprintf(t->why, sizeof(t->why), "alg %d, %zu bytes: ok %d/%d, len %zu/%zu", a, len, ok1,
-				 ok2, l1, l2);
+			snprintf(t->why, sizeof(t->why), "alg %d, %zu bytes: ok %d/%d, len %zu/%zu",
+				 a, len, ok1, ok2, l1, l2);
 		}
 		free(in);
 		free(o1);
@@ -977,7 +1047,10 @@ static int cmd_threads(int n)
 			printf("# thread %d: %s\n", i, t[i].why);
 		bad |= t[i].bad;
 	}
-	tap(!bad, "8 threads x %d mixed operations (CBC, CTR, ECB, GCM, SHA512, HMAC-SHA256; own contexts) equal the default provider's", n);
+	tap(!bad,
+	    "8 threads x %d mixed operations (CBC, CTR, ECB, GCM, SHA512, HMAC-SHA256; own "
+	    "contexts) equal the default provider's",
+	    n);
 	return failed;
 }
 
