@@ -282,7 +282,9 @@ __attribute__((visibility("default"))) int OSSL_provider_init(const OSSL_CORE_HA
 		vcp_said_why = 1;
 		fprintf(stderr, "vcrypto provider: %s\n", p->why);
 	}
-	vcp_the_prov = p;
+	/* the first instance (the application's context) holds the settings */
+	if (!vcp_the_prov)
+		vcp_the_prov = p;
 	*provctx = p;
 	*out = vcp_dispatch;
 	return 1;

@@ -87,7 +87,7 @@ b=$(openssl dgst -sha256 $DP /tmp/d | sed 's/.*= //')
 	not_ok "openssl.cnf with the example snippet: $a vs $b ($((r1 - r0)) requests)"
 
 # TLS through libssl with the provider from openssl.cnf: s_server -WWW serves
-# 1 MiB to s_client (TLS 1.3 AES-128-GCM, TLS 1.2 ECDHE-ECDSA-AES128-SHA256 CBC records)
+# 1 MiB to s_client, then s_client sends 1 MiB to s_server (TLS 1.3 AES-128-GCM, TLS 1.2 ECDHE-ECDSA-AES128-SHA256 CBC records)
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /tmp/k.pem \
 	-out /tmp/c.pem -subj /CN=vcrypto -days 2 $DP 2>/dev/null
 cd /tmp
@@ -109,6 +109,28 @@ for v in "-tls1_3 -ciphersuites TLS_AES_128_GCM_SHA256" "-tls1_2 -cipher ECDHE-E
 	else
 		head -c 300 /tmp/got | sed 's/^/# got: /'
 		not_ok "TLS ${v%% *} ${v##* }: $(wc -c </tmp/got) bytes received, $((r1 - r0)) device requests; $(tail -3 /tmp/cli.log | tr '\n' ' ') $(tail -3 /tmp/srv.log | tr '\n' ' ')"
+	fi
+	port=$((port + 1))
+	# and 1 MiB the other way: s_client's stdin to s_server's stdout (s_server
+	# ends at EOF on its own stdin: it reads a FIFO this shell holds open)
+	rm -f /tmp/fifo && mkfifo /tmp/fifo
+	OPENSSL_CONF=/tmp/ossl.cnf openssl s_server -accept 127.0.0.1:$port -cert /tmp/c.pem -key /tmp/k.pem \
+		-naccept 1 -quiet $v </tmp/fifo >/tmp/rcv 2>/tmp/srv.log &
+	spid=$!
+	exec 9>/tmp/fifo
+	sleep 2
+	r0=$(reqs)
+	OPENSSL_CONF=/tmp/ossl.cnf timeout 120 openssl s_client -connect 127.0.0.1:$port -quiet -no_ign_eof -nocommands \
+		$v </tmp/d >/dev/null 2>/tmp/cli.log
+	i=0
+	while kill -0 $spid 2>/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+	kill $spid 2>/dev/null; wait $spid 2>/dev/null
+	exec 9>&-
+	r1=$(reqs)
+	if cmp -s /tmp/rcv /tmp/d && [ $((r1 - r0)) -ge 64 ]; then
+		ok "TLS ${v%% *} ${v##* }: 1 MiB from s_client to s_server intact, $((r1 - r0)) device requests"
+	else
+		not_ok "TLS ${v%% *} ${v##* }: s_server got $(wc -c </tmp/rcv) of 1048577 bytes, $((r1 - r0)) device requests; $(tail -3 /tmp/cli.log | tr '\n' ' ') $(tail -3 /tmp/srv.log | tr '\n' ' ')"
 	fi
 	port=$((port + 1))
 done
