@@ -4,6 +4,8 @@
 . /lib/tap.sh
 export PATH=/bin:/sbin:/usr/bin
 V=/sys/bus/virtio/devices
+# listening PORT: wait up to 20 s for a TCP listener (s_server is slow to start under TCG)
+listening() { i=0; while ! netstat -ltn 2>/dev/null | grep -q ":$1 " && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done; }
 reqs() { s=0; for f in $V/*/vcdev_requests; do [ -e "$f" ] && s=$((s + $(cat $f))); done; echo $s; }
 K=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
 IV=f0e0d0c0b0a090807060504030201000
@@ -96,7 +98,7 @@ for v in "-tls1_3 -ciphersuites TLS_AES_128_GCM_SHA256" "-tls1_2 -cipher ECDHE-E
 	OPENSSL_CONF=/tmp/ossl.cnf openssl s_server -accept 127.0.0.1:$port -cert /tmp/c.pem -key /tmp/k.pem \
 		-WWW -naccept 1 -quiet $v >/tmp/srv.log 2>&1 &
 	spid=$!
-	sleep 2
+	listening $port
 	r0=$(reqs)
 	printf 'GET /d HTTP/1.0\r\n\r\n' | OPENSSL_CONF=/tmp/ossl.cnf timeout 120 openssl s_client \
 		-connect 127.0.0.1:$port -quiet $v >/tmp/got 2>/tmp/cli.log
@@ -118,7 +120,7 @@ for v in "-tls1_3 -ciphersuites TLS_AES_128_GCM_SHA256" "-tls1_2 -cipher ECDHE-E
 		-naccept 1 -quiet $v </tmp/fifo >/tmp/rcv 2>/tmp/srv.log &
 	spid=$!
 	exec 9>/tmp/fifo
-	sleep 2
+	listening $port
 	r0=$(reqs)
 	OPENSSL_CONF=/tmp/ossl.cnf timeout 120 openssl s_client -connect 127.0.0.1:$port -quiet -no_ign_eof -nocommands \
 		$v </tmp/d >/dev/null 2>/tmp/cli.log
