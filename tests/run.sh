@@ -7,6 +7,11 @@
 # "# SKIP reason" marks a skip). A test that exits non-zero, or that reports
 # nothing, counts as one more failure. Each test's full output goes to
 # $VCRYPTO_BUILD/test-logs/NAME.log; failing lines are echoed.
+# A TEST written TEST@STACK (deb12, deb13: tests/vm/stack.sh) runs with
+# VCRYPTO_STACK=STACK, is named "TEST [qemu-X/linux-Y]" and every TAP line
+# of it names that stack ("ok 3 - [qemu-10.0/linux-6.12] ..."; lines vmrun.sh
+# already tagged stay as they are). When the stack is not there (peers.sh
+# could not fetch it) the test is not run and counts as one SKIP with the reason.
 # The last line printed is "N passed, N failed[, N skipped]"; exit status is 1
 # if anything failed.
 set -u
@@ -24,21 +29,49 @@ cleanup() {
 }
 trap cleanup INT TERM
 
-for t in "$@"; do
+for arg in "$@"; do
+	t=${arg%@*} st=""
+	[ "$t" != "$arg" ] && st=${arg##*@}
 	name=${t#$top/}
 	name=${name#build/}
 	name=${name#build-sanitize/}
-	log=$logs/$(echo "$name" | tr '/' '_').log
+	logname=$name
+	sv="" stag=""
+	if [ -n "$st" ]; then
+		sv=$(VCRYPTO_BUILD=$build "$top/tests/vm/stack.sh" "$st" 2>&1)
+		src=$?
+		if [ $src = 0 ]; then
+			eval "$sv"
+			stag=$STACK_NAME
+		else
+			stag=$st
+		fi
+		name="$name [$stag]"
+		logname="$logname@$st"
+	fi
+	log=$logs/$(echo "$logname" | tr '/' '_').log
 	printf '== %s\n' "$name"
 	start=$SECONDS
-	# Own process group, so a hung test and its children can be killed at once.
-	setsid timeout -k 10 "$TEST_TIMEOUT" "$t" >"$log" 2>&1 &
-	pid=$!
-	children=("$pid")
-	wait "$pid"
-	rc=$?
-	kill -KILL -- "-$pid" 2>/dev/null
-	children=()
+	if [ -n "$st" ] && [ $src != 0 ]; then
+		# The stack is not there: one SKIP with peers.sh's reason.
+		echo "ok 1 - [$stag] ${t#$top/} # SKIP $(echo "$sv" | tail -n 1)" >"$log"
+		rc=0
+	else
+		# Own process group, so a hung test and its children can be killed at once.
+		if [ -n "$st" ]; then
+			VCRYPTO_STACK=$st setsid timeout -k 10 "$TEST_TIMEOUT" "$t" >"$log" 2>&1 &
+		else
+			setsid timeout -k 10 "$TEST_TIMEOUT" "$t" >"$log" 2>&1 &
+		fi
+		pid=$!
+		children=("$pid")
+		wait "$pid"
+		rc=$?
+		kill -KILL -- "-$pid" 2>/dev/null
+		children=()
+		# every TAP line names the stack (those vmrun.sh tagged already keep theirs)
+		[ -n "$st" ] && sed -i -E "/^(not )?ok\b/{/^(not )?ok( [0-9]+)? - \[/!s#^((not )?ok( [0-9]+)?)( - | )?#\1 - [${stag}] #}" "$log"
+	fi
 	p=$(grep -cE '^ok\b' "$log" | tr -d ' ')
 	s=$(grep -E '^ok\b' "$log" | grep -ciE '#[[:space:]]*skip' | tr -d ' ')
 	f=$(grep -cE '^not ok\b' "$log" | tr -d ' ')

@@ -47,8 +47,8 @@ not_ok "this one fails on purpose"
 C
 out=$("$here/vmrun.sh" -n "$tag-fail" -t 120 -d "sleep 1000 0.$$" -c "$tmp/fail.sh" 2>&1); rc=$?
 echo "$out" | sed 's/^/#   /' | grep -v '^#   #' | sed 's/ok/OK/'
-expect "a guest case that fails makes vmrun fail (exit $rc)" \
-	'[ $rc = 1 ] && echo "$out" | grep -q "^not ok 2 - this one fails on purpose"'
+expect "a guest case that fails makes vmrun fail (exit $rc); its TAP lines name the stack" \
+	'[ $rc = 1 ] && echo "$out" | grep -q "^not ok 2 - \[qemu-[0-9.]*/linux-[0-9.]*\] this one fails on purpose"'
 expect "after the failed run no QEMU or daemon of it is left" '! alive && ! pgrep -f "sleep 1000 0.$$" >/dev/null'
 
 # --- a guest that hangs is killed at the timeout and reported

@@ -35,6 +35,12 @@
 #   -R ROOT          guest kernel root: ROOT/boot/vmlinuz-V, ROOT/lib/modules/V
 #   -V KVER          guest kernel version (default: the newest in ROOT)
 #   -S NAME          stack name, put in front of every TAP description ("[NAME]")
+# Without these, VCRYPTO_STACK picks the stack (tests/vm/stack.sh): deb12
+# (default: Debian 12's QEMU 7.2 and kernel 6.1, named e.g.
+# "qemu-7.2/linux-6.1") or deb13 (QEMU 10.0 and kernel 6.12 from
+# scripts/peers.sh, "qemu-10.0/linux-6.12"). On deb13 a module or file given
+# from $VCRYPTO_BUILD/kmod/ is taken from kmod-6.12/ instead, so a test runs unchanged on either stack. A deb13 stack that is not
+# fetched is an error here; tests/run.sh SKIPs such tests before running them.
 #
 # Environment: VCRYPTO_ACCEL=kvm|tcg forces the accelerator, which is otherwise
 # KVM only where a probe guest starts under it (scripts/accel.sh, once per host
@@ -53,6 +59,7 @@ mods=() files=() daemons=() waits=() qargs=() fwds=() kargs=
 have_vhost=0 ndev=0
 qemu=${VCRYPTO_QEMU:-qemu-system-x86_64} qemu_data="" qemu_moddir="" kroot="" kver="" stack=""
 vhost_devs=() # indices in qargs of the vhost-user devices' -device value
+explicit=0 # the stack was given by options (-P -Q -R -V -S), not VCRYPTO_STACK
 while getopts "c:n:m:f:x:d:w:bu:s:F:Nq:K:M:C:t:klhP:Q:L:D:R:V:S:" o; do
 	case $o in
 	c) case_file=$OPTARG ;;
@@ -82,24 +89,61 @@ while getopts "c:n:m:f:x:d:w:bu:s:F:Nq:K:M:C:t:klhP:Q:L:D:R:V:S:" o; do
 	t) timeout=$OPTARG ;;
 	k) keep=1 ;;
 	l) live=1 ;;
-	P) [ -f "$OPTARG" ] || { echo "vmrun: no stack file $OPTARG (scripts/peers.sh)" >&2; exit 2; }
+	P) explicit=1
+	   [ -f "$OPTARG" ] || { echo "vmrun: no stack file $OPTARG (scripts/peers.sh)" >&2; exit 2; }
 	   qemu=$(. "$OPTARG" && echo "$VCRYPTO_PEER_QEMU")
 	   qemu_data=$(. "$OPTARG" && echo "$VCRYPTO_PEER_QEMU_DATA")
 	   qemu_moddir=$(. "$OPTARG" && echo "$VCRYPTO_PEER_QEMU_MODULE_DIR")
 	   kroot=$(. "$OPTARG" && echo "$VCRYPTO_PEER_ROOT")
 	   kver=$(. "$OPTARG" && echo "$VCRYPTO_PEER_KVER")
 	   stack=$(. "$OPTARG" && echo "$VCRYPTO_PEER_STACK") ;;
-	Q) qemu=$OPTARG ;;
+	Q) qemu=$OPTARG explicit=1 ;;
 	L) qemu_data=$OPTARG ;;
 	D) qemu_moddir=$OPTARG ;;
-	R) kroot=${OPTARG%/} ;;
-	V) kver=$OPTARG ;;
-	S) stack=$OPTARG ;;
+	R) kroot=${OPTARG%/} explicit=1 ;;
+	V) kver=$OPTARG explicit=1 ;;
+	S) stack=$OPTARG explicit=1 ;;
 	h) sed -n '2,/^set /p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) exit 2 ;;
 	esac
 done
 [ -n "$case_file" ] || { echo "vmrun: -c CASE is required (-h for help)" >&2; exit 2; }
+
+if [ "$explicit" = 0 ]; then
+	# VCRYPTO_STACK (tests/vm/stack.sh): the stack's QEMU, kernel, name and
+	# the directory of our guest module built for its kernel.
+	sv=$("$here/stack.sh" 2>&1) || { echo "not ok - $name: VCRYPTO_STACK=${VCRYPTO_STACK:-deb12}: $sv"; exit 1; }
+	eval "$sv"
+	stack=$STACK_NAME
+	if [ -n "$STACK_ENV" ]; then
+		qemu=$(. "$STACK_ENV" && echo "$VCRYPTO_PEER_QEMU")
+		qemu_data=$(. "$STACK_ENV" && echo "$VCRYPTO_PEER_QEMU_DATA")
+		qemu_moddir=$(. "$STACK_ENV" && echo "$VCRYPTO_PEER_QEMU_MODULE_DIR")
+		kroot=$(. "$STACK_ENV" && echo "$VCRYPTO_PEER_ROOT")
+		kver=$(. "$STACK_ENV" && echo "$VCRYPTO_PEER_KVER")
+		# Our modules built for the default kernel -> the ones for this kernel.
+		kmod_dir=$(realpath -m "$build/kmod")
+		remap() { # ARG of -m or -f: SRC[:DST]
+			local src=${1%%:*} rest="" r
+			[[ $1 == *:* ]] && rest=":${1#*:}"
+			r=$(realpath -m "$src")
+			case $r in
+			"$kmod_dir"/*) src=$STACK_KMOD/${r#"$kmod_dir"/} ;;
+			*) echo "$1"; return 0 ;;
+			esac
+			[ -e "$src" ] || { echo "not ok - [$stack] $name: $src missing (make all, after scripts/peers.sh)" >&2; return 1; }
+			echo "$src$rest"
+		}
+		for i in "${!mods[@]}"; do
+			[ "${mods[i]}" = -m ] && continue
+			mods[i]=$(remap "${mods[i]}" 2>&1) || { echo "${mods[i]}"; exit 1; }
+		done
+		for i in "${!files[@]}"; do
+			case ${files[i]} in -f | -x) continue ;; esac
+			files[i]=$(remap "${files[i]}" 2>&1) || { echo "${files[i]}"; exit 1; }
+		done
+	fi
+fi
 
 # TAP descriptions carry the stack's name when one is given.
 tag=""
