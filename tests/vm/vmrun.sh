@@ -22,6 +22,8 @@
 #   -N               user networking without forwards
 #   -q ARG           extra QEMU argument; repeatable
 #   -K ARG           extra guest kernel command line argument; repeatable
+#                    (the guest also gets vcrypto.qemu=X.Y and vcrypto.stack=NAME
+#                    there: a case reads /proc/cmdline to say how a stack differs)
 #   -M SIZE          guest memory (default 512M)   -C N   vCPUs (default 1)
 #   -t SECONDS       timeout (default 180)
 #   -k               keep the work directory
@@ -226,7 +228,7 @@ start=$SECONDS
 env "${qemu_env[@]}" "$qemu" "${qemu_L[@]}" -nodefaults -no-user-config -display none -no-reboot \
 	-machine pc,accel=$accel -cpu max -smp "$smp" "${memargs[@]}" \
 	-kernel "$kimage" -initrd "$work/initrd.gz" \
-	-append "console=ttyS0 loglevel=5 panic=-1 oops=panic panic_on_warn=0 rdinit=/init$kargs" \
+	-append "console=ttyS0 loglevel=5 panic=-1 oops=panic panic_on_warn=0 rdinit=/init vcrypto.qemu=$qemu_ver${stack:+ vcrypto.stack=$stack}$kargs" \
 	-serial "file:$work/console.log" -serial "file:$work/tap.log" \
 	"${netargs[@]}" "${qargs[@]}" >"$work/qemu.log" 2>&1 &
 qemu_pid=$!
