@@ -286,12 +286,13 @@ if [ "$nvhost" -gt 0 ] && grep -q '^VCRYPTO-CASE-DONE' "$work/tap.log" 2>/dev/nu
 		[ "$nintx" = 0 ] &&
 			echo "ok - $tag$name: QEMU $qemu_ver: vhost-user virtio-crypto with MSI-X (no vectors=0): every bound device uses MSI-X ($devs)" ||
 			{ echo "not ok - $tag$name: QEMU $qemu_ver: MSI-X on, but $nintx bound device(s) have no MSI-X vector ($devs)"; rc=1; }
-	elif [ "$nbound" = "$ndev" ]; then
-		[ "$nintx" = "$nvhost" ] &&
-			echo "ok - $tag$name: QEMU $qemu_ver: vhost-user virtio-crypto with vectors=0 (7.2 crashes with MSI-X): its $nvhost device(s) on INTx ($devs)" ||
-			{ echo "not ok - $tag$name: QEMU $qemu_ver, vectors=0: $nintx device(s) without MSI-X, $nvhost expected ($devs)"; rc=1; }
+	elif [ "$nintx" -ge 1 ] && [ "$nintx" -le "$nvhost" ]; then
+		echo "ok - $tag$name: QEMU $qemu_ver: vhost-user virtio-crypto with vectors=0 (7.2 crashes with MSI-X): $nintx bound device(s) on INTx ($devs)"
+	elif [ "$nintx" -gt "$nvhost" ]; then
+		echo "not ok - $tag$name: QEMU $qemu_ver, vectors=0: $nintx devices without MSI-X, only $nvhost are vhost-user ($devs)"
+		rc=1
 	else
-		echo "ok - $tag$name: QEMU $qemu_ver: vhost-user with vectors=0 # SKIP $nbound of $ndev devices bound at the end ($devs)"
+		echo "ok - $tag$name: QEMU $qemu_ver: vhost-user with vectors=0 # SKIP no vhost-user device bound at the end ($devs)"
 	fi
 fi
 # Kernel log: the console (catches crashes) plus the full dmesg dump.
