@@ -12,3 +12,6 @@ BENCHES    += bench/vcryptod_bench.sh
 
 $(eval $(call host_prog,$(B)/bench/vcd_bench,bench/vcd_bench.c $(VUF_CORE),-lcrypto))
 ALL_TARGETS += $(B)/bench/vcd_bench
+
+$(eval $(call host_prog,$(B)/bench/vcd_floor,bench/vcd_floor.c,-lpthread))
+ALL_TARGETS += $(B)/bench/vcd_floor
