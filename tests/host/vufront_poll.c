@@ -322,7 +322,7 @@ static void case_flood_stop_idle(struct vt *t)
 	ret = vuf_get_vring_base(v, 0, &base);
 	used = __atomic_load_n(&q->used->idx, __ATOMIC_ACQUIRE);
 	vt_ok(t, ret == 0 && base == used,
-	      "poll: flood: GET_VRING_BASE answered while the ring is full (%s), base %u = "
+	      "poll: flood: GET_VRING_BASE sent right after filling the ring: answered (%s), base %u = "
 	      "used idx %u: every request taken was completed",
 	      ret ? strerror(-ret) : "ok", base, used);
 	vt_ok(t,
