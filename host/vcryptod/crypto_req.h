@@ -20,6 +20,7 @@ struct vcd_qstats {
 	uint64_t interrupts; /* call eventfd signals sent */
 	uint64_t poll_hits; /* polling windows that found a request */
 	uint64_t poll_misses; /* polling windows that ran out */
+	uint64_t poll_preempted; /* polling windows cut short by a preemption */
 };
 
 /* Per-worker scratch buffers; owned and freed by the worker. */

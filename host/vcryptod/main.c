@@ -105,10 +105,11 @@ static void print_stats(const struct vcd_qstats *st, unsigned int n)
 		for (unsigned int k = 0; k < VCD_STATUS_MAX; k++)
 			fprintf(stderr, " %s %llu", names[k], (unsigned long long)s->status[k]);
 		fprintf(stderr,
-			" dropped %llu kicks %llu interrupts %llu poll_hits %llu poll_misses %llu\n",
+			" dropped %llu kicks %llu interrupts %llu poll_hits %llu poll_misses %llu "
+			"poll_preempted %llu\n",
 			(unsigned long long)s->dropped, (unsigned long long)s->kicks,
 			(unsigned long long)s->interrupts, (unsigned long long)s->poll_hits,
-			(unsigned long long)s->poll_misses);
+			(unsigned long long)s->poll_misses, (unsigned long long)s->poll_preempted);
 	}
 }
 

@@ -15,7 +15,9 @@
  * worker, the idle gap since its last work is measured; a gap <= MAX means a
  * longer window would have caught the request (W doubles, up to MAX), a
  * longer gap means the window was spent for nothing (W halves, down to 0).
- * A guest that goes quiet thus costs one window, then nothing.
+ * A guest that goes quiet thus costs one window, then nothing. A spin that
+ * gets preempted (the core is wanted elsewhere) stops polling for 10 ms, then
+ * twice as long each time it happens again, up to 1 s (see spin()).
  */
 #include <errno.h>
 #include <poll.h>
@@ -124,24 +126,42 @@ static inline void cpu_relax(void)
 #endif
 }
 
-/* Watches the avail ring until `until` or a stop request: true if work came. */
-static bool spin(struct vcd_queue *q, uint64_t until)
+/*
+ * A spin that lost the CPU for this long was preempted: others want the core
+ * (the guest's vCPU, QEMU) and, with kicks off, a request that came meanwhile
+ * waited for our next time slice instead of waking us. vhost-net's busy loop
+ * avoids that with preempt_disable() and need_resched(); we cannot, so we
+ * notice it afterwards and stop polling for a while (backing off up to 1 s).
+ */
+#define PREEMPTED_NS 20000u
+#define HOLD_MIN_NS 10000000u
+#define HOLD_MAX_NS 1000000000u
+
+enum { SPIN_IDLE, SPIN_WORK, SPIN_PREEMPTED };
+
+/* Watches the avail ring until `until`, a stop request or a preemption. */
+static int spin(struct vcd_queue *q, uint64_t until)
 {
+	uint64_t prev = now_ns(), t;
+
 	for (;;) {
 		/* The clock is read every 64 looks (about a microsecond). */
 		for (unsigned int i = 0; i < 64; i++) {
 			if (vcd_vq_pending(&q->vq))
-				return true;
+				return SPIN_WORK;
 			cpu_relax();
 		}
-		if (__atomic_load_n(&q->stopping, __ATOMIC_RELAXED) || now_ns() >= until)
-			return false;
+		t = now_ns();
+		if (t - prev > PREEMPTED_NS)
+			return SPIN_PREEMPTED;
+		if (__atomic_load_n(&q->stopping, __ATOMIC_RELAXED) || t >= until)
+			return SPIN_IDLE;
 		/*
-		 * Userspace cannot see need_resched() as vhost-net does: offer
-		 * the CPU every round instead. On an idle core this returns at
-		 * once; on a shared one the frontend (or the guest's vCPU) gets
-		 * to run and produce the request we are waiting for.
+		 * Offer the CPU every round: on an idle core this returns at
+		 * once; on a shared one another task runs, the clock jumps and
+		 * the spin ends above.
 		 */
+		prev = t;
 		sched_yield();
 	}
 }
@@ -165,7 +185,7 @@ static void *worker(void *arg)
 		{.fd = q->stop_fd, .events = POLLIN},
 	};
 	const uint64_t max = (uint64_t)q->dev->conf.poll_us * 1000;
-	uint64_t win = max, last_work = now_ns();
+	uint64_t win = max, last_work = now_ns(), hold_until = 0, backoff = HOLD_MIN_NS;
 
 	if (win)
 		vcd_vq_set_kicks(&q->vq, false);
@@ -181,12 +201,21 @@ static void *worker(void *arg)
 			break;
 		if (n > 0)
 			last_work = now_ns();
-		if (win) {
-			if (spin(q, last_work + win)) {
+		if (win && last_work >= hold_until) {
+			int r = spin(q, last_work + win);
+
+			if (r == SPIN_WORK) {
 				q->st->poll_hits++;
+				backoff = backoff / 2 > HOLD_MIN_NS ? backoff / 2 : HOLD_MIN_NS;
 				continue;
 			}
-			q->st->poll_misses++;
+			if (r == SPIN_PREEMPTED) {
+				q->st->poll_preempted++;
+				hold_until = now_ns() + backoff;
+				backoff = backoff * 2 < HOLD_MAX_NS ? backoff * 2 : HOLD_MAX_NS;
+			} else {
+				q->st->poll_misses++;
+			}
 		}
 		/* Kicks on, barrier, one more look: no request is left unkicked. */
 		if (q->vq.kicks_off && vcd_vq_set_kicks(&q->vq, true)) {
@@ -210,8 +239,10 @@ static void *worker(void *arg)
 			break;
 		}
 		if (max) {
-			win = adapt(win, max, now_ns() - last_work);
-			if (win)
+			uint64_t t = now_ns();
+
+			win = adapt(win, max, t - last_work);
+			if (win && t >= hold_until)
 				vcd_vq_set_kicks(&q->vq, false);
 		}
 	}

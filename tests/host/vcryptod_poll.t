@@ -24,10 +24,10 @@ for p in 0 default 2000000; do
 	sleep 0.3
 	line=$(grep 'queue 0: requests' "$vcd_log" | tail -1)
 	echo "# $line"
-	echo "$line" | grep -qE 'kicks [0-9]+ interrupts [1-9][0-9]* poll_hits [0-9]+ poll_misses [0-9]+'
+	echo "$line" | grep -qE 'kicks [0-9]+ interrupts [1-9][0-9]* poll_hits [0-9]+ poll_misses [0-9]+ poll_preempted [0-9]+'
 	tap_ok $? "--poll-us $p: SIGUSR1 counts kicks, interrupts, poll hits and misses"
 	if [ "$p" = 0 ]; then
-		echo "$line" | grep -q 'poll_hits 0 poll_misses 0'
+		echo "$line" | grep -q 'poll_hits 0 poll_misses 0 poll_preempted 0'
 		tap_ok $? "--poll-us 0: no polling at all"
 	fi
 	if [ "$p" = 2000000 ]; then
