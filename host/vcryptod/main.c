@@ -38,7 +38,7 @@ struct vcd_opts {
 };
 
 /* Chosen from bench/results/vcryptod.md: see host/vcryptod/README.md. */
-#define VCD_POLL_US_DEFAULT 50
+#define VCD_POLL_US_DEFAULT 0
 
 static void usage(FILE *f)
 {
