@@ -4,7 +4,8 @@
 # interrupts suppressed where the driver says so, stop under flood, and an
 # idle daemon at ~0% CPU, for daemons with the default window (0: the ring
 # must look as before polling existed), 50 us, and a 2 s window (kicks are
-# then suppressed while the worker polls, and a stop must cut the window short).
+# then suppressed while the worker polls, unless it was preempted, and a stop
+# must cut the window short).
 # Counters (kicks, interrupts, poll hits) on SIGUSR1.
 set -u
 . "$(dirname "$0")/vcryptod_lib.sh"
