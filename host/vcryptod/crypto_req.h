@@ -15,6 +15,12 @@ struct vcd_qstats {
 	uint64_t bytes; /* source bytes of completed requests */
 	uint64_t status[VCD_STATUS_MAX];
 	uint64_t dropped; /* requests that broke the connection */
+	/* notifications (queue.c) */
+	uint64_t kicks; /* guest kicks received */
+	uint64_t interrupts; /* call eventfd signals sent */
+	uint64_t poll_hits; /* polling windows that found a request */
+	uint64_t poll_misses; /* polling windows that ran out */
+	uint64_t poll_preempted; /* polling windows cut short by a preemption */
 };
 
 /* Per-worker scratch buffers; owned and freed by the worker. */

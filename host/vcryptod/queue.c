@@ -1,16 +1,32 @@
 // SPDX-License-Identifier: MIT
 /*
  * A data queue's worker: waits for kicks, serves every available request,
- * publishes used entries and avail_event, interrupts once per batch. A ring
- * the worker cannot trust any more (bad head, broken chain, no room for a
- * status) makes it stop and ask the main thread to drop the connection.
+ * publishes used entries and avail_event, and interrupts at most once per
+ * batch, when the driver asks for it (virtq.c). A ring the worker cannot
+ * trust any more (bad head, broken chain, no room for a status) makes it stop
+ * and ask the main thread to drop the connection.
+ *
+ * Adaptive polling (--poll-us MAX): after serving, the worker keeps watching
+ * the avail ring for up to a window of W <= MAX microseconds, with guest
+ * kicks turned off, before it turns them on again, looks once more and
+ * sleeps on the kick eventfd. The spin is bounded by that deadline and by a
+ * stop request (like vhost-net's busyloop_timeout bounded by its endtime and
+ * need_resched). W adapts as KVM's halt polling does: when a kick wakes the
+ * worker, the idle gap since its last work is measured; a gap <= MAX means a
+ * longer window would have caught the request (W doubles, up to MAX), a
+ * longer gap means the window was spent for nothing (W halves, down to 0).
+ * A guest that goes quiet thus costs one window, then nothing. A spin that
+ * gets preempted (the core is wanted elsewhere) stops polling for 10 ms, then
+ * twice as long each time it happens again, up to 1 s (see spin()).
  */
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "queue.h"
@@ -41,18 +57,20 @@ void vcd_queue_set_call(struct vcd_queue *q, int fd)
 
 static void notify(struct vcd_queue *q)
 {
+	if (!vcd_vq_need_signal(&q->vq))
+		return;
 	pthread_mutex_lock(&q->call_lock);
-	if (q->call_fd >= 0)
-		eventfd_write(q->call_fd, 1);
+	if (q->call_fd >= 0 && eventfd_write(q->call_fd, 1) == 0)
+		q->st->interrupts++;
 	pthread_mutex_unlock(&q->call_lock);
 }
 
-/* 0: ring drained; negative: ring broken. */
+/* Requests served (ring drained or stop requested); negative: ring broken. */
 static int serve(struct vcd_queue *q)
 {
 	struct vcd_dev *d = q->dev;
+	int total = 0, r;
 	bool more;
-	int r;
 
 	do {
 		unsigned int n = 0;
@@ -80,13 +98,83 @@ static int serve(struct vcd_queue *q)
 				notify(q);
 			return r;
 		}
+		/* One interrupt decision per batch: completions are coalesced. */
 		more = vcd_vq_publish(&q->vq);
 		if (n)
 			notify(q);
+		total += (int)n;
 		more = more || n == BATCH;
 		/* A guest that never lets the ring drain must not block a stop. */
 	} while (more && !__atomic_load_n(&q->stopping, __ATOMIC_RELAXED));
-	return 0;
+	return total;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#endif
+}
+
+/*
+ * A spin that lost the CPU for this long was preempted: others want the core
+ * (the guest's vCPU, QEMU) and, with kicks off, a request that came meanwhile
+ * waited for our next time slice instead of waking us. vhost-net's busy loop
+ * avoids that with preempt_disable() and need_resched(); we cannot, so we
+ * notice it afterwards and stop polling for a while (backing off up to 1 s).
+ */
+#define PREEMPTED_NS 20000u
+#define HOLD_MIN_NS 10000000u
+#define HOLD_MAX_NS 1000000000u
+
+enum { SPIN_IDLE, SPIN_WORK, SPIN_PREEMPTED };
+
+/* Watches the avail ring until `until`, a stop request or a preemption. */
+static int spin(struct vcd_queue *q, uint64_t until)
+{
+	uint64_t prev = now_ns(), t;
+
+	for (;;) {
+		/* The clock is read every 64 looks (about a microsecond). */
+		for (unsigned int i = 0; i < 64; i++) {
+			if (vcd_vq_pending(&q->vq))
+				return SPIN_WORK;
+			cpu_relax();
+		}
+		t = now_ns();
+		if (t - prev > PREEMPTED_NS)
+			return SPIN_PREEMPTED;
+		if (__atomic_load_n(&q->stopping, __ATOMIC_RELAXED) || t >= until)
+			return SPIN_IDLE;
+		/*
+		 * Offer the CPU every round: on an idle core this returns at
+		 * once; on a shared one another task runs, the clock jumps and
+		 * the spin ends above.
+		 */
+		prev = t;
+		sched_yield();
+	}
+}
+
+/* The window after a kick that came `gap` ns after the last work. */
+static uint64_t adapt(uint64_t win, uint64_t max, uint64_t gap)
+{
+	uint64_t step = max / 16 ?: 1;
+
+	if (gap <= max)
+		return win ? (win * 2 < max ? win * 2 : max) : step;
+	win /= 2;
+	return win < step ? 0 : win;
 }
 
 static void *worker(void *arg)
@@ -96,13 +184,44 @@ static void *worker(void *arg)
 		{.fd = q->kick_fd, .events = POLLIN},
 		{.fd = q->stop_fd, .events = POLLIN},
 	};
+	const uint64_t max = (uint64_t)q->dev->conf.poll_us * 1000;
+	uint64_t win = max, last_work = now_ns(), hold_until = 0, backoff = HOLD_MIN_NS;
 
+	if (win)
+		vcd_vq_set_kicks(&q->vq, false);
 	for (;;) {
 		eventfd_t v;
+		int n = serve(q);
 
-		if (serve(q) < 0) {
+		if (n < 0) {
 			eventfd_write(q->dev->broken_fd, 1);
 			break;
+		}
+		if (__atomic_load_n(&q->stopping, __ATOMIC_RELAXED))
+			break;
+		if (n > 0)
+			last_work = now_ns();
+		if (win && last_work >= hold_until) {
+			int r = spin(q, last_work + win);
+
+			if (r == SPIN_WORK) {
+				q->st->poll_hits++;
+				backoff = backoff / 2 > HOLD_MIN_NS ? backoff / 2 : HOLD_MIN_NS;
+				continue;
+			}
+			if (r == SPIN_PREEMPTED) {
+				q->st->poll_preempted++;
+				hold_until = now_ns() + backoff;
+				backoff = backoff * 2 < HOLD_MAX_NS ? backoff * 2 : HOLD_MAX_NS;
+			} else {
+				q->st->poll_misses++;
+			}
+		}
+		/* Kicks on, barrier, one more look: no request is left unkicked. */
+		if (q->vq.kicks_off && vcd_vq_set_kicks(&q->vq, true)) {
+			if (win)
+				vcd_vq_set_kicks(&q->vq, false);
+			continue;
 		}
 		if (poll(pfd, 2, -1) < 0) {
 			if (errno == EINTR)
@@ -112,13 +231,23 @@ static void *worker(void *arg)
 		}
 		if (pfd[1].revents)
 			break;
-		if (pfd[0].revents & POLLIN)
-			eventfd_read(q->kick_fd, &v);
-		else if (pfd[0].revents) {
+		if (pfd[0].revents & POLLIN) {
+			if (eventfd_read(q->kick_fd, &v) == 0)
+				q->st->kicks += v;
+		} else if (pfd[0].revents) {
 			eventfd_write(q->dev->broken_fd, 1);
 			break;
 		}
+		if (max) {
+			uint64_t t = now_ns();
+
+			win = adapt(win, max, t - last_work);
+			if (win && t >= hold_until)
+				vcd_vq_set_kicks(&q->vq, false);
+		}
 	}
+	/* A ring handed back (GET_VRING_BASE) must not stay with kicks off. */
+	vcd_vq_set_kicks(&q->vq, true);
 	return NULL;
 }
 
@@ -134,6 +263,10 @@ int vcd_queue_try_start(struct vcd_queue *q)
 			   q->addr.used_user_addr, q->base);
 	if (ret)
 		return ret;
+	/* Only a frontend that passes the guest's features (VERSION_1) tells. */
+	if (d->features & (1ull << VCD_VU_F_VERSION_1))
+		q->vq.evidx = d->features & (1ull << VCD_VU_F_RING_EVENT_IDX) ? VCD_EVIDX_ON
+									     : VCD_EVIDX_OFF;
 	if (!q->chain) {
 		q->chain = malloc(sizeof(*q->chain));
 		if (!q->chain)

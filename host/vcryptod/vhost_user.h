@@ -47,6 +47,7 @@ struct vcd_dev_conf {
 	uint32_t max_sessions;
 	unsigned int queues;
 	int verbose;
+	unsigned int poll_us; /* workers' longest polling window; 0: no polling */
 	struct vcd_qstats *stats; /* [queues], owned by the caller */
 };
 

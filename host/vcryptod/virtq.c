@@ -2,8 +2,18 @@
 /*
  * Split virtqueue as the Linux driver lays it out. The frontend's feature
  * negotiation is not reported to us by QEMU 7.2 (see DESIGN.md), so the ring
- * is always treated as VERSION_1 (little-endian) with indirect descriptors
- * and EVENT_IDX: avail_event is published after every batch.
+ * is always treated as VERSION_1 (little-endian) with indirect descriptors,
+ * and avail_event is published after every batch.
+ *
+ * Notification suppression without knowing the driver's EVENT_IDX: a driver
+ * with EVENT_IDX reads only avail_event / writes only used_event (its
+ * avail->flags stay 0, spec 2.7.7.2); one without reads only used->flags /
+ * writes only avail->flags. So kicks are suppressed by setting both of ours
+ * (each driver ignores the other field), and an interrupt is sent when
+ * either of the driver's fields asks for it: that is never a lost interrupt,
+ * at the price of no suppression for an EVENT_IDX driver, whose flags (0)
+ * always ask. When the frontend does report the negotiation (SET_FEATURES
+ * with VERSION_1), exactly the negotiated mechanism is used.
  */
 #include <errno.h>
 #include <string.h>
@@ -37,6 +47,10 @@ int vcd_vq_setup(struct vcd_vq *vq, const struct vcd_mem *m, unsigned int num, u
 	vq->used = u;
 	vq->last_avail = base;
 	vq->used_idx = base;
+	vq->evidx = VCD_EVIDX_UNKNOWN;
+	vq->kicks_off = false;
+	vq->signalled_valid = false;
+	vq->signalled_used = base;
 	return 0;
 }
 
@@ -148,15 +162,70 @@ void vcd_vq_push(struct vcd_vq *vq, uint16_t head, uint32_t len)
 	vq->used_idx++;
 }
 
-bool vcd_vq_publish(struct vcd_vq *vq)
+/*
+ * avail_event while kicks are off: half the index space ahead, so that
+ * vring_need_event() in the driver stays false for any batch it can add
+ * (at most num <= 32768 entries beyond what we consumed).
+ */
+#define KICKS_OFF_AHEAD 0x8000
+
+static void put_avail_event(struct vcd_vq *vq)
 {
 	uint16_t *avail_event = (uint16_t *)&vq->used->ring[vq->num];
+	uint16_t v = vq->last_avail + (vq->kicks_off ? KICKS_OFF_AHEAD : 0);
 
+	__atomic_store_n(avail_event, v, __ATOMIC_RELAXED);
+}
+
+bool vcd_vq_publish(struct vcd_vq *vq)
+{
+	/* Before used->idx, so a driver that sees our entries sees it too. */
+	put_avail_event(vq);
 	__atomic_store_n(&vq->used->idx, vq->used_idx, __ATOMIC_RELEASE);
-	__atomic_store_n(avail_event, vq->last_avail, __ATOMIC_RELAXED);
 	/* The driver reads avail_event after publishing avail->idx. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	return __atomic_load_n(&vq->avail->idx, __ATOMIC_ACQUIRE) != vq->last_avail;
+	return vcd_vq_pending(vq);
+}
+
+bool vcd_vq_need_signal(struct vcd_vq *vq)
+{
+	uint16_t old = vq->signalled_used, new = vq->used_idx;
+	uint16_t flags = le16(__atomic_load_n(&vq->avail->flags, __ATOMIC_RELAXED));
+	uint16_t used_event = le16(__atomic_load_n(&vq->avail->ring[vq->num], __ATOMIC_RELAXED));
+	bool valid = vq->signalled_valid, by_flags, by_event;
+
+	vq->signalled_used = new;
+	vq->signalled_valid = true;
+	by_flags = !(flags & VRING_AVAIL_F_NO_INTERRUPT);
+	/* The first decision after a (re)start has no "old": interrupt. */
+	by_event = !valid || vring_need_event(used_event, new, old);
+	switch (vq->evidx) {
+	case VCD_EVIDX_ON:
+		return by_event;
+	case VCD_EVIDX_OFF:
+		return by_flags;
+	default:
+		return by_flags || by_event;
+	}
+}
+
+bool vcd_vq_set_kicks(struct vcd_vq *vq, bool on)
+{
+	vq->kicks_off = !on;
+	/* A driver with EVENT_IDX ignores flags; the spec wants them 0 then. */
+	if (vq->evidx != VCD_EVIDX_ON)
+		__atomic_store_n(&vq->used->flags, on ? 0 : VRING_USED_F_NO_NOTIFY,
+				 __ATOMIC_RELAXED);
+	put_avail_event(vq);
+	if (!on)
+		return false;
+	/*
+	 * The driver publishes avail->idx, then (full barrier) reads our
+	 * fields. We wrote the fields, and now read avail->idx: one of us sees
+	 * the other's write, so a request is either seen here or kicked.
+	 */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return vcd_vq_pending(vq);
 }
 
 uint64_t vcd_chain_read(const struct vcd_chain *c, uint8_t *dst, uint64_t len)

@@ -28,6 +28,17 @@ struct vcd_chain {
 	struct vcd_seg segs[VCD_CHAIN_MAX_SEGS];
 };
 
+/*
+ * What the driver negotiated for RING_EVENT_IDX. QEMU's cryptodev-vhost-user
+ * does not pass the guest's features in SET_FEATURES (DESIGN.md), so it is
+ * usually unknown and both suppression mechanisms are served (virtq.c).
+ */
+enum vcd_evidx {
+	VCD_EVIDX_UNKNOWN,
+	VCD_EVIDX_ON,
+	VCD_EVIDX_OFF,
+};
+
 struct vcd_vq {
 	uint16_t num;
 	struct vring_desc *desc;
@@ -35,6 +46,10 @@ struct vcd_vq {
 	struct vring_used *used;
 	uint16_t last_avail; /* next avail entry we consume */
 	uint16_t used_idx; /* next used entry we fill */
+	enum vcd_evidx evidx;
+	bool kicks_off; /* we are polling: the driver is told not to kick */
+	bool signalled_valid; /* signalled_used holds a decision */
+	uint16_t signalled_used; /* used_idx at the last interrupt decision */
 };
 
 /* Translates and checks the ring addresses (frontend virtual addresses). */
@@ -60,10 +75,30 @@ int vcd_vq_pop(struct vcd_vq *vq, const struct vcd_mem *m, struct vcd_chain *c);
 /* Puts head on the used ring (not yet visible to the guest). */
 void vcd_vq_push(struct vcd_vq *vq, uint16_t head, uint32_t len);
 /*
- * Makes pushed entries visible, publishes avail_event, and tells whether
- * more requests arrived meanwhile (then the caller polls again).
+ * Makes pushed entries visible, publishes avail_event (at last_avail, or far
+ * ahead while kicks are off), and tells whether more requests arrived
+ * meanwhile (then the caller polls again).
  */
 bool vcd_vq_publish(struct vcd_vq *vq);
+/*
+ * Whether the driver wants an interrupt for what was published since the
+ * last decision (call right after vcd_vq_publish, which orders the loads).
+ * Honours used_event (vring_need_event) and VRING_AVAIL_F_NO_INTERRUPT; when
+ * the negotiation is unknown, interrupts if either of them asks for it.
+ */
+bool vcd_vq_need_signal(struct vcd_vq *vq);
+/*
+ * Turns guest kicks off (while polling: VRING_USED_F_NO_NOTIFY and
+ * avail_event far ahead) or on. Turning them on is followed by a full
+ * barrier and a look at the ring: true if requests are waiting, which the
+ * caller must serve before it sleeps (a kick for them may never come).
+ */
+bool vcd_vq_set_kicks(struct vcd_vq *vq, bool on);
+/* True if the driver has made requests available that we have not taken. */
+static inline bool vcd_vq_pending(const struct vcd_vq *vq)
+{
+	return __atomic_load_n(&vq->avail->idx, __ATOMIC_ACQUIRE) != vq->last_avail;
+}
 
 /* Gather/scatter between a chain's segments and a flat buffer. */
 uint64_t vcd_chain_read(const struct vcd_chain *c, uint8_t *dst, uint64_t len);

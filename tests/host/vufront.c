@@ -552,7 +552,7 @@ int vuf_setup(struct vuf *v, const struct vuf_opts *o)
 	if (o && o->full_set_features)
 		feat |= v->features &
 			((1ULL << VUF_F_VERSION_1) | (1ULL << VIRTIO_RING_F_INDIRECT_DESC) |
-			 (1ULL << VIRTIO_RING_F_EVENT_IDX));
+			 (o->no_event_idx ? 0 : 1ULL << VIRTIO_RING_F_EVENT_IDX));
 	ret = vuf_msg(v, VUF_SET_FEATURES, &feat, 8, NULL, 0, false);
 	if (ret)
 		return ret;
@@ -849,6 +849,9 @@ static int vuf_take_used(struct vuf_vq *q, void **cookie, uint32_t *len)
 	q->free_head = (uint16_t)id;
 	q->num_free += n;
 	q->completions++;
+	/* Not waiting any more: callbacks off again. */
+	if (!q->v->event_idx && q->v->irq_flags)
+		__atomic_store_n(&q->avail->flags, VRING_AVAIL_F_NO_INTERRUPT, __ATOMIC_RELAXED);
 	return 1;
 }
 
@@ -867,6 +870,8 @@ int vuf_wait(struct vuf_vq *q, int timeout_ms, void **cookie, uint32_t *len)
 		/* Ask for an interrupt at the next completion, then look again. */
 		if (q->v->event_idx)
 			__atomic_store_n(&q->avail->ring[q->num], q->last_used, __ATOMIC_RELEASE);
+		else if (q->v->irq_flags)
+			__atomic_store_n(&q->avail->flags, 0, __ATOMIC_RELEASE);
 		vuf_mb();
 		if (__atomic_load_n(&q->used->idx, __ATOMIC_ACQUIRE) != q->last_used)
 			return vuf_take_used(q, cookie, len);

@@ -114,6 +114,9 @@ struct vuf {
 	int timeout_ms; /* per reply / completion wait */
 	bool event_idx; /* honour avail_event / set used_event */
 	bool strict_calls; /* count completions that came without a call */
+	/* Without event_idx: keep VRING_AVAIL_F_NO_INTERRUPT set except while
+	 * waiting in vuf_wait (a driver that disables callbacks, no EVENT_IDX). */
+	bool irq_flags;
 	uint64_t rng;
 	char err[256];
 };
@@ -125,6 +128,7 @@ struct vuf_opts {
 	unsigned int qsize; /* default 1024 (what QEMU uses) */
 	uint64_t pfeatures_mask; /* protocol features we may ack; 0 = QEMU 7.2 like */
 	bool full_set_features; /* SET_FEATURES with ring features (not what 7.2 does) */
+	bool no_event_idx; /* with full_set_features: leave RING_EVENT_IDX out */
 	uint64_t seed;
 };
 

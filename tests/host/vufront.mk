@@ -1,14 +1,19 @@
 # tests/host/vufront.mk: the synthetic vhost-user frontend (vufront), the host
 # integration and hostile-guest tests of vcryptod, and vcryptod's benchmarks.
 VUF_CORE := tests/host/vufront.c tests/host/vufront_req.c
-VUF_TEST := tests/host/vufront_main.c tests/host/vufront_test.c tests/host/vufront_hostile.c
+VUF_TEST := tests/host/vufront_main.c tests/host/vufront_test.c tests/host/vufront_hostile.c \
+	    tests/host/vufront_poll.c
 
 $(eval $(call host_prog,$(B)/tests/host/vufront,$(VUF_TEST) $(VUF_CORE),-lcrypto))
 
 ALL_TARGETS += $(B)/tests/host/vufront
 
-HOST_TESTS += tests/host/vcryptod_services.t tests/host/vcryptod_hostile.t
+HOST_TESTS += tests/host/vcryptod_services.t tests/host/vcryptod_hostile.t \
+	      tests/host/vcryptod_poll.t
 BENCHES    += bench/vcryptod_bench.sh
 
 $(eval $(call host_prog,$(B)/bench/vcd_bench,bench/vcd_bench.c $(VUF_CORE),-lcrypto))
 ALL_TARGETS += $(B)/bench/vcd_bench
+
+$(eval $(call host_prog,$(B)/bench/vcd_floor,bench/vcd_floor.c,-lpthread))
+ALL_TARGETS += $(B)/bench/vcd_floor

@@ -240,7 +240,7 @@ bool vuf_job_pass(const struct vuf_job *j)
 	       j->ro_ok;
 }
 
-static void vuf_job_check(struct vuf *v, struct vuf_job *j)
+void vuf_job_check(struct vuf *v, struct vuf_job *j)
 {
 	j->in = malloc(j->in_len);
 	if (!j->in) {

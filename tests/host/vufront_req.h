@@ -64,6 +64,8 @@ struct vuf_job {
 };
 void vuf_job_free(struct vuf_job *j); /* frees owned buffers, not j */
 bool vuf_job_pass(const struct vuf_job *j);
+/* Gathers the writable stream of a completed job and checks it (sets the results). */
+void vuf_job_check(struct vuf *v, struct vuf_job *j);
 /* Places, submits with up to `inflight` outstanding per queue, kicks, waits
  * and checks. Job i goes to queue i % nq. Returns 0, or -errno for a failure
  * of the transport (timeout, connection closed, bad used entry); jobs not

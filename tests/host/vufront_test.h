@@ -20,6 +20,7 @@ struct vt {
 	unsigned int nregions; /* guest RAM regions (0: 4) */
 	unsigned int qsize;    /* ring size (0: 1024, as QEMU) */
 	bool full_features;    /* SET_FEATURES with the ring features (newer QEMU) */
+	unsigned int poll_us;  /* the daemon's --poll-us (poll suite) */
 };
 
 __attribute__((format(printf, 3, 4))) bool vt_ok(struct vt *t, bool cond, const char *fmt, ...);
@@ -72,5 +73,6 @@ int vt_digest_job(struct vuf *v, struct vuf_job *j, int64_t sid, const uint8_t *
 void vt_job_place_random(struct vuf *v, struct vuf_job *j);
 
 int vt_suite_hostile(struct vt *t);
+int vt_suite_poll(struct vt *t);
 
 #endif

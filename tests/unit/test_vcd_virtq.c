@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* vcryptod split-ring handling: chain walking (loops, indirect, range, direction). */
+/* vcryptod split-ring handling: chain walking (loops, indirect, range, direction), notification rules. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -246,6 +246,94 @@ static void pop_push_publish(void **state)
 	assert_int_equal(vcd_vq_pop(&vq, &mem, chain), -EOVERFLOW);
 }
 
+/* One request served and published; the interrupt decision for it. */
+static bool complete_one(struct vcd_vq *vq, struct vring_avail *avail)
+{
+	set_desc(DESC, 0, DATA, 72, VRING_DESC_F_NEXT, 1);
+	set_desc(DESC, 1, DATA + 100, 1, VRING_DESC_F_WRITE, 0);
+	avail->ring[avail->idx % NUM] = 0;
+	avail->idx++;
+	assert_int_equal(vcd_vq_pop(vq, &mem, chain), 1);
+	vcd_vq_push(vq, 0, 1);
+	vcd_vq_publish(vq);
+	return vcd_vq_need_signal(vq);
+}
+
+/*
+ * Interrupt rules (virtio 1.2, 2.7.7 and 2.7.10): with EVENT_IDX, interrupt
+ * when the used index moves past used_event (avail->ring[num]); without it,
+ * unless avail->flags has VRING_AVAIL_F_NO_INTERRUPT; negotiation unknown:
+ * when either asks. Expected values worked out by hand from the spec text.
+ */
+static void interrupt_rules(void **state)
+{
+	struct vcd_vq vq;
+	struct vring_avail *avail = (void *)(ram + 0x100);
+	uint16_t *used_event = &avail->ring[NUM];
+
+	assert_int_equal(vcd_vq_setup(&vq, &mem, NUM, UVA, UVA + 0x100, UVA + 0x200, 0), 0);
+	vq.evidx = VCD_EVIDX_ON;
+	assert_true(complete_one(&vq, avail)); /* first decision: nothing to compare */
+	*used_event = 0; /* Linux's "callbacks off"; used goes 1 -> 2 */
+	assert_false(complete_one(&vq, avail));
+	*used_event = 2; /* "interrupt me once entry 2 is used"; 2 -> 3 */
+	assert_true(complete_one(&vq, avail));
+	*used_event = 5; /* 3 -> 4 has not reached it */
+	assert_false(complete_one(&vq, avail));
+	*used_event = 4; /* 4 -> 5 passes it */
+	avail->flags = VRING_AVAIL_F_NO_INTERRUPT; /* ignored with EVENT_IDX */
+	assert_true(complete_one(&vq, avail));
+
+	vq.evidx = VCD_EVIDX_OFF; /* used_event ignored now */
+	*used_event = 5; /* 5 -> 6 would cross it */
+	assert_false(complete_one(&vq, avail));
+	avail->flags = 0;
+	*used_event = 0;
+	assert_true(complete_one(&vq, avail));
+
+	vq.evidx = VCD_EVIDX_UNKNOWN;
+	*used_event = 0;
+	assert_true(complete_one(&vq, avail)); /* flags ask */
+	avail->flags = VRING_AVAIL_F_NO_INTERRUPT;
+	assert_false(complete_one(&vq, avail)); /* neither asks (used 8 -> 9) */
+	*used_event = 9;
+	assert_true(complete_one(&vq, avail)); /* used_event asks (9 -> 10) */
+}
+
+/* Kicks off while polling: NO_NOTIFY and avail_event far ahead; on again + recheck. */
+static void kick_suppression(void **state)
+{
+	struct vcd_vq vq;
+	struct vring_avail *avail = (void *)(ram + 0x100);
+	struct vring_used *used = (void *)(ram + 0x200);
+	uint16_t *avail_event = (uint16_t *)&used->ring[NUM];
+
+	assert_int_equal(vcd_vq_setup(&vq, &mem, NUM, UVA, UVA + 0x100, UVA + 0x200, 0), 0);
+	complete_one(&vq, avail);
+	assert_int_equal(*avail_event, 1);
+	assert_int_equal(used->flags, 0);
+	assert_false(vcd_vq_set_kicks(&vq, false));
+	assert_int_equal(used->flags, VRING_USED_F_NO_NOTIFY);
+	/* a driver with EVENT_IDX adding entry 1 (old 1, new 2) must not kick */
+	assert_false(vring_need_event(*avail_event, 2, 1));
+	complete_one(&vq, avail); /* avail_event stays ahead while polling */
+	assert_false(vring_need_event(*avail_event, 3, 2));
+	assert_false(vring_need_event(*avail_event, 2 + NUM, 2));
+	assert_false(vcd_vq_set_kicks(&vq, true)); /* ring empty */
+	assert_int_equal(used->flags, 0);
+	assert_int_equal(*avail_event, 2);
+	assert_true(vring_need_event(*avail_event, 3, 2));
+	/* a request that came before kicks were on is reported, not slept on */
+	assert_false(vcd_vq_set_kicks(&vq, false));
+	avail->idx++;
+	assert_true(vcd_vq_set_kicks(&vq, true));
+	/* with EVENT_IDX known, used->flags stay 0 (the spec wants that) */
+	vq.evidx = VCD_EVIDX_ON;
+	vcd_vq_set_kicks(&vq, false);
+	assert_int_equal(used->flags, 0);
+	assert_int_equal(*avail_event, (uint16_t)(2 + 0x8000));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -261,6 +349,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(read_write_gather, setup, teardown),
 		cmocka_unit_test_setup_teardown(ring_setup_checks, setup, teardown),
 		cmocka_unit_test_setup_teardown(pop_push_publish, setup, teardown),
+		cmocka_unit_test_setup_teardown(interrupt_rules, setup, teardown),
+		cmocka_unit_test_setup_teardown(kick_suppression, setup, teardown),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
