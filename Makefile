@@ -4,7 +4,7 @@
 #   make check      install deps, build, run every test tier; last line "N passed, N failed"
 #   make demo       boot a guest and show it encrypting through virtio-crypto
 #   make bench      run the benchmarks, write bench/results/*.md
-#   make fuzz       run the libFuzzer targets (FUZZ_SECONDS each)
+#   make fuzz       run the libFuzzer targets and the guest ioctl fuzzer (FUZZ_SECONDS each)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make clean
 #
@@ -146,6 +146,9 @@ fuzz: deps
 		mkdir -p $(B)/fuzz/corpus/$$(basename $$t); \
 		$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(B)/fuzz/corpus/$$(basename $$t) || exit 1; \
 	done
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)echo "fuzz: tests/vm/cryptodev_fuzz.t (guest ioctl fuzzer) for $(FUZZ_SECONDS)s"; \
+		VCRYPTO_BUILD=$(abspath $(B)) VCRYPTO_FUZZ_SECONDS=$(FUZZ_SECONDS) tests/run.sh tests/vm/cryptodev_fuzz.t
 
 VERSION := 0.1.0
 BINDIR   = $(PREFIX)/bin

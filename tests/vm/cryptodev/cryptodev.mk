@@ -5,7 +5,7 @@ $(eval $(call guest_prog,$(B)/guest-bin/cdev_test,tests/vm/cryptodev/cdev_test.c
 # CIOCAUTHCRYPT (TLS, SRTP, GCM); expected outputs from OpenSSL (static libcrypto)
 $(eval $(call guest_prog,$(B)/guest-bin/cdev_aead,tests/vm/cryptodev/cdev_aead.c $(CDEV_UTIL),-lcrypto))
 
-VM_TESTS += tests/vm/cryptodev_builtin.t tests/vm/cryptodev_vcryptod.t
+VM_TESTS += tests/vm/cryptodev_builtin.t tests/vm/cryptodev_vcryptod.t tests/vm/cryptodev_fuzz.t
 # cryptodev-linux semantics, expected results from OpenSSL in the program
 $(eval $(call guest_prog,$(B)/guest-bin/cdev_compat,tests/vm/cryptodev/cdev_compat.c $(CDEV_UTIL),-lcrypto))
 $(eval $(call guest_prog,$(B)/guest-bin/cdev_bench,tests/vm/cryptodev/cdev_bench.c $(CDEV_UTIL),))
@@ -62,3 +62,6 @@ $(CDEV_ASYNC32): tests/vm/cryptodev/cdev_async.c $(CDEV_UTIL) tests/vm/cryptodev
 		tests/vm/cryptodev/cdev_async.c $(CDEV_UTIL) $(GUEST_LDFLAGS)
 ALL_TARGETS += $(CDEV_ASYNC32)
 endif
+# Seeded random-ioctl fuzzer (guest side); a fixed-count run in
+# cryptodev_vcryptod.t, minutes of it in tests/vm/cryptodev_fuzz.t (make fuzz).
+$(eval $(call guest_prog,$(B)/guest-bin/cdev_fuzz,tests/vm/cryptodev/cdev_fuzz.c,))
