@@ -15,9 +15,9 @@ dir=$(mktemp -d /tmp/cdev-fuzz.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
 secs=${VCRYPTO_FUZZ_SECONDS:-0}
 if [ "$secs" -gt 0 ]; then
-	echo "-T $secs -t 4 -F 1000 ${VCRYPTO_FUZZ_SEED:+-s $VCRYPTO_FUZZ_SEED}" >"$dir/fuzz_args"
+	echo "-T $secs -t 4 -F 1000 -v ${VCRYPTO_FUZZ_SEED:+-s $VCRYPTO_FUZZ_SEED}" >"$dir/fuzz_args"
 else
-	echo "${VCRYPTO_FUZZ_ARGS:--n 10000 -t 4 -F 20}" >"$dir/fuzz_args"
+	echo "${VCRYPTO_FUZZ_ARGS:--n 10000 -t 4 -F 20 -v}" >"$dir/fuzz_args"
 fi
 grep -v '^#' "$top/tests/vm/cryptodev/fuzz_seeds" 2>/dev/null >"$dir/fuzz_seeds"
 slub="slub_debug=FZP,kmalloc-64,kmalloc-128,kmalloc-192,kmalloc-256,kmalloc-512"

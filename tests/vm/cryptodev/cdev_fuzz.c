@@ -49,6 +49,14 @@ static volatile int stop;
 static uint64_t max_iter = 2000;
 static int verbose;
 
+/* per-ioctl outcome counts (-v prints them): [cmd][0] = success, [cmd][e] = errno e */
+#define NCMD 13
+#define NERR 140
+static const char *const cmd_names[NCMD] = { "CRIOGET", "CIOCGSESSION", "CIOCFSESSION", "CIOCCRYPT",
+	"CIOCKEY", "CIOCASYMFEAT", "CIOCGSESSINFO", "CIOCAUTHCRYPT", "CIOCASYNCCRYPT",
+	"CIOCASYNCFETCH", "CIOCCPHASH", "compat", "other" };
+static unsigned long outcome[NCMD][NERR];
+
 struct rng {
 	uint64_t s;
 };
@@ -193,6 +201,8 @@ struct worker {
 	struct rng r;
 	int fds[MAX_FDS];
 	uint32_t ses[MAX_SES];
+	uint32_t ses_cipher[MAX_SES]; /* what the session was made of */
+	int ses_fd[MAX_SES]; /* and on which fd (session ids are per file) */
 	unsigned int nses;
 	uint64_t calls, ok;
 	int id;
@@ -301,14 +311,17 @@ static void one(struct worker *w)
 			s->key = arena + below(r, (uint32_t)(arena_len - 1024));
 			s->mackey = arena + below(r, (uint32_t)(arena_len - 1024));
 		}
+		uint32_t cipher = s->cipher;
+
 		ret = ioctl(fd, cmd, arg_ptr(r, s));
 		if (ret == 0 && cmd == CIOCGSESSION && fd != shared_fd) {
 			uint32_t id = s->ses; /* the arena slot may be rewritten by another thread */
 
-			if (w->nses < MAX_SES)
-				w->ses[w->nses++] = id;
-			else
-				w->ses[below(r, MAX_SES)] = id;
+			unsigned int i = w->nses < MAX_SES ? w->nses++ : below(r, MAX_SES);
+
+			w->ses[i] = id;
+			w->ses_cipher[i] = cipher;
+			w->ses_fd[i] = fd;
 		}
 	} else if (cmd == CIOCCRYPT || cmd == CIOCASYNCCRYPT || cmd == CRYPTODEV_COMPAT_CIOCCRYPT ||
 		   cmd == CIOCASYNCFETCH) {
@@ -322,6 +335,27 @@ static void one(struct worker *w)
 		c->dst = chance(r, 30) ? c->src : rand_ptr(r, c->len, c->src);
 		c->mac = chance(r, 20) ? NULL : rand_ptr(r, 64, c->dst);
 		c->iv = chance(r, 20) ? NULL : rand_ptr(r, 16, NULL);
+		if (w->nses && chance(r, 50)) {
+			/* well formed for one of our sessions: reach the data path */
+			unsigned int i = below(r, w->nses);
+			static const uint16_t hf[] = { 0, COP_FLAG_UPDATE, COP_FLAG_FINAL,
+						       COP_FLAG_UPDATE | COP_FLAG_RESET };
+
+			c->ses = w->ses[i];
+			fd = w->ses_fd[i];
+			c->op = below(r, 2);
+			if (w->ses_cipher[i] == 0 || w->ses_cipher[i] == CRYPTO_NULL) {
+				c->flags = hf[below(r, N(hf))];
+				c->len = below(r, 300);
+			} else {
+				c->flags = chance(r, 70) ? 0 : COP_FLAG_WRITE_IV;
+				c->len = 16 * (1 + below(r, 64));
+			}
+			c->src = arena + below(r, (uint32_t)(arena_len - 2048));
+			c->dst = chance(r, 40) ? c->src : arena + below(r, (uint32_t)(arena_len - 2048));
+			c->mac = arena + below(r, (uint32_t)(arena_len - 64));
+			c->iv = arena + below(r, (uint32_t)(arena_len - 64));
+		}
 		ret = ioctl(fd, cmd, arg_ptr(r, c));
 		if (cmd == CIOCASYNCCRYPT && chance(r, 30)) {
 			struct pollfd p = { .fd = fd, .events = POLLIN | POLLOUT };
@@ -350,8 +384,12 @@ static void one(struct worker *w)
 
 		*p = pick_ses(w);
 		ret = ioctl(fd, cmd, arg_ptr(r, p));
-		if (ret == 0 && w->nses && w->ses[i] == *p)
-			w->ses[i] = w->ses[--w->nses];
+		if (ret == 0 && w->nses && w->ses[i] == *p) {
+			w->nses--;
+			w->ses[i] = w->ses[w->nses];
+			w->ses_cipher[i] = w->ses_cipher[w->nses];
+			w->ses_fd[i] = w->ses_fd[w->nses];
+		}
 	} else if (cmd == CIOCGSESSINFO) {
 		struct session_info_op *s = arg_slot(r, sizeof(*s));
 
@@ -362,6 +400,18 @@ static void one(struct worker *w)
 
 		c->dst_ses = pick_ses(w);
 		c->src_ses = pick_ses(w);
+		if (w->nses && chance(r, 70)) {
+			/* two of our hash sessions */
+			unsigned int a = below(r, w->nses), b = below(r, w->nses);
+
+			for (unsigned int i = 0; i < w->nses && w->ses_cipher[a]; i++)
+				a = (a + 1) % w->nses;
+			for (unsigned int i = 0; i < w->nses && w->ses_cipher[b]; i++)
+				b = (b + 1) % w->nses;
+			c->dst_ses = w->ses[a];
+			c->src_ses = w->ses[b];
+			fd = w->ses_fd[a];
+		}
 		ret = ioctl(fd, cmd, arg_ptr(r, c));
 	} else if (cmd == CRIOGET) {
 		uint32_t *p = arg_slot(r, 4);
@@ -376,6 +426,7 @@ static void one(struct worker *w)
 			if (nfd > 2 && nfd != shared_fd && nfd != w->fds[i]) {
 				if (w->fds[i] >= 0) {
 					close(w->fds[i]);
+					w->nses = 0;
 				}
 				w->fds[i] = nfd;
 			}
@@ -402,6 +453,17 @@ static void one(struct worker *w)
 	w->calls++;
 	if (ret == 0)
 		w->ok++;
+	{
+		int e = ret == 0 ? 0 : (errno > 0 && errno < NERR ? errno : NERR - 1);
+		int ci = NCMD - 1;
+
+		for (int i = 0; i < (int)N(real_cmds); i++)
+			if (cmd == real_cmds[i])
+				ci = i;
+		if (cmd == CRYPTODEV_COMPAT_CIOCCRYPT || cmd == CRYPTODEV_COMPAT_CIOCGSESSION)
+			ci = NCMD - 2;
+		__atomic_fetch_add(&outcome[ci][e], 1, __ATOMIC_RELAXED);
+	}
 	if (verbose > 1)
 		fprintf(stderr, "# w%d cmd %#lx fd %d -> %ld (%s)\n", w->id, cmd, fd, ret,
 			ret ? strerror(errno) : "ok");
@@ -609,6 +671,14 @@ int main(int argc, char **argv)
 		worker_fini(&w[i]);
 	}
 	close(shared_fd);
+	for (int c = 0; verbose && c < NCMD; c++) {
+		printf("# %-15s", cmd_names[c]);
+		for (int e = 0; e < NERR; e++)
+			if (outcome[c][e])
+				printf(" %s %lu", e ? strerrorname_np(e) ? strerrorname_np(e) : "?" : "ok",
+				       outcome[c][e]);
+		printf("\n");
+	}
 	printf("ok - cdev_fuzz seed %llu: %llu ioctls (%llu succeeded) in %llu ms, %u killed children\n",
 	       (unsigned long long)seed, (unsigned long long)calls, (unsigned long long)oks,
 	       (unsigned long long)(now_ms() - t0), killed);
