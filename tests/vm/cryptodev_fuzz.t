@@ -20,6 +20,8 @@ else
 	echo "${VCRYPTO_FUZZ_ARGS:--n 10000 -t 4 -F 20 -v}" >"$dir/fuzz_args"
 fi
 grep -v '^#' "$top/tests/vm/cryptodev/fuzz_seeds" 2>/dev/null >"$dir/fuzz_seeds"
+extra=()
+[ -e "$B/guest-bin/cdev_fuzz32" ] && extra+=(-f "$B/guest-bin/cdev_fuzz32")
 slub="slub_debug=FZP,kmalloc-64,kmalloc-128,kmalloc-192,kmalloc-256,kmalloc-512"
 exec "$top/tests/vm/vmrun.sh" -n cryptodev-fuzz -C 2 -t $((240 + secs)) \
 	-d "$B/vcryptod --socket-path $dir/a.sock --queues 1" -w "$dir/a.sock" -u "$dir/a.sock" \
@@ -27,4 +29,4 @@ exec "$top/tests/vm/vmrun.sh" -n cryptodev-fuzz -C 2 -t $((240 + secs)) \
 	-m virtio_pci -m algif_skcipher -m algif_hash -m ecb -m ctr -m xts -m sha512_generic \
 	-m ghash_generic -m "$ko" -K "$slub" -f "$B/guest-bin/cdev_fuzz" -f "$B/guest-bin/cdev_test" \
 	-f "$dir/fuzz_args:/etc/fuzz_args" -f "$dir/fuzz_seeds:/etc/fuzz_seeds" \
-	-c "$top/tests/vm/cases/cryptodev_fuzz.sh"
+	"${extra[@]}" -c "$top/tests/vm/cases/cryptodev_fuzz.sh"

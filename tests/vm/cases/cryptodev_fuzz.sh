@@ -33,6 +33,14 @@ args=$(cat /etc/fuzz_args 2>/dev/null || echo "-n 10000 -t 4 -F 20")
 cdev_fuzz $args
 rc=$?
 [ $rc = 0 ] || not_ok "cdev_fuzz $args exited $rc"
+if [ -x /bin/cdev_fuzz32 ]; then
+	note "the same, 32-bit (compat_ioctl):"
+	cdev_fuzz32 $args
+	rc=$?
+	[ $rc = 0 ] || not_ok "cdev_fuzz32 $args exited $rc"
+else
+	skip "32-bit cdev_fuzz: not built (needs gcc-multilib on the build host)"
+fi
 settle
 check "fuzz: no device session left" test "$(sum vcdev_sessions)" = 0
 check "fuzz: every request given back" test "$(sum vcdev_inflight)" = 0

@@ -460,7 +460,8 @@ static void one(struct worker *w)
 		for (int i = 0; i < (int)N(real_cmds); i++)
 			if (cmd == real_cmds[i])
 				ci = i;
-		if (cmd == CRYPTODEV_COMPAT_CIOCCRYPT || cmd == CRYPTODEV_COMPAT_CIOCGSESSION)
+		if ((cmd == CRYPTODEV_COMPAT_CIOCCRYPT && cmd != CIOCCRYPT) ||
+		    (cmd == CRYPTODEV_COMPAT_CIOCGSESSION && cmd != CIOCGSESSION))
 			ci = NCMD - 2;
 		__atomic_fetch_add(&outcome[ci][e], 1, __ATOMIC_RELAXED);
 	}

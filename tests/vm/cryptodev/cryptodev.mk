@@ -65,3 +65,11 @@ endif
 # Seeded random-ioctl fuzzer (guest side); a fixed-count run in
 # cryptodev_vcryptod.t, minutes of it in tests/vm/cryptodev_fuzz.t (make fuzz).
 $(eval $(call guest_prog,$(B)/guest-bin/cdev_fuzz,tests/vm/cryptodev/cdev_fuzz.c,))
+ifneq ($(wildcard /usr/lib32/libc.a),)
+# the fuzzer as a 32-bit program: compat_ioctl
+CDEV_FUZZ32 := $(B)/guest-bin/cdev_fuzz32
+$(CDEV_FUZZ32): tests/vm/cryptodev/cdev_fuzz.c include/crypto/cryptodev.h
+	$(call quiet,CC32,$@)
+	$(Q)mkdir -p $(@D) && $(CC) -m32 $(filter-out -MMD -MP,$(GUEST_CFLAGS)) -o $@ $< $(GUEST_LDFLAGS)
+ALL_TARGETS += $(CDEV_FUZZ32)
+endif
