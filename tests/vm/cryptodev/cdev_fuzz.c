@@ -205,6 +205,7 @@ struct worker {
 	int ses_fd[MAX_SES]; /* and on which fd (session ids are per file) */
 	unsigned int nses;
 	uint64_t calls, ok;
+	uint32_t crio; /* CRIOGET's result: private, so the new fd is never lost */
 	int id;
 };
 
@@ -414,7 +415,7 @@ static void one(struct worker *w)
 		}
 		ret = ioctl(fd, cmd, arg_ptr(r, c));
 	} else if (cmd == CRIOGET) {
-		uint32_t *p = arg_slot(r, 4);
+		uint32_t *p = &w->crio;
 		int i = (int)below(r, MAX_FDS);
 
 		*p = (uint32_t)rnd(r);
@@ -422,14 +423,12 @@ static void one(struct worker *w)
 		if (ret == 0) {
 			int nfd = (int)*p;
 
-			/* a dup: keep it in a slot (closing what was there) */
-			if (nfd > 2 && nfd != shared_fd && nfd != w->fds[i]) {
-				if (w->fds[i] >= 0) {
-					close(w->fds[i]);
-					w->nses = 0;
-				}
-				w->fds[i] = nfd;
+			/* a new fd on the same file: keep it in a slot (closing what was there) */
+			if (w->fds[i] >= 0) {
+				close(w->fds[i]);
+				w->nses = 0;
 			}
+			w->fds[i] = nfd;
 		}
 	} else if (cmd == CIOCKEY) {
 		struct crypt_kop *kp = arg_slot(r, sizeof(*kp));
