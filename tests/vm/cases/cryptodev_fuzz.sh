@@ -46,10 +46,11 @@ check "fuzz: no device session left" test "$(sum vcdev_sessions)" = 0
 check "fuzz: every request given back" test "$(sum vcdev_inflight)" = 0
 after=$(sunreclaim)
 note "SUnreclaim before ${before} kB, after ${after} kB"
-# per-CPU and lazily freed objects wobble a little; a leak of sessions or
-# requests over thousands of ioctls shows as megabytes
-[ $((after - before)) -lt 1024 ] && ok "fuzz: unreclaimable slab back within 1 MiB ($before -> $after kB)" ||
-	not_ok "fuzz: unreclaimable slab back within 1 MiB ($before -> $after kB)"
+# slab pages partly used after the churn leave it 0.6-1 MiB higher whatever
+# the run length (40 k or 5.5 M ioctls); a leak of the 40 k sessions a long run makes
+# shows as megabytes
+[ $((after - before)) -lt 2048 ] && ok "fuzz: unreclaimable slab back within 2 MiB ($before -> $after kB)" ||
+	not_ok "fuzz: unreclaimable slab back within 2 MiB ($before -> $after kB)"
 check "the devices serve after the fuzz" cdev_test stress -p 2 -t 2 -n 20
 check "rmmod after the fuzz" rmmod virtio_cryptodev
 exit 0
