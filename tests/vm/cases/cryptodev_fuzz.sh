@@ -53,4 +53,5 @@ note "SUnreclaim before ${before} kB, after ${after} kB"
 	not_ok "fuzz: unreclaimable slab back within 2 MiB ($before -> $after kB)"
 check "the devices serve after the fuzz" cdev_test stress -p 2 -t 2 -n 20
 check "rmmod after the fuzz" rmmod virtio_cryptodev
+check "insmod again" insmod /lib/modules/vc/virtio_cryptodev.ko
 exit 0
