@@ -151,6 +151,7 @@ static int afalg_cipher_run(void *p, const uint8_t *iv, uint32_t ivlen, const ui
 		struct cmsghdr align;
 	} cb;
 	size_t done = 0;
+	int err = 0;
 
 	if (ivlen != vcd_cipher_iv_len(o->alg) || ivlen > 16)
 		return -EINVAL;
@@ -160,7 +161,6 @@ static int afalg_cipher_run(void *p, const uint8_t *iv, uint32_t ivlen, const ui
 		size_t n = len - done < AFALG_CHUNK ? len - done : AFALG_CHUNK;
 		struct iovec iov = {.iov_base = (void *)(in + done), .iov_len = n};
 		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-		int ret;
 
 		if (done == 0) {
 			struct cmsghdr *c;
@@ -186,14 +186,16 @@ static int afalg_cipher_run(void *p, const uint8_t *iv, uint32_t ivlen, const ui
 				memcpy(aiv->iv, iv, ivlen);
 			}
 		}
-		if (sendmsg(o->op, &mh, done + n < len ? MSG_MORE : 0) != (ssize_t)n)
-			return -EIO;
-		ret = read_full(o->op, out + done, n);
-		if (ret)
-			return -EIO;
+		if (sendmsg(o->op, &mh, done + n < len ? MSG_MORE : 0) != (ssize_t)n ||
+		    read_full(o->op, out + done, n)) {
+			err = -EIO;
+			break;
+		}
 		done += n;
 	} while (done < len);
-	return 0;
+	/* no copy of the IV stays on the stack, as crypto_req.c does for its own */
+	explicit_bzero(&cb, sizeof(cb));
+	return err;
 }
 
 static int afalg_mac_new(struct vcd_engine *e, uint32_t alg, const uint8_t *key, uint32_t keylen,
