@@ -484,7 +484,7 @@ int vuf_setup(struct vuf *v, const struct vuf_opts *o)
 	    (qsize & (qsize - 1)))
 		return -EINVAL;
 
-	/* The order QEMU 7.2 uses (../shared/DESIGN.md). */
+	/* The order QEMU 7.2 uses (docs/DESIGN.md). */
 	ret = vuf_get_u64(v, VUF_GET_FEATURES, &v->features);
 	if (ret)
 		return ret;
