@@ -25,16 +25,12 @@ static const char *prog = "vloader";
 static void usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-		"usage: vloader [-D DEV] IMAGE IMAGE.sig   load a signed process, print \"desc = "
-		"N\"\n"
-		"       vloader [-D DEV] msg N [-c CODE] TEXT  send TEXT with message code CODE "
-		"(0)\n"
+		"usage: vloader [-D DEV] IMAGE IMAGE.sig   load a signed process, print \"desc = N\"\n"
+		"       vloader [-D DEV] msg N [-c CODE] TEXT  send TEXT with message code CODE (0)\n"
 		"       vloader [-D DEV] close N\n"
 		"       vloader [-D DEV] list\n"
-		"       vloader [-D DEV] batch                 commands from stdin, one "
-		"connection:\n"
-		"           load IMAGE SIG | msg N CODE TEXT... | msgsize N CODE BYTES | close N "
-		"|\n"
+		"       vloader [-D DEV] batch                 commands from stdin, one connection:\n"
+		"           load IMAGE SIG | msg N CODE TEXT... | msgsize N CODE BYTES | close N |\n"
 		"           list | raw HEX | recv | sleep MS | echo TEXT |\n"
 		"           bench-load IMAGE SIG COUNT | bench-msg N COUNT BYTES\n"
 		"\n"

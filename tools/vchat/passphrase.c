@@ -31,8 +31,8 @@ static int pass_from_file(const char *path, char *out)
 		return -errno;
 	if (fstat(fd, &st) == 0 && (st.st_mode & 077))
 		fprintf(stderr,
-			"vchat: warning: key file %s is readable by group or others (chmod 600 "
-			"it)\n",
+			"vchat: warning: key file %s is readable by group or others "
+			"(chmod 600 it)\n",
 			path);
 	while (n < VCHAT_PASS_MAX - 1) {
 		r = read(fd, out + n, VCHAT_PASS_MAX - 1 - n);
