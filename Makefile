@@ -68,33 +68,74 @@ FUZZ_SMOKE   :=
 BENCHES      :=
 INSTALL_BIN  :=
 INSTALL_SBIN :=
+INSTALL_GUEST :=
 ALL_TARGETS  :=
+
+# Objects go to one tree per flavour, named after how they are built:
+# $(B)/obj (host), $(B)/obj-static (guest, static), $(B)/obj-fuzz (clang
+# libFuzzer + ASan + UBSan), $(B)/obj-asan (ASan + UBSan whatever SANITIZE says).
 
 # $(call host_prog,OUT,SRCS,LIBS)   a host program built from SRCS
 define host_prog
-$(1): $(patsubst %.c,$(B)/host/%.o,$(2))
+$(1): $(patsubst %.c,$(B)/obj/%.o,$(2))
 	$$(call quiet,LD,$$@)
 	$(Q)mkdir -p $$(@D) && $$(CC) -o $$@ $$^ $$(HOST_LDFLAGS) $(3)
-ALL_OBJS += $(patsubst %.c,$(B)/host/%.o,$(2))
+ALL_OBJS += $(patsubst %.c,$(B)/obj/%.o,$(2))
+HOST_PROGS += $(1)
 endef
 
 # $(call guest_prog,OUT,SRCS,LIBS)  a static guest program built from SRCS
 define guest_prog
-$(1): $(patsubst %.c,$(B)/guest/%.o,$(2))
+$(1): $(patsubst %.c,$(B)/obj-static/%.o,$(2))
 	$$(call quiet,LD,$$@)
 	$(Q)set -o pipefail; mkdir -p $$(@D) && $$(CC) -o $$@ $$^ $$(GUEST_LDFLAGS) $(3) 2>&1 | \
 		{ grep -vE "$$(STATIC_LD_NOISE)" >&2 || true; }
-ALL_OBJS += $(patsubst %.c,$(B)/guest/%.o,$(2))
+ALL_OBJS += $(patsubst %.c,$(B)/obj-static/%.o,$(2))
 GUEST_PROGS += $(1)
 endef
 
-$(B)/host/%.o: %.c
+# $(call fuzz_prog,NAME,SRCS,LIBS)  a libFuzzer target $(B)/fuzz/NAME (make fuzz; built by make all)
+# (-Wno-missing-field-initializers: clang on libseccomp's SCMP_A0() initializers)
+FUZZ_CC := clang
+FUZZ_CFLAGS = $(filter-out -D_FORTIFY_SOURCE=2,$(BASE_CFLAGS)) -Wno-unused-command-line-argument \
+	-Wno-missing-field-initializers \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+define fuzz_prog
+$(B)/fuzz/$(1): $(patsubst %.c,$(B)/obj-fuzz/%.o,$(2))
+	$$(call quiet,LD,$$@)
+	$(Q)mkdir -p $$(@D) && $$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -pthread -o $$@ $$^ $(3)
+ALL_OBJS += $(patsubst %.c,$(B)/obj-fuzz/%.o,$(2))
+FUZZ_TARGETS += $(B)/fuzz/$(1)
+ALL_TARGETS += $(B)/fuzz/$(1)
+endef
+
+# $(call asan_prog,OUT,SRCS,LIBS)   a host program with ASan + UBSan in every build,
+# for host tests that prove a program clean under hostile input in every make check
+ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined -U_FORTIFY_SOURCE
+define asan_prog
+$(1): $(patsubst %.c,$(B)/obj-asan/%.o,$(2))
+	$$(call quiet,LD,$$@)
+	$(Q)mkdir -p $$(@D) && $$(CC) -o $$@ $$^ $$(HOST_LDFLAGS) $$(ASAN_FLAGS) $(3)
+ALL_OBJS += $(patsubst %.c,$(B)/obj-asan/%.o,$(2))
+ALL_TARGETS += $(1)
+endef
+
+$(B)/obj/%.o: %.c
 	$(call quiet,CC,$<)
 	$(Q)mkdir -p $(@D) && $(CC) $(HOST_CFLAGS) -c -o $@ $<
 
-$(B)/guest/%.o: %.c
+$(B)/obj-static/%.o: %.c
 	$(call quiet,CC,$< [guest])
 	$(Q)mkdir -p $(@D) && $(CC) $(GUEST_CFLAGS) -c -o $@ $<
+
+$(B)/obj-fuzz/%.o: %.c
+	$(call quiet,CC,$< [fuzz])
+	$(Q)mkdir -p $(@D) && $(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(B)/obj-asan/%.o: %.c
+	$(call quiet,CC,$< [asan])
+	$(Q)mkdir -p $(@D) && $(CC) $(HOST_CFLAGS) $(ASAN_FLAGS) -c -o $@ $<
 
 include $(sort $(wildcard */*.mk */*/*.mk */*/*/*.mk))
 
@@ -126,7 +167,8 @@ run-tests: $(UNIT_TESTS) $(HOST_TESTS) $(FUZZ_SMOKE)
 		$(if $(filter fuzz,$(TIERS)),$(FUZZ_SMOKE)) \
 		$(if $(filter vm,$(TIERS)),$(VM_TIER))
 
-check-unit:  ; $(Q)$(MAKE) --no-print-directory check TIERS=unit
+# check-unit builds only the unit tests: no packages installed, no module built.
+check-unit:  ; $(Q)$(MAKE) --no-print-directory run-tests TIERS=unit
 check-host:  ; $(Q)$(MAKE) --no-print-directory check TIERS=host
 check-vm:    ; $(Q)$(MAKE) --no-print-directory check TIERS=vm
 check-fuzz:  ; $(Q)$(MAKE) --no-print-directory check TIERS=fuzz
@@ -179,7 +221,7 @@ install: all
 	install -m 0755 tests/vm/mkinitramfs.sh $(DESTDIR)$(DATADIR)/vm/
 	install -m 0755 scripts/kver.sh scripts/accel.sh $(DESTDIR)$(DATADIR)/
 	install -m 0644 tests/vm/guest/init tests/vm/guest/tap.sh $(DESTDIR)$(DATADIR)/vm/guest/
-	$(if $(GUEST_PROGS),install -m 0755 $(GUEST_PROGS) $(DESTDIR)$(DATADIR)/guest-bin/)
+	$(if $(INSTALL_GUEST),install -m 0755 $(INSTALL_GUEST) $(DESTDIR)$(DATADIR)/guest-bin/)
 	$(if $(wildcard $(B)/kmod/virtio_cryptodev.ko),install -m 0644 $(B)/kmod/virtio_cryptodev.ko $(DESTDIR)$(DATADIR)/)
 	install -d $(DESTDIR)$(PREFIX)/src/virtio_cryptodev-$(VERSION)/include/crypto
 	install -m 0644 include/crypto/cryptodev.h $(DESTDIR)$(PREFIX)/src/virtio_cryptodev-$(VERSION)/include/crypto/

@@ -3,26 +3,26 @@
 # program (dynamic: it runs on the guest's copy of Debian's libcrypto).
 VCP_SO   := $(B)/provider/vcrypto.so
 VCP_SRCS := provider/vcp_prov.c provider/vcp_cipher.c provider/vcp_digest.c provider/vcp_gcm.c
-VCP_OBJS := $(patsubst %.c,$(B)/provider/%.o,$(VCP_SRCS))
+VCP_OBJS := $(patsubst %.c,$(B)/obj-pic/%.o,$(VCP_SRCS))
 # bytes below which one-shot work goes to the default provider (README: how it was chosen)
 VCP_MIN_OFFLOAD ?= 65536
 VCP_CFLAGS = $(BASE_CFLAGS) -fPIC -fvisibility=hidden -DVCP_VERSION='"$(VERSION)"' \
 	-DVCP_DEFAULT_MIN_OFFLOAD=$(VCP_MIN_OFFLOAD)
 OSSL_MODULESDIR = $(shell openssl version -m 2>/dev/null | sed -n 's/^MODULESDIR: "\(.*\)"/\1/p')
 
-$(B)/provider/%.o: %.c provider/provider.mk
+$(B)/obj-pic/%.o: %.c provider/provider.mk
 	$(call quiet,CC,$< [provider])
 	$(Q)mkdir -p $(@D) && $(CC) $(VCP_CFLAGS) -c -o $@ $<
 
 $(VCP_SO): $(VCP_OBJS)
 	$(call quiet,LD,$@)
-	$(Q)$(CC) -shared -o $@ $^ -Wl,-z,defs -Wl,-z,now -lcrypto -pthread
+	$(Q)mkdir -p $(@D) && $(CC) -shared -o $@ $^ -Wl,-z,defs -Wl,-z,now -lcrypto -pthread
 
-$(B)/provider/vcp_test: $(B)/provider/tests/vm/vcp_test.o
+$(B)/provider/vcp_test: $(B)/obj-pic/tests/vm/vcp_test.o
 	$(call quiet,LD,$@)
-	$(Q)$(CC) -o $@ $^ -lcrypto -pthread
+	$(Q)mkdir -p $(@D) && $(CC) -o $@ $^ -lcrypto -pthread
 
-ALL_OBJS    += $(VCP_OBJS) $(B)/provider/tests/vm/vcp_test.o
+ALL_OBJS    += $(VCP_OBJS) $(B)/obj-pic/tests/vm/vcp_test.o
 ALL_TARGETS += $(VCP_SO) $(B)/provider/vcp_test
 VM_TESTS    += tests/vm/provider.t
 

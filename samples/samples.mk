@@ -4,7 +4,7 @@
 VPROC_SAMPLES := hello upper probe rawprobe
 $(foreach s,$(VPROC_SAMPLES),$(eval $(call guest_prog,$(B)/samples/$(s),samples/$(s)/$(s).c,$(B)/sdk/libvproc.a)))
 $(foreach s,$(VPROC_SAMPLES),$(eval $(B)/samples/$(s): $(B)/sdk/libvproc.a))
-$(foreach s,$(VPROC_SAMPLES),$(eval $(B)/guest/samples/$(s)/$(s).o: GUEST_CFLAGS += -Isdk))
+$(foreach s,$(VPROC_SAMPLES),$(eval $(B)/obj-static/samples/$(s)/$(s).o: GUEST_CFLAGS += -Isdk))
 GUEST_PROGS := $(filter-out $(B)/samples/%,$(GUEST_PROGS))
 ALL_TARGETS += $(foreach s,$(VPROC_SAMPLES),$(B)/samples/$(s))
 # vprocd refuses an image without a non-executable PT_GNU_STACK: say so explicitly

@@ -4,9 +4,9 @@
 VLOADER_SRCS := guest/vloader/vloader.c guest/vloader/libvmmcall.c
 $(eval $(call guest_prog,$(B)/guest-bin/vloader,$(VLOADER_SRCS),))
 $(eval $(call host_prog,$(B)/vloader,$(VLOADER_SRCS),))
-$(B)/guest/libvmmcall.a: $(B)/guest/guest/vloader/libvmmcall.o
+$(B)/lib/libvmmcall.a: $(B)/obj-static/guest/vloader/libvmmcall.o
 	$(call quiet,AR,$@)
 	$(Q)mkdir -p $(@D) && rm -f $@ && ar rcs $@ $^
-HOST_PROGS  += $(B)/vloader
-ALL_TARGETS += $(B)/guest/libvmmcall.a
+ALL_TARGETS += $(B)/lib/libvmmcall.a
 INSTALL_BIN += $(B)/vloader
+INSTALL_GUEST += $(B)/guest-bin/vloader

@@ -7,7 +7,6 @@ VCD_SRCS := $(VCD_CORE) host/vcryptod/queue.c host/vcryptod/vhost_user.c \
 	host/vcryptod/sandbox.c host/vcryptod/main.c
 
 $(eval $(call host_prog,$(B)/vcryptod,$(VCD_SRCS),-lcrypto -lseccomp))
-HOST_PROGS   += $(B)/vcryptod
 INSTALL_SBIN += $(B)/vcryptod
 
 VM_TESTS     += tests/vm/vcryptod_stock.t tests/vm/vcryptod_engines.t
@@ -24,24 +23,10 @@ $(eval $(call host_prog,$(B)/vcd-engine-check,host/vcryptod/engine_check.c host/
 $(eval $(call guest_prog,$(B)/guest-bin/vcd_guest_engines,host/vcryptod/engine_check.c host/vcryptod/sandbox.c $(VCD_ENGINES),-lcrypto -lseccomp))
 ALL_TARGETS  += $(B)/vcd-engine-check
 
-# libFuzzer targets (clang), built with ASan+UBSan whatever SANITIZE says.
-VCD_FUZZ_CC := clang
-VCD_FUZZ_CFLAGS := $(filter-out -D_FORTIFY_SOURCE=2,$(BASE_CFLAGS)) -Wno-unused-command-line-argument \
-	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+# libFuzzer targets (clang, ASan + UBSan whatever SANITIZE says)
 VCD_FUZZ_LIB := $(VCD_CORE) host/vcryptod/queue.c host/vcryptod/vhost_user.c
-$(B)/vcd-fuzz/%.o: %.c
-	$(call quiet,CC,$< [fuzz])
-	$(Q)mkdir -p $(@D) && $(VCD_FUZZ_CC) $(VCD_FUZZ_CFLAGS) -c -o $@ $<
-define vcd_fuzz
-$(B)/fuzz/$(1): $(patsubst %.c,$(B)/vcd-fuzz/%.o,tests/fuzz/$(1).c $(VCD_FUZZ_LIB))
-	$$(call quiet,LD,$$@)
-	$(Q)mkdir -p $$(@D) && $(VCD_FUZZ_CC) -fsanitize=fuzzer,address,undefined -pthread -o $$@ $$^ -lcrypto
-ALL_OBJS += $(patsubst %.c,$(B)/vcd-fuzz/%.o,tests/fuzz/$(1).c $(VCD_FUZZ_LIB))
-endef
-$(foreach t,fuzz_vcd_msg fuzz_vcd_req,$(eval $(call vcd_fuzz,$(t))))
-FUZZ_TARGETS += $(B)/fuzz/fuzz_vcd_msg $(B)/fuzz/fuzz_vcd_req
+$(foreach t,fuzz_vcd_msg fuzz_vcd_req,$(eval $(call fuzz_prog,$(t),tests/fuzz/$(t).c $(VCD_FUZZ_LIB),-lcrypto)))
 FUZZ_SMOKE   += tests/fuzz/vcryptod_smoke.t
-ALL_TARGETS  += $(B)/fuzz/fuzz_vcd_msg $(B)/fuzz/fuzz_vcd_req
 $(eval $(call host_prog,$(B)/tests/unit/test_vcd_sandbox,tests/unit/test_vcd_sandbox.c host/vcryptod/sandbox.c,-lcmocka -lseccomp))
 UNIT_TESTS   += $(B)/tests/unit/test_vcd_sandbox
 $(eval $(call host_prog,$(B)/tests/unit/test_vcd_queue,tests/unit/test_vcd_queue.c $(VCD_CORE) host/vcryptod/queue.c host/vcryptod/vhost_user.c,-lcmocka -lcrypto))

@@ -4,15 +4,14 @@ VPD_CORE := host/vprocd/log.c host/vprocd/conn.c host/vprocd/proc.c \
 	tools/vsign/vsig.c
 VPD_SRCS := host/vprocd/main.c $(VPD_CORE)
 $(eval $(call host_prog,$(B)/vprocd,$(VPD_SRCS),-lcrypto -lseccomp))
-HOST_PROGS   += $(B)/vprocd
 INSTALL_SBIN += $(B)/vprocd
 
 # make VPROCD_PUBKEY=pub.pem builds that key in (as the original design
 # embeds its key). The generated header changes only when the key does.
 VPD_KEY_H := $(B)/gen/vprocd_builtin_key.h
 ifneq ($(VPROCD_PUBKEY),)
-$(B)/host/host/vprocd/main.o: HOST_CFLAGS += -DVPD_BUILTIN_KEY='"$(abspath $(VPD_KEY_H))"'
-$(B)/host/host/vprocd/main.o: $(VPD_KEY_H)
+$(B)/obj/host/vprocd/main.o: HOST_CFLAGS += -DVPD_BUILTIN_KEY='"$(abspath $(VPD_KEY_H))"'
+$(B)/obj/host/vprocd/main.o: $(VPD_KEY_H)
 endif
 $(VPD_KEY_H): FORCE_VPD_KEY
 	$(Q)mkdir -p $(@D); tmp=$@.tmp; \
@@ -38,15 +37,9 @@ UNIT_TESTS += $(foreach t,$(VPD_UNIT),$(B)/tests/unit/test_vproc_$(t))
 
 # fuzz targets (libFuzzer) and their smoke run in make check
 VPD_FUZZ := frame sig elf
-VPD_FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Iinclude
-$(B)/fuzz/fuzz_vproc_%: tests/fuzz/fuzz_vproc_%.c $(VPD_CORE) host/vprocd/vprocd.h tools/vsign/vsig.h include/vcrypto/vmmcall.h
-	$(call quiet,FUZZCC,$@)
-	$(Q)mkdir -p $(@D) && clang $(VPD_FUZZ_CFLAGS) -o $@ $(filter %.c,$^) -lcrypto -lseccomp
-FUZZ_TARGETS += $(foreach t,$(VPD_FUZZ),$(B)/fuzz/fuzz_vproc_$(t))
-ALL_TARGETS  += $(foreach t,$(VPD_FUZZ),$(B)/fuzz/fuzz_vproc_$(t))
+$(foreach t,$(VPD_FUZZ),$(eval $(call fuzz_prog,fuzz_vproc_$(t),tests/fuzz/fuzz_vproc_$(t).c $(VPD_CORE),-lcrypto -lseccomp)))
 FUZZ_SMOKE   += tests/fuzz/vproc_smoke.t
 
 # benchmark (make bench): bench/vproc_bench.sh with its reference program
 $(eval $(call host_prog,$(B)/bench/vproc_ref,bench/vproc_ref.c,))
-HOST_PROGS += $(B)/bench/vproc_ref
 BENCHES    += bench/vproc_bench.sh

@@ -24,6 +24,9 @@ done
 for p in vsign vchat vloader devcrypto vcrypto-vm; do
 	expect "bin/$p installed, with man page $p.1" "[ -x $d/usr/bin/$p ] && [ -s $d/usr/share/man/man1/$p.1 ]"
 done
+gb=$(cd "$d/usr/share/vcrypto/guest-bin" 2>/dev/null && ls | tr '\n' ' ')
+expect "guest programs installed are the product's only (devcrypto vchat vloader), no test or bench program: $gb" \
+	'[ "$gb" = "devcrypto vchat vloader " ]'
 expect "vcryptod(8) carries vcryptod's own --help options" \
 	"grep -q 'socket\\\\-path' $d/usr/share/man/man8/vcryptod.8 && grep -q 'max\\\\-sessions' $d/usr/share/man/man8/vcryptod.8"
 expect "the cryptodev ABI header is installed as <crypto/cryptodev.h>" "grep -q CIOCGSESSION $d/usr/include/crypto/cryptodev.h"

@@ -6,25 +6,15 @@ VCHAT_SRCS := tools/vchat/main.c tools/vchat/server.c tools/vchat/client.c \
 	tools/vchat/passphrase.c $(VCHAT_CORE)
 
 $(eval $(call host_prog,$(B)/vchat,$(VCHAT_SRCS),-lcrypto))
-HOST_PROGS  += $(B)/vchat
 INSTALL_BIN += $(B)/vchat
+INSTALL_GUEST += $(B)/guest-bin/vchat
 
 # Test helper: a hostile peer speaking the frame format without the key.
 $(eval $(call host_prog,$(B)/tests/host/vchat_raw,tests/host/vchat_raw.c,))
-HOST_PROGS += $(B)/tests/host/vchat_raw
 
 # An ASan+UBSan build of vchat, so the host tests prove the server clean under
 # hostile input in every `make check`, not only with SANITIZE=1.
-VCHAT_ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
-	-fno-sanitize-recover=undefined -U_FORTIFY_SOURCE
-$(B)/asan/%.o: %.c
-	$(call quiet,CC,$< [asan])
-	$(Q)mkdir -p $(@D) && $(CC) $(HOST_CFLAGS) $(VCHAT_ASAN_FLAGS) -c -o $@ $<
-$(B)/asan/vchat: $(patsubst %.c,$(B)/asan/%.o,$(VCHAT_SRCS))
-	$(call quiet,LD,$@)
-	$(Q)mkdir -p $(@D) && $(CC) -o $@ $^ $(HOST_LDFLAGS) $(VCHAT_ASAN_FLAGS) -lcrypto
-ALL_OBJS += $(patsubst %.c,$(B)/asan/%.o,$(VCHAT_SRCS))
-ALL_TARGETS += $(B)/asan/vchat
+$(eval $(call asan_prog,$(B)/asan/vchat,$(VCHAT_SRCS),-lcrypto))
 
 HOST_TESTS += tests/host/vchat_chat.t
 HOST_TESTS += tests/host/vchat_hostile.t
@@ -34,21 +24,18 @@ HOST_TESTS += tests/host/vchat_tty.t
 # The same program, static, for the guest initramfs (libcrypto.a linked in).
 $(eval $(call guest_prog,$(B)/guest-bin/vchat,$(VCHAT_SRCS),-lcrypto))
 # No NSS in the initramfs: the guest build takes numeric addresses only.
-$(B)/guest/tools/vchat/net.o: GUEST_CFLAGS += -DVCHAT_NO_RESOLVER
+$(B)/obj-static/tools/vchat/net.o: GUEST_CFLAGS += -DVCHAT_NO_RESOLVER
 VM_TESTS += tests/vm/vchat_guest.t
 
 # Benchmark programs (make bench): load generator, per-message crypto cost.
 $(eval $(call host_prog,$(B)/bench/vchat_load,bench/vchat_load.c $(VCHAT_CORE),-lcrypto))
 $(eval $(call host_prog,$(B)/bench/vchat_cost,bench/vchat_cost.c $(VCHAT_CORE),-lcrypto))
 $(eval $(call guest_prog,$(B)/guest-bin/vchat_cost,bench/vchat_cost.c $(VCHAT_CORE),-lcrypto))
-HOST_PROGS += $(B)/bench/vchat_load $(B)/bench/vchat_cost
 BENCHES += bench/vchat_bench.sh
 
 # Protocol-level TAP test (frames, seal/open, bit flips, padding, replay table).
 $(eval $(call host_prog,$(B)/tests/host/vchat_proto,tests/host/vchat_proto.c $(VCHAT_CORE),-lcrypto))
-HOST_PROGS += $(B)/tests/host/vchat_proto
 HOST_TESTS += $(B)/tests/host/vchat_proto
 
 # The prompt reader alone, for tests/host/vchat_tty.t (what it leaves in memory).
 $(eval $(call host_prog,$(B)/tests/host/vchat_pass,tests/host/vchat_pass.c tools/vchat/passphrase.c $(VCHAT_CORE),-lcrypto))
-HOST_PROGS += $(B)/tests/host/vchat_pass

@@ -1,5 +1,4 @@
 # vsign: keys, signing and verifying of process images (tools/vsign/README.md)
 VSIGN_SRCS := tools/vsign/main.c tools/vsign/vsig.c
 $(eval $(call host_prog,$(B)/vsign,$(VSIGN_SRCS),-lcrypto))
-HOST_PROGS  += $(B)/vsign
 INSTALL_BIN += $(B)/vsign
