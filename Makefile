@@ -31,7 +31,7 @@ WARN     := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wformat=2 -Wvla
 ifdef CI
 WARN     += -Werror
 endif
-BASE_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -MMD -MP \
+BASE_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Ilib -MMD -MP \
 	-fstack-protector-strong -D_FORTIFY_SOURCE=2 -fno-strict-aliasing -pthread
 
 # Host code (daemons, tools, host tests) may be built with sanitizers.

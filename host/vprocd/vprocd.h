@@ -11,7 +11,7 @@
 #include <linux/filter.h>
 
 #include <vcrypto/vmmcall.h>
-#include "../../tools/vsign/vsig.h"
+#include <vsig/vsig.h>
 
 #define VPD_MAX_KEYS 16
 

@@ -6,7 +6,7 @@
 #include <openssl/evp.h>
 
 #include <vcrypto/vmmcall.h>
-#include "../../tools/vsign/vsig.h"
+#include <vsig/vsig.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

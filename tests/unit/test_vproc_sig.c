@@ -10,7 +10,7 @@
 #include <openssl/evp.h>
 
 #include <vcrypto/vmmcall.h>
-#include "../../tools/vsign/vsig.h"
+#include <vsig/vsig.h>
 
 static const uint8_t image[] = "not really an ELF, but bytes to sign";
 

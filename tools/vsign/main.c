@@ -23,7 +23,7 @@
 #include <openssl/pem.h>
 
 #include <vcrypto/vmmcall.h>
-#include "vsig.h"
+#include <vsig/vsig.h>
 
 static void usage(int status)
 {

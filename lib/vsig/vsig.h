@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Signed process images: the header that is signed and the .sig container.
- * Shared by vsign (tools/vsign) and vprocd (host/vprocd). Byte layouts are
- * documented in tools/vsign/README.md; all integers are big-endian.
+ * A library (lib/vsig) linked by vsign (tools/vsign), vprocd (host/vprocd),
+ * their tests and fuzzers. Byte layouts are documented in
+ * tools/vsign/README.md; all integers are big-endian.
  *
  * Signed header (VSIG_HDR_SIZE = 120 bytes):
  *   0   4  magic "VCPH"
