@@ -210,7 +210,7 @@ endef
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(PREFIX)/include/vcrypto \
 		$(DESTDIR)$(PREFIX)/include/crypto $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 \
-		$(DESTDIR)$(DATADIR)/vm/guest $(DESTDIR)$(DATADIR)/guest-bin $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(DATADIR)/image $(DESTDIR)$(DATADIR)/guest-bin $(DESTDIR)$(UNITDIR) \
 		$(DESTDIR)$(PREFIX)/share/qemu/vhost-user
 	install -m 0755 $(INSTALL_BIN) $(DESTDIR)$(BINDIR)/
 	$(if $(INSTALL_SBIN),install -m 0755 $(INSTALL_SBIN) $(DESTDIR)$(SBINDIR)/)
@@ -218,9 +218,9 @@ install: all
 	install -m 0644 include/crypto/cryptodev.h $(DESTDIR)$(PREFIX)/include/crypto/
 	$(foreach p,$(INSTALL_BIN),$(call install_man,$(p),1))
 	$(foreach p,$(INSTALL_SBIN),$(call install_man,$(p),8))
-	install -m 0755 tests/vm/mkinitramfs.sh $(DESTDIR)$(DATADIR)/vm/
+	install -m 0755 guest/image/mkinitramfs.sh $(DESTDIR)$(DATADIR)/image/
 	install -m 0755 scripts/kver.sh scripts/accel.sh $(DESTDIR)$(DATADIR)/
-	install -m 0644 tests/vm/guest/init tests/vm/guest/tap.sh $(DESTDIR)$(DATADIR)/vm/guest/
+	install -m 0644 guest/image/init $(DESTDIR)$(DATADIR)/image/
 	$(if $(INSTALL_GUEST),install -m 0755 $(INSTALL_GUEST) $(DESTDIR)$(DATADIR)/guest-bin/)
 	$(if $(wildcard $(B)/kmod/virtio_cryptodev.ko),install -m 0644 $(B)/kmod/virtio_cryptodev.ko $(DESTDIR)$(DATADIR)/)
 	install -d $(DESTDIR)$(PREFIX)/src/virtio_cryptodev-$(VERSION)/include/crypto

@@ -67,7 +67,7 @@ vloader /p/hello /p/hello.sig
 vloader msg 0 hi
 C
 kver=$("$top/scripts/kver.sh")
-"$top/tests/vm/mkinitramfs.sh" -o "$dir/initrd.gz" -k "$kver" -m virtio_pci -m virtio_console \
+"$top/guest/image/mkinitramfs.sh" -o "$dir/initrd.gz" -k "$kver" -m virtio_pci -m virtio_console \
 	-m "$B/kmod/virtio_cryptodev.ko" -f "$B/guest-bin/devcrypto" -f "$B/guest-bin/vloader" \
 	-f "$B/samples/hello:/p/hello" -f "$dir/hello.sig:/p/hello.sig" -c "$dir/case.sh"
 timeout 150 "$vm" --dir "$dir" --name t3 --mem 512M --trusted-key "$dir/admin.pub" run -- \

@@ -99,7 +99,7 @@ echo LIBVIRT-CASE-READY
 # stay up: the host ends the domain with virsh destroy
 exec sleep 100000
 C
-"$top/tests/vm/mkinitramfs.sh" -o "$work/initrd.gz" -k "$kver" -m virtio_pci -m virtio_console \
+"$top/guest/image/mkinitramfs.sh" -o "$work/initrd.gz" -k "$kver" -m virtio_pci -m virtio_console \
 	-m "$B/kmod/virtio_cryptodev.ko" -f "$B/guest-bin/devcrypto" -f "$B/guest-bin/vloader" \
 	-f "$B/samples/hello:/p/hello" -f "$work/hello.sig:/p/hello.sig" -c "$work/case.sh" ||
 	{ nok "building the initramfs"; exit 1; }

@@ -197,7 +197,8 @@ accel=$(env "${qemu_env[@]}" "$top/scripts/accel.sh" --qemu "$qemu" --kernel "$k
 	${qemu_data:+--qemu-arg -L --qemu-arg "$qemu_data"} 2>"$work/accel.why") ||
 	{ echo "not ok - $tag$name: $(cat "$work/accel.why")"; exit 1; }
 
-"$here/mkinitramfs.sh" -o "$work/initrd.gz" -k "$kver" ${kroot:+-r "$kroot"} "${mods[@]}" "${files[@]}" -c "$case_file" ||
+"$here/../../guest/image/mkinitramfs.sh" -o "$work/initrd.gz" -k "$kver" ${kroot:+-r "$kroot"} "${mods[@]}" \
+	-f "$here/guest/tap.sh:/lib/tap.sh" "${files[@]}" -c "$case_file" ||
 	{ echo "not ok - $tag$name: initramfs build failed"; exit 1; }
 
 for d in "${daemons[@]}"; do

@@ -1,6 +1,8 @@
 #!/bin/bash
-# Builds a guest initramfs: busybox-static, kernel modules of the guest kernel
-# (dependencies resolved and loaded in order), extra files, an /init.
+# Builds a guest image (an initramfs): busybox-static, kernel modules of the
+# guest kernel (dependencies resolved and loaded in order), extra files, an
+# /init. A product part: vcrypto-vm's shell and make install use it, and the
+# test harness (tests/vm/vmrun.sh) adds its TAP library with -f.
 #
 #   mkinitramfs.sh -o OUT.cpio.gz -k KVER [-r ROOT] [-m MODULE]... [-f SRC[:DST]]...
 #                  [-x SRC[:DST]]... -c CASE
@@ -11,7 +13,7 @@
 # virtio, virtio_pci; modinfo -n says "(builtin)") needs nothing loaded.
 # Modules may be compressed (6.12: .ko.xz). -f copies a file (programs go to
 # /bin by default); -c is the case script run by /init, its output is the TAP
-# channel (/dev/ttyS1). -x copies a dynamically linked program or shared object
+# channel of tests (/dev/ttyS1). -x copies a dynamically linked program or shared object
 # like -f, plus the shared libraries ldd resolves for it and the dynamic loader,
 # at their paths.
 set -euo pipefail
@@ -118,8 +120,7 @@ for f in "${files[@]}"; do
 	mkdir -p "$root$(dirname "$dst")"
 	cp -L "$src" "$root$dst"
 done
-cp "$here/guest/tap.sh" "$root/lib/tap.sh"
-cp "$here/guest/init" "$root/init"
+cp "$here/init" "$root/init"
 cp "$case_file" "$root/case.sh"
 chmod 0755 "$root/init" "$root/case.sh"
 (cd "$root" && find . -print0 | cpio --null -o -H newc --quiet -R 0:0) | gzip -1 >"$out"
