@@ -190,21 +190,35 @@ if [ -f "$envf" ] && [ -d "$dest" ] && grep -qx "VCRYPTO_PEER_ROOT=$dest" "$envf
 	done_ok
 fi
 
-echo "peers: fetching QEMU $qver and linux $kver from $suite (about 135 MB, once)" >&2
+qpkgs=("qemu-system-x86=$qver" "qemu-system-common=$qver")
+kpkgs=("$kimg" "linux-headers-$kver" "linux-headers-$kabi-common" "linux-kbuild-$kabi")
+fpkgs=("qemu-system-data=$qver" "seabios=$biosver")
+# A tree of these versions unpacked by an older peers.sh (without QEMU's data,
+# SeaBIOS and qemu-bundle) is completed in place: tests may be running on it.
+inplace=0
+[ -x "$dest/usr/bin/qemu-system-x86_64" ] && [ -f "$dest/boot/vmlinuz-$kver" ] &&
+	[ -f "$dest/lib/modules/$kver/modules.dep" ] && [ -f "$dest/usr/src/linux-headers-$kver/Makefile" ] && inplace=1
 dl=$(mktemp -d "$cache/dl.XXXXXX")
 trap 'rm -rf "$dl" "$dest.new"' EXIT
-if ! out=$(cd "$dl" && apt-get "${A[@]}" download "qemu-system-x86=$qver" "qemu-system-common=$qver" \
-	"qemu-system-data=$qver" "seabios=$biosver" "$kimg" "linux-headers-$kver" "linux-headers-$kabi-common" "linux-kbuild-$kabi" 2>&1); then
+if [ "$inplace" = 1 ]; then
+	echo "peers: adding QEMU $qver's data and SeaBIOS $biosver to $dest" >&2
+	pkgs=("${fpkgs[@]}") into=$dest
+else
+	echo "peers: fetching QEMU $qver and linux $kver from $suite (about 135 MB, once)" >&2
+	pkgs=("${qpkgs[@]}" "${fpkgs[@]}" "${kpkgs[@]}") into=$dest.new
+	rm -rf "$dest.new"
+fi
+if ! out=$(cd "$dl" && apt-get "${A[@]}" download "${pkgs[@]}" 2>&1); then
 	skip "apt-get download from $suite failed: $(grep -E '^(W|E):' <<<"$out" | head -n 1)"
 fi
-
-rm -rf "$dest.new"
-mkdir -p "$dest.new"
+mkdir -p "$into"
 for d in "$dl"/*.deb; do
-	dpkg-deb -x "$d" "$dest.new" || die "dpkg-deb -x $(basename "$d") failed"
+	dpkg-deb -x "$d" "$into" || die "dpkg-deb -x $(basename "$d") failed"
 done
-rm -rf "$dest"
-mv "$dest.new" "$dest"
+if [ "$inplace" = 0 ]; then
+	rm -rf "$dest"
+	mv "$dest.new" "$dest"
+fi
 
 # The unpacked tree points at /usr/src and /usr/lib (where dpkg would have put
 # it): make it point into itself instead.
