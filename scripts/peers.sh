@@ -16,6 +16,15 @@
 # lines), QEMU, QEMU_DATA (-L), QEMU_MODULE_DIR, QEMU_VERSION, ROOT (kernel
 # root: boot/, lib/modules/), KVER, KSERIES, KERNEL, MODDIR, HEADERS.
 #
+# QEMU comes with its own data (qemu-system-data) and SeaBIOS of the suite,
+# and usr/bin/qemu-bundle -> ../.. beside the binary: a QEMU that finds
+# "qemu-bundle" in its own directory looks for its modules, data and firmware
+# under it instead of /usr. So QEMU 10 never loads the system's QEMU 7.2
+# modules (which aborts it: "Only modules from the same build can be loaded"),
+# also where no QEMU_MODULE_DIR or -L can be passed, as under libvirt, whose
+# capability probe loads every module. iPXE option ROMs (NICs) are the
+# system's (/usr/lib/ipxe/qemu, linked), as the suite has no newer ones.
+#
 # The mirror is the one the system's own apt sources use for the release
 # suite (deb822 /etc/apt/sources.list.d/*.sources, or one-line *.list files).
 #
@@ -63,7 +72,8 @@ stack_ok() {
 		set +u
 		. "$envf"
 		for f in "$VCRYPTO_PEER_QEMU" "$VCRYPTO_PEER_KERNEL" "$VCRYPTO_PEER_MODDIR/modules.dep" \
-			"$VCRYPTO_PEER_HEADERS/Makefile"; do
+			"$VCRYPTO_PEER_HEADERS/Makefile" "${VCRYPTO_PEER_QEMU%/*}/qemu-bundle/usr/share/seabios/bios-256k.bin" \
+			"$VCRYPTO_PEER_QEMU_DATA/linuxboot_dma.bin"; do
 			[ -n "$f" ] && [ -e "$f" ] || exit 1
 		done
 	)
@@ -74,7 +84,7 @@ done_ok() {
 }
 
 if [ "$update" = 0 ] && stack_ok; then done_ok; fi
-[ "$offline" = 0 ] || skip "not fetched yet (run scripts/peers.sh)"
+[ "$offline" = 0 ] || { [ -f "$envf" ] && skip "incomplete or from an older peers.sh (run scripts/peers.sh)"; skip "not fetched yet (run scripts/peers.sh)"; }
 case $cache in *[[:space:]]*) die "cache directory '$cache' contains a space" ;; esac
 for t in apt-get apt-cache dpkg-deb depmod flock; do
 	command -v $t >/dev/null || skip "$t not found (not a Debian system?)"
@@ -153,6 +163,8 @@ newest() {
 }
 qver=$(newest qemu-system-x86 ":$QSERIES.")
 [ -n "$qver" ] || skip "$suite has no qemu-system-x86 $QSERIES"
+biosver=$(newest seabios "")
+[ -n "$biosver" ] || skip "$suite has no seabios"
 # Kernel: the newest 6.12 ABI with image, headers (arch and common) and kbuild.
 have() { [ -n "$(apt-cache "${A[@]}" madison "$1" 2>/dev/null)" ]; }
 kabi=""
@@ -178,21 +190,35 @@ if [ -f "$envf" ] && [ -d "$dest" ] && grep -qx "VCRYPTO_PEER_ROOT=$dest" "$envf
 	done_ok
 fi
 
-echo "peers: fetching QEMU $qver and linux $kver from $suite (about 130 MB, once)" >&2
+qpkgs=("qemu-system-x86=$qver" "qemu-system-common=$qver")
+kpkgs=("$kimg" "linux-headers-$kver" "linux-headers-$kabi-common" "linux-kbuild-$kabi")
+fpkgs=("qemu-system-data=$qver" "seabios=$biosver")
+# A tree of these versions unpacked by an older peers.sh (without QEMU's data,
+# SeaBIOS and qemu-bundle) is completed in place: tests may be running on it.
+inplace=0
+[ -x "$dest/usr/bin/qemu-system-x86_64" ] && [ -f "$dest/boot/vmlinuz-$kver" ] &&
+	[ -f "$dest/lib/modules/$kver/modules.dep" ] && [ -f "$dest/usr/src/linux-headers-$kver/Makefile" ] && inplace=1
 dl=$(mktemp -d "$cache/dl.XXXXXX")
 trap 'rm -rf "$dl" "$dest.new"' EXIT
-if ! out=$(cd "$dl" && apt-get "${A[@]}" download "qemu-system-x86=$qver" "qemu-system-common=$qver" \
-	"$kimg" "linux-headers-$kver" "linux-headers-$kabi-common" "linux-kbuild-$kabi" 2>&1); then
+if [ "$inplace" = 1 ]; then
+	echo "peers: adding QEMU $qver's data and SeaBIOS $biosver to $dest" >&2
+	pkgs=("${fpkgs[@]}") into=$dest
+else
+	echo "peers: fetching QEMU $qver and linux $kver from $suite (about 135 MB, once)" >&2
+	pkgs=("${qpkgs[@]}" "${fpkgs[@]}" "${kpkgs[@]}") into=$dest.new
+	rm -rf "$dest.new"
+fi
+if ! out=$(cd "$dl" && apt-get "${A[@]}" download "${pkgs[@]}" 2>&1); then
 	skip "apt-get download from $suite failed: $(grep -E '^(W|E):' <<<"$out" | head -n 1)"
 fi
-
-rm -rf "$dest.new"
-mkdir -p "$dest.new"
+mkdir -p "$into"
 for d in "$dl"/*.deb; do
-	dpkg-deb -x "$d" "$dest.new" || die "dpkg-deb -x $(basename "$d") failed"
+	dpkg-deb -x "$d" "$into" || die "dpkg-deb -x $(basename "$d") failed"
 done
-rm -rf "$dest"
-mv "$dest.new" "$dest"
+if [ "$inplace" = 0 ]; then
+	rm -rf "$dest"
+	mv "$dest.new" "$dest"
+fi
 
 # The unpacked tree points at /usr/src and /usr/lib (where dpkg would have put
 # it): make it point into itself instead.
@@ -215,15 +241,27 @@ depmod -b "$dest" "$kver" || die "depmod -b for $kver failed"
 
 qemu=$dest/usr/bin/qemu-system-x86_64
 qmods=$dest/usr/lib/x86_64-linux-gnu/qemu
+qdata=$dest/usr/share/qemu
 missing=$(ldd "$qemu" 2>/dev/null | awk '/not found/ { print $1 }' | tr '\n' ' ')
 [ -z "$missing" ] || die "QEMU $qver needs libraries Debian $release lacks: $missing"
-QEMU_MODULE_DIR=$qmods "$qemu" -L /usr/share/qemu --version >/dev/null 2>&1 || die "$qemu does not run"
+# Its modules, data and firmware from this tree only (see the top).
+ln -sfn ../.. "$dest/usr/bin/qemu-bundle"
+if [ -d /usr/lib/ipxe/qemu ] && [ ! -e "$dest/usr/lib/ipxe/qemu" ]; then
+	mkdir -p "$dest/usr/lib/ipxe" && ln -s /usr/lib/ipxe/qemu "$dest/usr/lib/ipxe/qemu"
+fi
+# As libvirt's probe does: every module loads, with no QEMU_MODULE_DIR and no -L;
+# and a PC machine finds its BIOS.
+out=$(cd / && env -u QEMU_MODULE_DIR "$qemu" -machine none -nodefaults -display none -device help 2>&1 >/dev/null) ||
+	die "$qemu -device help failed: $(tail -n 1 <<<"$out")"
+[ -z "$out" ] || die "$qemu -device help: $(head -n 1 <<<"$out")"
+out=$(cd / && echo quit | env -u QEMU_MODULE_DIR timeout 30 "$qemu" -machine pc,accel=tcg -nodefaults -display none \
+	-S -monitor stdio 2>&1 >/dev/null) || die "$qemu does not start a PC machine: $(tail -n 1 <<<"$out")"
 
 cat >"$envf.new" <<EOF
 VCRYPTO_PEER_STACK=$stack
 VCRYPTO_PEER_SUITE=$suite
 VCRYPTO_PEER_QEMU=$qemu
-VCRYPTO_PEER_QEMU_DATA=/usr/share/qemu
+VCRYPTO_PEER_QEMU_DATA=$qdata
 VCRYPTO_PEER_QEMU_MODULE_DIR=$qmods
 VCRYPTO_PEER_QEMU_VERSION=$qv
 VCRYPTO_PEER_ROOT=$dest
