@@ -15,7 +15,7 @@
 #include <sys/random.h>
 #include <time.h>
 
-#include "../tools/vchat/proto.h"
+#include "proto.h"
 
 static double now_s(void)
 {

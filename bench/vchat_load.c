@@ -28,8 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../tools/vchat/net.h"
-#include "../tools/vchat/proto.h"
+#include "net.h"
+#include "proto.h"
 
 #define LAT_BUCKET_US 10
 #define LAT_BUCKETS 1000000 /* 10 s */

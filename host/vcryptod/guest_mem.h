@@ -4,7 +4,7 @@
 #define VCD_GUEST_MEM_H
 
 #include <stdint.h>
-#include <vcrypto/vcd_vhost_user.h>
+#include "vcd_vhost_user.h"
 
 struct vcd_mem_region {
 	uint64_t gpa; /* guest physical start */

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <vcrypto/vcd_vhost_user.h>
+#include "vcd_vhost_user.h"
 
 #include "engine.h"
 

@@ -6,7 +6,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <vcrypto/vcd_vhost_user.h>
+#include "vcd_vhost_user.h"
 
 #include "crypto_req.h"
 #include "guest_mem.h"

@@ -43,3 +43,7 @@ FUZZ_SMOKE   += tests/fuzz/vproc_smoke.t
 # benchmark (make bench): bench/vproc_bench.sh with its reference program
 $(eval $(call host_prog,$(B)/bench/vproc_ref,bench/vproc_ref.c,))
 BENCHES    += bench/vproc_bench.sh
+
+# vprocd's tests and fuzzers include its private header by name
+$(B)/obj/tests/unit/test_vproc_%.o: HOST_CFLAGS += -Ihost/vprocd
+$(B)/obj-fuzz/tests/fuzz/fuzz_vproc_%.o: FUZZ_CFLAGS += -Ihost/vprocd

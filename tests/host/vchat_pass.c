@@ -16,8 +16,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "../../tools/vchat/passphrase.h"
-#include "../../tools/vchat/vchat_crypto.h"
+#include "passphrase.h"
+#include "vchat_crypto.h"
 
 #define X 0x5a
 #define TAIL 24 /* malloc's free-list pointers overwrite a freed chunk's head */

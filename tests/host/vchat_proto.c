@@ -12,7 +12,7 @@
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
-#include "../../tools/vchat/proto.h"
+#include "proto.h"
 
 static int n_test, failed;
 

@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "../../host/vprocd/vprocd.h"
+#include "vprocd.h"
 
 #define IMG_SIZE 4096
 

@@ -15,7 +15,7 @@
 #include <cmocka.h>
 
 #include <vcrypto/vmmcall.h>
-#include "../../host/vprocd/vprocd.h"
+#include "vprocd.h"
 
 static void hdr_roundtrip(void **state)
 {

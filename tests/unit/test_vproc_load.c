@@ -19,7 +19,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "../../host/vprocd/vprocd.h"
+#include "vprocd.h"
 
 static uint8_t *read_file(const char *path, size_t *len)
 {

@@ -39,3 +39,7 @@ HOST_TESTS += $(B)/tests/host/vchat_proto
 
 # The prompt reader alone, for tests/host/vchat_tty.t (what it leaves in memory).
 $(eval $(call host_prog,$(B)/tests/host/vchat_pass,tests/host/vchat_pass.c tools/vchat/passphrase.c $(VCHAT_CORE),-lcrypto))
+
+# tests and benchmarks include vchat's headers by name
+$(B)/obj/tests/host/vchat_%.o $(B)/obj/bench/vchat_%.o: HOST_CFLAGS += -Itools/vchat
+$(B)/obj-static/bench/vchat_%.o: GUEST_CFLAGS += -Itools/vchat
