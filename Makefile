@@ -121,6 +121,10 @@ ALL_OBJS += $(patsubst %.c,$(B)/obj-asan/%.o,$(2))
 ALL_TARGETS += $(1)
 endef
 
+# Everything under tests/ may include the test library (tests/lib: tap.h).
+$(B)/obj/tests/%.o: HOST_CFLAGS += -Itests/lib
+$(B)/obj-static/tests/%.o: GUEST_CFLAGS += -Itests/lib
+
 $(B)/obj/%.o: %.c
 	$(call quiet,CC,$<)
 	$(Q)mkdir -p $(@D) && $(CC) $(HOST_CFLAGS) -c -o $@ $<

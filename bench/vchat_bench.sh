@@ -14,7 +14,7 @@
 # VCHAT_BENCH_SECS (default 5) per throughput run, best of VCHAT_BENCH_REPEAT
 # (default 3); VCHAT_BENCH_NO_GUEST=1 leaves the guest part out.
 set -uo pipefail
-. "$(dirname "$0")/../tools/vchat/test_lib.sh"
+. "$(dirname "$0")/../tests/host/vchat_lib.sh"
 secs=${VCHAT_BENCH_SECS:-5}
 rep=${VCHAT_BENCH_REPEAT:-3}
 out=$top/bench/results/vchat.md

@@ -7,10 +7,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 B=${VCRYPTO_BUILD:-$top/build}
 d=$(mktemp -d)
 trap 'rm -rf "$d"' EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-nok() { n=$((n + 1)); echo "not ok $n - $*"; }
-expect() { if eval "$2"; then ok "$1"; else nok "$1"; fi; }
+. "$top/tests/lib/tap.sh"
 
 if make -s -C "$top" --no-print-directory install B="$B" DESTDIR="$d" PREFIX=/usr >"$d.log" 2>&1; then
 	ok "make install DESTDIR=... PREFIX=/usr succeeds"

@@ -2,7 +2,7 @@
 # vchat on loopback: a server (ASan build) and clients driven through pipes,
 # the wrong key, a tampered and a replayed frame, and an interactive client in
 # tmux as a person sees it.
-. "$(dirname "$0")/../../tools/vchat/test_lib.sh"
+. "$(dirname "$0")/vchat_lib.sh"
 
 out=$("$VCHAT" --help)
 check "vchat --help documents server, client and --key-file" \

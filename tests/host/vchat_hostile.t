@@ -5,7 +5,7 @@
 # 1,000 clients connecting and leaving at random. After each: a clear error,
 # the server still relays between two real clients; at the end no fd leak,
 # clean exit, no sanitizer report.
-. "$(dirname "$0")/../../tools/vchat/test_lib.sh"
+. "$(dirname "$0")/vchat_lib.sh"
 
 start_server "$VCHAT_ASAN" --frame-timeout 1000 --hello-timeout 1500 --max-queue 65536 ||
 	{ not_ok "server starts"; vchat_done; }

@@ -5,7 +5,7 @@
 # recorded WELCOME (and, in protocol 1, the old session's salt) and every
 # recorded frame. The new client must show none of them and say why; the
 # real room keeps working.
-. "$(dirname "$0")/../../tools/vchat/test_lib.sh"
+. "$(dirname "$0")/vchat_lib.sh"
 
 start_server "$VCHAT" || { not_ok "server starts"; vchat_done; }
 ok "server listening on 127.0.0.1:$PORT"

@@ -4,7 +4,7 @@
 # the passphrase from VCHAT_KEY), and once keyed keeps no copy of it anywhere
 # in its memory (all of /proc/PID/mem is searched; stdio's buffers are freed
 # unwiped, so a prompt read through stdio leaves one behind).
-. "$(dirname "$0")/../../tools/vchat/test_lib.sh"
+. "$(dirname "$0")/vchat_lib.sh"
 
 pass="tty passphrase 7f3a9c, long enough to outlive malloc headers"
 start_server "$VCHAT" || { not_ok "server starts"; 

@@ -262,4 +262,4 @@ out=$("$B/vprocd" -s "$d/x.sock" -k "$d/k.pub" --max-procs 0 2>&1); rc=$?
 [ $rc -ne 0 ] && ok "nonsensical limits are refused: $out" || nok "--max-procs 0 accepted"
 check "vprocd --help" "$B/vprocd" --help
 check "vloader --help" "$B/vloader" -h
-exit $vp_failed
+tap_exit

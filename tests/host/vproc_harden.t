@@ -167,5 +167,5 @@ else
 	nok "vprocd starts with a state file"
 fi
 
-echo "1..$vp_n"
-exit $vp_failed
+echo "1..$tap_n"
+tap_exit

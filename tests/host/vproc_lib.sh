@@ -2,13 +2,7 @@
 # Source after setting B (build dir). Gives TAP helpers, a temp dir with
 # keys and signed samples, and vprocd start/stop helpers.
 
-vp_n=0
-vp_failed=0
-ok()  { vp_n=$((vp_n + 1)); echo "ok $vp_n - $*"; }
-nok() { vp_n=$((vp_n + 1)); echo "not ok $vp_n - $*"; vp_failed=1; }
-note() { echo "# $*"; }
-# check DESC CMD...: ok when CMD succeeds
-check() { local d=$1; shift; if "$@" >/dev/null 2>&1; then ok "$d"; else nok "$d"; fi; }
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
 
 vp_daemon_pids=()
 vp_cleanup() {

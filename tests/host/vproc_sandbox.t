@@ -107,4 +107,4 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 else
 	ok "vprocd as non-root # SKIP needs root and setpriv to switch to nobody"
 fi
-exit $vp_failed
+tap_exit

@@ -84,4 +84,4 @@ else
 	nok "make VPROCD_PUBKEY=... builds vprocd"
 	tail -5 "$d/make.log" | sed 's/^/# /'
 fi
-exit $vp_failed
+tap_exit

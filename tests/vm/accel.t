@@ -9,9 +9,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 acc=$top/scripts/accel.sh
 tmp=$(mktemp -d)
 trap 'pkill -KILL -f "sleep 60 0.$$" 2>/dev/null; rm -rf "$tmp"' EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-nok() { n=$((n + 1)); echo "not ok $n - $*"; }
+. "$top/tests/lib/tap.sh"
 show() { sed 's/^/#   /' "$tmp/err"; }
 
 # The fake QEMU: counts its runs; behaves as FAKE_QEMU says. "boots" writes a
@@ -139,4 +137,4 @@ else
 	nok "real probe: rc $rc, '$out'"; show
 fi
 ! pgrep -f "vcrypto-accel\." >/dev/null && ok "no probe QEMU left running" || nok "probe QEMU left: $(pgrep -af 'vcrypto-accel\.')"
-echo "1..$n"
+echo "1..$tap_n"

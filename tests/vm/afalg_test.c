@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tap.h"
+
 #ifndef SOL_ALG
 #define SOL_ALG 279
 #endif
@@ -28,23 +30,6 @@ struct af_cipher {
 	int tfm;
 	const char *driver;
 };
-
-static int tap_n, tap_failed;
-
-static void tap(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void tap(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d - ", ok ? "" : "not ", ++tap_n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-	if (!ok)
-		tap_failed = 1;
-}
 
 /* Opens an AF_ALG skcipher transform for DRIVER with KEY. Returns 0 or -errno. */
 static int af_open(struct af_cipher *c, const char *driver, const uint8_t *key, size_t keylen)
@@ -192,15 +177,15 @@ static int test_nist(const char *driver)
 		hex2bin(nist[i].ct, ct, sizeof(ct));
 		r = af_open(&c, driver, key, (size_t)klen);
 		if (r) {
-			tap(0, "%s: bind %s: %s", nist[i].name, driver, strerror(-r));
-			tap(0, "%s decrypt: not run", nist[i].name);
+			tap_ok(0, "%s: bind %s: %s", nist[i].name, driver, strerror(-r));
+			tap_ok(0, "%s decrypt: not run", nist[i].name);
 			continue;
 		}
 		r = af_crypt(&c, 1, iv, pt, out, sizeof(pt));
-		tap(!r && !memcmp(out, ct, sizeof(ct)), "%s encrypt through %s%s%s", nist[i].name,
+		tap_ok(!r && !memcmp(out, ct, sizeof(ct)), "%s encrypt through %s%s%s", nist[i].name,
 		    driver, r ? ": " : "", r ? strerror(-r) : "");
 		r = af_crypt(&c, 0, iv, ct, out, sizeof(ct));
-		tap(!r && !memcmp(out, pt, sizeof(pt)), "%s decrypt through %s%s%s", nist[i].name,
+		tap_ok(!r && !memcmp(out, pt, sizeof(pt)), "%s decrypt through %s%s%s", nist[i].name,
 		    driver, r ? ": " : "", r ? strerror(-r) : "");
 		af_close(&c);
 	}
@@ -230,7 +215,7 @@ static int test_random(const char *driver, size_t maxsize, int rounds)
 	int ok_count = 0, total = 0, k;
 
 	if (!in || !a || !b) {
-		tap(0, "random: out of memory");
+		tap_ok(0, "random: out of memory");
 		goto out;
 	}
 	for (k = 0; k < 3; k++) {
@@ -256,7 +241,7 @@ static int test_random(const char *driver, size_t maxsize, int rounds)
 				total++;
 				if (af_open(&hw, driver, key, klens[k]) ||
 				    af_open(&sw, "cbc(aes-generic)", key, klens[k])) {
-					tap(0, "random AES-%zu CBC %zu B: cannot open transforms",
+					tap_ok(0, "random AES-%zu CBC %zu B: cannot open transforms",
 					    klens[k] * 8, len);
 					goto out;
 				}
@@ -268,7 +253,7 @@ static int test_random(const char *driver, size_t maxsize, int rounds)
 				af_close(&hw);
 				af_close(&sw);
 				if (!good) {
-					tap(0, "random AES-%zu CBC %zu B through %s differs from cbc(aes-generic) (enc %d, dec %d)",
+					tap_ok(0, "random AES-%zu CBC %zu B through %s differs from cbc(aes-generic) (enc %d, dec %d)",
 					    klens[k] * 8, len, driver, r1, r3);
 				} else {
 					ok_count++;
@@ -276,7 +261,7 @@ static int test_random(const char *driver, size_t maxsize, int rounds)
 			}
 		}
 	}
-	tap(ok_count == total,
+	tap_ok(ok_count == total,
 	    "random buffers 16 B..%zu B, AES-128/192/256 CBC: %d/%d encryptions through %s equal cbc(aes-generic), decryptions return the plaintext",
 	    maxsize, ok_count, total, driver);
 out:
@@ -462,5 +447,5 @@ int main(int argc, char **argv)
 		return bench(driver, minsize, maxsize, secs);
 	test_nist(driver);
 	test_random(driver, maxsize, rounds);
-	return tap_failed;
+	return tap_status();
 }

@@ -8,10 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 tag=vcst$$
 trap 'pkill -KILL -f "$tag" 2>/dev/null; rm -rf "$tmp"' EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-nok() { n=$((n + 1)); echo "not ok $n - $*"; }
-expect() { if eval "$2"; then ok "$1"; else nok "$1"; fi; }
+. "$here/../lib/tap.sh"
 
 # --- kernel log scanner, on logs written here
 cat >"$tmp/rsa.log" <<'L'

@@ -14,9 +14,7 @@ cleanup() {
 	rm -rf "$dir"
 }
 trap cleanup EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-nok() { n=$((n + 1)); echo "not ok $n - $*"; }
+. "$top/tests/lib/tap.sh"
 wait_for() { # REGEX SECONDS
 	for _ in $(seq $(($2 * 5))); do
 		tmux capture-pane -p -t "$sess" -S -200 2>/dev/null | grep -qE "$1" && return 0

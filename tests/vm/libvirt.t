@@ -25,10 +25,10 @@ export VCRYPTO_BUILD=${VCRYPTO_BUILD:-$top/build}
 B=$VCRYPTO_BUILD
 doc=$top/docs/libvirt.md
 uri=qemu:///system
-n=0
 tag="" # "[stack] " in front of a part's descriptions
-ok() { n=$((n + 1)); echo "ok $n - ${tag}libvirt: $*"; }
-nok() { n=$((n + 1)); echo "not ok $n - ${tag}libvirt: $*"; }
+. "$top/tests/lib/tap.sh"
+set_tag() { tag=$1; TAP_PREFIX="${tag}libvirt: "; }
+set_tag ""
 skip_all() { echo "ok - # SKIP libvirt: $*"; exit 0; }
 vsh() { virsh -q -c "$uri" "$@"; }
 # a zombie (a daemon not yet reaped by PID 1) counts as gone
@@ -111,14 +111,14 @@ docline=${docline%&}
 part() {
 	local id=$1 sv sname kver kroot kimage kmod emu qver xml bad devline rc lsock listen left dir
 	name=$base-$id
-	tag="[$id] "
+	set_tag "[$id] "
 	if ! sv=$("$top/tests/vm/stack.sh" "$id" 2>&1); then
-		echo "ok $((n += 1)) - ${tag}libvirt # SKIP $(tail -n 1 <<<"$sv")"
+		TAP_PREFIX="${tag}libvirt " skip "$(tail -n 1 <<<"$sv")"
 		return 0
 	fi
 	eval "$sv"
 	sname=$STACK_NAME
-	tag="[$sname] "
+	set_tag "[$sname] "
 	kmod=$STACK_KMOD
 	if [ -n "$STACK_ENV" ]; then
 		# shellcheck disable=SC1090
@@ -330,7 +330,7 @@ C
 
 for id in ${VCRYPTO_LIBVIRT_STACKS:-deb12 deb13}; do
 	part "$id"
-	tag=""
+	set_tag ""
 	# a part that stopped early: its domain and daemons go before the next one
 	if [ -n "$vmpid" ]; then
 		vsh destroy "$name" >/dev/null 2>&1; vsh undefine "$name" >/dev/null 2>&1

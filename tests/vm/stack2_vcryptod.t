@@ -27,14 +27,13 @@ cleanup() {
 }
 trap cleanup EXIT
 stack="qemu-10.0/linux-6.12"
-n=0
-ok() { n=$((n + 1)); echo "ok $n - [$stack] $*"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - [$stack] $*"; }
+. "$top/tests/lib/tap.sh"
+TAP_PREFIX="[$stack] "
 
 rc=0
 envf=$("$top/scripts/peers.sh" --env 2>"$dir/peers.err") || rc=$?
 if [ "$rc" = 77 ]; then
-	echo "ok 1 - [$stack] # SKIP $(tail -n 1 "$dir/peers.err")"
+	skip "$(tail -n 1 "$dir/peers.err")"
 	exit 0
 elif [ "$rc" != 0 ]; then
 	not_ok "scripts/peers.sh failed (exit $rc): $(tail -n 1 "$dir/peers.err")"
@@ -42,6 +41,7 @@ elif [ "$rc" != 0 ]; then
 fi
 . "$envf"
 stack=$VCRYPTO_PEER_STACK
+TAP_PREFIX="[$stack] "
 ko=$B/kmod-$VCRYPTO_PEER_KSERIES/virtio_cryptodev.ko
 for f in "$ko" "$B/guest-bin/cdev_test" "$B/guest-bin/afalg_test" "$B/vcryptod"; do
 	[ -e "$f" ] || { not_ok "$f missing (make all, after scripts/peers.sh)"; exit 1; }
@@ -153,9 +153,9 @@ CASE
 	sess=$(grep -o 'AKPROBE akprobe: services.*' "$dir/ak72.out")
 	echo "# finding: QEMU $qv: $sess"
 	if [[ $sess == *"status 3 session"* ]] && ! grep -q 'create session' "$dir/vcryptod.log"; then
-		echo "ok $((n += 1)) - [$s72] QEMU $qv answers an RSA session request NOTSUPP itself; vcryptod never sees it"
+		TAP_PREFIX="[$s72] " ok "QEMU $qv answers an RSA session request NOTSUPP itself; vcryptod never sees it"
 	else
-		echo "not ok $((n += 1)) - [$s72] RSA session request on QEMU $qv: ${sess:-no answer logged} (README's table says NOTSUPP from QEMU)"
+		TAP_PREFIX="[$s72] " not_ok "RSA session request on QEMU $qv: ${sess:-no answer logged} (README's table says NOTSUPP from QEMU)"
 	fi
 fi
 

@@ -5,7 +5,7 @@
 # the announced HMAC fallback). Guest: a client using /dev/crypto from our module joins the host's
 # room (10.0.2.2), then a room entirely inside the guest, which a host client
 # "hugo" joins through a forward bound to the host's loopback.
-. "$(dirname "$0")/../../tools/vchat/test_lib.sh"
+. "$(dirname "$0")/../host/vchat_lib.sh"
 ko=$B/kmod/virtio_cryptodev.ko
 for f in "$ko" "$B/guest-bin/vchat" "$B/vcryptod" "$VCHAT"; do
 	if [ ! -e "$f" ]; then
@@ -64,8 +64,8 @@ _pids+=($!)
 	-f "$B/guest-bin/vchat" -f "$T/vchat.env:/etc/vchat.env" \
 	-c "$top/tests/vm/cases/vchat_guest.sh" | tee "$T/vm.out"
 rc=${PIPESTATUS[0]}
-_n=$(grep -cE '^(not )?ok' "$T/vm.out")
-grep -q '^not ok' "$T/vm.out" && _fail=1
+tap_n=$(grep -cE '^(not )?ok' "$T/vm.out")
+grep -q '^not ok' "$T/vm.out" && tap_failed=1
 check "guest run passed (vmrun exit $rc)" test "$rc" = 0
 check "host: hank (OpenSSL) read gina's line from the guest (/dev/crypto)" \
 	grep -qE '^\[[0-9:]{8}\] <gina> hello hank, from the guest \(/dev/crypto\)$' "$T/hank.out"

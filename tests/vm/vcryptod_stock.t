@@ -12,9 +12,7 @@ cleanup() {
 	rm -rf "$dir"
 }
 trap cleanup EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $*"; }
+. "$here/../lib/tap.sh"
 
 "$B/vcryptod" --socket-path "$dir/vc.sock" --queues 1 -v 2>"$dir/vcryptod.log" &
 pid=$!

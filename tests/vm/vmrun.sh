@@ -198,7 +198,7 @@ accel=$(env "${qemu_env[@]}" "$top/scripts/accel.sh" --qemu "$qemu" --kernel "$k
 	{ echo "not ok - $tag$name: $(cat "$work/accel.why")"; exit 1; }
 
 "$here/../../guest/image/mkinitramfs.sh" -o "$work/initrd.gz" -k "$kver" ${kroot:+-r "$kroot"} "${mods[@]}" \
-	-f "$here/guest/tap.sh:/lib/tap.sh" "${files[@]}" -c "$case_file" ||
+	-f "$here/../lib/tap.sh:/lib/tap.sh" "${files[@]}" -c "$case_file" ||
 	{ echo "not ok - $tag$name: initramfs build failed"; exit 1; }
 
 for d in "${daemons[@]}"; do

@@ -34,7 +34,7 @@ $(eval $(call guest_prog,$(B)/guest-bin/vchat_cost,bench/vchat_cost.c $(VCHAT_CO
 BENCHES += bench/vchat_bench.sh
 
 # Protocol-level TAP test (frames, seal/open, bit flips, padding, replay table).
-$(eval $(call host_prog,$(B)/tests/host/vchat_proto,tests/host/vchat_proto.c $(VCHAT_CORE),-lcrypto))
+$(eval $(call host_prog,$(B)/tests/host/vchat_proto,tests/host/vchat_proto.c tests/lib/tap.c $(VCHAT_CORE),-lcrypto))
 HOST_TESTS += $(B)/tests/host/vchat_proto
 
 # The prompt reader alone, for tests/host/vchat_tty.t (what it leaves in memory).

@@ -7,21 +7,11 @@ VCHAT=$B/vchat
 VCHAT_ASAN=$B/asan/vchat
 RAW=$B/tests/host/vchat_raw
 T=$(mktemp -d /tmp/vchat-test.XXXXXX)
-_n=0
-_fail=0
 _pids=()
 _tmux=""
 _fds=""
 
-ok() { _n=$((_n + 1)); echo "ok $_n - $*"; }
-not_ok() { _n=$((_n + 1)); echo "not ok $_n - $*"; _fail=1; }
-note() { echo "# $*"; }
-# check DESC CMD...: ok when CMD succeeds
-check() {
-	local d=$1
-	shift
-	if "$@"; then ok "$d"; else not_ok "$d"; fi
-}
+. "$top/tests/lib/tap.sh"
 
 vchat_cleanup() {
 	local p
@@ -29,7 +19,7 @@ vchat_cleanup() {
 	for p in "${_pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
 	sleep 0.2
 	for p in "${_pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
-	if [ "$_fail" = 0 ]; then rm -rf "$T"; else echo "# kept $T"; fi
+	if [ "$tap_failed" = 0 ]; then rm -rf "$T"; else echo "# kept $T"; fi
 }
 trap vchat_cleanup EXIT
 
@@ -121,6 +111,6 @@ stop_server_checked() {
 }
 
 vchat_done() {
-	echo "1..$_n"
-	exit $_fail
+	echo "1..$tap_n"
+	tap_exit
 }
