@@ -357,8 +357,7 @@ static void *vcp_tnew(void *provctx, int idx)
 		return NULL;
 	c->a = &vcp_talgs[idx];
 	c->md = vcp_digests[c->a->dig].size;
-	c->fd = -1;
-	c->pid = getpid();
+	c->fd = -1; /* pid 0: the descriptor is looked up at first use */
 	return c;
 }
 
