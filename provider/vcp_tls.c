@@ -137,8 +137,7 @@ static int vcp_tctx_ses(struct vcp_tctx *c, int mac)
 		/* an empty HMAC key equals one zero byte; the device wants one */
 		static const uint8_t zero;
 
-		r = vcp_sess_new(c->fd, 0, NULL, 0, d->cdev_hmac,
-				 c->mackeylen ? c->mackey : &zero,
+		r = vcp_sess_new(c->fd, 0, NULL, 0, d->cdev_hmac, c->mackeylen ? c->mackey : &zero,
 				 c->mackeylen ? c->mackeylen : 1, &c->mac_ses);
 		if (r) {
 			vcp_err(VCP_R_DEVICE, "CIOCGSESSION HMAC-%s for %s: %s", d->swname,
@@ -438,8 +437,7 @@ static int vcp_tinit(void *vctx, const unsigned char *key, size_t keylen, const 
 		if (ci && !(c->sw = EVP_CIPHER_CTX_new()))
 			goto err;
 	}
-	if (c->sw &&
-	    !EVP_CipherInit_ex2(c->sw, ci, key, c->iv_set ? c->iv : NULL, enc, NULL))
+	if (c->sw && !EVP_CipherInit_ex2(c->sw, ci, key, c->iv_set ? c->iv : NULL, enc, NULL))
 		goto err;
 	EVP_CIPHER_free(ci);
 	return vcp_tset_ctx_params(c, params);

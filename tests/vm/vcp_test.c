@@ -1193,6 +1193,8 @@ static int tls_open(EVP_CIPHER_CTX *c, const uint8_t *seq, int ver, uint8_t *buf
 static void test_tls(int a, int ver, int cases)
 {
 	static const size_t lens[] = {0, 1, 15, 16, 17, 31, 32, 33, 100, 1000, 4095, 4096, 16384};
+	static const char *const kinds[] = {"long-padded", "bad-MAC", "bad-padding",
+					    "bad-pad-length"};
 	const char *vs = ver == 0x0301 ? "TLS1.0" : ver == 0x0302 ? "TLS1.1" : "TLS1.2";
 	size_t md = tls_algs[a].mdlen, ivl = ver >= 0x0302 ? 16 : 0, dlen, n, got, rl, gl;
 	uint8_t key[32], mackey[32], iv[16], chain[16], seq[8], eiv[16];
@@ -1260,7 +1262,8 @@ static void test_tls(int a, int ver, int cases)
 		memcpy(b2, exp, n);
 		if (!tls_open(vd, seq, ver, b1, n, md, &rl) || rl != dlen ||
 		    memcmp(b1 + ivl, data, dlen)) {
-			snprintf(why, sizeof(why), "record %d (%zu B): opened to %zu B", i, dlen, rl);
+			snprintf(why, sizeof(why), "record %d (%zu B): opened to %zu B", i, dlen,
+				 rl);
 			bad = 1;
 			break;
 		}
@@ -1276,7 +1279,9 @@ static void test_tls(int a, int ver, int cases)
 		for (i = 0; i < 3 && !bad; i++) {
 			EVP_CIPHER_CTX *v1, *d1 = NULL;
 
-			dlen = i == 0 ? rnd() % 40 : i == 1 ? 300 + rnd() % 200 : 5000 + rnd() % 9000;
+			static const size_t base[] = {0, 300, 5000}, span[] = {40, 200, 9000};
+
+			dlen = base[i] + rnd() % span[i];
 			fill(data, dlen);
 			fill(eiv, 16);
 			memcpy(chain, iv, 16);
@@ -1291,13 +1296,12 @@ static void test_tls(int a, int ver, int cases)
 			ERR_clear_error();
 			dok = d1 ? tls_open(d1, seq, ver, b2, n, md, &gl) : t == 0;
 			ERR_clear_error();
-			if (vo != (t == 0) || dok != (t == 0) || (vo && (rl != dlen ||
-							      memcmp(b1 + ivl, data, dlen)))) {
+			if (vo != (t == 0) || dok != (t == 0) ||
+			    (vo && (rl != dlen || memcmp(b1 + ivl, data, dlen)))) {
 				snprintf(why, sizeof(why),
-					 "%s record of %zu B: vcrypto %s, default %s",
-					 t == 0 ? "long-padded" : t == 1 ? "bad-MAC" : t == 2 ?
-					 "bad-padding" : "bad-pad-length", dlen,
-					 vo ? "accepted" : "refused", dok ? "accepted" : "refused");
+					 "%s record of %zu B: vcrypto %s, default %s", kinds[t],
+					 dlen, vo ? "accepted" : "refused",
+					 dok ? "accepted" : "refused");
 				bad = 1;
 			}
 			if (t == 0)
