@@ -1097,7 +1097,7 @@ static EVP_CIPHER_CTX *tls_ctx(EVP_CIPHER *ci, const uint8_t *key, const uint8_t
  * provider's AES-CBC (no padding) and HMAC: [explicit IV] || data || MAC ||
  * padding, CBC-encrypted from *chain (updated).  extra: more padding blocks;
  * tamper 1: a MAC byte flipped, 2: a padding byte wrong, 3: padding length
- * byte 255.  Returns the record's length.
+ * byte 255 (254 where it was 255).  Returns the record's length.
  */
 static size_t tls_ref_seal(int a, const uint8_t *key, uint8_t *chain, const uint8_t *mackey,
 			   const uint8_t *seq, int ver, const uint8_t *eiv, const uint8_t *data,
@@ -1136,8 +1136,8 @@ static size_t tls_ref_seal(int a, const uint8_t *key, uint8_t *chain, const uint
 		p[n + k - 2] ^= 0x01;
 	if (tamper == 2 && k < 2)
 		p[n + k - 1] = 0xfe;
-	if (tamper == 3)
-		p[n + k - 1] = 0xff;
+	if (tamper == 3) /* longer than the padding there is */
+		p[n + k - 1] = k - 1 == 0xff ? 0xfe : 0xff;
 	n += k;
 	ok = ok && ci && cc && EVP_EncryptInit_ex2(cc, ci, key, chain, NULL) &&
 	     EVP_CIPHER_CTX_set_padding(cc, 0) && EVP_EncryptUpdate(cc, out, &ol, out, (int)n) &&
@@ -1285,8 +1285,9 @@ static void test_tls(int a, int ver, int cases)
 			fill(data, dlen);
 			fill(eiv, 16);
 			memcpy(chain, iv, 16);
+			/* up to 15 more blocks: 256 bytes of padding at most */
 			n = tls_ref_seal(a, key, chain, mackey, seq, ver, eiv, data, dlen,
-					 (int)(rnd() % 14), t, exp);
+					 i == 2 ? 15 : (int)(rnd() % 16), t, exp);
 			v1 = tls_ctx(vc, key, iv, mackey, md, 0, ver);
 			if (dc)
 				d1 = tls_ctx(dc, key, iv, mackey, md, 0, ver);
