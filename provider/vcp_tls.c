@@ -493,7 +493,7 @@ static int vcp_tupdate_common(struct vcp_tctx *c, uint8_t *out, size_t *outl, si
 		return 0;
 	}
 	/* plain CBC (no header): the same min_offload choice, per update */
-	if (!c->aad_set && c->sw && inl < vcp_min_offload()) {
+	if (!c->sw_rec && !c->aad_set && c->sw && inl < vcp_min_offload()) {
 		if (!vcp_tsw_iv(c))
 			return 0;
 		c->sw_rec = 1;
