@@ -2,7 +2,8 @@
 # SHA and HMAC through /dev/crypto (virtio_cryptodev.ko), and its guest test
 # program (dynamic: it runs on the guest's copy of Debian's libcrypto).
 VCP_SO   := $(B)/provider/vcrypto.so
-VCP_SRCS := provider/vcp_prov.c provider/vcp_cipher.c provider/vcp_digest.c provider/vcp_gcm.c
+VCP_SRCS := provider/vcp_prov.c provider/vcp_cipher.c provider/vcp_digest.c provider/vcp_gcm.c \
+	provider/vcp_tls.c
 VCP_OBJS := $(patsubst %.c,$(B)/obj-pic/%.o,$(VCP_SRCS))
 # bytes below which one-shot work goes to the default provider (README: how it was chosen)
 VCP_MIN_OFFLOAD ?= 65536

@@ -49,6 +49,8 @@ extern int vcp_digest_ok[];
 extern int vcp_hmac_ok[];
 extern int vcp_gcm_ok[3]; /* AES-128/192/256-GCM (from the CTR probe) */
 int vcp_gcm_algs(OSSL_ALGORITHM *algs, int n);
+/* AES-CBC-HMAC-SHA1/SHA256 for TLS records, where CBC and HMAC were found */
+int vcp_tls_algs(OSSL_ALGORITHM *algs, int n);
 
 struct vcp_digest_alg {
 	const char *names; /* OpenSSL's names, colon separated */

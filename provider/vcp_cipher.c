@@ -712,7 +712,7 @@ static const OSSL_DISPATCH *const vcp_cfns[VCP_NCIPHERS] = {
 
 const OSSL_ALGORITHM *vcp_ciphers(void)
 {
-	static OSSL_ALGORITHM algs[VCP_NCIPHERS + 3 + 1];
+	static OSSL_ALGORITHM algs[VCP_NCIPHERS + 3 + 4 + 1]; /* + GCM, TLS */
 	static int built;
 	int i, n = 0;
 
@@ -727,6 +727,7 @@ const OSSL_ALGORITHM *vcp_ciphers(void)
 			n++;
 		}
 		n = vcp_gcm_algs(algs, n);
+		n = vcp_tls_algs(algs, n);
 		built = 1;
 	}
 	return algs;

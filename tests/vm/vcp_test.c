@@ -12,6 +12,10 @@
  *   vcp_test fork                          contexts made before and after fork()
  *   vcp_test -n N threads                  8 threads x N mixed operations
  *   vcp_test bench                         one-shot ops/s, vcrypto vs default, 16 B..64 KiB
+ *   vcp_test [-n CASES] tls                AES-CBC-HMAC-SHA1/256 driven as libssl drives them
+ *                                          (TLS 1.0/1.1/1.2 records) against the TLS record
+ *                                          construction from AES-CBC + HMAC and the default
+ *                                          provider's own composite; tampered records refused
  * Output is TAP (no plan line: the case script counts).
  */
 #include <errno.h>
@@ -1054,6 +1058,326 @@ static int cmd_threads(int n)
 	return failed;
 }
 
+/* ---- vcp_test tls: the composite AES-CBC-HMAC ciphers for TLS records ---- */
+
+#define TLS_SEQ_TYPE 23 /* application data */
+
+static const struct {
+	const char *name, *cbc, *md;
+	size_t keylen, mdlen;
+} tls_algs[] = {
+	{"AES-128-CBC-HMAC-SHA1", "AES-128-CBC", "SHA1", 16, 20},
+	{"AES-256-CBC-HMAC-SHA1", "AES-256-CBC", "SHA1", 32, 20},
+	{"AES-128-CBC-HMAC-SHA256", "AES-128-CBC", "SHA2-256", 16, 32},
+	{"AES-256-CBC-HMAC-SHA256", "AES-256-CBC", "SHA2-256", 32, 32},
+};
+
+/* A context set up as libssl's tls1_change_cipher_state does. */
+static EVP_CIPHER_CTX *tls_ctx(EVP_CIPHER *ci, const uint8_t *key, const uint8_t *iv,
+			       const uint8_t *mackey, size_t mdlen, int enc, int ver)
+{
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	size_t macsize = 0;
+	OSSL_PARAM ps[3] = {OSSL_PARAM_construct_int(OSSL_CIPHER_PARAM_TLS_VERSION, &ver),
+			    OSSL_PARAM_construct_size_t(OSSL_CIPHER_PARAM_TLS_MAC_SIZE, &macsize),
+			    OSSL_PARAM_construct_end()};
+
+	if (!c || !EVP_CipherInit_ex(c, ci, NULL, key, iv, enc) ||
+	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_MAC_KEY, (int)mdlen, (void *)mackey) <= 0 ||
+	    !EVP_CIPHER_CTX_set_params(c, ps)) {
+		errdump();
+		EVP_CIPHER_CTX_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+/*
+ * The record as the TLS RFCs define it, built here from the default
+ * provider's AES-CBC (no padding) and HMAC: [explicit IV] || data || MAC ||
+ * padding, CBC-encrypted from *chain (updated).  extra: more padding blocks;
+ * tamper 1: a MAC byte flipped, 2: a padding byte wrong, 3: padding length
+ * byte 255 (254 where it was 255).  Returns the record's length.
+ */
+static size_t tls_ref_seal(int a, const uint8_t *key, uint8_t *chain, const uint8_t *mackey,
+			   const uint8_t *seq, int ver, const uint8_t *eiv, const uint8_t *data,
+			   size_t dlen, int extra, int tamper, uint8_t *out)
+{
+	size_t ivl = ver >= 0x0302 ? 16 : 0, md = tls_algs[a].mdlen, n, k, ml = 0, i;
+	uint8_t hdr[13], *p = out;
+	EVP_MAC *m = EVP_MAC_fetch(NULL, "HMAC", "provider=default");
+	EVP_MAC_CTX *mc = m ? EVP_MAC_CTX_new(m) : NULL;
+	EVP_CIPHER *ci = EVP_CIPHER_fetch(NULL, tls_algs[a].cbc, "provider=default");
+	EVP_CIPHER_CTX *cc = EVP_CIPHER_CTX_new();
+	OSSL_PARAM ps[3] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)tls_algs[a].md, 0),
+		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_PROPERTIES, "provider=default", 0),
+		OSSL_PARAM_construct_end()};
+	int ol = 0, ok;
+
+	memcpy(hdr, seq, 8);
+	hdr[8] = TLS_SEQ_TYPE;
+	hdr[9] = (uint8_t)(ver >> 8);
+	hdr[10] = (uint8_t)ver;
+	hdr[11] = (uint8_t)(dlen >> 8);
+	hdr[12] = (uint8_t)dlen;
+	memcpy(p, eiv, ivl);
+	memcpy(p + ivl, data, dlen);
+	n = ivl + dlen;
+	ok = mc && EVP_MAC_init(mc, mackey, md, ps) && EVP_MAC_update(mc, hdr, 13) &&
+	     EVP_MAC_update(mc, data, dlen) && EVP_MAC_final(mc, p + n, &ml, md) && ml == md;
+	n += md;
+	k = 16 - n % 16 + 16 * (size_t)extra; /* padding bytes, length byte included */
+	for (i = 0; i < k; i++)
+		p[n + i] = (uint8_t)(k - 1);
+	if (tamper == 1)
+		p[ivl + dlen + md / 2] ^= 0x40;
+	if (tamper == 2 && k >= 2)
+		p[n + k - 2] ^= 0x01;
+	if (tamper == 2 && k < 2)
+		p[n + k - 1] = 0xfe;
+	if (tamper == 3) /* longer than the padding there is */
+		p[n + k - 1] = k - 1 == 0xff ? 0xfe : 0xff;
+	n += k;
+	ok = ok && ci && cc && EVP_EncryptInit_ex2(cc, ci, key, chain, NULL) &&
+	     EVP_CIPHER_CTX_set_padding(cc, 0) && EVP_EncryptUpdate(cc, out, &ol, out, (int)n) &&
+	     (size_t)ol == n;
+	if (ok)
+		memcpy(chain, out + n - 16, 16);
+	EVP_CIPHER_CTX_free(cc);
+	EVP_CIPHER_free(ci);
+	EVP_MAC_CTX_free(mc);
+	EVP_MAC_free(m);
+	return ok ? n : 0;
+}
+
+/* libssl's record header: seq, type, version, length */
+static void tls_hdr(uint8_t *h, const uint8_t *seq, int ver, size_t len)
+{
+	memcpy(h, seq, 8);
+	h[8] = TLS_SEQ_TYPE;
+	h[9] = (uint8_t)(ver >> 8);
+	h[10] = (uint8_t)ver;
+	h[11] = (uint8_t)(len >> 8);
+	h[12] = (uint8_t)len;
+}
+
+/* Encrypt one record as tls1_enc does; returns its length or 0. */
+static size_t tls_seal(EVP_CIPHER_CTX *c, const uint8_t *seq, int ver, uint8_t *buf, size_t plen)
+{
+	uint8_t h[13];
+	int pad, ol = 0;
+
+	tls_hdr(h, seq, ver, plen);
+	pad = EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_TLS1_AAD, 13, h);
+	if (pad <= 0 || !EVP_CipherUpdate(c, buf, &ol, buf, (int)(plen + pad)))
+		return 0;
+	return (size_t)ol == plen + (size_t)pad ? (size_t)ol : 0;
+}
+
+/* Decrypt one record in place as tls1_enc does: 1 and *dlen, or 0 (refused). */
+static int tls_open(EVP_CIPHER_CTX *c, const uint8_t *seq, int ver, uint8_t *buf, size_t len,
+		    size_t mdlen, size_t *dlen)
+{
+	uint8_t h[13];
+	int pad, ol = 0;
+
+	tls_hdr(h, seq, ver, len);
+	pad = EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_TLS1_AAD, 13, h);
+	if (pad != (int)mdlen || !EVP_CipherUpdate(c, buf, &ol, buf, (int)len))
+		return 0;
+	*dlen = (size_t)ol;
+	return 1;
+}
+
+static void test_tls(int a, int ver, int cases)
+{
+	static const size_t lens[] = {0, 1, 15, 16, 17, 31, 32, 33, 100, 1000, 4095, 4096, 16384};
+	static const char *const kinds[] = {"long-padded", "bad-MAC", "bad-padding",
+					    "bad-pad-length"};
+	const char *vs = ver == 0x0301 ? "TLS1.0" : ver == 0x0302 ? "TLS1.1" : "TLS1.2";
+	size_t md = tls_algs[a].mdlen, ivl = ver >= 0x0302 ? 16 : 0, dlen, n, got, rl, gl;
+	uint8_t key[32], mackey[32], iv[16], chain[16], seq[8], eiv[16];
+	uint8_t *data = malloc(20000), *exp = malloc(20000), *b1 = malloc(20000),
+		*b2 = malloc(20000);
+	EVP_CIPHER *vc = EVP_CIPHER_fetch(NULL, tls_algs[a].name, "provider=vcrypto");
+	EVP_CIPHER *dc;
+	EVP_CIPHER_CTX *ve = NULL, *vd = NULL, *de = NULL, *dd = NULL;
+	int bad = 0, recs = 0, refused = 0, accepted = 0, i, t, vo, dok;
+	char why[300] = "";
+
+	ERR_set_mark();
+	dc = EVP_CIPHER_fetch(NULL, tls_algs[a].name, "provider=default");
+	ERR_pop_to_mark();
+	if (!vc || !data || !exp || !b1 || !b2) {
+		tap(0, "%s %s: offered by vcrypto", tls_algs[a].name, vs);
+		errdump();
+		goto out;
+	}
+	if (EVP_CIPHER_get_flags(vc) & EVP_CIPH_FLAG_TLS1_1_MULTIBLOCK ||
+	    !(EVP_CIPHER_get_flags(vc) & EVP_CIPH_FLAG_AEAD_CIPHER) ||
+	    EVP_CIPHER_get_mode(vc) != EVP_CIPH_CBC_MODE || EVP_CIPHER_get_iv_length(vc) != 16) {
+		tap(0, "%s: flags %#lx mode %d (libssl needs AEAD, CBC, 16-byte IV)",
+		    tls_algs[a].name, EVP_CIPHER_get_flags(vc), EVP_CIPHER_get_mode(vc));
+		goto out;
+	}
+	fill(key, sizeof(key));
+	fill(mackey, sizeof(mackey));
+	fill(iv, sizeof(iv));
+	fill(seq, sizeof(seq));
+	memcpy(chain, iv, 16);
+	ve = tls_ctx(vc, key, iv, mackey, md, 1, ver);
+	vd = tls_ctx(vc, key, iv, mackey, md, 0, ver);
+	if (dc) {
+		de = tls_ctx(dc, key, iv, mackey, md, 1, ver);
+		dd = tls_ctx(dc, key, iv, mackey, md, 0, ver);
+	}
+	if (!ve || !vd || (dc && (!de || !dd))) {
+		tap(0, "%s %s: contexts set up as libssl does", tls_algs[a].name, vs);
+		goto out;
+	}
+	/* records in sequence on the same contexts: TLS 1.0's IV chains */
+	for (i = 0; i < cases && !bad; i++) {
+		dlen = i < (int)(sizeof(lens) / sizeof(lens[0])) ? lens[i] : rnd() % 16500;
+		fill(data, dlen);
+		fill(eiv, 16);
+		seq[7]++;
+		n = tls_ref_seal(a, key, chain, mackey, seq, ver, eiv, data, dlen, 0, 0, exp);
+		memcpy(b1, eiv, ivl);
+		memcpy(b1 + ivl, data, dlen);
+		memcpy(b2, b1, ivl + dlen);
+		got = tls_seal(ve, seq, ver, b1, ivl + dlen);
+		if (!n || got != n || memcmp(b1, exp, n)) {
+			snprintf(why, sizeof(why), "record %d (%zu B): sealed %zu B, spec %zu B", i,
+				 dlen, got, n);
+			bad = 1;
+			break;
+		}
+		if (de && (tls_seal(de, seq, ver, b2, ivl + dlen) != n || memcmp(b2, exp, n))) {
+			snprintf(why, sizeof(why), "record %d: the default provider's differs", i);
+			bad = 1;
+			break;
+		}
+		memcpy(b1, exp, n);
+		memcpy(b2, exp, n);
+		if (!tls_open(vd, seq, ver, b1, n, md, &rl) || rl != dlen ||
+		    memcmp(b1 + ivl, data, dlen)) {
+			snprintf(why, sizeof(why), "record %d (%zu B): opened to %zu B", i, dlen,
+				 rl);
+			bad = 1;
+			break;
+		}
+		if (dd && (!tls_open(dd, seq, ver, b2, n, md, &gl) || gl != dlen)) {
+			snprintf(why, sizeof(why), "record %d: the default provider refused", i);
+			bad = 1;
+			break;
+		}
+		recs++;
+	}
+	/* longer padding (up to 255 bytes) is valid TLS; tampering is not */
+	for (t = 0; t < 4 && !bad; t++) {
+		for (i = 0; i < 3 && !bad; i++) {
+			EVP_CIPHER_CTX *v1, *d1 = NULL;
+
+			static const size_t base[] = {0, 300, 5000}, span[] = {40, 200, 9000};
+
+			dlen = base[i] + rnd() % span[i];
+			fill(data, dlen);
+			fill(eiv, 16);
+			memcpy(chain, iv, 16);
+			/* up to 15 more blocks: 256 bytes of padding at most */
+			n = tls_ref_seal(a, key, chain, mackey, seq, ver, eiv, data, dlen,
+					 i == 2 ? 15 : (int)(rnd() % 16), t, exp);
+			v1 = tls_ctx(vc, key, iv, mackey, md, 0, ver);
+			if (dc)
+				d1 = tls_ctx(dc, key, iv, mackey, md, 0, ver);
+			memcpy(b1, exp, n);
+			memcpy(b2, exp, n);
+			vo = v1 && tls_open(v1, seq, ver, b1, n, md, &rl);
+			ERR_clear_error();
+			dok = d1 ? tls_open(d1, seq, ver, b2, n, md, &gl) : t == 0;
+			ERR_clear_error();
+			if (vo != (t == 0) || dok != (t == 0) ||
+			    (vo && (rl != dlen || memcmp(b1 + ivl, data, dlen)))) {
+				snprintf(why, sizeof(why),
+					 "%s record of %zu B: vcrypto %s, default %s", kinds[t],
+					 dlen, vo ? "accepted" : "refused",
+					 dok ? "accepted" : "refused");
+				bad = 1;
+			}
+			if (t == 0)
+				accepted++;
+			else
+				refused++;
+			EVP_CIPHER_CTX_free(v1);
+			EVP_CIPHER_CTX_free(d1);
+		}
+	}
+	tap(!bad,
+	    "%s %s as libssl drives it: %d records equal to the RFC construction (AES-CBC + "
+	    "HMAC)%s, opened in place; %d long-padded accepted, %d with bad MAC/padding/pad "
+	    "length refused%s %s",
+	    tls_algs[a].name, vs, recs, dc ? " and to the default provider's" : "", accepted,
+	    refused, dc ? " as by the default provider" : "", why);
+	if (!dc)
+		printf("ok %d - # SKIP %s %s: the default provider does not offer it here (its "
+		       "stitched code needs AES-NI/AVX or SHA extensions)\n",
+		       ++tn, tls_algs[a].name, vs);
+out:
+	EVP_CIPHER_CTX_free(ve);
+	EVP_CIPHER_CTX_free(vd);
+	EVP_CIPHER_CTX_free(de);
+	EVP_CIPHER_CTX_free(dd);
+	EVP_CIPHER_free(vc);
+	EVP_CIPHER_free(dc);
+	free(data);
+	free(exp);
+	free(b1);
+	free(b2);
+}
+
+/* Without a header: plain CBC on whole blocks, as the default's. */
+static void test_tls_plain(int a)
+{
+	EVP_CIPHER *vc = EVP_CIPHER_fetch(NULL, tls_algs[a].name, "provider=vcrypto");
+	EVP_CIPHER *cbc = EVP_CIPHER_fetch(NULL, tls_algs[a].cbc, "provider=default");
+	uint8_t key[32], iv[16], in[4096], o1[4096 + 16], o2[4096 + 16];
+	size_t len = 16 * (1 + rnd() % 255);
+	int ok = 0, l1 = 0, l2 = 0, refused = 0;
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new(), *r = EVP_CIPHER_CTX_new();
+
+	fill(key, sizeof(key));
+	fill(iv, sizeof(iv));
+	fill(in, len);
+	if (vc && cbc && c && r && EVP_EncryptInit_ex2(c, vc, key, iv, NULL) &&
+	    EVP_EncryptInit_ex2(r, cbc, key, iv, NULL) && EVP_CIPHER_CTX_set_padding(r, 0) &&
+	    EVP_EncryptUpdate(c, o1, &l1, in, (int)len) &&
+	    EVP_EncryptUpdate(r, o2, &l2, in, (int)len))
+		ok = l1 == l2 && (size_t)l1 == len && !memcmp(o1, o2, len);
+	refused = c && !EVP_EncryptUpdate(c, o1, &l1, in, 17);
+	ERR_clear_error();
+	tap(ok && refused,
+	    "%s without a TLS header: %zu bytes equal plain AES-CBC, 17 bytes refused",
+	    tls_algs[a].name, len);
+	EVP_CIPHER_CTX_free(c);
+	EVP_CIPHER_CTX_free(r);
+	EVP_CIPHER_free(vc);
+	EVP_CIPHER_free(cbc);
+}
+
+static int cmd_tls(int cases)
+{
+	static const int vers[] = {0x0301, 0x0302, 0x0303};
+	size_t a, v;
+
+	for (a = 0; a < sizeof(tls_algs) / sizeof(tls_algs[0]); a++) {
+		for (v = 0; v < 3; v++)
+			test_tls((int)a, vers[v], cases);
+		test_tls_plain((int)a);
+	}
+	return failed;
+}
+
 int main(int argc, char **argv)
 {
 	int o, cases = 24;
@@ -1081,5 +1405,7 @@ int main(int argc, char **argv)
 		return cmd_threads(cases);
 	if (!strcmp(argv[optind], "bench"))
 		return cmd_bench();
+	if (!strcmp(argv[optind], "tls"))
+		return cmd_tls(cases);
 	return 2;
 }
