@@ -31,9 +31,12 @@ ALL_TARGETS += $(B)/tests/host/vproc_nons
 VM_TESTS   += tests/vm/vproc_guest.t
 
 # unit tests (cmocka, TAP)
-VPD_UNIT := frame sig elf load
+VPD_UNIT := frame sig elf
 $(foreach t,$(VPD_UNIT),$(eval $(call host_prog,$(B)/tests/unit/test_vproc_$(t),tests/unit/test_vproc_$(t).c $(VPD_CORE),-lcmocka -lcrypto -lseccomp)))
 UNIT_TESTS += $(foreach t,$(VPD_UNIT),$(B)/tests/unit/test_vproc_$(t))
+# loading spawns a sandboxed process: a host test (cmocka, TAP)
+$(eval $(call host_prog,$(B)/tests/host/vproc_load,tests/host/vproc_load.c $(VPD_CORE),-lcmocka -lcrypto -lseccomp))
+HOST_TESTS += $(B)/tests/host/vproc_load
 
 # fuzz targets (libFuzzer) and their smoke run in make check
 VPD_FUZZ := frame sig elf
@@ -45,5 +48,5 @@ $(eval $(call host_prog,$(B)/bench/vproc_ref,bench/vproc_ref.c,))
 BENCHES    += bench/vproc_bench.sh
 
 # vprocd's tests and fuzzers include its private header by name
-$(B)/obj/tests/unit/test_vproc_%.o: HOST_CFLAGS += -Ihost/vprocd
+$(B)/obj/tests/unit/test_vproc_%.o $(B)/obj/tests/host/vproc_%.o: HOST_CFLAGS += -Ihost/vprocd
 $(B)/obj-fuzz/tests/fuzz/fuzz_vproc_%.o: FUZZ_CFLAGS += -Ihost/vprocd
