@@ -28,4 +28,5 @@ echo "${VCRYPTO_RACE_SECONDS:-10}" >"$dir/race_seconds"
 "$top/tests/vm/vmrun.sh" -n cryptodev-builtin -b -b -C 2 -t $((240 + ${VCRYPTO_RACE_SECONDS:-10})) \
 	-m virtio_pci -m virtio_crypto -m algif_skcipher -m ecb -m ctr -m xts -m ghash_generic -m "$ko" \
 	-K "$slub" -f "$B/guest-bin/cdev_test" -f "$B/guest-bin/cdev_aead" -f "$B/guest-bin/cdev_compat" \
-	-f "$dir/race_seconds:/etc/race_seconds" "${extra[@]}" -c "$top/tests/vm/cases/cryptodev_builtin.sh"
+	-f "$dir/race_seconds:/etc/race_seconds" -f "$top/tests/vm/cases/cdev_lib.sh:/lib/cdev_lib.sh" \
+	"${extra[@]}" -c "$top/tests/vm/cases/cryptodev_builtin.sh"

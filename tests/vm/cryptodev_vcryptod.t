@@ -31,4 +31,5 @@ exec "$top/tests/vm/vmrun.sh" -n cryptodev-vcryptod -C 2 -t $((300 + ${VCRYPTO_R
 	-m virtio_pci -m algif_skcipher -m algif_hash -m ecb -m ctr -m xts -m sha512_generic \
 	-m ghash_generic -m "$ko" -K "$slub" -f "$B/guest-bin/cdev_test" -f "$B/guest-bin/cdev_aead" \
 	-f "$B/guest-bin/cdev_compat" \
-	-f "$dir/race_seconds:/etc/race_seconds" "${extra[@]}" -c "$top/tests/vm/cases/cryptodev_vcryptod.sh"
+	-f "$dir/race_seconds:/etc/race_seconds" -f "$top/tests/vm/cases/cdev_lib.sh:/lib/cdev_lib.sh" \
+	"${extra[@]}" -c "$top/tests/vm/cases/cryptodev_vcryptod.sh"

@@ -5,10 +5,9 @@
 # flight, rmmod while in use, the stock driver and ours side by side, both
 # devices on ours (requests spread), unbind/rebind under load.
 . /lib/tap.sh
+. /lib/cdev_lib.sh
 
-V=/sys/bus/virtio
 STOCK=$V/drivers/virtio_crypto
-OURS=$V/drivers/virtio_cryptodev
 devs=""
 for d in $V/devices/*; do
 	[ "$(cat $d/device)" = 0x0014 ] && devs="$devs ${d##*/}"
@@ -89,52 +88,8 @@ check "device serves after the kill" cdev_test sessinfo
 cdev_test close-inflight
 check "no device session left after close with requests in flight" wait_sessions 0
 
-# The async interface (CIOCASYNCCRYPT/CIOCASYNCFETCH, poll); every result
-# checked against OpenSSL in the program (the 32-bit build: AF_ALG).
-note "async interface:"
-async_inflight() { n=0; for f in $V/devices/$d1/vcdev_inflight; do n=$((n + $(cat $f))); done; echo $n; }
-# async_idle: the device(s) own no request within 20 s
-async_idle() {
-	i=0
-	while [ "$(async_inflight)" != 0 ] && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
-	[ "$(async_inflight)" = 0 ]
-}
-cdev_async basic
-cdev_async queue
-cdev_async full
-cdev_async loop
-cdev_async errors
-cdev_async threads
-cdev_async null
-skip "async CRYPTO_NULL + HMAC: QEMU's builtin backend has no MAC sessions"
-skip "async HMAC/digests: QEMU's builtin backend has no hash or MAC sessions (chaining)"
-if [ -x /bin/cdev_async32 ]; then
-	note "async, 32-bit program (compat_ioctl):"
-	cdev_async32 basic
-	cdev_async32 queue
-	cdev_async32 errors
-else
-	skip "async 32-bit compat_ioctl: cdev_async32 not built (needs gcc-multilib on the build host)"
-fi
-check "async: no device session left behind" wait_sessions 0
-cdev_async close
-check "async: closed with jobs in flight: sessions destroyed on the device(s)" wait_sessions 0
-check "async: closed with jobs in flight: every request given back" async_idle
-cdev_async hold 60 >/dev/null &
-p1=$!
-cdev_async hold 60 >/dev/null &
-p2=$!
-sleep 1.5
-# the builtin backend returns requests quickly: sample until some are out
-i=0
-while [ "$(async_inflight)" = 0 ] && [ $i -lt 500 ]; do i=$((i + 1)); done
-n=$(async_inflight)
-kill -9 $p1 $p2
-wait $p1 $p2 2>/dev/null
-[ "$n" -gt 0 ] && ok "async: jobs in flight when two processes are killed ($n)" ||
-	not_ok "async: jobs in flight when two processes are killed ($n)"
-check "async: killed: sessions destroyed on the device(s)" wait_sessions 0
-check "async: killed: every request given back" async_idle
+CDEV_DEVS=$d1
+cdev_async_suite nomac "QEMU's builtin backend has no hash or MAC sessions (chaining)"
 
 # The module cannot go while /dev/crypto is open; it can afterwards.
 exec 5</dev/crypto
@@ -154,30 +109,6 @@ r0=$(cat $V/devices/$d0/vcdev_requests) r1=$(cat $V/devices/$d1/vcdev_requests)
 [ "${r0:-0}" -gt 0 ] && [ "${r1:-0}" -gt 0 ] && ok "requests spread over both devices ($r0, $r1)" ||
 	not_ok "requests spread over both devices ($r0, $r1)"
 
-# Unbind and rebind a device under load: requests fail with ENODEV, new
-# sessions go to the device left, nothing hangs, nothing leaks.
-cdev_test hold -t 4 -s 65536 -T 6 --tolerate >/tmp/hold.out 2>&1 &
-pid=$!
-sleep 1.5
-check "unbind $d1 under load" sh -c "echo $d1 >$OURS/unbind"
-sleep 1.5
-check "rebind $d1 under load" sh -c "echo $d1 >$OURS/bind"
-wait $pid
-rc=$?
-sed 's/^/# /' /tmp/hold.out
-[ $rc = 0 ] && ok "load across unbind/rebind: only ENODEV errors, no hang" ||
-	not_ok "load across unbind/rebind: only ENODEV errors, no hang"
-check "both devices serve after rebind" cdev_test stress -p 2 -t 2 -n 20
-
-# Async jobs on both devices while one is unbound: those it had, and those
-# queued to its sessions afterwards, end with ENODEV at CIOCASYNCFETCH.
-rm -f /tmp/async.go
-cdev_async unbind /tmp/async.go >/tmp/async.out 2>&1 &
-pid=$!
-sleep 2
-check "unbind $d1 with async jobs queued" sh -c "echo $d1 >$OURS/unbind"
-touch /tmp/async.go
-wait $pid
-cat /tmp/async.out
-check "rebind $d1" sh -c "echo $d1 >$OURS/bind"
+CDEV_DEVS="$d0 $d1"
+unbind_under_load $d1 6
 exit 0

@@ -4,14 +4,14 @@
 # the builtin backend, plus HMAC (MAC-only and cipher+MAC chaining
 # sessions), which QEMU's builtin backend cannot do.
 . /lib/tap.sh
+. /lib/cdev_lib.sh
 
-V=/sys/bus/virtio
-OURS=$V/drivers/virtio_cryptodev
 set -- $(ls $OURS | grep '^virtio')
 d0=$1 d1=$2
+CDEV_DEVS="$d0 $d1"
 [ -n "$d0" ] && [ -n "$d1" ] && ok "virtio_cryptodev bound two devices ($d0 $d1)" ||
 	not_ok "virtio_cryptodev bound two devices ($*)"
-total_sessions() { echo $(($(cat $V/devices/$d0/vcdev_sessions) + $(cat $V/devices/$d1/vcdev_sessions))); }
+total_sessions() { cdev_sum vcdev_sessions; }
 wait_sessions() {
 	i=0
 	while [ "$(total_sessions)" != "$1" ] && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
@@ -50,53 +50,7 @@ else
 fi
 check "no device session left behind by the tests above" wait_sessions 0
 
-# The async interface (CIOCASYNCCRYPT/CIOCASYNCFETCH, poll); every result
-# checked against OpenSSL in the program (the 32-bit build: AF_ALG).
-note "async interface:"
-async_inflight() { n=0; for f in $V/devices/$d0/vcdev_inflight $V/devices/$d1/vcdev_inflight; do n=$((n + $(cat $f))); done; echo $n; }
-# async_idle: the device(s) own no request within 20 s
-async_idle() {
-	i=0
-	while [ "$(async_inflight)" != 0 ] && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
-	[ "$(async_inflight)" = 0 ]
-}
-cdev_async basic
-cdev_async queue
-cdev_async full
-cdev_async loop
-cdev_async errors
-cdev_async threads
-cdev_async null
-cdev_async null --mac
-cdev_async hmac
-if [ -x /bin/cdev_async32 ]; then
-	note "async, 32-bit program (compat_ioctl):"
-	cdev_async32 basic
-	cdev_async32 queue
-	cdev_async32 errors
-	cdev_async32 hmac
-else
-	skip "async 32-bit compat_ioctl: cdev_async32 not built (needs gcc-multilib on the build host)"
-fi
-check "async: no device session left behind" wait_sessions 0
-cdev_async close
-check "async: closed with jobs in flight: sessions destroyed on the device(s)" wait_sessions 0
-check "async: closed with jobs in flight: every request given back" async_idle
-cdev_async hold 60 >/dev/null &
-p1=$!
-cdev_async hold 60 >/dev/null &
-p2=$!
-sleep 1.5
-# the builtin backend returns requests quickly: sample until some are out
-i=0
-while [ "$(async_inflight)" = 0 ] && [ $i -lt 500 ]; do i=$((i + 1)); done
-n=$(async_inflight)
-kill -9 $p1 $p2
-wait $p1 $p2 2>/dev/null
-[ "$n" -gt 0 ] && ok "async: jobs in flight when two processes are killed ($n)" ||
-	not_ok "async: jobs in flight when two processes are killed ($n)"
-check "async: killed: sessions destroyed on the device(s)" wait_sessions 0
-check "async: killed: every request given back" async_idle
+cdev_async_suite mac
 cdev_test stress -p 8 -t 4 -n 100
 r0=$(cat $V/devices/$d0/vcdev_requests) r1=$(cat $V/devices/$d1/vcdev_requests)
 [ "${r0:-0}" -gt 0 ] && [ "${r1:-0}" -gt 0 ] && ok "requests spread over both devices ($r0, $r1)" ||
@@ -105,7 +59,7 @@ r0=$(cat $V/devices/$d0/vcdev_requests) r1=$(cat $V/devices/$d1/vcdev_requests)
 cdev_test hold -t 4 -s 1048576 -T 60 &
 pid=$!
 sleep 2
-inflight() { echo $(($(cat $V/devices/$d0/vcdev_inflight) + $(cat $V/devices/$d1/vcdev_inflight))); }
+inflight() { cdev_sum vcdev_inflight; }
 i=0
 # sample for up to ~10 s: on a loaded host the device can drain between samples
 n=0
@@ -117,30 +71,7 @@ wait $pid 2>/dev/null
 check "killed process: its sessions are destroyed on the devices" wait_sessions 0
 check "killed process: the devices gave every request back" test "$(inflight)" = 0
 
-cdev_test hold -t 4 -s 65536 -T 5 --tolerate >/tmp/hold.out 2>&1 &
-pid=$!
-sleep 1.5
-check "unbind $d1 under load" sh -c "echo $d1 >$OURS/unbind"
-sleep 1
-check "rebind $d1 under load" sh -c "echo $d1 >$OURS/bind"
-wait $pid
-rc=$?
-sed 's/^/# /' /tmp/hold.out
-[ $rc = 0 ] && ok "load across unbind/rebind: only ENODEV errors, no hang" ||
-	not_ok "load across unbind/rebind: only ENODEV errors, no hang"
-check "both devices serve after rebind" cdev_test stress -p 2 -t 2 -n 20
-
-# Async jobs on both devices while one is unbound: those it had, and those
-# queued to its sessions afterwards, end with ENODEV at CIOCASYNCFETCH.
-rm -f /tmp/async.go
-cdev_async unbind /tmp/async.go >/tmp/async.out 2>&1 &
-pid=$!
-sleep 2
-check "unbind $d1 with async jobs queued" sh -c "echo $d1 >$OURS/unbind"
-touch /tmp/async.go
-wait $pid
-cat /tmp/async.out
-check "rebind $d1" sh -c "echo $d1 >$OURS/bind"
+unbind_under_load $d1 5
 check "async across unbind: no device session left" wait_sessions 0
 
 # rmmod right after a process with async jobs in flight was killed: the
