@@ -457,22 +457,30 @@ static int replace_worker(struct front *f, bool reload)
 	uint64_t t0;
 	int st, ret;
 
-	st = end_worker(f, reload);
-	if (!reload && WIFEXITED(st) && WEXITSTATUS(st) == WORKER_EXIT_BROKEN)
-		return -ENOLINK;
-	describe_status(st, how, sizeof(how));
-	if (!reload) {
-		fprintf(stderr, "vcryptod: worker %d %s; replacing it\n", (int)old, how);
-		if (!rate_limit(f))
-			return -EINTR;
-	}
-	t0 = now_ns();
-	ret = spawn_worker(f);
-	if (!ret)
-		ret = replay(f, &nq);
-	if (ret) {
-		fprintf(stderr, "vcryptod: new worker failed to take over: %s\n", strerror(-ret));
-		return ret;
+	for (;;) {
+		st = end_worker(f, reload);
+		if (!reload && WIFEXITED(st) && WEXITSTATUS(st) == WORKER_EXIT_BROKEN)
+			return -ENOLINK;
+		describe_status(st, how, sizeof(how));
+		if (!reload) {
+			fprintf(stderr, "vcryptod: worker %d %s; replacing it\n", (int)old, how);
+			if (!rate_limit(f))
+				return -EINTR;
+		}
+		t0 = now_ns();
+		ret = spawn_worker(f);
+		if (!ret)
+			ret = replay(f, &nq);
+		if (!ret)
+			break;
+		if (ret != -EPIPE || f->wpid <= 0) {
+			fprintf(stderr, "vcryptod: new worker failed to take over: %s\n",
+				strerror(-ret));
+			return ret;
+		}
+		/* It died while taking over: a death like any other. */
+		old = f->wpid;
+		reload = false;
 	}
 	f->replaced++;
 	fprintf(stderr,
