@@ -9,7 +9,7 @@ VCD_SRCS := $(VCD_CORE) host/vcryptod/queue.c host/vcryptod/vhost_user.c \
 $(eval $(call host_prog,$(B)/vcryptod,$(VCD_SRCS),-lcrypto -lseccomp))
 INSTALL_SBIN += $(B)/vcryptod
 
-VM_TESTS     += tests/vm/vcryptod_stock.t tests/vm/vcryptod_engines.t
+VM_TESTS     += tests/vm/vcryptod_stock.t tests/vm/vcryptod_engines.t tests/vm/vcryptod_restart.t
 
 # unit tests (cmocka, TAP)
 VCD_UNIT := mem virtq session req

@@ -17,7 +17,7 @@ VRS=$B/tests/host/vcd_restart
 worker_of() { # worker_of FRONT_PID: the child running --worker
 	local p
 	for p in $(pgrep -P "$1"); do
-		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q -- --worker && { echo "$p"; return; }
+		tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline" | grep -q -- --worker && { echo "$p"; return; }
 	done
 }
 
