@@ -237,6 +237,9 @@ static int spawn_worker(struct front *f)
 	}
 	if (n != sizeof(pid) || pid <= 0) {
 		close(sv[0]);
+		/* No worker can ever start again: exit, so that systemd restarts us. */
+		if (n != sizeof(pid))
+			f->quit = true;
 		fprintf(stderr, "vcryptod: cannot start a worker: %s\n",
 			n == sizeof(pid) ? strerror(-pid) : "spawner gone");
 		return n == sizeof(pid) ? pid : -ECHILD;

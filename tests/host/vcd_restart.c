@@ -9,7 +9,9 @@
  *
  *   vcd_restart -s SOCK -p FRONT_PID [-Q N] [-n REQUESTS] [-k EVENTS] [-S SEED] MODE
  *   MODE: kill (SIGKILL the worker at random moments), hup (SIGHUP the front),
- *         crashloop (kill each new worker at once; report the delays)
+ *         crashloop (kill each new worker at once; report the delays),
+ *         gap / hupgap (bench: one request right after each SIGKILL / SIGHUP;
+ *         time from the signal to its completion, p50/p99)
  */
 #include <dirent.h>
 #include <errno.h>
@@ -454,6 +456,51 @@ int main(int argc, char **argv)
 		c.done = 0;
 		ok(run(&c, 64, 0xf, false) == 0 && c.done == 64 && !c.bad_data && !c.bad_status,
 		   "the sessions serve correctly after the crash loop");
+		vuf_free(c.v);
+		printf("1..%d\n", tap_n);
+		return tap_fail ? 1 : 0;
+	}
+
+	if (!strcmp(c.mode, "gap") || !strcmp(c.mode, "hupgap")) {
+		bool hup = !strcmp(c.mode, "hupgap");
+		int fails = 0;
+
+		for (int i = 0; i < c.events_wanted && c.ngaps < 256; i++) {
+			struct rjob j;
+			pid_t w = find_worker(c.front);
+			long t0;
+			void *ck;
+			uint32_t len;
+
+			vuf_mem_reset(c.v);
+			c.done = 0;
+			if (!w || build(&c, &j, &c.s[0], false)) {
+				fails++;
+				break;
+			}
+			t0 = now_us();
+			kill(hup ? c.front : w, hup ? SIGHUP : SIGKILL);
+			if (vuf_submit(&c.v->vq[0], &j.chain, &j) == 0) {
+				vuf_kick(&c.v->vq[0], true);
+				if (vuf_wait(&c.v->vq[0], 20000, &ck, &len) == 1) {
+					c.gap_us[c.ngaps++] = now_us() - t0;
+					j.used_len = len;
+					check(&c, &j);
+				}
+			}
+			fails += c.done != 1 || c.bad_data || c.bad_status;
+			free(j.expect);
+			wait_new_worker(c.front, w, 5000);
+			usleep(50000);
+		}
+		ok(fails == 0 && c.ngaps == c.events_wanted,
+		   "%d %s, each followed by one request: all served correctly", c.ngaps,
+		   hup ? "SIGHUPs" : "worker kills");
+		qsort(c.gap_us, (size_t)c.ngaps, sizeof(long), cmp_long);
+		if (c.ngaps)
+			printf("RESULT mode=%s restarts=%d p50_ms=%.2f p99_ms=%.2f max_ms=%.2f\n",
+			       c.mode, c.ngaps, c.gap_us[c.ngaps / 2] / 1000.0,
+			       c.gap_us[(c.ngaps * 99) / 100] / 1000.0, c.gap_us[c.ngaps - 1] / 1000.0);
 		vuf_free(c.v);
 		printf("1..%d\n", tap_n);
 		return tap_fail ? 1 : 0;
