@@ -153,6 +153,7 @@ struct ctx {
 	struct vuf *v;
 	pid_t front;
 	unsigned int nq;
+	bool big; /* 2 MiB requests */
 	struct sess s[NSESS];
 	uint64_t rng;
 	/* results */
@@ -191,7 +192,7 @@ static void add_split(struct ctx *c, struct vuf_chain *ch, uint64_t gpa, uint32_
 static int build(struct ctx *c, struct rjob *j, const struct sess *s, bool bad_session)
 {
 	static const uint32_t sizes[] = {16, 64, 256, 1024, 4096, 16384, 65536, 262144};
-	uint32_t len = sizes[rnd(c) % (rnd(c) % 4 ? 5 : 8)];
+	uint32_t len = c->big ? 2u << 20 : sizes[rnd(c) % (rnd(c) % 4 ? 5 : 8)];
 	uint8_t hdr[VUF_HDR_LEN + 16], *src, *p;
 	uint64_t hg, sg, dg, stg;
 
@@ -540,6 +541,12 @@ int main(int argc, char **argv)
 	c.done = c.bad_data = c.bad_status = 0;
 	ok(run(&c, 200, 0xf, false) == 0 && c.done == 200 && !c.bad_data && !c.bad_status,
 	   "after the restarts the 4 sessions still serve 200 requests correctly");
+	/* Results over 1 MiB: the journal's pages are released afterwards. */
+	c.big = true;
+	c.done = c.bad_data = c.bad_status = 0;
+	ok(run(&c, 6, 0xf, false) == 0 && c.done == 6 && !c.bad_data && !c.bad_status,
+	   "6 requests of 2 MiB (in place or not) correct");
+	c.big = false;
 	ok(vuf_close_session(c.v, (uint64_t)c.s[3].id) == 0, "session 3 closed");
 	{
 		pid_t w = find_worker(c.front);
