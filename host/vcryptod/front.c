@@ -189,7 +189,14 @@ static int start_spawner(struct front *f, char *const argv[])
 		close(sv[0]);
 		close(f->lfd);
 		close(f->sfd);
-		spawner_main(sv[1], f->shm_fd, argv);
+		/* The spawner's copy of the front's state is not its business. */
+		{
+			int shm_fd = f->shm_fd;
+
+			free(f->sess);
+			free(f);
+			spawner_main(sv[1], shm_fd, argv);
+		}
 		_exit(0);
 	}
 	close(sv[1]);
