@@ -23,7 +23,7 @@ trap cleanup EXIT
 n=0
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
 not_ok() { n=$((n + 1)); echo "not ok $n - $*"; }
-P=25 EVERY=0.05 PER=20 # guest seconds per phase; host: 2 x PER events per phase
+P=30 EVERY=0.05 PER=20 # guest seconds per phase; host: 2 x PER events per phase
 
 "$B/vcryptod" --socket-path "$dir/vc.sock" --queues 1 --restart-limit 64/1000 2>"$dir/vcryptod.log" &
 pid=$!
