@@ -10,6 +10,8 @@
 #     back and forth; an eventfd ping-pong). vcryptod's CPU time per request
 #     (from /proc/PID/stat) for each, and its CPU use over 10 s with a
 #     connected, idle frontend.
+#  (restart costs of the front/worker split: bench/vcryptod_restart_bench.sh,
+#  run at the end, writes bench/results/vcryptod_restart.md)
 #  3. in a guest: the stock virtio_crypto driver through AF_ALG
 #     (tests/vm/afalg_test --bench, one request at a time) against vcryptod
 #     at several polling windows (VCD_BENCH_GUEST_POLLS, default: the
@@ -35,7 +37,16 @@ hz=$(getconf CLK_TCK)
 
 field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print 0 }'; }
-ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# CPU ticks of the daemon: the front's own, its reaped workers' (past
+# connections) and its live children's (the worker of the connection).
+ticks() {
+	local t c
+	t=$(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$1/stat")
+	for c in $(pgrep -P "$1"); do
+		t=$((t + $(awk '{ print $14 + $15 }' "/proc/$c/stat" 2>/dev/null || echo 0)))
+	done
+	echo "$t"
+}
 
 osecs=${secs%.*}
 [ "${osecs:-0}" -ge 1 ] 2>/dev/null || osecs=1 # openssl speed takes whole seconds
@@ -272,3 +283,6 @@ CASE
 fi
 echo
 cat "$out"
+
+# Issue 15: restart gap and the split's cost against --single-process.
+"$top/bench/vcryptod_restart_bench.sh"

@@ -13,6 +13,7 @@
 #include <linux/virtio_crypto.h>
 
 #include "crypto_req.h"
+#include "journal.h"
 
 #define HDR_LEN sizeof(struct virtio_crypto_op_data_req)
 #define VCD_REQ_BUF_KEEP (1u << 20)
@@ -26,6 +27,7 @@ struct req {
 	uint64_t result_len; /* bytes to write back */
 	uint64_t src_len;
 	uint64_t direct; /* bytes written straight to guest memory */
+	bool journal;
 };
 
 /* Scratch holds plaintext, digests and results: wiped before it goes back. */
@@ -38,9 +40,23 @@ static void scratch_free(uint8_t *p, size_t cap)
 
 void vcd_req_buf_free(struct vcd_req_buf *b)
 {
+	struct vcd_journal *j = b->j;
+	uint8_t *jdata = b->jdata;
+
 	scratch_free(b->in, b->in_cap);
 	scratch_free(b->out, b->out_cap);
 	memset(b, 0, sizeof(*b));
+	b->j = j;
+	b->jdata = jdata;
+}
+
+/* Bytes [p, p+len) overlap a readable segment of c. */
+static bool overlaps_readable(const struct vcd_chain *c, const uint8_t *p, uint64_t len)
+{
+	for (unsigned int i = 0; i < c->nin; i++)
+		if (p < c->segs[i].p + c->segs[i].len && c->segs[i].p < p + len)
+			return true;
+	return false;
 }
 
 /* Not realloc: a moved block would leave the old bytes in freed memory. */
@@ -218,6 +234,13 @@ static int try_direct(struct vcd_sessions *s, struct vcd_session *ss, struct req
 	dp = vcd_chain_span(r->c, true, 0, src);
 	if (!sp || !dp || (sp != dp && sp < dp + src && dp < sp + src))
 		return -EAGAIN;
+	/*
+	 * With a journal, a request may be served again after a worker died
+	 * half-way: the engine may then write guest memory directly only
+	 * where no input lives (in-place requests take the journalled path).
+	 */
+	if (r->journal && overlaps_readable(r->c, dp, src))
+		return -EAGAIN;
 	if (src % vcd_cipher_block(ss->cipher_alg) ||
 	    (ss->cipher_alg == VIRTIO_CRYPTO_CIPHER_AES_XTS && src < 16))
 		return -EINVAL;
@@ -234,7 +257,7 @@ int64_t vcd_req_process(struct vcd_sessions *s, struct vcd_req_buf *b, const str
 {
 	struct virtio_crypto_op_data_req h;
 	struct vcd_session *ss;
-	struct req r = {.c = c};
+	struct req r = {.c = c, .journal = b->j != NULL};
 	const struct vcd_seg *last;
 	uint64_t used;
 	uint8_t status;
@@ -283,12 +306,12 @@ int64_t vcd_req_process(struct vcd_sessions *s, struct vcd_req_buf *b, const str
 		 */
 		r.in_len = c->in_len - HDR_LEN;
 		ret = grow(&b->in, &b->in_cap, r.in_len ? r.in_len : 1);
-		if (!ret)
+		if (!ret && !b->j)
 			ret = grow(&b->out, &b->out_cap, r.out_len ? r.out_len : 1);
 		if (!ret) {
 			vcd_chain_read_at(c, HDR_LEN, b->in, r.in_len);
 			r.in = b->in;
-			r.out = b->out;
+			r.out = b->j ? b->jdata : b->out;
 			if (h.header.opcode <= VIRTIO_CRYPTO_CIPHER_DECRYPT)
 				ret = do_sym(s, ss, &r, &h);
 			else
@@ -303,13 +326,24 @@ out_status:
 	if (ret < 0)
 		r.result_len = 0;
 	status = ret < 0 ? errno_status(ret) : VIRTIO_CRYPTO_OK;
+	/* result_len < out_len: the chain takes all of it. */
 	if (r.direct)
 		used = ret < 0 ? 0 : r.direct;
 	else
-		used = vcd_chain_write(c, b->out, r.result_len);
+		used = r.result_len;
 	/* An akcipher result shorter than dst: report what is meaningful. */
 	if (ret > 0)
 		used = (uint64_t)ret;
+	used = used + 1 > UINT32_MAX ? UINT32_MAX : used + 1;
+	if (b->j) {
+		/* The commit point: from here on the write is redone, never the request. */
+		b->j->result_len = r.direct ? 0 : r.result_len;
+		b->j->used_len = (uint32_t)used;
+		b->j->status = status;
+		__atomic_store_n(&b->j->state, VCD_J_WRITING, __ATOMIC_RELEASE);
+	}
+	if (!r.direct)
+		vcd_chain_write(c, b->j ? b->jdata : b->out, r.result_len);
 	last->p[last->len - 1] = status;
 	/* A guest's one huge request must not pin that much memory for good. */
 	if (b->in_cap > VCD_REQ_BUF_KEEP || b->out_cap > VCD_REQ_BUF_KEEP)
@@ -318,5 +352,5 @@ out_status:
 	st->status[status]++;
 	if (status == VIRTIO_CRYPTO_OK)
 		st->bytes += r.src_len;
-	return (int64_t)(used + 1 > UINT32_MAX ? UINT32_MAX : used + 1);
+	return (int64_t)used;
 }

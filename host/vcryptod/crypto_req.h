@@ -27,6 +27,13 @@ struct vcd_qstats {
 struct vcd_req_buf {
 	uint8_t *in, *out;
 	size_t in_cap, out_cap;
+	/*
+	 * Split mode (journal.h): results are built in the queue's journal
+	 * data (jdata, not owned) and committed to *j before any byte goes to
+	 * guest memory. NULL in single-process mode.
+	 */
+	struct vcd_journal *j;
+	uint8_t *jdata;
 };
 
 void vcd_req_buf_free(struct vcd_req_buf *b);

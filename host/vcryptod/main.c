@@ -4,6 +4,11 @@
  * frontend connection at a time on its listening socket, then the next.
  * Signals arrive through a signalfd on the main thread (all threads block
  * them): SIGTERM/SIGINT exit cleanly, SIGUSR1 prints the queue counters.
+ *
+ * Three roles of the one binary: the front (default; front.c), which keeps
+ * the connection and runs the work in a worker process it can replace; the
+ * worker (--worker, started by the front only); and --single-process, the
+ * whole daemon in one process as before the split.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -14,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -24,6 +30,8 @@
 #include <linux/virtio_crypto.h>
 
 #include "engine.h"
+#include "front.h"
+#include "journal.h"
 #include "sandbox.h"
 #include "vhost_user.h"
 
@@ -35,6 +43,8 @@ struct vcd_opts {
 	int verbose;
 	int seccomp;
 	unsigned long poll_us;
+	bool single, worker;
+	unsigned int restart_max, restart_window_ms;
 };
 
 /* Chosen from bench/results/vcryptod.md: see host/vcryptod/README.md. */
@@ -57,12 +67,18 @@ static void usage(FILE *f)
 		"      --seccomp MODE      kill (default): syscalls outside the allowlist kill "
 		"the\n"
 		"                          daemon; log: only logged (audit); none: no filter\n"
+		"      --restart-limit N/MS  at most N worker deaths in MS milliseconds, then\n"
+		"                          wait before the next worker (default 5/10000)\n"
+		"      --single-process    no front/worker split (a restart drops the guest's\n"
+		"                          device; for comparison)\n"
 		"      --print-capabilities  print the vhost-user capabilities (JSON) and exit\n"
 		"  -v, --verbose           log protocol events (twice: every message)\n"
 		"  -h, --help              this text\n"
 		"\n"
 		"Serves one frontend at a time, then waits for the next. SIGUSR1 prints\n"
-		"per-queue counters to stderr; SIGTERM/SIGINT exit after wiping sessions.\n"
+		"per-queue counters to stderr; SIGTERM/SIGINT exit after wiping sessions;\n"
+		"SIGHUP re-executes the worker from the installed binary (the connection,\n"
+		"sessions and rings stay); a worker that dies is replaced.\n"
 		"QEMU 7.2 needs -device virtio-crypto-pci,...,vectors=0 (it crashes with MSI-X).\n",
 		VCD_MAX_QUEUES, VCD_POLL_US_DEFAULT);
 }
@@ -91,7 +107,7 @@ static unsigned long parse_num(const char *s, const char *what, unsigned long ma
 	return v;
 }
 
-static void print_stats(const struct vcd_qstats *st, unsigned int n)
+void vcd_print_stats(const struct vcd_qstats *st, unsigned int n)
 {
 	static const char *const names[VCD_STATUS_MAX] = {
 		"ok", "err", "badmsg", "notsupp", "invsess", "nospc", "key_rejected",
@@ -165,7 +181,7 @@ static int handle_signal(int sfd, const struct vcd_qstats *st, unsigned int n)
 
 	while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGUSR1)
-			print_stats(st, n);
+			vcd_print_stats(st, n);
 		else
 			return 1;
 	}
@@ -232,6 +248,78 @@ static int serve_conn(int cfd, int sfd, const struct vcd_dev_conf *conf)
 	return quit;
 }
 
+/*
+ * The worker: serves the front's messages on VCD_WORKER_SOCK_FD with the
+ * front's shared state at VCD_WORKER_SHARED_FD. Exit 0 when the front
+ * closes the socket or on SIGTERM (rings stopped: what it took is done),
+ * 3 when a guest ring is broken (the front drops the connection).
+ */
+static int run_worker(const struct vcd_dev_conf *base, int sfd)
+{
+	struct vcd_dev_conf conf = *base;
+	size_t len = VCD_SHARED_LEN(conf.queues);
+	struct vcd_shared *sh;
+	struct vcd_dev *d;
+	int rc = 0, ret;
+
+	sh = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
+		  VCD_WORKER_SHARED_FD, 0);
+	if (sh == MAP_FAILED)
+		die("worker: shared state: %s", strerror(errno));
+	if (sh->magic != VCD_JOURNAL_MAGIC || sh->queues != conf.queues)
+		die("worker: shared state of another layout (magic %#x, %u queues)", sh->magic,
+		    sh->queues);
+	close(VCD_WORKER_SHARED_FD);
+	conf.shared = sh;
+	conf.stats = sh->stats;
+	d = malloc(sizeof(*d));
+	if (!d)
+		die("out of memory");
+	ret = vcd_dev_init(d, &conf, VCD_WORKER_SOCK_FD);
+	if (ret)
+		die("worker: %s", strerror(-ret));
+	for (;;) {
+		struct pollfd p[3] = {
+			{.fd = d->fd, .events = POLLIN},
+			{.fd = d->broken_fd, .events = POLLIN},
+			{.fd = sfd, .events = POLLIN},
+		};
+
+		if (poll(p, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[2].revents && handle_signal(sfd, sh->stats, conf.queues))
+			break;
+		if (p[1].revents) {
+			fprintf(stderr, "vcryptod: guest ring broken\n");
+			rc = 3;
+			break;
+		}
+		if (p[0].revents && vcd_dev_serve_proxy(d))
+			break;
+	}
+	vcd_dev_fini(d);
+	explicit_bzero(d, sizeof(*d));
+	free(d);
+	return rc;
+}
+
+static void parse_restart_limit(const char *s, struct vcd_opts *o)
+{
+	char *end;
+	unsigned long n, ms;
+
+	errno = 0;
+	n = strtoul(s, &end, 10);
+	if (errno || end == s || *end != '/' || n > 64)
+		die("bad --restart-limit '%s' (N/MS, N 0..64)", s);
+	ms = parse_num(end + 1, "restart window", 3600000);
+	o->restart_max = (unsigned int)n;
+	o->restart_window_ms = (unsigned int)ms;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -245,11 +333,15 @@ int main(int argc, char **argv)
 		{"seccomp", required_argument, NULL, 'S'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
+		{"single-process", no_argument, NULL, '1'},
+		{"worker", no_argument, NULL, 'W'},
+		{"restart-limit", required_argument, NULL, 'R'},
 		{0},
 	};
 	struct vcd_opts o = {
 		.listen_fd = -1, .engine = "openssl", .max_sessions = 1024, .queues = 4,
-		.poll_us = VCD_POLL_US_DEFAULT};
+		.poll_us = VCD_POLL_US_DEFAULT, .restart_max = 5, .restart_window_ms = 10000};
+	char exe[PATH_MAX];
 	struct vcd_dev_conf conf = {0};
 	const struct vcd_engine_ops *ops;
 	struct vcd_engine *eng = NULL;
@@ -290,6 +382,15 @@ int main(int argc, char **argv)
 		case 'v':
 			o.verbose++;
 			break;
+		case '1':
+			o.single = true;
+			break;
+		case 'W':
+			o.worker = true;
+			break;
+		case 'R':
+			parse_restart_limit(optarg, &o);
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -298,7 +399,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc || !o.socket_path == (o.listen_fd < 0)) {
+	if (optind != argc || (!o.worker && !o.socket_path == (o.listen_fd < 0))) {
 		fprintf(stderr, "vcryptod: give exactly one of --socket-path and --fd\n");
 		usage(stderr);
 		return 2;
@@ -306,9 +407,18 @@ int main(int argc, char **argv)
 	ops = vcd_engine_find(o.engine);
 	if (!ops)
 		die("unknown engine '%s' (openssl, afalg, cryptodev)", o.engine);
-	ret = ops->open(&eng);
-	if (ret)
-		die("engine %s: %s", o.engine, strerror(-ret));
+	if (!o.single && !o.worker) {
+		/* The front opens no engine: its worker does. */
+		ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+		if (n <= 0)
+			die("cannot find my own binary: %s", strerror(errno));
+		exe[n] = 0;
+	} else {
+		ret = ops->open(&eng);
+		if (ret)
+			die("engine %s: %s", o.engine, strerror(-ret));
+	}
 
 	/* Before any thread exists, so every thread inherits the mask. */
 	sigemptyset(&mask);
@@ -316,6 +426,7 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGUSR1);
 	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGCHLD);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
 		die("sigprocmask: %s", strerror(errno));
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -323,8 +434,28 @@ int main(int argc, char **argv)
 		die("signalfd: %s", strerror(errno));
 	signal(SIGPIPE, SIG_IGN);
 
-	lfd = o.socket_path ? make_listener(o.socket_path) : o.listen_fd;
-	if (!o.socket_path) {
+	if (!o.single && !o.worker) {
+		struct vcd_front_conf fc = {
+			.exe = exe, .engine = ops->name, .max_sessions = o.max_sessions,
+			.queues = o.queues, .poll_us = o.poll_us, .seccomp = o.seccomp,
+			.verbose = o.verbose, .restart_max = o.restart_max,
+			.restart_window_ms = o.restart_window_ms};
+
+		lfd = o.socket_path ? make_listener(o.socket_path) : o.listen_fd;
+		if (!o.socket_path) {
+			int on = 0;
+			socklen_t sl = sizeof(on);
+
+			if (getsockopt(lfd, SOL_SOCKET, SO_ACCEPTCONN, &on, &sl) < 0 || !on)
+				die("--fd %d is not a listening socket", lfd);
+		}
+		ret = vcd_front_run(&fc, lfd, sfd, o.socket_path);
+		close(lfd);
+		close(sfd);
+		return ret;
+	}
+	lfd = o.worker ? -1 : o.socket_path ? make_listener(o.socket_path) : o.listen_fd;
+	if (!o.worker && !o.socket_path) {
 		int on = 0;
 		socklen_t sl = sizeof(on);
 
@@ -357,6 +488,16 @@ int main(int argc, char **argv)
 		ret = vcd_seccomp_install(o.seccomp, ops->name, &why);
 		if (ret < 0)
 			die("seccomp: %s", strerror(-ret));
+		if (o.worker) {
+			if (o.verbose)
+				fprintf(stderr, "vcryptod: worker %d ready (engine %s)\n",
+					(int)getpid(), ops->name);
+			ret = run_worker(&conf, sfd);
+			free(stats);
+			ops->close(eng);
+			close(sfd);
+			return ret;
+		}
 		fprintf(stderr,
 			"vcryptod: engine %s, %lu queues, %lu sessions per connection, polling "
 			"%lu us, seccomp %s%s%s, listening%s%s\n",
@@ -395,7 +536,7 @@ int main(int argc, char **argv)
 			break;
 	}
 	fprintf(stderr, "vcryptod: exiting; sessions wiped\n");
-	print_stats(stats, conf.queues);
+	vcd_print_stats(stats, conf.queues);
 	free(stats);
 	ops->close(eng);
 	close(lfd);

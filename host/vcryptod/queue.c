@@ -26,9 +26,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "journal.h"
 #include "queue.h"
 
 #define BATCH 64
@@ -55,6 +57,39 @@ void vcd_queue_set_call(struct vcd_queue *q, int fd)
 		close(old);
 }
 
+void vcd_queue_attach_journal(struct vcd_queue *q)
+{
+	struct vcd_shared *sh = q->dev->conf.shared;
+
+	q->rec = &sh->rec[q->index];
+	q->jr = &sh->j[q->index];
+	q->buf.j = q->jr;
+	q->buf.jdata = (uint8_t *)sh + VCD_SHARED_HDR_LEN + (size_t)q->index * VCD_JOURNAL_DATA;
+}
+
+void vcd_queue_forget(struct vcd_queue *q)
+{
+	if (!q->rec)
+		return;
+	__atomic_store_n(&q->rec->valid, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&q->jr->state, VCD_J_IDLE, __ATOMIC_RELEASE);
+}
+
+/* After a request's used entry is written: it is complete. */
+static void journal_done(struct vcd_queue *q)
+{
+	if (!q->rec)
+		return;
+	__atomic_store_n(&q->rec->done, vcd_rec_pack(q->vq.used_idx, q->vq.last_avail),
+			 __ATOMIC_RELEASE);
+	__atomic_store_n(&q->jr->state, VCD_J_IDLE, __ATOMIC_RELEASE);
+	/* A huge result must not keep that much shared memory (as scratch). */
+	if (q->jr->result_len > (1u << 20)) {
+		madvise(q->buf.jdata, VCD_JOURNAL_DATA, MADV_REMOVE);
+		q->jr->result_len = 0;
+	}
+}
+
 static void notify(struct vcd_queue *q)
 {
 	if (!vcd_vq_need_signal(&q->vq))
@@ -76,13 +111,20 @@ static int serve(struct vcd_queue *q)
 		unsigned int n = 0;
 
 		while (n < BATCH && (r = vcd_vq_pop(&q->vq, &d->mem, q->chain)) == 1) {
-			int64_t len = vcd_req_process(&d->sessions, &q->buf, q->chain, q->st);
+			int64_t len;
 
+			if (q->rec) {
+				q->jr->avail = (uint16_t)(q->vq.last_avail - 1);
+				q->jr->head = q->chain->head;
+				__atomic_store_n(&q->rec->taken, q->vq.last_avail, __ATOMIC_RELAXED);
+			}
+			len = vcd_req_process(&d->sessions, &q->buf, q->chain, q->st);
 			if (len < 0) {
 				r = (int)len;
 				break;
 			}
 			vcd_vq_push(&q->vq, q->chain->head, (uint32_t)len);
+			journal_done(q);
 			n++;
 		}
 		if (r < 0) {
@@ -187,6 +229,8 @@ static void *worker(void *arg)
 	const uint64_t max = (uint64_t)q->dev->conf.poll_us * 1000;
 	uint64_t win = max, last_work = now_ns(), hold_until = 0, backoff = HOLD_MIN_NS;
 
+	/* A ring a dead worker left with kicks off must not stay so. */
+	vcd_vq_set_kicks(&q->vq, true);
 	if (win)
 		vcd_vq_set_kicks(&q->vq, false);
 	for (;;) {
@@ -251,8 +295,61 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+/*
+ * A ring a previous worker served: go on from what it completed. Its last
+ * request, if its result was committed, is written again from the journal
+ * (never recomputed: an in-place request's input may be overwritten); the
+ * requests it had taken beyond that changed no guest byte and are served
+ * again from guest memory. What it completed but did not publish is
+ * published now, with an interrupt.
+ */
+static int resume(struct vcd_queue *q)
+{
+	struct vcd_dev *d = q->dev;
+	struct vcd_vq *vq = &q->vq;
+	uint32_t done = __atomic_load_n(&q->rec->done, __ATOMIC_ACQUIRE);
+	uint16_t used = (uint16_t)(done >> 16), avail = (uint16_t)done;
+	uint16_t taken = __atomic_load_n(&q->rec->taken, __ATOMIC_RELAXED);
+	unsigned int redone = 0;
+
+	vq->last_avail = avail;
+	vq->used_idx = used;
+	vq->signalled_used = used;
+	if (__atomic_load_n(&q->jr->state, __ATOMIC_ACQUIRE) == VCD_J_WRITING &&
+	    q->jr->avail == avail) {
+		struct vcd_journal *j = q->jr;
+		int r = vcd_vq_pop(vq, &d->mem, q->chain);
+
+		/* The guest may not change a chain it has not got back. */
+		if (r != 1 || q->chain->head != j->head || !q->chain->nout ||
+		    j->result_len >= q->chain->out_len)
+			return r < 0 ? r : -EPROTO;
+		vcd_chain_write(q->chain, q->buf.jdata, j->result_len);
+		{
+			const struct vcd_seg *last = &q->chain->segs[q->chain->nin + q->chain->nout - 1];
+
+			last->p[last->len - 1] = j->status;
+		}
+		vcd_vq_push(vq, j->head, j->used_len);
+		journal_done(q);
+		redone = 1;
+	}
+	__atomic_store_n(&q->jr->state, VCD_J_IDLE, __ATOMIC_RELEASE);
+	vcd_vq_publish(vq);
+	if (q->started_here) /* stopped and started again by this worker */
+		return 1;
+	q->rec->restarts++;
+	fprintf(stderr,
+		"vcryptod: queue %u resumed: used %u avail %u; %u request(s) in flight: %u "
+		"result(s) written again from the journal, %u served again from guest memory\n",
+		q->index, vq->used_idx, vq->last_avail, (uint16_t)(taken - avail), redone,
+		(uint16_t)(taken - avail) - redone);
+	return 1;
+}
+
 int vcd_queue_try_start(struct vcd_queue *q)
 {
+	bool resumed = false;
 	struct vcd_dev *d = q->dev;
 	int ret;
 
@@ -272,6 +369,20 @@ int vcd_queue_try_start(struct vcd_queue *q)
 		if (!q->chain)
 			return -ENOMEM;
 	}
+	if (q->rec) {
+		if (__atomic_load_n(&q->rec->valid, __ATOMIC_ACQUIRE)) {
+			ret = resume(q);
+			if (ret < 0)
+				return ret;
+			resumed = true;
+		} else {
+			q->rec->taken = q->vq.last_avail;
+			q->jr->state = VCD_J_IDLE;
+			__atomic_store_n(&q->rec->done, vcd_rec_pack(q->vq.used_idx, q->vq.last_avail),
+					 __ATOMIC_RELEASE);
+			__atomic_store_n(&q->rec->valid, 1, __ATOMIC_RELEASE);
+		}
+	}
 	q->stop_fd = eventfd(0, EFD_CLOEXEC);
 	if (q->stop_fd < 0)
 		return -errno;
@@ -283,6 +394,14 @@ int vcd_queue_try_start(struct vcd_queue *q)
 		return -ret;
 	}
 	q->running = true;
+	q->started_here = true;
+	if (resumed) {
+		/* Completions the dead worker may not have signalled. */
+		pthread_mutex_lock(&q->call_lock);
+		if (q->call_fd >= 0 && eventfd_write(q->call_fd, 1) == 0)
+			q->st->interrupts++;
+		pthread_mutex_unlock(&q->call_lock);
+	}
 	if (d->conf.verbose)
 		fprintf(stderr, "vcryptod: queue %u started (size %u, base %u)\n", q->index, q->num,
 			q->base);
@@ -313,6 +432,8 @@ void vcd_queue_fini(struct vcd_queue *q)
 	vcd_queue_set_call(q, -1);
 	pthread_mutex_destroy(&q->call_lock);
 	vcd_req_buf_free(&q->buf);
+	q->buf.j = NULL;
+	q->buf.jdata = NULL;
 	free(q->chain);
 	q->chain = NULL;
 }

@@ -12,6 +12,13 @@ int vcd_queue_try_start(struct vcd_queue *q);
 void vcd_queue_stop(struct vcd_queue *q);
 /* Stops the worker and closes every fd of the queue. */
 void vcd_queue_fini(struct vcd_queue *q);
+/*
+ * Split mode: points the queue at its ring record and journal in the
+ * front's shared state (conf.shared), so a later worker can resume it.
+ */
+void vcd_queue_attach_journal(struct vcd_queue *q);
+/* The ring was handed back (GET_VRING_BASE, RESET_OWNER): nothing to resume. */
+void vcd_queue_forget(struct vcd_queue *q);
 /* Replaces the call fd (takes ownership of fd, -1 for none). */
 void vcd_queue_set_call(struct vcd_queue *q, int fd);
 

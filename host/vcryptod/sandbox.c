@@ -183,3 +183,59 @@ int vcd_seccomp_install(int mode, const char *engine, const char **why)
 	seccomp_release(ctx);
 	return ret;
 }
+
+int vcd_seccomp_install_front(int mode, const char **why)
+{
+	static const int allow[] = {
+		SCMP_SYS(read),	      SCMP_SYS(write),	      SCMP_SYS(close),
+		SCMP_SYS(poll),	      SCMP_SYS(ppoll),	      SCMP_SYS(accept4),
+		SCMP_SYS(recvmsg),    SCMP_SYS(sendto),	      SCMP_SYS(sendmsg),
+		SCMP_SYS(munmap),     SCMP_SYS(madvise),      SCMP_SYS(brk),
+		SCMP_SYS(fstat),      SCMP_SYS(newfstatat),   SCMP_SYS(futex),
+		SCMP_SYS(exit),	      SCMP_SYS(exit_group),   SCMP_SYS(rt_sigprocmask),
+		SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigaction), SCMP_SYS(restart_syscall),
+		SCMP_SYS(getpid),     SCMP_SYS(clock_gettime), SCMP_SYS(nanosleep),
+		SCMP_SYS(clock_nanosleep), SCMP_SYS(wait4),   SCMP_SYS(kill),
+		SCMP_SYS(lseek),      SCMP_SYS(getrandom),
+	};
+	scmp_filter_ctx ctx;
+	int ret = 0;
+
+	*why = NULL;
+	if (mode == VCD_SECCOMP_NONE) {
+		*why = "--seccomp none";
+		return 1;
+	}
+	if (under_checker(why))
+		return 1;
+	ctx = seccomp_init(mode == VCD_SECCOMP_LOG ? SCMP_ACT_LOG : SCMP_ACT_KILL_PROCESS);
+	if (!ctx)
+		return -ENOMEM;
+	for (size_t i = 0; !ret && i < sizeof(allow) / sizeof(allow[0]); i++)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allow[i], 0);
+	if (!ret)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat), 0);
+	/* malloc's memory only */
+	if (!ret)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
+				       SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	if (!ret)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
+				       SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	/* a socketpair per worker */
+	if (!ret)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socketpair), 1,
+				       SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+	if (!ret)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 2,
+				       SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET),
+				       SCMP_A2(SCMP_CMP_EQ, SO_RCVTIMEO));
+	if (!ret)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 2,
+				       SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET),
+				       SCMP_A2(SCMP_CMP_EQ, SO_SNDTIMEO));
+	if (!ret)
+		ret = seccomp_load(ctx);
+	seccomp_release(ctx);
+	return ret;
+}

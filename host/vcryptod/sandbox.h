@@ -15,4 +15,12 @@ int vcd_seccomp_parse(const char *s);
  */
 int vcd_seccomp_install(int mode, const char *engine, const char **why);
 
+/*
+ * The front process's filter (front.c): its connection and the worker's
+ * socket, waiting for children, no process creation, no exec, no threads,
+ * no new sockets but AF_UNIX pairs, no mapping of anything executable.
+ * Same return values.
+ */
+int vcd_seccomp_install_front(int mode, const char **why);
+
 #endif

@@ -204,6 +204,41 @@ err_free:
 	return ret;
 }
 
+int vcd_sess_restore(struct vcd_sessions *s, const struct vcd_sess_params *p, uint64_t id)
+{
+	uint64_t i = id & 0xffffffffu, gen = id >> 32;
+	struct vcd_session *ss;
+	int ret;
+
+	if (i == 0 || i > s->max || gen > 0x7fffffff)
+		return -EINVAL;
+	ss = calloc(1, sizeof(*ss));
+	if (!ss)
+		return -ENOMEM;
+	pthread_mutex_init(&ss->lock, NULL);
+	ret = sess_setup(s, ss, p);
+	if (ret)
+		goto err_free;
+	pthread_rwlock_wrlock(&s->lock);
+	if (s->slot[i - 1]) {
+		pthread_rwlock_unlock(&s->lock);
+		ret = -EEXIST;
+		goto err_free;
+	}
+	ss->id = id;
+	s->slot[i - 1] = ss;
+	s->count++;
+	/* New ids go on from the newest generation seen. */
+	if (gen > s->gen)
+		s->gen = (uint32_t)gen;
+	pthread_rwlock_unlock(&s->lock);
+	return 0;
+
+err_free:
+	sess_free(s, ss);
+	return ret;
+}
+
 struct vcd_session *vcd_sess_find(struct vcd_sessions *s, uint64_t id)
 {
 	uint64_t i = (id & 0xffffffffu);

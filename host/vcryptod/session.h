@@ -62,6 +62,12 @@ int vcd_sessions_init(struct vcd_sessions *s, const struct vcd_engine_ops *ops,
 void vcd_sessions_fini(struct vcd_sessions *s);
 /* New session from parsed params: its id (> 0), or -errno (-ENOSPC: full). */
 int64_t vcd_sess_create(struct vcd_sessions *s, const struct vcd_sess_params *p);
+/*
+ * The same, under a given id (a restarted worker takes over the sessions
+ * the front kept): 0, -EEXIST if the id's slot is taken, -EINVAL if the id
+ * cannot be one of this table's.
+ */
+int vcd_sess_restore(struct vcd_sessions *s, const struct vcd_sess_params *p, uint64_t id);
 int vcd_sess_close(struct vcd_sessions *s, uint64_t id);
 /* Lookup; the caller holds s->lock for reading while it uses the result. */
 struct vcd_session *vcd_sess_find(struct vcd_sessions *s, uint64_t id);

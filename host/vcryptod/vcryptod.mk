@@ -4,12 +4,12 @@ VCD_CORE := host/vcryptod/guest_mem.c host/vcryptod/virtq.c \
 	host/vcryptod/engine.c host/vcryptod/engine_openssl.c \
 	host/vcryptod/engine_afalg.c host/vcryptod/engine_cryptodev.c
 VCD_SRCS := $(VCD_CORE) host/vcryptod/queue.c host/vcryptod/vhost_user.c \
-	host/vcryptod/sandbox.c host/vcryptod/main.c
+	host/vcryptod/sandbox.c host/vcryptod/front.c host/vcryptod/main.c
 
 $(eval $(call host_prog,$(B)/vcryptod,$(VCD_SRCS),-lcrypto -lseccomp))
 INSTALL_SBIN += $(B)/vcryptod
 
-VM_TESTS     += tests/vm/vcryptod_stock.t tests/vm/vcryptod_engines.t
+VM_TESTS     += tests/vm/vcryptod_stock.t tests/vm/vcryptod_engines.t tests/vm/vcryptod_restart.t
 
 # unit tests (cmocka, TAP)
 VCD_UNIT := mem virtq session req

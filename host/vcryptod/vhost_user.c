@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <linux/virtio_crypto.h>
 
+#include "journal.h"
 #include "queue.h"
 #include "vhost_user.h"
 
@@ -48,6 +49,8 @@ static const char *req_name(uint32_t r)
 		[27] = "CLOSE_CRYPTO_SESSION",
 	};
 
+	if (r == VCD_PRIV_RESTORE_SESSION)
+		return "RESTORE_SESSION (front)";
 	return r < sizeof(n) / sizeof(n[0]) && n[r] ? n[r] : "unknown";
 }
 
@@ -72,6 +75,9 @@ int vcd_dev_init(struct vcd_dev *d, const struct vcd_dev_conf *conf, int fd)
 		vcd_queue_init(&d->q[i], d, i);
 		d->q[i].st = &d->conf.stats[i < d->conf.queues ? i : 0];
 	}
+	if (conf->shared)
+		for (unsigned int i = 0; i < d->conf.queues; i++)
+			vcd_queue_attach_journal(&d->q[i]);
 	return 0;
 }
 
@@ -117,6 +123,28 @@ static int set_mem_table(struct vcd_dev *d, const void *p, uint32_t size, int *f
 	}
 	if (d->conf.verbose && !ret)
 		fprintf(stderr, "vcryptod: memory table: %u regions\n", d->mem.nregions);
+	return ret;
+}
+
+/* Front only: a session the previous worker had, under the same id. */
+static int restore_session(struct vcd_dev *d, const uint8_t *p, uint32_t size)
+{
+	struct vcd_sess_params *sp;
+	uint64_t id;
+	int ret;
+
+	if (size != 8 + sizeof(struct vcd_vu_session_v1) &&
+	    size != 8 + sizeof(struct vcd_vu_session_v2))
+		return -EINVAL;
+	sp = malloc(sizeof(*sp));
+	if (!sp)
+		return -ENOMEM;
+	memcpy(&id, p, sizeof(id));
+	ret = vcd_sess_parse(p + 8, size - 8, sp);
+	if (!ret)
+		ret = vcd_sess_restore(&d->sessions, sp, id);
+	explicit_bzero(sp, sizeof(*sp));
+	free(sp);
 	return ret;
 }
 
@@ -202,6 +230,7 @@ int vcd_dev_handle(struct vcd_dev *d, const struct vcd_vu_hdr *h, const void *pa
 	int ret = 0;
 
 	*reply_len = 0;
+	d->last_raw = 0;
 	if ((h->flags & 0x3) != VCD_VU_VERSION) {
 		ret = -EPROTO;
 		goto out;
@@ -273,6 +302,10 @@ int vcd_dev_handle(struct vcd_dev *d, const struct vcd_vu_hdr *h, const void *pa
 			vcd_queue_fini(&d->q[i]);
 			vcd_queue_init(&d->q[i], d, i);
 			d->q[i].st = &d->conf.stats[i];
+			if (d->conf.shared) {
+				vcd_queue_attach_journal(&d->q[i]);
+				vcd_queue_forget(&d->q[i]);
+			}
 		}
 		vcd_mem_unmap(&d->mem);
 		d->owner = false;
@@ -313,6 +346,7 @@ int vcd_dev_handle(struct vcd_dev *d, const struct vcd_vu_hdr *h, const void *pa
 		if (q->kick_fd >= 0)
 			close(q->kick_fd);
 		q->kick_fd = -1;
+		vcd_queue_forget(q); /* handed back: nothing to resume */
 		st.num = q->base;
 		memcpy(reply, &st, sizeof(st));
 		*reply_len = sizeof(st);
@@ -344,6 +378,13 @@ int vcd_dev_handle(struct vcd_dev *d, const struct vcd_vu_hdr *h, const void *pa
 			fprintf(stderr, "vcryptod: close of unknown session %llu\n",
 				(unsigned long long)u64);
 		break;
+	case VCD_PRIV_RESTORE_SESSION:
+		if (!(h->flags & VCD_VU_FLAG_FRONT)) {
+			ret = -ENOTSUP;
+			break;
+		}
+		ret = restore_session(d, payload, size);
+		break;
 	default:
 		if (d->conf.verbose)
 			fprintf(stderr, "vcryptod: unhandled request %u\n", h->request);
@@ -351,6 +392,7 @@ int vcd_dev_handle(struct vcd_dev *d, const struct vcd_vu_hdr *h, const void *pa
 		break;
 	}
 out:
+	d->last_raw = ret;
 	close_fds(fds, nfds);
 	if (ret && d->conf.verbose)
 		fprintf(stderr, "vcryptod: %s (%u): %s\n", req_name(h->request), h->request,
@@ -366,7 +408,7 @@ out:
 	return ret;
 }
 
-static int recv_msg(int fd, struct vcd_vu_hdr *h, uint8_t *payload, int *fds, unsigned int *nfds)
+int vcd_vu_recv(int fd, struct vcd_vu_hdr *h, uint8_t *payload, int *fds, unsigned int *nfds)
 {
 	union {
 		char buf[CMSG_SPACE(VCD_VU_MAX_FDS * sizeof(int))];
@@ -436,7 +478,7 @@ int vcd_dev_serve_one(struct vcd_dev *d)
 	uint32_t rlen = 0;
 	int ret;
 
-	ret = recv_msg(d->fd, &h, payload, fds, &nfds);
+	ret = vcd_vu_recv(d->fd, &h, payload, fds, &nfds);
 	if (ret)
 		return ret;
 	ret = vcd_dev_handle(d, &h, payload, fds, nfds, out + sizeof(*rh), &rlen);
@@ -460,4 +502,76 @@ int vcd_dev_serve_one(struct vcd_dev *d)
 		}
 	}
 	return 0;
+}
+
+int vcd_vu_send(int fd, const struct vcd_vu_hdr *h, const void *payload, const int *fds,
+		unsigned int nfds)
+{
+	union {
+		char buf[CMSG_SPACE(VCD_VU_MAX_FDS * sizeof(int))];
+		struct cmsghdr align;
+	} cbuf;
+	struct iovec iov[2] = {{.iov_base = (void *)h, .iov_len = sizeof(*h)},
+			       {.iov_base = (void *)payload, .iov_len = h->size}};
+	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = h->size ? 2 : 1};
+	size_t len = sizeof(*h) + h->size, done;
+	ssize_t n;
+
+	if (nfds > VCD_VU_MAX_FDS)
+		return -EINVAL;
+	if (nfds) {
+		struct cmsghdr *cm;
+
+		memset(&cbuf, 0, sizeof(cbuf));
+		mh.msg_control = cbuf.buf;
+		mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+		memcpy(CMSG_DATA(cm), fds, nfds * sizeof(int));
+	}
+	do
+		n = sendmsg(fd, &mh, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return n < 0 ? -errno : -EPIPE;
+	/* The rest (fds went with the first byte). */
+	for (done = (size_t)n; done < len;) {
+		const uint8_t *src = done < sizeof(*h) ? (const uint8_t *)h + done
+						       : (const uint8_t *)payload + (done - sizeof(*h));
+		size_t chunk = done < sizeof(*h) ? sizeof(*h) - done : len - done;
+
+		n = send(fd, src, chunk, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -EPIPE;
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+int vcd_dev_serve_proxy(struct vcd_dev *d)
+{
+	uint8_t payload[VCD_VU_MAX_PAYLOAD] __attribute__((aligned(8)));
+	uint8_t out[sizeof(struct vcd_proxy_reply) + VCD_VU_MAX_PAYLOAD] __attribute__((aligned(8)));
+	struct vcd_proxy_reply *pr = (struct vcd_proxy_reply *)out;
+	struct vcd_vu_hdr h, rh;
+	int fds[VCD_VU_MAX_FDS];
+	unsigned int nfds;
+	uint32_t rlen = 0;
+	int ret;
+
+	ret = vcd_vu_recv(d->fd, &h, payload, fds, &nfds);
+	if (ret)
+		return ret;
+	ret = vcd_dev_handle(d, &h, payload, fds, nfds, out + sizeof(*pr), &rlen);
+	explicit_bzero(payload, h.size); /* may hold session keys */
+	pr->ret = ret;
+	pr->raw = d->last_raw;
+	rh = (struct vcd_vu_hdr){.request = h.request,
+				 .flags = VCD_VU_VERSION | VCD_VU_FLAG_REPLY,
+				 .size = (uint32_t)sizeof(*pr) + rlen};
+	return vcd_vu_send(d->fd, &rh, out, NULL, 0);
 }

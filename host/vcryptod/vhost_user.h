@@ -17,6 +17,22 @@
 #define VCD_VU_MAX_FDS 8
 #define VCD_VU_MAX_PAYLOAD 4096
 
+/*
+ * Between the front and its worker (front.c): messages the front makes
+ * itself carry this flag, which it clears in everything a frontend sends,
+ * so only the front can send the private requests below.
+ */
+#define VCD_VU_FLAG_FRONT (1u << 31)
+/* payload: u64 session id, then a CREATE_CRYPTO_SESSION payload */
+#define VCD_PRIV_RESTORE_SESSION 0x7f01
+/* Worker's answer to every message: this, then the reply payload, if any. */
+struct vcd_proxy_reply {
+	int32_t ret; /* < 0: the connection must be dropped */
+	int32_t raw; /* the handler's own result (before REPLY_ACK): 0 = done */
+};
+
+struct vcd_shared;
+
 struct vcd_dev;
 
 /* A data queue; index i = vhost-user vring i = virtio data queue i. */
@@ -39,6 +55,10 @@ struct vcd_queue {
 	struct vcd_chain *chain;
 	struct vcd_req_buf buf;
 	struct vcd_qstats *st;
+	/* split mode (journal.h), else NULL */
+	struct vcd_ring_rec *rec;
+	struct vcd_journal *jr;
+	bool started_here; /* this process has run the queue before */
 };
 
 struct vcd_dev_conf {
@@ -49,6 +69,9 @@ struct vcd_dev_conf {
 	int verbose;
 	unsigned int poll_us; /* workers' longest polling window; 0: no polling */
 	struct vcd_qstats *stats; /* [queues], owned by the caller */
+	/* Worker of a front (front.c): the front's shared state, mapped by the
+	 * caller (VCD_SHARED_LEN(queues) bytes), else NULL. */
+	struct vcd_shared *shared;
 };
 
 struct vcd_dev {
@@ -57,6 +80,7 @@ struct vcd_dev {
 	int broken_fd; /* eventfd: a worker found the ring broken */
 	uint64_t features, protocol_features;
 	bool owner;
+	int last_raw; /* vcd_dev_handle's result before REPLY_ACK turned it into 0 */
 	struct vcd_mem mem;
 	struct vcd_sessions sessions;
 	struct vcd_queue q[VCD_MAX_QUEUES];
@@ -76,5 +100,21 @@ int vcd_dev_handle(struct vcd_dev *d, const struct vcd_vu_hdr *h, const void *pa
 
 /* Reads one message from d->fd, handles it and sends the reply. */
 int vcd_dev_serve_one(struct vcd_dev *d);
+/*
+ * Worker side of front.c: reads one message from d->fd (the front) and
+ * always answers with a struct vcd_proxy_reply plus the reply payload.
+ * Negative errno only when the front went away.
+ */
+int vcd_dev_serve_proxy(struct vcd_dev *d);
+
+/*
+ * Receives one vhost-user message: header, payload (at most
+ * VCD_VU_MAX_PAYLOAD) and up to VCD_VU_MAX_FDS fds (close-on-exec). 0, or
+ * -ECONNRESET at EOF, or negative errno (nothing kept, fds closed).
+ */
+int vcd_vu_recv(int fd, struct vcd_vu_hdr *h, uint8_t *payload, int *fds, unsigned int *nfds);
+/* Sends header + payload (+ fds); 0 or negative errno. */
+int vcd_vu_send(int fd, const struct vcd_vu_hdr *h, const void *payload, const int *fds,
+		unsigned int nfds);
 
 #endif

@@ -53,6 +53,8 @@ if [ -n "$dk" ]; then
 fi
 expect "systemd template unit points at the installed vcryptod" \
 	"grep -q '^ExecStart=/usr/sbin/vcryptod --socket-path /run/vcrypto/%i-crypto.sock' $d/usr/lib/systemd/system/vcryptod@.service"
+expect "systemctl reload re-executes vcryptod's worker (SIGHUP to the front)" \
+	"grep -q '^ExecReload=/bin/kill -HUP \\\$MAINPID' $d/usr/lib/systemd/system/vcryptod@.service"
 expect "QEMU's vhost-user descriptor is valid JSON of type crypto naming the binary" \
 	"python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j[\"type\"]==\"crypto\" and j[\"binary\"]==\"/usr/sbin/vcryptod\"' $d/usr/share/qemu/vhost-user/50-vcryptod.json"
 expect "the installed vcrypto-vm finds its data (qemu-args works)" \

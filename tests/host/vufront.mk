@@ -17,3 +17,8 @@ ALL_TARGETS += $(B)/bench/vcd_bench
 
 $(eval $(call host_prog,$(B)/bench/vcd_floor,bench/vcd_floor.c,-lpthread))
 ALL_TARGETS += $(B)/bench/vcd_floor
+
+# The worker killed and re-executed under load (host/vcryptod/front.c).
+$(eval $(call host_prog,$(B)/tests/host/vcd_restart,tests/host/vcd_restart.c $(VUF_CORE),-lcrypto -lpthread))
+ALL_TARGETS += $(B)/tests/host/vcd_restart
+HOST_TESTS  += tests/host/vcryptod_restart.t

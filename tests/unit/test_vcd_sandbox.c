@@ -340,6 +340,69 @@ static void refused_calls_kill(void **state)
 	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
 }
 
+/* The front's filter (front.c): the same probes, under it. */
+static int in_front(int (*fn)(void))
+{
+	int st = 0;
+	pid_t p = fork();
+
+	if (p == 0) {
+		const char *why;
+		int r = vcd_seccomp_install_front(VCD_SECCOMP_KILL, &why);
+
+		if (r == 1)
+			_exit(77);
+		if (r < 0)
+			_exit(78);
+		_exit(fn());
+	}
+	waitpid(p, &st, 0);
+	return st;
+}
+
+static int do_front_allowed(void)
+{
+	int sv[2];
+	void *m = malloc(1 << 20);
+
+	if (!m || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0 ||
+	    write(sv[0], "x", 1) != 1 || kill(getpid(), 0) < 0 || waitpid(-1, NULL, WNOHANG) != -1)
+		return 1;
+	free(m);
+	close(sv[0]);
+	close(sv[1]);
+	return 0;
+}
+
+static int do_eventfd(void)
+{
+	return eventfd(0, 0) >= 0 ? 0 : 0;
+}
+
+static void front_filter(void **state)
+{
+	int st = in_front(do_front_allowed);
+
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 77)
+		skip();
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	st = in_front(do_open);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	/* what a worker needs, the front may not do */
+	st = in_front(do_fork);
+	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
+	st = in_front(do_thread);
+	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
+	st = in_front(do_exec);
+	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
+	st = in_front(do_eventfd);
+	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
+	st = in_front(do_inet);
+	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
+	st = in_front(do_alg);
+	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
+}
+
 static void modes(void **state)
 {
 	const char *why;
@@ -359,6 +422,7 @@ int main(void)
 		cmocka_unit_test(refused_calls_kill),
 		cmocka_unit_test(narrowed_arguments),
 		cmocka_unit_test(modes),
+		cmocka_unit_test(front_filter),
 	};
 
 	int st = in_child("openssl", do_allowed);

@@ -236,7 +236,7 @@ qemu_pid=$!
 if [ "$live" = 1 ]; then
 	# The case's output as it arrives, up to the kernel log dump.
 	: >>"$work/tap.log"
-	tail -n +1 -f --pid=$qemu_pid "$work/tap.log" 2>/dev/null | tr -d '\r' |
+	tail -n +1 -f --pid=$qemu_pid "$work/tap.log" 2>/dev/null | sed -u 's/\r$//' |
 		sed -u -n "/^VCRYPTO-DMESG-BEGIN/q; /^VCRYPTO-CASE-DONE/d; /^VCRYPTO-CRYPTODEV /d; $tagsed; p" &
 fi
 
