@@ -393,6 +393,7 @@ static int vcp_cupdate(void *vctx, unsigned char *out, size_t *outl, size_t outs
 	uint8_t *copy = NULL;
 	int ok, n;
 
+	*outl = 0; /* nothing claimed on failure */
 	if (!c->key_set) {
 		vcp_err(VCP_R_NO_KEY, "%s: no key", c->a->swname);
 		return 0;

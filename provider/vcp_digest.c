@@ -335,6 +335,7 @@ static int vcp_dfinal(void *vctx, unsigned char *out, size_t *outl, size_t outsi
 {
 	struct vcp_dctx *d = vctx;
 
+	*outl = 0; /* nothing claimed on failure (EVP passes it on as it is) */
 	if (!vcp_dfinal_to(d, out, outsize))
 		return 0;
 	*outl = vcp_digests[d->idx].size;
@@ -534,6 +535,7 @@ static int vcp_mfinal(void *vctx, unsigned char *out, size_t *outl, size_t outsi
 {
 	struct vcp_dctx *d = vctx;
 
+	*outl = 0; /* nothing claimed on failure: EVP_MAC_final passes it on as it is */
 	if (d->sw)
 		return EVP_MAC_final(d->sw, out, outl, outsize);
 	if (d->idx < 0 || !vcp_dfinal_to(d, out, outsize))

@@ -316,7 +316,7 @@ static void vcdev_stream_reset(struct vcdev_file *f, struct vcdev_session *ses)
 static int vcdev_stream_add(struct vcdev_file *f, struct vcdev_session *ses,
 			    const u8 __user *usrc, const u8 *ksrc, unsigned int len)
 {
-	int ret;
+	int ret, err;
 
 	if (ses->sw_bad)
 		return -EIO;
@@ -334,9 +334,13 @@ static int vcdev_stream_add(struct vcdev_file *f, struct vcdev_session *ses,
 			ses->acc_len += len;
 			return 0;
 		}
-		if (vcdev_sw_start(f, ses, ret == -EINVAL ? "past one request's size" :
-							       "past the file's gather cap"))
+		err = vcdev_sw_start(f, ses, ret == -EINVAL ? "past one request's size" :
+							      "past the file's gather cap");
+		if (err) {
+			pr_warn_ratelimited("device %u session %u: no software %s (%d): the stream fails at the gather cap\n",
+					    ses->dev->id, ses->sid, ses->mac->cra_name, err);
 			return ret;
+		}
 	}
 	if (ksrc)
 		return vcdev_sw_update(ses->sw_desc, ksrc, len);
