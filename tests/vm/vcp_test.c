@@ -1633,12 +1633,13 @@ static void errshow(const char *what, const char *text)
  */
 static int cmd_failing(const char *ready, const char *failed_file, const char *rebound)
 {
-	enum { CHUNK = 64 << 10, PER_MSG = 16 };
+	enum { CHUNK = 64 << 10, PER_MSG = 64 }; /* 4 MiB messages */
 	static uint8_t in[CHUNK], ov[CHUNK + 16], od[CHUNK + 16];
 	uint8_t key[16], iv[16], hv[64], hd[64];
 	char err[3][2048];
 	const char *names[3] = {"AES-128-CBC update", "SHA2-256 digest", "HMAC-SHA256"};
-	int dead[3] = {0, 0, 0}, claimed[3] = {0, 0, 0}, mism = 0, steps = 0, i, k, nv, nd;
+	int dead[3] = {0, 0, 0}, claimed[3] = {0, 0, 0}, at[3] = {0, 0, 0}, mism = 0, steps = 0, i, k,
+	    nv, nd;
 	EVP_CIPHER *cv = EVP_CIPHER_fetch(NULL, "AES-128-CBC", "provider=vcrypto");
 	EVP_CIPHER *cd = EVP_CIPHER_fetch(NULL, "AES-128-CBC", "provider=default");
 	EVP_CIPHER_CTX *xv = EVP_CIPHER_CTX_new(), *xd = EVP_CIPHER_CTX_new();
@@ -1684,7 +1685,7 @@ static int cmd_failing(const char *ready, const char *failed_file, const char *r
 			if (ok)
 				h_update(d, in, CHUNK);
 			if (ok && i % PER_MSG == PER_MSG - 1) {
-				/* a message of 1 MiB: its digest, then the next message */
+				/* a message of 4 MiB: its digest, then the next message */
 				ok = h_final(v, hv, &lv);
 				if (ok) {
 					if (!h_final(d, hd, &ld) || lv != ld || memcmp(hv, hd, lv))
@@ -1699,6 +1700,7 @@ static int cmd_failing(const char *ready, const char *failed_file, const char *r
 			}
 			if (!ok) {
 				dead[k] = 1;
+				at[k] = i % PER_MSG; /* parts of this message before */
 				errprint(err[k], sizeof(err[k]));
 			}
 		}
@@ -1716,6 +1718,10 @@ static int cmd_failing(const char *ready, const char *failed_file, const char *r
 		    "failing: %s returns 0 with \"" FAIL_REASON "\" on the error stack", names[k]);
 		tap(dead[k] && !claimed[k], "failing: %s claims no output for the failed step",
 		    names[k]);
+		if (k)
+			tap(dead[k] && at[k] > 0,
+			    "failing: %s failed mid-message (after %d parts of 64 KiB)", names[k],
+			    at[k]);
 	}
 	/* the failed context keeps failing cleanly, also after a re-init with only the IV */
 	nv = -1;
