@@ -61,6 +61,12 @@ struct vcp_cctx {
 	int fresh; /* no data since init: the offload choice is open */
 	EVP_CIPHER_CTX *sw; /* non-NULL: this run is in software */
 	int tls; /* libssl's TLS record mode: software for good */
+	/*
+	 * A device request failed mid-stream: part of an update may have been
+	 * done and the chaining state is unknown, so every later update or
+	 * final fails too (never output from a wrong IV) until the next init.
+	 */
+	int broken;
 };
 
 static void vcp_cctx_drop_ses(struct vcp_cctx *c)
@@ -103,6 +109,7 @@ static int vcp_cdev(struct vcp_cctx *c, const uint8_t *in, uint8_t *out, size_t 
 		r = vcp_crypt(c->fd, c->ses, c->enc ? COP_ENCRYPT : COP_DECRYPT, in, out, len,
 			      tweak, 0, NULL);
 		if (r) {
+			c->broken = 1;
 			vcp_err(VCP_R_DEVICE, "CIOCCRYPT %s (%zu bytes): %s", c->a->swname, len,
 				strerror(-r));
 			return 0;
@@ -115,6 +122,7 @@ static int vcp_cdev(struct vcp_cctx *c, const uint8_t *in, uint8_t *out, size_t 
 			      c->a->ivlen ? c->iv : NULL, c->a->ivlen ? COP_FLAG_WRITE_IV : 0,
 			      NULL);
 		if (r) {
+			c->broken = 1;
 			vcp_err(VCP_R_DEVICE, "CIOCCRYPT %s (%zu bytes): %s", c->a->swname, n,
 				strerror(-r));
 			return 0;
@@ -180,6 +188,7 @@ static int vcp_cinit(void *vctx, const unsigned char *key, size_t keylen, const 
 	c->enc = enc;
 	c->buflen = 0;
 	c->num = 0;
+	c->broken = 0;
 	if (c->tls) /* libssl re-keys a TLS record context: the default provider's */
 		return EVP_CipherInit_ex2(c->sw, NULL, key, iv, enc, params);
 	c->fresh = 1;
@@ -226,6 +235,16 @@ static int vcp_cdinit(void *vctx, const unsigned char *key, size_t keylen, const
 		      size_t ivlen, const OSSL_PARAM params[])
 {
 	return vcp_cinit(vctx, key, keylen, iv, ivlen, params, 0);
+}
+
+/* 0 (with the reason) if an earlier device request of this run failed. */
+static int vcp_cbroken(struct vcp_cctx *c)
+{
+	if (!c->broken)
+		return 1;
+	vcp_err(VCP_R_DEVICE, "%s: a device request failed earlier in this stream (init again)",
+		c->a->swname);
+	return 0;
 }
 
 /* The first update after init chooses: short one-shot work in software. */
@@ -374,10 +393,13 @@ static int vcp_cupdate(void *vctx, unsigned char *out, size_t *outl, size_t outs
 	uint8_t *copy = NULL;
 	int ok, n;
 
+	*outl = 0; /* nothing claimed on failure */
 	if (!c->key_set) {
 		vcp_err(VCP_R_NO_KEY, "%s: no key", c->a->swname);
 		return 0;
 	}
+	if (!vcp_cbroken(c))
+		return 0;
 	if (!vcp_cchoose(c, inl))
 		return 0;
 	if (c->sw) {
@@ -417,6 +439,8 @@ static int vcp_cfinal(void *vctx, unsigned char *out, size_t *outl, size_t outsi
 		return 1;
 	}
 	*outl = 0;
+	if (!vcp_cbroken(c))
+		return 0;
 	if (c->a->blocksize == 1)
 		return 1;
 	if (!c->pad) {

@@ -65,6 +65,7 @@ struct vcp_dctx {
 	uint32_t ses;
 	pid_t pid;
 	int started; /* parts went to the device since init */
+	int broken; /* a part failed mid-stream: the device's state is unknown until init */
 	uint8_t *hold; /* held short message (min_offload), not yet sent */
 	size_t holdlen;
 	uint8_t *key; /* HMAC key */
@@ -121,6 +122,7 @@ static int vcp_dsend(struct vcp_dctx *d, const uint8_t *in, size_t len)
 		r = vcp_crypt(d->fd, d->ses, COP_ENCRYPT, in, NULL, n, NULL,
 			      COP_FLAG_UPDATE | (d->started ? 0 : COP_FLAG_RESET), NULL);
 		if (r) {
+			d->broken = 1;
 			vcp_err(VCP_R_DEVICE, "CIOCCRYPT update (%zu bytes): %s", n, strerror(-r));
 			return 0;
 		}
@@ -219,8 +221,18 @@ static void vcp_dstart(struct vcp_dctx *d)
 {
 	d->started = 0;
 	d->holdlen = 0;
+	d->broken = 0;
 	if (d->have_ses && d->pid != getpid())
 		d->have_ses = 0; /* the parent's: a new one on first use */
+}
+
+/* 0 (with the reason) if a part of this message failed: its digest would be wrong. */
+static int vcp_dbroken(struct vcp_dctx *d)
+{
+	if (!d->broken)
+		return 1;
+	vcp_err(VCP_R_DEVICE, "a device request failed earlier in this message (init again)");
+	return 0;
 }
 
 static int vcp_dupdate(void *vctx, const unsigned char *in, size_t inl)
@@ -230,6 +242,8 @@ static int vcp_dupdate(void *vctx, const unsigned char *in, size_t inl)
 
 	if (d->sw)
 		return EVP_MAC_update(d->sw, in, inl);
+	if (!vcp_dbroken(d))
+		return 0;
 	if (!inl)
 		return 1;
 	if (!d->started && min && d->holdlen + inl < min) {
@@ -281,6 +295,8 @@ static int vcp_dfinal_to(struct vcp_dctx *d, uint8_t *out, size_t outsize)
 		vcp_err(VCP_R_BAD_INPUT, "digest buffer too small");
 		return 0;
 	}
+	if (!vcp_dbroken(d))
+		return 0;
 	if (!d->started && d->holdlen < vcp_min_offload() && vcp_libctx()) {
 		if (!vcp_dsoftware(d, out, outsize))
 			return 0;
@@ -294,6 +310,8 @@ static int vcp_dfinal_to(struct vcp_dctx *d, uint8_t *out, size_t outsize)
 		r = vcp_crypt(d->fd, d->ses, COP_ENCRYPT, NULL, NULL, 0, NULL,
 			      d->started ? COP_FLAG_FINAL : 0, md);
 		if (r) {
+			/* the session starts over after a FINAL, failed or not */
+			d->started = 0;
 			vcp_err(VCP_R_DEVICE, "CIOCCRYPT final: %s", strerror(-r));
 			return 0;
 		}
@@ -317,6 +335,7 @@ static int vcp_dfinal(void *vctx, unsigned char *out, size_t *outl, size_t outsi
 {
 	struct vcp_dctx *d = vctx;
 
+	*outl = 0; /* nothing claimed on failure (EVP passes it on as it is) */
 	if (!vcp_dfinal_to(d, out, outsize))
 		return 0;
 	*outl = vcp_digests[d->idx].size;
@@ -516,6 +535,7 @@ static int vcp_mfinal(void *vctx, unsigned char *out, size_t *outl, size_t outsi
 {
 	struct vcp_dctx *d = vctx;
 
+	*outl = 0; /* nothing claimed on failure: EVP_MAC_final passes it on as it is */
 	if (d->sw)
 		return EVP_MAC_final(d->sw, out, outl, outsize);
 	if (d->idx < 0 || !vcp_dfinal_to(d, out, outsize))

@@ -44,6 +44,7 @@
 
 struct vcdev_device;
 struct crypto_shash;
+struct shash_desc;
 
 /* One virtqueue and what guards it.  Lives inside its vcdev_device. */
 struct vcdev_vq {
@@ -80,6 +81,8 @@ struct vcdev_device {
 	atomic_t next_q; /* round robin over data queues */
 	atomic_t nr_sessions; /* device sessions alive (sysfs) */
 	atomic_t inflight; /* requests the device owns (sysfs) */
+	atomic_long_t gathered; /* bytes of its sessions' gather buffers (sysfs) */
+	atomic_long_t sw_fallbacks; /* hash streams moved to software (sysfs) */
 };
 
 /* Data memory handed to the device: bounce pages or pinned user pages. */
@@ -176,6 +179,18 @@ struct vcdev_session {
 	u8 *acc; /* kvmalloc'd, acc_cap bytes */
 	unsigned int acc_len, acc_cap;
 	bool acc_closed; /* removed from its file: no more gathering */
+	/*
+	 * Software stream (vcdev_hash.c): a multi-part hash that would pass
+	 * the gather caps continues in the guest kernel's crypto_shash.
+	 * sw_desc non-NULL: the stream is in software (under acc_lock);
+	 * sw_tfm is kept once made.  mackey: the HMAC key, kept for it.
+	 */
+	struct crypto_shash *sw_tfm;
+	struct shash_desc *sw_desc;
+	u8 *mackey; /* kfree_sensitive */
+	unsigned int mackeylen;
+	bool sw_logged; /* the switch was logged (once per session) */
+	bool sw_bad; /* a failed part could not be undone: EIO until a reset */
 };
 
 /* Per open file of /dev/crypto. */
@@ -203,6 +218,8 @@ struct vcdev_op {
 	unsigned int dev_len; /* bytes of data the device sees */
 	bool gathered; /* sends gathered MAC parts: cannot be restarted */
 	bool null_copy; /* CRYPTO_NULL: src to dst in the guest */
+	bool sw_digest; /* the MAC was finished in software: @digest */
+	u8 digest[VCDEV_MAX_DIGEST];
 };
 
 /* True for CRYPTO_NULL: done in the guest kernel, never by a device. */
@@ -276,7 +293,8 @@ void vcdev_aead_next_iv(const struct vcdev_alg *c, u8 *iv, const u8 *ct, unsigne
 
 /* vcdev_hash.c */
 int vcdev_mac_parts(struct vcdev_file *f, struct vcdev_session *ses, const struct crypt_op *cop,
-		    u8 **msg, unsigned int *msg_len);
+		    u8 **msg, unsigned int *msg_len, u8 *digest);
+void vcdev_sw_free(struct vcdev_session *ses);
 void vcdev_acc_close(struct vcdev_file *f, struct vcdev_session *ses);
 int vcdev_cphash(struct vcdev_file *f, u32 dst_sid, u32 src_sid);
 int vcdev_chain_parts(struct vcdev_file *f, struct vcdev_session *ses, struct crypt_op *cop);

@@ -274,10 +274,12 @@ int vcdev_crypt_prepare(struct vcdev_file *f, struct vcdev_op *op, struct crypt_
 			goto out;
 	}
 	if (op->m && !op->c) {
-		ret = vcdev_mac_parts(f, op->ses, cop, &msg, &msg_len);
+		ret = vcdev_mac_parts(f, op->ses, cop, &msg, &msg_len, op->digest);
 		if (ret) {
+			/* 1: stored, no MAC yet; 2: the MAC was done in software */
+			op->sw_digest = ret == 2;
 			if (ret > 0)
-				ret = 0; /* stored; no MAC yet */
+				ret = 0;
 			goto out;
 		}
 		if (msg && (u64)msg_len + VCDEV_MAX_DIGEST > op->ses->dev->max_size) {
@@ -361,6 +363,8 @@ int vcdev_crypt_complete(struct vcdev_op *op, const struct crypt_op *cop, int re
 
 	if (result)
 		return result;
+	if (!req && op->sw_digest && copy_to_user(cop->mac, op->digest, op->m->digestsize))
+		return -EFAULT;
 	if (req) {
 		ret = vcdev_status_errno(req->in.inhdr.status);
 		if (ret)

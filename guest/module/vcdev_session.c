@@ -284,6 +284,7 @@ static void vcdev_session_release(struct kref *ref)
 		vcdev_session_destroy_aux(ses);
 	}
 	vcdev_aead_session_fini(ses);
+	vcdev_sw_free(ses);
 	vcdev_device_put(dev);
 	if (ses->acc) {
 		memzero_explicit(ses->acc, ses->acc_cap);
@@ -359,6 +360,15 @@ int vcdev_session_create(struct vcdev_session **out, u32 cipher_alg, u32 mac_alg
 	ses->cipher = cipher;
 	ses->mac = mac;
 	ses->keylen = keylen;
+	/* an HMAC key, kept for the software stream past the gather caps (vcdev_hash.c) */
+	if (mac && mac->is_mac && mackeylen) {
+		ses->mackey = kmemdup(mackey, mackeylen, GFP_KERNEL);
+		if (!ses->mackey) {
+			ret = -ENOMEM;
+			goto err_put_ses;
+		}
+		ses->mackeylen = mackeylen;
+	}
 
 	/* the cipher the device does: none for CRYPTO_NULL (a guest copy) */
 	dcipher = vcdev_alg_is_null(cipher) ? NULL : cipher;

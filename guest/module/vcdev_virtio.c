@@ -428,7 +428,8 @@ static void vcdev_remove(struct virtio_device *vdev)
 
 /*
  * Statistics on each bound device, for tests and the curious:
- * /sys/bus/virtio/devices/virtioN/vcdev_{sessions,requests,inflight}
+ * /sys/bus/virtio/devices/virtioN/vcdev_{sessions,requests,inflight,gathered,
+ *                                        sw_fallbacks}
  */
 static ssize_t vcdev_sessions_show(struct device *d, struct device_attribute *attr, char *buf)
 {
@@ -460,7 +461,27 @@ static ssize_t vcdev_inflight_show(struct device *d, struct device_attribute *at
 }
 static DEVICE_ATTR_RO(vcdev_inflight);
 
+/* bytes its sessions hold gathered (each file capped by max_file_gather) */
+static ssize_t vcdev_gathered_show(struct device *d, struct device_attribute *attr, char *buf)
+{
+	struct vcdev_device *dev = dev_to_virtio(d)->priv;
+
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(&dev->gathered));
+}
+static DEVICE_ATTR_RO(vcdev_gathered);
+
+/* multi-part hash streams that went on in software past the gather caps */
+static ssize_t vcdev_sw_fallbacks_show(struct device *d, struct device_attribute *attr, char *buf)
+{
+	struct vcdev_device *dev = dev_to_virtio(d)->priv;
+
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(&dev->sw_fallbacks));
+}
+static DEVICE_ATTR_RO(vcdev_sw_fallbacks);
+
 static struct attribute *vcdev_attrs[] = {
+	&dev_attr_vcdev_gathered.attr,
+	&dev_attr_vcdev_sw_fallbacks.attr,
 	&dev_attr_vcdev_sessions.attr,
 	&dev_attr_vcdev_requests.attr,
 	&dev_attr_vcdev_inflight.attr,

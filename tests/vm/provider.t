@@ -20,7 +20,7 @@ mods=()
 for m in "$mdir"/*.so; do [ -e "$m" ] && mods+=(-x "$m:$m"); done
 dir=$(mktemp -d /tmp/provider-vcd.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
-common=(-C 2 -M 768M -t 400 -m virtio_pci -m ghash_generic
+common=(-C 2 -M 768M -t 400 -m virtio_pci -m ghash_generic -m sha512_generic
 	-x "$(command -v openssl)" -x "$B/provider/vcp_test" -f "$sslcnf:$sslcnf"
 	-x "$B/provider/vcrypto.so:$mdir/vcrypto.so" "${mods[@]}"
 	-f "$top/provider/vcrypto-openssl.cnf:/etc/vcrypto-openssl.cnf"

@@ -16,6 +16,12 @@
  *                                          (TLS 1.0/1.1/1.2 records) against the TLS record
  *                                          construction from AES-CBC + HMAC and the default
  *                                          provider's own composite; tampered records refused
+ *   vcp_test bighash                       SHA-256/512, HMAC-SHA256 over 40 MiB (past the
+ *                                          module's gather caps), dup before/after the switch
+ *   vcp_test failing READY FAILED REBOUND  streams until the device is unbound (after READY
+ *                                          is made): EVP errors with the provider's reason,
+ *                                          no output claimed; FAILED made; new contexts
+ *                                          work once REBOUND exists
  * Output is TAP (no plan line: the case script counts).
  */
 #include <errno.h>
@@ -1378,6 +1384,389 @@ static int cmd_tls(int cases)
 	return failed;
 }
 
+/* ---- issue 12: long streams, and a device failing mid-stream ---- */
+
+/* Sum of a per-device statistic of virtio_cryptodev; -1 if none readable. */
+static long devstat(const char *name)
+{
+	char path[160];
+	long v, sum = -1;
+	unsigned int i;
+	FILE *f;
+
+	for (i = 0; i < 64; i++) {
+		snprintf(path, sizeof(path), "/sys/bus/virtio/devices/virtio%u/%s", i, name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fscanf(f, "%ld", &v) == 1)
+			sum = (sum < 0 ? 0 : sum) + v;
+		fclose(f);
+	}
+	return sum;
+}
+
+/* A digest or an HMAC context, whichever provider serves it. */
+struct hctx {
+	EVP_MD_CTX *m;
+	EVP_MAC_CTX *c;
+};
+
+static const uint8_t hkey[32] = {7, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+				 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31};
+
+static int h_init(struct hctx *h, const char *digest, int hmac, const char *prop)
+{
+	OSSL_PARAM ps[2];
+	EVP_MD *md;
+	EVP_MAC *mac;
+	int ok;
+
+	memset(h, 0, sizeof(*h));
+	if (!hmac) {
+		md = EVP_MD_fetch(NULL, digest, prop);
+		h->m = EVP_MD_CTX_new();
+		ok = md && h->m && EVP_DigestInit_ex2(h->m, md, NULL);
+		EVP_MD_free(md);
+		return ok;
+	}
+	mac = EVP_MAC_fetch(NULL, "HMAC", prop);
+	h->c = mac ? EVP_MAC_CTX_new(mac) : NULL;
+	EVP_MAC_free(mac);
+	ps[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)digest, 0);
+	ps[1] = OSSL_PARAM_construct_end();
+	return h->c && EVP_MAC_init(h->c, hkey, sizeof(hkey), ps);
+}
+
+static int h_update(struct hctx *h, const uint8_t *p, size_t n)
+{
+	return h->m ? EVP_DigestUpdate(h->m, p, n) : EVP_MAC_update(h->c, p, n);
+}
+
+/* *outl: what the provider claimed (EVP passes it on, success or not) */
+static int h_final(struct hctx *h, uint8_t *out, size_t *outl)
+{
+	unsigned int l = 0;
+	size_t ml = 0;
+	int ok;
+
+	if (h->m) {
+		ok = EVP_DigestFinal_ex(h->m, out, &l);
+		*outl = l;
+		return ok;
+	}
+	ok = EVP_MAC_final(h->c, out, &ml, 64);
+	*outl = ml;
+	return ok;
+}
+
+static int h_dup(struct hctx *d, const struct hctx *s)
+{
+	memset(d, 0, sizeof(*d));
+	if (s->m) {
+		d->m = EVP_MD_CTX_new();
+		return d->m && EVP_MD_CTX_copy_ex(d->m, s->m);
+	}
+	d->c = EVP_MAC_CTX_dup(s->c);
+	return d->c != NULL;
+}
+
+static void h_free(struct hctx *h)
+{
+	EVP_MD_CTX_free(h->m);
+	EVP_MAC_CTX_free(h->c);
+	memset(h, 0, sizeof(*h));
+}
+
+/* The default provider's digest/HMAC of @len bytes; 0 on failure. */
+static size_t h_ref(const char *digest, int hmac, const uint8_t *p, size_t len, uint8_t *out)
+{
+	struct hctx h;
+	size_t l = 0;
+
+	if (!h_init(&h, digest, hmac, "provider=default") || !h_update(&h, p, len) ||
+	    !h_final(&h, out, &l))
+		l = 0;
+	h_free(&h);
+	return l;
+}
+
+/*
+ * 40 MiB in random-size updates through the provider: past the module's
+ * gather caps the stream goes on in the guest kernel's software hash with
+ * no special case here.  Copies (dupctx = CIOCCPHASH) at 8 MiB, while the
+ * stream is gathered, and at 24 MiB, once it is in software.
+ */
+static void big_one(const char *digest, int hmac, const uint8_t *msg, size_t len)
+{
+	const size_t cut1 = 8 << 20, cut2 = 24 << 20;
+	uint8_t o[64], r[64];
+	size_t off = 0, n, ol, rl;
+	struct hctx h, a, b;
+	long sw0 = devstat("vcdev_sw_fallbacks"), sw;
+	int ok, oka = 0, okb = 0;
+	const char *what = hmac ? "HMAC" : "digest";
+
+	ok = h_init(&h, digest, hmac, "provider=vcrypto");
+	while (ok && off < len) {
+		n = 1 + rnd() % (3 << 20);
+		if (n > len - off)
+			n = len - off;
+		if (off < cut1 && off + n > cut1)
+			n = cut1 - off;
+		else if (off < cut2 && off + n > cut2)
+			n = cut2 - off;
+		ok = h_update(&h, msg + off, n);
+		off += n;
+		if (ok && off == cut1) {
+			oka = h_dup(&a, &h) && h_final(&a, o, &ol) &&
+			      (rl = h_ref(digest, hmac, msg, cut1, r)) && ol == rl && !memcmp(o, r, rl);
+			h_free(&a);
+		}
+		if (ok && off == cut2) {
+			okb = h_dup(&b, &h);
+			for (n = cut2; okb && n < len; n += 1 << 20)
+				okb = h_update(&b, msg + n, len - n < (1 << 20) ? len - n : 1 << 20);
+			okb = okb && h_final(&b, o, &ol) && (rl = h_ref(digest, hmac, msg, len, r)) &&
+			      ol == rl && !memcmp(o, r, rl);
+			h_free(&b);
+		}
+	}
+	ok = ok && h_final(&h, o, &ol) && (rl = h_ref(digest, hmac, msg, len, r)) && ol == rl &&
+	     !memcmp(o, r, rl);
+	if (!ok)
+		errdump();
+	h_free(&h);
+	tap(ok, "%s %s of %zu MiB in random updates (provider=vcrypto) equals the default provider's",
+	    digest, what, len >> 20);
+	tap(oka, "%s %s: dup at 8 MiB (gathered in the module), final of the copy equals default",
+	    digest, what);
+	tap(okb, "%s %s: dup at 24 MiB (in software), the copy continued equals default", digest,
+	    what);
+	sw = devstat("vcdev_sw_fallbacks");
+	tap(sw > sw0, "%s %s: the module counted software fallbacks (%ld -> %ld)", digest, what,
+	    sw0, sw);
+}
+
+static int cmd_bighash(void)
+{
+	size_t len = 40 << 20;
+	uint8_t *msg = malloc(len);
+
+	if (!msg) {
+		tap(0, "40 MiB buffer");
+		return 1;
+	}
+	fill(msg, len);
+	big_one("SHA2-256", 0, msg, len);
+	big_one("SHA2-512", 0, msg, len);
+	big_one("SHA2-256", 1, msg, len);
+	free(msg);
+	return failed;
+}
+
+/* Waits up to @secs for @path to exist. */
+static int wait_file(const char *path, int secs)
+{
+	int i;
+
+	for (i = 0; i < secs * 10; i++) {
+		if (!access(path, F_OK))
+			return 1;
+		usleep(100000);
+	}
+	return 0;
+}
+
+static void touch(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f)
+		fclose(f);
+}
+
+/* The error stack as ERR_print_errors shows it (emptied), in @buf. */
+static void errprint(char *buf, size_t n)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *p;
+	long l;
+
+	buf[0] = 0;
+	if (!b)
+		return;
+	ERR_print_errors(b);
+	l = BIO_get_mem_data(b, &p);
+	if (l > 0) {
+		if ((size_t)l >= n)
+			l = (long)n - 1;
+		memcpy(buf, p, (size_t)l);
+		buf[l] = 0;
+	}
+	BIO_free(b);
+}
+
+static void errshow(const char *what, const char *text)
+{
+	const char *p = text, *e;
+
+	printf("# %s: ERR_print_errors:\n", what);
+	while (*p) {
+		e = strchr(p, '\n');
+		if (!e)
+			e = p + strlen(p);
+		printf("#   %.*s\n", (int)(e - p), p);
+		p = *e ? e + 1 : e;
+	}
+}
+
+#define FAIL_REASON "/dev/crypto request failed"
+
+/*
+ * A device that fails mid-stream: AES-128-CBC, SHA-256 and HMAC-SHA256
+ * streams through the provider, each step compared with the default
+ * provider's, until the case script unbinds the device (it waits for
+ * @ready).  Every stream must then fail with the provider's reason on the
+ * error stack and no output claimed; nothing before the failure may
+ * differ; after the script rebinds (@rebound) new contexts work.
+ */
+static int cmd_failing(const char *ready, const char *failed_file, const char *rebound)
+{
+	enum { CHUNK = 64 << 10, PER_MSG = 64 }; /* 4 MiB messages */
+	static uint8_t in[CHUNK], ov[CHUNK + 16], od[CHUNK + 16];
+	uint8_t key[16], iv[16], hv[64], hd[64];
+	char err[3][2048];
+	const char *names[3] = {"AES-128-CBC update", "SHA2-256 digest", "HMAC-SHA256"};
+	int dead[3] = {0, 0, 0}, claimed[3] = {0, 0, 0}, at[3] = {0, 0, 0}, mism = 0, steps = 0, i, k,
+	    nv, nd;
+	EVP_CIPHER *cv = EVP_CIPHER_fetch(NULL, "AES-128-CBC", "provider=vcrypto");
+	EVP_CIPHER *cd = EVP_CIPHER_fetch(NULL, "AES-128-CBC", "provider=default");
+	EVP_CIPHER_CTX *xv = EVP_CIPHER_CTX_new(), *xd = EVP_CIPHER_CTX_new();
+	struct hctx dv, dd, mv, md;
+	size_t lv, ld;
+	time_t end = time(NULL) + 180;
+	int ok;
+
+	fill(key, sizeof(key));
+	fill(iv, sizeof(iv));
+	ok = cv && cd && xv && xd && EVP_EncryptInit_ex2(xv, cv, key, iv, NULL) &&
+	     EVP_EncryptInit_ex2(xd, cd, key, iv, NULL) &&
+	     h_init(&dv, "SHA2-256", 0, "provider=vcrypto") &&
+	     h_init(&dd, "SHA2-256", 0, "provider=default") &&
+	     h_init(&mv, "SHA2-256", 1, "provider=vcrypto") &&
+	     h_init(&md, "SHA2-256", 1, "provider=default");
+	tap(ok, "failing: contexts on vcrypto and default");
+	if (!ok) {
+		errdump();
+		return 1;
+	}
+	memset(err, 0, sizeof(err));
+	for (i = 0; (!dead[0] || !dead[1] || !dead[2]) && time(NULL) < end; i++) {
+		fill(in, sizeof(in));
+		if (!dead[0]) {
+			nv = -1;
+			if (EVP_EncryptUpdate(xv, ov, &nv, in, CHUNK)) {
+				if (!EVP_EncryptUpdate(xd, od, &nd, in, CHUNK) || nv != nd ||
+				    memcmp(ov, od, (size_t)nd))
+					mism++;
+			} else {
+				dead[0] = 1;
+				claimed[0] = nv > 0; /* EVP zeroes it first; the provider sets none */
+				errprint(err[0], sizeof(err[0]));
+			}
+		}
+		for (k = 1; k < 3; k++) {
+			struct hctx *v = k == 1 ? &dv : &mv, *d = k == 1 ? &dd : &md;
+
+			if (dead[k])
+				continue;
+			ok = h_update(v, in, CHUNK);
+			if (ok)
+				h_update(d, in, CHUNK);
+			if (ok && i % PER_MSG == PER_MSG - 1) {
+				/* a message of 4 MiB: its digest, then the next message */
+				ok = h_final(v, hv, &lv);
+				if (ok) {
+					if (!h_final(d, hd, &ld) || lv != ld || memcmp(hv, hd, lv))
+						mism++;
+					h_free(v);
+					h_free(d);
+					ok = h_init(v, "SHA2-256", k == 2, "provider=vcrypto") &&
+					     h_init(d, "SHA2-256", k == 2, "provider=default");
+				} else {
+					claimed[k] = lv != 0;
+				}
+			}
+			if (!ok) {
+				dead[k] = 1;
+				at[k] = i % PER_MSG; /* parts of this message before */
+				errprint(err[k], sizeof(err[k]));
+			}
+		}
+		steps++;
+		if (i == 8)
+			touch(ready); /* mid-stream: the script may pull the device now */
+	}
+	touch(failed_file);
+	printf("# failing: %d steps of 64 KiB before all three streams failed\n", steps);
+	tap(!mism, "failing: every step before the failure equals the default provider (%d differ)",
+	    mism);
+	for (k = 0; k < 3; k++) {
+		errshow(names[k], err[k]);
+		tap(dead[k] && strstr(err[k], FAIL_REASON) != NULL,
+		    "failing: %s returns 0 with \"" FAIL_REASON "\" on the error stack", names[k]);
+		tap(dead[k] && !claimed[k], "failing: %s claims no output for the failed step",
+		    names[k]);
+		if (k)
+			tap(dead[k] && at[k] > 0,
+			    "failing: %s failed mid-message (after %d parts of 64 KiB)", names[k],
+			    at[k]);
+	}
+	/* the failed context keeps failing cleanly, also after a re-init with only the IV */
+	nv = -1;
+	ok = EVP_EncryptUpdate(xv, ov, &nv, in, CHUNK);
+	errprint(err[0], sizeof(err[0]));
+	tap(!ok && nv <= 0 && strstr(err[0], FAIL_REASON),
+	    "failing: the failed cipher context refuses the next update too");
+	ERR_clear_error();
+
+	tap(wait_file(rebound, 120), "failing: the device was bound again");
+	ok = EVP_EncryptInit_ex2(xv, cv, key, iv, NULL) && EVP_EncryptInit_ex2(xd, cd, key, iv, NULL);
+	for (i = 0; ok && i < 4; i++) {
+		fill(in, sizeof(in));
+		ok = EVP_EncryptUpdate(xv, ov, &nv, in, CHUNK) &&
+		     EVP_EncryptUpdate(xd, od, &nd, in, CHUNK) && nv == nd && !memcmp(ov, od, nd);
+	}
+	if (!ok)
+		errdump();
+	tap(ok, "failing: after rebinding, a re-initialised AES-128-CBC context equals default");
+	for (k = 1; k < 3; k++) {
+		struct hctx *v = k == 1 ? &dv : &mv, *d = k == 1 ? &dd : &md;
+
+		h_free(v);
+		h_free(d);
+		ok = h_init(v, "SHA2-256", k == 2, "provider=vcrypto") &&
+		     h_init(d, "SHA2-256", k == 2, "provider=default");
+		for (i = 0; ok && i < 16; i++) {
+			fill(in, sizeof(in));
+			ok = h_update(v, in, CHUNK) && h_update(d, in, CHUNK);
+		}
+		ok = ok && h_final(v, hv, &lv) && h_final(d, hd, &ld) && lv == ld &&
+		     !memcmp(hv, hd, lv);
+		if (!ok)
+			errdump();
+		tap(ok, "failing: after rebinding, a new %s context equals default", names[k]);
+		h_free(v);
+		h_free(d);
+	}
+	EVP_CIPHER_CTX_free(xv);
+	EVP_CIPHER_CTX_free(xd);
+	EVP_CIPHER_free(cv);
+	EVP_CIPHER_free(cd);
+	return failed;
+}
+
 int main(int argc, char **argv)
 {
 	int o, cases = 24;
@@ -1407,5 +1796,9 @@ int main(int argc, char **argv)
 		return cmd_bench();
 	if (!strcmp(argv[optind], "tls"))
 		return cmd_tls(cases);
+	if (!strcmp(argv[optind], "bighash"))
+		return cmd_bighash();
+	if (!strcmp(argv[optind], "failing") && optind + 3 < argc)
+		return cmd_failing(argv[optind + 1], argv[optind + 2], argv[optind + 3]);
 	return 2;
 }

@@ -228,3 +228,62 @@ for c in "dgst -sha256 /tmp/small" "mac -digest sha256 -macopt hexkey:$K -in /tm
 		ok "openssl ${c%% *} of 5000 B: min_offload 8192 stays off the device, 4096 uses it ($((r2 - r1)) requests), same bytes" ||
 		not_ok "openssl ${c%% *} of 5000 B with min_offload 8192/4096: $a / $a2 vs $b; requests $((r1 - r0)), $((r2 - r1))"
 done
+
+# ---- streams past the module's gather caps (issue 12) ----
+# The module gathers multi-part hash data up to one request's size (16 MiB)
+# and max_file_gather; past that a stream goes on in the guest kernel's
+# software hash, so the provider needs no limit of its own.
+swfb() { s=0; for f in $V/*/vcdev_sw_fallbacks; do [ -e "$f" ] && s=$((s + $(cat $f))); done; echo $s; }
+note "40 MiB digests and HMAC through the provider, past the module's gather caps"
+VCRYPTO_MIN_OFFLOAD=0 vcp_test -s "$(date +%s)" bighash
+head -c 41943040 /dev/urandom >/tmp/big
+# big SUB PROVIDER-OPTIONS: openssl SUB of /tmp/big, the result alone
+big() {
+	case $1 in
+	dgst*) openssl $1 $2 /tmp/big 2>&1 | sed 's/.*= //' ;;
+	hmac) openssl mac -digest sha256 -macopt hexkey:$K -in /tmp/big $2 HMAC 2>&1 ;;
+	esac
+}
+for c in "dgst -sha256" "dgst -sha512" hmac; do
+	s0=$(swfb)
+	a=$(big "$c" "$VP")
+	s1=$(swfb)
+	b=$(big "$c" "$DP")
+	[ -n "$a" ] && [ "$a" = "$b" ] && [ $((s1 - s0)) -gt 0 ] &&
+		ok "openssl $c of 40 MiB -provider vcrypto: default provider's result, $((s1 - s0)) software fallback(s) in the module" ||
+		not_ok "openssl $c of 40 MiB -provider vcrypto: $a vs $b, fallbacks $((s1 - s0))"
+done
+rm -f /tmp/big
+
+# ---- a device that fails mid-stream (issue 12) ----
+# vcp_test streams AES-128-CBC, SHA-256 and HMAC-SHA256 through the provider;
+# the device is unbound under it, then bound again.
+FD=/sys/bus/virtio/drivers/virtio_cryptodev
+fdev=$(ls $FD | grep '^virtio' | head -n 1)
+wait_for() { i=0; while [ ! -e "$1" ] && kill -0 $2 2>/dev/null && [ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done; [ -e "$1" ]; }
+note "device failing mid-stream: $fdev unbound under vcp_test failing"
+rm -f /tmp/fail.ready /tmp/fail.failed /tmp/fail.rebound
+VCRYPTO_MIN_OFFLOAD=0 vcp_test failing /tmp/fail.ready /tmp/fail.failed /tmp/fail.rebound &
+fpid=$!
+wait_for /tmp/fail.ready $fpid && ok "failing: vcp_test is mid-stream" || not_ok "failing: vcp_test never got mid-stream"
+check "failing: unbind $fdev under the streaming program" sh -c "echo $fdev >$FD/unbind"
+wait_for /tmp/fail.failed $fpid && ok "failing: every stream failed, no hang" ||
+	not_ok "failing: the streams did not all fail (or the program died)"
+# while no device serves: a new program with the provider still works (default provider)
+echo abc >/tmp/fail.abc
+a=$(openssl dgst -sha256 -provider vcrypto -provider default /tmp/fail.abc 2>/dev/null | sed 's/.*= //')
+b=$(openssl dgst -sha256 $DP /tmp/fail.abc | sed 's/.*= //')
+[ -n "$a" ] && [ "$a" = "$b" ] && ok "failing: with the device gone, openssl dgst -provider vcrypto still works" ||
+	not_ok "failing: with the device gone, openssl dgst -provider vcrypto: '$a' vs '$b'"
+check "failing: bind $fdev again" sh -c "echo $fdev >$FD/bind"
+touch /tmp/fail.rebound
+wait $fpid
+rc=$?
+[ $rc = 0 ] && ok "failing: vcp_test exited 0 (no crash)" || not_ok "failing: vcp_test exit status $rc"
+r0=$(reqs)
+a=$(openssl dgst -sha256 $VP /tmp/d 2>&1 | sed 's/.*= //')
+r1=$(reqs)
+b=$(openssl dgst -sha256 $DP /tmp/d | sed 's/.*= //')
+[ "$a" = "$b" ] && [ $((r1 - r0)) -gt 0 ] &&
+	ok "failing: after rebinding, openssl dgst -provider vcrypto uses the device again ($((r1 - r0)) requests)" ||
+	not_ok "failing: after rebinding, openssl dgst -provider vcrypto: $a vs $b ($((r1 - r0)) requests)"

@@ -51,7 +51,10 @@ static void usage(FILE *f)
 		   "  chain    cipher+MAC sessions: the MAC covers the plaintext both ways\n"
 		   "  null     CRYPTO_NULL (a copy in the guest kernel)\n"
 		   "  errors   the errno of every bad argument, as cryptodev-linux\n"
-		   "  caps     per-file session and gather caps (ENOMEM), fd usable after\n"
+		   "  caps     per-file session cap (ENOMEM); past the gather caps streams go\n"
+		   "           on in software (vcdev_sw_fallbacks), fd usable after\n"
+		   "  bighash  SHA-256/512, HMAC-SHA256 over 40 MiB, CIOCCPHASH before/after\n"
+		   "           the switch to software\n"
 		   "  race     one thread creates sessions, one frees guessed ids (-T s)\n"
 		   "--builtin: hash/MAC cases SKIP (QEMU's builtin backend has none).\n"
 		   "References: " REF ".  Output is TAP; exit status 1 if a check failed.\n");
@@ -1047,13 +1050,39 @@ static void caps_sessions(void)
 	free(ids);
 }
 
+/* Sum of a per-device statistic over the bound devices; -1 if none readable. */
+static long devstat(const char *name)
+{
+	char path[160];
+	long v, sum = -1;
+	unsigned int i;
+	FILE *f;
+
+	for (i = 0; i < 64; i++) {
+		snprintf(path, sizeof(path), "/sys/bus/virtio/devices/virtio%u/%s", i, name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fscanf(f, "%ld", &v) == 1)
+			sum = (sum < 0 ? 0 : sum) + v;
+		fclose(f);
+	}
+	return sum;
+}
+
+/*
+ * The per-file gather cap bounds the kernel memory a descriptor's
+ * multi-part MACs hold; a stream that would pass it (or pass one
+ * request's size, 16 MiB) goes on in the guest kernel's software hash
+ * instead of failing: counted in vcdev_sw_fallbacks, results unchanged.
+ */
 static void caps_gather(void)
 {
-	long max = param("max_file_gather");
+	long max = param("max_file_gather"), sw0, sw, g;
 	const struct halg *h = halg_of(CRYPTO_SHA2_256_HMAC);
 	size_t part = 1 << 20, per = 16 << 20, i;
 	uint8_t key[20], md[64], ref[64], one = 1;
-	uint32_t s[3] = {0, 0, 0};
+	uint32_t s[4] = {0, 0, 0, 0};
 	unsigned int n, k;
 	uint8_t *msg;
 	int r = 0;
@@ -1062,10 +1091,12 @@ static void caps_gather(void)
 		cdev_ok(0, "max_file_gather readable (%ld)", max);
 		return;
 	}
+	sw0 = devstat("vcdev_sw_fallbacks");
+	cdev_ok(sw0 >= 0, "vcdev_sw_fallbacks readable (%ld)", sw0);
 	cdev_fill(key, sizeof(key), 9);
 	if (!open_hash(h, key, sizeof(key), &s[0], "gather cap"))
 		return;
-	for (k = 1; k < 3; k++)
+	for (k = 1; k < 4; k++)
 		if (cdev_session(cfd, 0, NULL, 0, h->cop, key, sizeof(key), &s[k]))
 			cdev_ok(0, "HMAC session %u for the gather cap", k);
 	/* fill whole sessions (16 MiB each, the per-session limit) up to the cap */
@@ -1076,39 +1107,235 @@ static void caps_gather(void)
 			  max);
 		goto out;
 	}
-	msg = malloc(per);
+	msg = malloc(per + 1);
 	cdev_fill(msg, per, 99);
+	msg[per] = one;
 	for (k = 0; k < n && !r; k++)
 		for (i = 0; i < per && !r; i += part)
 			r = cdev_crypt(cfd, s[k], COP_ENCRYPT, COP_FLAG_UPDATE, msg + i, NULL,
 				       (uint32_t)part, NULL, md);
 	EXPECT(r, 0, "multi-part MACs gather up to max_file_gather on one descriptor");
-	EXPECT(cdev_crypt(cfd, s[n - 1], COP_ENCRYPT, COP_FLAG_UPDATE, &one, NULL, 1, NULL, md),
-	       EINVAL, "a session's gathered parts beyond 16 MiB");
-	EXPECT(cdev_crypt(cfd, s[n], COP_ENCRYPT, COP_FLAG_UPDATE, &one, NULL, 1, NULL, md), ENOMEM,
-	       "one byte more on the descriptor (another session): ENOMEM");
+	g = devstat("vcdev_gathered");
+	cdev_ok(g > 0 && g <= max, "gathered kernel memory at the cap: %ld bytes (cap %ld)", g,
+		max);
+	EXPECT(cdev_crypt(cfd, s[n], COP_ENCRYPT, COP_FLAG_UPDATE, &one, NULL, 1, NULL, md), 0,
+	       "one byte more on the descriptor (another session): goes on in software");
+	g = devstat("vcdev_gathered");
+	sw = devstat("vcdev_sw_fallbacks");
+	cdev_ok(g <= max, "the file cap holds: %ld bytes gathered (cap %ld)", g, max);
+	cdev_ok(sw == sw0 + 1, "past the file cap: one software fallback counted (%ld -> %ld)",
+		sw0, sw);
+	/* a copy of a gathered 16 MiB state with the file full: the copy is in software */
+	r = cphash(cfd, s[3], s[0]);
+	EXPECT(r, 0, "CIOCCPHASH of 16 MiB gathered with the file at its cap");
+	g = devstat("vcdev_gathered");
+	cdev_ok(g <= max, "the file cap holds after the copy: %ld bytes gathered", g);
+	r = cdev_crypt(cfd, s[3], COP_ENCRYPT, COP_FLAG_FINAL, &one, NULL, 1, NULL, md);
+	if (!r)
+		r = ref_hash(h, key, sizeof(key), msg, per + 1, ref);
+	cdev_ok(!r && !memcmp(md, ref, 32), "the copy (software) + 1 byte equals " REF);
+	r = cdev_crypt(cfd, s[n], COP_ENCRYPT, COP_FLAG_FINAL, NULL, NULL, 0, NULL, md);
+	if (!r)
+		r = ref_hash(h, key, sizeof(key), &one, 1, ref);
+	cdev_ok(!r && !memcmp(md, ref, 32), "the stream past the file cap equals " REF);
+	r = cdev_crypt(cfd, s[n - 1], COP_ENCRYPT, COP_FLAG_UPDATE, &one, NULL, 1, NULL, md);
+	EXPECT(r, 0, "a session's gathered parts beyond 16 MiB: go on in software");
+	sw = devstat("vcdev_sw_fallbacks");
+	cdev_ok(sw == sw0 + 3, "past one request's size: counted (%ld fallbacks, want %ld)",
+		sw - sw0, 3L);
+	r = cdev_crypt(cfd, s[n - 1], COP_ENCRYPT, COP_FLAG_FINAL, NULL, NULL, 0, NULL, md);
+	if (!r)
+		r = ref_hash(h, key, sizeof(key), msg, per + 1, ref);
+	cdev_ok(!r && !memcmp(md, ref, 32), "16 MiB + 1 byte (gathered, then software) equals " REF);
 	r = cdev_crypt(cfd, s[n], COP_ENCRYPT, 0, msg, NULL, 4096, NULL, md);
 	if (!r)
 		r = ref_hash(h, key, sizeof(key), msg, 4096, ref);
-	cdev_ok(!r && !memcmp(md, ref, 32), "one-shot MACs still work at the cap");
-	r = cdev_crypt(cfd, s[0], COP_ENCRYPT, COP_FLAG_FINAL, NULL, NULL, 0, NULL, md);
-	if (!r)
-		r = ref_hash(h, key, sizeof(key), msg, per, ref);
-	cdev_ok(!r && !memcmp(md, ref, 32), "the 16 MiB gathered MAC at the cap equals " REF);
-	r = cdev_crypt(cfd, s[n], COP_ENCRYPT, COP_FLAG_UPDATE, &one, NULL, 1, NULL, md);
-	EXPECT(r, 0, "after a FINAL the descriptor may gather again");
+	cdev_ok(!r && !memcmp(md, ref, 32), "one-shot MACs still work on the descriptor");
 	if (n == 2) {
-		/* s[1] still holds 16 MiB: flags 0 drops them and their room */
-		r = cdev_crypt(cfd, s[1], COP_ENCRYPT, 0, msg, NULL, 64, NULL, md);
-		for (i = 0; i < per && !r; i += part)
-			r = cdev_crypt(cfd, s[0], COP_ENCRYPT, COP_FLAG_UPDATE, msg + i, NULL,
-				       (uint32_t)part, NULL, md);
-		EXPECT(r, 0, "a reset (flags 0) gives the gathered room back to the descriptor");
+		r = cdev_crypt(cfd, s[0], COP_ENCRYPT, COP_FLAG_FINAL, NULL, NULL, 0, NULL, md);
+		if (!r)
+			r = ref_hash(h, key, sizeof(key), msg, per, ref);
+		cdev_ok(!r && !memcmp(md, ref, 32), "the 16 MiB gathered MAC equals " REF);
 	}
+	g = devstat("vcdev_gathered");
+	cdev_ok(g == 0, "nothing gathered after the FINALs (%ld bytes)", g);
+	r = cdev_crypt(cfd, s[0], COP_ENCRYPT, COP_FLAG_UPDATE, &one, NULL, 1, NULL, md);
+	EXPECT(r, 0, "after the FINALs the descriptor gathers again");
 	free(msg);
 out:
-	for (k = 0; k < 3; k++)
+	for (k = 0; k < 4; k++)
 		cdev_free(cfd, s[k]);
+}
+
+static size_t min_sz(size_t a, size_t b)
+{
+	return a < b ? a : b;
+}
+
+/*
+ * Past the gather caps: SHA-256, SHA-512 and HMAC-SHA256 over 40 MiB in
+ * random-size updates, with CIOCCPHASH copies taken while the stream is
+ * gathered (8 MiB) and once it is in software (24 MiB); all equal the
+ * reference, and the software fallbacks are counted.
+ */
+static void bighash_alg(const struct halg *h, const uint8_t *msg, size_t len)
+{
+	uint8_t key[37], md[64], ref[64];
+	size_t off = 0, n, bo, cut1 = 8 << 20, cut2 = 24 << 20;
+	uint32_t ses, a = 0, b = 0;
+	long sw0 = devstat("vcdev_sw_fallbacks"), sw;
+	unsigned int parts = 0;
+	int r = 0, ra = -1, rb = -1, first = 1;
+
+	cdev_fill(key, sizeof(key), 5);
+	if (!open_hash(h, key, sizeof(key), &ses, "40 MiB"))
+		return;
+	if (cdev_session(cfd, 0, NULL, 0, h->cop, h->hmac ? key : NULL, h->hmac ? sizeof(key) : 0,
+			 &a) ||
+	    cdev_session(cfd, 0, NULL, 0, h->cop, h->hmac ? key : NULL, h->hmac ? sizeof(key) : 0,
+			 &b)) {
+		cdev_ok(0, "%s: sessions for the copies", h->name);
+		goto out;
+	}
+	while (off < len && !r) {
+		n = 1 + rnd(3 << 20);
+		if (n > len - off)
+			n = len - off;
+		/* stop at the copy points exactly */
+		if (off < cut1 && off + n > cut1)
+			n = cut1 - off;
+		else if (off < cut2 && off + n > cut2)
+			n = cut2 - off;
+		r = cdev_crypt(cfd, ses, COP_ENCRYPT,
+			       COP_FLAG_UPDATE | (first ? COP_FLAG_RESET : 0), msg + off, NULL,
+			       (uint32_t)n, NULL, md);
+		first = 0;
+		off += n;
+		parts++;
+		if (!r && off == cut1) {
+			ra = cphash(cfd, a, ses);
+			if (!ra)
+				ra = cdev_crypt(cfd, a, COP_ENCRYPT, COP_FLAG_FINAL, NULL, NULL, 0,
+						NULL, md);
+			if (!ra)
+				ra = ref_hash(h, key, sizeof(key), msg, cut1, ref);
+			if (!ra)
+				ra = memcmp(md, ref, h->dlen) ? -EBADMSG : 0;
+		}
+		if (!r && off == cut2) {
+			rb = cphash(cfd, b, ses);
+			/* b goes on with the rest in 1 MiB parts, then FINAL */
+			for (bo = cut2; bo < len && !rb; bo += 1 << 20)
+				rb = cdev_crypt(cfd, b, COP_ENCRYPT, COP_FLAG_UPDATE, msg + bo,
+						NULL, (uint32_t)min_sz(1 << 20, len - bo), NULL,
+						md);
+			if (!rb)
+				rb = cdev_crypt(cfd, b, COP_ENCRYPT, COP_FLAG_FINAL, NULL, NULL, 0,
+						NULL, md);
+			if (!rb)
+				rb = ref_hash(h, key, sizeof(key), msg, len, ref);
+			if (!rb)
+				rb = memcmp(md, ref, h->dlen) ? -EBADMSG : 0;
+		}
+	}
+	cdev_ok(!r, "%s: %zu MiB in %u random-size updates: %s", h->name, len >> 20, parts,
+		r ? strerror(-r) : "accepted");
+	if (!r)
+		r = cdev_crypt(cfd, ses, COP_ENCRYPT, COP_FLAG_FINAL, NULL, NULL, 0, NULL, md);
+	if (!r)
+		r = ref_hash(h, key, sizeof(key), msg, len, ref);
+	cdev_ok(!r && !memcmp(md, ref, h->dlen), "%s of %zu MiB equals " REF " (%s)", h->name,
+		len >> 20, r ? strerror(-r) : "compared");
+	cdev_ok(!ra, "%s: CIOCCPHASH at 8 MiB (gathered), FINAL of the copy equals " REF " (%s)",
+		h->name, ra ? strerror(-ra) : "equal");
+	cdev_ok(!rb, "%s: CIOCCPHASH at 24 MiB (software), the copy continued equals " REF " (%s)",
+		h->name, rb ? strerror(-rb) : "equal");
+	sw = devstat("vcdev_sw_fallbacks");
+	cdev_ok(sw > sw0, "%s: software fallbacks counted (%ld -> %ld)", h->name, sw0, sw);
+	r = cdev_crypt(cfd, ses, COP_ENCRYPT, 0, msg, NULL, 1000, NULL, md);
+	if (!r)
+		r = ref_hash(h, key, sizeof(key), msg, 1000, ref);
+	cdev_ok(!r && !memcmp(md, ref, h->dlen), "%s: the session after FINAL serves one-shot",
+		h->name);
+out:
+	cdev_free(cfd, a);
+	cdev_free(cfd, b);
+	cdev_free(cfd, ses);
+}
+
+static int setparam(const char *name, long v)
+{
+	char path[128];
+	FILE *f;
+	int ok;
+
+	snprintf(path, sizeof(path), "/sys/module/virtio_cryptodev/parameters/%s", name);
+	f = fopen(path, "w");
+	if (!f)
+		return 0;
+	ok = fprintf(f, "%ld\n", v) > 0;
+	return fclose(f) == 0 && ok;
+}
+
+/*
+ * Cipher+MAC in parts past the file's gather cap (lowered to 4 KiB for
+ * this): the MAC goes on in software, ciphertext and MAC equal the reference.
+ */
+static void chain_sw(void)
+{
+	const struct calg *c = &calgs[0];
+	const struct halg *h = halg_of(CRYPTO_SHA2_256_HMAC);
+	uint8_t key[32], mk[40];
+	long max = param("max_file_gather"), sw0 = devstat("vcdev_sw_fallbacks"), sw;
+	unsigned int t, bad = 0;
+	uint32_t ses;
+	int r;
+
+	cdev_fill(key, sizeof(key), 77);
+	cdev_fill(mk, sizeof(mk), 78);
+	r = cdev_session(cfd, c->cop, key, c->keylen, h->cop, mk, sizeof(mk), &ses);
+	if (r) {
+		cdev_ok(0, "%s + %s session: %s", c->name, h->name, strerror(-r));
+		return;
+	}
+	if (!setparam("max_file_gather", 4096)) {
+		cdev_ok(0, "max_file_gather writable");
+		cdev_free(cfd, ses);
+		return;
+	}
+	for (t = 0; t < 8; t++)
+		bad += chain_parts(c, h, ses, key, mk, 2 * t + 1) != 0;
+	setparam("max_file_gather", max);
+	sw = devstat("vcdev_sw_fallbacks");
+	cdev_ok(!bad, "%s + %s in parts with max_file_gather 4 KiB: equal " REF " (%u of 8 bad)",
+		c->name, h->name, bad);
+	cdev_ok(sw > sw0, "... the MAC went on in software (%ld fallbacks)", sw - sw0);
+	cdev_free(cfd, ses);
+}
+
+static void cmd_bighash(void)
+{
+	static const uint32_t algs[] = {CRYPTO_SHA2_256, CRYPTO_SHA2_512, CRYPTO_SHA2_256_HMAC};
+	size_t len = 40 << 20;
+	uint8_t *msg;
+	unsigned int i;
+
+	if (builtin) {
+		cdev_skip("40 MiB hashes: QEMU's builtin backend serves no hash or MAC sessions");
+		return;
+	}
+	msg = malloc(len);
+	if (!msg) {
+		cdev_ok(0, "40 MiB buffer");
+		return;
+	}
+	cdev_fill(msg, len, 40);
+	for (i = 0; i < NELEM(algs); i++)
+		bighash_alg(halg_of(algs[i]), msg, len);
+	chain_sw();
+	cdev_ok(devstat("vcdev_gathered") == 0, "bighash: nothing left gathered (%ld bytes)",
+		devstat("vcdev_gathered"));
+	free(msg);
 }
 
 static void cmd_caps(void)
@@ -1326,6 +1553,8 @@ int main(int argc, char **argv)
 			cmd_caps();
 		else if (!strcmp(c, "race"))
 			cmd_race();
+		else if (!strcmp(c, "bighash"))
+			cmd_bighash();
 		else {
 			usage(stderr);
 			return 2;
