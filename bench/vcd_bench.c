@@ -9,7 +9,7 @@
  * as soon as it completes; the first completion of every slot is checked
  * against OpenSSL so the figures are for real work.
  */
-#include "../tests/host/vufront_req.h"
+#include "vufront_req.h"
 
 #include <errno.h>
 #include <getopt.h>

@@ -19,8 +19,8 @@ UNIT_TESTS   += $(foreach t,$(VCD_UNIT),$(B)/tests/unit/test_vcd_$(t))
 # Engine check: on the host (openssl) and statically in guests (afalg, cryptodev).
 VCD_ENGINES := host/vcryptod/engine.c host/vcryptod/engine_openssl.c \
 	host/vcryptod/engine_afalg.c host/vcryptod/engine_cryptodev.c
-$(eval $(call host_prog,$(B)/vcd-engine-check,host/vcryptod/engine_check.c host/vcryptod/sandbox.c $(VCD_ENGINES),-lcrypto -lseccomp))
-$(eval $(call guest_prog,$(B)/guest-bin/vcd_guest_engines,host/vcryptod/engine_check.c host/vcryptod/sandbox.c $(VCD_ENGINES),-lcrypto -lseccomp))
+$(eval $(call host_prog,$(B)/vcd-engine-check,tests/host/vcd_engine_check.c tests/lib/tap.c host/vcryptod/sandbox.c $(VCD_ENGINES),-lcrypto -lseccomp))
+$(eval $(call guest_prog,$(B)/guest-bin/vcd_guest_engines,tests/host/vcd_engine_check.c tests/lib/tap.c host/vcryptod/sandbox.c $(VCD_ENGINES),-lcrypto -lseccomp))
 ALL_TARGETS  += $(B)/vcd-engine-check
 
 # libFuzzer targets (clang, ASan + UBSan whatever SANITIZE says)
@@ -39,3 +39,8 @@ UNIT_TESTS   += $(B)/tests/unit/test_vcd_race
 VCD_COMMA := ,
 $(eval $(call host_prog,$(B)/tests/unit/test_vcd_wipe,tests/unit/test_vcd_wipe.c $(VCD_CORE) host/vcryptod/queue.c host/vcryptod/vhost_user.c,-lcmocka -lcrypto -ldl -Wl$(VCD_COMMA)-z$(VCD_COMMA)now))
 UNIT_TESTS   += $(B)/tests/unit/test_vcd_wipe
+
+# vcryptod's tests, fuzzers and test programs include its private headers by name
+$(B)/obj/tests/unit/test_vcd_%.o $(B)/obj/tests/host/vcd_%.o: HOST_CFLAGS += -Ihost/vcryptod
+$(B)/obj-static/tests/host/vcd_%.o: GUEST_CFLAGS += -Ihost/vcryptod
+$(B)/obj-fuzz/tests/fuzz/fuzz_vcd_%.o: FUZZ_CFLAGS += -Ihost/vcryptod

@@ -26,34 +26,6 @@
 	((1ull << VCD_VU_PROTOCOL_F_MQ) | (1ull << VCD_VU_PROTOCOL_F_REPLY_ACK) | \
 	 (1ull << VCD_VU_PROTOCOL_F_CRYPTO_SESSION))
 
-static const char *req_name(uint32_t r)
-{
-	static const char *const n[] = {
-		[1] = "GET_FEATURES",
-		[2] = "SET_FEATURES",
-		[3] = "SET_OWNER",
-		[4] = "RESET_OWNER",
-		[5] = "SET_MEM_TABLE",
-		[8] = "SET_VRING_NUM",
-		[9] = "SET_VRING_ADDR",
-		[10] = "SET_VRING_BASE",
-		[11] = "GET_VRING_BASE",
-		[12] = "SET_VRING_KICK",
-		[13] = "SET_VRING_CALL",
-		[14] = "SET_VRING_ERR",
-		[15] = "GET_PROTOCOL_FEATURES",
-		[16] = "SET_PROTOCOL_FEATURES",
-		[17] = "GET_QUEUE_NUM",
-		[18] = "SET_VRING_ENABLE",
-		[26] = "CREATE_CRYPTO_SESSION",
-		[27] = "CLOSE_CRYPTO_SESSION",
-	};
-
-	if (r == VCD_PRIV_RESTORE_SESSION)
-		return "RESTORE_SESSION (front)";
-	return r < sizeof(n) / sizeof(n[0]) && n[r] ? n[r] : "unknown";
-}
-
 int vcd_dev_init(struct vcd_dev *d, const struct vcd_dev_conf *conf, int fd)
 {
 	int ret;
@@ -219,15 +191,267 @@ static int set_vring_fd(struct vcd_dev *d, uint32_t req, uint64_t v, int *fds, u
 	}
 }
 
+/*
+ * One message being handled: what the table's payload kind decoded, and
+ * where the reply goes. Handlers return 0 or -errno.
+ */
+struct vu_msg {
+	struct vcd_dev *d;
+	const struct vcd_vu_hdr *h;
+	const void *payload;
+	uint32_t size;
+	int *fds;
+	unsigned int nfds;
+	uint64_t u64; /* VU_P_U64 */
+	struct vcd_vu_vring_state st; /* VU_P_STATE */
+	struct vcd_queue *q; /* VU_P_STATE: the ring it names */
+	void *reply;
+	uint32_t *reply_len;
+	bool replied; /* answered with its own payload (then no REPLY_ACK) */
+};
+
+enum vu_payload {
+	VU_P_ANY, /* the handler checks the size itself (or needs none) */
+	VU_P_U64, /* exactly a u64, decoded into m->u64 */
+	VU_P_STATE, /* exactly a vring state naming a served queue */
+};
+
+struct vu_handler {
+	const char *name;
+	enum vu_payload payload;
+	bool fds; /* may carry fds */
+	int (*handle)(struct vu_msg *m);
+};
+
+static int reply_u64(struct vu_msg *m, uint64_t v)
+{
+	memcpy(m->reply, &v, sizeof(v));
+	*m->reply_len = sizeof(v);
+	m->replied = true;
+	return 0;
+}
+
+static int vu_get_features(struct vu_msg *m)
+{
+	return reply_u64(m, OFFERED_FEATURES);
+}
+
+static int vu_get_protocol_features(struct vu_msg *m)
+{
+	return reply_u64(m, OFFERED_PROTOCOL_FEATURES);
+}
+
+static int vu_get_queue_num(struct vu_msg *m)
+{
+	return reply_u64(m, m->d->conf.queues);
+}
+
+static int vu_set_features(struct vu_msg *m)
+{
+	/* Informational only: QEMU 7.2 sends just PROTOCOL_FEATURES. */
+	m->d->features = m->u64 & OFFERED_FEATURES;
+	return 0;
+}
+
+static int vu_set_protocol_features(struct vu_msg *m)
+{
+	m->d->protocol_features = m->u64 & OFFERED_PROTOCOL_FEATURES;
+	return 0;
+}
+
+static int vu_set_owner(struct vu_msg *m)
+{
+	m->d->owner = true;
+	return 0;
+}
+
+static int vu_reset_owner(struct vu_msg *m)
+{
+	struct vcd_dev *d = m->d;
+
+	for (unsigned int i = 0; i < d->conf.queues; i++) {
+		vcd_queue_fini(&d->q[i]);
+		vcd_queue_init(&d->q[i], d, i);
+		d->q[i].st = &d->conf.stats[i];
+		if (d->conf.shared) {
+			vcd_queue_attach_journal(&d->q[i]);
+			vcd_queue_forget(&d->q[i]);
+		}
+	}
+	vcd_mem_unmap(&d->mem);
+	d->owner = false;
+	return 0;
+}
+
+static int vu_set_mem_table(struct vu_msg *m)
+{
+	unsigned int nfds = m->nfds;
+
+	m->nfds = 0; /* consumed, whatever the outcome */
+	return set_mem_table(m->d, m->payload, m->size, m->fds, nfds);
+}
+
+static int vu_set_vring_num(struct vu_msg *m)
+{
+	uint32_t num = m->st.num;
+
+	if (m->q->running || num == 0 || num > VCD_VQ_MAX_NUM || (num & (num - 1)))
+		return -EINVAL;
+	m->q->num = num;
+	return 0;
+}
+
+static int vu_set_vring_base(struct vu_msg *m)
+{
+	if (m->q->running || m->st.num > 0xffff)
+		return -EINVAL;
+	m->q->base = (uint16_t)m->st.num;
+	return 0;
+}
+
+static int vu_set_vring_addr(struct vu_msg *m)
+{
+	struct vcd_queue *q;
+
+	if (m->size != sizeof(q->addr))
+		return -EINVAL;
+	q = queue_of(m->d, ((const struct vcd_vu_vring_addr *)m->payload)->index);
+	if (!q || q->running)
+		return -EINVAL;
+	memcpy(&q->addr, m->payload, sizeof(q->addr));
+	q->have_addr = true;
+	return vcd_queue_try_start(q); /* if the kick came first */
+}
+
+static int vu_get_vring_base(struct vu_msg *m)
+{
+	struct vcd_queue *q = m->q;
+	struct vcd_vu_vring_state st = {.index = m->st.index};
+
+	/* Stops the ring (vhost-user spec); kick again to restart. */
+	vcd_queue_stop(q);
+	if (q->kick_fd >= 0)
+		close(q->kick_fd);
+	q->kick_fd = -1;
+	vcd_queue_forget(q); /* handed back: nothing to resume */
+	st.num = q->base;
+	memcpy(m->reply, &st, sizeof(st));
+	*m->reply_len = sizeof(st);
+	m->replied = true;
+	return 0;
+}
+
+static int vu_set_vring_fd(struct vu_msg *m)
+{
+	return set_vring_fd(m->d, m->h->request, m->u64, m->fds, m->nfds);
+}
+
+static int vu_set_vring_enable(struct vu_msg *m)
+{
+	m->q->enabled = m->st.num != 0;
+	if (m->q->enabled)
+		return vcd_queue_try_start(m->q);
+	vcd_queue_stop(m->q);
+	return 0;
+}
+
+static int vu_create_crypto_session(struct vu_msg *m)
+{
+	if (m->size != sizeof(struct vcd_vu_session_v1) &&
+	    m->size != sizeof(struct vcd_vu_session_v2))
+		return -EINVAL;
+	m->replied = true; /* a session id, negative on failure */
+	return create_session(m->d, m->payload, m->size, m->reply, m->reply_len);
+}
+
+static int vu_close_crypto_session(struct vu_msg *m)
+{
+	if (vcd_sess_close(&m->d->sessions, m->u64) && m->d->conf.verbose)
+		fprintf(stderr, "vcryptod: close of unknown session %llu\n",
+			(unsigned long long)m->u64);
+	return 0;
+}
+
+static int vu_restore_session(struct vu_msg *m)
+{
+	if (!(m->h->flags & VCD_VU_FLAG_FRONT))
+		return -ENOTSUP;
+	return restore_session(m->d, m->payload, m->size);
+}
+
+/* The requests served, in the manner of libvhost-user's dispatcher. */
+static const struct vu_handler vu_handlers[] = {
+	[VCD_VU_GET_FEATURES] = {"GET_FEATURES", VU_P_ANY, false, vu_get_features},
+	[VCD_VU_SET_FEATURES] = {"SET_FEATURES", VU_P_U64, false, vu_set_features},
+	[VCD_VU_SET_OWNER] = {"SET_OWNER", VU_P_ANY, false, vu_set_owner},
+	[VCD_VU_RESET_OWNER] = {"RESET_OWNER", VU_P_ANY, false, vu_reset_owner},
+	[VCD_VU_SET_MEM_TABLE] = {"SET_MEM_TABLE", VU_P_ANY, true, vu_set_mem_table},
+	[VCD_VU_SET_VRING_NUM] = {"SET_VRING_NUM", VU_P_STATE, false, vu_set_vring_num},
+	[VCD_VU_SET_VRING_ADDR] = {"SET_VRING_ADDR", VU_P_ANY, false, vu_set_vring_addr},
+	[VCD_VU_SET_VRING_BASE] = {"SET_VRING_BASE", VU_P_STATE, false, vu_set_vring_base},
+	[VCD_VU_GET_VRING_BASE] = {"GET_VRING_BASE", VU_P_STATE, false, vu_get_vring_base},
+	[VCD_VU_SET_VRING_KICK] = {"SET_VRING_KICK", VU_P_U64, true, vu_set_vring_fd},
+	[VCD_VU_SET_VRING_CALL] = {"SET_VRING_CALL", VU_P_U64, true, vu_set_vring_fd},
+	[VCD_VU_SET_VRING_ERR] = {"SET_VRING_ERR", VU_P_U64, true, vu_set_vring_fd},
+	[VCD_VU_GET_PROTOCOL_FEATURES] = {"GET_PROTOCOL_FEATURES", VU_P_ANY, false,
+					  vu_get_protocol_features},
+	[VCD_VU_SET_PROTOCOL_FEATURES] = {"SET_PROTOCOL_FEATURES", VU_P_U64, false,
+					  vu_set_protocol_features},
+	[VCD_VU_GET_QUEUE_NUM] = {"GET_QUEUE_NUM", VU_P_ANY, false, vu_get_queue_num},
+	[VCD_VU_SET_VRING_ENABLE] = {"SET_VRING_ENABLE", VU_P_STATE, false, vu_set_vring_enable},
+	[VCD_VU_CREATE_CRYPTO_SESSION] = {"CREATE_CRYPTO_SESSION", VU_P_ANY, false,
+					  vu_create_crypto_session},
+	[VCD_VU_CLOSE_CRYPTO_SESSION] = {"CLOSE_CRYPTO_SESSION", VU_P_U64, false,
+					 vu_close_crypto_session},
+};
+
+/* Sent only by our own front process (front.c), flagged VCD_VU_FLAG_FRONT. */
+static const struct vu_handler vu_restore_handler = {"RESTORE_SESSION (front)", VU_P_ANY, false,
+						     vu_restore_session};
+
+static const struct vu_handler *vu_handler_of(uint32_t request)
+{
+	if (request == VCD_PRIV_RESTORE_SESSION)
+		return &vu_restore_handler;
+	if (request < sizeof(vu_handlers) / sizeof(vu_handlers[0]) && vu_handlers[request].handle)
+		return &vu_handlers[request];
+	return NULL;
+}
+
+/* Decodes the fixed-size payloads the table names; 0 or -EINVAL. */
+static int vu_decode(struct vu_msg *m, enum vu_payload kind)
+{
+	switch (kind) {
+	case VU_P_U64:
+		if (m->size != sizeof(m->u64))
+			return -EINVAL;
+		memcpy(&m->u64, m->payload, sizeof(m->u64));
+		return 0;
+	case VU_P_STATE:
+		if (m->size != sizeof(m->st))
+			return -EINVAL;
+		memcpy(&m->st, m->payload, sizeof(m->st));
+		m->q = queue_of(m->d, m->st.index);
+		return m->q ? 0 : -EINVAL;
+	default:
+		return 0;
+	}
+}
+
 int vcd_dev_handle(struct vcd_dev *d, const struct vcd_vu_hdr *h, const void *payload, int *fds,
 		   unsigned int nfds, void *reply, uint32_t *reply_len)
 {
-	const uint32_t size = h->size;
-	uint64_t u64 = 0;
-	struct vcd_vu_vring_state st = {0};
-	struct vcd_queue *q = NULL;
-	bool acked = false;
-	int ret = 0;
+	const struct vu_handler *hd = vu_handler_of(h->request);
+	struct vu_msg m = {.d = d,
+			   .h = h,
+			   .payload = payload,
+			   .size = h->size,
+			   .fds = fds,
+			   .nfds = nfds,
+			   .reply = reply,
+			   .reply_len = reply_len};
+	const char *name = hd ? hd->name : "unknown";
+	int ret;
 
 	*reply_len = 0;
 	d->last_raw = 0;
@@ -236,172 +460,33 @@ int vcd_dev_handle(struct vcd_dev *d, const struct vcd_vu_hdr *h, const void *pa
 		goto out;
 	}
 	if (d->conf.verbose > 1)
-		fprintf(stderr, "vcryptod: %s (%u) size %u fds %u\n", req_name(h->request),
-			h->request, size, nfds);
-
-	/* Messages whose payload is a u64 or a vring state. */
-	switch (h->request) {
-	case VCD_VU_SET_FEATURES:
-	case VCD_VU_SET_PROTOCOL_FEATURES:
-	case VCD_VU_SET_VRING_KICK:
-	case VCD_VU_SET_VRING_CALL:
-	case VCD_VU_SET_VRING_ERR:
-	case VCD_VU_CLOSE_CRYPTO_SESSION:
-		if (size != sizeof(u64)) {
-			ret = -EINVAL;
-			goto out;
-		}
-		memcpy(&u64, payload, sizeof(u64));
-		break;
-	case VCD_VU_SET_VRING_NUM:
-	case VCD_VU_SET_VRING_BASE:
-	case VCD_VU_GET_VRING_BASE:
-	case VCD_VU_SET_VRING_ENABLE:
-		if (size != sizeof(st)) {
-			ret = -EINVAL;
-			goto out;
-		}
-		memcpy(&st, payload, sizeof(st));
-		q = queue_of(d, st.index);
-		if (!q) {
-			ret = -EINVAL;
-			goto out;
-		}
-		break;
-	}
-	/* Only these carry fds. */
-	if (nfds && h->request != VCD_VU_SET_MEM_TABLE && h->request != VCD_VU_SET_VRING_KICK &&
-	    h->request != VCD_VU_SET_VRING_CALL && h->request != VCD_VU_SET_VRING_ERR) {
+		fprintf(stderr, "vcryptod: %s (%u) size %u fds %u\n", name, h->request, m.size,
+			nfds);
+	ret = hd ? vu_decode(&m, hd->payload) : 0;
+	if (ret)
+		goto out;
+	if (m.nfds && !(hd && hd->fds)) {
 		ret = -EINVAL;
 		goto out;
 	}
-
-	switch (h->request) {
-	case VCD_VU_GET_FEATURES:
-	case VCD_VU_GET_PROTOCOL_FEATURES:
-	case VCD_VU_GET_QUEUE_NUM:
-		u64 = h->request == VCD_VU_GET_FEATURES	   ? OFFERED_FEATURES
-		      : h->request == VCD_VU_GET_QUEUE_NUM ? d->conf.queues
-							   : OFFERED_PROTOCOL_FEATURES;
-		memcpy(reply, &u64, sizeof(u64));
-		*reply_len = sizeof(u64);
-		acked = true;
-		break;
-	case VCD_VU_SET_FEATURES:
-		/* Informational only: QEMU 7.2 sends just PROTOCOL_FEATURES. */
-		d->features = u64 & OFFERED_FEATURES;
-		break;
-	case VCD_VU_SET_PROTOCOL_FEATURES:
-		d->protocol_features = u64 & OFFERED_PROTOCOL_FEATURES;
-		break;
-	case VCD_VU_SET_OWNER:
-		d->owner = true;
-		break;
-	case VCD_VU_RESET_OWNER:
-		for (unsigned int i = 0; i < d->conf.queues; i++) {
-			vcd_queue_fini(&d->q[i]);
-			vcd_queue_init(&d->q[i], d, i);
-			d->q[i].st = &d->conf.stats[i];
-			if (d->conf.shared) {
-				vcd_queue_attach_journal(&d->q[i]);
-				vcd_queue_forget(&d->q[i]);
-			}
-		}
-		vcd_mem_unmap(&d->mem);
-		d->owner = false;
-		break;
-	case VCD_VU_SET_MEM_TABLE:
-		ret = set_mem_table(d, payload, size, fds, nfds);
-		nfds = 0; /* consumed */
-		break;
-	case VCD_VU_SET_VRING_NUM:
-		if (q->running || st.num == 0 || st.num > VCD_VQ_MAX_NUM || (st.num & (st.num - 1)))
-			ret = -EINVAL;
-		else
-			q->num = st.num;
-		break;
-	case VCD_VU_SET_VRING_BASE:
-		if (q->running || st.num > 0xffff)
-			ret = -EINVAL;
-		else
-			q->base = (uint16_t)st.num;
-		break;
-	case VCD_VU_SET_VRING_ADDR:
-		if (size != sizeof(q->addr)) {
-			ret = -EINVAL;
-			break;
-		}
-		q = queue_of(d, ((const struct vcd_vu_vring_addr *)payload)->index);
-		if (!q || q->running) {
-			ret = -EINVAL;
-			break;
-		}
-		memcpy(&q->addr, payload, sizeof(q->addr));
-		q->have_addr = true;
-		ret = vcd_queue_try_start(q); /* if the kick came first */
-		break;
-	case VCD_VU_GET_VRING_BASE:
-		/* Stops the ring (vhost-user spec); kick again to restart. */
-		vcd_queue_stop(q);
-		if (q->kick_fd >= 0)
-			close(q->kick_fd);
-		q->kick_fd = -1;
-		vcd_queue_forget(q); /* handed back: nothing to resume */
-		st.num = q->base;
-		memcpy(reply, &st, sizeof(st));
-		*reply_len = sizeof(st);
-		acked = true;
-		break;
-	case VCD_VU_SET_VRING_KICK:
-	case VCD_VU_SET_VRING_CALL:
-	case VCD_VU_SET_VRING_ERR:
-		ret = set_vring_fd(d, h->request, u64, fds, nfds);
-		break;
-	case VCD_VU_SET_VRING_ENABLE:
-		q->enabled = st.num != 0;
-		if (q->enabled)
-			ret = vcd_queue_try_start(q);
-		else
-			vcd_queue_stop(q);
-		break;
-	case VCD_VU_CREATE_CRYPTO_SESSION:
-		if (size != sizeof(struct vcd_vu_session_v1) &&
-		    size != sizeof(struct vcd_vu_session_v2)) {
-			ret = -EINVAL;
-			break;
-		}
-		ret = create_session(d, payload, size, reply, reply_len);
-		acked = true;
-		break;
-	case VCD_VU_CLOSE_CRYPTO_SESSION:
-		if (vcd_sess_close(&d->sessions, u64) && d->conf.verbose)
-			fprintf(stderr, "vcryptod: close of unknown session %llu\n",
-				(unsigned long long)u64);
-		break;
-	case VCD_PRIV_RESTORE_SESSION:
-		if (!(h->flags & VCD_VU_FLAG_FRONT)) {
-			ret = -ENOTSUP;
-			break;
-		}
-		ret = restore_session(d, payload, size);
-		break;
-	default:
+	if (!hd) {
 		if (d->conf.verbose)
 			fprintf(stderr, "vcryptod: unhandled request %u\n", h->request);
 		ret = -ENOTSUP;
-		break;
+		goto out;
 	}
+	ret = hd->handle(&m);
 out:
 	d->last_raw = ret;
-	close_fds(fds, nfds);
+	close_fds(fds, m.nfds);
 	if (ret && d->conf.verbose)
-		fprintf(stderr, "vcryptod: %s (%u): %s\n", req_name(h->request), h->request,
-			strerror(-ret));
-	if (!acked && ret != -EPROTO && (h->flags & VCD_VU_FLAG_NEED_REPLY) &&
+		fprintf(stderr, "vcryptod: %s (%u): %s\n", name, h->request, strerror(-ret));
+	if (!m.replied && ret != -EPROTO && (h->flags & VCD_VU_FLAG_NEED_REPLY) &&
 	    (d->protocol_features & (1ull << VCD_VU_PROTOCOL_F_REPLY_ACK))) {
-		u64 = ret ? 1 : 0;
-		memcpy(reply, &u64, sizeof(u64));
-		*reply_len = sizeof(u64);
+		uint64_t status = ret ? 1 : 0;
+
+		memcpy(reply, &status, sizeof(status));
+		*reply_len = sizeof(status);
 		/* The frontend learns of the failure; the connection stays. */
 		return 0;
 	}
@@ -538,8 +623,9 @@ int vcd_vu_send(int fd, const struct vcd_vu_hdr *h, const void *payload, const i
 		return n < 0 ? -errno : -EPIPE;
 	/* The rest (fds went with the first byte). */
 	for (done = (size_t)n; done < len;) {
-		const uint8_t *src = done < sizeof(*h) ? (const uint8_t *)h + done
-						       : (const uint8_t *)payload + (done - sizeof(*h));
+		const uint8_t *src = done < sizeof(*h)
+					     ? (const uint8_t *)h + done
+					     : (const uint8_t *)payload + (done - sizeof(*h));
 		size_t chunk = done < sizeof(*h) ? sizeof(*h) - done : len - done;
 
 		n = send(fd, src, chunk, MSG_NOSIGNAL);
@@ -555,7 +641,8 @@ int vcd_vu_send(int fd, const struct vcd_vu_hdr *h, const void *payload, const i
 int vcd_dev_serve_proxy(struct vcd_dev *d)
 {
 	uint8_t payload[VCD_VU_MAX_PAYLOAD] __attribute__((aligned(8)));
-	uint8_t out[sizeof(struct vcd_proxy_reply) + VCD_VU_MAX_PAYLOAD] __attribute__((aligned(8)));
+	uint8_t out[sizeof(struct vcd_proxy_reply) + VCD_VU_MAX_PAYLOAD]
+		__attribute__((aligned(8)));
 	struct vcd_proxy_reply *pr = (struct vcd_proxy_reply *)out;
 	struct vcd_vu_hdr h, rh;
 	int fds[VCD_VU_MAX_FDS];

@@ -14,7 +14,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "../../host/vcryptod/vhost_user.h"
+#include "vhost_user.h"
 
 #define MAX_REGION (1u << 20)
 

@@ -16,7 +16,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#include "../../host/vcryptod/crypto_req.h"
+#include "crypto_req.h"
 
 #define GPA 0x10000
 #define UVA 0x7f000000ull

@@ -1,7 +1,10 @@
-# tests/host/vufront.mk: the synthetic vhost-user frontend (vufront), the host
-# integration and hostile-guest tests of vcryptod, and vcryptod's benchmarks.
-VUF_CORE := tests/host/vufront.c tests/host/vufront_req.c
-VUF_TEST := tests/host/vufront_main.c tests/host/vufront_test.c tests/host/vufront_hostile.c \
+# tests/host/vufront.mk: the host integration and hostile-guest tests of
+# vcryptod, and vcryptod's benchmarks, on the synthetic vhost-user frontend
+# library tests/vufront/ (a QEMU of our own: messages, rings, requests).
+VUF_CORE := tests/vufront/vufront.c tests/vufront/vufront_req.c
+$(B)/obj/tests/host/vufront_%.o $(B)/obj/tests/host/vcd_restart.o $(B)/obj/bench/vcd_bench.o: \
+	HOST_CFLAGS += -Itests/vufront
+VUF_TEST := tests/lib/tap.c tests/host/vufront_main.c tests/host/vufront_test.c tests/host/vufront_hostile.c \
 	    tests/host/vufront_poll.c
 
 $(eval $(call host_prog,$(B)/tests/host/vufront,$(VUF_TEST) $(VUF_CORE),-lcrypto))

@@ -1682,7 +1682,7 @@ int vt_suite_hostile(struct vt *t)
 		if (base < 0)
 			base = vt_fd_idle(t);
 		v = vt_open(t, 1);
-		if (!vt_ok(t, v != NULL, "%s: handshake", c->name)) {
+		if (!tap_ok(v != NULL, "%s: handshake", c->name)) {
 			if (!vt_daemon_alive(t) || k == 0)
 				return -1; /* nothing more to learn */
 			continue;
@@ -1690,17 +1690,17 @@ int vt_suite_hostile(struct vt *t)
 		vuf_rand_bytes(v, key, sizeof(key));
 		sid = vt_cipher_session(v, VUF_SESS_632, VIRTIO_CRYPTO_CIPHER_AES_CBC, key, 16, 1);
 		ok = c->fn(t, v, sid, why, sizeof(why));
-		vt_ok(t, ok, "%s: %s: %s", c->name, c->desc, why);
+		tap_ok(ok, "%s: %s: %s", c->name, c->desc, why);
 		vuf_free(v);
 		ok = vt_daemon_alive(t);
-		vt_ok(t, ok && vt_serves(t, why2, sizeof(why2)),
+		tap_ok(ok && vt_serves(t, why2, sizeof(why2)),
 		      "%s: daemon %s and serves the next connection%s%s", c->name,
 		      ok ? "alive" : "DEAD", why2[0] ? ": " : "", why2);
 		if (!ok)
 			return -1;
 		if (t->pid > 0) {
 			after = vt_fd_settle(t, base);
-			vt_ok(t, after == base, "%s: daemon's open fds back to %d (now %d)",
+			tap_ok(after == base, "%s: daemon's open fds back to %d (now %d)",
 			      c->name, base, after);
 		}
 	}

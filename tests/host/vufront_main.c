@@ -65,14 +65,14 @@ static void vt_report_jobs_ref(struct vt *t, struct vuf_job *j, unsigned int n, 
 		if (vuf_job_pass(&j[i]))
 			continue;
 		if (bad++ < 3)
-			vt_note("  %s: %s, status %s (%u), data %s, untouched bytes %s, readable "
+			tap_note("  %s: %s, status %s (%u), data %s, untouched bytes %s, readable "
 				"buffers %s, used len %u",
 				what, j[i].name, vuf_status_name(j[i].status), j[i].status,
 				j[i].data_ok ? "ok" : "WRONG",
 				j[i].canary_ok ? "ok" : "OVERWRITTEN",
 				j[i].ro_ok ? "untouched" : "WRITTEN TO", j[i].used_len);
 	}
-	vt_ok(t, bad == 0, "%s: %u requests match %s%s", what, n, ref,
+	tap_ok(bad == 0, "%s: %u requests match %s%s", what, n, ref,
 	      bad ? " (some did not)" : "");
 }
 
@@ -88,7 +88,7 @@ static void vt_run_report_ref(struct vt *t, struct vuf *v, unsigned int nq, stru
 	int ret = vuf_run_jobs(v, nq, j, n, 64);
 
 	if (ret) {
-		vt_ok(t, false, "%s: transport failed: %s (%s)", what, strerror(-ret), v->err);
+		tap_ok(false, "%s: transport failed: %s (%s)", what, strerror(-ret), v->err);
 	} else {
 		vt_report_jobs_ref(t, j, n, what, ref);
 	}
@@ -103,7 +103,7 @@ static void vt_run_report(struct vt *t, struct vuf *v, unsigned int nq, struct v
 	int ret = vuf_run_jobs(v, nq, j, n, 64);
 
 	if (ret) {
-		vt_ok(t, false, "%s: transport failed: %s (%s)", what, strerror(-ret), v->err);
+		tap_ok(false, "%s: transport failed: %s (%s)", what, strerror(-ret), v->err);
 	} else {
 		vt_report_jobs(t, j, n, what);
 	}
@@ -123,29 +123,29 @@ static void suite_layouts(struct vt *t)
 	uint32_t base = 0;
 	int nstop;
 
-	if (!vt_ok(t, v != NULL, "handshake in QEMU 7.2's order"))
+	if (!tap_ok(v != NULL, "handshake in QEMU 7.2's order"))
 		return;
-	vt_ok(t,
+	tap_ok(
 	      (v->features >> VUF_F_VERSION_1 & 1) &&
 		      (v->features >> VIRTIO_RING_F_INDIRECT_DESC & 1) &&
 		      (v->features >> VIRTIO_RING_F_EVENT_IDX & 1),
 	      "features offer VERSION_1, INDIRECT_DESC, EVENT_IDX (0x%llx)",
 	      (unsigned long long)v->features);
-	vt_ok(t,
+	tap_ok(
 	      (v->pfeatures >> VUF_PF_CRYPTO_SESSION & 1) &&
 		      (v->pfeatures >> VUF_PF_REPLY_ACK & 1) && (v->pfeatures >> VUF_PF_MQ & 1),
 	      "protocol features offer CRYPTO_SESSION, REPLY_ACK, MQ (0x%llx)",
 	      (unsigned long long)v->pfeatures);
-	vt_ok(t, v->queue_num == t->queues, "GET_QUEUE_NUM = %llu (started with %u)",
+	tap_ok(v->queue_num == t->queues, "GET_QUEUE_NUM = %llu (started with %u)",
 	      (unsigned long long)v->queue_num, t->queues);
 
 	vuf_rand_bytes(v, key, sizeof(key));
 	vuf_rand_bytes(v, akey, sizeof(akey));
 	s1 = vt_cipher_session(v, VUF_SESS_632, VIRTIO_CRYPTO_CIPHER_AES_CBC, key, 16, 1);
-	vt_ok(t, s1 >= 0, "632-byte layout (QEMU 7.1-8.0): AES-128-CBC session created (id %lld)",
+	tap_ok(s1 >= 0, "632-byte layout (QEMU 7.1-8.0): AES-128-CBC session created (id %lld)",
 	      (long long)s1);
 	s2 = vt_cipher_session(v, VUF_SESS_1072, VIRTIO_CRYPTO_CIPHER_AES_CBC, key, 16, 1);
-	vt_ok(t, s2 >= 0 && s2 != s1,
+	tap_ok(s2 >= 0 && s2 != s1,
 	      "1072-byte layout (QEMU 8.1+): AES-128-CBC session created (id %lld), distinct id",
 	      (long long)s2);
 	for (int i = 0; i < 8; i++)
@@ -164,11 +164,11 @@ static void suite_layouts(struct vt *t)
 		int64_t sid = 0;
 		int ret = vuf_create_sym(v, VUF_SESS_632, &s, &sid);
 
-		vt_ok(t, ret == 0 && sid < 0, "key_len 65 refused (reply id %lld, exchange %d)",
+		tap_ok(ret == 0 && sid < 0, "key_len 65 refused (reply id %lld, exchange %d)",
 		      (long long)sid, ret);
 		s.key_len = 0xffffffff;
 		ret = vuf_create_sym(v, VUF_SESS_1072, &s, &sid);
-		vt_ok(t, ret == 0 && sid < 0,
+		tap_ok(ret == 0 && sid < 0,
 		      "key_len 0xffffffff refused in 1072 layout (%lld, %d)", (long long)sid, ret);
 		s.key_len = 16;
 		s.op_type = VIRTIO_CRYPTO_SYM_OP_ALGORITHM_CHAINING;
@@ -179,45 +179,45 @@ static void suite_layouts(struct vt *t)
 		s.auth_key = akey;
 		s.auth_key_len = 513;
 		ret = vuf_create_sym(v, VUF_SESS_632, &s, &sid);
-		vt_ok(t, ret == 0 && sid < 0, "auth_key_len 513 refused (%lld, %d)", (long long)sid,
+		tap_ok(ret == 0 && sid < 0, "auth_key_len 513 refused (%lld, %d)", (long long)sid,
 		      ret);
 		s.auth_key_len = 32;
 		s.hash_result_len = 65;
 		ret = vuf_create_sym(v, VUF_SESS_632, &s, &sid);
-		vt_ok(t, ret == 0 && sid < 0,
+		tap_ok(ret == 0 && sid < 0,
 		      "hash_result_len 65 for HMAC-SHA256 refused (%lld, %d)", (long long)sid, ret);
 		/* MD5's digest is 16 bytes (RFC 1321): asking for more is refused */
 		s.hash_alg = VIRTIO_CRYPTO_MAC_HMAC_MD5;
 		s.hash_result_len = 16;
 		ret = vuf_create_sym(v, VUF_SESS_632, &s, &sid);
-		vt_ok(t, ret == 0 && sid >= 0,
+		tap_ok(ret == 0 && sid >= 0,
 		      "AES-128-CBC + HMAC-MD5/16 session created (%lld, %d)", (long long)sid, ret);
 		if (sid >= 0)
 			vuf_close_session(v, (uint64_t)sid);
 		s.hash_result_len = 17;
 		ret = vuf_create_sym(v, VUF_SESS_632, &s, &sid);
-		vt_ok(t, ret == 0 && sid < 0, "hash_result_len 17 for HMAC-MD5 refused (%lld, %d)",
+		tap_ok(ret == 0 && sid < 0, "hash_result_len 17 for HMAC-MD5 refused (%lld, %d)",
 		      (long long)sid, ret);
 		s.hash_result_len = 32;
 		ret = vuf_create_sym(v, VUF_SESS_1072, &s, &sid);
-		vt_ok(t, ret == 0 && sid < 0,
+		tap_ok(ret == 0 && sid < 0,
 		      "hash_result_len 32 for HMAC-MD5 refused in 1072 layout (%lld, %d)",
 		      (long long)sid, ret);
 		sid = vt_hash_session(v, VUF_SESS_632, VIRTIO_CRYPTO_HASH_MD5, 17);
-		vt_ok(t, sid < 0, "hash_result_len 17 for plain MD5 refused (%lld)",
+		tap_ok(sid < 0, "hash_result_len 17 for plain MD5 refused (%lld)",
 		      (long long)sid);
 		sid = vt_hash_session(v, VUF_SESS_632, VIRTIO_CRYPTO_HASH_MD5, 0);
-		vt_ok(t, sid < 0, "hash_result_len 0 for plain MD5 refused (%lld)", (long long)sid);
+		tap_ok(sid < 0, "hash_result_len 0 for plain MD5 refused (%lld)", (long long)sid);
 		s.hash_alg = VIRTIO_CRYPTO_MAC_HMAC_SHA_256;
 		s.hash_result_len = 32;
 		s.hash_mode = VIRTIO_CRYPTO_SYM_HASH_MODE_NESTED;
 		ret = vuf_create_sym(v, VUF_SESS_632, &s, &sid);
-		vt_ok(t, ret == 0 && sid < 0, "hash_mode NESTED refused (%lld, %d)", (long long)sid,
+		tap_ok(ret == 0 && sid < 0, "hash_mode NESTED refused (%lld, %d)", (long long)sid,
 		      ret);
 		s.hash_mode = VIRTIO_CRYPTO_SYM_HASH_MODE_AUTH;
 		s.chain_order = 7;
 		ret = vuf_create_sym(v, VUF_SESS_632, &s, &sid);
-		vt_ok(t, ret == 0 && sid < 0, "chain order 7 refused (%lld, %d)", (long long)sid,
+		tap_ok(ret == 0 && sid < 0, "chain order 7 refused (%lld, %d)", (long long)sid,
 		      ret);
 		memset(&s, 0, sizeof(s));
 		s.cipher_alg = VIRTIO_CRYPTO_CIPHER_3DES_CBC;
@@ -226,28 +226,28 @@ static void suite_layouts(struct vt *t)
 		s.direction = 1;
 		s.key = key;
 		ret = vuf_create_sym(v, VUF_SESS_632, &s, &sid);
-		vt_ok(t, ret == 0 && sid < 0, "3DES-CBC (not offered) refused (%lld, %d)",
+		tap_ok(ret == 0 && sid < 0, "3DES-CBC (not offered) refused (%lld, %d)",
 		      (long long)sid, ret);
 		s.cipher_alg = VIRTIO_CRYPTO_CIPHER_AES_CBC;
 		s.key_len = 17;
 		ret = vuf_create_sym(v, VUF_SESS_632, &s, &sid);
-		vt_ok(t, ret == 0 && sid < 0, "AES key of 17 bytes refused (%lld, %d)",
+		tap_ok(ret == 0 && sid < 0, "AES key of 17 bytes refused (%lld, %d)",
 		      (long long)sid, ret);
 		s.key_len = 16;
 		s.op_type = 9;
 		ret = vuf_create_sym(v, VUF_SESS_632, &s, &sid);
-		vt_ok(t, ret == 0 && sid < 0, "op_type 9 refused (%lld, %d)", (long long)sid, ret);
+		tap_ok(ret == 0 && sid < 0, "op_type 9 refused (%lld, %d)", (long long)sid, ret);
 		s.op_type = VIRTIO_CRYPTO_SYM_OP_CIPHER;
 		s.op_code = VIRTIO_CRYPTO_HASH_CREATE_SESSION;
 		ret = vuf_create_sym(v, VUF_SESS_1072, &s, &sid);
-		vt_ok(t, ret == 0 && sid < 0,
+		tap_ok(ret == 0 && sid < 0,
 		      "1072 layout with op_code HASH_CREATE_SESSION refused (%lld, %d)",
 		      (long long)sid, ret);
 	}
 
 	/* Closed sessions are gone. */
 	s3 = vt_cipher_session(v, VUF_SESS_632, VIRTIO_CRYPTO_CIPHER_AES_CBC, key, 16, 1);
-	vt_ok(t, s3 >= 0 && vuf_close_session(v, (uint64_t)s3) == 0 && vt_sync(v) == 0,
+	tap_ok(s3 >= 0 && vuf_close_session(v, (uint64_t)s3) == 0 && vt_sync(v) == 0,
 	      "session %lld created and closed", (long long)s3);
 	vt_cipher_job(v, &j[0], s3, VIRTIO_CRYPTO_CIPHER_AES_CBC, key, 16, 1, 64, 0);
 	j[0].ok_status = VUF_ST(VIRTIO_CRYPTO_INVSESS);
@@ -255,12 +255,12 @@ static void suite_layouts(struct vt *t)
 	vt_run_report(t, v, 1, j, 2, "closed session answers INVSESS, the other still works");
 	vuf_close_session(v, (uint64_t)s3); /* twice: must be harmless */
 	vuf_close_session(v, 0xdeadbeefULL);
-	vt_ok(t, vuf_alive(v), "closing a closed or unknown session keeps the connection");
+	tap_ok(vuf_alive(v), "closing a closed or unknown session keeps the connection");
 
 	{
 		int ret = vuf_get_vring_base(v, 0, &base);
 
-		vt_ok(t, ret == 0 && base == v->vq[0].avail_idx,
+		tap_ok(ret == 0 && base == v->vq[0].avail_idx,
 		      "GET_VRING_BASE answers %u after %u requests (%d)", base, v->vq[0].avail_idx,
 		      ret);
 		/* The device stopped: requests made now wait until QEMU starts it
@@ -279,7 +279,7 @@ static void suite_layouts(struct vt *t)
 			uint32_t ul;
 			int r = vuf_wait(&v->vq[0], 300, &ck, &ul);
 
-			vt_ok(t, r == 0, "stopped queue serves nothing (%d)", r);
+			tap_ok(r == 0, "stopped queue serves nothing (%d)", r);
 		}
 		ret = vuf_vring_restart(v, 0, base);
 		vuf_kick(&v->vq[0], true);
@@ -304,7 +304,7 @@ static void suite_layouts(struct vt *t)
 				vuf_job_free(&j[i]);
 			}
 			vuf_mem_reset(v);
-			vt_ok(t, all,
+			tap_ok(all,
 			      "restarted at base %u: the 4 requests made while stopped complete "
 			      "correctly",
 			      base);
@@ -341,7 +341,7 @@ static void suite_layouts(struct vt *t)
 				      0);
 		vt_run_report(t, v, 1, j, 8,
 			      "after SET_VRING_CALL and SET_VRING_KICK with new eventfds");
-		vt_ok(t, r1 == 0 && r2 == 0 && q->missing_calls == 0,
+		tap_ok(r1 == 0 && r2 == 0 && q->missing_calls == 0,
 		      "completions are signalled on the new call fd (%llu missing)",
 		      (unsigned long long)q->missing_calls);
 		vuf_free(v);
@@ -376,7 +376,7 @@ static void suite_layouts(struct vt *t)
 		right = in[j[0].in_len - 1] == 0 && !memcmp(in, j[0].expect, j[0].expect_len);
 		free(in);
 		vuf_job_free(&j[0]);
-		vt_ok(t, a0 == 0 && a1 == 0 && r0 == 0 && r1 == 1 && right,
+		tap_ok(a0 == 0 && a1 == 0 && r0 == 0 && r1 == 1 && right,
 		      "SET_VRING_ENABLE 0 holds requests back, 1 serves them (acks %lld/%lld, "
 		      "waits %d/%d)",
 		      (long long)a0, (long long)a1, r0, r1);
@@ -386,7 +386,7 @@ static void suite_layouts(struct vt *t)
 	/* Sessions belong to their connection: the next frontend cannot use
 	 * the ids of the last one. */
 	v = vt_open(t, 1);
-	if (!vt_ok(t, v != NULL, "a second frontend connects after the first left"))
+	if (!tap_ok(v != NULL, "a second frontend connects after the first left"))
 		return;
 	vt_cipher_job(v, &j[0], s1, VIRTIO_CRYPTO_CIPHER_AES_CBC, key, 16, 1, 64, 0);
 	j[0].ok_status = VUF_ST(VIRTIO_CRYPTO_INVSESS);
@@ -431,7 +431,7 @@ static void suite_ciphers(struct vt *t, struct vuf *v)
 				continue;
 			vuf_rand_bytes(v, key, sizeof(key));
 			sid = vt_cipher_session(v, layout, c[k].alg, key, c[k].keylen, enc);
-			if (!vt_ok(t, sid >= 0, "%s: session created", what))
+			if (!tap_ok(sid >= 0, "%s: session created", what))
 				continue;
 			for (int i = 0; i < N; i++) {
 				size_t len;
@@ -498,7 +498,7 @@ static void suite_ciphers(struct vt *t, struct vuf *v)
 			vuf_job_free(jj);
 			vuf_mem_reset(v);
 		}
-		vt_ok(t, bad == 0,
+		tap_ok(bad == 0,
 		      "in-place AES-CBC (src and dst over the same guest bytes): %d of 8 wrong",
 		      bad);
 		vuf_close_session(v, (uint64_t)sid);
@@ -542,14 +542,14 @@ static void suite_ciphers(struct vt *t, struct vuf *v)
 			    *(uint8_t *)vuf_gpa(v, stg, 1) != 0 ||
 			    memcmp(vuf_gpa(v, dg, len), jj->expect, len)) {
 				if (bad++ < 3)
-					vt_note("  overlap: dst = src %+d bytes, %zu bytes: wrong "
+					tap_note("  overlap: dst = src %+d bytes, %zu bytes: wrong "
 						"result",
 						k, len);
 			}
 			vuf_job_free(jj);
 			vuf_mem_reset(v);
 		}
-		vt_ok(t, bad == 0,
+		tap_ok(bad == 0,
 		      "AES-256-CTR with dst overlapping src in part (shifted -100..+1000 bytes): "
 		      "%u of 9 wrong",
 		      bad);
@@ -593,7 +593,7 @@ static void suite_chaining(struct vt *t, struct vuf *v)
 				vuf_rand_bytes(v, akey, sizeof(akey));
 				sid = vt_chain_session(v, layout, c.alg, key, c.keylen, enc, c.mac,
 						       akey, c.akeylen, c.hlen, order);
-				if (!vt_ok(t, sid >= 0, "%s: session created", what))
+				if (!tap_ok(sid >= 0, "%s: session created", what))
 					continue;
 				for (int i = 0; i < N; i++) {
 					c.src_len = 16 * (1 + vuf_rand(v) % 200);
@@ -636,7 +636,7 @@ static void suite_chaining(struct vt *t, struct vuf *v)
 		c.key = key;
 		c.akey = akey;
 		sid = vt_chain_session(v, VUF_SESS_632, c.alg, key, 16, 1, c.mac, akey, 20, 12, 2);
-		vt_ok(t, sid >= 0, "chaining with 12-byte HMAC-SHA1: session created");
+		tap_ok(sid >= 0, "chaining with 12-byte HMAC-SHA1: session created");
 		for (int i = 0; i < N; i++) {
 			c.src_len = c.c_len = c.h_len = 16 * (1 + vuf_rand(v) % 100);
 			vt_chain_job(v, &j[i], sid, &c);
@@ -673,7 +673,7 @@ static void suite_mac_only(struct vt *t, struct vuf *v)
 		vuf_rand_bytes(v, akey, sizeof(akey));
 		sid = vt_chain_session(v, VUF_SESS_632, VIRTIO_CRYPTO_NO_CIPHER, NULL, 0, 1, c.mac,
 				       akey, c.akeylen, c.hlen, c.order);
-		if (!vt_ok(t, sid >= 0, "%s: session created", what))
+		if (!tap_ok(sid >= 0, "%s: session created", what))
 			continue;
 		for (int i = 0; i < N; i++) {
 			c.src_len = (uint32_t)(vuf_rand(v) % 3000);
@@ -715,7 +715,7 @@ static void suite_hash(struct vt *t, struct vuf *v)
 			if (!vt_want(t, what))
 				continue;
 			sid = vt_hash_session(v, layout, hs[k], c.hlen);
-			if (!vt_ok(t, sid >= 0, "%s: session created", what))
+			if (!tap_ok(sid >= 0, "%s: session created", what))
 				continue;
 			for (int i = 0; i < N; i++) {
 				/* 0 bytes, a block boundary, then random lengths */
@@ -809,7 +809,7 @@ static void suite_md5_kat(struct vt *t, struct vuf *v)
 
 	if (vt_want(t, "MD5 RFC 1321")) {
 		sid = vt_hash_session(v, VUF_SESS_632, VIRTIO_CRYPTO_HASH_MD5, 16);
-		if (vt_ok(t, sid >= 0, "plain MD5 session created (%lld)", (long long)sid)) {
+		if (tap_ok(sid >= 0, "plain MD5 session created (%lld)", (long long)sid)) {
 			for (unsigned int i = 0; i < NM; i++) {
 				for (int b = 0; b < 16; b++)
 					sscanf(md5[i][1] + 2 * b, "%2hhx", &want[b]);
@@ -841,7 +841,7 @@ static void suite_md5_kat(struct vt *t, struct vuf *v)
 				       VIRTIO_CRYPTO_NO_CIPHER, NULL, 0, 1,
 				       VIRTIO_CRYPTO_MAC_HMAC_MD5, key, klen, hm[i].hlen,
 				       VIRTIO_CRYPTO_SYM_ALG_CHAIN_ORDER_CIPHER_THEN_HASH);
-		if (!vt_ok(t, sid >= 0, "HMAC-MD5/%u MAC-only session, %u-byte key (%lld)",
+		if (!tap_ok(sid >= 0, "HMAC-MD5/%u MAC-only session, %u-byte key (%lld)",
 			   hm[i].hlen, klen, (long long)sid))
 			continue;
 		vt_digest_job(v, &j[0], sid, data, dlen, want, hm[i].hlen, hm[i].hlen);
@@ -975,7 +975,7 @@ static void suite_rsa(struct vt *t, struct vuf *v)
 
 	if (!vt_want(t, "rsa"))
 		return;
-	if (!vt_ok(t, vt_rsa_gen(&r, 1024) == 0, "rsa: local 1024-bit key (DER %d/%d bytes)",
+	if (!tap_ok(vt_rsa_gen(&r, 1024) == 0, "rsa: local 1024-bit key (DER %d/%d bytes)",
 		   r.privlen, r.publen))
 		return;
 	pub_raw = vt_rsa_session(v, &r, false, VIRTIO_CRYPTO_RSA_RAW_PADDING,
@@ -988,7 +988,7 @@ static void suite_rsa(struct vt *t, struct vuf *v)
 				 VIRTIO_CRYPTO_RSA_SHA256);
 	priv_p1_none = vt_rsa_session(v, &r, true, VIRTIO_CRYPTO_RSA_PKCS1_PADDING,
 				      VIRTIO_CRYPTO_RSA_NO_HASH);
-	vt_ok(t, pub_raw >= 0 && priv_raw >= 0 && pub_p1 >= 0 && priv_p1 >= 0 && priv_p1_none >= 0,
+	tap_ok(pub_raw >= 0 && priv_raw >= 0 && pub_p1 >= 0 && priv_p1 >= 0 && priv_p1_none >= 0,
 	      "rsa: public and private sessions, raw and PKCS#1 v1.5 (1072-byte layout): %lld %lld "
 	      "%lld %lld %lld",
 	      (long long)pub_raw, (long long)priv_raw, (long long)pub_p1, (long long)priv_p1,
@@ -1002,7 +1002,7 @@ static void suite_rsa(struct vt *t, struct vuf *v)
 		int64_t sid = 0;
 
 		vuf_create_asym(v, &s, &sid);
-		vt_ok(t, sid < 0, "rsa: private DER offered as public key refused (%lld)",
+		tap_ok(sid < 0, "rsa: private DER offered as public key refused (%lld)",
 		      (long long)sid);
 		uint8_t big[2000] = {0};
 
@@ -1012,12 +1012,12 @@ static void suite_rsa(struct vt *t, struct vuf *v)
 		s.keytype = VIRTIO_CRYPTO_AKCIPHER_KEY_TYPE_PRIVATE;
 		vuf_create_asym(v, &s, &sid);
 		s.key = r.priv;
-		vt_ok(t, sid < 0, "rsa: keylen 2000 (> 1024 the message holds) refused (%lld)",
+		tap_ok(sid < 0, "rsa: keylen 2000 (> 1024 the message holds) refused (%lld)",
 		      (long long)sid);
 		s.keylen = (uint32_t)r.privlen;
 		s.algo = VIRTIO_CRYPTO_AKCIPHER_ECDSA;
 		vuf_create_asym(v, &s, &sid);
-		vt_ok(t, sid < 0, "ecdsa session refused (%lld)", (long long)sid);
+		tap_ok(sid < 0, "ecdsa session refused (%lld)", (long long)sid);
 	}
 
 	/* raw encrypt with the public key: m^e mod n, deterministic */
@@ -1077,7 +1077,7 @@ static void suite_rsa(struct vt *t, struct vuf *v)
 	snprintf(j[n++].name, sizeof(j[0].name), "cipher request on an rsa session");
 	vt_run_report(t, v, 1, j, n,
 		      "rsa-1024 raw and PKCS#1 v1.5 encrypt/decrypt/sign/verify, bad cases");
-	vt_ok(t, j[pkcs1_dec].used_len == 40 + 1,
+	tap_ok(j[pkcs1_dec].used_len == 40 + 1,
 	      "rsa: PKCS#1 decrypt reports the plaintext length in the used length (%u = 40 + "
 	      "status)",
 	      j[pkcs1_dec].used_len);
@@ -1096,7 +1096,7 @@ static void suite_rsa(struct vt *t, struct vuf *v)
 		ok = vuf_run_jobs(v, 1, &jj, 1, 1) == 0 && vuf_job_pass(&jj) &&
 		     vt_rsa_local(&r, 'd', RSA_PKCS1_PADDING, NULL, jj.in, r.n, back, &bl) == 0 &&
 		     bl == 50 && !memcmp(back, m, 50);
-		vt_ok(t, ok, "rsa: PKCS#1 encrypt, OpenSSL decrypts it back (status %s)",
+		tap_ok(ok, "rsa: PKCS#1 encrypt, OpenSSL decrypts it back (status %s)",
 		      vuf_status_name(jj.status));
 		vuf_job_free(&jj);
 		vuf_mem_reset(v);
@@ -1108,7 +1108,7 @@ static void suite_services(struct vt *t)
 {
 	struct vuf *v = vt_open(t, 1);
 
-	if (!vt_ok(t, v != NULL, "services: handshake"))
+	if (!tap_ok(v != NULL, "services: handshake"))
 		return;
 	suite_ciphers(t, v);
 	suite_chaining(t, v);
@@ -1127,12 +1127,12 @@ static void suite_services(struct vt *t)
 				break;
 			usleep(10000);
 		}
-		vt_ok(t, ev == v->vq[0].avail_idx,
+		tap_ok(ev == v->vq[0].avail_idx,
 		      "services: avail_event published after the last request, once the worker "
 		      "stops polling (%u, avail idx %u)",
 		      ev, v->vq[0].avail_idx);
 	}
-	vt_ok(t, v->vq[0].missing_calls == 0,
+	tap_ok(v->vq[0].missing_calls == 0,
 	      "services: every completion was signalled on the call eventfd (%llu missing, %llu "
 	      "kicks, %llu kicks saved by EVENT_IDX)",
 	      (unsigned long long)v->vq[0].missing_calls, (unsigned long long)v->vq[0].kicks,
@@ -1152,7 +1152,7 @@ static void suite_queues(struct vt *t)
 	int64_t sid;
 	bool all = true;
 
-	if (!vt_ok(t, v != NULL && j, "queues: handshake with %u data queues started", nq))
+	if (!tap_ok(v != NULL && j, "queues: handshake with %u data queues started", nq))
 		goto out;
 	vuf_rand_bytes(v, key, sizeof(key));
 	sid = vt_cipher_session(v, VUF_SESS_632, VIRTIO_CRYPTO_CIPHER_AES_CBC, key, 32, 1);
@@ -1162,7 +1162,7 @@ static void suite_queues(struct vt *t)
 	vt_run_report(t, v, nq, j, N, "queues: AES-256-CBC spread over every queue at once");
 	for (unsigned int q = 0; q < nq; q++)
 		all &= v->vq[q].completions == N / nq + (q < N % nq);
-	vt_ok(t, all, "queues: each queue completed its own requests");
+	tap_ok(all, "queues: each queue completed its own requests");
 	/* A session serves every queue; closing it is seen by all (once the
 	 * control path has handled the message: QEMU does not wait either). */
 	vuf_close_session(v, (uint64_t)sid);
@@ -1245,7 +1245,7 @@ static void suite_stress(struct vt *t)
 	long t0;
 	bool fail = false;
 
-	if (!vt_ok(t, v != NULL, "stress: handshake with %u queues", nq))
+	if (!tap_ok(v != NULL, "stress: handshake with %u queues", nq))
 		return;
 	vuf_rand_bytes(v, key, sizeof(key));
 	sid = vt_cipher_session(v, VUF_SESS_632, VIRTIO_CRYPTO_CIPHER_AES_XTS, key, 32, 1);
@@ -1286,7 +1286,7 @@ static void suite_stress(struct vt *t)
 			ids[i] = vt_cipher_session(v, i & 1 ? VUF_SESS_1072 : VUF_SESS_632,
 						   VIRTIO_CRYPTO_CIPHER_AES_CBC, key, 16, 1);
 			if (ids[i] < 0 && !churn_bad++)
-				vt_note("stress: session refused: %s", v->err);
+				tap_note("stress: session refused: %s", v->err);
 			churn++;
 		}
 		for (int i = 0; i < 16; i++)
@@ -1298,14 +1298,14 @@ static void suite_stress(struct vt *t)
 		done += run[q].done;
 		bad += run[q].bad;
 		if (run[q].err) {
-			vt_note("stress: queue %u: %s", q, strerror(-run[q].err));
+			tap_note("stress: queue %u: %s", q, strerror(-run[q].err));
 			fail = true;
 		}
 		for (unsigned int i = 0; i < 32; i++)
 			free(run[q].slot[i].expect);
 		free(run[q].slot);
 	}
-	vt_ok(t, !fail && bad == 0 && done > 0 && churn_bad == 0,
+	tap_ok(!fail && bad == 0 && done > 0 && churn_bad == 0,
 	      "stress: %u queue threads, %llu AES-256-XTS requests all correct (%llu wrong) while "
 	      "%u sessions were created and closed (%u refused)",
 	      nq, (unsigned long long)done, (unsigned long long)bad, churn, churn_bad);
@@ -1324,7 +1324,7 @@ static void suite_hold(struct vt *t)
 	int64_t sid = -1;
 	int made = 0;
 
-	if (!vt_ok(t, v != NULL, "hold: handshake"))
+	if (!tap_ok(v != NULL, "hold: handshake"))
 		return;
 	vuf_rand_bytes(v, key, sizeof(key));
 	vuf_rand_bytes(v, akey, sizeof(akey));
@@ -1341,13 +1341,13 @@ static void suite_hold(struct vt *t)
 		vuf_submit(&v->vq[0], &j[i].chain, &j[i]);
 	}
 	/* not kicked: they stay in the ring, unserved */
-	vt_ok(t, made == 6,
+	tap_ok(made == 6,
 	      "hold: 6 sessions open, 32 requests in the ring; waiting for the daemon to leave");
 	printf("# READY\n");
 	fflush(stdout);
 	for (int i = 0; i < 600 && vuf_alive(v); i++)
 		usleep(50000);
-	vt_ok(t, !vuf_alive(v), "hold: the daemon closed the connection");
+	tap_ok(!vuf_alive(v), "hold: the daemon closed the connection");
 	for (int i = 0; i < 32; i++)
 		vuf_job_free(&j[i]);
 	vuf_free(v);
@@ -1363,21 +1363,21 @@ static void suite_maxsess(struct vt *t)
 	uint8_t key[16] = {1};
 	struct vuf_job j[2];
 
-	if (!vt_ok(t, v != NULL && ids, "maxsess: handshake"))
+	if (!tap_ok(v != NULL && ids, "maxsess: handshake"))
 		goto out;
 	for (unsigned int i = 0; i < max; i++) {
 		ids[i] = vt_cipher_session(v, (i & 1) ? VUF_SESS_1072 : VUF_SESS_632,
 					   VIRTIO_CRYPTO_CIPHER_AES_CBC, key, 16, 1);
 		made += ids[i] >= 0;
 	}
-	vt_ok(t, made == max, "maxsess: %u of %u sessions created", made, max);
+	tap_ok(made == max, "maxsess: %u of %u sessions created", made, max);
 	extra = vt_cipher_session(v, VUF_SESS_632, VIRTIO_CRYPTO_CIPHER_AES_CBC, key, 16, 1);
-	vt_ok(t, extra < 0 && vuf_alive(v), "maxsess: session %u refused, connection kept (%lld)",
+	tap_ok(extra < 0 && vuf_alive(v), "maxsess: session %u refused, connection kept (%lld)",
 	      max + 1, (long long)extra);
 	vuf_close_session(v, (uint64_t)ids[0]);
 	vt_sync(v);
 	ids[0] = vt_cipher_session(v, VUF_SESS_632, VIRTIO_CRYPTO_CIPHER_AES_CBC, key, 16, 1);
-	vt_ok(t, ids[0] >= 0, "maxsess: after closing one, one more can be created (%lld)",
+	tap_ok(ids[0] >= 0, "maxsess: after closing one, one more can be created (%lld)",
 	      (long long)ids[0]);
 	vt_cipher_job(v, &j[0], ids[0], VIRTIO_CRYPTO_CIPHER_AES_CBC, key, 16, 1, 256, 0);
 	vt_cipher_job(v, &j[1], ids[max - 1], VIRTIO_CRYPTO_CIPHER_AES_CBC, key, 16, 1, 256, 0);
@@ -1389,7 +1389,7 @@ static void suite_maxsess(struct vt *t)
 	for (unsigned int i = 0; v && i < max; i++)
 		made += vt_cipher_session(v, VUF_SESS_632, VIRTIO_CRYPTO_CIPHER_AES_CBC, key, 16,
 					  1) >= 0;
-	vt_ok(t, made == max, "maxsess: a new connection gets %u sessions again (%u)", max, made);
+	tap_ok(made == max, "maxsess: a new connection gets %u sessions again (%u)", max, made);
 out:
 	free(ids);
 	vuf_free(v);
@@ -1483,7 +1483,7 @@ int main(int argc, char **argv)
 	}
 	if (!t.seed)
 		t.seed = 1;
-	vt_note("vufront seed %llu (rerun with -S %llu)", (unsigned long long)t.seed,
+	tap_note("vufront seed %llu (rerun with -S %llu)", (unsigned long long)t.seed,
 		(unsigned long long)t.seed);
 	for (int i = optind; i < argc; i++) {
 		if (!strcmp(argv[i], "layouts"))
@@ -1507,6 +1507,6 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	vt_note("%u tests, %u failed", t.ntest, t.nfail);
-	return t.nfail ? 1 : 0;
+	tap_note("%d tests, %d failed", tap_count(), tap_failures());
+	return tap_status();
 }

@@ -59,7 +59,7 @@ static struct vuf *open_kind(struct vt *t, const struct pk *k)
 		return NULL;
 	t->seed = t->seed * 6364136223846793005ULL + 1442695040888963407ULL;
 	if (vuf_setup(v, &o)) {
-		vt_note("handshake failed: %s", v->err);
+		tap_note("handshake failed: %s", v->err);
 		vuf_free(v);
 		return NULL;
 	}
@@ -111,11 +111,11 @@ static void case_one_at_a_time(struct vt *t, const struct pk *k)
 	unsigned int n = 120, done = 0, bad = 0, lost = 0, as_before = 0, off_seen = 0;
 	int64_t sid;
 
-	if (!vt_ok(t, v != NULL, "poll: %s: handshake", k->name))
+	if (!tap_ok(v != NULL, "poll: %s: handshake", k->name))
 		return;
 	q = &v->vq[0];
 	sid = vt_cipher_session(v, VUF_SESS_632, VIRTIO_CRYPTO_CIPHER_AES_CBC, pkey, 16, 1);
-	if (!vt_ok(t, sid >= 0, "poll: %s: session", k->name))
+	if (!tap_ok(sid >= 0, "poll: %s: session", k->name))
 		goto out;
 	for (unsigned int i = 0; i < n; i++) {
 		struct vuf_job j;
@@ -135,7 +135,7 @@ static void case_one_at_a_time(struct vt *t, const struct pk *k)
 		vuf_kick(q, false);
 		r = vuf_wait(q, v->timeout_ms, &ck, &len);
 		if (r != 1 || q->missing_calls) {
-			vt_note("  request %u: %s (kicks %llu, saved %llu, missing calls %llu)", i,
+			tap_note("  request %u: %s (kicks %llu, saved %llu, missing calls %llu)", i,
 				r == 1 ? "completed without an interrupt"
 				: r == 0 ? "never completed"
 					 : strerror(-r),
@@ -159,16 +159,16 @@ static void case_one_at_a_time(struct vt *t, const struct pk *k)
 		vuf_job_free(&j);
 		vuf_mem_reset(v);
 	}
-	vt_ok(t, done == n && !bad,
+	tap_ok(done == n && !bad,
 	      "poll: %s: %u of %u requests one at a time at random gaps completed, %u wrong",
 	      k->name, done, n, bad);
-	vt_ok(t, lost == 0 && q->missing_calls == 0,
+	tap_ok(lost == 0 && q->missing_calls == 0,
 	      "poll: %s: no lost kick, no lost interrupt (%llu kicks, %llu not needed, %llu "
 	      "completions without a call)",
 	      k->name, (unsigned long long)q->kicks, (unsigned long long)q->kicks_saved,
 	      (unsigned long long)q->missing_calls);
 	if (t->poll_us == 0)
-		vt_ok(t, as_before == done,
+		tap_ok(as_before == done,
 		      "poll: %s: --poll-us 0: at every completion used->flags is 0 and "
 		      "avail_event = avail idx, as before polling (%u of %u)",
 		      k->name, as_before, done);
@@ -178,7 +178,7 @@ static void case_one_at_a_time(struct vt *t, const struct pk *k)
 		 * polling stops polling a while. The ring states themselves are
 		 * checked in tests/unit/test_vcd_virtq.c.
 		 */
-		vt_note("poll: %s: the ring said do not kick at %u of %u completions; %llu "
+		tap_note("poll: %s: the ring said do not kick at %u of %u completions; %llu "
 			"kicks, %llu saved",
 			k->name, off_seen, done, (unsigned long long)q->kicks,
 			(unsigned long long)q->kicks_saved);
@@ -222,11 +222,11 @@ static void case_suppressed(struct vt *t, const struct pk *k)
 	uint64_t calls;
 	int64_t sid;
 
-	if (!vt_ok(t, v != NULL, "poll: %s: handshake", k->name))
+	if (!tap_ok(v != NULL, "poll: %s: handshake", k->name))
 		return;
 	q = &v->vq[0];
 	sid = vt_cipher_session(v, VUF_SESS_632, VIRTIO_CRYPTO_CIPHER_AES_CBC, pkey, 16, 1);
-	if (!vt_ok(t, sid >= 0, "poll: %s: session", k->name))
+	if (!tap_ok(sid >= 0, "poll: %s: session", k->name))
 		goto out;
 	/* EVENT_IDX: used_event stays 0 (Linux writes 0 to disable callbacks). */
 	drain_calls(q);
@@ -241,7 +241,7 @@ static void case_suppressed(struct vt *t, const struct pk *k)
 		}
 		vuf_kick(q, false);
 		if (!spin_used(q) || vuf_wait(q, 0, &ck, &len) != 1) {
-			vt_note("  request %u never completed", i);
+			tap_note("  request %u never completed", i);
 			vuf_job_free(&j);
 			break;
 		}
@@ -254,15 +254,15 @@ static void case_suppressed(struct vt *t, const struct pk *k)
 		vuf_mem_reset(v);
 	}
 	calls = drain_calls(q);
-	vt_ok(t, done == n && !bad, "poll: %s: %u of %u polled requests completed, %u wrong",
+	tap_ok(done == n && !bad, "poll: %s: %u of %u polled requests completed, %u wrong",
 	      k->name, done, n, bad);
 	if (k->known || !k->evidx)
-		vt_ok(t, calls <= 2,
+		tap_ok(calls <= 2,
 		      "poll: %s: a driver that asks for no interrupt gets %llu for %u "
 		      "completions (<= 2)",
 		      k->name, (unsigned long long)calls, done);
 	else
-		vt_note("poll: %s: %llu interrupts for %u completions (the backend cannot "
+		tap_note("poll: %s: %llu interrupts for %u completions (the backend cannot "
 			"tell this driver from one without EVENT_IDX whose flags ask for "
 			"them)",
 			k->name, (unsigned long long)calls, done);
@@ -314,7 +314,7 @@ static void case_flood_stop_idle(struct vt *t)
 	double t0, el;
 	int ret;
 
-	if (!vt_ok(t, v != NULL && j, "poll: flood: handshake"))
+	if (!tap_ok(v != NULL && j, "poll: flood: handshake"))
 		goto out;
 	q = &v->vq[0];
 	sid = vt_cipher_session(v, VUF_SESS_632, VIRTIO_CRYPTO_CIPHER_AES_CBC, pkey, 16, 1);
@@ -322,16 +322,16 @@ static void case_flood_stop_idle(struct vt *t)
 		if (new_job(v, sid, &j[placed], 16384) || vuf_submit(q, &j[placed].chain, &j[placed]))
 			break;
 	}
-	if (!vt_ok(t, placed == N, "poll: flood: %u requests of 16 KiB on the ring", placed))
+	if (!tap_ok(placed == N, "poll: flood: %u requests of 16 KiB on the ring", placed))
 		goto out;
 	vuf_kick(q, true);
 	ret = vuf_get_vring_base(v, 0, &base);
 	used = __atomic_load_n(&q->used->idx, __ATOMIC_ACQUIRE);
-	vt_ok(t, ret == 0 && base == used,
+	tap_ok(ret == 0 && base == used,
 	      "poll: flood: GET_VRING_BASE sent right after filling the ring: answered (%s), base %u = "
 	      "used idx %u: every request taken was completed",
 	      ret ? strerror(-ret) : "ok", base, used);
-	vt_ok(t,
+	tap_ok(
 	      __atomic_load_n(&q->used->flags, __ATOMIC_ACQUIRE) == 0 &&
 		      avail_event(q) == (uint16_t)base,
 	      "poll: flood: a stopped ring has kicks on (used->flags %u, avail_event %u, base "
@@ -354,10 +354,10 @@ static void case_flood_stop_idle(struct vt *t)
 		bad += !vuf_job_pass(ck);
 		done++;
 	}
-	vt_ok(t, ret == 0 && done == placed && !bad,
+	tap_ok(ret == 0 && done == placed && !bad,
 	      "poll: flood: after the restart all %u requests completed (%u), %u wrong (%s)",
 	      placed, done, bad, ret ? strerror(-ret) : "ok");
-	vt_ok(t, q->missing_calls == 0, "poll: flood: no lost interrupt (%llu)",
+	tap_ok(q->missing_calls == 0, "poll: flood: no lost interrupt (%llu)",
 	      (unsigned long long)q->missing_calls);
 
 	/* The worker is now polling an empty ring (for up to its window). */
@@ -365,13 +365,13 @@ static void case_flood_stop_idle(struct vt *t)
 	ret = vuf_get_vring_base(v, 0, &base);
 	el = mono_s() - t0;
 	if (t->poll_us >= 2000000)
-		vt_ok(t, ret == 0 && el < t->poll_us / 2e6,
+		tap_ok(ret == 0 && el < t->poll_us / 2e6,
 		      "poll: a stop ends the polling window (%.3f s of a %.1f s window)", el,
 		      t->poll_us / 1e6);
 	else
-		vt_ok(t, ret == 0, "poll: stop right after the flood (%.3f s)", el);
+		tap_ok(ret == 0, "poll: stop right after the flood (%.3f s)", el);
 	ret = vuf_vring_restart(v, 0, base);
-	vt_ok(t, ret == 0, "poll: ring restarted (%s)", ret ? strerror(-ret) : "ok");
+	tap_ok(ret == 0, "poll: ring restarted (%s)", ret ? strerror(-ret) : "ok");
 
 	/* Idle with the ring started: polling must stop by itself. */
 	if (t->pid > 0) {
@@ -384,7 +384,7 @@ static void case_flood_stop_idle(struct vt *t)
 		sleep(1);
 		c1 = cpu_ticks(t->pid);
 		el = mono_s() - w0;
-		vt_ok(t, c0 >= 0 && c1 >= 0 && (c1 - c0) < 0.05 * hz * el,
+		tap_ok(c0 >= 0 && c1 >= 0 && (c1 - c0) < 0.05 * hz * el,
 		      "poll: idle guest: the daemon used %ld ticks of %.0f in %.2f s (< 5%%: "
 		      "polling stopped)",
 		      c1 - c0, hz * el, el);

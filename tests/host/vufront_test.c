@@ -11,34 +11,6 @@
 #include <string.h>
 #include <unistd.h>
 
-bool vt_ok(struct vt *t, bool cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	t->ntest++;
-	if (!cond)
-		t->nfail++;
-	printf("%sok %u - ", cond ? "" : "not ", t->ntest);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	return cond;
-}
-
-void vt_note(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("# ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-}
-
 bool vt_want(struct vt *t, const char *name)
 {
 	return (!t->only || strstr(name, t->only)) && (!t->skip || !strstr(name, t->skip));
@@ -55,13 +27,13 @@ struct vuf *vt_open(struct vt *t, unsigned int nq)
 	int ret;
 
 	if (!v) {
-		vt_note("connect %s: %s", t->sock, strerror(errno));
+		tap_note("connect %s: %s", t->sock, strerror(errno));
 		return NULL;
 	}
 	t->seed = t->seed * 6364136223846793005ULL + 1442695040888963407ULL;
 	ret = vuf_setup(v, &o);
 	if (ret) {
-		vt_note("handshake failed: %s (%s)", strerror(-ret), v->err);
+		tap_note("handshake failed: %s (%s)", strerror(-ret), v->err);
 		vuf_free(v);
 		return NULL;
 	}

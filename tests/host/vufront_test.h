@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* vufront test program: TAP output, connections, job builders shared by the suites. */
+/* vufront test program: connections and job builders shared by the suites (TAP: tests/lib/tap.h). */
 #ifndef VUFRONT_TEST_H
 #define VUFRONT_TEST_H
 
 #include <sys/types.h>
 
+#include "tap.h"
 #include "vufront_req.h"
 
 struct vt {
@@ -14,7 +15,6 @@ struct vt {
 	unsigned int queues; /* data queues the daemon was started with */
 	unsigned int max_sessions;
 	int timeout_ms;
-	unsigned int ntest, nfail;
 	const char *only; /* run only cases whose name contains this */
 	const char *skip; /* leave out the cases whose name contains this */
 	unsigned int nregions; /* guest RAM regions (0: 4) */
@@ -23,8 +23,6 @@ struct vt {
 	unsigned int poll_us;  /* the daemon's --poll-us (poll suite) */
 };
 
-__attribute__((format(printf, 3, 4))) bool vt_ok(struct vt *t, bool cond, const char *fmt, ...);
-__attribute__((format(printf, 1, 2))) void vt_note(const char *fmt, ...);
 bool vt_want(struct vt *t, const char *name);
 
 /* Connects and does the QEMU 7.2 handshake with nq queues; NULL (and a

@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "../../host/vcryptod/guest_mem.h"
+#include "guest_mem.h"
 
 static uint8_t ram[2][8192];
 

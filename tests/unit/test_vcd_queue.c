@@ -19,7 +19,7 @@
 #include <cmocka.h>
 #include <linux/virtio_crypto.h>
 
-#include "../../host/vcryptod/queue.h"
+#include "queue.h"
 
 #define GPA 0x100000ull
 #define UVA 0x7e0000000ull

@@ -22,7 +22,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
-#include "../../host/vcryptod/crypto_req.h"
+#include "crypto_req.h"
 
 #define HDR 72
 #define RD_MAX 4096

@@ -19,7 +19,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
-#include "../../host/vcryptod/crypto_req.h"
+#include "crypto_req.h"
 
 static struct vcd_engine *eng;
 static struct vcd_sessions S;

@@ -26,7 +26,7 @@
 #include <crypto/cryptodev.h>
 #include <linux/if_alg.h>
 
-#include "../../host/vcryptod/sandbox.h"
+#include "sandbox.h"
 
 /* Runs fn in a child under the filter; returns its wait status. */
 static int in_child(const char *engine, int (*fn)(void))

@@ -10,7 +10,7 @@
 #include <cmocka.h>
 #include <linux/virtio_crypto.h>
 
-#include "../../host/vcryptod/session.h"
+#include "session.h"
 
 static struct vcd_sess_params P;
 

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../host/vcryptod/virtq.h"
+#include "virtq.h"
 
 #define GPA 0x10000ull
 #define UVA 0x70000000ull

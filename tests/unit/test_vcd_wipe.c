@@ -26,8 +26,8 @@
 #include <linux/virtio_crypto.h>
 #include <openssl/rand.h>
 
-#include "../../host/vcryptod/crypto_req.h"
-#include "../../host/vcryptod/vhost_user.h"
+#include "crypto_req.h"
+#include "vhost_user.h"
 
 #define NEEDLE 32
 #define MAX_NEEDLES 8

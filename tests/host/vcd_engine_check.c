@@ -19,23 +19,7 @@
 
 #include "engine.h"
 #include "sandbox.h"
-
-static int tap_n, failed;
-
-static void tap(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void tap(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d - ", ok ? "" : "not ", ++tap_n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-	if (!ok)
-		failed = 1;
-}
+#include "tap.h"
 
 static uint64_t rs = 0x9e3779b97f4a7c15ull;
 
@@ -89,13 +73,13 @@ static void check_ciphers(const struct vcd_engine_ops *ops, struct vcd_engine *e
 			fill(key, sizeof(key));
 			ret = ops->cipher_new(e, cs[k].alg, key, cs[k].klen, enc, &c);
 			if (ret == -ENOTSUP && ops == &vcd_engine_cryptodev) {
-				printf("ok %d - # SKIP this /dev/crypto does not offer %s-%u\n",
-				       ++tap_n, alg_name(cs[k].alg), cs[k].klen * 8);
+				tap_skip("this /dev/crypto does not offer %s-%u",
+					 alg_name(cs[k].alg), cs[k].klen * 8);
 				continue;
 			}
 			if (ret) {
-				tap(0, "%s-%u %s: session: %s", alg_name(cs[k].alg), cs[k].klen * 8,
-				    enc ? "encrypt" : "decrypt", strerror(-ret));
+				tap_ok(0, "%s-%u %s: session: %s", alg_name(cs[k].alg),
+				       cs[k].klen * 8, enc ? "encrypt" : "decrypt", strerror(-ret));
 				continue;
 			}
 			ret = vcd_engine_openssl.cipher_new(ref, cs[k].alg, key, cs[k].klen, enc,
@@ -123,11 +107,11 @@ static void check_ciphers(const struct vcd_engine_ops *ops, struct vcd_engine *e
 				    memcmp(out, want, n))
 					bad++;
 			}
-			tap(!ret && !bad && tried,
-			    "%s-%u %s through %s equals OpenSSL (%d sizes 16 B..200 KB, also in "
-			    "place)",
-			    alg_name(cs[k].alg), cs[k].klen * 8, enc ? "encrypt" : "decrypt",
-			    ops->name, tried);
+			tap_ok(!ret && !bad && tried,
+			       "%s-%u %s through %s equals OpenSSL (%d sizes 16 B..200 KB, also in "
+			       "place)",
+			       alg_name(cs[k].alg), cs[k].klen * 8, enc ? "encrypt" : "decrypt",
+			       ops->name, tried);
 			ops->cipher_free(c);
 			vcd_engine_openssl.cipher_free(rc);
 		}
@@ -137,9 +121,9 @@ static void check_ciphers(const struct vcd_engine_ops *ops, struct vcd_engine *e
 		void *c = NULL;
 		int ret = ops->cipher_new(e, VIRTIO_CRYPTO_CIPHER_AES_CBC, key, 17, 1, &c);
 
-		tap(ret == -EINVAL, "%s refuses a 17-byte AES key (%d)", ops->name, ret);
+		tap_ok(ret == -EINVAL, "%s refuses a 17-byte AES key (%d)", ops->name, ret);
 		ret = ops->cipher_new(e, VIRTIO_CRYPTO_CIPHER_DES_CBC, key, 8, 1, &c);
-		tap(ret == -ENOTSUP, "%s says NOTSUP for DES-CBC (%d)", ops->name, ret);
+		tap_ok(ret == -ENOTSUP, "%s says NOTSUP for DES-CBC (%d)", ops->name, ret);
 	}
 	free(in);
 	free(out);
@@ -166,8 +150,8 @@ static void check_macs(const struct vcd_engine_ops *ops, struct vcd_engine *e,
 			fill(key, sizeof(key));
 			ret = ops->mac_new(e, h, keyed ? key : NULL, klen, &m, &dl);
 			if (ret == -ENOTSUP && ops == &vcd_engine_cryptodev) {
-				printf("ok %d - # SKIP this /dev/crypto does not offer %s%s%s\n",
-				       ++tap_n, keyed ? "HMAC(" : "", names[h], keyed ? ")" : "");
+				tap_skip("this /dev/crypto does not offer %s%s%s",
+					 keyed ? "HMAC(" : "", names[h], keyed ? ")" : "");
 				continue;
 			}
 			if (!ret)
@@ -189,9 +173,9 @@ static void check_macs(const struct vcd_engine_ops *ops, struct vcd_engine *e,
 					bad++;
 				}
 			}
-			tap(!ret && !bad && dl == rdl,
-			    "%s%s%s through %s equals OpenSSL (0 B..100 KB, aad split)",
-			    keyed ? "HMAC(" : "", names[h], keyed ? ")" : "", ops->name);
+			tap_ok(!ret && !bad && dl == rdl,
+			       "%s%s%s through %s equals OpenSSL (0 B..100 KB, aad split)",
+			       keyed ? "HMAC(" : "", names[h], keyed ? ")" : "", ops->name);
 			ops->mac_free(m);
 			vcd_engine_openssl.mac_free(rm);
 		}
@@ -249,8 +233,8 @@ static void check_md5_kat(const struct vcd_engine_ops *ops, struct vcd_engine *e
 				   kat[i].key ? VIRTIO_CRYPTO_MAC_HMAC_MD5 : VIRTIO_CRYPTO_HASH_MD5,
 				   kat[i].key ? key : NULL, (uint32_t)klen, &m, &dl);
 		if (ret == -ENOTSUP && ops == &vcd_engine_cryptodev) {
-			printf("ok %d - # SKIP this /dev/crypto does not offer %s\n", ++tap_n,
-			       kat[i].key ? "HMAC(MD5)" : "MD5");
+			tap_skip("this /dev/crypto does not offer %s",
+				 kat[i].key ? "HMAC(MD5)" : "MD5");
 			continue;
 		}
 		memset(got, 0, sizeof(got));
@@ -258,10 +242,10 @@ static void check_md5_kat(const struct vcd_engine_ops *ops, struct vcd_engine *e
 		if (!ret)
 			ret = ops->mac_run(m, (const uint8_t *)kat[i].msg, split,
 					   (const uint8_t *)kat[i].msg + split, mlen - split, got);
-		tap(!ret && dl == 16 && !memcmp(got, want, 16),
-		    "%s %s(\"%.20s%s\") = RFC %s known answer (%d, digest size %u)", ops->name,
-		    kat[i].key ? "HMAC-MD5" : "MD5", kat[i].msg, mlen > 20 ? "..." : "",
-		    kat[i].key ? "2202" : "1321", ret, dl);
+		tap_ok(!ret && dl == 16 && !memcmp(got, want, 16),
+		       "%s %s(\"%.20s%s\") = RFC %s known answer (%d, digest size %u)", ops->name,
+		       kat[i].key ? "HMAC-MD5" : "MD5", kat[i].msg, mlen > 20 ? "..." : "",
+		       kat[i].key ? "2202" : "1321", ret, dl);
 		ops->mac_free(m);
 	}
 }
@@ -274,9 +258,9 @@ static void check_rsa(const struct vcd_engine_ops *ops, struct vcd_engine *e)
 			       VIRTIO_CRYPTO_RSA_RAW_PADDING, 0, &r);
 
 	if (ops == &vcd_engine_openssl)
-		tap(ret == -EINVAL, "openssl refuses a garbage RSA key (%d)", ret);
+		tap_ok(ret == -EINVAL, "openssl refuses a garbage RSA key (%d)", ret);
 	else
-		tap(ret == -ENOTSUP, "%s has no RSA: NOTSUP (%d)", ops->name, ret);
+		tap_ok(ret == -ENOTSUP, "%s has no RSA: NOTSUP (%d)", ops->name, ret);
 	ops->rsa_free(r);
 }
 
@@ -317,15 +301,14 @@ int main(int argc, char **argv)
 	ret = ops->open(&e);
 	if (ret) {
 		if (ops == &vcd_engine_cryptodev && ret == -ENOENT)
-			printf("ok 1 - # SKIP engine cryptodev: no /dev/crypto here (waits for the "
-			       "guest module virtio_cryptodev.ko)\n");
+			tap_skip(
+				"engine cryptodev: no /dev/crypto here (waits for the guest module virtio_cryptodev.ko)");
 		else
-			printf("ok 1 - # SKIP engine %s cannot open here: %s\n", name,
-			       strerror(-ret));
+			tap_skip("engine %s cannot open here: %s", name, strerror(-ret));
 		return 0;
 	}
 	if (vcd_engine_openssl.open(&ref)) {
-		printf("not ok 1 - OpenSSL reference engine\n");
+		tap_ok(0, "OpenSSL reference engine");
 		return 1;
 	}
 	if (sandboxed) {
@@ -338,12 +321,11 @@ int main(int argc, char **argv)
 		fflush(stdout);
 		ret = vcd_seccomp_install(VCD_SECCOMP_KILL, ops->name, &why);
 		if (ret == 1) {
-			printf("ok 1 - # SKIP engine %s under seccomp: no filter here (%s)\n", name,
-			       why);
+			tap_skip("engine %s under seccomp: no filter here (%s)", name, why);
 			return 0;
 		}
-		tap(ret == 0, "engine %s: vcryptod's seccomp filter installed (kill mode) (%d)",
-		    name, ret);
+		tap_ok(ret == 0, "engine %s: vcryptod's seccomp filter installed (kill mode) (%d)",
+		       name, ret);
 		if (ret)
 			return 1;
 	}
@@ -353,5 +335,5 @@ int main(int argc, char **argv)
 	check_rsa(ops, e);
 	ops->close(e);
 	vcd_engine_openssl.close(ref);
-	return failed;
+	return tap_status();
 }
