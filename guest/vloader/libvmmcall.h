@@ -30,13 +30,6 @@ struct vmmcall {
 	/* bytes read ahead: a reply's header and short payload come in one read() */
 	uint8_t rbuf[4096];
 	size_t rlen, roff;
-	/*
-	 * A UNIX socket (vprocd's, at host level) waits in read() with
-	 * SO_RCVTIMEO set to timeout_ms: one system call per reply instead
-	 * of poll() + read(). A virtio-serial port still polls.
-	 */
-	int is_sock;
-	int sock_timeo_ms; /* the timeout SO_RCVTIMEO holds (0: not set yet) */
 };
 
 /* A reply: data is malloc()ed and owned by the caller (free(r->data)). */
