@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "vprocd.h"
@@ -61,7 +62,8 @@ void vpd_conn_free(struct vpd_conn *c)
 		return;
 	vpd_proc_kill_all(c);
 	newproc_abort(c);
-	free(c->body);
+	vpd_msg_put(c, c->body);
+	free(c->spare);
 	free(c->pbuf);
 	while ((o = c->out_head)) {
 		c->out_head = o->next;
@@ -71,8 +73,8 @@ void vpd_conn_free(struct vpd_conn *c)
 	free(c);
 }
 
-void vpd_conn_reply(struct vpd_conn *c, const struct vmm_hdr *req, int desc, int status,
-		    const void *data, size_t len)
+static struct vpd_outbuf *queue_reply(struct vpd_conn *c, const struct vmm_hdr *req, int desc,
+				      int status, const void *data, size_t len)
 {
 	struct vpd_outbuf *o = malloc(sizeof(*o) + VMM_HDR_SIZE + len);
 	struct vmm_hdr h = {
@@ -86,7 +88,7 @@ void vpd_conn_reply(struct vpd_conn *c, const struct vmm_hdr *req, int desc, int
 
 	if (!o) {
 		vpd_log(0, "out of memory for a reply; dropping it");
-		return;
+		return NULL;
 	}
 	o->next = NULL;
 	o->len = VMM_HDR_SIZE + len;
@@ -100,6 +102,48 @@ void vpd_conn_reply(struct vpd_conn *c, const struct vmm_hdr *req, int desc, int
 		c->out_head = o;
 	c->out_tail = o;
 	c->out_bytes += o->len;
+	return o;
+}
+
+void vpd_conn_reply(struct vpd_conn *c, const struct vmm_hdr *req, int desc, int status,
+		    const void *data, size_t len)
+{
+	queue_reply(c, req, desc, status, data, len);
+}
+
+void vpd_conn_reply_now(struct vpd_conn *c, const struct vmm_hdr *req, int desc, int status,
+			const void *data, size_t len)
+{
+	uint8_t hb[VMM_HDR_SIZE];
+	struct vmm_hdr h = {
+		.type = (uint16_t)(req->type | VMM_T_RESPONSE),
+		.req_id = req->req_id,
+		.desc = desc,
+		.code = req->code,
+		.status = status,
+		.len = (uint32_t)len,
+	};
+	struct iovec iov[2] = {{hb, sizeof(hb)}, {(void *)data, len}};
+	struct vpd_outbuf *o;
+	ssize_t n;
+
+	/* replies leave in order: behind anything queued, they queue too */
+	if (c->out_head || c->fd < 0) {
+		queue_reply(c, req, desc, status, data, len);
+		return;
+	}
+	vmm_hdr_encode(&h, hb);
+	n = writev(c->fd, iov, len ? 2 : 1);
+	if (n == (ssize_t)(VMM_HDR_SIZE + len))
+		return;
+	/* a full socket or an error: the rest waits; poll() and flush see the error */
+	if (n < 0)
+		n = 0;
+	o = queue_reply(c, req, desc, status, data, len);
+	if (o) {
+		o->off = (size_t)n;
+		c->out_bytes -= (size_t)n;
+	}
 }
 
 void vpd_conn_error(struct vpd_conn *c, const struct vmm_hdr *req, int err, const char *fmt, ...)
@@ -316,16 +360,16 @@ static void frame_begin(struct vpd_conn *c)
 			skip_payload(c, h->len);
 			return;
 		}
-		c->body = malloc(h->len ? h->len : 1);
+		c->body = vpd_msg_get(c, h->len);
 		if (!c->body) {
 			vpd_conn_error(c, h, -VMM_E_NOMEM, "out of memory");
 			skip_payload(c, h->len);
 			return;
 		}
+		c->body->len = h->len;
 		c->rd = VPD_RD_BODY;
 		if (!h->len) {
-			vpd_proc_msg(c, h, c->body, 0);
-			free(c->body);
+			vpd_proc_msg(c, h, c->body);
 			c->body = NULL;
 			frame_done(c);
 		}
@@ -442,10 +486,9 @@ void vpd_conn_feed(struct vpd_conn *c, const uint8_t *p, size_t n)
 			}
 			break;
 		case VPD_RD_BODY:
-			k = take(c->body, &c->got, c->h.len, p, n);
+			k = take(c->body->wire + 4, &c->got, c->h.len, p, n);
 			if (c->got == c->h.len) {
-				vpd_proc_msg(c, &c->h, c->body, c->h.len);
-				free(c->body);
+				vpd_proc_msg(c, &c->h, c->body);
 				c->body = NULL;
 				frame_done(c);
 			}
@@ -471,7 +514,7 @@ int vpd_conn_read(struct vpd_conn *c)
 				c->rd = VPD_RD_SIG;
 				c->got = 0;
 			}
-			return 0;
+			return 1;
 		}
 	} else {
 		n = read(c->fd, buf, sizeof(buf));
@@ -483,7 +526,7 @@ int vpd_conn_read(struct vpd_conn *c)
 		return -1;
 	c->last_rx_ms = vpd_now_ms();
 	vpd_conn_feed(c, buf, (size_t)n);
-	return 0;
+	return 1;
 }
 
 /*
@@ -511,7 +554,7 @@ void vpd_conn_frame_timeout(struct vpd_conn *c, uint64_t now)
 		vpd_log_guest("%zu bytes of a frame header dropped after %u ms", c->hdr_got,
 			      c->srv->cfg.frame_timeout_ms);
 	newproc_abort(c);
-	free(c->body);
+	vpd_msg_put(c, c->body);
 	c->body = NULL;
 	c->resyncing = false;
 	frame_done(c);

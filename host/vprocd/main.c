@@ -225,9 +225,13 @@ static int serve(struct vpd_server *srv, int lfd, int sfd)
 		 * within --poll-us of a reply, serve it without going through
 		 * poll() (at most 64 in a row, then timeouts and exits are looked at).
 		 */
-		for (int fast = 0; c && fast < 64 && vpd_conn_poll_next(c); fast++) {
-			if (vpd_conn_read(c) < 0)
+		for (int fast = 0; c && fast < 64; fast++) {
+			int r = vpd_conn_poll_next(c);
+
+			if (r < 0)
 				goto drop;
+			if (!r)
+				break;
 			if (!c->out_head)
 				vpd_proc_poll_replies(c);
 			if (c->out_head && vpd_conn_flush(c) < 0)

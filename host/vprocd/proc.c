@@ -46,6 +46,36 @@ struct vpd_proc *vpd_proc_find(struct vpd_conn *c, int desc)
 	return NULL;
 }
 
+struct vpd_msg *vpd_msg_get(struct vpd_conn *c, size_t len)
+{
+	struct vpd_msg *m = c->spare;
+
+	if (m && m->cap >= len) {
+		c->spare = NULL;
+	} else {
+		m = malloc(sizeof(*m) + 4 + len);
+		if (!m)
+			return NULL;
+		m->cap = len;
+	}
+	m->next = NULL;
+	m->len = 0;
+	return m;
+}
+
+void vpd_msg_put(struct vpd_conn *c, struct vpd_msg *m)
+{
+	if (!m)
+		return;
+	/* the larger of the two is kept: at most one message's worth (64 KiB) */
+	if (c->spare && c->spare->cap >= m->cap) {
+		free(m);
+		return;
+	}
+	free(c->spare);
+	c->spare = m;
+}
+
 static void proc_kill(struct vpd_proc *p)
 {
 	if (p->pidfd >= 0)
@@ -57,8 +87,9 @@ static void reply_msg(struct vpd_conn *c, struct vpd_proc *p, struct vpd_msg *m,
 {
 	struct vmm_hdr h = {.type = VMM_T_MSG, .req_id = m->req_id, .code = m->code};
 
-	vpd_conn_reply(c, &h, p->desc, status, data, len);
+	vpd_conn_reply_now(c, &h, p->desc, status, data, len);
 	c->inflight--;
+	c->replies++;
 	c->replied_us = vpd_now_us();
 }
 
@@ -69,7 +100,7 @@ static void fail_queue(struct vpd_conn *c, struct vpd_proc *p, int err, const ch
 	while ((m = p->q_head)) {
 		p->q_head = m->next;
 		reply_msg(c, p, m, err, why, strlen(why));
-		free(m);
+		vpd_msg_put(c, m);
 	}
 	p->q_tail = NULL;
 	p->busy = false;
@@ -79,17 +110,12 @@ static void fail_queue(struct vpd_conn *c, struct vpd_proc *p, int err, const ch
 static void proc_send(struct vpd_conn *c, struct vpd_proc *p)
 {
 	struct vpd_msg *m = p->q_head;
-	uint8_t code[4];
-	struct iovec iov[2];
-	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
 	ssize_t n;
 
 	if (!m || p->busy || p->state != VPD_P_LIVE)
 		return;
-	vmm_put32(code, m->code);
-	iov[0] = (struct iovec){code, 4};
-	iov[1] = (struct iovec){m->data, m->len};
-	n = sendmsg(p->chan, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+	/* the code is already in front of the data: one packet, one buffer */
+	n = send(p->chan, m->wire, 4 + m->len, MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (n != (ssize_t)(4 + m->len)) {
 		/* its channel is gone or jammed: it is dying or misbehaving */
 		vpd_log_guest("desc %d (%s): cannot deliver a message: %s", p->desc, p->name,
@@ -129,34 +155,27 @@ int vpd_proc_new(struct vpd_conn *c, int memfd, const struct vsig *sig, char *wh
 	return p->desc;
 }
 
-void vpd_proc_msg(struct vpd_conn *c, const struct vmm_hdr *h, const uint8_t *data, size_t len)
+void vpd_proc_msg(struct vpd_conn *c, const struct vmm_hdr *h, struct vpd_msg *m)
 {
 	struct vpd_proc *p = vpd_proc_find(c, h->desc);
-	struct vpd_msg *m;
 
 	if (!p) {
 		vpd_conn_error(c, h, -VMM_E_NODESC, "no process with descriptor %d", h->desc);
-		return;
+		goto refused;
 	}
 	if (p->state == VPD_P_DEAD) {
 		vpd_conn_error(c, h, p->death_err, "%s", p->death);
-		return;
+		goto refused;
 	}
 	if (c->inflight >= c->srv->cfg.max_inflight) {
 		vpd_conn_error(c, h, -VMM_E_LIMIT_INFLIGHT, "%u messages already in flight",
 			       c->inflight);
-		return;
-	}
-	m = malloc(sizeof(*m) + len);
-	if (!m) {
-		vpd_conn_error(c, h, -VMM_E_NOMEM, "out of memory");
-		return;
+		goto refused;
 	}
 	m->next = NULL;
 	m->req_id = h->req_id;
 	m->code = h->code;
-	m->len = len;
-	memcpy(m->data, data, len);
+	vmm_put32(m->wire, m->code);
 	if (p->q_tail)
 		p->q_tail->next = m;
 	else
@@ -164,6 +183,9 @@ void vpd_proc_msg(struct vpd_conn *c, const struct vmm_hdr *h, const uint8_t *da
 	p->q_tail = m;
 	c->inflight++;
 	proc_send(c, p);
+	return;
+refused:
+	vpd_msg_put(c, m);
 }
 
 static void proc_unlink_free(struct vpd_conn *c, struct vpd_proc *p)
@@ -263,7 +285,7 @@ void vpd_proc_on_chan(struct vpd_conn *c, struct vpd_proc *p)
 		p->q_tail = NULL;
 	p->busy = false;
 	reply_msg(c, p, m, (int32_t)vmm_get32(buf), buf + 4, (size_t)n - 4);
-	free(m);
+	vpd_msg_put(c, m);
 	proc_send(c, p);
 }
 
@@ -280,6 +302,7 @@ void vpd_proc_on_chan(struct vpd_conn *c, struct vpd_proc *p)
 void vpd_proc_poll_replies(struct vpd_conn *c)
 {
 	unsigned int us = c->srv->cfg.poll_us;
+	unsigned long replies = c->replies;
 
 	if (!us)
 		return;
@@ -293,7 +316,7 @@ void vpd_proc_poll_replies(struct vpd_conn *c)
 				continue;
 			any = true;
 			vpd_proc_on_chan(c, p);
-			if (c->out_head)
+			if (c->replies != replies || c->out_head)
 				return;
 		}
 		if (!any)
@@ -305,26 +328,25 @@ void vpd_proc_poll_replies(struct vpd_conn *c)
 /*
  * The same after a reply went to the guest: a guest that talks to its
  * processes sends the next request within microseconds of reading a reply.
- * For up to --poll-us after the last reply, with nothing else pending,
- * look for it without sleeping. True when there is something to read.
+ * For up to --poll-us after the last reply, with nothing else pending, try
+ * to read it without sleeping (the read itself is the look: no peek first).
+ * Returns 1 when something was read and fed to the frame reader, 0 when
+ * nothing came in time, -1 when the connection is gone.
  */
-bool vpd_conn_poll_next(struct vpd_conn *c)
+int vpd_conn_poll_next(struct vpd_conn *c)
 {
 	unsigned int us = c->srv->cfg.poll_us;
-	uint8_t b;
 
 	if (!us || c->out_head || c->inflight || c->rd != VPD_RD_HDR)
-		return false;
+		return 0;
 	while (vpd_now_us() < c->replied_us + us) {
-		ssize_t n = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+		int r = vpd_conn_read(c);
 
-		if (n > 0)
-			return true;
-		if (n == 0 || errno != EAGAIN)
-			return false; /* end of file, or not a socket: poll() says */
+		if (r)
+			return r;
 		sched_yield(); /* the guest's side may be waiting for this CPU */
 	}
-	return false;
+	return 0;
 }
 
 static const char *signame(int sig)
@@ -440,7 +462,7 @@ void vpd_proc_kill_all(struct vpd_conn *c)
 		}
 		while ((m = p->q_head)) {
 			p->q_head = m->next;
-			free(m);
+			vpd_msg_put(c, m);
 		}
 		proc_unlink_free(c, p);
 	}

@@ -113,13 +113,22 @@ int vpd_spawn(struct vpd_sandbox *sb, int memfd, const char *name, pid_t *pid, i
 	      int *chan, char *why, size_t whylen);
 
 /* proc.c + conn.c: a VM connection and its processes */
+struct vpd_conn;
+
 struct vpd_msg {
 	struct vpd_msg *next;
 	uint32_t req_id;
 	uint32_t code;
-	size_t len;
-	uint8_t data[];
+	size_t len; /* data bytes */
+	size_t cap; /* data bytes the allocation holds */
+	/* the packet for the process, "u32 code | data": received into, sent as is */
+	uint8_t wire[];
 };
+
+/* A message for up to len data bytes, or NULL; the connection keeps one spare. */
+struct vpd_msg *vpd_msg_get(struct vpd_conn *c, size_t len);
+/* Gives a message back (kept as the spare or freed); accepts NULL. */
+void vpd_msg_put(struct vpd_conn *c, struct vpd_msg *m);
 
 enum vpd_proc_state { VPD_P_LIVE, VPD_P_CLOSING, VPD_P_DEAD };
 
@@ -177,7 +186,9 @@ struct vpd_conn {
 	size_t img_len;
 	uint8_t sig[VMM_MAX_SIG];
 	size_t sig_len;
-	uint8_t *body; /* MSG payload */
+	struct vpd_msg *body; /* MSG being received, owned until handed to vpd_proc_msg */
+	struct vpd_msg *spare; /* a used message kept for the next one (no malloc per message) */
+	unsigned long replies; /* process replies relayed (the polling loops watch it) */
 	uint8_t *pbuf; /* a process's reply, VPD_PBUF_SIZE bytes */
 	/* output */
 	struct vpd_outbuf *out_head, *out_tail;
@@ -200,7 +211,7 @@ struct vpd_server {
 
 struct vpd_conn *vpd_conn_new(struct vpd_server *srv, int fd);
 void vpd_conn_free(struct vpd_conn *c);
-/* Returns 0, or -1 when the connection is gone. */
+/* Returns 1 when bytes were read, 0 when there were none, -1 when the connection is gone. */
 int vpd_conn_read(struct vpd_conn *c);
 /* Feeds received bytes to the frame reader (also the fuzz entry point). */
 void vpd_conn_feed(struct vpd_conn *c, const uint8_t *p, size_t n);
@@ -213,17 +224,24 @@ void vpd_conn_reply(struct vpd_conn *c, const struct vmm_hdr *req, int desc, int
 		    const void *data, size_t len);
 void vpd_conn_error(struct vpd_conn *c, const struct vmm_hdr *req, int err, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/*
+ * Like vpd_conn_reply, but written to the guest at once (one writev, no copy)
+ * when nothing is queued before it; what the socket does not take is queued.
+ */
+void vpd_conn_reply_now(struct vpd_conn *c, const struct vmm_hdr *req, int desc, int status,
+			const void *data, size_t len);
 
 uint64_t vpd_now_ms(void);
 uint64_t vpd_now_us(void);
 struct vpd_proc *vpd_proc_find(struct vpd_conn *c, int desc);
 int vpd_proc_new(struct vpd_conn *c, int memfd, const struct vsig *sig, char *why, size_t whylen);
-void vpd_proc_msg(struct vpd_conn *c, const struct vmm_hdr *h, const uint8_t *data, size_t len);
+/* Queues m (from vpd_msg_get, len set, data in) for process h->desc; takes m. */
+void vpd_proc_msg(struct vpd_conn *c, const struct vmm_hdr *h, struct vpd_msg *m);
 void vpd_proc_close(struct vpd_conn *c, const struct vmm_hdr *h);
 void vpd_proc_list(struct vpd_conn *c, const struct vmm_hdr *h);
 void vpd_proc_on_chan(struct vpd_conn *c, struct vpd_proc *p);
 void vpd_proc_poll_replies(struct vpd_conn *c);
-bool vpd_conn_poll_next(struct vpd_conn *c);
+int vpd_conn_poll_next(struct vpd_conn *c);
 void vpd_proc_on_exit(struct vpd_conn *c, struct vpd_proc *p);
 void vpd_proc_timeouts(struct vpd_conn *c, uint64_t now);
 uint64_t vpd_proc_next_deadline(struct vpd_conn *c);
