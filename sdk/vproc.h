@@ -26,9 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The channel vprocd gives the process; nothing else is open. */
-#define VPROC_CHANNEL_FD 3
-#define VPROC_MAX_MSG (64u << 10)
+/* The channel vprocd gives the process (fd, framing, limits). */
+#include <vcrypto/vproc_channel.h>
 
 struct vproc_msg {
 	uint32_t code; /* message code chosen by the guest */

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The SDK runtime: tightens the sandbox once more, then runs the message
- * loop over VPROC_CHANNEL_FD (a SOCK_SEQPACKET socket: one request per
- * packet, "u32 code | data", one reply per packet, "i32 status | data").
+ * loop over the process channel (<vcrypto/vproc_channel.h>).
  */
 #include <errno.h>
 #include <stddef.h>
@@ -68,7 +67,7 @@ static int write_all(int fd, const void *buf, size_t len)
 
 int vproc_run(vproc_handler_t handler, void *ctx)
 {
-	static uint8_t in[4 + VPROC_MAX_MSG + 1], out[4 + VPROC_MAX_MSG];
+	static uint8_t in[VPROC_HDR_SIZE + VPROC_MAX_MSG + 1], out[VPROC_HDR_SIZE + VPROC_MAX_MSG];
 	struct vproc_msg m;
 	ssize_t n;
 	int st;
@@ -81,7 +80,7 @@ int vproc_run(vproc_handler_t handler, void *ctx)
 			continue;
 		if (n <= 0)
 			return 0; /* vprocd closed the channel */
-		if (n < 4 || (size_t)n > 4 + VPROC_MAX_MSG)
+		if (n < (ssize_t)VPROC_HDR_SIZE || (size_t)n > VPROC_HDR_SIZE + VPROC_MAX_MSG)
 			return 112;
 		memset(&m, 0, sizeof(m));
 		m.code = (uint32_t)in[0] | (uint32_t)in[1] << 8 | (uint32_t)in[2] << 16 |
@@ -97,7 +96,7 @@ int vproc_run(vproc_handler_t handler, void *ctx)
 		out[1] = (uint8_t)((uint32_t)st >> 8);
 		out[2] = (uint8_t)((uint32_t)st >> 16);
 		out[3] = (uint8_t)((uint32_t)st >> 24);
-		if (write_all(VPROC_CHANNEL_FD, out, 4 + m.reply_len))
+		if (write_all(VPROC_CHANNEL_FD, out, VPROC_HDR_SIZE + m.reply_len))
 			return 113;
 	}
 }

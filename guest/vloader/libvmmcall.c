@@ -347,7 +347,7 @@ int vmmcall_msg_on(struct vmmcall *c, int desc, uint32_t code, const void *in, s
 	return ret;
 }
 
-int vmmcall_close_on(struct vmmcall *c, int desc)
+int vmmcall_close_process_on(struct vmmcall *c, int desc)
 {
 	struct vmmcall_reply r;
 	int ret = vmmcall_request(c, VMM_T_CLOSE, desc, 0, NULL, 0, NULL, 0, &r);
@@ -399,14 +399,14 @@ int vmmcall_msg(int desc, uint32_t code, const void *in, size_t in_len, void *ou
 	return ret;
 }
 
-int vmmcall_close(int desc)
+int vmmcall_close_process(int desc)
 {
 	struct vmmcall c;
 	int ret = vmmcall_open(&c, NULL);
 
 	if (ret)
 		return ret;
-	ret = vmmcall_close_on(&c, desc);
+	ret = vmmcall_close_process_on(&c, desc);
 	vmmcall_close_channel(&c);
 	return ret;
 }

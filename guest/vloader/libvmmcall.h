@@ -10,7 +10,7 @@
  *   int vmmcall_newprocess(image, size, sig, sig_size)  desc >= 0 or -error
  *   int vmmcall_msg(desc, code, in, in_len, out, out_cap, &out_len)
  *                                        process status (>= 0) or -error
- *   int vmmcall_close(desc)
+ *   int vmmcall_close_process(desc)      ends the process desc
  * Errors are -VMM_E_* (vmm_strerror()) or -errno.
  */
 #ifndef LIBVMMCALL_H
@@ -44,6 +44,7 @@ struct vmmcall_reply {
  * sysfs ($VMMCALL_DEV overrides). Returns 0 or -errno.
  */
 int vmmcall_open(struct vmmcall *c, const char *path);
+/* Closes the channel itself (the port or socket), not any process. */
 void vmmcall_close_channel(struct vmmcall *c);
 /* Finds /dev/vportNpM for the port; 0 or -ENOENT. */
 int vmmcall_find_port(char *out, size_t outlen);
@@ -59,13 +60,19 @@ int vmmcall_newprocess_on(struct vmmcall *c, const void *image, size_t size, con
 			  size_t sig_size);
 int vmmcall_msg_on(struct vmmcall *c, int desc, uint32_t code, const void *in, size_t in_len,
 		   void *out, size_t out_cap, size_t *out_len);
-int vmmcall_close_on(struct vmmcall *c, int desc);
+/* Ends the process desc on the host. */
+int vmmcall_close_process_on(struct vmmcall *c, int desc);
 /* LIST: text reply, malloc()ed, NUL terminated; caller frees. */
 int vmmcall_list_on(struct vmmcall *c, char **text);
 
 int vmmcall_newprocess(const void *image, size_t size, const void *sig, size_t sig_size);
 int vmmcall_msg(int desc, uint32_t code, const void *in, size_t in_len, void *out, size_t out_cap,
 		size_t *out_len);
-int vmmcall_close(int desc);
+int vmmcall_close_process(int desc);
+/* BitVisor's name for vmmcall_close_process(), for code written against it. */
+static inline int vmmcall_close(int desc)
+{
+	return vmmcall_close_process(desc);
+}
 
 #endif

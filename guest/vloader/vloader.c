@@ -157,7 +157,7 @@ static int do_msg(struct vmmcall *c, int desc, uint32_t code, const void *in, si
 
 static int do_close(struct vmmcall *c, int desc)
 {
-	int ret = vmmcall_close_on(c, desc);
+	int ret = vmmcall_close_process_on(c, desc);
 
 	if (ret < 0)
 		report(c, "close", ret);
@@ -229,7 +229,7 @@ static int bench_load(struct vmmcall *c, const char *img, const char *sig, long 
 			ret = d;
 			break;
 		}
-		vmmcall_close_on(c, d);
+		vmmcall_close_process_on(c, d);
 	}
 	if (!ret && ib && sb && v)
 		print_stats("bench-load", v, count);

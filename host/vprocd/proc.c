@@ -4,8 +4,7 @@
  * per process, queued behind it up to the in-flight limit of the VM), time
  * out, reap and report how a process ended.
  *
- * Process channel (SOCK_SEQPACKET): request "u32 code | data", reply
- * "i32 status | data", both little-endian, data <= VMM_MAX_MSG.
+ * The process channel (fd, framing, limits): <vcrypto/vproc_channel.h>.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -270,7 +269,8 @@ void vpd_proc_on_chan(struct vpd_conn *c, struct vpd_proc *p)
 		p->chan = -1;
 		return;
 	}
-	if (!p->busy || p->state != VPD_P_LIVE || n < 4 || (size_t)n > 4 + VMM_MAX_MSG) {
+	if (!p->busy || p->state != VPD_P_LIVE || n < (ssize_t)VPROC_HDR_SIZE ||
+	    (size_t)n > VPROC_HDR_SIZE + VPROC_MAX_MSG) {
 		vpd_log_guest(
 			"desc %d (%s): protocol violation on its channel (%zd bytes%s), killed",
 			p->desc, p->name, n, p->busy ? "" : ", unsolicited");

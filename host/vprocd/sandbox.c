@@ -109,9 +109,9 @@ static int build_filter(struct sock_fprog *prog)
 		ret |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, plain[i], 0);
 	/* the channel, and nothing else, for I/O */
 	ret |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(read), 1,
-				SCMP_A0(SCMP_CMP_EQ, VPD_CHILD_CHAN_FD));
+				SCMP_A0(SCMP_CMP_EQ, VPROC_CHANNEL_FD));
 	ret |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1,
-				SCMP_A0(SCMP_CMP_EQ, VPD_CHILD_CHAN_FD));
+				SCMP_A0(SCMP_CMP_EQ, VPROC_CHANNEL_FD));
 	/* memory, never executable: no new code after the verified image */
 	ret |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
 				SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
@@ -380,7 +380,7 @@ VPD_CHILD_CODE static int child_main(void *arg)
 	if (chan < 0 || img < 0 || st < 0)
 		child_fail(ST_FDS);
 	child_status_fd = st;
-	if (dup2(chan, VPD_CHILD_CHAN_FD) < 0 || dup3(img, VPD_CHILD_IMAGE_FD, O_CLOEXEC) < 0 ||
+	if (dup2(chan, VPROC_CHANNEL_FD) < 0 || dup3(img, VPD_CHILD_IMAGE_FD, O_CLOEXEC) < 0 ||
 	    dup3(st, VPD_CHILD_IMAGE_FD + 1, O_CLOEXEC) < 0)
 		child_fail(ST_FDS);
 	child_status_fd = VPD_CHILD_IMAGE_FD + 1;

@@ -11,6 +11,7 @@
 #include <linux/filter.h>
 
 #include <vcrypto/vmmcall.h>
+#include <vcrypto/vproc_channel.h>
 #include <vsig/vsig.h>
 
 #define VPD_MAX_KEYS 16
@@ -80,7 +81,6 @@ int vpd_policy_accept(struct vpd_policy *p, const char *name, uint64_t version, 
 int vpd_elf_check(const uint8_t *img, size_t len, char *why, size_t whylen);
 
 /* sandbox.c */
-#define VPD_CHILD_CHAN_FD 3
 #define VPD_CHILD_IMAGE_FD 4
 
 struct vpd_sandbox {

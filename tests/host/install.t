@@ -25,8 +25,8 @@ gb=$(cd "$d/usr/share/vcrypto/guest-bin" 2>/dev/null && ls | tr '\n' ' ')
 expect "guest programs installed are the product's only (devcrypto vchat vloader), no test or bench program: $gb" \
 	'[ "$gb" = "devcrypto vchat vloader " ]'
 hd=$(cd "$d/usr/include/vcrypto" 2>/dev/null && ls | tr '\n' ' ')
-expect "installed vcrypto headers are the public ABI only (vmmcall.h), no private wire format: $hd" \
-	'[ "$hd" = "vmmcall.h " ]'
+expect "installed vcrypto headers are the public ABIs only (vmmcall.h, vproc_channel.h), no private wire format: $hd" \
+	'[ "$hd" = "vmmcall.h vproc_channel.h " ]'
 expect "vcryptod(8) carries vcryptod's own --help options" \
 	"grep -q 'socket\\\\-path' $d/usr/share/man/man8/vcryptod.8 && grep -q 'max\\\\-sessions' $d/usr/share/man/man8/vcryptod.8"
 expect "the cryptodev ABI header is installed as <crypto/cryptodev.h>" "grep -q CIOCGSESSION $d/usr/include/crypto/cryptodev.h"
