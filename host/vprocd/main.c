@@ -108,142 +108,205 @@ static int listen_on(const char *path)
 
 #define VPD_MAX_POLL (2 + 2 * 64)
 
+/*
+ * The event loop, in the manner of redis's ae: every fd it waits on has a
+ * callback. The set is rebuilt each round (processes come and go); a
+ * callback returns 0, VPD_LOOP_DROP to drop the VM connection, or
+ * VPD_LOOP_EXIT to end vprocd.
+ */
+enum { VPD_LOOP_DROP = -1, VPD_LOOP_EXIT = 1 };
+
+struct vpd_loop;
+typedef int (*vpd_watch_fn)(struct vpd_loop *l, int fd, struct vpd_proc *p, short revents);
+
+struct vpd_loop {
+	struct vpd_server *srv;
+	int lfd, sfd;
+	struct vpd_conn *c; /* the VM connection, NULL while none */
+	struct pollfd pf[VPD_MAX_POLL];
+	struct {
+		vpd_watch_fn fn;
+		struct vpd_proc *proc;
+	} w[VPD_MAX_POLL];
+	int n;
+};
+
+static void watch(struct vpd_loop *l, int fd, short events, vpd_watch_fn fn, struct vpd_proc *p)
+{
+	l->pf[l->n] = (struct pollfd){fd, events, 0};
+	l->w[l->n].fn = fn;
+	l->w[l->n].proc = p;
+	l->n++;
+}
+
+static int on_signal(struct vpd_loop *l, int fd, struct vpd_proc *p, short revents)
+{
+	struct signalfd_siginfo si;
+
+	if (read(fd, &si, sizeof(si)) != sizeof(si))
+		return 0;
+	vpd_log(1, "signal %u: exiting", si.ssi_signo);
+	return VPD_LOOP_EXIT;
+}
+
+static int on_listen(struct vpd_loop *l, int fd, struct vpd_proc *p, short revents)
+{
+	int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	int rcv = 4 << 20;
+
+	if (cfd < 0)
+		return 0;
+	/* fewer wakeups while an image streams in */
+	setsockopt(cfd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	l->c = vpd_conn_new(l->srv, cfd);
+	if (!l->c)
+		close(cfd);
+	else
+		vpd_log(1, "VM connected");
+	return 0;
+}
+
+static int on_conn(struct vpd_loop *l, int fd, struct vpd_proc *p, short revents)
+{
+	if (revents & POLLOUT && vpd_conn_flush(l->c) < 0)
+		return VPD_LOOP_DROP;
+	if (revents & (POLLIN | POLLHUP | POLLERR) && vpd_conn_read(l->c) < 0)
+		return VPD_LOOP_DROP;
+	return 0;
+}
+
+/* A process may already have been freed by an earlier callback of this round. */
+static bool still_there(struct vpd_conn *c, struct vpd_proc *p)
+{
+	for (struct vpd_proc *q = c->procs; q; q = q->next)
+		if (q == p)
+			return true;
+	return false;
+}
+
+static int on_chan(struct vpd_loop *l, int fd, struct vpd_proc *p, short revents)
+{
+	if (still_there(l->c, p) && p->chan == fd)
+		vpd_proc_on_chan(l->c, p);
+	return 0;
+}
+
+static int on_exit_fd(struct vpd_loop *l, int fd, struct vpd_proc *p, short revents)
+{
+	if (still_there(l->c, p) && p->pidfd == fd)
+		vpd_proc_on_exit(l->c, p);
+	return 0;
+}
+
+/* The fds of this round and the poll timeout (the nearest deadline). */
+static int gather(struct vpd_loop *l)
+{
+	struct vpd_conn *c = l->c;
+	uint64_t d, now;
+
+	l->n = 0;
+	watch(l, l->sfd, POLLIN, on_signal, NULL);
+	if (!c) {
+		watch(l, l->lfd, POLLIN, on_listen, NULL);
+		return -1;
+	}
+	watch(l, c->fd, (c->out_bytes < VPD_OUT_HIGH ? POLLIN : 0) | (c->out_head ? POLLOUT : 0),
+	      on_conn, NULL);
+	for (struct vpd_proc *p = c->procs; p && l->n + 2 <= VPD_MAX_POLL; p = p->next) {
+		if (p->chan >= 0 && p->state == VPD_P_LIVE && !p->death_err)
+			watch(l, p->chan, POLLIN, on_chan, p);
+		if (p->pidfd >= 0)
+			watch(l, p->pidfd, POLLIN, on_exit_fd, p);
+	}
+	d = vpd_proc_next_deadline(c);
+	if (vpd_conn_frame_deadline(c) < d)
+		d = vpd_conn_frame_deadline(c);
+	if (d == UINT64_MAX)
+		return -1;
+	now = vpd_now_ms();
+	return d <= now ? 0 : (int)(d - now > 60000 ? 60000 : d - now);
+}
+
+/*
+ * Replies ready go out; then, back-to-back messages: while the guest's next
+ * request comes within --poll-us of a reply, it is served without going
+ * through poll() (at most 64 in a row, then timeouts and exits are looked at).
+ */
+static int after_round(struct vpd_conn *c)
+{
+	if (!c->out_head)
+		vpd_proc_poll_replies(c);
+	if (c->out_head && vpd_conn_flush(c) < 0)
+		return VPD_LOOP_DROP;
+	for (int fast = 0; fast < 64; fast++) {
+		int r = vpd_conn_poll_next(c);
+
+		if (r < 0)
+			return VPD_LOOP_DROP;
+		if (!r)
+			break;
+		if (!c->out_head)
+			vpd_proc_poll_replies(c);
+		if (c->out_head && vpd_conn_flush(c) < 0)
+			return VPD_LOOP_DROP;
+	}
+	return 0;
+}
+
 /* Serves until SIGTERM/SIGINT. Returns the exit status. */
 static int serve(struct vpd_server *srv, int lfd, int sfd)
 {
-	struct vpd_conn *c = NULL;
+	struct vpd_loop *l = calloc(1, sizeof(*l));
+	int status = 0;
 
+	if (!l)
+		return 1;
+	*l = (struct vpd_loop){.srv = srv, .lfd = lfd, .sfd = sfd};
 	for (;;) {
-		struct pollfd pf[VPD_MAX_POLL];
-		struct vpd_proc *who[VPD_MAX_POLL];
-		int kind[VPD_MAX_POLL]; /* 0 signal, 1 listen, 2 conn, 3 chan, 4 pidfd */
-		int n = 0, timeout = -1;
+		int timeout = gather(l), r = 0;
 
-		pf[n] = (struct pollfd){sfd, POLLIN, 0};
-		kind[n++] = 0;
-		if (!c) {
-			pf[n] = (struct pollfd){lfd, POLLIN, 0};
-			kind[n++] = 1;
-		} else {
-			uint64_t d = vpd_proc_next_deadline(c), now = vpd_now_ms();
-
-			if (vpd_conn_frame_deadline(c) < d)
-				d = vpd_conn_frame_deadline(c);
-
-			pf[n] = (struct pollfd){c->fd, 0, 0};
-			if (c->out_bytes < VPD_OUT_HIGH)
-				pf[n].events |= POLLIN;
-			if (c->out_head)
-				pf[n].events |= POLLOUT;
-			kind[n++] = 2;
-			for (struct vpd_proc *p = c->procs; p && n + 2 <= VPD_MAX_POLL;
-			     p = p->next) {
-				if (p->chan >= 0 && p->state == VPD_P_LIVE && !p->death_err) {
-					pf[n] = (struct pollfd){p->chan, POLLIN, 0};
-					who[n] = p;
-					kind[n++] = 3;
-				}
-				if (p->pidfd >= 0) {
-					pf[n] = (struct pollfd){p->pidfd, POLLIN, 0};
-					who[n] = p;
-					kind[n++] = 4;
-				}
-			}
-			if (d != UINT64_MAX)
-				timeout = d <= now ? 0 : (int)(d - now > 60000 ? 60000 : d - now);
-		}
-		if (poll(pf, (nfds_t)n, timeout) < 0) {
+		if (poll(l->pf, (nfds_t)l->n, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			vpd_log(0, "poll: %s", strerror(errno));
-			vpd_conn_free(c);
-			return 1;
+			status = 1;
+			break;
 		}
-		if (c) {
-			vpd_proc_timeouts(c, vpd_now_ms());
-			vpd_conn_frame_timeout(c, vpd_now_ms());
+		if (l->c) {
+			vpd_proc_timeouts(l->c, vpd_now_ms());
+			vpd_conn_frame_timeout(l->c, vpd_now_ms());
 		}
-		for (int i = 0; i < n; i++) {
-			if (!pf[i].revents)
-				continue;
-			switch (kind[i]) {
-			case 0: {
-				struct signalfd_siginfo si;
-
-				if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-					vpd_log(1, "signal %u: exiting", si.ssi_signo);
-					vpd_conn_free(c);
-					return 0;
-				}
-				break;
-			}
-			case 1: {
-				int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-
-				if (fd >= 0) {
-					int rcv = 4 << 20;
-
-					/* fewer wakeups while an image streams in */
-					setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
-					c = vpd_conn_new(srv, fd);
-					if (!c)
-						close(fd);
-					else
-						vpd_log(1, "VM connected");
-				}
-				break;
-			}
-			case 2:
-				if (pf[i].revents & POLLOUT && vpd_conn_flush(c) < 0)
-					goto drop;
-				if (pf[i].revents & (POLLIN | POLLHUP | POLLERR) &&
-				    vpd_conn_read(c) < 0)
-					goto drop;
-				break;
-			case 3:
-				/* a process may already have been freed by an earlier entry */
-				for (struct vpd_proc *p = c->procs; p; p = p->next)
-					if (p == who[i] && p->chan == pf[i].fd)
-						vpd_proc_on_chan(c, p);
-				break;
-			case 4:
-				for (struct vpd_proc *p = c->procs; p; p = p->next) {
-					if (p == who[i] && p->pidfd == pf[i].fd) {
-						vpd_proc_on_exit(c, p);
-						break;
-					}
-				}
-				break;
-			}
+		for (int i = 0; i < l->n && !r; i++)
+			if (l->pf[i].revents)
+				r = l->w[i].fn(l, l->pf[i].fd, l->w[i].proc, l->pf[i].revents);
+		if (r == VPD_LOOP_EXIT)
+			break;
+		if (!r && l->c)
+			r = after_round(l->c);
+		if (r == VPD_LOOP_DROP) {
+			vpd_log(1, "VM connection closed; its processes are stopped");
+			vpd_conn_free(l->c);
+			l->c = NULL;
 		}
-		if (c && !c->out_head)
-			vpd_proc_poll_replies(c);
-		if (c && c->out_head && vpd_conn_flush(c) < 0)
-			goto drop;
-		/*
-		 * Back-to-back messages: while the guest's next request comes
-		 * within --poll-us of a reply, serve it without going through
-		 * poll() (at most 64 in a row, then timeouts and exits are looked at).
-		 */
-		for (int fast = 0; c && fast < 64; fast++) {
-			int r = vpd_conn_poll_next(c);
-
-			if (r < 0)
-				goto drop;
-			if (!r)
-				break;
-			if (!c->out_head)
-				vpd_proc_poll_replies(c);
-			if (c->out_head && vpd_conn_flush(c) < 0)
-				goto drop;
-		}
-		continue;
-	drop:
-		vpd_log(1, "VM connection closed; its processes are stopped");
-		vpd_conn_free(c);
-		c = NULL;
 	}
+	vpd_conn_free(l->c);
+	free(l);
+	return status;
 }
+
+/* Long options without a short letter. */
+enum {
+	OPT_MAX_PROCS = 0x100,
+	OPT_MAX_INFLIGHT,
+	OPT_MAX_IMAGE,
+	OPT_MSG_TIMEOUT,
+	OPT_MEM_LIMIT,
+	OPT_CPU_LIMIT,
+	OPT_FRAME_TIMEOUT,
+	OPT_MIN_VERSION,
+	OPT_ALLOW_WEAK,
+	OPT_POLL_US,
+};
 
 int main(int argc, char **argv)
 {
@@ -252,16 +315,16 @@ int main(int argc, char **argv)
 		{"trusted-key", required_argument, 0, 'k'},
 		{"revoked", required_argument, 0, 'r'},
 		{"state-file", required_argument, 0, 'S'},
-		{"max-procs", required_argument, 0, 1},
-		{"max-inflight", required_argument, 0, 2},
-		{"max-image", required_argument, 0, 3},
-		{"msg-timeout-ms", required_argument, 0, 4},
-		{"mem-limit", required_argument, 0, 5},
-		{"cpu-limit", required_argument, 0, 6},
-		{"frame-timeout-ms", required_argument, 0, 7},
-		{"min-version", required_argument, 0, 8},
-		{"allow-weak-isolation", no_argument, 0, 9},
-		{"poll-us", required_argument, 0, 10},
+		{"max-procs", required_argument, 0, OPT_MAX_PROCS},
+		{"max-inflight", required_argument, 0, OPT_MAX_INFLIGHT},
+		{"max-image", required_argument, 0, OPT_MAX_IMAGE},
+		{"msg-timeout-ms", required_argument, 0, OPT_MSG_TIMEOUT},
+		{"mem-limit", required_argument, 0, OPT_MEM_LIMIT},
+		{"cpu-limit", required_argument, 0, OPT_CPU_LIMIT},
+		{"frame-timeout-ms", required_argument, 0, OPT_FRAME_TIMEOUT},
+		{"min-version", required_argument, 0, OPT_MIN_VERSION},
+		{"allow-weak-isolation", no_argument, 0, OPT_ALLOW_WEAK},
+		{"poll-us", required_argument, 0, OPT_POLL_US},
 		{"verbose", no_argument, 0, 'v'},
 		{"quiet", no_argument, 0, 'q'},
 		{"help", no_argument, 0, 'h'},
@@ -306,30 +369,30 @@ int main(int argc, char **argv)
 		case 'S':
 			srv->cfg.state_file = optarg;
 			break;
-		case 1:
+		case OPT_MAX_PROCS:
 			srv->cfg.max_procs = (unsigned int)num("--max-procs", optarg, 64);
 			break;
-		case 2:
+		case OPT_MAX_INFLIGHT:
 			srv->cfg.max_inflight = (unsigned int)num("--max-inflight", optarg, 1024);
 			break;
-		case 3:
+		case OPT_MAX_IMAGE:
 			srv->cfg.max_image = num("--max-image", optarg, VMM_MAX_IMAGE);
 			break;
-		case 4:
+		case OPT_MSG_TIMEOUT:
 			srv->cfg.msg_timeout_ms =
 				(unsigned int)num("--msg-timeout-ms", optarg, 600000);
 			break;
-		case 5:
+		case OPT_MEM_LIMIT:
 			srv->cfg.mem_limit = (uint64_t)num("--mem-limit", optarg, 65536) << 20;
 			break;
-		case 10:
+		case OPT_POLL_US:
 			srv->cfg.poll_us = (unsigned int)num("--poll-us", optarg, 10000);
 			break;
-		case 7:
+		case OPT_FRAME_TIMEOUT:
 			srv->cfg.frame_timeout_ms =
 				(unsigned int)num("--frame-timeout-ms", optarg, 600000);
 			break;
-		case 8:
+		case OPT_MIN_VERSION:
 			if (nminv >= sizeof(minv) / sizeof(minv[0])) {
 				fprintf(stderr, "vprocd: --min-version: at most %zu\n",
 					sizeof(minv) / sizeof(minv[0]));
@@ -337,10 +400,10 @@ int main(int argc, char **argv)
 			}
 			minv[nminv++] = optarg;
 			break;
-		case 9:
+		case OPT_ALLOW_WEAK:
 			srv->cfg.allow_weak = true;
 			break;
-		case 6:
+		case OPT_CPU_LIMIT:
 			srv->cfg.cpu_limit_s = (unsigned int)num("--cpu-limit", optarg, 86400);
 			break;
 		case 'v':

@@ -34,7 +34,7 @@ struct vpd_config {
 	bool allow_weak; /* --allow-weak-isolation */
 };
 
-/* loader.c: trusted keys, revocations, the rollback floor */
+/* policy.c: trusted keys, revocations, the rollback floor, and the verification of an image against them */
 struct vpd_floor {
 	char name[VSIG_NAME_MAX + 1];
 	uint64_t version;
