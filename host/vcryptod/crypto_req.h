@@ -15,7 +15,7 @@ struct vcd_qstats {
 	uint64_t bytes; /* source bytes of completed requests */
 	uint64_t status[VCD_STATUS_MAX];
 	uint64_t dropped; /* requests that broke the connection */
-	/* notifications (queue.c) */
+	/* notifications (worker.c) */
 	uint64_t kicks; /* guest kicks received */
 	uint64_t interrupts; /* call eventfd signals sent */
 	uint64_t poll_hits; /* polling windows that found a request */

@@ -3,7 +3,7 @@ VCD_CORE := host/vcryptod/guest_mem.c host/vcryptod/virtq.c \
 	host/vcryptod/session.c host/vcryptod/crypto_req.c \
 	host/vcryptod/engine.c host/vcryptod/engine_openssl.c \
 	host/vcryptod/engine_afalg.c host/vcryptod/engine_cryptodev.c
-VCD_SRCS := $(VCD_CORE) host/vcryptod/queue.c host/vcryptod/vhost_user.c \
+VCD_SRCS := $(VCD_CORE) host/vcryptod/worker.c host/vcryptod/vhost_user.c \
 	host/vcryptod/sandbox.c host/vcryptod/front.c host/vcryptod/main.c
 
 $(eval $(call host_prog,$(B)/vcryptod,$(VCD_SRCS),-lcrypto -lseccomp))
@@ -24,12 +24,12 @@ $(eval $(call guest_prog,$(B)/guest-bin/vcd_guest_engines,tests/host/vcd_engine_
 ALL_TARGETS  += $(B)/vcd-engine-check
 
 # libFuzzer targets (clang, ASan + UBSan whatever SANITIZE says)
-VCD_FUZZ_LIB := $(VCD_CORE) host/vcryptod/queue.c host/vcryptod/vhost_user.c
+VCD_FUZZ_LIB := $(VCD_CORE) host/vcryptod/worker.c host/vcryptod/vhost_user.c
 $(foreach t,fuzz_vcd_msg fuzz_vcd_req,$(eval $(call fuzz_prog,$(t),tests/fuzz/$(t).c $(VCD_FUZZ_LIB),-lcrypto)))
 FUZZ_SMOKE   += tests/fuzz/vcryptod_smoke.t
 $(eval $(call host_prog,$(B)/tests/unit/test_vcd_sandbox,tests/unit/test_vcd_sandbox.c host/vcryptod/sandbox.c,-lcmocka -lseccomp))
 UNIT_TESTS   += $(B)/tests/unit/test_vcd_sandbox
-$(eval $(call host_prog,$(B)/tests/unit/test_vcd_queue,tests/unit/test_vcd_queue.c $(VCD_CORE) host/vcryptod/queue.c host/vcryptod/vhost_user.c,-lcmocka -lcrypto))
+$(eval $(call host_prog,$(B)/tests/unit/test_vcd_queue,tests/unit/test_vcd_queue.c $(VCD_CORE) host/vcryptod/worker.c host/vcryptod/vhost_user.c,-lcmocka -lcrypto))
 UNIT_TESTS   += $(B)/tests/unit/test_vcd_queue
 # Requests against a racing guest: virtq.c's chain accessors replaced by a stub.
 $(eval $(call host_prog,$(B)/tests/unit/test_vcd_race,tests/unit/test_vcd_race.c $(filter-out host/vcryptod/virtq.c,$(VCD_CORE)),-lcmocka -lcrypto))
@@ -37,7 +37,7 @@ UNIT_TESTS   += $(B)/tests/unit/test_vcd_race
 # Secrets wiped: free()/realloc() interposed, dead stack scanned (bound at
 # start: the lazy-binding trampoline saves vector registers on the stack).
 VCD_COMMA := ,
-$(eval $(call host_prog,$(B)/tests/unit/test_vcd_wipe,tests/unit/test_vcd_wipe.c $(VCD_CORE) host/vcryptod/queue.c host/vcryptod/vhost_user.c,-lcmocka -lcrypto -ldl -Wl$(VCD_COMMA)-z$(VCD_COMMA)now))
+$(eval $(call host_prog,$(B)/tests/unit/test_vcd_wipe,tests/unit/test_vcd_wipe.c $(VCD_CORE) host/vcryptod/worker.c host/vcryptod/vhost_user.c,-lcmocka -lcrypto -ldl -Wl$(VCD_COMMA)-z$(VCD_COMMA)now))
 UNIT_TESTS   += $(B)/tests/unit/test_vcd_wipe
 
 # vcryptod's tests, fuzzers and test programs include its private headers by name

@@ -2,7 +2,7 @@
 /*
  * vhost-user messages of a virtio-crypto device, as QEMU 7.2 and 8.1+ send
  * them (order in DESIGN.md). Runs on the main thread; the data queues run in
- * queue.c. Every size, index and fd in a message is checked; received fds are
+ * worker.c. Every size, index and fd in a message is checked; received fds are
  * kept or closed on every path.
  */
 #include <errno.h>
@@ -16,7 +16,7 @@
 #include <linux/virtio_crypto.h>
 
 #include "journal.h"
-#include "queue.h"
+#include "worker.h"
 #include "vhost_user.h"
 
 #define OFFERED_FEATURES                                                        \
@@ -173,20 +173,12 @@ static int set_vring_fd(struct vcd_dev *d, uint32_t req, uint64_t v, int *fds, u
 	}
 	switch (req) {
 	case VCD_VU_SET_VRING_KICK:
-		vcd_queue_stop(q);
-		if (q->kick_fd >= 0)
-			close(q->kick_fd);
-		q->kick_fd = fd;
-		if (fd < 0) /* polling mode: not offered */
-			return -ENOTSUP;
-		return vcd_queue_try_start(q);
+		return vcd_queue_set_kick(q, fd);
 	case VCD_VU_SET_VRING_CALL:
 		vcd_queue_set_call(q, fd);
 		return 0;
 	default:
-		if (q->err_fd >= 0)
-			close(q->err_fd);
-		q->err_fd = fd;
+		vcd_queue_set_err(q, fd);
 		return 0;
 	}
 }
@@ -329,12 +321,7 @@ static int vu_get_vring_base(struct vu_msg *m)
 	struct vcd_vu_vring_state st = {.index = m->st.index};
 
 	/* Stops the ring (vhost-user spec); kick again to restart. */
-	vcd_queue_stop(q);
-	if (q->kick_fd >= 0)
-		close(q->kick_fd);
-	q->kick_fd = -1;
-	vcd_queue_forget(q); /* handed back: nothing to resume */
-	st.num = q->base;
+	st.num = vcd_queue_hand_back(q);
 	memcpy(m->reply, &st, sizeof(st));
 	*m->reply_len = sizeof(st);
 	m->replied = true;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* One vhost-user connection: message handling and its data-queue workers. */
+/* One vhost-user connection: message handling; its data queues are worker.h's. */
 #ifndef VCD_VHOST_USER_H
 #define VCD_VHOST_USER_H
 
@@ -12,6 +12,7 @@
 #include "guest_mem.h"
 #include "session.h"
 #include "virtq.h"
+#include "worker.h"
 
 #define VCD_MAX_QUEUES 64
 #define VCD_VU_MAX_FDS 8
@@ -34,32 +35,6 @@ struct vcd_proxy_reply {
 struct vcd_shared;
 
 struct vcd_dev;
-
-/* A data queue; index i = vhost-user vring i = virtio data queue i. */
-struct vcd_queue {
-	struct vcd_dev *dev;
-	unsigned int index;
-	unsigned int num;
-	uint16_t base;
-	struct vcd_vu_vring_addr addr;
-	bool have_addr;
-	bool enabled;
-	int kick_fd, call_fd, err_fd;
-	pthread_mutex_t call_lock; /* call_fd may change while running */
-	/* worker */
-	bool running;
-	bool stopping; /* set by the main thread, read by the worker */
-	pthread_t thread;
-	int stop_fd; /* eventfd: ask the worker to stop */
-	struct vcd_vq vq;
-	struct vcd_chain *chain;
-	struct vcd_req_buf buf;
-	struct vcd_qstats *st;
-	/* split mode (journal.h), else NULL */
-	struct vcd_ring_rec *rec;
-	struct vcd_journal *jr;
-	bool started_here; /* this process has run the queue before */
-};
 
 struct vcd_dev_conf {
 	const struct vcd_engine_ops *ops;

@@ -19,7 +19,8 @@
 #include <cmocka.h>
 #include <linux/virtio_crypto.h>
 
-#include "queue.h"
+#include "vhost_user.h"
+#include "worker.h"
 
 #define GPA 0x100000ull
 #define UVA 0x7e0000000ull

@@ -31,7 +31,8 @@
 #include <unistd.h>
 
 #include "journal.h"
-#include "queue.h"
+#include "vhost_user.h"
+#include "worker.h"
 
 #define BATCH 64
 
@@ -436,4 +437,32 @@ void vcd_queue_fini(struct vcd_queue *q)
 	q->buf.jdata = NULL;
 	free(q->chain);
 	q->chain = NULL;
+}
+
+int vcd_queue_set_kick(struct vcd_queue *q, int fd)
+{
+	vcd_queue_stop(q);
+	if (q->kick_fd >= 0)
+		close(q->kick_fd);
+	q->kick_fd = fd;
+	if (fd < 0) /* polling mode: not offered */
+		return -ENOTSUP;
+	return vcd_queue_try_start(q);
+}
+
+void vcd_queue_set_err(struct vcd_queue *q, int fd)
+{
+	if (q->err_fd >= 0)
+		close(q->err_fd);
+	q->err_fd = fd;
+}
+
+uint16_t vcd_queue_hand_back(struct vcd_queue *q)
+{
+	vcd_queue_stop(q);
+	if (q->kick_fd >= 0)
+		close(q->kick_fd);
+	q->kick_fd = -1;
+	vcd_queue_forget(q); /* handed back: nothing to resume */
+	return q->base;
 }
