@@ -320,7 +320,8 @@ static void parse_restart_limit(const char *s, struct vcd_opts *o)
 	o->restart_window_ms = (unsigned int)ms;
 }
 
-int main(int argc, char **argv)
+/* Parses the command line into o; returns -1 to go on, else the exit status. */
+static int parse_options(int argc, char **argv, struct vcd_opts *o)
 {
 	static const struct option lo[] = {
 		{"socket-path", required_argument, NULL, 's'},
@@ -338,58 +339,49 @@ int main(int argc, char **argv)
 		{"restart-limit", required_argument, NULL, 'R'},
 		{0},
 	};
-	struct vcd_opts o = {
-		.listen_fd = -1, .engine = "openssl", .max_sessions = 1024, .queues = 4,
-		.poll_us = VCD_POLL_US_DEFAULT, .restart_max = 5, .restart_window_ms = 10000};
-	char exe[PATH_MAX];
-	struct vcd_dev_conf conf = {0};
-	const struct vcd_engine_ops *ops;
-	struct vcd_engine *eng = NULL;
-	struct vcd_qstats *stats;
-	sigset_t mask;
-	int c, sfd, lfd, ret;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "s:f:e:m:q:p:vh", lo, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			o.socket_path = optarg;
+			o->socket_path = optarg;
 			break;
 		case 'f':
-			o.listen_fd = (int)parse_num(optarg, "fd", INT_MAX);
+			o->listen_fd = (int)parse_num(optarg, "fd", INT_MAX);
 			break;
 		case 'e':
-			o.engine = optarg;
+			o->engine = optarg;
 			break;
 		case 'm':
-			o.max_sessions = parse_num(optarg, "session limit", 1u << 24);
+			o->max_sessions = parse_num(optarg, "session limit", 1u << 24);
 			break;
 		case 'q':
-			o.queues = parse_num(optarg, "queue count", VCD_MAX_QUEUES);
-			if (!o.queues)
+			o->queues = parse_num(optarg, "queue count", VCD_MAX_QUEUES);
+			if (!o->queues)
 				die("--queues must be at least 1");
 			break;
 		case 'p':
-			o.poll_us = parse_num(optarg, "polling window", 10000000);
+			o->poll_us = parse_num(optarg, "polling window", 10000000);
 			break;
 		case 'S':
-			o.seccomp = vcd_seccomp_parse(optarg);
-			if (o.seccomp < 0)
+			o->seccomp = vcd_seccomp_parse(optarg);
+			if (o->seccomp < 0)
 				die("--seccomp must be kill, log or none");
 			break;
 		case 'C':
 			printf("{\n  \"type\": \"crypto\"\n}\n");
 			return 0;
 		case 'v':
-			o.verbose++;
+			o->verbose++;
 			break;
 		case '1':
-			o.single = true;
+			o->single = true;
 			break;
 		case 'W':
-			o.worker = true;
+			o->worker = true;
 			break;
 		case 'R':
-			parse_restart_limit(optarg, &o);
+			parse_restart_limit(optarg, o);
 			break;
 		case 'h':
 			usage(stdout);
@@ -399,28 +391,33 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc || (!o.worker && !o.socket_path == (o.listen_fd < 0))) {
+	if (optind != argc || (!o->worker && !o->socket_path == (o->listen_fd < 0))) {
 		fprintf(stderr, "vcryptod: give exactly one of --socket-path and --fd\n");
 		usage(stderr);
 		return 2;
 	}
-	ops = vcd_engine_find(o.engine);
-	if (!ops)
-		die("unknown engine '%s' (openssl, afalg, cryptodev)", o.engine);
-	if (!o.single && !o.worker) {
-		/* The front opens no engine: its worker does. */
-		ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	return -1;
+}
 
-		if (n <= 0)
-			die("cannot find my own binary: %s", strerror(errno));
-		exe[n] = 0;
-	} else {
-		ret = ops->open(&eng);
-		if (ret)
-			die("engine %s: %s", o.engine, strerror(-ret));
-	}
+/* The listening socket: made at --socket-path, or --fd checked to be one. */
+static int listener(const struct vcd_opts *o)
+{
+	int on = 0;
+	socklen_t sl = sizeof(on);
 
-	/* Before any thread exists, so every thread inherits the mask. */
+	if (o->socket_path)
+		return make_listener(o->socket_path);
+	if (getsockopt(o->listen_fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &sl) < 0 || !on)
+		die("--fd %d is not a listening socket", o->listen_fd);
+	return o->listen_fd;
+}
+
+/* Before any thread exists, so every thread inherits the mask. */
+static int signals(void)
+{
+	sigset_t mask;
+	int sfd;
+
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
@@ -433,93 +430,61 @@ int main(int argc, char **argv)
 	if (sfd < 0)
 		die("signalfd: %s", strerror(errno));
 	signal(SIGPIPE, SIG_IGN);
+	return sfd;
+}
 
-	if (!o.single && !o.worker) {
-		struct vcd_front_conf fc = {
-			.exe = exe, .engine = ops->name, .max_sessions = o.max_sessions,
-			.queues = o.queues, .poll_us = o.poll_us, .seccomp = o.seccomp,
-			.verbose = o.verbose, .restart_max = o.restart_max,
-			.restart_window_ms = o.restart_window_ms};
+/* The front (the default): it opens no engine; its workers do. */
+static int run_front(const struct vcd_opts *o, const struct vcd_engine_ops *ops)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	struct vcd_front_conf fc = {.exe = exe,
+				    .engine = ops->name,
+				    .max_sessions = o->max_sessions,
+				    .queues = o->queues,
+				    .poll_us = o->poll_us,
+				    .seccomp = o->seccomp,
+				    .verbose = o->verbose,
+				    .restart_max = o->restart_max,
+				    .restart_window_ms = o->restart_window_ms};
+	int sfd, lfd, ret;
 
-		lfd = o.socket_path ? make_listener(o.socket_path) : o.listen_fd;
-		if (!o.socket_path) {
-			int on = 0;
-			socklen_t sl = sizeof(on);
+	if (n <= 0)
+		die("cannot find my own binary: %s", strerror(errno));
+	exe[n] = 0;
+	sfd = signals();
+	lfd = listener(o);
+	ret = vcd_front_run(&fc, lfd, sfd, o->socket_path);
+	close(lfd);
+	close(sfd);
+	return ret;
+}
 
-			if (getsockopt(lfd, SOL_SOCKET, SO_ACCEPTCONN, &on, &sl) < 0 || !on)
-				die("--fd %d is not a listening socket", lfd);
-		}
-		ret = vcd_front_run(&fc, lfd, sfd, o.socket_path);
-		close(lfd);
-		close(sfd);
-		return ret;
+/* afalg keeps two fds per session object: allow what the hard limit allows. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	lfd = o.worker ? -1 : o.socket_path ? make_listener(o.socket_path) : o.listen_fd;
-	if (!o.worker && !o.socket_path) {
-		int on = 0;
-		socklen_t sl = sizeof(on);
+}
 
-		if (getsockopt(lfd, SOL_SOCKET, SO_ACCEPTCONN, &on, &sl) < 0 || !on)
-			die("--fd %d is not a listening socket", lfd);
-	}
-	stats = calloc(o.queues, sizeof(*stats));
-	if (!stats)
-		die("out of memory");
-	conf = (struct vcd_dev_conf){.ops = ops,
-				     .eng = eng,
-				     .max_sessions = (uint32_t)o.max_sessions,
-				     .queues = (unsigned int)o.queues,
-				     .verbose = o.verbose,
-				     .poll_us = (unsigned int)o.poll_us,
-				     .stats = stats};
-	/* afalg keeps two fds per session object: allow what the hard limit allows */
-	{
-		struct rlimit rl;
-
-		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-			rl.rlim_cur = rl.rlim_max;
-			setrlimit(RLIMIT_NOFILE, &rl);
-		}
-	}
-	warm_up(ops, eng);
-	{
-		const char *why = NULL;
-
-		ret = vcd_seccomp_install(o.seccomp, ops->name, &why);
-		if (ret < 0)
-			die("seccomp: %s", strerror(-ret));
-		if (o.worker) {
-			if (o.verbose)
-				fprintf(stderr, "vcryptod: worker %d ready (engine %s)\n",
-					(int)getpid(), ops->name);
-			ret = run_worker(&conf, sfd);
-			free(stats);
-			ops->close(eng);
-			close(sfd);
-			return ret;
-		}
-		fprintf(stderr,
-			"vcryptod: engine %s, %lu queues, %lu sessions per connection, polling "
-			"%lu us, seccomp %s%s%s, listening%s%s\n",
-			ops->name, o.queues, o.max_sessions, o.poll_us,
-			ret			       ? "off"
-			: o.seccomp == VCD_SECCOMP_LOG ? "log"
-						       : "on",
-			why ? ": " : "", why ? why : "", o.socket_path ? " on " : "",
-			o.socket_path ? o.socket_path : "");
-	}
-
+/* --single-process: accept one frontend after another until a signal ends it. */
+static void accept_loop(int lfd, int sfd, const struct vcd_dev_conf *conf)
+{
 	for (;;) {
 		struct pollfd p[2] = {{.fd = lfd, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
-		int cfd;
+		int cfd, ret;
 
 		if (poll(p, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			die("poll: %s", strerror(errno));
 		}
-		if (p[1].revents && handle_signal(sfd, stats, conf.queues))
-			break;
+		if (p[1].revents && handle_signal(sfd, conf->stats, conf->queues))
+			return;
 		if (!(p[0].revents & POLLIN))
 			continue;
 		cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
@@ -528,22 +493,94 @@ int main(int argc, char **argv)
 				continue;
 			die("accept: %s", strerror(errno));
 		}
-		if (o.verbose)
+		if (conf->verbose)
 			fprintf(stderr, "vcryptod: frontend connected\n");
-		ret = serve_conn(cfd, sfd, &conf);
+		ret = serve_conn(cfd, sfd, conf);
 		close(cfd);
 		if (ret)
-			break;
+			return;
 	}
-	fprintf(stderr, "vcryptod: exiting; sessions wiped\n");
-	vcd_print_stats(stats, conf.queues);
+}
+
+/* A worker (--worker, started by the front) or --single-process. */
+static int run_engine(const struct vcd_opts *o, const struct vcd_engine_ops *ops)
+{
+	struct vcd_engine *eng = NULL;
+	struct vcd_qstats *stats;
+	struct vcd_dev_conf conf;
+	const char *why = NULL;
+	int sfd, lfd = -1, ret;
+
+	ret = ops->open(&eng);
+	if (ret)
+		die("engine %s: %s", o->engine, strerror(-ret));
+	sfd = signals();
+	if (!o->worker)
+		lfd = listener(o);
+	stats = calloc(o->queues, sizeof(*stats));
+	if (!stats)
+		die("out of memory");
+	conf = (struct vcd_dev_conf){.ops = ops,
+				     .eng = eng,
+				     .max_sessions = (uint32_t)o->max_sessions,
+				     .queues = (unsigned int)o->queues,
+				     .verbose = o->verbose,
+				     .poll_us = (unsigned int)o->poll_us,
+				     .stats = stats};
+	raise_nofile();
+	warm_up(ops, eng);
+	ret = vcd_seccomp_install(o->seccomp, ops->name, &why);
+	if (ret < 0)
+		die("seccomp: %s", strerror(-ret));
+	if (o->worker) {
+		if (o->verbose)
+			fprintf(stderr, "vcryptod: worker %d ready (engine %s)\n", (int)getpid(),
+				ops->name);
+		ret = run_worker(&conf, sfd);
+	} else {
+		fprintf(stderr,
+			"vcryptod: engine %s, %lu queues, %lu sessions per connection, polling "
+			"%lu us, seccomp %s%s%s, listening%s%s\n",
+			ops->name, o->queues, o->max_sessions, o->poll_us,
+			ret				? "off"
+			: o->seccomp == VCD_SECCOMP_LOG ? "log"
+							: "on",
+			why ? ": " : "", why ? why : "", o->socket_path ? " on " : "",
+			o->socket_path ? o->socket_path : "");
+		accept_loop(lfd, sfd, &conf);
+		fprintf(stderr, "vcryptod: exiting; sessions wiped\n");
+		vcd_print_stats(stats, conf.queues);
+		/*
+		 * The socket file stays: the seccomp filter allows no unlink. The
+		 * next start replaces it (make_listener), as the launcher does.
+		 */
+		close(lfd);
+		ret = 0;
+	}
 	free(stats);
 	ops->close(eng);
-	close(lfd);
 	close(sfd);
-	/*
-	 * The socket file stays: the seccomp filter allows no unlink. The
-	 * next start replaces it (make_listener), as the launcher does.
-	 */
-	return 0;
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct vcd_opts o = {.listen_fd = -1,
+			     .engine = "openssl",
+			     .max_sessions = 1024,
+			     .queues = 4,
+			     .poll_us = VCD_POLL_US_DEFAULT,
+			     .restart_max = 5,
+			     .restart_window_ms = 10000};
+	const struct vcd_engine_ops *ops;
+	int ret = parse_options(argc, argv, &o);
+
+	if (ret >= 0)
+		return ret;
+	ops = vcd_engine_find(o.engine);
+	if (!ops)
+		die("unknown engine '%s' (openssl, afalg, cryptodev)", o.engine);
+	if (!o.single && !o.worker)
+		return run_front(&o, ops);
+	return run_engine(&o, ops);
 }
