@@ -74,4 +74,27 @@ const OSSL_ALGORITHM *vcp_macs(void);
 size_t vcp_min_offload(void);
 OSSL_LIB_CTX *vcp_libctx(void);
 
+/* Constant-time helpers (vcp_tls.c, vcp_cipher.c): all-ones or all-zeros masks. */
+static inline size_t vcp_ct_lt(size_t a, size_t b)
+{
+	return 0 - ((a ^ ((a ^ b) | ((a - b) ^ b))) >> (sizeof(size_t) * 8 - 1));
+}
+
+static inline size_t vcp_ct_ge(size_t a, size_t b)
+{
+	return ~vcp_ct_lt(a, b);
+}
+
+static inline size_t vcp_ct_eq(size_t a, size_t b)
+{
+	size_t x = a ^ b;
+
+	return 0 - ((~x & (x - 1)) >> (sizeof(size_t) * 8 - 1));
+}
+
+static inline size_t vcp_ct_sel(size_t mask, size_t a, size_t b)
+{
+	return (mask & a) | (~mask & b);
+}
+
 #endif

@@ -4,6 +4,12 @@
  * (COP_FLAG_WRITE_IV hands back the next IV), CTR tails from a keystream
  * block, XTS one request per update.  Short one-shot work (min_offload)
  * runs in the default provider.
+ *
+ * libssl's TLS record mode for ECB/CBC (tls-version, tls-mac-size: what
+ * it sets on plain AES-CBC when encrypt-then-MAC is negotiated): one
+ * update is one record, in place; encrypting, the cipher adds the TLS
+ * padding; decrypting, it removes padding (constant time), the explicit
+ * IV of TLS 1.1+ and the MAC, which it hands back as tls-mac.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -14,6 +20,8 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
+#include <openssl/prov_ssl.h>
+#include <openssl/rand.h>
 
 #include "crypto/cryptodev.h"
 #include "vcp.h"
@@ -60,13 +68,19 @@ struct vcp_cctx {
 	pid_t pid;
 	int fresh; /* no data since init: the offload choice is open */
 	EVP_CIPHER_CTX *sw; /* non-NULL: this run is in software */
-	int tls; /* libssl's TLS record mode: software for good */
+	int tls; /* CTR/XTS given libssl's TLS parameters: software for good */
 	/*
 	 * A device request failed mid-stream: part of an update may have been
 	 * done and the chaining state is unknown, so every later update or
 	 * final fails too (never output from a wrong IV) until the next init.
 	 */
 	int broken;
+	/* ECB/CBC TLS record mode */
+	unsigned int tlsver; /* tls-version; 0: off */
+	size_t tlsmacsize; /* tls-mac-size: the MAC stripped on decrypt */
+	uint8_t tlsmac[64]; /* the last record's MAC (random if its padding was bad) */
+	int tlsmac_set;
+	EVP_CIPHER_CTX *tsw; /* records below min_offload: ECB/CBC in the default provider */
 };
 
 static void vcp_cctx_drop_ses(struct vcp_cctx *c)
@@ -154,6 +168,7 @@ static void vcp_cfree(void *vctx)
 		return;
 	vcp_cctx_drop_ses(c);
 	EVP_CIPHER_CTX_free(c->sw);
+	EVP_CIPHER_CTX_free(c->tsw);
 	OPENSSL_cleanse(c, sizeof(*c));
 	free(c);
 }
@@ -167,6 +182,7 @@ static void *vcp_cdup(void *vctx)
 	*c = *src;
 	c->have_ses = 0; /* its own session, made on first use */
 	c->sw = NULL;
+	c->tsw = NULL; /* made again when a short record needs it */
 	if (src->sw) {
 		c->sw = EVP_CIPHER_CTX_new();
 		if (!c->sw || !EVP_CIPHER_CTX_copy(c->sw, src->sw)) {
@@ -189,6 +205,9 @@ static int vcp_cinit(void *vctx, const unsigned char *key, size_t keylen, const 
 	c->buflen = 0;
 	c->num = 0;
 	c->broken = 0;
+	/* key or direction may change: the software record context is made anew */
+	EVP_CIPHER_CTX_free(c->tsw);
+	c->tsw = NULL;
 	if (c->tls) /* libssl re-keys a TLS record context: the default provider's */
 		return EVP_CipherInit_ex2(c->sw, NULL, key, iv, enc, params);
 	c->fresh = 1;
@@ -386,6 +405,159 @@ small:
 	return 0;
 }
 
+/* ---- libssl's TLS record mode (ECB/CBC with tls-version set) ---- */
+
+/* A record shorter than min_offload: ECB/CBC over it in the default provider. */
+static int vcp_tls_sw(struct vcp_cctx *c, uint8_t *buf, size_t len)
+{
+	EVP_CIPHER *ci = NULL;
+	int n = 0, ok;
+
+	if (!c->tsw) {
+		if (vcp_libctx())
+			ci = EVP_CIPHER_fetch(vcp_libctx(), c->a->swname, "provider=default");
+		if (!ci)
+			return vcp_cdev(c, buf, buf, len); /* no default provider: the device */
+		c->tsw = EVP_CIPHER_CTX_new();
+		ok = c->tsw && EVP_CipherInit_ex2(c->tsw, ci, c->key, NULL, c->enc, NULL) &&
+		     EVP_CIPHER_CTX_set_padding(c->tsw, 0);
+		EVP_CIPHER_free(ci);
+		if (!ok) {
+			EVP_CIPHER_CTX_free(c->tsw);
+			c->tsw = NULL;
+			vcp_err(VCP_R_SOFTWARE, "%s TLS record in the default provider",
+				c->a->swname);
+			return 0;
+		}
+	}
+	/* the chaining IV is the context's: handed in and taken back per record */
+	ok = len <= INT_MAX &&
+	     EVP_CipherInit_ex2(c->tsw, NULL, NULL, c->a->ivlen ? c->iv : NULL, c->enc, NULL) &&
+	     EVP_CipherUpdate(c->tsw, buf, &n, buf, (int)len) && (size_t)n == len &&
+	     (!c->a->ivlen || EVP_CIPHER_CTX_get_updated_iv(c->tsw, c->iv, c->a->ivlen));
+	if (!ok)
+		vcp_err(VCP_R_SOFTWARE, "%s TLS record (%zu bytes) in the default provider",
+			c->a->swname, len);
+	return ok;
+}
+
+/*
+ * buf holds a decrypted record of *len bytes (whole blocks).  As OpenSSL's
+ * default provider: TLS 1.1+ drops the explicit IV block; the padding is
+ * checked without branches on its bytes (the last 256 bytes are always
+ * read), and the MAC is gathered from a fixed window with masks.  A bad
+ * padding is not an error when there is a MAC: the MAC handed back is then
+ * random, so libssl's MAC check fails as for a bad MAC (one error for
+ * both).  Without a MAC (encrypt-then-MAC: libssl checked it already) a
+ * bad padding fails here.  0: a record that is publicly too short, or bad
+ * padding without a MAC.
+ */
+static int vcp_tls_unpad(struct vcp_cctx *c, uint8_t *buf, size_t *len)
+{
+	size_t n = *len, ms = c->tlsmacsize, bs = c->a->blocksize, pl, good, diff = 0, w0, i, j;
+	uint8_t rmac[sizeof(c->tlsmac)], rnd[sizeof(c->tlsmac)];
+	int ssl3 = 0;
+
+	switch (c->tlsver) {
+	case SSL3_VERSION:
+		ssl3 = 1;
+		break;
+	case TLS1_VERSION:
+		break;
+	case TLS1_1_VERSION:
+	case TLS1_2_VERSION:
+	case DTLS1_VERSION:
+	case DTLS1_2_VERSION:
+	case DTLS1_BAD_VER:
+		if (n < bs)
+			return 0;
+		buf += bs; /* the explicit IV */
+		n -= bs;
+		break;
+	default:
+		return 0;
+	}
+	if (ms > sizeof(c->tlsmac) || n < ms + 1)
+		return 0;
+	pl = buf[n - 1];
+	good = vcp_ct_ge(n, ms + 1 + pl);
+	if (ssl3) {
+		good &= vcp_ct_ge(bs, pl + 1); /* SSL 3.0: minimal padding, any bytes */
+	} else {
+		for (i = 0; i < n && i < 256; i++)
+			diff |= vcp_ct_ge(pl, i) & (pl ^ buf[n - 1 - i]);
+		good &= vcp_ct_eq(diff, 0);
+	}
+	*len = n - (good & (pl + 1));
+	if (!ms)
+		return (int)(good & 1); /* nothing secret follows from a refused record */
+	if (RAND_bytes_ex(vcp_libctx(), rnd, ms, 0) <= 0)
+		return 0;
+	*len -= ms;
+	/* the MAC starts at *len: somewhere in the last ms + 256 bytes */
+	memset(rmac, 0, sizeof(rmac));
+	w0 = n > ms + 256 ? n - (ms + 256) : 0;
+	for (i = w0; i < n; i++)
+		for (j = 0; j < ms; j++)
+			rmac[j] |= (uint8_t)(buf[i] & vcp_ct_eq(i, *len + j));
+	for (j = 0; j < ms; j++)
+		c->tlsmac[j] = (uint8_t)vcp_ct_sel(good, rmac[j], rnd[j]);
+	c->tlsmac_set = 1;
+	OPENSSL_cleanse(rmac, sizeof(rmac));
+	return 1;
+}
+
+/* One TLS record, in place: padded and encrypted, or decrypted and stripped. */
+static int vcp_tls_record(struct vcp_cctx *c, uint8_t *out, size_t *outl, size_t outsize,
+			  const uint8_t *in, size_t inl)
+{
+	size_t padnum, len = inl;
+	int ok;
+
+	if (c->sw) { /* a software run begun before the TLS parameters: the IV chains on */
+		if (c->a->ivlen)
+			EVP_CIPHER_CTX_get_updated_iv(c->sw, c->iv, c->a->ivlen);
+		EVP_CIPHER_CTX_free(c->sw);
+		c->sw = NULL;
+	}
+	c->fresh = 0;
+	c->tlsmac_set = 0;
+	if (!in || in != out || outsize < inl || !c->pad) {
+		vcp_err(VCP_R_BAD_INPUT, "%s TLS record: %s", c->a->swname,
+			!c->pad		   ? "padding is off"
+			: !in || in != out ? "not in place"
+					   : "output buffer too small");
+		return 0;
+	}
+	if (c->enc) {
+		padnum = 16 - inl % 16; /* 1..16 bytes of value padnum - 1 */
+		if (outsize < inl + padnum) {
+			vcp_err(VCP_R_BAD_INPUT, "%s TLS record: output buffer too small",
+				c->a->swname);
+			return 0;
+		}
+		memset(out + inl, c->tlsver == SSL3_VERSION ? 0 : (int)(padnum - 1), padnum);
+		out[inl + padnum - 1] = (uint8_t)(padnum - 1);
+		len += padnum;
+	}
+	if (len % 16) {
+		vcp_err(VCP_R_FINAL_BLOCK, "%s TLS record of %zu bytes: not whole blocks",
+			c->a->swname, len);
+		return 0;
+	}
+	ok = len >= vcp_min_offload() ? vcp_cdev(c, out, out, len) : vcp_tls_sw(c, out, len);
+	if (!ok)
+		return 0;
+	*outl = len;
+	if (!c->enc && !vcp_tls_unpad(c, out, outl)) {
+		OPENSSL_cleanse(out, len);
+		vcp_err(VCP_R_BAD_DECRYPT, "%s TLS record of %zu bytes: bad padding or too short",
+			c->a->swname, len);
+		return 0;
+	}
+	return 1;
+}
+
 static int vcp_cupdate(void *vctx, unsigned char *out, size_t *outl, size_t outsize,
 		       const unsigned char *in, size_t inl)
 {
@@ -400,6 +572,8 @@ static int vcp_cupdate(void *vctx, unsigned char *out, size_t *outl, size_t outs
 	}
 	if (!vcp_cbroken(c))
 		return 0;
+	if (c->tlsver && c->a->blocksize == 16)
+		return vcp_tls_record(c, out, outl, outsize, in, inl);
 	if (!vcp_cchoose(c, inl))
 		return 0;
 	if (c->sw) {
@@ -432,6 +606,10 @@ static int vcp_cfinal(void *vctx, unsigned char *out, size_t *outl, size_t outsi
 	unsigned int p, i, bad;
 	int n;
 
+	if (c->tlsver && c->a->blocksize == 16) { /* as the default: records are never finished */
+		vcp_err(VCP_R_BAD_INPUT, "%s: no final in TLS record mode", c->a->swname);
+		return 0;
+	}
 	if (c->sw) {
 		if (!EVP_CipherFinal_ex(c->sw, out, &n))
 			return 0;
@@ -620,6 +798,10 @@ static int vcp_cget_ctx_params(void *vctx, OSSL_PARAM params[])
 	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_UPDATED_IV)) &&
 	    !vcp_set_octets(p, iv, c->a->ivlen))
 		return 0;
+	/* a pointer into the context, good until the next update (as the default's) */
+	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_TLS_MAC)) &&
+	    !OSSL_PARAM_set_octet_ptr(p, c->tlsmac_set ? c->tlsmac : NULL, c->tlsmacsize))
+		return 0;
 	return 1;
 }
 
@@ -658,12 +840,13 @@ static int vcp_cset_ctx_params(void *vctx, const OSSL_PARAM params[])
 	if (!params)
 		return 1;
 	/*
-	 * libssl's TLS 1.x CBC records: the cipher removes padding and MAC in
-	 * constant time (tls-version, tls-mac-size); the default provider's
-	 * implementation does that, so the context goes there for good.
+	 * TLS parameters on CTR/XTS (libssl never sets them there): the
+	 * default provider's stream semantics, so the context goes there for
+	 * good.  ECB/CBC do TLS records themselves (vcp_tls_record).
 	 */
-	if (!c->tls && (OSSL_PARAM_locate_const(params, OSSL_CIPHER_PARAM_TLS_VERSION) ||
-			OSSL_PARAM_locate_const(params, OSSL_CIPHER_PARAM_TLS_MAC_SIZE))) {
+	if (!c->tls && c->a->blocksize == 1 &&
+	    (OSSL_PARAM_locate_const(params, OSSL_CIPHER_PARAM_TLS_VERSION) ||
+	     OSSL_PARAM_locate_const(params, OSSL_CIPHER_PARAM_TLS_MAC_SIZE))) {
 		if (!vcp_cto_software(c))
 			return 0;
 	}
@@ -676,6 +859,12 @@ static int vcp_cset_ctx_params(void *vctx, const OSSL_PARAM params[])
 		if (c->sw)
 			EVP_CIPHER_CTX_set_padding(c->sw, c->pad);
 	}
+	if ((p = OSSL_PARAM_locate_const(params, OSSL_CIPHER_PARAM_TLS_VERSION)) &&
+	    !OSSL_PARAM_get_uint(p, &c->tlsver))
+		return 0;
+	if ((p = OSSL_PARAM_locate_const(params, OSSL_CIPHER_PARAM_TLS_MAC_SIZE)) &&
+	    !OSSL_PARAM_get_size_t(p, &c->tlsmacsize))
+		return 0;
 	if ((p = OSSL_PARAM_locate_const(params, OSSL_CIPHER_PARAM_KEYLEN))) {
 		if (!OSSL_PARAM_get_size_t(p, &kl))
 			return 0;

@@ -71,30 +71,6 @@ struct vcp_tctx {
 	int sw_rec; /* the next record / update goes to sw */
 };
 
-/* ---- constant-time helpers: all-ones or all-zeros masks ---- */
-
-static size_t vcp_ct_lt(size_t a, size_t b)
-{
-	return 0 - ((a ^ ((a ^ b) | ((a - b) ^ b))) >> (sizeof(size_t) * 8 - 1));
-}
-
-static size_t vcp_ct_ge(size_t a, size_t b)
-{
-	return ~vcp_ct_lt(a, b);
-}
-
-static size_t vcp_ct_eq(size_t a, size_t b)
-{
-	size_t x = a ^ b;
-
-	return 0 - ((~x & (x - 1)) >> (sizeof(size_t) * 8 - 1));
-}
-
-static size_t vcp_ct_sel(size_t mask, size_t a, size_t b)
-{
-	return (mask & a) | (~mask & b);
-}
-
 /* ---- sessions: a CBC one (key) and an HMAC one (MAC key) ---- */
 
 static void vcp_tctx_drop(struct vcp_tctx *c, int cbc, int mac)

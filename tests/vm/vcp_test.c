@@ -22,6 +22,11 @@
  *                                          is made): EVP errors with the provider's reason,
  *                                          no output claimed; FAILED made; new contexts
  *                                          work once REBOUND exists
+ *   vcp_test [-n CASES] etm                AES-128/256-CBC with tls-version/tls-mac-size (SSL 3.0,
+ *                                          TLS 1.0-1.2, DTLS 1.2; MAC sizes 0/20/32) driven as
+ *                                          libssl drives them, against the default provider's
+ *                                          AES-CBC doing the same: records, tls-mac, bad padding,
+ *                                          misuse; device requests >= records at/over min_offload
  * Output is TAP (no plan line: the case script counts).
  */
 #include <errno.h>
@@ -1767,6 +1772,259 @@ static int cmd_failing(const char *ready, const char *failed_file, const char *r
 	return failed;
 }
 
+/* ---- vcp_test etm: plain AES-CBC in libssl's TLS record mode (encrypt-then-MAC) ---- */
+
+/* A context set up as libssl's tls1_change_cipher_state / tls_provider_set_tls_params. */
+static EVP_CIPHER_CTX *etm_ctx(EVP_CIPHER *ci, const uint8_t *key, const uint8_t *iv, int enc,
+			       int ver, size_t macsize)
+{
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	OSSL_PARAM ps[3] = {OSSL_PARAM_construct_int(OSSL_CIPHER_PARAM_TLS_VERSION, &ver),
+			    OSSL_PARAM_construct_size_t(OSSL_CIPHER_PARAM_TLS_MAC_SIZE, &macsize),
+			    OSSL_PARAM_construct_end()};
+
+	if (!c || !EVP_CipherInit_ex(c, ci, NULL, key, iv, enc) ||
+	    !EVP_CIPHER_CTX_set_params(c, ps)) {
+		errdump();
+		EVP_CIPHER_CTX_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* One record through EVP_CipherUpdate in place, as tls1_enc does: its length or -1. */
+static int etm_rec(EVP_CIPHER_CTX *c, uint8_t *buf, size_t len)
+{
+	int ol = 0;
+
+	if (!EVP_CipherUpdate(c, buf, &ol, buf, (int)len))
+		return -1;
+	return ol;
+}
+
+/* The MAC libssl reads after decrypting (tls-mac): 1 and a copy, 0 if NULL or failed. */
+static int etm_mac(EVP_CIPHER_CTX *c, uint8_t *mac, size_t ms)
+{
+	unsigned char *p = NULL;
+	OSSL_PARAM ps[2] = {
+		OSSL_PARAM_construct_octet_ptr(OSSL_CIPHER_PARAM_TLS_MAC, (void **)&p, ms),
+		OSSL_PARAM_construct_end()};
+
+	if (!EVP_CIPHER_CTX_get_params(c, ps) || !p)
+		return 0;
+	memcpy(mac, p, ms);
+	return 1;
+}
+
+static void test_etm(const char *name, int ver, size_t ms, int cases, size_t minoff)
+{
+	static const size_t lens[] = {0, 1, 15, 16, 17, 31, 32, 100, 4095, 4096, 16384};
+	static const char *const kinds[] = {"long-padded", "bad-padding-byte", "bad-pad-length"};
+	size_t dlen, n, k, i, expect = 0;
+	size_t ivl = ver == 0x0300 || ver == 0x0301 ? 0 : 16;
+	uint8_t key[32], iv[16], chain[16], mac[64], m1[64], m2[64];
+	uint8_t *rec = malloc(20000), *b1 = malloc(20000), *b2 = malloc(20000);
+	EVP_CIPHER *vc = EVP_CIPHER_fetch(NULL, name, "provider=vcrypto");
+	EVP_CIPHER *dc = EVP_CIPHER_fetch(NULL, name, "provider=default");
+	EVP_CIPHER_CTX *ve = NULL, *vd = NULL, *de = NULL, *dd = NULL, *v1, *d1;
+	int bad = 0, recs = 0, refused = 0, accepted = 0, randmac = 0, errs = 0, i2, t, l1, l2, o1,
+	    o2;
+	long r0, r1;
+	char why[300] = "";
+
+	if (!vc || !dc || !rec || !b1 || !b2) {
+		tap(0, "%s: offered by vcrypto and default", name);
+		goto out;
+	}
+	fill(key, sizeof(key));
+	fill(iv, sizeof(iv));
+	ve = etm_ctx(vc, key, iv, 1, ver, ms);
+	vd = etm_ctx(vc, key, iv, 0, ver, ms);
+	de = etm_ctx(dc, key, iv, 1, ver, ms);
+	dd = etm_ctx(dc, key, iv, 0, ver, ms);
+	if (!ve || !vd || !de || !dd) {
+		tap(0, "%s tls-version %#x tls-mac-size %zu: contexts set up as libssl does", name,
+		    ver, ms);
+		goto out;
+	}
+	/* records in sequence on the same contexts (TLS 1.0's IV chains across them) */
+	r0 = devstat("vcdev_requests");
+	for (i2 = 0; i2 < cases && !bad; i2++) {
+		dlen = i2 < (int)(sizeof(lens) / sizeof(lens[0])) ? lens[i2] : rnd() % 16400;
+		n = ivl + dlen + ms; /* [explicit IV] payload [MAC]: what libssl hands in */
+		fill(rec, n);
+		memcpy(b1, rec, n);
+		memcpy(b2, rec, n);
+		l1 = etm_rec(ve, b1, n);
+		l2 = etm_rec(de, b2, n);
+		if (l1 < 0 || l1 != l2 || memcmp(b1, b2, (size_t)l1)) {
+			snprintf(why, sizeof(why),
+				 "record %d (%zu B): sealed to %d B, default %d B", i2, n, l1, l2);
+			bad = 1;
+			break;
+		}
+		expect += (size_t)l1 >= minoff; /* one CBC request on the device */
+		memcpy(b2, b1, (size_t)l1);
+		o1 = etm_rec(vd, b1, (size_t)l1);
+		o2 = etm_rec(dd, b2, (size_t)l1);
+		expect += (size_t)l1 >= minoff;
+		if (o1 != (int)dlen || o2 != (int)dlen || memcmp(b1 + ivl, rec + ivl, dlen) ||
+		    (ms && (!etm_mac(vd, m1, ms) || !etm_mac(dd, m2, ms) ||
+			    memcmp(m1, rec + ivl + dlen, ms) || memcmp(m2, m1, ms)))) {
+			snprintf(why, sizeof(why),
+				 "record %d (%zu B): opened to %d B, default %d B, or MAC differs",
+				 i2, dlen, o1, o2);
+			bad = 1;
+			break;
+		}
+		recs++;
+	}
+	r1 = devstat("vcdev_requests");
+	/* padding up to 256 bytes is valid; a wrong padding byte or length is not */
+	for (t = 0; t < 3 && !bad; t++) {
+		for (i2 = 0; i2 < 3 && !bad; i2++) {
+			EVP_CIPHER *raw = EVP_CIPHER_fetch(NULL, name, "provider=default");
+			EVP_CIPHER_CTX *cc = EVP_CIPHER_CTX_new();
+			int ol = 0, ok;
+
+			dlen = (size_t[]){0, 300, 5000}[i2] + rnd() % 40;
+			n = ivl + dlen + ms;
+			fill(rec, n);
+			memcpy(mac, rec + ivl + dlen, ms);
+			k = 16 - n % 16 +
+			    16 * (ver == 0x0300 ? 0 : rnd() % 16); /* with the length byte */
+			for (i = 0; i < k; i++)
+				rec[n + i] = (uint8_t)(k - 1);
+			if (ver == 0x0300)
+				memset(rec + n, 0xa5, k - 1); /* SSL 3.0: any padding bytes */
+			if (t == 1 && ver != 0x0300 && k >= 2)
+				rec[n + k - 2] ^= 0x01;
+			if (t == 1 && (ver == 0x0300 || k < 2))
+				rec[n + k - 1] = (uint8_t)(ver == 0x0300 ? 16 : 0xfe);
+			if (t == 2) /* longer than the padding (and than short records) */
+				rec[n + k - 1] = (uint8_t)(k - 1 == 0xff ? 0xfe : 0xff);
+			n += k;
+			memcpy(chain, iv, 16);
+			ok = raw && cc && EVP_EncryptInit_ex2(cc, raw, key, chain, NULL) &&
+			     EVP_CIPHER_CTX_set_padding(cc, 0) &&
+			     EVP_EncryptUpdate(cc, rec, &ol, rec, (int)n) && (size_t)ol == n;
+			EVP_CIPHER_CTX_free(cc);
+			EVP_CIPHER_free(raw);
+			v1 = etm_ctx(vc, key, iv, 0, ver, ms);
+			d1 = etm_ctx(dc, key, iv, 0, ver, ms);
+			memcpy(b1, rec, n);
+			memcpy(b2, rec, n);
+			o1 = v1 ? etm_rec(v1, b1, n) : -2;
+			ERR_clear_error();
+			o2 = d1 ? etm_rec(d1, b2, n) : -2;
+			ERR_clear_error();
+			/* the default's answer is the reference; vcrypto must match it */
+			if (!ok || o1 != o2 ||
+			    (o1 >= 0 && memcmp(b1 + ivl, b2 + ivl, (size_t)o1)) ||
+			    (t == 0 && o1 != (int)dlen)) {
+				snprintf(why, sizeof(why),
+					 "%s record of %zu B: vcrypto %d, default %d", kinds[t],
+					 dlen, o1, o2);
+				bad = 1;
+			} else if (ms && o1 >= 0) {
+				/* accepted: the real MAC if the padding was good, else a random one
+				 */
+				int g1 = etm_mac(v1, m1, ms), g2 = etm_mac(d1, m2, ms);
+
+				if (!g1 || !g2 || (!memcmp(m1, mac, ms)) != (t == 0) ||
+				    (!memcmp(m2, mac, ms)) != (t == 0)) {
+					snprintf(why, sizeof(why),
+						 "%s record of %zu B: MAC handed back %s", kinds[t],
+						 dlen,
+						 !g1 || !g2 ? "missing"
+						 : t	    ? "is the real one"
+							    : "differs");
+					bad = 1;
+				}
+			}
+			if (!t)
+				accepted++;
+			else if (o1 < 0)
+				refused++;
+			else
+				randmac++;
+			EVP_CIPHER_CTX_free(v1);
+			EVP_CIPHER_CTX_free(d1);
+		}
+	}
+	/* misuse refused where the default refuses it */
+	for (t = 0; t < 5 && !bad; t++) {
+		static const char *const what[] = {"out of place", "padding off", "33-byte record",
+						   "record too short", "final"};
+		EVP_CIPHER_CTX *x[2];
+		int res[2], j2;
+
+		if (t == 3 && !ivl && ms < 16)
+			continue; /* 16 bytes could be a valid record: nothing to compare */
+		for (j2 = 0; j2 < 2; j2++) {
+			x[j2] = etm_ctx(j2 ? dc : vc, key, iv, t == 0 || t == 1 || t == 4, ver, ms);
+			fill(b1, 64);
+			res[j2] = -1;
+			if (!x[j2])
+				continue;
+			if (t == 0)
+				res[j2] = EVP_CipherUpdate(x[j2], b2, &o1, b1, 40);
+			if (t == 1)
+				res[j2] = EVP_CIPHER_CTX_set_padding(x[j2], 0) &&
+					  EVP_CipherUpdate(x[j2], b1, &o1, b1, 40);
+			if (t == 2)
+				res[j2] = EVP_CipherUpdate(x[j2], b1, &o1, b1, 33);
+			if (t == 3) /* only the explicit IV, or shorter than MAC + 1 */
+				res[j2] =
+					EVP_CipherUpdate(x[j2], b1, &o1, b1, (int)(ivl ? ivl : 16));
+			if (t == 4)
+				res[j2] = EVP_CipherUpdate(x[j2], b1, &o1, b1, 40) &&
+					  EVP_CipherFinal_ex(x[j2], b1 + 64, &o2);
+			ERR_clear_error();
+			EVP_CIPHER_CTX_free(x[j2]);
+		}
+		if (res[0] != res[1] || res[1] != 0) {
+			snprintf(why, sizeof(why), "%s: vcrypto %d, default %d", what[t], res[0],
+				 res[1]);
+			bad = 1;
+		}
+		errs++;
+	}
+	tap(!bad && r1 - r0 >= (long)expect,
+	    "%s tls-version %#x tls-mac-size %zu as libssl drives it: %d records sealed and "
+	    "opened equal to the default provider's%s, %d long paddings accepted, bad padding "
+	    "%d refused / %d given a random MAC as by the default, %d misuses refused alike; "
+	    "%ld device requests >= %zu records of min_offload %zu or more %s",
+	    name, ver, ms, recs, ms ? " (MAC handed back)" : "", accepted, refused, randmac, errs,
+	    r1 - r0, expect, minoff, why);
+out:
+	EVP_CIPHER_CTX_free(ve);
+	EVP_CIPHER_CTX_free(vd);
+	EVP_CIPHER_CTX_free(de);
+	EVP_CIPHER_CTX_free(dd);
+	EVP_CIPHER_free(vc);
+	EVP_CIPHER_free(dc);
+	free(rec);
+	free(b1);
+	free(b2);
+}
+
+static int cmd_etm(int cases)
+{
+	static const int vers[] = {0x0300, 0x0301, 0x0302, 0x0303, 0xfefd};
+	static const size_t mss[] = {0, 20, 32};
+	const char *e = getenv("VCRYPTO_MIN_OFFLOAD");
+	size_t minoff = e ? strtoul(e, NULL, 0) : 65536, v, m;
+
+	for (v = 0; v < sizeof(vers) / sizeof(vers[0]); v++)
+		for (m = 0; m < 3; m++) {
+			test_etm("AES-128-CBC", vers[v], mss[m], cases, minoff);
+			if (m != 1)
+				test_etm("AES-256-CBC", vers[v], mss[m], cases, minoff);
+		}
+	return failed;
+}
+
 int main(int argc, char **argv)
 {
 	int o, cases = 24;
@@ -1796,6 +2054,8 @@ int main(int argc, char **argv)
 		return cmd_bench();
 	if (!strcmp(argv[optind], "tls"))
 		return cmd_tls(cases);
+	if (!strcmp(argv[optind], "etm"))
+		return cmd_etm(cases);
 	if (!strcmp(argv[optind], "bighash"))
 		return cmd_bighash();
 	if (!strcmp(argv[optind], "failing") && optind + 3 < argc)

@@ -205,6 +205,87 @@ done
 cd /
 # ---- end of the composite-cipher section ----
 
+# ---- TLS 1.2 CBC with encrypt-then-MAC (OpenSSL's default): plain AES-CBC in TLS record mode ----
+# libssl sets tls-version / tls-mac-size on plain AES-CBC and hands it one
+# record per update.  vcp_test etm drives AES-128/256-CBC that way against
+# the default provider's AES-CBC (and counts one device request per record
+# at or over min_offload).
+r0=$(reqs)
+vcp_test -n 16 etm
+r1=$(reqs)
+note "vcp_test etm: $((r1 - r0)) device requests"
+note "vcp_test etm with min_offload 4096: records on both sides of it on one context, the IV kept in step"
+VCRYPTO_MIN_OFFLOAD=4096 vcp_test -n 16 etm
+# s_server/s_client, TLS 1.2, encrypt-then-MAC, 1 MiB each way.  The record
+# HMAC reaches the device whichever cipher carries the records, so the
+# proof that the CBC went there is a control: the same transfer with the
+# Camellia twin of the suite (same HMAC-SHA256, same record sizes; Camellia
+# is not offered by vcrypto, so its CBC stays in the default provider).
+# Per application-data record (counted from s_client -msg), the AES suite
+# must make at least 1.5 device requests more than its twin (2 expected:
+# one CBC request where the record is sealed, one where it is opened).
+[ -e /tmp/rc.pem ] || openssl req -x509 -newkey rsa:2048 -nodes -keyout /tmp/rk.pem -out /tmp/rc.pem \
+	-subj /CN=vcrypto -days 2 $DP 2>/dev/null
+cd /tmp
+port=4520
+# etm_xfer DIR SUITE: 1 MiB server->client (s2c) or client->server (c2s);
+# sets xok (bytes equal), xreq (device requests), xrec (application-data records)
+etm_xfer() {
+	v="-tls1_2 -cipher $2"
+	rm -f /tmp/msg /tmp/got /tmp/rcv
+	if [ "$1" = s2c ]; then
+		OPENSSL_CONF=/tmp/ossl.cnf openssl s_server -accept 127.0.0.1:$port -cert /tmp/rc.pem \
+			-key /tmp/rk.pem -WWW -naccept 1 -quiet $v >/tmp/srv.log 2>&1 &
+		spid=$!
+		listening $port
+		r0=$(reqs)
+		printf 'GET /d HTTP/1.0\r\n\r\n' | OPENSSL_CONF=/tmp/ossl.cnf timeout 120 openssl s_client \
+			-connect 127.0.0.1:$port -quiet -msg -msgfile /tmp/msg $v >/tmp/got 2>/tmp/cli.log
+		r1=$(reqs)
+		kill $spid 2>/dev/null; wait $spid 2>/dev/null
+		tail -c 1048577 /tmp/got >/tmp/body
+		cmp -s /tmp/body /tmp/d && xok=1 || xok=0
+	else
+		rm -f /tmp/fifo && mkfifo /tmp/fifo
+		OPENSSL_CONF=/tmp/ossl.cnf openssl s_server -accept 127.0.0.1:$port -cert /tmp/rc.pem \
+			-key /tmp/rk.pem -naccept 1 -quiet $v </tmp/fifo >/tmp/rcv 2>/tmp/srv.log &
+		spid=$!
+		exec 9>/tmp/fifo
+		listening $port
+		r0=$(reqs)
+		OPENSSL_CONF=/tmp/ossl.cnf timeout 120 openssl s_client -connect 127.0.0.1:$port -quiet \
+			-no_ign_eof -nocommands -msg -msgfile /tmp/msg $v </tmp/d >/dev/null 2>/tmp/cli.log
+		i=0
+		while kill -0 $spid 2>/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+		kill $spid 2>/dev/null; wait $spid 2>/dev/null
+		exec 9>&-
+		r1=$(reqs)
+		cmp -s /tmp/rcv /tmp/d && xok=1 || xok=0
+	fi
+	xreq=$((r1 - r0))
+	# each record's header line, then its first bytes: 17 = application data
+	xrec=$(grep -A1 RecordHeader /tmp/msg 2>/dev/null | grep -c '^ *17 03 03')
+	xlog="$(tail -3 /tmp/cli.log | tr '\n' ' ') $(tail -3 /tmp/srv.log | tr '\n' ' ')"
+	port=$((port + 1))
+}
+for t in "AES128-SHA256 CAMELLIA128-SHA256" "ECDHE-RSA-AES128-SHA256 ECDHE-RSA-CAMELLIA128-SHA256"; do
+	set -- $t
+	for dir in s2c c2s; do
+		etm_xfer $dir $2
+		cok=$xok creq=$xreq crec=$xrec
+		etm_xfer $dir $1
+		# at least 1.5 more requests per record than the twin: 2*(A*Rc - C*Ra) >= 3*Ra*Rc
+		if [ $xok = 1 ] && [ $cok = 1 ] && [ $xrec -ge 64 ] && [ $crec -ge 64 ] &&
+			[ $((2 * (xreq * crec - creq * xrec))) -ge $((3 * xrec * crec)) ]; then
+			ok "TLS 1.2 $1 with encrypt-then-MAC, $dir: 1 MiB intact; $xreq device requests for $xrec records, its Camellia twin $creq for $crec: CBC on the device for every record"
+		else
+			not_ok "TLS 1.2 $1 with encrypt-then-MAC, $dir: intact $xok (twin $cok); $xreq device requests for $xrec records, Camellia twin $creq for $crec (want >= 1.5 more per record); $xlog"
+		fi
+	done
+done
+cd /
+# ---- end of the encrypt-then-MAC section ----
+
 vcp_test fork
 r0=$(reqs)
 vcp_test -n 40 threads
