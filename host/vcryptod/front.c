@@ -55,7 +55,7 @@ struct front_queue {
 struct front_sess {
 	uint64_t id;
 	uint32_t size;
-	uint8_t payload[sizeof(struct vcd_vu_session_v2)];
+	uint8_t payload[sizeof(struct vcd_vu_session_1072)];
 };
 
 struct front {
@@ -348,7 +348,7 @@ static int replay_state(struct front *f, uint32_t req, uint32_t index, uint32_t 
  */
 static int replay(struct front *f, unsigned int *nqueues)
 {
-	uint8_t buf[8 + sizeof(struct vcd_vu_session_v2)];
+	uint8_t buf[8 + sizeof(struct vcd_vu_session_1072)];
 	int ret = 0;
 
 	*nqueues = 0;
@@ -656,9 +656,9 @@ static void record(struct front *f, const struct vcd_vu_hdr *h, const uint8_t *p
 		break;
 	}
 	case VCD_VU_CREATE_CRYPTO_SESSION: {
-		size_t off = h->size == sizeof(struct vcd_vu_session_v1)
-				     ? offsetof(struct vcd_vu_session_v1, session_id)
-				     : offsetof(struct vcd_vu_session_v2, session_id);
+		size_t off = h->size == sizeof(struct vcd_vu_session_632)
+				     ? offsetof(struct vcd_vu_session_632, session_id)
+				     : offsetof(struct vcd_vu_session_1072, session_id);
 		struct front_sess *s;
 		int64_t id;
 

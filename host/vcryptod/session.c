@@ -62,16 +62,16 @@ static int parse_sym(const struct vcd_vu_sym_info *in, const uint8_t *key, const
 int vcd_sess_parse(const void *payload, size_t len, struct vcd_sess_params *p)
 {
 	memset(p, 0, sizeof(*p));
-	if (len == sizeof(struct vcd_vu_session_v1)) {
-		const struct vcd_vu_session_v1 *m = payload;
+	if (len == sizeof(struct vcd_vu_session_632)) {
+		const struct vcd_vu_session_632 *m = payload;
 
 		return parse_sym(&m->info, m->key, m->auth_key, p);
 	}
-	if (len == sizeof(struct vcd_vu_session_v2)) {
-		const struct vcd_vu_session_v2 *m = payload;
+	if (len == sizeof(struct vcd_vu_session_1072)) {
+		const struct vcd_vu_session_1072 *m = payload;
 		const struct vcd_vu_asym_info *a = &m->u.asym.info;
 
-		p->v2 = true;
+		p->layout_1072 = true;
 		if (m->op_code == VIRTIO_CRYPTO_CIPHER_CREATE_SESSION)
 			return parse_sym(&m->u.sym.info, m->u.sym.key, m->u.sym.auth_key, p);
 		if (m->op_code != VIRTIO_CRYPTO_AKCIPHER_CREATE_SESSION)

@@ -16,7 +16,7 @@ enum vcd_sess_kind { VCD_SESS_SYM = 1, VCD_SESS_ASYM = 2 };
 /* A CREATE_CRYPTO_SESSION payload after parsing; holds keys: wipe it. */
 struct vcd_sess_params {
 	enum vcd_sess_kind kind;
-	bool v2; /* 1072-byte (QEMU 8.1+) layout */
+	bool layout_1072; /* the 1072-byte layout (QEMU 8.1+), else the 632-byte one */
 	/* symmetric */
 	uint32_t cipher_alg, key_len, hash_alg, hash_result_len, auth_key_len;
 	uint8_t op_type, direction, hash_mode, chain_order;

@@ -111,7 +111,7 @@ struct vcd_vu_sym_info {
 #define VCD_VU_ASYM_KEY_MAX 1024
 
 /* QEMU 7.1 to 8.0: 632 bytes. */
-struct vcd_vu_session_v1 {
+struct vcd_vu_session_632 {
 	int64_t session_id; /* reply: backend's id, < 0 on failure */
 	struct vcd_vu_sym_info info;
 	uint8_t key[VCD_VU_SYM_KEY_MAX];
@@ -130,7 +130,7 @@ struct vcd_vu_asym_info {
 };
 
 /* QEMU 8.1 and newer: 1072 bytes. */
-struct vcd_vu_session_v2 {
+struct vcd_vu_session_1072 {
 	uint64_t op_code; /* VIRTIO_CRYPTO_{CIPHER,AKCIPHER}_CREATE_SESSION */
 	union {
 		struct {
@@ -149,12 +149,12 @@ struct vcd_vu_session_v2 {
 _Static_assert(sizeof(struct vcd_vu_hdr) == 12, "vhost-user header");
 _Static_assert(sizeof(struct vcd_vu_sym_info) == 48, "QEMU sym session info");
 _Static_assert(sizeof(struct vcd_vu_asym_info) == 32, "QEMU asym session info");
-_Static_assert(sizeof(struct vcd_vu_session_v1) == 632, "QEMU 7.2 layout");
-_Static_assert(offsetof(struct vcd_vu_session_v1, key) == 56, "7.2 key");
-_Static_assert(offsetof(struct vcd_vu_session_v1, auth_key) == 120, "7.2 auth");
-_Static_assert(sizeof(struct vcd_vu_session_v2) == 1072, "QEMU 8.1 layout");
-_Static_assert(offsetof(struct vcd_vu_session_v2, session_id) == 1064, "8.1 id");
-_Static_assert(offsetof(struct vcd_vu_session_v2, u.asym.key) == 40, "8.1 key");
+_Static_assert(sizeof(struct vcd_vu_session_632) == 632, "the 632-byte layout (QEMU 7.1-8.0)");
+_Static_assert(offsetof(struct vcd_vu_session_632, key) == 56, "7.2 key");
+_Static_assert(offsetof(struct vcd_vu_session_632, auth_key) == 120, "7.2 auth");
+_Static_assert(sizeof(struct vcd_vu_session_1072) == 1072, "the 1072-byte layout (QEMU 8.1+)");
+_Static_assert(offsetof(struct vcd_vu_session_1072, session_id) == 1064, "8.1 id");
+_Static_assert(offsetof(struct vcd_vu_session_1072, u.asym.key) == 40, "8.1 key");
 
 /*
  * Data-request semantics vcryptod gives the parts virtio leaves open:
@@ -168,7 +168,7 @@ _Static_assert(offsetof(struct vcd_vu_session_v2, u.asym.key) == 40, "8.1 key");
  *   input src[hash_start_src_offset, +len_to_hash]; CIPHER_THEN_HASH: aad ||
  *   the output dst[hash_start_src_offset, +len_to_hash]. The first
  *   hash_result_len bytes of the digest are written (never verified).
- * - Akcipher (8.1 layout sessions): readable src (and, for VERIFY, dst =
+ * - Akcipher (sessions of the 1072-byte layout): readable src (and, for VERIFY, dst =
  *   the digest); writable dst for ENCRYPT/DECRYPT/SIGN. The result is written
  *   from the start of dst, the rest of dst zeroed; used.len = result + 1.
  *   A signature that does not verify gets VIRTIO_CRYPTO_KEY_REJECTED.

@@ -105,8 +105,8 @@ static int restore_session(struct vcd_dev *d, const uint8_t *p, uint32_t size)
 	uint64_t id;
 	int ret;
 
-	if (size != 8 + sizeof(struct vcd_vu_session_v1) &&
-	    size != 8 + sizeof(struct vcd_vu_session_v2))
+	if (size != 8 + sizeof(struct vcd_vu_session_632) &&
+	    size != 8 + sizeof(struct vcd_vu_session_1072))
 		return -EINVAL;
 	sp = malloc(sizeof(*sp));
 	if (!sp)
@@ -140,11 +140,11 @@ static int create_session(struct vcd_dev *d, const void *p, uint32_t size, void 
 	if (id < 0)
 		id = -1;
 	memset(reply, 0, size);
-	if (size == sizeof(struct vcd_vu_session_v1)) {
+	if (size == sizeof(struct vcd_vu_session_632)) {
 		memcpy(reply, &id, sizeof(id));
 	} else {
 		memcpy(reply, p, sizeof(uint64_t)); /* op_code */
-		memcpy((uint8_t *)reply + offsetof(struct vcd_vu_session_v2, session_id), &id,
+		memcpy((uint8_t *)reply + offsetof(struct vcd_vu_session_1072, session_id), &id,
 		       sizeof(id));
 	}
 	*reply_len = size;
@@ -344,8 +344,8 @@ static int vu_set_vring_enable(struct vu_msg *m)
 
 static int vu_create_crypto_session(struct vu_msg *m)
 {
-	if (m->size != sizeof(struct vcd_vu_session_v1) &&
-	    m->size != sizeof(struct vcd_vu_session_v2))
+	if (m->size != sizeof(struct vcd_vu_session_632) &&
+	    m->size != sizeof(struct vcd_vu_session_1072))
 		return -EINVAL;
 	m->replied = true; /* a session id, negative on failure */
 	return create_session(m->d, m->payload, m->size, m->reply, m->reply_len);

@@ -74,8 +74,8 @@ static void seeds(const char *dir)
 	struct vcd_vu_mem_table mt = {.nregions = 1};
 	struct vcd_vu_vring_state st = {0, 16};
 	struct vcd_vu_vring_addr a = {0, 0, 0x10000000, 0x10000200, 0x10000100, 0};
-	struct vcd_vu_session_v1 s1 = {0};
-	struct vcd_vu_session_v2 s2 = {0};
+	struct vcd_vu_session_632 s1 = {0};
+	struct vcd_vu_session_1072 s2 = {0};
 	uint64_t u = 0, pf = (1ull << 7) | (1ull << 3) | 1;
 	size_t n = 0;
 	char path[4096];

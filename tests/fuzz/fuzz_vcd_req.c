@@ -32,7 +32,7 @@ static uint8_t *ram;
 
 static void add(uint8_t op, uint32_t cipher, uint32_t klen, uint32_t hash, uint32_t hlen)
 {
-	struct vcd_vu_session_v1 m = {0};
+	struct vcd_vu_session_632 m = {0};
 	struct vcd_sess_params p;
 
 	m.info.op_type = op;
@@ -52,7 +52,7 @@ static void add(uint8_t op, uint32_t cipher, uint32_t klen, uint32_t hash, uint3
 
 static void add_rsa(EVP_PKEY *k, int priv, uint32_t padding)
 {
-	struct vcd_vu_session_v2 m = {0};
+	struct vcd_vu_session_1072 m = {0};
 	struct vcd_sess_params p;
 	uint8_t *der = NULL;
 	int len = priv ? i2d_PrivateKey(k, &der) : i2d_PublicKey(k, &der);

@@ -184,7 +184,7 @@ static int teardown(void **state)
 
 static int64_t cbc_session(const uint8_t *key)
 {
-	struct vcd_vu_session_v1 m = {0};
+	struct vcd_vu_session_632 m = {0};
 	struct vcd_sess_params p;
 
 	m.info.op_type = VIRTIO_CRYPTO_SYM_OP_CIPHER;
@@ -253,7 +253,7 @@ static void rsa_header_changes_between_reads(void **state)
 {
 	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024);
 	struct virtio_crypto_op_data_req *h = (void *)rd;
-	struct vcd_vu_session_v2 m = {0};
+	struct vcd_vu_session_1072 m = {0};
 	struct vcd_sess_params p;
 	uint8_t *der = NULL, dg[32], wr[129];
 	EVP_PKEY_CTX *x;

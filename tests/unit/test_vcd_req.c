@@ -64,7 +64,7 @@ static int64_t run(void)
 	return vcd_req_process(&S, &B, C, &ST);
 }
 
-static int64_t mk_session(const struct vcd_vu_session_v1 *m)
+static int64_t mk_session(const struct vcd_vu_session_632 *m)
 {
 	struct vcd_sess_params p;
 	int ret = vcd_sess_parse(m, sizeof(*m), &p);
@@ -191,7 +191,7 @@ static void ciphers_match_openssl(void **state)
 
 	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
 		for (int dir = 1; dir <= 2; dir++) {
-			struct vcd_vu_session_v1 m = {0};
+			struct vcd_vu_session_632 m = {0};
 			uint32_t ivlen = cases[k].alg == VIRTIO_CRYPTO_CIPHER_AES_ECB ? 0 : 16;
 			int64_t sid;
 
@@ -228,7 +228,7 @@ static void ciphers_match_openssl(void **state)
 /* Unsplit buffers take the zero-copy path: same results, same rules. */
 static void zero_copy_path(void **state)
 {
-	struct vcd_vu_session_v1 m = {0};
+	struct vcd_vu_session_632 m = {0};
 	uint8_t key[32], iv[16], src[4096], want[4096];
 	uint8_t *mem = malloc(72 + 16 + 4096 + 4096 + 64);
 	struct virtio_crypto_op_data_req *h = (void *)mem;
@@ -353,7 +353,7 @@ static void chaining_both_orders(void **state)
 	for (uint32_t h = VIRTIO_CRYPTO_MAC_HMAC_MD5; h <= VIRTIO_CRYPTO_MAC_HMAC_SHA_512; h++) {
 		for (int order = 1; order <= 2; order++) {
 			for (int dir = 1; dir <= 2; dir++) {
-				struct vcd_vu_session_v1 m = {0};
+				struct vcd_vu_session_632 m = {0};
 				uint32_t len = 256, hlen = dl[h] - (h & 1) * 4;
 				int64_t sid;
 
@@ -400,7 +400,7 @@ static void chaining_both_orders(void **state)
 
 static void mac_only_and_plain_hash(void **state)
 {
-	struct vcd_vu_session_v1 m = {0};
+	struct vcd_vu_session_632 m = {0};
 	uint8_t akey[64], src[300], dg[64], wdg[64], out[300];
 	int64_t sid;
 
@@ -494,7 +494,7 @@ static void mac_only_and_plain_hash(void **state)
 
 static void bad_requests_get_status(void **state)
 {
-	struct vcd_vu_session_v1 m = {0};
+	struct vcd_vu_session_632 m = {0};
 	uint8_t iv[16] = {0}, src[64] = {0}, out[64];
 	uint8_t rd[200], wr[100];
 	int64_t sid;
@@ -578,7 +578,7 @@ static void bad_requests_get_status(void **state)
 static void rsa_services(void **state)
 {
 	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024);
-	struct vcd_vu_session_v2 m = {0};
+	struct vcd_vu_session_1072 m = {0};
 	struct vcd_sess_params p;
 	uint8_t *der = NULL, msg[128], ct[128], rd[400], wr[200], dg[32];
 	int64_t priv, pub, priv_raw;

@@ -14,9 +14,9 @@
 
 static struct vcd_sess_params P;
 
-static struct vcd_vu_session_v1 v1_cbc(void)
+static struct vcd_vu_session_632 v1_cbc(void)
 {
-	struct vcd_vu_session_v1 m = {0};
+	struct vcd_vu_session_632 m = {0};
 
 	m.info.op_type = VIRTIO_CRYPTO_SYM_OP_CIPHER;
 	m.info.cipher_alg = VIRTIO_CRYPTO_CIPHER_AES_CBC;
@@ -27,9 +27,9 @@ static struct vcd_vu_session_v1 v1_cbc(void)
 	return m;
 }
 
-static struct vcd_vu_session_v1 v1_chain(void)
+static struct vcd_vu_session_632 v1_chain(void)
 {
-	struct vcd_vu_session_v1 m = v1_cbc();
+	struct vcd_vu_session_632 m = v1_cbc();
 
 	m.info.op_type = VIRTIO_CRYPTO_SYM_OP_ALGORITHM_CHAINING;
 	m.info.hash_mode = VIRTIO_CRYPTO_SYM_HASH_MODE_AUTH;
@@ -44,24 +44,24 @@ static struct vcd_vu_session_v1 v1_chain(void)
 static void v1_layout_offsets(void **state)
 {
 	/* QEMU 7.2 x86-64: id @0, info @8, op_type @32, key @56, auth_key @120 */
-	assert_int_equal(sizeof(struct vcd_vu_session_v1), 632);
-	assert_int_equal(offsetof(struct vcd_vu_session_v1, info.op_type), 32);
-	assert_int_equal(offsetof(struct vcd_vu_session_v1, key), 56);
-	assert_int_equal(offsetof(struct vcd_vu_session_v1, auth_key), 120);
-	assert_int_equal(sizeof(struct vcd_vu_session_v2), 1072);
-	assert_int_equal(offsetof(struct vcd_vu_session_v2, u.asym.info.rsa_padding_algo), 32);
-	assert_int_equal(offsetof(struct vcd_vu_session_v2, u.asym.key), 40);
-	assert_int_equal(offsetof(struct vcd_vu_session_v2, session_id), 1064);
+	assert_int_equal(sizeof(struct vcd_vu_session_632), 632);
+	assert_int_equal(offsetof(struct vcd_vu_session_632, info.op_type), 32);
+	assert_int_equal(offsetof(struct vcd_vu_session_632, key), 56);
+	assert_int_equal(offsetof(struct vcd_vu_session_632, auth_key), 120);
+	assert_int_equal(sizeof(struct vcd_vu_session_1072), 1072);
+	assert_int_equal(offsetof(struct vcd_vu_session_1072, u.asym.info.rsa_padding_algo), 32);
+	assert_int_equal(offsetof(struct vcd_vu_session_1072, u.asym.key), 40);
+	assert_int_equal(offsetof(struct vcd_vu_session_1072, session_id), 1064);
 }
 
 static void v1_cipher_ok(void **state)
 {
-	struct vcd_vu_session_v1 m = v1_cbc();
+	struct vcd_vu_session_632 m = v1_cbc();
 	uint8_t raw[632];
 
 	assert_int_equal(vcd_sess_parse(&m, sizeof(m), &P), 0);
 	assert_int_equal(P.kind, VCD_SESS_SYM);
-	assert_false(P.v2);
+	assert_false(P.layout_1072);
 	assert_int_equal(P.cipher_alg, VIRTIO_CRYPTO_CIPHER_AES_CBC);
 	assert_int_equal(P.key_len, 16);
 	assert_int_equal(P.key[15], 0x11);
@@ -80,7 +80,7 @@ static void v1_cipher_ok(void **state)
 
 static void v1_chain_ok(void **state)
 {
-	struct vcd_vu_session_v1 m = v1_chain();
+	struct vcd_vu_session_632 m = v1_chain();
 
 	assert_int_equal(vcd_sess_parse(&m, sizeof(m), &P), 0);
 	assert_int_equal(P.auth_key_len, 40);
@@ -116,7 +116,7 @@ static void v1_chain_ok(void **state)
 
 static void v1_hostile(void **state)
 {
-	struct vcd_vu_session_v1 m;
+	struct vcd_vu_session_632 m;
 
 	m = v1_cbc();
 	m.info.key_len = 65;
@@ -180,7 +180,7 @@ static void v1_hostile(void **state)
 
 static void v2_layouts(void **state)
 {
-	struct vcd_vu_session_v2 m = {0};
+	struct vcd_vu_session_1072 m = {0};
 
 	m.op_code = VIRTIO_CRYPTO_CIPHER_CREATE_SESSION;
 	m.u.sym.info.op_type = VIRTIO_CRYPTO_SYM_OP_CIPHER;
@@ -189,7 +189,7 @@ static void v2_layouts(void **state)
 	m.u.sym.info.direction = VIRTIO_CRYPTO_OP_DECRYPT;
 	memset(m.u.sym.key, 7, 64);
 	assert_int_equal(vcd_sess_parse(&m, sizeof(m), &P), 0);
-	assert_true(P.v2);
+	assert_true(P.layout_1072);
 	assert_int_equal(P.key[63], 7);
 
 	memset(&m, 0, sizeof(m));
@@ -221,7 +221,7 @@ static void v2_layouts(void **state)
 
 static void table_limits(void **state)
 {
-	struct vcd_vu_session_v1 m = v1_cbc();
+	struct vcd_vu_session_632 m = v1_cbc();
 	struct vcd_sessions s;
 	struct vcd_engine *eng;
 	int64_t ids[3], again;
@@ -253,7 +253,7 @@ static void table_limits(void **state)
 
 static void zero_limit(void **state)
 {
-	struct vcd_vu_session_v1 m = v1_cbc();
+	struct vcd_vu_session_632 m = v1_cbc();
 	struct vcd_sessions s;
 
 	assert_int_equal(vcd_sessions_init(&s, &vcd_engine_openssl, NULL, 0), 0);

@@ -278,7 +278,7 @@ static void build(uint8_t *rd, uint32_t len, uint8_t *wr, uint32_t wlen)
 
 static int64_t cbc_session(struct vcd_sessions *s, uint32_t dir)
 {
-	struct vcd_vu_session_v1 m = {0};
+	struct vcd_vu_session_632 m = {0};
 	struct vcd_sess_params p;
 	int64_t id;
 
@@ -371,7 +371,7 @@ static void chain_fails(uint8_t order)
 {
 	static uint8_t rd[72 + 16 + 64], wr[64 + 32 + 1];
 	struct virtio_crypto_op_data_req *h = (void *)rd;
-	struct vcd_vu_session_v1 m = {0};
+	struct vcd_vu_session_632 m = {0};
 	struct vcd_sess_params p;
 	struct vcd_sessions s;
 	struct vcd_req_buf b = {0};
@@ -439,7 +439,7 @@ static void digest_wiped_on_error_returns(void **state)
 
 static void half_received_session_key_wiped(void **state)
 {
-	static struct vcd_vu_session_v1 m;
+	static struct vcd_vu_session_632 m;
 	static uint8_t key[NEEDLE];
 	struct vcd_vu_hdr h = {.request = VCD_VU_CREATE_CRYPTO_SESSION,
 			       .flags = VCD_VU_VERSION,
