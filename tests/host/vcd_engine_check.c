@@ -17,6 +17,7 @@
 #include <string.h>
 #include <linux/virtio_crypto.h>
 
+#include "aes_cases.h"
 #include "engine.h"
 #include "sandbox.h"
 #include "tap.h"
@@ -50,49 +51,39 @@ static const char *alg_name(uint32_t a)
 static void check_ciphers(const struct vcd_engine_ops *ops, struct vcd_engine *e,
 			  struct vcd_engine *ref)
 {
-	static const struct {
-		uint32_t alg, klen;
-	} cs[] = {
-		{VIRTIO_CRYPTO_CIPHER_AES_ECB, 16}, {VIRTIO_CRYPTO_CIPHER_AES_ECB, 24},
-		{VIRTIO_CRYPTO_CIPHER_AES_ECB, 32}, {VIRTIO_CRYPTO_CIPHER_AES_CBC, 16},
-		{VIRTIO_CRYPTO_CIPHER_AES_CBC, 24}, {VIRTIO_CRYPTO_CIPHER_AES_CBC, 32},
-		{VIRTIO_CRYPTO_CIPHER_AES_CTR, 16}, {VIRTIO_CRYPTO_CIPHER_AES_CTR, 24},
-		{VIRTIO_CRYPTO_CIPHER_AES_CTR, 32}, {VIRTIO_CRYPTO_CIPHER_AES_XTS, 32},
-		{VIRTIO_CRYPTO_CIPHER_AES_XTS, 64},
-	};
 	static const size_t sizes[] = {16, 64, 4096, 65536, 200000};
 	size_t max = 200000 + 16;
 	uint8_t *in = malloc(max), *out = malloc(max), *want = malloc(max);
 	uint8_t key[64], iv[16];
 
-	for (size_t k = 0; k < sizeof(cs) / sizeof(cs[0]); k++) {
+	for (size_t k = 0; k < AES_NCASES; k++) {
 		for (int enc = 1; enc >= 0; enc--) {
 			void *c = NULL, *rc = NULL;
 			int ret, bad = 0, tried = 0;
 
 			fill(key, sizeof(key));
-			ret = ops->cipher_new(e, cs[k].alg, key, cs[k].klen, enc, &c);
+			ret = ops->cipher_new(e, aes_cases[k].alg, key, aes_cases[k].keylen, enc, &c);
 			if (ret == -ENOTSUP && ops == &vcd_engine_cryptodev) {
 				tap_skip("this /dev/crypto does not offer %s-%u",
-					 alg_name(cs[k].alg), cs[k].klen * 8);
+					 alg_name(aes_cases[k].alg), aes_cases[k].keylen * 8);
 				continue;
 			}
 			if (ret) {
-				tap_ok(0, "%s-%u %s: session: %s", alg_name(cs[k].alg),
-				       cs[k].klen * 8, enc ? "encrypt" : "decrypt", strerror(-ret));
+				tap_ok(0, "%s-%u %s: session: %s", alg_name(aes_cases[k].alg),
+				       aes_cases[k].keylen * 8, enc ? "encrypt" : "decrypt", strerror(-ret));
 				continue;
 			}
-			ret = vcd_engine_openssl.cipher_new(ref, cs[k].alg, key, cs[k].klen, enc,
+			ret = vcd_engine_openssl.cipher_new(ref, aes_cases[k].alg, key, aes_cases[k].keylen, enc,
 							    &rc);
 			for (size_t s = 0; !ret && s < sizeof(sizes) / sizeof(sizes[0]); s++) {
 				size_t n = sizes[s];
-				uint32_t ivl = vcd_cipher_iv_len(cs[k].alg);
+				uint32_t ivl = vcd_cipher_iv_len(aes_cases[k].alg);
 
-				if (cs[k].alg == VIRTIO_CRYPTO_CIPHER_AES_XTS && n >= 65536)
+				if (aes_cases[k].alg == VIRTIO_CRYPTO_CIPHER_AES_XTS && n >= 65536)
 					continue; /* afalg: XTS in one piece only */
 				/* cryptodev-linux wants whole blocks for XTS (block size 16) */
-				if (cs[k].alg == VIRTIO_CRYPTO_CIPHER_AES_CTR ||
-				    (cs[k].alg == VIRTIO_CRYPTO_CIPHER_AES_XTS &&
+				if (aes_cases[k].alg == VIRTIO_CRYPTO_CIPHER_AES_CTR ||
+				    (aes_cases[k].alg == VIRTIO_CRYPTO_CIPHER_AES_XTS &&
 				     ops != &vcd_engine_cryptodev))
 					n += 5;
 				fill(in, n);
@@ -110,7 +101,7 @@ static void check_ciphers(const struct vcd_engine_ops *ops, struct vcd_engine *e
 			tap_ok(!ret && !bad && tried,
 			       "%s-%u %s through %s equals OpenSSL (%d sizes 16 B..200 KB, also in "
 			       "place)",
-			       alg_name(cs[k].alg), cs[k].klen * 8, enc ? "encrypt" : "decrypt",
+			       alg_name(aes_cases[k].alg), aes_cases[k].keylen * 8, enc ? "encrypt" : "decrypt",
 			       ops->name, tried);
 			ops->cipher_free(c);
 			vcd_engine_openssl.cipher_free(rc);

@@ -3,6 +3,7 @@
  * vufront: synthetic vhost-user frontend that tests a virtio-crypto backend
  * (vcryptod) the way QEMU and a guest would use it, and prints TAP.
  */
+#include "aes_cases.h"
 #include "vufront_test.h"
 
 #include <errno.h>
@@ -404,20 +405,10 @@ static const uint32_t vt_macs[] = {VIRTIO_CRYPTO_MAC_HMAC_SHA1,	   VIRTIO_CRYPTO
 
 static void suite_ciphers(struct vt *t, struct vuf *v)
 {
-	static const struct {
-		uint32_t alg, keylen;
-	} c[] = {
-		{VIRTIO_CRYPTO_CIPHER_AES_ECB, 16}, {VIRTIO_CRYPTO_CIPHER_AES_ECB, 24},
-		{VIRTIO_CRYPTO_CIPHER_AES_ECB, 32}, {VIRTIO_CRYPTO_CIPHER_AES_CBC, 16},
-		{VIRTIO_CRYPTO_CIPHER_AES_CBC, 24}, {VIRTIO_CRYPTO_CIPHER_AES_CBC, 32},
-		{VIRTIO_CRYPTO_CIPHER_AES_CTR, 16}, {VIRTIO_CRYPTO_CIPHER_AES_CTR, 24},
-		{VIRTIO_CRYPTO_CIPHER_AES_CTR, 32}, {VIRTIO_CRYPTO_CIPHER_AES_XTS, 32},
-		{VIRTIO_CRYPTO_CIPHER_AES_XTS, 64},
-	};
 	enum { N = 12 };
 	struct vuf_job j[N];
 
-	for (unsigned int k = 0; k < sizeof(c) / sizeof(c[0]); k++) {
+	for (unsigned int k = 0; k < AES_NCASES; k++) {
 		for (int enc = 1; enc >= 0; enc--) {
 			uint8_t key[64];
 			char what[96];
@@ -425,28 +416,28 @@ static void suite_ciphers(struct vt *t, struct vuf *v)
 			int layout = (vuf_rand(v) & 1) ? VUF_SESS_632 : VUF_SESS_1072;
 
 			snprintf(what, sizeof(what), "%s-%u %s (%u-byte session)",
-				 vuf_cipher_name(c[k].alg), c[k].keylen * 8,
+				 vuf_cipher_name(aes_cases[k].alg), aes_cases[k].keylen * 8,
 				 enc ? "encrypt" : "decrypt", layout);
 			if (!vt_want(t, what))
 				continue;
 			vuf_rand_bytes(v, key, sizeof(key));
-			sid = vt_cipher_session(v, layout, c[k].alg, key, c[k].keylen, enc);
+			sid = vt_cipher_session(v, layout, aes_cases[k].alg, key, aes_cases[k].keylen, enc);
 			if (!tap_ok(sid >= 0, "%s: session created", what))
 				continue;
 			for (int i = 0; i < N; i++) {
 				size_t len;
 
-				if (c[k].alg == VIRTIO_CRYPTO_CIPHER_AES_CTR)
+				if (aes_cases[k].alg == VIRTIO_CRYPTO_CIPHER_AES_CTR)
 					len = 1 + vuf_rand(v) % 5000;
-				else if (c[k].alg == VIRTIO_CRYPTO_CIPHER_AES_XTS && (i & 1))
+				else if (aes_cases[k].alg == VIRTIO_CRYPTO_CIPHER_AES_XTS && (i & 1))
 					len = 16 + vuf_rand(v) % 5000; /* ciphertext stealing */
 				else
 					len = 16 * (1 + vuf_rand(v) % 300);
 				if (i == 0)
-					len = c[k].alg == VIRTIO_CRYPTO_CIPHER_AES_CTR ? 1 : 16;
+					len = aes_cases[k].alg == VIRTIO_CRYPTO_CIPHER_AES_CTR ? 1 : 16;
 				/* Every fourth like the stock driver: a writable area
 				 * longer than dst_data_len that must stay untouched. */
-				vt_cipher_job(v, &j[i], sid, c[k].alg, key, c[k].keylen, enc, len,
+				vt_cipher_job(v, &j[i], sid, aes_cases[k].alg, key, aes_cases[k].keylen, enc, len,
 					      (i % 4 == 3) ? 1 + vuf_rand(v) % 700 : 0);
 			}
 			vt_run_report(t, v, 1, j, N, what);

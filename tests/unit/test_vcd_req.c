@@ -19,6 +19,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include "aes_cases.h"
 #include "crypto_req.h"
 
 static struct vcd_engine *eng;
@@ -177,41 +178,31 @@ static uint8_t do_cipher_req(uint64_t sid, uint32_t opcode, const uint8_t *iv, u
 
 static void ciphers_match_openssl(void **state)
 {
-	static const struct {
-		uint32_t alg, klen;
-	} cases[] = {
-		{VIRTIO_CRYPTO_CIPHER_AES_ECB, 16}, {VIRTIO_CRYPTO_CIPHER_AES_ECB, 24},
-		{VIRTIO_CRYPTO_CIPHER_AES_ECB, 32}, {VIRTIO_CRYPTO_CIPHER_AES_CBC, 16},
-		{VIRTIO_CRYPTO_CIPHER_AES_CBC, 24}, {VIRTIO_CRYPTO_CIPHER_AES_CBC, 32},
-		{VIRTIO_CRYPTO_CIPHER_AES_CTR, 16}, {VIRTIO_CRYPTO_CIPHER_AES_CTR, 24},
-		{VIRTIO_CRYPTO_CIPHER_AES_CTR, 32}, {VIRTIO_CRYPTO_CIPHER_AES_XTS, 32},
-		{VIRTIO_CRYPTO_CIPHER_AES_XTS, 64},
-	};
 	uint8_t key[64], iv[16], src[1000], got[1000], want[1000];
 
-	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+	for (size_t k = 0; k < AES_NCASES; k++) {
 		for (int dir = 1; dir <= 2; dir++) {
 			struct vcd_vu_session_632 m = {0};
-			uint32_t ivlen = cases[k].alg == VIRTIO_CRYPTO_CIPHER_AES_ECB ? 0 : 16;
+			uint32_t ivlen = aes_cases[k].alg == VIRTIO_CRYPTO_CIPHER_AES_ECB ? 0 : 16;
 			int64_t sid;
 
 			RAND_bytes(key, sizeof(key));
 			m.info.op_type = VIRTIO_CRYPTO_SYM_OP_CIPHER;
-			m.info.cipher_alg = cases[k].alg;
-			m.info.key_len = cases[k].klen;
+			m.info.cipher_alg = aes_cases[k].alg;
+			m.info.key_len = aes_cases[k].keylen;
 			m.info.direction = (uint8_t)dir;
-			memcpy(m.key, key, cases[k].klen);
+			memcpy(m.key, key, aes_cases[k].keylen);
 			sid = mk_session(&m);
 			assert_true(sid > 0);
 			for (int round = 0; round < 6; round++) {
 				uint32_t len = 16 * (1 + rnd(60));
 
-				if (cases[k].alg == VIRTIO_CRYPTO_CIPHER_AES_CTR ||
-				    cases[k].alg == VIRTIO_CRYPTO_CIPHER_AES_XTS)
+				if (aes_cases[k].alg == VIRTIO_CRYPTO_CIPHER_AES_CTR ||
+				    aes_cases[k].alg == VIRTIO_CRYPTO_CIPHER_AES_XTS)
 					len += rnd(16); /* no block multiple needed */
 				RAND_bytes(iv, 16);
 				RAND_bytes(src, (int)len);
-				ref_cipher(cases[k].alg, key, cases[k].klen, dir == 1, iv, src,
+				ref_cipher(aes_cases[k].alg, key, aes_cases[k].keylen, dir == 1, iv, src,
 					   want, (int)len);
 				assert_int_equal(do_cipher_req((uint64_t)sid,
 							       VIRTIO_CRYPTO_CIPHER_ENCRYPT, iv,
