@@ -112,6 +112,20 @@ irq() { grep -m1 -o 'MSI-X [a-z]*' "$dir/$1-vcryptod.log" | sed 's/MSI-X on/MSI-
 ver() { grep -m1 -o 'stack [^ ]*: QEMU [0-9.]*' "$dir/$1-builtin.log" | sed 's/.*QEMU //'; }
 kv() { grep -m1 -o 'guest [^ ,]*' "$dir/$1-builtin.log" | sed 's/guest //'; }
 
+# overcommitted LOAD0: a warning when the 1-minute load at the start or the
+# end was above the number of cores (the guests' vCPU threads waited for CPU)
+overcommitted() {
+	local n l
+	n=$(nproc)
+	for l in "${1%% *}" "$(cut -d' ' -f1 /proc/loadavg)"; do
+		if awk -v l="$l" -v n="$n" 'BEGIN { exit !(l > n) }'; then
+			echo "**The host was overcommitted during this run (1-minute load $l on $n cores): the vCPU threads"
+			echo "waited for CPU, which hits some paths far harder than others; treat the ratios as indicative only.**"
+			return
+		fi
+	done
+}
+
 accel=$("$top/scripts/accel.sh") || exit 1
 accel=${accel^^}
 {
@@ -129,6 +143,7 @@ accel=${accel^^}
 	done
 	echo "The machine was shared with other work during the run (load average $load0 at the start,"
 	echo "$(cut -d' ' -f1-3 /proc/loadavg) at the end): single points are noisy; read the ratios of the same run."
+	overcommitted "$load0"
 	echo
 	echo "AES-128-CBC encrypt, one request at a time per thread, in one boot per backend: first the"
 	echo "stock \`virtio_crypto\` driver has the device (AF_ALG \`virtio_crypto_aes_cbc\`, reference),"

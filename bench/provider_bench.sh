@@ -117,6 +117,20 @@ table() { # log
 	echo
 }
 
+# overcommitted LOAD0: a warning when the 1-minute load at the start or the
+# end was above the number of cores (the guests' vCPU threads waited for CPU)
+overcommitted() {
+	local n l
+	n=$(nproc)
+	for l in "${1%% *}" "$(cut -d' ' -f1 /proc/loadavg)"; do
+		if awk -v l="$l" -v n="$n" 'BEGIN { exit !(l > n) }'; then
+			echo "**The host was overcommitted during this run (1-minute load $l on $n cores): the vCPU threads"
+			echo "waited for CPU, which hits some paths far harder than others; treat the ratios as indicative only.**"
+			return
+		fi
+	done
+}
+
 accel=$("$top/scripts/accel.sh") || exit 1
 accel=${accel^^}
 {
@@ -127,6 +141,7 @@ accel=${accel^^}
 	echo "by \`bench/provider_bench.sh\` (\`make bench\`): median of $rounds rounds of ${secs} s per size, all in one boot per stack."
 	echo "The machine was shared with other work during the run (load average $load0 at the start,"
 	echo "$(cut -d' ' -f1-3 /proc/loadavg) at the end): single points are noisy; read the ratios of the same run."
+	overcommitted "$load0"
 	for st in $stacks; do
 		[ -z "${sname[$st]:-}" ] && echo "Stack $st **not measured**: $(tail -n 1 "$dir/$st.why")."
 	done

@@ -314,6 +314,7 @@ CASE
 	echo >>"$out"
 	echo "vcryptod at \`--poll-us $(echo $gpolls | cut -d' ' -f1)\` against builtin, geometric mean over the sizes:$gsum" |
 		sed 's/;$/./' >>"$out"
+	echo "Load average at the end of the guest part: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)." >>"$out"
 fi
 echo
 cat "$out"
