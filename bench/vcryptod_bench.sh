@@ -289,7 +289,7 @@ CASE
 			for p in $gpolls; do hdr="$hdr poll $p req/s | / builtin |"; sep="$sep---:|---:|"; done
 			echo "$hdr builtin req/s | guest aes-generic MB/s |"
 			echo "$sep---:|---:|"
-			rs=""
+			declare -A rs=()
 			for s in 64 256 1024 4096 16384 65536; do
 				get() { grep -E "^BENCH driver=$2 size=$s " "$vcd_dir/$1" | tr ' ' '\n' |
 					sed -n "s/^$3=//p" | sort -g | tail -1; }
@@ -300,19 +300,26 @@ CASE
 					row="$row $(awk -v vo="${vo:-0}" -v bo="${bo:-0}" 'BEGIN {
 						printf "%s | %s |", (vo > 0 ? vo : "failed"), (vo > 0 && bo > 0 ? sprintf("%.2f", vo / bo) : "-") }')"
 				done
+				for p in $gpolls; do
+					vo=$(get "guest-$st-vcd$p.log" virtio_crypto_aes_cbc ops_per_s)
+					rs[$p]="${rs[$p]:-} $(awk -v vo="${vo:-0}" -v bo="${bo:-0}" 'BEGIN { if (vo > 0 && bo > 0) printf "%.4f", vo / bo }')"
+				done
 				p1=$(echo $gpolls | cut -d' ' -f1)
-				v1=$(get "guest-$st-vcd$p1.log" virtio_crypto_aes_cbc ops_per_s)
-				rs="$rs $(awk -v vo="${v1:-0}" -v bo="${bo:-0}" 'BEGIN { if (vo > 0 && bo > 0) printf "%.4f", vo / bo }')"
 				gm=$(get "guest-$st-vcd$p1.log" 'cbc\(aes-generic\)' mb_per_s)
 				echo "$row ${bo:-failed} | $(awk -v g="${gm:-0}" 'BEGIN { printf "%s", (g > 0 ? sprintf("%.2f", g) : "-") }') |"
 			done
-			gsum="$gsum $STACK_NAME, vhost-user on $irq: $(echo "$rs" | tr ' ' '\n' |
-				awk '$1 + 0 > 0 { s += log($1); n++ } END { if (n) printf "%.2f", exp(s / n); else print "-" }') x builtin;"
+			gsum="$gsum $STACK_NAME, vhost-user on $irq:"
+			for p in $gpolls; do
+				gsum="$gsum $(echo "${rs[$p]:-}" | tr ' ' '\n' |
+					awk '$1 + 0 > 0 { s += log($1); n++ } END { if (n) printf "%.2f", exp(s / n); else print "-" }') x at --poll-us $p,"
+			done
+			gsum="${gsum%,};"
+			unset rs
 		} >>"$out"
 		unset gpid gsock gt0 gt1
 	done
 	echo >>"$out"
-	echo "vcryptod at \`--poll-us $(echo $gpolls | cut -d' ' -f1)\` against builtin, geometric mean over the sizes:$gsum" |
+	echo "vcryptod against builtin on the same stack, geometric mean of the ratios over the sizes:$gsum" |
 		sed 's/;$/./' >>"$out"
 	echo "Load average at the end of the guest part: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)." >>"$out"
 fi
