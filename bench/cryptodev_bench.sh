@@ -4,14 +4,20 @@
 # backend, same boot, and against the guest's software AES (AF_ALG).
 # AES-128-CBC encrypt, 64 B..64 KiB, one request at a time per thread; then
 # CIOCAUTHCRYPT TLS type and AES-GCM against the guest's software AEADs.
-# Two boots: QEMU's builtin backend, vcryptod (vhost-user, OpenSSL).
-# Writes bench/results/cryptodev.md.  CDEV_BENCH_SECS (default 1) per point,
-# CDEV_BENCH_ROUNDS (default 3) rounds; the table shows the median.
+# Two boots per stack: QEMU's builtin backend, vcryptod (vhost-user,
+# OpenSSL). On each stack of CDEV_BENCH_STACKS (default "deb12 deb13",
+# tests/vm/stack.sh: Debian 12's QEMU 7.2 + guest 6.1 with vhost-user on
+# INTx (vectors=0), and QEMU 10.0 + guest 6.12 from scripts/peers.sh with
+# MSI-X); a stack that is not there is said so in the results, and the run
+# goes on. Writes bench/results/cryptodev.md.  CDEV_BENCH_SECS (default 1)
+# per point, CDEV_BENCH_ROUNDS (default 3) rounds; the table shows the median.
 # Figures are never asserted.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 B=${VCRYPTO_BUILD:-$top/build}
 secs=${CDEV_BENCH_SECS:-1}
+stacks=${CDEV_BENCH_STACKS:-deb12 deb13}
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 rounds=${CDEV_BENCH_ROUNDS:-3}
 out=$top/bench/results/cryptodev.md
 ko=$B/kmod/virtio_cryptodev.ko
@@ -27,10 +33,25 @@ common=(-C 2 -t 420 -m virtio_pci -m virtio_crypto -m algif_skcipher -m aesni_in
 	-f "$B/guest-bin/cdev_bench" -f "$dir/bench.conf:/bench.conf"
 	-c "$top/tests/vm/cases/cryptodev_bench.sh")
 
-"$top/tests/vm/vmrun.sh" -n cdev-bench-builtin -b "${common[@]}" | tee "$dir/builtin.log"
-"$top/tests/vm/vmrun.sh" -n cdev-bench-vcryptod \
-	-d "$B/vcryptod --socket-path $dir/vc.sock --queues 1" -w "$dir/vc.sock" \
-	-u "$dir/vc.sock" "${common[@]}" | tee "$dir/vcryptod.log"
+# Per stack: its description (or why it is missing) in $dir/STACK.desc,
+# the boots' logs in $dir/STACK-builtin.log and $dir/STACK-vcryptod.log.
+declare -A sname
+avail=()
+for st in $stacks; do
+	if ! sv=$("$top/tests/vm/stack.sh" "$st" 2>"$dir/$st.why"); then
+		echo "cryptodev_bench: stack $st unavailable: $(tail -n 1 "$dir/$st.why"); going on without it" >&2
+		continue
+	fi
+	eval "$sv"
+	sname[$st]=$STACK_NAME
+	avail+=("$st")
+	VCRYPTO_STACK=$st "$top/tests/vm/vmrun.sh" -n "cdev-bench-builtin-$st" -b "${common[@]}" |
+		tee "$dir/$st-builtin.log"
+	VCRYPTO_STACK=$st "$top/tests/vm/vmrun.sh" -n "cdev-bench-vcryptod-$st" \
+		-d "$B/vcryptod --socket-path $dir/vc-$st.sock --queues 1" -w "$dir/vc-$st.sock" \
+		-u "$dir/vc-$st.sock" "${common[@]}" | tee "$dir/$st-vcryptod.log"
+	rm -f "$dir/vc-$st.sock"
+done
 
 # RESULT PATH SIZE THREADS REQ/S MB/S
 get() { # log path size threads field(5=req/s 6=MB/s): the median of the rounds
@@ -78,16 +99,51 @@ aead_table() { # log title
 	echo
 }
 
+# vs STACK PATH: per size, vcryptod / builtin req/s on that stack (1 thread)
+vs() {
+	local st=$1 p=$2 s out=""
+	for s in 64 256 1024 4096 16384 65536; do
+		out="$out $(ratio "$(get "$dir/$st-vcryptod.log" "$p" $s 1 5)" "$(get "$dir/$st-builtin.log" "$p" $s 1 5)")"
+	done
+	echo "$out"
+}
+gmean() { tr ' ' '\n' | awk '$1 + 0 > 0 { s += log($1); n++ } END { if (n) printf "%.2f", exp(s / n); else print "-" }'; }
+irq() { grep -m1 -o 'MSI-X [a-z]*' "$dir/$1-vcryptod.log" | sed 's/MSI-X on/MSI-X/; s/MSI-X off/INTx (vectors=0)/'; }
+ver() { grep -m1 -o 'stack [^ ]*: QEMU [0-9.]*' "$dir/$1-builtin.log" | sed 's/.*QEMU //'; }
+kv() { grep -m1 -o 'guest [^ ,]*' "$dir/$1-builtin.log" | sed 's/guest //'; }
+
+# overcommitted LOAD0: a warning when the 1-minute load at the start or the
+# end was above the number of cores (the guests' vCPU threads waited for CPU)
+overcommitted() {
+	local n l
+	n=$(nproc)
+	for l in "${1%% *}" "$(cut -d' ' -f1 /proc/loadavg)"; do
+		if awk -v l="$l" -v n="$n" 'BEGIN { exit !(l > n) }'; then
+			echo "**The host was overcommitted during this run (1-minute load $l on $n cores): the vCPU threads"
+			echo "waited for CPU, which hits some paths far harder than others; treat the ratios as indicative only.**"
+			return
+		fi
+	done
+}
+
 accel=$("$top/scripts/accel.sh") || exit 1
 accel=${accel^^}
 {
 	echo "# cryptodev (virtio_cryptodev.ko, /dev/crypto in the guest)"
 	echo
 	echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')),"
-	echo "$(qemu-system-x86_64 --version | head -1), guest $("$top/scripts/kver.sh") under $accel with 2 vCPUs,"
-	echo "by \`bench/cryptodev_bench.sh\` (\`make bench\`): median of $rounds rounds of ${secs} s per point."
-	echo "The machine was shared with other work during the run (load average $(cut -d' ' -f1-3 /proc/loadavg)"
-	echo "at the end): single points are noisy; read the ratios of the same run."
+	echo "guests under $accel with 2 vCPUs, by \`bench/cryptodev_bench.sh\` (\`make bench\`): median of $rounds rounds of ${secs} s per point,"
+	echo "on each peer stack (\`tests/vm/stack.sh\`):"
+	for st in $stacks; do
+		if [ -n "${sname[$st]:-}" ]; then
+			echo "- $st: ${sname[$st]}: QEMU $(ver "$st"), guest $(kv "$st"), vhost-user on $(irq "$st") (builtin: MSI-X);"
+		else
+			echo "- $st: **not measured**: $(tail -n 1 "$dir/$st.why");"
+		fi
+	done
+	echo "The machine was shared with other work during the run (load average $load0 at the start,"
+	echo "$(cut -d' ' -f1-3 /proc/loadavg) at the end): single points are noisy; read the ratios of the same run."
+	overcommitted "$load0"
 	echo
 	echo "AES-128-CBC encrypt, one request at a time per thread, in one boot per backend: first the"
 	echo "stock \`virtio_crypto\` driver has the device (AF_ALG \`virtio_crypto_aes_cbc\`, reference),"
@@ -97,8 +153,43 @@ accel=${accel^^}
 	echo "Under TCG every guest instruction is emulated, so the guest-side costs (syscalls, copies,"
 	echo "software AES) weigh far more than on KVM; the backend runs at host speed."
 	echo
-	table "$dir/builtin.log" "QEMU builtin backend (cryptodev-backend-builtin)"
-	table "$dir/vcryptod.log" "vcryptod (vhost-user, OpenSSL engine, queues=1, vectors=0)"
+	if [ ${#avail[@]} -gt 0 ]; then
+		echo "## vcryptod against builtin on each stack: what MSI-X changes"
+		echo
+		echo "vcryptod req/s / builtin req/s on the same stack, one request at a time (AES-128-CBC). QEMU's"
+		echo "builtin backend runs inside the vCPU's exit and signals with MSI-X on both stacks; vcryptod's"
+		echo "completion goes through the call eventfd, which QEMU 7.2 turns into INTx (\`vectors=0\`: a shared"
+		echo "line, the ISR register read and acked by the guest, QEMU's main loop in between) and QEMU 10.0 into"
+		echo "an MSI-X message (an irqfd: no ISR read, no main loop). The builtin reference absorbs what else"
+		echo "differs between the stacks (QEMU version, guest kernel 6.1 against 6.12)."
+		echo
+		hdr="| path |" sep="|---|"
+		for s in 64 256 1024 4096 16384 65536; do hdr="$hdr $s |"; sep="$sep---:|"; done
+		echo "$hdr geometric mean |"
+		echo "$sep---:|"
+		for st in "${avail[@]}"; do
+			for p in virtio_crypto_aes_cbc cryptodev; do
+				r=$(vs "$st" "$p")
+				case $p in cryptodev) pn="/dev/crypto" ;; *) pn="stock AF_ALG" ;; esac
+				echo "| ${sname[$st]}, $(irq "$st"): $pn | $(echo $r | sed 's/ / | /g') | **$(echo "$r" | gmean)** |"
+			done
+		done
+		echo
+		if [ -n "${sname[deb12]:-}" ] && [ -n "${sname[deb13]:-}" ]; then
+			a=$(vs deb12 virtio_crypto_aes_cbc | gmean) b=$(vs deb13 virtio_crypto_aes_cbc | gmean)
+			c=$(vs deb12 cryptodev | gmean) d=$(vs deb13 cryptodev | gmean)
+			echo "In this run, over the six sizes (geometric mean), vcryptod reached $a x builtin through the stock"
+			echo "driver with INTx on ${sname[deb12]} and $b x with MSI-X on ${sname[deb13]}"
+			echo "($(ratio "$b" "$a") x the INTx figure); through \`/dev/crypto\` $c x and $d x ($(ratio "$d" "$c") x)."
+			echo
+		fi
+	fi
+	for st in "${avail[@]}"; do
+		echo "## ${sname[$st]} ($st): vhost-user on $(irq "$st")"
+		echo
+		table "$dir/$st-builtin.log" "${sname[$st]}: QEMU builtin backend (cryptodev-backend-builtin)"
+		table "$dir/$st-vcryptod.log" "${sname[$st]}: vcryptod (vhost-user, OpenSSL engine, queues=1, $(irq "$st"))"
+	done
 	echo "## AEAD"
 	echo
 	echo "\`CIOCAUTHCRYPT\` encrypt with 13 bytes of AAD, one request at a time, against the guest's"
@@ -108,7 +199,9 @@ accel=${accel^^}
 	echo "HMAC, so the builtin backend has no TLS column. AES-128-GCM takes one device request (AES-CTR)"
 	echo "plus GHASH in the guest (\`ghash_generic\`), against \`gcm(aes)\`."
 	echo
-	aead_table "$dir/builtin.log" "QEMU builtin backend"
-	aead_table "$dir/vcryptod.log" "vcryptod"
+	for st in "${avail[@]}"; do
+		aead_table "$dir/$st-builtin.log" "${sname[$st]}: QEMU builtin backend"
+		aead_table "$dir/$st-vcryptod.log" "${sname[$st]}: vcryptod ($(irq "$st"))"
+	done
 } >"$out"
 cat "$out"

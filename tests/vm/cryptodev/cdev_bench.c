@@ -6,7 +6,9 @@
  * driver (AES-128-CBC), "cryptodev-tls" (CIOCAUTHCRYPT TLS type, AES-128-CBC
  * + HMAC-SHA256, 13-byte AAD, in place), "cryptodev-gcm" (CIOCAUTHCRYPT
  * AES-128-GCM, 13-byte AAD), "aead:NAME" (an AF_ALG aead, e.g.
- * aead:gcm(aes) or aead:authenc(hmac(sha256),cbc(aes)), 13-byte AAD).
+ * aead:gcm(aes) or aead:authenc(hmac(sha256),cbc(aes)), 13-byte AAD),
+ * "cryptodev-hmac" (HMAC-SHA256, CIOCCRYPT), "cryptodev-sha256" (SHA-256,
+ * CIOCCRYPT): one whole message per request.
  */
 #include <errno.h>
 #include <linux/if_alg.h>
@@ -160,6 +162,10 @@ static void *run(void *arg)
 		fd = cdev_open();
 		r = fd < 0 ? fd
 			   : cdev_session(fd, 0, NULL, 0, CRYPTO_SHA2_256_HMAC, mkey, 32, &ses);
+	} else if (!strcmp(j->path, "cryptodev-sha256")) {
+		mode = 4;
+		fd = cdev_open();
+		r = fd < 0 ? fd : cdev_session(fd, 0, NULL, 0, CRYPTO_SHA2_256, NULL, 0, &ses);
 	} else if (!strcmp(j->path, "cryptodev-gcm")) {
 		mode = 2;
 		fd = cdev_open();
@@ -215,6 +221,7 @@ int main(int argc, char **argv)
 			"  PATH: cryptodev (/dev/crypto) or an AF_ALG skcipher name or driver\n"
 			"        (AES-128-CBC encrypt), cryptodev-tls, cryptodev-gcm "
 			"(CIOCAUTHCRYPT),\n"
+			"        cryptodev-hmac (HMAC-SHA256), cryptodev-sha256 (SHA-256),\n"
 			"        aead:NAME (AF_ALG aead, e.g. aead:gcm(aes)); 13 bytes of AAD\n"
 			"  prints RESULT PATH SIZE THREADS REQ/S MB/S\n");
 		return argc < 5 ? 2 : 0;
