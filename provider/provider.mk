@@ -19,11 +19,12 @@ $(VCP_SO): $(VCP_OBJS)
 	$(call quiet,LD,$@)
 	$(Q)mkdir -p $(@D) && $(CC) -shared -o $@ $^ -Wl,-z,defs -Wl,-z,now -lcrypto -pthread
 
-$(B)/provider/vcp_test: $(B)/obj-pic/tests/vm/vcp_test.o
+$(B)/obj-pic/tests/%.o: VCP_CFLAGS += -Itests/lib
+$(B)/provider/vcp_test: $(B)/obj-pic/tests/vm/vcp_test.o $(B)/obj-pic/tests/lib/tap.o
 	$(call quiet,LD,$@)
 	$(Q)mkdir -p $(@D) && $(CC) -o $@ $^ -lcrypto -pthread
 
-ALL_OBJS    += $(VCP_OBJS) $(B)/obj-pic/tests/vm/vcp_test.o
+ALL_OBJS    += $(VCP_OBJS) $(B)/obj-pic/tests/vm/vcp_test.o $(B)/obj-pic/tests/lib/tap.o
 ALL_TARGETS += $(VCP_SO) $(B)/provider/vcp_test
 VM_TESTS    += tests/vm/provider.t
 

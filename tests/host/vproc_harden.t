@@ -16,9 +16,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 B=${VCRYPTO_BUILD:-$top/build}
 . "$top/tests/host/vproc_lib.sh"
 
-vp_setup || { echo "not ok 1 - setup"; exit 1; }
-d=$vp_dir
-S=$B/samples
+vp_begin
 "$B/vsign" sign -k "$d/k" --name rawprobe --version 1 "$S/rawprobe" -o "$d/rawprobe.sig" ||
 	{ nok "sign rawprobe"; exit 1; }
 

@@ -68,3 +68,11 @@ vp_expect() {
 		printf '%s\n' "$s" | sed 's/^/#   got: /'
 	fi
 }
+
+# vp_begin: the start every vproc test shares: keys and signed samples in
+# $d (vp_setup), the sample programs in $S; a failed setup ends the test.
+vp_begin() {
+	vp_setup || { echo "not ok 1 - setup (keys, signing)"; exit 1; }
+	d=$vp_dir
+	S=$B/samples
+}

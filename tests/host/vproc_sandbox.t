@@ -10,9 +10,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 B=${VCRYPTO_BUILD:-$top/build}
 . "$top/tests/host/vproc_lib.sh"
 
-vp_setup || { echo "not ok 1 - setup"; exit 1; }
-d=$vp_dir
-S=$B/samples
+vp_begin
 vp_start sb -k "$d/k.pub" --msg-timeout-ms 500 --max-procs 16 || { nok "vprocd starts"; exit 1; }
 vpid=$vp_last_pid
 

@@ -7,10 +7,8 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 B=${VCRYPTO_BUILD:-$top/build}
 . "$top/tests/host/vproc_lib.sh"
 
-vp_setup || { echo "not ok 1 - setup"; exit 1; }
-d=$vp_dir
+vp_begin
 V=$B/vsign
-S=$B/samples
 
 # --- keygen ------------------------------------------------------------
 check "keygen writes a private key with mode 0600" test "$(stat -c %a "$d/k")" = 600

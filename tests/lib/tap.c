@@ -4,15 +4,32 @@
 
 #include "tap.h"
 
-static int tap_n, tap_failed;
+static int tap_n, tap_failed, tap_numbered = 1;
 static const char *tap_prefix = "";
 
-static void tap_line(const char *head, const char *fmt, va_list ap)
+static void tap_head(const char *word)
 {
-	printf("%s %d - %s", head, ++tap_n, tap_prefix);
-	vprintf(fmt, ap);
+	tap_n++;
+	if (tap_numbered)
+		printf("%s %d - %s", word, tap_n, tap_prefix);
+	else
+		printf("%s - %s", word, tap_prefix);
+}
+
+static void tap_end(void)
+{
 	putchar('\n');
 	fflush(stdout);
+}
+
+int tap_vok(int cond, const char *fmt, va_list ap)
+{
+	tap_head(cond ? "ok" : "not ok");
+	vprintf(fmt, ap);
+	tap_end();
+	if (!cond)
+		tap_failed++;
+	return cond;
 }
 
 int tap_ok(int cond, const char *fmt, ...)
@@ -20,35 +37,47 @@ int tap_ok(int cond, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	tap_line(cond ? "ok" : "not ok", fmt, ap);
+	tap_vok(cond, fmt, ap);
 	va_end(ap);
-	if (!cond)
-		tap_failed++;
 	return cond;
+}
+
+void tap_vskip(const char *fmt, va_list ap)
+{
+	tap_head("ok");
+	fputs("# SKIP ", stdout);
+	vprintf(fmt, ap);
+	tap_end();
 }
 
 void tap_skip(const char *fmt, ...)
 {
 	va_list ap;
 
-	printf("ok %d - %s# SKIP ", ++tap_n, tap_prefix);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	tap_vskip(fmt, ap);
 	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
+}
+
+void tap_vnote(const char *fmt, va_list ap)
+{
+	fputs("# ", stdout);
+	vprintf(fmt, ap);
+	tap_end();
 }
 
 void tap_note(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("# ", stdout);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	tap_vnote(fmt, ap);
 	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
+}
+
+void tap_set_numbered(int on)
+{
+	tap_numbered = on;
 }
 
 void tap_set_prefix(const char *prefix)

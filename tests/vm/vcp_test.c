@@ -46,7 +46,8 @@
 #include <openssl/params.h>
 #include <openssl/provider.h>
 
-static int tn, failed;
+#include "tap.h"
+
 static uint64_t rs = 88172645463325252ULL;
 
 static uint64_t rnd(void)
@@ -61,21 +62,6 @@ static void fill(uint8_t *p, size_t n)
 {
 	while (n--)
 		*p++ = (uint8_t)rnd();
-}
-
-static void tap(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void tap(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s %d - ", ok ? "ok" : "not ok", ++tn);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!ok)
-		failed = 1;
 }
 
 static void errdump(void)
@@ -282,7 +268,7 @@ static void test_cipher(const char *name, int cases)
 	char why[300] = "";
 
 	if (!vc || !dc) {
-		tap(0, "%s: fetched from vcrypto (%p) and default (%p)", name, (void *)vc,
+		tap_ok(0, "%s: fetched from vcrypto (%p) and default (%p)", name, (void *)vc,
 		    (void *)dc);
 		errdump();
 		return;
@@ -295,7 +281,7 @@ static void test_cipher(const char *name, int cases)
 	cbcish = mode == EVP_CIPH_ECB_MODE || mode == EVP_CIPH_CBC_MODE;
 	if (blk != EVP_CIPHER_get_block_size(dc) || kl != EVP_CIPHER_get_key_length(dc) ||
 	    ivl != EVP_CIPHER_get_iv_length(dc) || mode != EVP_CIPHER_get_mode(dc))
-		tap(0, "%s: sizes/mode as the default provider's (%d %d %d %d)", name, blk, kl, ivl,
+		tap_ok(0, "%s: sizes/mode as the default provider's (%d %d %d %d)", name, blk, kl, ivl,
 		    mode);
 	for (i = 0; i < cases && !bad; i++) {
 		size_t len = pick_len(i);
@@ -333,7 +319,7 @@ static void test_cipher(const char *name, int cases)
 		if (got.ok != ref.ok ||
 		    (ref.ok && (got.len != ref.len || memcmp(got.out, ref.out, ref.len)))) {
 			bad = 1;
-			tap(0,
+			tap_ok(0,
 			    "%s: %s %zu bytes pad=%d inplace=%d dup=%d: vcrypto ok=%d len=%zu, "
 			    "default ok=%d len=%zu %s",
 			    name, enc ? "encrypt" : "decrypt", len, pad, inplace, dup, got.ok,
@@ -344,7 +330,7 @@ static void test_cipher(const char *name, int cases)
 		free(got.out);
 	}
 	if (!bad)
-		tap(1,
+		tap_ok(1,
 		    "%s: %d random cases (0 B..1 MiB, splits, dup, in place, padding on/off) equal "
 		    "the default provider's",
 		    name, n);
@@ -380,7 +366,7 @@ static void test_cipher(const char *name, int cases)
 		      EVP_EncryptUpdate(d, o2, &c2, in, 100) &&
 		      EVP_EncryptFinal_ex(d, o2 + c2, &d2);
 		ok &= a + b == c2 + d2 && !memcmp(o1, o2, a + b);
-		tap(ok,
+		tap_ok(ok,
 		    "%s: re-init with only a new IV, only a new key, after reset: default "
 		    "provider's bytes",
 		    name);
@@ -397,7 +383,7 @@ static void test_cipher(const char *name, int cases)
 		char t[300];
 
 		errtext(t, sizeof(t));
-		tap(!r && t[0], "%s: key length %d refused with an OpenSSL error (%s)", name,
+		tap_ok(!r && t[0], "%s: key length %d refused with an OpenSSL error (%s)", name,
 		    kl + 1, t);
 		if (cbcish) {
 			uint8_t ct[32], pt[48];
@@ -413,7 +399,7 @@ static void test_cipher(const char *name, int cases)
 				struct cres rr;
 
 				ref_cipher(dc, key, iv, 0, 1, ct, 32, &rr);
-				tap(ok == rr.ok && (ok || t[0]) &&
+				tap_ok(ok == rr.ok && (ok || t[0]) &&
 					    (!ok || ((size_t)(a + b) == rr.len &&
 						     !memcmp(pt, rr.out, rr.len))),
 				    "%s: decrypt of random blocks: same verdict as default (%s)",
@@ -485,7 +471,7 @@ static void test_gcm(const char *name, int cases)
 	char t[300];
 
 	if (!vc || !dc) {
-		tap(0, "%s: fetched from vcrypto and default", name);
+		tap_ok(0, "%s: fetched from vcrypto and default", name);
 		errdump();
 		return;
 	}
@@ -508,7 +494,7 @@ static void test_gcm(const char *name, int cases)
 		if (!re.ok || !ge.ok || ge.len != re.len || memcmp(ge.out, re.out, re.len) ||
 		    memcmp(ge.tag, re.tag, tl)) {
 			errtext(t, sizeof(t));
-			tap(0,
+			tap_ok(0,
 			    "%s encrypt: %zu bytes, AAD %zu, IV %zu, tag %zu, in place %d: vcrypto "
 			    "ok=%d, default ok=%d, bytes/tag differ %s",
 			    name, len, al, ivl, tl, inplace, ge.ok, re.ok, t);
@@ -520,7 +506,7 @@ static void test_gcm(const char *name, int cases)
 				inplace, &gd);
 			if (!gd.ok || gd.len != len || memcmp(gd.out, in, len)) {
 				errtext(t, sizeof(t));
-				tap(0, "%s decrypt: %zu bytes, AAD %zu, IV %zu, tag %zu: ok=%d %s",
+				tap_ok(0, "%s decrypt: %zu bytes, AAD %zu, IV %zu, tag %zu: ok=%d %s",
 				    name, len, al, ivl, tl, gd.ok, t);
 				bad = 1;
 			}
@@ -530,7 +516,7 @@ static void test_gcm(const char *name, int cases)
 				&gb);
 			errtext(t, sizeof(t));
 			if (gb.ok || !t[0]) {
-				tap(0,
+				tap_ok(0,
 				    "%s: a wrong tag is refused with an error (%zu bytes): ok=%d",
 				    name, len, gb.ok);
 				bad = 1;
@@ -545,7 +531,7 @@ static void test_gcm(const char *name, int cases)
 		free(gb.out);
 	}
 	if (!bad)
-		tap(1,
+		tap_ok(1,
 		    "%s: %d random cases (data 0 B..1 MiB, AAD 0..5000 B, IV 1..64 B, tags 4..16 "
 		    "B, splits, in place) equal the default provider's; %d wrong tags refused",
 		    name, n, refused);
@@ -580,11 +566,11 @@ static void test_gcm_vector(void)
 	for (i = 0; i < 16; i++)
 		sscanf(tagh + 2 * i, "%2hhx", &tag[i]);
 	if (!vc) {
-		tap(0, "GCM spec test case 4: AES-128-GCM from vcrypto");
+		tap_ok(0, "GCM spec test case 4: AES-128-GCM from vcrypto");
 		return;
 	}
 	gcm_run(vc, 1, key, iv, 12, aad, 20, pt, 60, NULL, 16, 1, 0, &r);
-	tap(r.ok && r.len == 60 && !memcmp(r.out, ct, 60) && !memcmp(r.tag, tag, 16),
+	tap_ok(r.ok && r.len == 60 && !memcmp(r.out, ct, 60) && !memcmp(r.tag, tag, 16),
 	    "GCM spec test case 4 (AES-128, AAD 20 B, 60 B): ciphertext and tag");
 	free(r.out);
 	EVP_CIPHER_free(vc);
@@ -603,7 +589,7 @@ static void test_digest(const char *name, int cases)
 	int i, bad = 0, n = 0;
 
 	if (!vm || !dm) {
-		tap(0, "%s: fetched from vcrypto and default", name);
+		tap_ok(0, "%s: fetched from vcrypto and default", name);
 		errdump();
 		return;
 	}
@@ -659,14 +645,14 @@ static void test_digest(const char *name, int cases)
 		n++;
 		if (!ok || gl != rl || memcmp(g, r, rl)) {
 			bad = 1;
-			tap(0, "%s: %zu bytes: vcrypto digest differs or fails %s", name, len, why);
+			tap_ok(0, "%s: %zu bytes: vcrypto digest differs or fails %s", name, len, why);
 		}
 		EVP_MD_CTX_free(x);
 		EVP_MD_CTX_free(y);
 		free(in);
 	}
 	if (!bad)
-		tap(1,
+		tap_ok(1,
 		    "%s: %d random messages (0 B..1 MiB, random update splits) equal the default "
 		    "provider's",
 		    name, n);
@@ -732,7 +718,7 @@ static void test_hmac(const char *dg, int cases)
 	int i, bad = 0, n = 0;
 
 	if (!vm || !dm) {
-		tap(0, "HMAC: fetched from vcrypto and default");
+		tap_ok(0, "HMAC: fetched from vcrypto and default");
 		errdump();
 		return;
 	}
@@ -752,13 +738,13 @@ static void test_hmac(const char *dg, int cases)
 		n++;
 		if (!ok || gl != rl || memcmp(g, r, rl)) {
 			bad = 1;
-			tap(0, "HMAC-%s: key %zu, %zu bytes: differs or fails %s", dg, kl, len,
+			tap_ok(0, "HMAC-%s: key %zu, %zu bytes: differs or fails %s", dg, kl, len,
 			    why);
 		}
 		free(in);
 	}
 	if (!bad)
-		tap(1,
+		tap_ok(1,
 		    "HMAC-%s: %d random keys (0..600 B) and messages (splits, dup) equal the "
 		    "default provider's",
 		    dg, n);
@@ -794,14 +780,14 @@ static int cmd_check(int cases)
 	test_hmac("SHA3-256", 6);
 	/* the module in this tree has CIOCCPHASH: a refused dup is a failure here */
 	if (dup_clean_fail)
-		tap(0, "digest/HMAC dup mid-stream: %d dups refused (cleanly), %d done (%s)",
+		tap_ok(0, "digest/HMAC dup mid-stream: %d dups refused (cleanly), %d done (%s)",
 		    dup_clean_fail, dup_done, dup_why);
 	else
-		tap(dup_done > 0,
+		tap_ok(dup_done > 0,
 		    "digest/HMAC dup mid-stream (CIOCCPHASH): %d dups, each finished equal to the "
 		    "default provider's",
 		    dup_done);
-	return failed;
+	return tap_status();
 }
 
 static int cmd_none(void)
@@ -818,24 +804,24 @@ static int cmd_none(void)
 
 	OSSL_PROVIDER_load(NULL, "default");
 	p = OSSL_PROVIDER_load(NULL, "vcrypto");
-	tap(p != NULL, "no /dev/crypto: the vcrypto provider loads");
+	tap_ok(p != NULL, "no /dev/crypto: the vcrypto provider loads");
 	if (!p)
 		return 1;
 	o = OSSL_PROVIDER_get_params(p, ps) && why && strstr(why, "/dev/crypto");
-	tap(o, "its status says why: %s", why ? why : "(none)");
+	tap_ok(o, "its status says why: %s", why ? why : "(none)");
 	c = EVP_CIPHER_fetch(NULL, "AES-128-CBC", "provider=vcrypto");
 	m = EVP_MD_fetch(NULL, "SHA256", "provider=vcrypto");
-	tap(!c && !m, "it offers no algorithms");
+	tap_ok(!c && !m, "it offers no algorithms");
 	ERR_clear_error();
 	EVP_CIPHER_free(c);
 	EVP_MD_free(m);
 	m = EVP_MD_fetch(NULL, "SHA256", NULL);
-	tap(m && EVP_Digest("abc", 3, md, &l, m, NULL) &&
+	tap_ok(m && EVP_Digest("abc", 3, md, &l, m, NULL) &&
 		    EVP_Digest("abc", 3, md2, &l, EVP_sha256(), NULL) && !memcmp(md, md2, 32) &&
 		    !strcmp(OSSL_PROVIDER_get0_name(EVP_MD_get0_provider(m)), "default"),
 	    "EVP still works (SHA256 from the default provider)");
 	EVP_MD_free(m);
-	return failed;
+	return tap_status();
 }
 
 static int cmd_fork(void)
@@ -852,7 +838,7 @@ static int cmd_fork(void)
 	fill(iv, 16);
 	fill(in, sizeof(in));
 	if (!vc || !EVP_EncryptInit_ex2(x, vc, key, iv, NULL)) {
-		tap(0, "fork: AES-128-CBC from vcrypto");
+		tap_ok(0, "fork: AES-128-CBC from vcrypto");
 		return 1;
 	}
 	pid = fork();
@@ -876,16 +862,16 @@ static int cmd_fork(void)
 				_exit(1);
 			continue;
 		}
-		tap(ok, "fork: parent, pre-fork context, run %d", i + 1);
+		tap_ok(ok, "fork: parent, pre-fork context, run %d", i + 1);
 	}
 	if (pid == 0) {
 		test_digest("SHA2-256", 5);
-		_exit(failed ? 1 : 0);
+		_exit(tap_status());
 	}
 	waitpid(pid, &st, 0);
-	tap(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	tap_ok(WIFEXITED(st) && WEXITSTATUS(st) == 0,
 	    "fork: the child's pre-fork and new contexts (status %d)", st);
-	return failed;
+	return tap_status();
 }
 
 /* one-shot operations per second of NAME at SIZE from provider PROV */
@@ -1062,11 +1048,11 @@ static int cmd_threads(int n)
 			printf("# thread %d: %s\n", i, t[i].why);
 		bad |= t[i].bad;
 	}
-	tap(!bad,
+	tap_ok(!bad,
 	    "8 threads x %d mixed operations (CBC, CTR, ECB, GCM, SHA512, HMAC-SHA256; own "
 	    "contexts) equal the default provider's",
 	    n);
-	return failed;
+	return tap_status();
 }
 
 /* ---- vcp_test tls: the composite AES-CBC-HMAC ciphers for TLS records ---- */
@@ -1221,14 +1207,14 @@ static void test_tls(int a, int ver, int cases)
 	dc = EVP_CIPHER_fetch(NULL, tls_algs[a].name, "provider=default");
 	ERR_pop_to_mark();
 	if (!vc || !data || !exp || !b1 || !b2) {
-		tap(0, "%s %s: offered by vcrypto", tls_algs[a].name, vs);
+		tap_ok(0, "%s %s: offered by vcrypto", tls_algs[a].name, vs);
 		errdump();
 		goto out;
 	}
 	if (EVP_CIPHER_get_flags(vc) & EVP_CIPH_FLAG_TLS1_1_MULTIBLOCK ||
 	    !(EVP_CIPHER_get_flags(vc) & EVP_CIPH_FLAG_AEAD_CIPHER) ||
 	    EVP_CIPHER_get_mode(vc) != EVP_CIPH_CBC_MODE || EVP_CIPHER_get_iv_length(vc) != 16) {
-		tap(0, "%s: flags %#lx mode %d (libssl needs AEAD, CBC, 16-byte IV)",
+		tap_ok(0, "%s: flags %#lx mode %d (libssl needs AEAD, CBC, 16-byte IV)",
 		    tls_algs[a].name, EVP_CIPHER_get_flags(vc), EVP_CIPHER_get_mode(vc));
 		goto out;
 	}
@@ -1244,7 +1230,7 @@ static void test_tls(int a, int ver, int cases)
 		dd = tls_ctx(dc, key, iv, mackey, md, 0, ver);
 	}
 	if (!ve || !vd || (dc && (!de || !dd))) {
-		tap(0, "%s %s: contexts set up as libssl does", tls_algs[a].name, vs);
+		tap_ok(0, "%s %s: contexts set up as libssl does", tls_algs[a].name, vs);
 		goto out;
 	}
 	/* records in sequence on the same contexts: TLS 1.0's IV chains */
@@ -1324,16 +1310,16 @@ static void test_tls(int a, int ver, int cases)
 			EVP_CIPHER_CTX_free(d1);
 		}
 	}
-	tap(!bad,
+	tap_ok(!bad,
 	    "%s %s as libssl drives it: %d records equal to the RFC construction (AES-CBC + "
 	    "HMAC)%s, opened in place; %d long-padded accepted, %d with bad MAC/padding/pad "
 	    "length refused%s %s",
 	    tls_algs[a].name, vs, recs, dc ? " and to the default provider's" : "", accepted,
 	    refused, dc ? " as by the default provider" : "", why);
 	if (!dc)
-		printf("ok %d - # SKIP %s %s: the default provider does not offer it here (its "
-		       "stitched code needs AES-NI/AVX or SHA extensions)\n",
-		       ++tn, tls_algs[a].name, vs);
+		tap_skip("%s %s: the default provider does not offer it here (its stitched code "
+			 "needs AES-NI/AVX or SHA extensions)",
+			 tls_algs[a].name, vs);
 out:
 	EVP_CIPHER_CTX_free(ve);
 	EVP_CIPHER_CTX_free(vd);
@@ -1367,7 +1353,7 @@ static void test_tls_plain(int a)
 		ok = l1 == l2 && (size_t)l1 == len && !memcmp(o1, o2, len);
 	refused = c && !EVP_EncryptUpdate(c, o1, &l1, in, 17);
 	ERR_clear_error();
-	tap(ok && refused,
+	tap_ok(ok && refused,
 	    "%s without a TLS header: %zu bytes equal plain AES-CBC, 17 bytes refused",
 	    tls_algs[a].name, len);
 	EVP_CIPHER_CTX_free(c);
@@ -1386,7 +1372,7 @@ static int cmd_tls(int cases)
 			test_tls((int)a, vers[v], cases);
 		test_tls_plain((int)a);
 	}
-	return failed;
+	return tap_status();
 }
 
 /* ---- issue 12: long streams, and a device failing mid-stream ---- */
@@ -1542,14 +1528,14 @@ static void big_one(const char *digest, int hmac, const uint8_t *msg, size_t len
 	if (!ok)
 		errdump();
 	h_free(&h);
-	tap(ok, "%s %s of %zu MiB in random updates (provider=vcrypto) equals the default provider's",
+	tap_ok(ok, "%s %s of %zu MiB in random updates (provider=vcrypto) equals the default provider's",
 	    digest, what, len >> 20);
-	tap(oka, "%s %s: dup at 8 MiB (gathered in the module), final of the copy equals default",
+	tap_ok(oka, "%s %s: dup at 8 MiB (gathered in the module), final of the copy equals default",
 	    digest, what);
-	tap(okb, "%s %s: dup at 24 MiB (in software), the copy continued equals default", digest,
+	tap_ok(okb, "%s %s: dup at 24 MiB (in software), the copy continued equals default", digest,
 	    what);
 	sw = devstat("vcdev_sw_fallbacks");
-	tap(sw > sw0, "%s %s: the module counted software fallbacks (%ld -> %ld)", digest, what,
+	tap_ok(sw > sw0, "%s %s: the module counted software fallbacks (%ld -> %ld)", digest, what,
 	    sw0, sw);
 }
 
@@ -1559,7 +1545,7 @@ static int cmd_bighash(void)
 	uint8_t *msg = malloc(len);
 
 	if (!msg) {
-		tap(0, "40 MiB buffer");
+		tap_ok(0, "40 MiB buffer");
 		return 1;
 	}
 	fill(msg, len);
@@ -1567,7 +1553,7 @@ static int cmd_bighash(void)
 	big_one("SHA2-512", 0, msg, len);
 	big_one("SHA2-256", 1, msg, len);
 	free(msg);
-	return failed;
+	return tap_status();
 }
 
 /* Waits up to @secs for @path to exist. */
@@ -1661,7 +1647,7 @@ static int cmd_failing(const char *ready, const char *failed_file, const char *r
 	     h_init(&dd, "SHA2-256", 0, "provider=default") &&
 	     h_init(&mv, "SHA2-256", 1, "provider=vcrypto") &&
 	     h_init(&md, "SHA2-256", 1, "provider=default");
-	tap(ok, "failing: contexts on vcrypto and default");
+	tap_ok(ok, "failing: contexts on vcrypto and default");
 	if (!ok) {
 		errdump();
 		return 1;
@@ -1715,16 +1701,16 @@ static int cmd_failing(const char *ready, const char *failed_file, const char *r
 	}
 	touch(failed_file);
 	printf("# failing: %d steps of 64 KiB before all three streams failed\n", steps);
-	tap(!mism, "failing: every step before the failure equals the default provider (%d differ)",
+	tap_ok(!mism, "failing: every step before the failure equals the default provider (%d differ)",
 	    mism);
 	for (k = 0; k < 3; k++) {
 		errshow(names[k], err[k]);
-		tap(dead[k] && strstr(err[k], FAIL_REASON) != NULL,
+		tap_ok(dead[k] && strstr(err[k], FAIL_REASON) != NULL,
 		    "failing: %s returns 0 with \"" FAIL_REASON "\" on the error stack", names[k]);
-		tap(dead[k] && !claimed[k], "failing: %s claims no output for the failed step",
+		tap_ok(dead[k] && !claimed[k], "failing: %s claims no output for the failed step",
 		    names[k]);
 		if (k)
-			tap(dead[k] && at[k] > 0,
+			tap_ok(dead[k] && at[k] > 0,
 			    "failing: %s failed mid-message (after %d parts of 64 KiB)", names[k],
 			    at[k]);
 	}
@@ -1732,11 +1718,11 @@ static int cmd_failing(const char *ready, const char *failed_file, const char *r
 	nv = -1;
 	ok = EVP_EncryptUpdate(xv, ov, &nv, in, CHUNK);
 	errprint(err[0], sizeof(err[0]));
-	tap(!ok && nv <= 0 && strstr(err[0], FAIL_REASON),
+	tap_ok(!ok && nv <= 0 && strstr(err[0], FAIL_REASON),
 	    "failing: the failed cipher context refuses the next update too");
 	ERR_clear_error();
 
-	tap(wait_file(rebound, 120), "failing: the device was bound again");
+	tap_ok(wait_file(rebound, 120), "failing: the device was bound again");
 	ok = EVP_EncryptInit_ex2(xv, cv, key, iv, NULL) && EVP_EncryptInit_ex2(xd, cd, key, iv, NULL);
 	for (i = 0; ok && i < 4; i++) {
 		fill(in, sizeof(in));
@@ -1745,7 +1731,7 @@ static int cmd_failing(const char *ready, const char *failed_file, const char *r
 	}
 	if (!ok)
 		errdump();
-	tap(ok, "failing: after rebinding, a re-initialised AES-128-CBC context equals default");
+	tap_ok(ok, "failing: after rebinding, a re-initialised AES-128-CBC context equals default");
 	for (k = 1; k < 3; k++) {
 		struct hctx *v = k == 1 ? &dv : &mv, *d = k == 1 ? &dd : &md;
 
@@ -1761,7 +1747,7 @@ static int cmd_failing(const char *ready, const char *failed_file, const char *r
 		     !memcmp(hv, hd, lv);
 		if (!ok)
 			errdump();
-		tap(ok, "failing: after rebinding, a new %s context equals default", names[k]);
+		tap_ok(ok, "failing: after rebinding, a new %s context equals default", names[k]);
 		h_free(v);
 		h_free(d);
 	}
@@ -1769,7 +1755,7 @@ static int cmd_failing(const char *ready, const char *failed_file, const char *r
 	EVP_CIPHER_CTX_free(xd);
 	EVP_CIPHER_free(cv);
 	EVP_CIPHER_free(cd);
-	return failed;
+	return tap_status();
 }
 
 /* ---- vcp_test etm: plain AES-CBC in libssl's TLS record mode (encrypt-then-MAC) ---- */
@@ -1833,7 +1819,7 @@ static void test_etm(const char *name, int ver, size_t ms, int cases, size_t min
 	char why[300] = "";
 
 	if (!vc || !dc || !rec || !b1 || !b2) {
-		tap(0, "%s: offered by vcrypto and default", name);
+		tap_ok(0, "%s: offered by vcrypto and default", name);
 		goto out;
 	}
 	fill(key, sizeof(key));
@@ -1843,7 +1829,7 @@ static void test_etm(const char *name, int ver, size_t ms, int cases, size_t min
 	de = etm_ctx(dc, key, iv, 1, ver, ms);
 	dd = etm_ctx(dc, key, iv, 0, ver, ms);
 	if (!ve || !vd || !de || !dd) {
-		tap(0, "%s tls-version %#x tls-mac-size %zu: contexts set up as libssl does", name,
+		tap_ok(0, "%s tls-version %#x tls-mac-size %zu: contexts set up as libssl does", name,
 		    ver, ms);
 		goto out;
 	}
@@ -1990,7 +1976,7 @@ static void test_etm(const char *name, int ver, size_t ms, int cases, size_t min
 		}
 		errs++;
 	}
-	tap(!bad && r1 - r0 >= (long)expect,
+	tap_ok(!bad && r1 - r0 >= (long)expect,
 	    "%s tls-version %#x tls-mac-size %zu as libssl drives it: %d records sealed and "
 	    "opened equal to the default provider's%s, %d long paddings accepted, bad padding "
 	    "%d refused / %d given a random MAC as by the default, %d misuses refused alike; "
@@ -2022,7 +2008,7 @@ static int cmd_etm(int cases)
 			if (m != 1)
 				test_etm("AES-256-CBC", vers[v], mss[m], cases, minoff);
 		}
-	return failed;
+	return tap_status();
 }
 
 int main(int argc, char **argv)

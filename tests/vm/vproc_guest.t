@@ -8,9 +8,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 B=${VCRYPTO_BUILD:-$top/build}
 . "$top/tests/host/vproc_lib.sh"
 
-vp_setup || { echo "not ok 1 - setup"; exit 1; }
-d=$vp_dir
-S=$B/samples
+vp_begin
 g=$d/g
 mkdir -p "$g"
 sign() { "$B/vsign" sign -k "$d/$1" --name "$2" --version "$3" "$4" -o "$5"; }

@@ -13,54 +13,45 @@
 #include <unistd.h>
 
 #include "cdev_util.h"
+#include "tap.h"
 
 #ifndef SOL_ALG
 #define SOL_ALG 279
 #endif
 
-static int cdev_nfail;
-
+/* TAP through the test library, unnumbered: a case runs several of these programs. */
 void cdev_ok(int cond, const char *fmt, ...)
 {
 	va_list ap;
 
-	printf("%s - ", cond ? "ok" : "not ok");
+	tap_set_numbered(0);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	tap_vok(cond, fmt, ap);
 	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!cond)
-		cdev_nfail++;
 }
 
 void cdev_skip(const char *fmt, ...)
 {
 	va_list ap;
 
-	printf("ok - # SKIP ");
+	tap_set_numbered(0);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	tap_vskip(fmt, ap);
 	va_end(ap);
-	printf("\n");
-	fflush(stdout);
 }
 
 void cdev_note(const char *fmt, ...)
 {
 	va_list ap;
 
-	printf("# ");
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	tap_vnote(fmt, ap);
 	va_end(ap);
-	printf("\n");
-	fflush(stdout);
 }
 
 int cdev_failures(void)
 {
-	return cdev_nfail;
+	return tap_failures();
 }
 
 int cdev_open(void)
