@@ -308,7 +308,17 @@ enum {
 	OPT_POLL_US,
 };
 
-int main(int argc, char **argv)
+/* What the command line gives beyond struct vpd_config. */
+struct vpd_args {
+	const char *sock, *revoked;
+	const char *keys[VPD_MAX_KEYS];
+	unsigned int nkeys;
+	const char *minv[64];
+	unsigned int nminv;
+};
+
+/* Parses the command line into cfg and a; returns -1 to go on, else the exit status. */
+static int parse_options(int argc, char **argv, struct vpd_config *cfg, struct vpd_args *a)
 {
 	static const struct option lo[] = {
 		{"socket-path", required_argument, 0, 's'},
@@ -330,81 +340,61 @@ int main(int argc, char **argv)
 		{"help", no_argument, 0, 'h'},
 		{0},
 	};
-	struct vpd_server *srv = calloc(1, sizeof(*srv));
-	const char *sock = NULL, *revoked = NULL;
-	const char *keys[VPD_MAX_KEYS];
-	const char *minv[64];
-	unsigned int nminv = 0;
-	unsigned int nkeys = 0;
-	sigset_t ss;
-	int c, lfd, sfd, ret = 1;
+	int c;
 
-	if (!srv)
-		return 1;
-	srv->cfg = (struct vpd_config){
-		.max_image = 4u << 20,
-		.max_procs = 8,
-		.max_inflight = 16,
-		.msg_timeout_ms = 2000,
-		.mem_limit = 256ull << 20,
-		.cpu_limit_s = 10,
-		.frame_timeout_ms = 5000,
-		.poll_us = 50,
-	};
 	while ((c = getopt_long(argc, argv, "s:k:r:S:vqh", lo, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			sock = optarg;
+			a->sock = optarg;
 			break;
 		case 'k':
-			if (nkeys >= VPD_MAX_KEYS) {
+			if (a->nkeys >= VPD_MAX_KEYS) {
 				fprintf(stderr, "vprocd: at most %d keys\n", VPD_MAX_KEYS);
 				return 2;
 			}
-			keys[nkeys++] = optarg;
+			a->keys[a->nkeys++] = optarg;
 			break;
 		case 'r':
-			revoked = optarg;
+			a->revoked = optarg;
 			break;
 		case 'S':
-			srv->cfg.state_file = optarg;
+			cfg->state_file = optarg;
 			break;
 		case OPT_MAX_PROCS:
-			srv->cfg.max_procs = (unsigned int)num("--max-procs", optarg, 64);
+			cfg->max_procs = (unsigned int)num("--max-procs", optarg, 64);
 			break;
 		case OPT_MAX_INFLIGHT:
-			srv->cfg.max_inflight = (unsigned int)num("--max-inflight", optarg, 1024);
+			cfg->max_inflight = (unsigned int)num("--max-inflight", optarg, 1024);
 			break;
 		case OPT_MAX_IMAGE:
-			srv->cfg.max_image = num("--max-image", optarg, VMM_MAX_IMAGE);
+			cfg->max_image = num("--max-image", optarg, VMM_MAX_IMAGE);
 			break;
 		case OPT_MSG_TIMEOUT:
-			srv->cfg.msg_timeout_ms =
-				(unsigned int)num("--msg-timeout-ms", optarg, 600000);
+			cfg->msg_timeout_ms = (unsigned int)num("--msg-timeout-ms", optarg, 600000);
 			break;
 		case OPT_MEM_LIMIT:
-			srv->cfg.mem_limit = (uint64_t)num("--mem-limit", optarg, 65536) << 20;
+			cfg->mem_limit = (uint64_t)num("--mem-limit", optarg, 65536) << 20;
 			break;
 		case OPT_POLL_US:
-			srv->cfg.poll_us = (unsigned int)num("--poll-us", optarg, 10000);
+			cfg->poll_us = (unsigned int)num("--poll-us", optarg, 10000);
 			break;
 		case OPT_FRAME_TIMEOUT:
-			srv->cfg.frame_timeout_ms =
+			cfg->frame_timeout_ms =
 				(unsigned int)num("--frame-timeout-ms", optarg, 600000);
 			break;
 		case OPT_MIN_VERSION:
-			if (nminv >= sizeof(minv) / sizeof(minv[0])) {
+			if (a->nminv >= sizeof(a->minv) / sizeof(a->minv[0])) {
 				fprintf(stderr, "vprocd: --min-version: at most %zu\n",
-					sizeof(minv) / sizeof(minv[0]));
+					sizeof(a->minv) / sizeof(a->minv[0]));
 				return 2;
 			}
-			minv[nminv++] = optarg;
+			a->minv[a->nminv++] = optarg;
 			break;
 		case OPT_ALLOW_WEAK:
-			srv->cfg.allow_weak = true;
+			cfg->allow_weak = true;
 			break;
 		case OPT_CPU_LIMIT:
-			srv->cfg.cpu_limit_s = (unsigned int)num("--cpu-limit", optarg, 86400);
+			cfg->cpu_limit_s = (unsigned int)num("--cpu-limit", optarg, 86400);
 			break;
 		case 'v':
 			vpd_verbosity = 2;
@@ -419,42 +409,74 @@ int main(int argc, char **argv)
 			usage(2);
 		}
 	}
-	if (!sock || optind != argc)
+	if (!a->sock || optind != argc)
 		usage(2);
-	if (!srv->cfg.max_procs || !srv->cfg.max_inflight || !srv->cfg.msg_timeout_ms ||
-	    !srv->cfg.frame_timeout_ms || !srv->cfg.cpu_limit_s ||
-	    srv->cfg.mem_limit < (16u << 20)) {
+	if (!cfg->max_procs || !cfg->max_inflight || !cfg->msg_timeout_ms ||
+	    !cfg->frame_timeout_ms || !cfg->cpu_limit_s || cfg->mem_limit < (16u << 20)) {
 		fprintf(stderr, "vprocd: limits must be positive (memory at least 16 MiB)\n");
 		return 2;
 	}
+	return -1;
+}
+
+/* Trusted keys, revocations, administrator floors and the state file. 0 or the exit status. */
+static int load_policy(struct vpd_server *srv, const struct vpd_args *a)
+{
 #ifdef VPD_BUILTIN_KEY
 	if (vpd_policy_add_key_pem(&srv->policy, vpd_builtin_key, strlen(vpd_builtin_key),
 				   "(built in)"))
-		goto out;
+		return 1;
 #endif
-	for (unsigned int i = 0; i < nkeys; i++)
-		if (vpd_policy_add_key_file(&srv->policy, keys[i]))
-			goto out;
+	for (unsigned int i = 0; i < a->nkeys; i++)
+		if (vpd_policy_add_key_file(&srv->policy, a->keys[i]))
+			return 1;
 	if (!srv->policy.nkeys) {
 		fprintf(stderr, "vprocd: no trusted key: give --trusted-key FILE\n");
-		goto out;
+		return 1;
 	}
-	if (revoked && vpd_policy_load_revoked(&srv->policy, revoked))
-		goto out;
-	for (unsigned int i = 0; i < nminv; i++) {
-		if (vpd_policy_add_min(&srv->policy, minv[i])) {
+	if (a->revoked && vpd_policy_load_revoked(&srv->policy, a->revoked))
+		return 1;
+	for (unsigned int i = 0; i < a->nminv; i++) {
+		if (vpd_policy_add_min(&srv->policy, a->minv[i])) {
 			fprintf(stderr, "vprocd: --min-version: '%s' is not NAME=VERSION\n",
-				minv[i]);
-			ret = 2;
-			goto out;
+				a->minv[i]);
+			return 2;
 		}
 	}
 	if (srv->cfg.state_file) {
 		if (vpd_policy_load_state(&srv->policy, srv->cfg.state_file))
-			goto out;
+			return 1;
 	} else {
 		vpd_log(1, "no --state-file: the rollback floor lasts only while vprocd runs");
 	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct vpd_server *srv = calloc(1, sizeof(*srv));
+	struct vpd_args args = {0};
+	sigset_t ss;
+	int lfd, sfd, ret = 1;
+
+	if (!srv)
+		return 1;
+	srv->cfg = (struct vpd_config){
+		.max_image = 4u << 20,
+		.max_procs = 8,
+		.max_inflight = 16,
+		.msg_timeout_ms = 2000,
+		.mem_limit = 256ull << 20,
+		.cpu_limit_s = 10,
+		.frame_timeout_ms = 5000,
+		.poll_us = 50,
+	};
+	ret = parse_options(argc, argv, &srv->cfg, &args);
+	if (ret < 0)
+		ret = load_policy(srv, &args);
+	if (ret)
+		goto out;
+	ret = 1;
 	if (vpd_sandbox_init(&srv->sb, &srv->cfg))
 		goto out;
 
@@ -464,14 +486,14 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &ss, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	sfd = signalfd(-1, &ss, SFD_CLOEXEC | SFD_NONBLOCK);
-	lfd = listen_on(sock);
+	lfd = listen_on(args.sock);
 	if (sfd < 0 || lfd < 0)
 		goto out_sandbox;
-	vpd_log(1, "listening on %s", sock);
+	vpd_log(1, "listening on %s", args.sock);
 	ret = serve(srv, lfd, sfd);
 	close(lfd);
 	close(sfd);
-	unlink(sock);
+	unlink(args.sock);
 out_sandbox:
 	vpd_sandbox_free(&srv->sb);
 out:
