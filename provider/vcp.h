@@ -73,6 +73,10 @@ const OSSL_ALGORITHM *vcp_macs(void);
 
 size_t vcp_min_offload(void);
 OSSL_LIB_CTX *vcp_libctx(void);
+/* The default provider's algorithm from the child libctx, cached; caller frees its reference. */
+EVP_CIPHER *vcp_sw_cipher(const char *name);
+EVP_MD *vcp_sw_md(const char *name);
+EVP_MAC *vcp_sw_mac(const char *name);
 
 /* Constant-time helpers (vcp_tls.c, vcp_cipher.c): all-ones or all-zeros masks. */
 static inline size_t vcp_ct_lt(size_t a, size_t b)

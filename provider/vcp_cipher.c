@@ -277,7 +277,7 @@ static int vcp_cchoose(struct vcp_cctx *c, size_t inl)
 	c->fresh = 0;
 	if (inl >= vcp_min_offload() || !vcp_libctx())
 		return 1;
-	ci = EVP_CIPHER_fetch(vcp_libctx(), c->a->swname, "provider=default");
+	ci = vcp_sw_cipher(c->a->swname);
 	if (!ci)
 		return 1; /* no default provider here: stay on the device */
 	c->sw = EVP_CIPHER_CTX_new();
@@ -306,7 +306,7 @@ static int vcp_xts_steal(struct vcp_cctx *c, uint8_t *out, size_t *outl, const u
 	int n = 0, ok;
 
 	if (vcp_libctx())
-		ci = EVP_CIPHER_fetch(vcp_libctx(), c->a->swname, "provider=default");
+		ci = vcp_sw_cipher(c->a->swname);
 	ok = ci && (x = EVP_CIPHER_CTX_new()) &&
 	     EVP_CipherInit_ex2(x, ci, c->key, c->iv, c->enc, NULL) &&
 	     EVP_CipherUpdate(x, out, &n, in, (int)inl);
@@ -415,7 +415,7 @@ static int vcp_tls_sw(struct vcp_cctx *c, uint8_t *buf, size_t len)
 
 	if (!c->tsw) {
 		if (vcp_libctx())
-			ci = EVP_CIPHER_fetch(vcp_libctx(), c->a->swname, "provider=default");
+			ci = vcp_sw_cipher(c->a->swname);
 		if (!ci)
 			return vcp_cdev(c, buf, buf, len); /* no default provider: the device */
 		c->tsw = EVP_CIPHER_CTX_new();
@@ -813,7 +813,7 @@ static int vcp_cto_software(struct vcp_cctx *c)
 	EVP_CIPHER_CTX_free(c->sw);
 	c->sw = NULL;
 	if (vcp_libctx())
-		ci = EVP_CIPHER_fetch(vcp_libctx(), c->a->swname, "provider=default");
+		ci = vcp_sw_cipher(c->a->swname);
 	ok = ci && (c->sw = EVP_CIPHER_CTX_new()) &&
 	     EVP_CipherInit_ex2(c->sw, ci, c->key_set ? c->key : NULL, c->a->ivlen ? c->iv : NULL,
 				c->enc, NULL) &&

@@ -67,12 +67,18 @@ struct vcp_dctx {
 	int started; /* parts went to the device since init */
 	int broken; /* a part failed mid-stream: the device's state is unknown until init */
 	uint8_t *hold; /* held short message (min_offload), not yet sent */
-	size_t holdlen;
+	size_t holdlen, holdcap; /* grown as the message grows, up to min_offload */
 	uint8_t *key; /* HMAC key */
 	size_t keylen;
 	int key_set;
 	char swdigest[64]; /* HMAC: a digest the device lacks (software) */
 	EVP_MAC_CTX *sw; /* HMAC in the default provider */
+	/*
+	 * HMAC of a short message: the default provider's HMAC, keyed once and
+	 * re-initialised per message (made on the first short message).
+	 */
+	EVP_MAC_CTX *shw;
+	int shw_keyed;
 };
 
 static void vcp_dctx_drop_ses(struct vcp_dctx *d)
@@ -153,8 +159,9 @@ static void vcp_dfree(void *vctx)
 		return;
 	vcp_dctx_drop_ses(d);
 	EVP_MAC_CTX_free(d->sw);
+	EVP_MAC_CTX_free(d->shw);
 	if (d->hold)
-		OPENSSL_clear_free(d->hold, vcp_min_offload());
+		OPENSSL_clear_free(d->hold, d->holdcap);
 	if (d->key)
 		OPENSSL_clear_free(d->key, d->keylen);
 	free(d);
@@ -173,10 +180,14 @@ static void *vcp_ddup(void *vctx)
 	d->hold = NULL;
 	d->key = NULL;
 	d->sw = NULL;
+	d->shw = NULL; /* made again on its first use */
+	d->shw_keyed = 0;
+	d->holdcap = 0;
 	if (s->hold) {
-		d->hold = malloc(vcp_min_offload());
+		d->hold = malloc(s->holdcap);
 		if (!d->hold)
 			goto fail;
+		d->holdcap = s->holdcap;
 		memcpy(d->hold, s->hold, s->holdlen);
 	}
 	if (s->key) {
@@ -247,8 +258,23 @@ static int vcp_dupdate(void *vctx, const unsigned char *in, size_t inl)
 	if (!inl)
 		return 1;
 	if (!d->started && min && d->holdlen + inl < min) {
-		if (!d->hold && !(d->hold = malloc(min)))
-			return 0;
+		if (d->holdlen + inl > d->holdcap) {
+			size_t cap = d->holdcap ? d->holdcap : 256;
+			uint8_t *nh;
+
+			while (cap < d->holdlen + inl)
+				cap *= 2;
+			if (cap > min)
+				cap = min;
+			if (!(nh = malloc(cap)))
+				return 0;
+			if (d->hold) {
+				memcpy(nh, d->hold, d->holdlen);
+				OPENSSL_clear_free(d->hold, d->holdcap);
+			}
+			d->hold = nh;
+			d->holdcap = cap;
+		}
 		memcpy(d->hold + d->holdlen, in, inl);
 		d->holdlen += inl;
 		return 1;
@@ -271,11 +297,26 @@ static int vcp_dsoftware(struct vcp_dctx *d, uint8_t *out, size_t outsize)
 	int ok;
 
 	if (d->mac) {
-		ok = EVP_Q_mac(vcp_libctx(), "HMAC", "provider=default", a->swname, NULL,
-			       d->keylen ? d->key : &zero, d->keylen, d->hold ? d->hold : &zero,
-			       d->holdlen, out, outsize, &outl) != NULL;
+		OSSL_PARAM ps[2];
+		EVP_MAC *m;
+
+		if (!d->shw && (m = vcp_sw_mac("HMAC"))) {
+			d->shw = EVP_MAC_CTX_new(m);
+			EVP_MAC_free(m);
+		}
+		ps[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)a->swname,
+							 0);
+		ps[1] = OSSL_PARAM_construct_end();
+		ok = d->shw != NULL;
+		if (ok && !d->shw_keyed)
+			ok = EVP_MAC_init(d->shw, d->keylen ? d->key : &zero, d->keylen, ps);
+		else if (ok)
+			ok = EVP_MAC_init(d->shw, NULL, 0, NULL); /* the same key, a new message */
+		d->shw_keyed = ok;
+		ok = ok && EVP_MAC_update(d->shw, d->hold ? d->hold : &zero, d->holdlen) &&
+		     EVP_MAC_final(d->shw, out, &outl, outsize);
 	} else {
-		md = EVP_MD_fetch(vcp_libctx(), a->swname, "provider=default");
+		md = vcp_sw_md(a->swname);
 		ok = md && EVP_Digest(d->hold ? d->hold : &zero, d->holdlen, out, NULL, md, NULL);
 		EVP_MD_free(md);
 	}
@@ -453,7 +494,7 @@ static int vcp_msw_start(struct vcp_dctx *d)
 
 	EVP_MAC_CTX_free(d->sw);
 	d->sw = NULL;
-	m = vcp_libctx() ? EVP_MAC_fetch(vcp_libctx(), "HMAC", "provider=default") : NULL;
+	m = vcp_libctx() ? vcp_sw_mac("HMAC") : NULL;
 	if (m)
 		d->sw = EVP_MAC_CTX_new(m);
 	EVP_MAC_free(m);
@@ -478,6 +519,7 @@ static int vcp_mset_key(struct vcp_dctx *d, const unsigned char *key, size_t key
 	memcpy(d->key, key, keylen);
 	d->keylen = keylen;
 	d->key_set = 1;
+	d->shw_keyed = 0;
 	vcp_dctx_drop_ses(d);
 	return 1;
 }

@@ -5,6 +5,13 @@
  * counter mode runs on the device (an AES-CTR session: H = E_K(0),
  * E_K(J0) and the keystream) and GHASH runs here.  The TLS 1.2 record
  * forms (tlsaad/tlsivfixed) are handed to the default provider.
+ *
+ * min_offload: the choice is made once per message (init), on its first
+ * data update (or at final when there is none): data shorter than
+ * min_offload sends the whole message to the default provider; so does a
+ * final with no data.  AAD before that choice is held here (it needs no
+ * device: only H and E_K(J0) do); AAD reaching min_offload chooses the
+ * device.  No device session is opened until a message chooses the device.
  */
 #include <errno.h>
 #include <limits.h>
@@ -48,7 +55,13 @@ struct vcp_gctx {
 	int fd, have_ses;
 	uint32_t ses;
 	pid_t pid;
-	EVP_CIPHER_CTX *sw; /* TLS 1.2 record forms: the default provider */
+	EVP_CIPHER_CTX *sw; /* TLS 1.2 record forms, or a short message: the default provider */
+	int sw_tls; /* sw is a TLS record form's (never reused for a plain message) */
+	int choice; /* this message: 0 not chosen yet, 1 device, 2 default provider */
+	uint8_t *aad; /* AAD held until the choice */
+	size_t aadlen, aadcap;
+	EVP_CIPHER_CTX *spare; /* the last short message's context, kept for the next */
+	int spare_keyed; /* spare holds the current key */
 };
 
 static uint64_t vcp_be64(const uint8_t *p)
@@ -245,6 +258,9 @@ static void vcp_gfree(void *vctx)
 	if (g->have_ses && g->pid == getpid())
 		vcp_sess_free(g->fd, g->ses);
 	EVP_CIPHER_CTX_free(g->sw);
+	EVP_CIPHER_CTX_free(g->spare);
+	if (g->aad)
+		OPENSSL_clear_free(g->aad, g->aadcap);
 	OPENSSL_cleanse(g, sizeof(*g));
 	free(g);
 }
@@ -258,8 +274,22 @@ static void *vcp_gdup(void *vctx)
 	*g = *s;
 	g->have_ses = 0;
 	g->sw = NULL;
+	g->spare = NULL;
+	g->spare_keyed = 0;
+	g->aad = NULL;
+	g->aadcap = 0;
+	if (s->aad) {
+		if (!(g->aad = malloc(s->aadcap))) {
+			free(g);
+			return NULL;
+		}
+		memcpy(g->aad, s->aad, s->aadlen);
+		g->aadcap = s->aadcap;
+	}
 	if (s->sw && (!(g->sw = EVP_CIPHER_CTX_new()) || !EVP_CIPHER_CTX_copy(g->sw, s->sw))) {
 		EVP_CIPHER_CTX_free(g->sw);
+		if (g->aad)
+			OPENSSL_clear_free(g->aad, g->aadcap);
 		free(g);
 		return NULL;
 	}
@@ -276,8 +306,19 @@ static int vcp_ginit(void *vctx, const unsigned char *key, size_t keylen, const 
 	g->enc = enc;
 	g->ready = 0;
 	g->tag_set = 0;
-	EVP_CIPHER_CTX_free(g->sw);
+	g->choice = 0;
+	g->aadlen = 0;
+	if (g->sw && !g->sw_tls && !g->spare) {
+		g->spare = g->sw; /* keyed: the next short message re-inits it */
+	} else {
+		EVP_CIPHER_CTX_free(g->sw);
+		if (g->sw_tls) {
+			EVP_CIPHER_CTX_free(g->spare);
+			g->spare = NULL;
+		}
+	}
 	g->sw = NULL;
+	g->sw_tls = 0;
 	if (!vcp_gset_ctx_params(g, params))
 		return 0;
 	if (key) {
@@ -291,6 +332,7 @@ static int vcp_ginit(void *vctx, const unsigned char *key, size_t keylen, const 
 		g->have_ses = 0;
 		memcpy(g->key, key, keylen);
 		g->key_set = 1;
+		g->spare_keyed = 0;
 	}
 	if (iv) {
 		if (ivlen == 0 || ivlen > VCP_GIV_MAX) {
@@ -316,6 +358,105 @@ static int vcp_gdinit(void *vctx, const unsigned char *key, size_t keylen, const
 	return vcp_ginit(vctx, key, keylen, iv, ivlen, params, 0);
 }
 
+/* A short message: the default provider's GCM from here to its final. */
+static int vcp_gshort(struct vcp_gctx *g)
+{
+	OSSL_PARAM ps[2];
+	EVP_CIPHER *ci = NULL;
+	EVP_CIPHER_CTX *x = g->spare;
+	size_t ivlen = g->ivlen;
+	int o, ok;
+
+	g->spare = NULL;
+	if (!x) {
+		g->spare_keyed = 0;
+		ci = vcp_sw_cipher(vcp_gcm_sw[g->k]);
+		if (!ci || !(x = EVP_CIPHER_CTX_new())) {
+			EVP_CIPHER_free(ci);
+			return 0; /* no default provider: the device does it */
+		}
+	}
+	ps[0] = OSSL_PARAM_construct_size_t(OSSL_CIPHER_PARAM_AEAD_IVLEN, &ivlen);
+	ps[1] = OSSL_PARAM_construct_end();
+	ok = EVP_CipherInit_ex2(x, ci, NULL, NULL, g->enc, ps) &&
+	     EVP_CipherInit_ex2(x, NULL, g->spare_keyed ? NULL : g->key, g->iv, g->enc, NULL);
+	EVP_CIPHER_free(ci);
+	g->spare_keyed = ok;
+	if (ok && !g->enc && g->tag_set) {
+		ps[0] = OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, g->tag,
+							  g->taglen);
+		ok = EVP_CIPHER_CTX_set_params(x, ps);
+	}
+	if (ok && g->aadlen)
+		ok = EVP_CipherUpdate(x, NULL, &o, g->aad, (int)g->aadlen);
+	if (!ok) {
+		EVP_CIPHER_CTX_free(x);
+		g->spare_keyed = 0;
+		vcp_err(VCP_R_SOFTWARE, "%s in the default provider", vcp_gcm_sw[g->k]);
+		return -1;
+	}
+	g->sw = x;
+	g->sw_tls = 0;
+	g->choice = 2;
+	return 1;
+}
+
+/* The device for this message: H, J0, then the AAD held so far. */
+static int vcp_gdevice(struct vcp_gctx *g)
+{
+	g->choice = 1;
+	if (!g->ready && !vcp_gsetup(g))
+		return 0;
+	if (g->aadlen) {
+		vcp_ghash(g, g->aad, g->aadlen);
+		g->alen += g->aadlen;
+		g->aadlen = 0;
+	}
+	return 1;
+}
+
+/* The first data of a message (len bytes; at final: 0) chooses where it runs. */
+static int vcp_gchoose(struct vcp_gctx *g, size_t len, int final)
+{
+	int r;
+
+	if (g->choice)
+		return 1;
+	if (g->key_set && g->iv_set && g->aadlen <= INT_MAX && vcp_libctx() &&
+	    (final || len < vcp_min_offload())) {
+		r = vcp_gshort(g);
+		if (r)
+			return r > 0;
+	}
+	return vcp_gdevice(g);
+}
+
+/* AAD before the choice: held, unless it reaches min_offload (then: the device). */
+static int vcp_ghold_aad(struct vcp_gctx *g, const uint8_t *in, size_t inl)
+{
+	size_t cap;
+	uint8_t *n;
+
+	if (g->aadlen + inl >= vcp_min_offload())
+		return vcp_gdevice(g);
+	if (g->aadlen + inl > g->aadcap) {
+		cap = g->aadcap ? g->aadcap : 64;
+		while (cap < g->aadlen + inl)
+			cap *= 2;
+		if (!(n = malloc(cap)))
+			return 0;
+		if (g->aad) {
+			memcpy(n, g->aad, g->aadlen);
+			OPENSSL_clear_free(g->aad, g->aadcap);
+		}
+		g->aad = n;
+		g->aadcap = cap;
+	}
+	memcpy(g->aad + g->aadlen, in, inl);
+	g->aadlen += inl;
+	return 1;
+}
+
 static int vcp_gupdate(void *vctx, unsigned char *out, size_t *outl, size_t outsize,
 		       const unsigned char *in, size_t inl)
 {
@@ -324,6 +465,19 @@ static int vcp_gupdate(void *vctx, unsigned char *out, size_t *outl, size_t outs
 	uint8_t *copy = NULL;
 	int ok = 0, o;
 
+	if (!g->sw && !g->choice) {
+		if (!out) { /* AAD: held until the data (or final) chooses */
+			if (!vcp_ghold_aad(g, in, inl))
+				return 0;
+			if (!g->choice) {
+				*outl = inl;
+				return 1;
+			}
+			/* the device chosen (held AAD hashed): this part below, as AAD */
+		} else if (!vcp_gchoose(g, inl, 0)) {
+			return 0;
+		}
+	}
 	if (g->sw) {
 		if (inl > INT_MAX || !EVP_CipherUpdate(g->sw, out, &o, in, (int)inl))
 			return 0;
@@ -397,6 +551,8 @@ static int vcp_gfinal(void *vctx, unsigned char *out, size_t *outl, size_t outsi
 	size_t i;
 	int o;
 
+	if (!g->sw && !g->choice && !vcp_gchoose(g, 0, 1))
+		return 0;
 	if (g->sw) {
 		if (!EVP_CipherFinal_ex(g->sw, out, &o))
 			return 0;
@@ -460,14 +616,16 @@ static int vcp_gto_software(struct vcp_gctx *g)
 	EVP_CIPHER *ci;
 	int ok;
 
-	if (g->sw)
+	if (g->sw) {
+		g->sw_tls = 1;
 		return 1;
-	ci = vcp_libctx() ? EVP_CIPHER_fetch(vcp_libctx(), vcp_gcm_sw[g->k], "provider=default")
-			  : NULL;
+	}
+	ci = vcp_sw_cipher(vcp_gcm_sw[g->k]);
 	g->sw = ci ? EVP_CIPHER_CTX_new() : NULL;
 	ok = g->sw && EVP_CipherInit_ex2(g->sw, ci, g->key_set ? g->key : NULL,
 					 g->iv_set ? g->iv : NULL, g->enc, NULL);
 	EVP_CIPHER_free(ci);
+	g->sw_tls = 1;
 	if (!ok) {
 		EVP_CIPHER_CTX_free(g->sw);
 		g->sw = NULL;

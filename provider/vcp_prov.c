@@ -15,6 +15,7 @@
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/params.h>
 #include <openssl/provider.h>
 
@@ -129,6 +130,88 @@ OSSL_LIB_CTX *vcp_libctx(void)
 	return vcp_the_prov ? vcp_the_prov->libctx : NULL;
 }
 
+/*
+ * The default provider's algorithms, fetched once per provider load (a fetch
+ * costs a lock and a method-store lookup: too much for every short message).
+ * Each call returns a reference of its own, for the caller to free.
+ */
+#define VCP_NFETCH 32
+static pthread_mutex_t vcp_fetch_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	int kind; /* 1 cipher, 2 digest, 3 MAC */
+	const char *name;
+	void *alg;
+} vcp_fetched[VCP_NFETCH];
+
+static void *vcp_sw_fetch(int kind, const char *name)
+{
+	OSSL_LIB_CTX *lc = vcp_libctx();
+	void *a = NULL;
+	int i, ok = 1;
+
+	if (!lc)
+		return NULL;
+	pthread_mutex_lock(&vcp_fetch_lock);
+	for (i = 0; i < VCP_NFETCH && vcp_fetched[i].alg; i++)
+		if (vcp_fetched[i].kind == kind && !strcmp(vcp_fetched[i].name, name)) {
+			a = vcp_fetched[i].alg;
+			break;
+		}
+	if (!a) {
+		if (kind == 1)
+			a = EVP_CIPHER_fetch(lc, name, "provider=default");
+		else if (kind == 2)
+			a = EVP_MD_fetch(lc, name, "provider=default");
+		else
+			a = EVP_MAC_fetch(lc, name, "provider=default");
+		if (a && i < VCP_NFETCH) {
+			vcp_fetched[i].kind = kind;
+			vcp_fetched[i].name = name; /* the callers' names are static strings */
+			vcp_fetched[i].alg = a;
+		} else {
+			ok = 0; /* table full: this reference is the caller's own */
+		}
+	}
+	if (a && ok)
+		ok = kind == 1 ? EVP_CIPHER_up_ref(a) : kind == 2 ? EVP_MD_up_ref(a) : EVP_MAC_up_ref(a);
+	else if (a)
+		ok = 1;
+	pthread_mutex_unlock(&vcp_fetch_lock);
+	return ok ? a : NULL;
+}
+
+EVP_CIPHER *vcp_sw_cipher(const char *name)
+{
+	return vcp_sw_fetch(1, name);
+}
+
+EVP_MD *vcp_sw_md(const char *name)
+{
+	return vcp_sw_fetch(2, name);
+}
+
+EVP_MAC *vcp_sw_mac(const char *name)
+{
+	return vcp_sw_fetch(3, name);
+}
+
+static void vcp_sw_release(void)
+{
+	int i;
+
+	pthread_mutex_lock(&vcp_fetch_lock);
+	for (i = 0; i < VCP_NFETCH && vcp_fetched[i].alg; i++) {
+		if (vcp_fetched[i].kind == 1)
+			EVP_CIPHER_free(vcp_fetched[i].alg);
+		else if (vcp_fetched[i].kind == 2)
+			EVP_MD_free(vcp_fetched[i].alg);
+		else
+			EVP_MAC_free(vcp_fetched[i].alg);
+		vcp_fetched[i].alg = NULL;
+	}
+	pthread_mutex_unlock(&vcp_fetch_lock);
+}
+
 static void vcp_read_config(struct vcp_prov *p)
 {
 	char *conf = NULL;
@@ -224,8 +307,10 @@ static void vcp_teardown(void *provctx)
 {
 	struct vcp_prov *p = provctx;
 
-	if (vcp_the_prov == p)
+	if (vcp_the_prov == p) {
 		vcp_the_prov = NULL;
+		vcp_sw_release(); /* fetched from p->libctx */
+	}
 	OSSL_LIB_CTX_free(p->libctx);
 	free(p);
 }

@@ -408,7 +408,7 @@ static int vcp_tinit(void *vctx, const unsigned char *key, size_t keylen, const 
 	if (!c->sw && vcp_libctx()) {
 		/* absent where the CPU lacks what the default's needs (AES-NI) */
 		ERR_set_mark();
-		ci = EVP_CIPHER_fetch(vcp_libctx(), c->a->names, "provider=default");
+		ci = vcp_sw_cipher(c->a->names);
 		ERR_pop_to_mark();
 		if (ci && !(c->sw = EVP_CIPHER_CTX_new()))
 			goto err;

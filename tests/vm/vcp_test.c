@@ -27,6 +27,9 @@
  *                                          libssl drives them, against the default provider's
  *                                          AES-CBC doing the same: records, tls-mac, bad padding,
  *                                          misuse; device requests >= records at/over min_offload
+ *   vcp_test short                         default min_offload: short messages of every
+ *                                          algorithm (new ctx, re-init, dup, HMAC/digest
+ *                                          init) as the default provider's, 0 device requests
  * Output is TAP (no plan line: the case script counts).
  */
 #include <errno.h>
@@ -2011,6 +2014,167 @@ static int cmd_etm(int cases)
 	return tap_status();
 }
 
+/*
+ * short: with the default min_offload, an `openssl speed`-like run of short
+ * messages (context creation, init, re-init with a new IV/key, dup, reset,
+ * digest/HMAC init) must make no device request at all; every output is
+ * compared with the default provider's doing the same.
+ */
+#define SH_MSGS 64
+#define SH_OUT (SH_MSGS * 4 * 96)
+
+static int sh_cipher_run(const char *name, const char *prop, uint8_t *out, size_t *outl)
+{
+	EVP_CIPHER *ci = EVP_CIPHER_fetch(NULL, name, prop);
+	EVP_CIPHER_CTX *c = NULL, *d = NULL;
+	uint8_t key[64], iv[16], in[64], tag[16];
+	int gcm, xts, n, i, ok = 0, enc;
+	size_t o = 0;
+
+	if (!ci)
+		return -1;
+	gcm = EVP_CIPHER_get_mode(ci) == EVP_CIPH_GCM_MODE;
+	xts = EVP_CIPHER_get_mode(ci) == EVP_CIPH_XTS_MODE;
+	for (i = 0; i < 64; i++) {
+		key[i] = (uint8_t)(i * 7 + 1);
+		in[i] = (uint8_t)(i * 13);
+	}
+	memset(iv, 0x5a, sizeof(iv));
+	if (!(c = EVP_CIPHER_CTX_new()))
+		goto out;
+	for (i = 0; i < SH_MSGS; i++) {
+		enc = !(i & 1) || gcm; /* GCM decrypt would need the tag first: encrypt only */
+		iv[0] = (uint8_t)i;
+		if (i % 16 == 0)
+			key[0] = (uint8_t)i; /* a new key now and then */
+		if (!EVP_CipherInit_ex2(c, i ? NULL : ci, i % 16 ? NULL : key, iv, enc, NULL))
+			goto out;
+		if (!gcm && !xts)
+			EVP_CIPHER_CTX_set_padding(c, 0);
+		if (gcm && !EVP_CipherUpdate(c, NULL, &n, in, 13))
+			goto out;
+		if (!EVP_CipherUpdate(c, out + o, &n, in, xts ? 64 : 32))
+			goto out;
+		o += n;
+		if (xts)
+			continue;
+		EVP_CIPHER_CTX_free(d);
+		if (!(d = EVP_CIPHER_CTX_new()) || !EVP_CIPHER_CTX_copy(d, c))
+			goto out;
+		if (!EVP_CipherUpdate(d, out + o, &n, in + 32, 32))
+			goto out;
+		o += n;
+		if (!EVP_CipherUpdate(c, out + o, &n, in + 32, 32))
+			goto out;
+		o += n;
+		if (!EVP_CipherFinal_ex(c, out + o, &n))
+			goto out;
+		o += n;
+		if (!EVP_CipherFinal_ex(d, out + o, &n))
+			goto out;
+		o += n;
+		if (gcm) {
+			if (!EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, 16, tag))
+				goto out;
+			memcpy(out + o, tag, 16);
+			o += 16;
+			if (!EVP_CIPHER_CTX_ctrl(d, EVP_CTRL_AEAD_GET_TAG, 16, tag))
+				goto out;
+			memcpy(out + o, tag, 16);
+			o += 16;
+		}
+	}
+	ok = 1;
+out:
+	*outl = o;
+	EVP_CIPHER_CTX_free(c);
+	EVP_CIPHER_CTX_free(d);
+	EVP_CIPHER_free(ci);
+	return ok;
+}
+
+static int sh_hash_run(const char *digest, int hmac, const char *prop, uint8_t *out, size_t *outl)
+{
+	struct hctx h, d;
+	uint8_t in[96];
+	size_t o = 0, l;
+	int i, ok = 0;
+
+	for (i = 0; i < 96; i++)
+		in[i] = (uint8_t)(i * 5);
+	if (!h_init(&h, digest, hmac, prop))
+		return -1;
+	memset(&d, 0, sizeof(d));
+	for (i = 0; i < SH_MSGS; i++) {
+		/* init again: a new message (HMAC: the same key) */
+		if (i && (h.m ? !EVP_DigestInit_ex2(h.m, NULL, NULL) : !EVP_MAC_init(h.c, NULL, 0, NULL)))
+			goto out;
+		if (!h_update(&h, in, 16 + i))
+			goto out;
+		h_free(&d);
+		if (!h_dup(&d, &h) || !h_update(&d, in, 7) || !h_final(&d, out + o, &l))
+			goto out;
+		o += l;
+		if (!h_final(&h, out + o, &l))
+			goto out;
+		o += l;
+	}
+	ok = 1;
+out:
+	*outl = o;
+	h_free(&h);
+	h_free(&d);
+	return ok;
+}
+
+static void sh_check(const char *what, int r, long req, const uint8_t *a, size_t al,
+		     const uint8_t *b, size_t bl)
+{
+	if (r < 0) {
+		tap_skip("short %s: not offered by vcrypto on this device", what);
+		return;
+	}
+	if (!tap_ok(r == 1 && al == bl && al && !memcmp(a, b, al) && req == 0,
+		    "short %s: %d messages with re-init and dup as the default provider's "
+		    "(%zu bytes), %ld device requests", what, SH_MSGS, al, req))
+		errdump();
+}
+
+static int cmd_short(void)
+{
+	static const char *const gcm_names[] = {"AES-128-GCM", "AES-256-GCM"};
+	static uint8_t a[SH_OUT], b[SH_OUT];
+	size_t al, bl, i;
+	long r0, r1;
+	int r, hmac;
+
+	for (i = 0; i < sizeof(cipher_names) / sizeof(cipher_names[0]) + 2; i++) {
+		const char *n = i < sizeof(cipher_names) / sizeof(cipher_names[0])
+					? cipher_names[i]
+					: gcm_names[i - sizeof(cipher_names) / sizeof(cipher_names[0])];
+
+		r0 = devstat("vcdev_requests");
+		r = sh_cipher_run(n, "provider=vcrypto", a, &al);
+		r1 = devstat("vcdev_requests");
+		if (r >= 0 && sh_cipher_run(n, "provider=default", b, &bl) != 1)
+			r = 0;
+		sh_check(n, r, r1 - r0, a, al, b, bl);
+	}
+	for (hmac = 0; hmac < 2; hmac++)
+		for (i = 0; i < sizeof(digest_names) / sizeof(digest_names[0]); i++) {
+			char what[64];
+
+			snprintf(what, sizeof(what), "%s%s", hmac ? "HMAC-" : "", digest_names[i]);
+			r0 = devstat("vcdev_requests");
+			r = sh_hash_run(digest_names[i], hmac, "provider=vcrypto", a, &al);
+			r1 = devstat("vcdev_requests");
+			if (r >= 0 && sh_hash_run(digest_names[i], hmac, "provider=default", b, &bl) != 1)
+				r = 0;
+			sh_check(what, r, r1 - r0, a, al, b, bl);
+		}
+	return tap_failures() ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	int o, cases = 24;
@@ -2044,6 +2208,8 @@ int main(int argc, char **argv)
 		return cmd_etm(cases);
 	if (!strcmp(argv[optind], "bighash"))
 		return cmd_bighash();
+	if (!strcmp(argv[optind], "short"))
+		return cmd_short();
 	if (!strcmp(argv[optind], "failing") && optind + 3 < argc)
 		return cmd_failing(argv[optind + 1], argv[optind + 2], argv[optind + 3]);
 	return 2;

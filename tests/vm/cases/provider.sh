@@ -87,6 +87,19 @@ b=$(openssl dgst -sha256 $DP /tmp/d | sed 's/.*= //')
 [ "$a" = "$b" ] && [ $((r1 - r0)) -gt 0 ] &&
 	ok "openssl.cnf with the example snippet, default min_offload: plain openssl dgst of 1 MiB goes to the device ($((r1 - r0)) requests)" ||
 	not_ok "openssl.cnf with the example snippet: $a vs $b ($((r1 - r0)) requests)"
+# the default min_offload: short work (new contexts, init, dup, digest/HMAC init) never
+# reaches the device, not even for a session (issue #12)
+note "vcp_test short, default min_offload: no device request for short messages"
+env -u VCRYPTO_MIN_OFFLOAD vcp_test short
+for a in "-evp aes-128-cbc" "-evp aes-128-gcm" "-evp sha256" "-hmac sha256"; do
+	r0=$(reqs)
+	env -u VCRYPTO_MIN_OFFLOAD openssl speed -elapsed -seconds 1 -bytes 16 $VP $a >/tmp/sp 2>&1
+	rc=$?
+	r1=$(reqs)
+	[ $rc = 0 ] && [ $((r1 - r0)) = 0 ] &&
+		ok "openssl speed $a -bytes 16 -provider vcrypto, default min_offload: $(grep -c '^Doing' /tmp/sp) run(s), 0 device requests" ||
+		not_ok "openssl speed $a -bytes 16 -provider vcrypto: rc $rc, $((r1 - r0)) device requests; $(tail -2 /tmp/sp | tr '\n' ' ')"
+done
 
 # TLS through libssl with the provider from openssl.cnf: s_server -WWW serves
 # 1 MiB to s_client, then s_client sends 1 MiB to s_server (TLS 1.3 AES-128-GCM, TLS 1.2 ECDHE-ECDSA-AES128-SHA256 CBC records)
