@@ -68,6 +68,13 @@ struct vcp_cctx {
 	pid_t pid;
 	int fresh; /* no data since init: the offload choice is open */
 	EVP_CIPHER_CTX *sw; /* non-NULL: this run is in software */
+	/*
+	 * The last software run's context, kept for the next short run (no new
+	 * context per init); spare_key: it holds the current key for direction
+	 * spare_enc (AES decrypts with its own key schedule).
+	 */
+	EVP_CIPHER_CTX *spare;
+	int spare_key, spare_enc;
 	int tls; /* CTR/XTS given libssl's TLS parameters: software for good */
 	/*
 	 * A device request failed mid-stream: part of an update may have been
@@ -168,6 +175,7 @@ static void vcp_cfree(void *vctx)
 		return;
 	vcp_cctx_drop_ses(c);
 	EVP_CIPHER_CTX_free(c->sw);
+	EVP_CIPHER_CTX_free(c->spare);
 	EVP_CIPHER_CTX_free(c->tsw);
 	OPENSSL_cleanse(c, sizeof(*c));
 	free(c);
@@ -182,6 +190,8 @@ static void *vcp_cdup(void *vctx)
 	*c = *src;
 	c->have_ses = 0; /* its own session, made on first use */
 	c->sw = NULL;
+	c->spare = NULL;
+	c->spare_key = 0;
 	c->tsw = NULL; /* made again when a short record needs it */
 	if (src->sw) {
 		c->sw = EVP_CIPHER_CTX_new();
@@ -215,7 +225,11 @@ static int vcp_cinit(void *vctx, const unsigned char *key, size_t keylen, const 
 		/* the software run's chaining state is the context's from here on */
 		if (c->a->ivlen)
 			EVP_CIPHER_CTX_get_updated_iv(c->sw, c->iv, c->a->ivlen);
-		EVP_CIPHER_CTX_free(c->sw);
+		if (!c->spare) {
+			c->spare = c->sw;
+		} else {
+			EVP_CIPHER_CTX_free(c->sw);
+		}
 		c->sw = NULL;
 	}
 	if (key) {
@@ -227,6 +241,7 @@ static int vcp_cinit(void *vctx, const unsigned char *key, size_t keylen, const 
 		vcp_cctx_drop_ses(c);
 		memcpy(c->key, key, keylen);
 		c->key_set = 1;
+		c->spare_key = 0;
 	}
 	if (iv && c->a->ivlen) {
 		if (ivlen != c->a->ivlen) {
@@ -277,14 +292,24 @@ static int vcp_cchoose(struct vcp_cctx *c, size_t inl)
 	c->fresh = 0;
 	if (inl >= vcp_min_offload() || !vcp_libctx())
 		return 1;
-	ci = vcp_sw_cipher(c->a->swname);
-	if (!ci)
-		return 1; /* no default provider here: stay on the device */
-	c->sw = EVP_CIPHER_CTX_new();
-	ok = c->sw &&
-	     EVP_CipherInit_ex2(c->sw, ci, c->key, c->a->ivlen ? c->iv : NULL, c->enc, NULL) &&
-	     EVP_CIPHER_CTX_set_padding(c->sw, c->pad);
-	EVP_CIPHER_free(ci);
+	if (c->spare) { /* the last run's context: keyed already if the key and direction hold */
+		c->sw = c->spare;
+		c->spare = NULL;
+		ok = EVP_CipherInit_ex2(c->sw, NULL,
+					c->spare_key && c->spare_enc == c->enc ? NULL : c->key,
+					c->a->ivlen ? c->iv : NULL, c->enc, NULL);
+	} else {
+		ci = vcp_sw_cipher(c->a->swname);
+		if (!ci)
+			return 1; /* no default provider here: stay on the device */
+		c->sw = EVP_CIPHER_CTX_new();
+		ok = c->sw && EVP_CipherInit_ex2(c->sw, ci, c->key, c->a->ivlen ? c->iv : NULL,
+						 c->enc, NULL);
+		EVP_CIPHER_free(ci);
+	}
+	ok = ok && EVP_CIPHER_CTX_set_padding(c->sw, c->pad);
+	c->spare_key = ok;
+	c->spare_enc = c->enc;
 	if (!ok) {
 		EVP_CIPHER_CTX_free(c->sw);
 		c->sw = NULL;

@@ -423,7 +423,7 @@ static int vcp_gchoose(struct vcp_gctx *g, size_t len, int final)
 	if (g->choice)
 		return 1;
 	if (g->key_set && g->iv_set && g->aadlen <= INT_MAX && vcp_libctx() &&
-	    (final || len < vcp_min_offload())) {
+	    vcp_min_offload() && (final || len < vcp_min_offload())) {
 		r = vcp_gshort(g);
 		if (r)
 			return r > 0;
