@@ -554,8 +554,12 @@ static int vcp_gfinal(void *vctx, unsigned char *out, size_t *outl, size_t outsi
 	if (!g->sw && !g->choice && !vcp_gchoose(g, 0, 1))
 		return 0;
 	if (g->sw) {
-		if (!EVP_CipherFinal_ex(g->sw, out, &o))
+		if (!EVP_CipherFinal_ex(g->sw, out, &o)) {
+			/* the default provider queues no error for a wrong tag: say why */
+			if (g->choice == 2 && !g->enc)
+				vcp_err(VCP_R_BAD_DECRYPT, "GCM tag mismatch");
 			return 0;
+		}
 		*outl = o;
 		return 1;
 	}

@@ -2043,7 +2043,11 @@ static int sh_cipher_run(const char *name, const char *prop, uint8_t *out, size_
 	if (!(c = EVP_CIPHER_CTX_new()))
 		goto out;
 	for (i = 0; i < SH_MSGS; i++) {
-		enc = !(i & 1) || gcm; /* GCM decrypt would need the tag first: encrypt only */
+		/*
+		 * the direction changes with the key only (AES decrypts with its own
+		 * key schedule: EVP wants the key again); GCM encrypts only
+		 */
+		enc = !((i / 16) & 1) || gcm;
 		iv[0] = (uint8_t)i;
 		if (i % 16 == 0)
 			key[0] = (uint8_t)i; /* a new key now and then */
