@@ -68,6 +68,54 @@ static int under_checker(const char **why)
 	return 0;
 }
 
+/*
+ * What both filters (the worker's and the front's) start from: the mode,
+ * the plain allowlist, openat refused with EACCES (libc probes files),
+ * memory that is never executable, the socket I/O timeouts. Returns 0 with
+ * *ctx ready for the caller's own rules, 1 when no filter applies (*why
+ * says why), or -errno.
+ */
+static int filter_open(int mode, const int *allow, size_t n, const char **why, scmp_filter_ctx *out)
+{
+	scmp_filter_ctx ctx;
+	int ret = 0;
+
+	*why = NULL;
+	if (mode == VCD_SECCOMP_NONE) {
+		*why = "--seccomp none";
+		return 1;
+	}
+	if (under_checker(why))
+		return 1;
+	ctx = seccomp_init(mode == VCD_SECCOMP_LOG ? SCMP_ACT_LOG : SCMP_ACT_KILL_PROCESS);
+	if (!ctx)
+		return -ENOMEM;
+	for (size_t i = 0; !ret && i < n; i++)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allow[i], 0);
+	if (!ret)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat), 0);
+	if (!ret)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
+				       SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	if (!ret)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
+				       SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	if (!ret)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 2,
+				       SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET),
+				       SCMP_A2(SCMP_CMP_EQ, SO_RCVTIMEO));
+	if (!ret)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 2,
+				       SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET),
+				       SCMP_A2(SCMP_CMP_EQ, SO_SNDTIMEO));
+	if (ret) {
+		seccomp_release(ctx);
+		return ret;
+	}
+	*out = ctx;
+	return 0;
+}
+
 int vcd_seccomp_install(int mode, const char *engine, const char **why)
 {
 	static const int allow[] = {
@@ -107,44 +155,16 @@ int vcd_seccomp_install(int mode, const char *engine, const char **why)
 		SCMP_SYS(lseek),
 	};
 	scmp_filter_ctx ctx;
-	int ret = 0;
+	int ret = filter_open(mode, allow, sizeof(allow) / sizeof(allow[0]), why, &ctx);
 
-	*why = NULL;
-	if (mode == VCD_SECCOMP_NONE) {
-		*why = "--seccomp none";
-		return 1;
-	}
-	if (under_checker(why))
-		return 1;
-	ctx = seccomp_init(mode == VCD_SECCOMP_LOG ? SCMP_ACT_LOG : SCMP_ACT_KILL_PROCESS);
-	if (!ctx)
-		return -ENOMEM;
-	for (size_t i = 0; !ret && i < sizeof(allow) / sizeof(allow[0]); i++)
-		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allow[i], 0);
-	if (!ret)
-		ret = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat), 0);
+	if (ret)
+		return ret;
 	/* worker threads, and nothing else clone can make */
 	if (!ret)
 		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
 				       SCMP_A0(SCMP_CMP_EQ, THREAD_CLONE_FLAGS));
 	if (!ret)
 		ret = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
-	/* memory, never executable */
-	if (!ret)
-		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
-				       SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
-	if (!ret)
-		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
-				       SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
-	/* the per-connection I/O timeouts */
-	if (!ret)
-		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 2,
-				       SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET),
-				       SCMP_A2(SCMP_CMP_EQ, SO_RCVTIMEO));
-	if (!ret)
-		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 2,
-				       SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET),
-				       SCMP_A2(SCMP_CMP_EQ, SO_SNDTIMEO));
 	if (!ret && !strcmp(engine, "afalg")) {
 		/*
 		 * The engine's own calls. bind's address is behind a pointer:
@@ -187,53 +207,45 @@ int vcd_seccomp_install(int mode, const char *engine, const char **why)
 int vcd_seccomp_install_front(int mode, const char **why)
 {
 	static const int allow[] = {
-		SCMP_SYS(read),	      SCMP_SYS(write),	      SCMP_SYS(close),
-		SCMP_SYS(poll),	      SCMP_SYS(ppoll),	      SCMP_SYS(accept4),
-		SCMP_SYS(recvmsg),    SCMP_SYS(sendto),	      SCMP_SYS(sendmsg),
-		SCMP_SYS(munmap),     SCMP_SYS(madvise),      SCMP_SYS(brk),
-		SCMP_SYS(fstat),      SCMP_SYS(newfstatat),   SCMP_SYS(futex),
-		SCMP_SYS(exit),	      SCMP_SYS(exit_group),   SCMP_SYS(rt_sigprocmask),
-		SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigaction), SCMP_SYS(restart_syscall),
-		SCMP_SYS(getpid),     SCMP_SYS(clock_gettime), SCMP_SYS(nanosleep),
-		SCMP_SYS(clock_nanosleep), SCMP_SYS(wait4),   SCMP_SYS(kill),
-		SCMP_SYS(lseek),      SCMP_SYS(getrandom),
+		SCMP_SYS(read),
+		SCMP_SYS(write),
+		SCMP_SYS(close),
+		SCMP_SYS(poll),
+		SCMP_SYS(ppoll),
+		SCMP_SYS(accept4),
+		SCMP_SYS(recvmsg),
+		SCMP_SYS(sendto),
+		SCMP_SYS(sendmsg),
+		SCMP_SYS(munmap),
+		SCMP_SYS(madvise),
+		SCMP_SYS(brk),
+		SCMP_SYS(fstat),
+		SCMP_SYS(newfstatat),
+		SCMP_SYS(futex),
+		SCMP_SYS(exit),
+		SCMP_SYS(exit_group),
+		SCMP_SYS(rt_sigprocmask),
+		SCMP_SYS(rt_sigreturn),
+		SCMP_SYS(rt_sigaction),
+		SCMP_SYS(restart_syscall),
+		SCMP_SYS(getpid),
+		SCMP_SYS(clock_gettime),
+		SCMP_SYS(nanosleep),
+		SCMP_SYS(clock_nanosleep),
+		SCMP_SYS(wait4),
+		SCMP_SYS(kill),
+		SCMP_SYS(lseek),
+		SCMP_SYS(getrandom),
 	};
 	scmp_filter_ctx ctx;
-	int ret = 0;
+	int ret = filter_open(mode, allow, sizeof(allow) / sizeof(allow[0]), why, &ctx);
 
-	*why = NULL;
-	if (mode == VCD_SECCOMP_NONE) {
-		*why = "--seccomp none";
-		return 1;
-	}
-	if (under_checker(why))
-		return 1;
-	ctx = seccomp_init(mode == VCD_SECCOMP_LOG ? SCMP_ACT_LOG : SCMP_ACT_KILL_PROCESS);
-	if (!ctx)
-		return -ENOMEM;
-	for (size_t i = 0; !ret && i < sizeof(allow) / sizeof(allow[0]); i++)
-		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allow[i], 0);
-	if (!ret)
-		ret = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat), 0);
-	/* malloc's memory only */
-	if (!ret)
-		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
-				       SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
-	if (!ret)
-		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
-				       SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	if (ret)
+		return ret;
 	/* a socketpair per worker */
 	if (!ret)
 		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socketpair), 1,
 				       SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
-	if (!ret)
-		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 2,
-				       SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET),
-				       SCMP_A2(SCMP_CMP_EQ, SO_RCVTIMEO));
-	if (!ret)
-		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 2,
-				       SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET),
-				       SCMP_A2(SCMP_CMP_EQ, SO_SNDTIMEO));
 	if (!ret)
 		ret = seccomp_load(ctx);
 	seccomp_release(ctx);
