@@ -235,6 +235,7 @@ static const struct {
 	{CLONE_NEWNET, ST_NS_NET, "net"},    {CLONE_NEWIPC, ST_NS_IPC, "ipc"},
 	{CLONE_NEWUTS, ST_NS_UTS, "uts"},
 };
+#define NS_COUNT (sizeof(ns_list) / sizeof(ns_list[0]))
 
 struct child_report {
 	int step;
@@ -311,7 +312,7 @@ VPD_CHILD_CODE static void enter_namespaces(struct vpd_sandbox *sb)
 	int step;
 
 	/* one at a time, so a refusal names its namespace; templates are entered already */
-	for (size_t i = 0; i < sizeof(ns_list) / sizeof(ns_list[0]); i++)
+	for (size_t i = 0; i < NS_COUNT; i++)
 		if (sb->ns_flags & ns_list[i].flag && sb->tmpl_fd[i] < 0 &&
 		    unshare(ns_list[i].flag))
 			child_fail(ns_list[i].step);
@@ -347,7 +348,7 @@ VPD_CHILD_CODE static int child_main(void *arg)
 	 * still can, and sets up the empty root, before giving up its ids.
 	 */
 	/* the template namespaces (root only), before anything else */
-	for (size_t i = 1; i < sizeof(ns_list) / sizeof(ns_list[0]); i++)
+	for (size_t i = 1; i < NS_COUNT; i++)
 		if (sb->tmpl_fd[i] >= 0 && setns(sb->tmpl_fd[i], ns_list[i].flag))
 			child_fail(ST_SETNS);
 	if (sb->tmpl_fd[1] >= 0 && chdir("/"))
@@ -532,7 +533,7 @@ static void make_templates(struct vpd_sandbox *sb)
 	unsigned char made = 0;
 	pid_t pid;
 
-	for (size_t i = 0; i < sizeof(ns_list) / sizeof(ns_list[0]); i++)
+	for (size_t i = 0; i < NS_COUNT; i++)
 		sb->tmpl_fd[i] = -1;
 	if (geteuid() != 0)
 		return;
@@ -550,7 +551,7 @@ static void make_templates(struct vpd_sandbox *sb)
 		close(go[1]);
 		close(done[0]);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		for (size_t i = 1; i < sizeof(ns_list) / sizeof(ns_list[0]); i++)
+		for (size_t i = 1; i < NS_COUNT; i++)
 			if (!unshare(ns_list[i].flag))
 				made |= (unsigned char)(1u << i);
 		if (made & 2 && empty_root())
@@ -565,7 +566,7 @@ static void make_templates(struct vpd_sandbox *sb)
 	close(go[0]);
 	close(done[1]);
 	if (pid > 0 && read(done[0], &made, 1) == 1) {
-		for (size_t i = 1; i < sizeof(ns_list) / sizeof(ns_list[0]); i++) {
+		for (size_t i = 1; i < NS_COUNT; i++) {
 			char path[64];
 
 			if (!(made & (1u << i)))
@@ -582,11 +583,123 @@ static void make_templates(struct vpd_sandbox *sb)
 
 static void drop_templates(struct vpd_sandbox *sb)
 {
-	for (size_t i = 0; i < sizeof(ns_list) / sizeof(ns_list[0]); i++) {
+	for (size_t i = 0; i < NS_COUNT; i++) {
 		if (sb->tmpl_fd[i] >= 0)
 			close(sb->tmpl_fd[i]);
 		sb->tmpl_fd[i] = -1;
 	}
+}
+
+/*
+ * A probe child failed at rep->step: give up what that step needed.
+ * Returns false when nothing is left to give up.
+ */
+static bool relax(struct vpd_sandbox *sb, const struct child_report *rep)
+{
+	switch (rep->step) {
+	case ST_SETNS:
+		drop_templates(sb); /* unshared per process instead */
+		return true;
+	case ST_NS_USER:
+	case ST_NS_NET:
+	case ST_NS_IPC:
+	case ST_NS_UTS:
+		for (size_t i = 0; i < NS_COUNT; i++)
+			if (ns_list[i].step == rep->step)
+				sb->ns_flags &= ~ns_list[i].flag;
+		return true;
+	case ST_NS_MOUNT:
+		sb->ns_flags &= ~CLONE_NEWNS;
+		sb->empty_root = false;
+		return true;
+	case ST_ROOT_PRIVATE:
+	case ST_ROOT_TMPFS:
+	case ST_ROOT_PIVOT:
+	case ST_ROOT_DETACH:
+		sb->empty_root = false;
+		return true;
+	default:
+		if (!sb->newpid)
+			return false;
+		sb->newpid = false; /* the pid namespace itself, or a step after it */
+		return true;
+	}
+}
+
+/*
+ * The full set first. Where a step is refused, drop what it needed and
+ * try again, remembering why (first refusal in @first): the result is what
+ * this kernel allows.
+ */
+static int negotiate(struct vpd_sandbox *sb, char *first, size_t firstlen)
+{
+	sb->newpid = geteuid() == 0;
+	sb->ns_flags = VPD_NS_FLAGS;
+	sb->empty_root = true;
+	for (int tries = 0;; tries++) {
+		struct child_report rep;
+		char why[128];
+
+		if (!probe(sb, &rep))
+			return 0;
+		if (tries > 12) {
+			vpd_log(0, "sandbox: cannot start a child at all");
+			return -EPERM;
+		}
+		if (rep.step >= ST_NS_USER && rep.step <= ST_ROOT_DETACH && rep.step != ST_SETNS &&
+		    !first[0])
+			describe(&rep, first, firstlen);
+		if (!relax(sb, &rep)) {
+			describe(&rep, why, sizeof(why));
+			vpd_log(0, "sandbox: cannot start a child at all (%s)", why);
+			return -EPERM;
+		}
+	}
+}
+
+/* Append " name" of every namespace in (or not in) @flags to @buf. */
+static void ns_names(char *buf, size_t len, int flags, bool in, const char *sep)
+{
+	for (size_t i = 0; i < NS_COUNT; i++) {
+		if (!(flags & ns_list[i].flag) == in)
+			continue;
+		if (buf[0] || sep[0] == ' ')
+			strncat(buf, sep, len - strlen(buf) - 1);
+		strncat(buf, ns_list[i].name, len - strlen(buf) - 1);
+	}
+}
+
+/* Say what the sandbox has and lacks; set sb->weak and sb->weak_why. */
+static void report(struct vpd_sandbox *sb, const char *first)
+{
+	char have[64] = "", miss[80] = "", tmpl[40] = "", list[80] = "";
+
+	strcat(sb->newpid ? have : miss, " pid");
+	ns_names(have, sizeof(have), sb->ns_flags, true, " ");
+	ns_names(miss, sizeof(miss), sb->ns_flags, false, " ");
+	for (size_t i = 1; i < NS_COUNT; i++) {
+		if (sb->tmpl_fd[i] >= 0) {
+			strcat(tmpl, " ");
+			strcat(tmpl, ns_list[i].name);
+		}
+	}
+	vpd_log(1,
+		"sandbox: namespaces:%s%s%s%s; %s; uid %s; seccomp allowlist %u insns; "
+		"shared empty templates:%s",
+		have, miss[0] ? "; NOT available here:" : "", miss,
+		miss[0] ? (geteuid() ? " (not root)" : " (refused by the kernel)") : "",
+		sb->empty_root ? "empty root" : "NO empty root",
+		sb->drop_ids ? "nobody" : "unchanged (not root)", sb->prog.len,
+		tmpl[0] ? tmpl : " none");
+	ns_names(list, sizeof(list), sb->ns_flags, false, ", ");
+	sb->weak = sb->ns_flags != VPD_NS_FLAGS || !sb->empty_root;
+	if (sb->weak)
+		snprintf(sb->weak_why, sizeof(sb->weak_why), "missing: %s%s%s%s (%s)", list,
+			 !list[0]	     ? ""
+			 : strchr(list, ',') ? " namespaces"
+					     : " namespace",
+			 list[0] && !sb->empty_root ? ", " : "",
+			 sb->empty_root ? "" : "empty root", first[0] ? first : "refused");
 }
 
 int vpd_sandbox_init(struct vpd_sandbox *sb, const struct vpd_config *cfg)
@@ -606,101 +719,11 @@ int vpd_sandbox_init(struct vpd_sandbox *sb, const struct vpd_config *cfg)
 		sb->uid = VPD_NOBODY;
 		sb->gid = VPD_NOBODY;
 	}
-	/*
-	 * The full set first. Where a step is refused, drop what it needed and
-	 * try again, remembering why: the result is what this kernel allows,
-	 * and sb->weak says whether that is less than the full sandbox.
-	 */
 	make_templates(sb);
-	sb->newpid = geteuid() == 0;
-	sb->ns_flags = VPD_NS_FLAGS;
-	sb->empty_root = true;
-	for (int tries = 0;; tries++) {
-		struct child_report rep;
-
-		if (!probe(sb, &rep))
-			break;
-		if (tries > 12) {
-			vpd_log(0, "sandbox: cannot start a child at all");
-			return -EPERM;
-		}
-		if (rep.step > 0 && rep.step >= ST_NS_USER && rep.step <= ST_ROOT_DETACH &&
-		    rep.step != ST_SETNS && !first[0])
-			describe(&rep, first, sizeof(first));
-		switch (rep.step) {
-		case ST_SETNS:
-			drop_templates(sb); /* unshared per process instead */
-			break;
-		case ST_NS_USER:
-		case ST_NS_NET:
-		case ST_NS_IPC:
-		case ST_NS_UTS:
-			for (size_t i = 0; i < sizeof(ns_list) / sizeof(ns_list[0]); i++)
-				if (ns_list[i].step == rep.step)
-					sb->ns_flags &= ~ns_list[i].flag;
-			break;
-		case ST_NS_MOUNT:
-			sb->ns_flags &= ~CLONE_NEWNS;
-			sb->empty_root = false;
-			break;
-		case ST_ROOT_PRIVATE:
-		case ST_ROOT_TMPFS:
-		case ST_ROOT_PIVOT:
-		case ST_ROOT_DETACH:
-			sb->empty_root = false;
-			break;
-		default:
-			if (!sb->newpid) {
-				char why[128];
-
-				describe(&rep, why, sizeof(why));
-				vpd_log(0, "sandbox: cannot start a child at all (%s)", why);
-				return -EPERM;
-			}
-			sb->newpid = false; /* the pid namespace itself, or a step after it */
-			break;
-		}
-	}
-	{
-		char have[64] = "", miss[80] = "";
-
-		strcat(sb->newpid ? have : miss, " pid");
-		for (size_t i = 0; i < sizeof(ns_list) / sizeof(ns_list[0]); i++) {
-			strcat(sb->ns_flags & ns_list[i].flag ? have : miss, " ");
-			strcat(sb->ns_flags & ns_list[i].flag ? have : miss, ns_list[i].name);
-		}
-		char tmpl[40] = "";
-
-		for (size_t i = 1; i < sizeof(ns_list) / sizeof(ns_list[0]); i++) {
-			if (sb->tmpl_fd[i] >= 0) {
-				strcat(tmpl, " ");
-				strcat(tmpl, ns_list[i].name);
-			}
-		}
-		vpd_log(1,
-			"sandbox: namespaces:%s%s%s%s; %s; uid %s; seccomp allowlist %u insns; "
-			"shared empty templates:%s",
-			have, miss[0] ? "; NOT available here:" : "", miss,
-			miss[0] ? (geteuid() ? " (not root)" : " (refused by the kernel)") : "",
-			sb->empty_root ? "empty root" : "NO empty root",
-			sb->drop_ids ? "nobody" : "unchanged (not root)", sb->prog.len,
-			tmpl[0] ? tmpl : " none");
-		miss[0] = 0;
-		for (size_t i = 0; i < sizeof(ns_list) / sizeof(ns_list[0]); i++) {
-			if (!(sb->ns_flags & ns_list[i].flag)) {
-				strcat(miss, miss[0] ? ", " : "");
-				strcat(miss, ns_list[i].name);
-			}
-		}
-		sb->weak = sb->ns_flags != VPD_NS_FLAGS || !sb->empty_root;
-		if (sb->weak)
-			snprintf(sb->weak_why, sizeof(sb->weak_why), "missing: %s%s%s%s (%s)", miss,
-				 !miss[0]	     ? ""
-				 : strchr(miss, ',') ? " namespaces"
-						     : " namespace",
-				 miss[0] && !sb->empty_root ? ", " : "",
-				 sb->empty_root ? "" : "empty root", first[0] ? first : "refused");
-	}
+	ret = negotiate(sb, first, sizeof(first));
+	if (ret)
+		return ret;
+	report(sb, first);
 	if (sb->weak && !cfg->allow_weak)
 		vpd_log(0,
 			"sandbox incomplete: %s; every load will be refused "
