@@ -18,12 +18,13 @@ note "software: $sw"
 # R rounds, alternating the paths, so that the host's other load is shared
 for r in $(seq $R); do
 	cdev_bench virtio_crypto_aes_cbc 1 $S $sizes
+	cdev_bench virtio_crypto_aes_cbc 8 $S $sizes
 	cdev_bench "$sw" 1 $S $sizes
 done
 check "move $d to virtio_cryptodev" sh -c "echo $d >$V/drivers/virtio_crypto/unbind && echo $d >$V/drivers/virtio_cryptodev/bind"
 for r in $(seq $R); do
 	cdev_bench cryptodev 1 $S $sizes
-	cdev_bench cryptodev 4 $S $sizes
+	cdev_bench cryptodev 8 $S $sizes
 done
 # AEAD (CIOCAUTHCRYPT) against the guest's software AEADs through AF_ALG:
 # TLS type (AES-128-CBC + HMAC-SHA256) vs authenc(hmac(sha256),cbc(aes))
