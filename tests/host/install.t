@@ -55,6 +55,34 @@ expect "systemd template unit points at the installed vcryptod" \
 	"grep -q '^ExecStart=/usr/sbin/vcryptod --socket-path /run/vcrypto/%i-crypto.sock' $d/usr/lib/systemd/system/vcryptod@.service"
 expect "systemctl reload re-executes vcryptod's worker (SIGHUP to the front)" \
 	"grep -q '^ExecReload=/bin/kill -HUP \\\$MAINPID' $d/usr/lib/systemd/system/vcryptod@.service"
+# What systemd does for the unit, done by hand (PID 1 here may not be systemd):
+# its RuntimeDirectory with RuntimeDirectoryMode and Group=, vcryptod started
+# with the unit's Group= and UMask=; then QEMU's user under libvirt
+# (libvirt-qemu) must be able to connect, and another user must not.
+unit=$d/usr/lib/systemd/system/vcryptod@.service
+ugrp=$(sed -n 's/^Group=//p' "$unit") umask=$(sed -n 's/^UMask=//p' "$unit")
+rmode=$(sed -n 's/^RuntimeDirectoryMode=//p' "$unit")
+if [ "$(id -u)" != 0 ]; then
+	skip "the unit's socket is reachable by libvirt-qemu: not root (cannot switch users)"
+elif ! getent passwd libvirt-qemu >/dev/null || [ -z "$ugrp" ]; then
+	nok "the unit names a Group= ($ugrp) and user libvirt-qemu exists (scripts/deps.sh installs libvirt)"
+else
+	rd=$d/run-vcrypto
+	chmod 711 "$d" # as /run is: others may pass through, not list
+	install -d -m "$rmode" -g "$ugrp" "$rd"
+	setpriv --regid="$ugrp" --clear-groups sh -c "umask $umask; exec '$d/usr/sbin/vcryptod' --socket-path '$rd/vm0-crypto.sock'" \
+		>"$d/unit-vcd.log" 2>&1 &
+	upid=$!
+	for _ in $(seq 50); do [ -S "$rd/vm0-crypto.sock" ] && break; sleep 0.1; done
+	expect "with the unit's Group=$ugrp UMask=$umask RuntimeDirectoryMode=$rmode the socket is $(stat -c '%A %G' "$rd/vm0-crypto.sock" 2>/dev/null)" \
+		"[ \"\$(stat -c '%a %G' '$rd/vm0-crypto.sock')\" = '770 $ugrp' ]"
+	expect "... user libvirt-qemu (QEMU under libvirt) may connect to it" \
+		"setpriv --reuid=libvirt-qemu --regid=libvirt-qemu --init-groups test -w '$rd/vm0-crypto.sock'"
+	expect "... user nobody may not" \
+		"! setpriv --reuid=nobody --regid=nogroup --clear-groups test -w '$rd/vm0-crypto.sock'"
+	kill "$upid" 2>/dev/null
+	wait "$upid" 2>/dev/null
+fi
 expect "QEMU's vhost-user descriptor is valid JSON of type crypto naming the binary" \
 	"python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j[\"type\"]==\"crypto\" and j[\"binary\"]==\"/usr/sbin/vcryptod\"' $d/usr/share/qemu/vhost-user/50-vcryptod.json"
 expect "the installed vcrypto-vm finds its data (qemu-args works)" \
