@@ -69,8 +69,42 @@ static int under_checker(const char **why)
 }
 
 /*
+ * The calls both processes make (sockets, memory, futexes, signals, time,
+ * exit); each filter adds its own list to this one.
+ */
+static const int common_allow[] = {
+	SCMP_SYS(read),
+	SCMP_SYS(write),
+	SCMP_SYS(close),
+	SCMP_SYS(poll),
+	SCMP_SYS(ppoll),
+	SCMP_SYS(accept4),
+	SCMP_SYS(recvmsg),
+	SCMP_SYS(sendto),
+	SCMP_SYS(sendmsg),
+	SCMP_SYS(munmap),
+	SCMP_SYS(madvise),
+	SCMP_SYS(brk),
+	SCMP_SYS(fstat),
+	SCMP_SYS(newfstatat),
+	SCMP_SYS(futex),
+	SCMP_SYS(exit),
+	SCMP_SYS(exit_group),
+	SCMP_SYS(rt_sigprocmask),
+	SCMP_SYS(rt_sigreturn),
+	SCMP_SYS(rt_sigaction),
+	SCMP_SYS(restart_syscall),
+	SCMP_SYS(getrandom),
+	SCMP_SYS(getpid),
+	SCMP_SYS(clock_gettime),
+	SCMP_SYS(nanosleep),
+	SCMP_SYS(clock_nanosleep),
+	SCMP_SYS(lseek),
+};
+
+/*
  * What both filters (the worker's and the front's) start from: the mode,
- * the plain allowlist, openat refused with EACCES (libc probes files),
+ * common_allow and the caller's plain allowlist, openat refused with EACCES (libc probes files),
  * memory that is never executable, the socket I/O timeouts. Returns 0 with
  * *ctx ready for the caller's own rules, 1 when no filter applies (*why
  * says why), or -errno.
@@ -90,6 +124,8 @@ static int filter_open(int mode, const int *allow, size_t n, const char **why, s
 	ctx = seccomp_init(mode == VCD_SECCOMP_LOG ? SCMP_ACT_LOG : SCMP_ACT_KILL_PROCESS);
 	if (!ctx)
 		return -ENOMEM;
+	for (size_t i = 0; !ret && i < sizeof(common_allow) / sizeof(common_allow[0]); i++)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, common_allow[i], 0);
 	for (size_t i = 0; !ret && i < n; i++)
 		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allow[i], 0);
 	if (!ret)
@@ -118,41 +154,15 @@ static int filter_open(int mode, const int *allow, size_t n, const char **why, s
 
 int vcd_seccomp_install(int mode, const char *engine, const char **why)
 {
+	/* the worker's own: its threads, eventfds, mremap */
 	static const int allow[] = {
-		SCMP_SYS(read),
-		SCMP_SYS(write),
-		SCMP_SYS(close),
-		SCMP_SYS(poll),
-		SCMP_SYS(ppoll),
-		SCMP_SYS(accept4),
-		SCMP_SYS(recvmsg),
-		SCMP_SYS(sendto),
-		SCMP_SYS(sendmsg),
-		SCMP_SYS(munmap),
 		SCMP_SYS(mremap),
-		SCMP_SYS(madvise),
-		SCMP_SYS(brk),
-		SCMP_SYS(newfstatat),
-		SCMP_SYS(fstat),
 		SCMP_SYS(eventfd2),
 		SCMP_SYS(set_robust_list),
 		SCMP_SYS(rseq),
-		SCMP_SYS(futex),
-		SCMP_SYS(exit),
-		SCMP_SYS(exit_group),
-		SCMP_SYS(rt_sigprocmask),
-		SCMP_SYS(rt_sigreturn),
-		SCMP_SYS(rt_sigaction),
-		SCMP_SYS(restart_syscall),
-		SCMP_SYS(getrandom),
-		SCMP_SYS(getpid),
 		SCMP_SYS(gettid),
 		SCMP_SYS(tgkill),
 		SCMP_SYS(sched_yield),
-		SCMP_SYS(clock_gettime),
-		SCMP_SYS(nanosleep),
-		SCMP_SYS(clock_nanosleep),
-		SCMP_SYS(lseek),
 	};
 	scmp_filter_ctx ctx;
 	int ret = filter_open(mode, allow, sizeof(allow) / sizeof(allow[0]), why, &ctx);
@@ -206,36 +216,10 @@ int vcd_seccomp_install(int mode, const char *engine, const char **why)
 
 int vcd_seccomp_install_front(int mode, const char **why)
 {
+	/* the front's own: waiting for and signalling its children */
 	static const int allow[] = {
-		SCMP_SYS(read),
-		SCMP_SYS(write),
-		SCMP_SYS(close),
-		SCMP_SYS(poll),
-		SCMP_SYS(ppoll),
-		SCMP_SYS(accept4),
-		SCMP_SYS(recvmsg),
-		SCMP_SYS(sendto),
-		SCMP_SYS(sendmsg),
-		SCMP_SYS(munmap),
-		SCMP_SYS(madvise),
-		SCMP_SYS(brk),
-		SCMP_SYS(fstat),
-		SCMP_SYS(newfstatat),
-		SCMP_SYS(futex),
-		SCMP_SYS(exit),
-		SCMP_SYS(exit_group),
-		SCMP_SYS(rt_sigprocmask),
-		SCMP_SYS(rt_sigreturn),
-		SCMP_SYS(rt_sigaction),
-		SCMP_SYS(restart_syscall),
-		SCMP_SYS(getpid),
-		SCMP_SYS(clock_gettime),
-		SCMP_SYS(nanosleep),
-		SCMP_SYS(clock_nanosleep),
 		SCMP_SYS(wait4),
 		SCMP_SYS(kill),
-		SCMP_SYS(lseek),
-		SCMP_SYS(getrandom),
 	};
 	scmp_filter_ctx ctx;
 	int ret = filter_open(mode, allow, sizeof(allow) / sizeof(allow[0]), why, &ctx);
