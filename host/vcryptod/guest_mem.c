@@ -31,26 +31,26 @@ void *vcd_mem_gpa_span(const struct vcd_mem *m, uint64_t gpa, uint64_t len, uint
 	return span(m, gpa, len, avail, 0);
 }
 
-void *vcd_mem_gpa(const struct vcd_mem *m, uint64_t gpa, uint64_t len)
+/* The whole of [addr, addr + len) inside one region, or NULL. */
+static void *whole(const struct vcd_mem *m, uint64_t addr, uint64_t len, int by_uva)
 {
 	uint64_t avail = 0;
 	void *p;
 
 	if (len == 0)
 		return NULL;
-	p = span(m, gpa, len, &avail, 0);
+	p = span(m, addr, len, &avail, by_uva);
 	return p && avail == len ? p : NULL;
+}
+
+void *vcd_mem_gpa(const struct vcd_mem *m, uint64_t gpa, uint64_t len)
+{
+	return whole(m, gpa, len, 0);
 }
 
 void *vcd_mem_uva(const struct vcd_mem *m, uint64_t uva, uint64_t len)
 {
-	uint64_t avail = 0;
-	void *p;
-
-	if (len == 0)
-		return NULL;
-	p = span(m, uva, len, &avail, 1);
-	return p && avail == len ? p : NULL;
+	return whole(m, uva, len, 1);
 }
 
 static int overlaps(const struct vcd_mem *m, uint64_t gpa, uint64_t size)

@@ -168,19 +168,34 @@ static int sess_setup(struct vcd_sessions *s, struct vcd_session *ss,
 	return 0;
 }
 
+/* A session object for p, not yet in a slot; sess_free() undoes it. */
+static int sess_new(struct vcd_sessions *s, const struct vcd_sess_params *p,
+		    struct vcd_session **out)
+{
+	struct vcd_session *ss = calloc(1, sizeof(*ss));
+	int ret;
+
+	if (!ss)
+		return -ENOMEM;
+	pthread_mutex_init(&ss->lock, NULL);
+	ret = sess_setup(s, ss, p);
+	if (ret) {
+		sess_free(s, ss);
+		return ret;
+	}
+	*out = ss;
+	return 0;
+}
+
 int64_t vcd_sess_create(struct vcd_sessions *s, const struct vcd_sess_params *p)
 {
 	struct vcd_session *ss;
 	uint32_t i;
 	int ret;
 
-	ss = calloc(1, sizeof(*ss));
-	if (!ss)
-		return -ENOMEM;
-	pthread_mutex_init(&ss->lock, NULL);
-	ret = sess_setup(s, ss, p);
+	ret = sess_new(s, p, &ss);
 	if (ret)
-		goto err_free;
+		return ret;
 	pthread_rwlock_wrlock(&s->lock);
 	/* Slots below hint are all taken. */
 	for (i = s->hint; i < s->max && s->slot[i]; i++)
@@ -212,13 +227,9 @@ int vcd_sess_restore(struct vcd_sessions *s, const struct vcd_sess_params *p, ui
 
 	if (i == 0 || i > s->max || gen > 0x7fffffff)
 		return -EINVAL;
-	ss = calloc(1, sizeof(*ss));
-	if (!ss)
-		return -ENOMEM;
-	pthread_mutex_init(&ss->lock, NULL);
-	ret = sess_setup(s, ss, p);
+	ret = sess_new(s, p, &ss);
 	if (ret)
-		goto err_free;
+		return ret;
 	pthread_rwlock_wrlock(&s->lock);
 	if (s->slot[i - 1]) {
 		pthread_rwlock_unlock(&s->lock);
