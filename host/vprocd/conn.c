@@ -73,10 +73,10 @@ void vpd_conn_free(struct vpd_conn *c)
 	free(c);
 }
 
-static struct vpd_outbuf *queue_reply(struct vpd_conn *c, const struct vmm_hdr *req, int desc,
-				      int status, const void *data, size_t len)
+/* The header of the answer to req: same type (as a response), id and code. */
+static void encode_reply_hdr(const struct vmm_hdr *req, int desc, int status, size_t len,
+			     uint8_t *out)
 {
-	struct vpd_outbuf *o = malloc(sizeof(*o) + VMM_HDR_SIZE + len);
 	struct vmm_hdr h = {
 		.type = (uint16_t)(req->type | VMM_T_RESPONSE),
 		.req_id = req->req_id,
@@ -86,6 +86,14 @@ static struct vpd_outbuf *queue_reply(struct vpd_conn *c, const struct vmm_hdr *
 		.len = (uint32_t)len,
 	};
 
+	vmm_hdr_encode(&h, out);
+}
+
+static struct vpd_outbuf *queue_reply(struct vpd_conn *c, const struct vmm_hdr *req, int desc,
+				      int status, const void *data, size_t len)
+{
+	struct vpd_outbuf *o = malloc(sizeof(*o) + VMM_HDR_SIZE + len);
+
 	if (!o) {
 		vpd_log(0, "out of memory for a reply; dropping it");
 		return NULL;
@@ -93,7 +101,7 @@ static struct vpd_outbuf *queue_reply(struct vpd_conn *c, const struct vmm_hdr *
 	o->next = NULL;
 	o->len = VMM_HDR_SIZE + len;
 	o->off = 0;
-	vmm_hdr_encode(&h, o->data);
+	encode_reply_hdr(req, desc, status, len, o->data);
 	if (len)
 		memcpy(o->data + VMM_HDR_SIZE, data, len);
 	if (c->out_tail)
@@ -115,14 +123,6 @@ void vpd_conn_reply_now(struct vpd_conn *c, const struct vmm_hdr *req, int desc,
 			const void *data, size_t len)
 {
 	uint8_t hb[VMM_HDR_SIZE];
-	struct vmm_hdr h = {
-		.type = (uint16_t)(req->type | VMM_T_RESPONSE),
-		.req_id = req->req_id,
-		.desc = desc,
-		.code = req->code,
-		.status = status,
-		.len = (uint32_t)len,
-	};
 	struct iovec iov[2] = {{hb, sizeof(hb)}, {(void *)data, len}};
 	struct vpd_outbuf *o;
 	ssize_t n;
@@ -132,7 +132,7 @@ void vpd_conn_reply_now(struct vpd_conn *c, const struct vmm_hdr *req, int desc,
 		queue_reply(c, req, desc, status, data, len);
 		return;
 	}
-	vmm_hdr_encode(&h, hb);
+	encode_reply_hdr(req, desc, status, len, hb);
 	n = writev(c->fd, iov, len ? 2 : 1);
 	if (n == (ssize_t)(VMM_HDR_SIZE + len))
 		return;
