@@ -430,14 +430,18 @@ static void vcdev_remove(struct virtio_device *vdev)
  * Statistics on each bound device, for tests and the curious:
  * /sys/bus/virtio/devices/virtioN/vcdev_{sessions,requests,inflight,gathered,
  *                                        sw_fallbacks}
+ * VCDEV_COUNTER_ATTR(name, fmt, expr): the attribute name printing expr,
+ * one counter of the device dev.
  */
-static ssize_t vcdev_sessions_show(struct device *d, struct device_attribute *attr, char *buf)
-{
-	struct vcdev_device *dev = dev_to_virtio(d)->priv;
+#define VCDEV_COUNTER_ATTR(name, fmt, expr)                                                    \
+	static ssize_t name##_show(struct device *d, struct device_attribute *attr, char *buf) \
+	{                                                                                      \
+		struct vcdev_device *dev = dev_to_virtio(d)->priv;                             \
+		return sysfs_emit(buf, fmt "\n", expr);                                        \
+	}                                                                                      \
+	static DEVICE_ATTR_RO(name)
 
-	return sysfs_emit(buf, "%d\n", atomic_read(&dev->nr_sessions));
-}
-static DEVICE_ATTR_RO(vcdev_sessions);
+VCDEV_COUNTER_ATTR(vcdev_sessions, "%d", atomic_read(&dev->nr_sessions));
 
 static ssize_t vcdev_requests_show(struct device *d, struct device_attribute *attr, char *buf)
 {
@@ -453,31 +457,13 @@ static ssize_t vcdev_requests_show(struct device *d, struct device_attribute *at
 }
 static DEVICE_ATTR_RO(vcdev_requests);
 
-static ssize_t vcdev_inflight_show(struct device *d, struct device_attribute *attr, char *buf)
-{
-	struct vcdev_device *dev = dev_to_virtio(d)->priv;
-
-	return sysfs_emit(buf, "%d\n", atomic_read(&dev->inflight));
-}
-static DEVICE_ATTR_RO(vcdev_inflight);
+VCDEV_COUNTER_ATTR(vcdev_inflight, "%d", atomic_read(&dev->inflight));
 
 /* bytes its sessions hold gathered (each file capped by max_file_gather) */
-static ssize_t vcdev_gathered_show(struct device *d, struct device_attribute *attr, char *buf)
-{
-	struct vcdev_device *dev = dev_to_virtio(d)->priv;
-
-	return sysfs_emit(buf, "%ld\n", atomic_long_read(&dev->gathered));
-}
-static DEVICE_ATTR_RO(vcdev_gathered);
+VCDEV_COUNTER_ATTR(vcdev_gathered, "%ld", atomic_long_read(&dev->gathered));
 
 /* multi-part hash streams that went on in software past the gather caps */
-static ssize_t vcdev_sw_fallbacks_show(struct device *d, struct device_attribute *attr, char *buf)
-{
-	struct vcdev_device *dev = dev_to_virtio(d)->priv;
-
-	return sysfs_emit(buf, "%ld\n", atomic_long_read(&dev->sw_fallbacks));
-}
-static DEVICE_ATTR_RO(vcdev_sw_fallbacks);
+VCDEV_COUNTER_ATTR(vcdev_sw_fallbacks, "%ld", atomic_long_read(&dev->sw_fallbacks));
 
 static struct attribute *vcdev_attrs[] = {
 	&dev_attr_vcdev_gathered.attr,
