@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 
 #include "vchat_crypto.h"
@@ -23,6 +24,52 @@ int vchat_ct_equal(const uint8_t *a, const uint8_t *b, size_t n)
 	for (i = 0; i < n; i++)
 		d |= a[i] ^ b[i];
 	return d == 0;
+}
+
+int vchat_hmac_open(struct vchat_hmac *h, const uint8_t *key)
+{
+	OSSL_PARAM params[2];
+
+	h->alg = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	if (!h->alg)
+		return -ENOSYS;
+	h->ctx = EVP_MAC_CTX_new(h->alg);
+	if (!h->ctx)
+		return -ENOMEM;
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if (!EVP_MAC_init(h->ctx, key, VCHAT_KEY_LEN, params))
+		return -EIO;
+	return 0;
+}
+
+int vchat_hmac(const struct vchat_hmac *h, const uint8_t *data, size_t len, uint8_t *mac)
+{
+	EVP_MAC_CTX *m;
+	size_t outl = 0;
+	int ret = -EIO;
+
+	m = EVP_MAC_CTX_dup(h->ctx);
+	if (!m)
+		return -ENOMEM;
+	if (EVP_MAC_update(m, data, len) && EVP_MAC_final(m, mac, &outl, VCHAT_MAC_LEN) &&
+	    outl == VCHAT_MAC_LEN)
+		ret = 0;
+	EVP_MAC_CTX_free(m);
+	return ret;
+}
+
+void vchat_hmac_close(struct vchat_hmac *h)
+{
+	EVP_MAC_CTX_free(h->ctx);
+	EVP_MAC_free(h->alg);
+	h->ctx = NULL;
+	h->alg = NULL;
+}
+
+int vchat_cipher_len_ok(size_t len)
+{
+	return len % VCHAT_BLOCK == 0 && len <= 1 << 20;
 }
 
 int vchat_crypto_parse_kind(const char *s, enum vchat_crypto_kind *kind)

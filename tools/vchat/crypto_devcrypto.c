@@ -14,15 +14,10 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include <openssl/core_names.h>
-#include <openssl/evp.h>
-
 #include "vchat_crypto.h"
 
 #if __has_include(<crypto/cryptodev.h>)
 #include <crypto/cryptodev.h>
-#define VCHAT_HAVE_CRYPTODEV 1
-#endif
 
 #define VCHAT_DEVCRYPTO_PATH "/dev/crypto"
 
@@ -32,20 +27,13 @@ struct vchat_dev {
 	uint32_t mac_ses;
 	int have_cipher_ses;
 	int have_mac_ses;
-	EVP_MAC *sw_alg; /* software HMAC when the device has none */
-	EVP_MAC_CTX *sw_mac;
+	struct vchat_hmac sw_mac; /* software HMAC when the device has none */
 };
 
 int vchat_devcrypto_init(struct vchat_crypto *c)
 {
-	struct vchat_dev *d;
+	struct vchat_dev *d = calloc(1, sizeof(*d));
 
-#ifndef VCHAT_HAVE_CRYPTODEV
-	(void)d;
-	snprintf(c->desc, sizeof(c->desc), "devcrypto not built (no <crypto/cryptodev.h>)");
-	return -ENOSYS;
-#else
-	d = calloc(1, sizeof(*d));
 	if (!d)
 		return -ENOMEM;
 	d->fd = open(VCHAT_DEVCRYPTO_PATH, O_RDWR | O_CLOEXEC);
@@ -57,10 +45,8 @@ int vchat_devcrypto_init(struct vchat_crypto *c)
 	}
 	c->priv = d;
 	return 0;
-#endif
 }
 
-#ifdef VCHAT_HAVE_CRYPTODEV
 static void dev_driver_name(struct vchat_dev *d, uint32_t ses, int hash, char *out, size_t outlen)
 {
 	snprintf(out, outlen, "?");
@@ -75,29 +61,8 @@ static void dev_driver_name(struct vchat_dev *d, uint32_t ses, int hash, char *o
 #endif
 }
 
-static int dev_sw_mac_open(struct vchat_dev *d, const uint8_t *mac_key)
-{
-	OSSL_PARAM params[2];
-
-	d->sw_alg = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	if (!d->sw_alg)
-		return -ENOSYS;
-	d->sw_mac = EVP_MAC_CTX_new(d->sw_alg);
-	if (!d->sw_mac)
-		return -ENOMEM;
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
-	params[1] = OSSL_PARAM_construct_end();
-	if (!EVP_MAC_init(d->sw_mac, mac_key, VCHAT_KEY_LEN, params))
-		return -EIO;
-	return 0;
-}
-#endif
-
 static int dev_open(struct vchat_crypto *c, const uint8_t *enc_key, const uint8_t *mac_key)
 {
-#ifndef VCHAT_HAVE_CRYPTODEV
-	return -ENOSYS;
-#else
 	struct vchat_dev *d = c->priv;
 	struct session_op s;
 	char cdrv[64], mdrv[64];
@@ -135,7 +100,7 @@ static int dev_open(struct vchat_crypto *c, const uint8_t *enc_key, const uint8_
 			 mdrv);
 		return 0;
 	}
-	ret = dev_sw_mac_open(d, mac_key);
+	ret = vchat_hmac_open(&d->sw_mac, mac_key);
 	if (ret)
 		return ret;
 	snprintf(c->desc, sizeof(c->desc),
@@ -143,10 +108,8 @@ static int dev_open(struct vchat_crypto *c, const uint8_t *enc_key, const uint8_
 		 "HMAC-SHA256 session: %s)",
 		 cdrv, strerror(mac_err));
 	return 0;
-#endif
 }
 
-#ifdef VCHAT_HAVE_CRYPTODEV
 static int dev_cipher(struct vchat_crypto *c, uint16_t op, const uint8_t *iv, const uint8_t *in,
 		      uint8_t *out, size_t len)
 {
@@ -154,7 +117,7 @@ static int dev_cipher(struct vchat_crypto *c, uint16_t op, const uint8_t *iv, co
 	struct crypt_op cop;
 	uint8_t ivc[VCHAT_IV_LEN];
 
-	if (len % VCHAT_BLOCK || len > 1 << 20)
+	if (!vchat_cipher_len_ok(len))
 		return -EINVAL;
 	/* The driver may update the IV buffer in place: give it a copy. */
 	memcpy(ivc, iv, sizeof(ivc));
@@ -169,59 +132,35 @@ static int dev_cipher(struct vchat_crypto *c, uint16_t op, const uint8_t *iv, co
 		return -errno;
 	return 0;
 }
-#endif
 
 static int dev_encrypt(struct vchat_crypto *c, const uint8_t *iv, const uint8_t *in, uint8_t *out,
 		       size_t len)
 {
-#ifdef VCHAT_HAVE_CRYPTODEV
 	return dev_cipher(c, COP_ENCRYPT, iv, in, out, len);
-#else
-	return -ENOSYS;
-#endif
 }
 
 static int dev_decrypt(struct vchat_crypto *c, const uint8_t *iv, const uint8_t *in, uint8_t *out,
 		       size_t len)
 {
-#ifdef VCHAT_HAVE_CRYPTODEV
 	return dev_cipher(c, COP_DECRYPT, iv, in, out, len);
-#else
-	return -ENOSYS;
-#endif
 }
 
 static int dev_mac(struct vchat_crypto *c, const uint8_t *data, size_t len, uint8_t *mac)
 {
-#ifdef VCHAT_HAVE_CRYPTODEV
 	struct vchat_dev *d = c->priv;
 	struct crypt_op cop;
-	EVP_MAC_CTX *m;
-	size_t outl = 0;
-	int ret = -EIO;
 
-	if (d->have_mac_ses) {
-		memset(&cop, 0, sizeof(cop));
-		cop.ses = d->mac_ses;
-		cop.op = COP_ENCRYPT;
-		cop.len = (uint32_t)len;
-		cop.src = (uint8_t *)data;
-		cop.mac = mac;
-		if (ioctl(d->fd, CIOCCRYPT, &cop) < 0)
-			return -errno;
-		return 0;
-	}
-	m = EVP_MAC_CTX_dup(d->sw_mac);
-	if (!m)
-		return -ENOMEM;
-	if (EVP_MAC_update(m, data, len) && EVP_MAC_final(m, mac, &outl, VCHAT_MAC_LEN) &&
-	    outl == VCHAT_MAC_LEN)
-		ret = 0;
-	EVP_MAC_CTX_free(m);
-	return ret;
-#else
-	return -ENOSYS;
-#endif
+	if (!d->have_mac_ses)
+		return vchat_hmac(&d->sw_mac, data, len, mac);
+	memset(&cop, 0, sizeof(cop));
+	cop.ses = d->mac_ses;
+	cop.op = COP_ENCRYPT;
+	cop.len = (uint32_t)len;
+	cop.src = (uint8_t *)data;
+	cop.mac = mac;
+	if (ioctl(d->fd, CIOCCRYPT, &cop) < 0)
+		return -errno;
+	return 0;
 }
 
 static void dev_close(struct vchat_crypto *c)
@@ -230,14 +169,11 @@ static void dev_close(struct vchat_crypto *c)
 
 	if (!d)
 		return;
-#ifdef VCHAT_HAVE_CRYPTODEV
 	if (d->have_cipher_ses)
 		ioctl(d->fd, CIOCFSESSION, &d->cipher_ses);
 	if (d->have_mac_ses)
 		ioctl(d->fd, CIOCFSESSION, &d->mac_ses);
-#endif
-	EVP_MAC_CTX_free(d->sw_mac);
-	EVP_MAC_free(d->sw_alg);
+	vchat_hmac_close(&d->sw_mac);
 	if (d->fd >= 0)
 		close(d->fd);
 	free(d);
@@ -252,3 +188,15 @@ const struct vchat_crypto_ops vchat_devcrypto_ops = {
 	.mac = dev_mac,
 	.close = dev_close,
 };
+
+#else /* no <crypto/cryptodev.h>: the provider is never constructed */
+
+int vchat_devcrypto_init(struct vchat_crypto *c)
+{
+	snprintf(c->desc, sizeof(c->desc), "devcrypto not built (no <crypto/cryptodev.h>)");
+	return -ENOSYS;
+}
+
+const struct vchat_crypto_ops vchat_devcrypto_ops = {.name = "devcrypto"};
+
+#endif

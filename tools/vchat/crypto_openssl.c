@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/opensslv.h>
 
@@ -14,8 +13,7 @@
 struct vchat_ossl {
 	EVP_CIPHER_CTX *enc;
 	EVP_CIPHER_CTX *dec;
-	EVP_MAC *mac_alg;
-	EVP_MAC_CTX *mac; /* keyed template, duplicated per message */
+	struct vchat_hmac mac;
 };
 
 int vchat_openssl_init(struct vchat_crypto *c)
@@ -31,7 +29,6 @@ int vchat_openssl_init(struct vchat_crypto *c)
 static int ossl_open(struct vchat_crypto *c, const uint8_t *enc_key, const uint8_t *mac_key)
 {
 	struct vchat_ossl *o = c->priv;
-	OSSL_PARAM params[2];
 
 	o->enc = EVP_CIPHER_CTX_new();
 	o->dec = EVP_CIPHER_CTX_new();
@@ -42,18 +39,7 @@ static int ossl_open(struct vchat_crypto *c, const uint8_t *enc_key, const uint8
 		return -EIO;
 	EVP_CIPHER_CTX_set_padding(o->enc, 0);
 	EVP_CIPHER_CTX_set_padding(o->dec, 0);
-
-	o->mac_alg = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	if (!o->mac_alg)
-		return -ENOSYS;
-	o->mac = EVP_MAC_CTX_new(o->mac_alg);
-	if (!o->mac)
-		return -ENOMEM;
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
-	params[1] = OSSL_PARAM_construct_end();
-	if (!EVP_MAC_init(o->mac, mac_key, VCHAT_KEY_LEN, params))
-		return -EIO;
-	return 0;
+	return vchat_hmac_open(&o->mac, mac_key);
 }
 
 static int ossl_cipher(EVP_CIPHER_CTX *ctx, const uint8_t *iv, const uint8_t *in, uint8_t *out,
@@ -61,7 +47,7 @@ static int ossl_cipher(EVP_CIPHER_CTX *ctx, const uint8_t *iv, const uint8_t *in
 {
 	int n = 0, m = 0;
 
-	if (len % VCHAT_BLOCK || len > 1 << 20)
+	if (!vchat_cipher_len_ok(len))
 		return -EINVAL;
 	if (!EVP_CipherInit_ex(ctx, NULL, NULL, NULL, iv, -1) ||
 	    !EVP_CipherUpdate(ctx, out, &n, in, (int)len) ||
@@ -84,19 +70,7 @@ static int ossl_decrypt(struct vchat_crypto *c, const uint8_t *iv, const uint8_t
 
 static int ossl_mac(struct vchat_crypto *c, const uint8_t *data, size_t len, uint8_t *mac)
 {
-	struct vchat_ossl *o = c->priv;
-	EVP_MAC_CTX *m;
-	size_t outl = 0;
-	int ret = -EIO;
-
-	m = EVP_MAC_CTX_dup(o->mac);
-	if (!m)
-		return -ENOMEM;
-	if (EVP_MAC_update(m, data, len) && EVP_MAC_final(m, mac, &outl, VCHAT_MAC_LEN) &&
-	    outl == VCHAT_MAC_LEN)
-		ret = 0;
-	EVP_MAC_CTX_free(m);
-	return ret;
+	return vchat_hmac(&((struct vchat_ossl *)c->priv)->mac, data, len, mac);
 }
 
 static void ossl_close(struct vchat_crypto *c)
@@ -108,8 +82,7 @@ static void ossl_close(struct vchat_crypto *c)
 	/* EVP_*_free clean the key schedules they hold. */
 	EVP_CIPHER_CTX_free(o->enc);
 	EVP_CIPHER_CTX_free(o->dec);
-	EVP_MAC_CTX_free(o->mac);
-	EVP_MAC_free(o->mac_alg);
+	vchat_hmac_close(&o->mac);
 	free(o);
 	c->priv = NULL;
 }

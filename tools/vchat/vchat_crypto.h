@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <openssl/types.h>
 
 #define VCHAT_KEY_LEN 32 /* AES-256 key, and HMAC-SHA256 key */
 #define VCHAT_IV_LEN 16
@@ -76,6 +77,25 @@ int vchat_kdf(const char *pass, size_t passlen, const char *room, uint8_t *enc_k
 /* Constant-time compare and secret wiping. */
 int vchat_ct_equal(const uint8_t *a, const uint8_t *b, size_t n);
 void vchat_wipe(void *p, size_t n);
+
+/*
+ * HMAC-SHA256 in OpenSSL, for both providers (devcrypto's when the device
+ * has none): a template keyed once, duplicated per message.
+ */
+struct vchat_hmac {
+	EVP_MAC *alg;
+	EVP_MAC_CTX *ctx;
+};
+
+/* Keys h with key[VCHAT_KEY_LEN]; on failure vchat_hmac_close() cleans up. */
+int vchat_hmac_open(struct vchat_hmac *h, const uint8_t *key);
+/* The MAC of data into mac[VCHAT_MAC_LEN]. */
+int vchat_hmac(const struct vchat_hmac *h, const uint8_t *data, size_t len, uint8_t *mac);
+/* Frees (and so wipes) the keyed template; safe on a zeroed or closed h. */
+void vchat_hmac_close(struct vchat_hmac *h);
+
+/* AES-256-CBC input both providers accept: whole blocks, at most 1 MiB. */
+int vchat_cipher_len_ok(size_t len);
 
 extern const struct vchat_crypto_ops vchat_openssl_ops;
 extern const struct vchat_crypto_ops vchat_devcrypto_ops;
