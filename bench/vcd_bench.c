@@ -146,7 +146,8 @@ static void *bench_queue(void *arg)
 	return NULL;
 }
 
-static void usage(FILE *f)
+/* Prints the usage to f; the exit status that goes with it (0 for stdout). */
+static int usage(FILE *f)
 {
 	fprintf(f, "usage: vcd_bench -s SOCKET [-q QUEUES] [-l BYTES] [-i INFLIGHT] [-d SECONDS]\n"
 		   "                 [-p POLL_US] [-F] [-w SECONDS]\n"
@@ -158,6 +159,7 @@ static void usage(FILE *f)
 		   "        interrupt and sleeps on the call eventfd (a polling guest driver)\n"
 		   "  -F    SET_FEATURES with the ring features (EVENT_IDX known to the backend)\n"
 		   "  -w N  stay connected, idle, N seconds after the run (idle CPU checks)\n");
+	return f == stdout ? 0 : 2;
 }
 
 int main(int argc, char **argv)
@@ -204,18 +206,14 @@ int main(int argc, char **argv)
 			idle = atof(optarg);
 			break;
 		case 'h':
-			usage(stdout);
-			return 0;
+			return usage(stdout);
 		default:
-			usage(stderr);
-			return 2;
+			return usage(stderr);
 		}
 	}
 	if (!sock || !nq || nq > VUF_MAX_QUEUES || !len || len % 16 || len > (1 << 20) ||
-	    !inflight || inflight > 512 || secs <= 0) {
-		usage(stderr);
-		return 2;
-	}
+	    !inflight || inflight > 512 || secs <= 0)
+		return usage(stderr);
 	v = vuf_connect(sock, 5000);
 	if (!v) {
 		fprintf(stderr, "vcd_bench: connect %s: %s\n", sock, strerror(errno));

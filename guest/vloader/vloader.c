@@ -22,7 +22,8 @@
 
 static const char *prog = "vloader";
 
-static void usage(int status)
+/* Prints the usage (to stderr unless status is 0) and exits with status. */
+__attribute__((noreturn)) static void usage(int status)
 {
 	fprintf(status ? stderr : stdout,
 		"usage: vloader [-D DEV] IMAGE IMAGE.sig   load a signed process, print \"desc = N\"\n"
@@ -402,7 +403,6 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(0);
-			break;
 		default:
 			usage(2);
 		}

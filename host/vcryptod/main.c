@@ -50,7 +50,8 @@ struct vcd_opts {
 /* Chosen from bench/results/vcryptod.md: see host/vcryptod/README.md. */
 #define VCD_POLL_US_DEFAULT 0
 
-static void usage(FILE *f)
+/* Prints the usage to f; the exit status that goes with it (0 for stdout). */
+static int usage(FILE *f)
 {
 	fprintf(f,
 		"usage: vcryptod (--socket-path PATH | --fd N) [options]\n"
@@ -81,6 +82,7 @@ static void usage(FILE *f)
 		"sessions and rings stay); a worker that dies is replaced.\n"
 		"QEMU 7.2 needs -device virtio-crypto-pci,...,vectors=0 (it crashes with MSI-X).\n",
 		VCD_MAX_QUEUES, VCD_POLL_US_DEFAULT);
+	return f == stdout ? 0 : 2;
 }
 
 static void die(const char *fmt, ...)
@@ -384,17 +386,14 @@ static int parse_options(int argc, char **argv, struct vcd_opts *o)
 			parse_restart_limit(optarg, o);
 			break;
 		case 'h':
-			usage(stdout);
-			return 0;
+			return usage(stdout);
 		default:
-			usage(stderr);
-			return 2;
+			return usage(stderr);
 		}
 	}
 	if (optind != argc || (!o->worker && !o->socket_path == (o->listen_fd < 0))) {
 		fprintf(stderr, "vcryptod: give exactly one of --socket-path and --fd\n");
-		usage(stderr);
-		return 2;
+		return usage(stderr);
 	}
 	return -1;
 }

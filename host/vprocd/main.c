@@ -26,7 +26,8 @@
 #include VPD_BUILTIN_KEY
 #endif
 
-static void usage(int status)
+/* Prints the usage (to stderr unless status is 0) and exits with status. */
+__attribute__((noreturn)) static void usage(int status)
 {
 	fprintf(status ? stderr : stdout,
 		"usage: vprocd --socket-path SOCK --trusted-key PUB.pem [options]\n"
@@ -404,7 +405,6 @@ static int parse_options(int argc, char **argv, struct vpd_config *cfg, struct v
 			break;
 		case 'h':
 			usage(0);
-			break;
 		default:
 			usage(2);
 		}

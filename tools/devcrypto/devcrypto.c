@@ -32,7 +32,8 @@ struct dc_ctx {
 
 static const char *dc_dev = "/dev/crypto";
 
-static void usage(FILE *f)
+/* Prints the usage to f; the exit status that goes with it (0 for stdout). */
+static int usage(FILE *f)
 {
 	fprintf(f,
 		"usage: devcrypto info [--keylen 16|24|32]\n"
@@ -50,6 +51,7 @@ static void usage(FILE *f)
 		"  --iv    IV, 32 hex digits\n"
 		"  --device PATH  instead of /dev/crypto\n"
 		"Exit status: 0 ok, 1 error, 2 usage.\n");
+	return f == stdout ? 0 : 2;
 }
 
 static int hex2bin(const char *h, uint8_t *b, size_t max)
@@ -369,15 +371,11 @@ int main(int argc, char **argv)
 	double secs = 1.0;
 	int keylen = 16, o;
 
-	if (argc < 2) {
-		usage(stderr);
-		return 2;
-	}
+	if (argc < 2)
+		return usage(stderr);
 	cmd = argv[1];
-	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help")) {
-		usage(stdout);
-		return 0;
-	}
+	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help"))
+		return usage(stdout);
 	optind = 2;
 	while ((o = getopt_long(argc, argv, "K:i:o:h", opts, NULL)) != -1) {
 		switch (o) {
@@ -389,14 +387,12 @@ int main(int argc, char **argv)
 		case 's': secs = atof(optarg); break;
 		case 'M': maxsize = strtoul(optarg, NULL, 0); break;
 		case 'l': keylen = atoi(optarg); break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'h': return usage(stdout);
+		default: return usage(stderr);
 		}
 	}
-	if (optind != argc) {
-		usage(stderr);
-		return 2;
-	}
+	if (optind != argc)
+		return usage(stderr);
 	if (!strcmp(cmd, "enc"))
 		return cmd_crypt(COP_ENCRYPT, keyhex, ivhex, in, out);
 	if (!strcmp(cmd, "dec"))
@@ -416,6 +412,5 @@ int main(int argc, char **argv)
 		return cmd_speed(secs, maxsize);
 	}
 	warnx("unknown command '%s'", cmd);
-	usage(stderr);
-	return 2;
+	return usage(stderr);
 }

@@ -12,7 +12,8 @@
 #include "server.h"
 #include "vchat_crypto.h"
 
-static void usage(FILE *f)
+/* Prints the usage to f; the exit status that goes with it (0 for stdout). */
+static int usage(FILE *f)
 {
 	fputs("usage: vchat server [--listen ADDR:PORT] [--max-queue BYTES] [--frame-timeout MS]\n"
 	      "                    [--hello-timeout MS] [--max-clients N] [--verbose]\n"
@@ -40,6 +41,7 @@ static void usage(FILE *f)
 	      "else OpenSSL; a startup line says which provider does what.\n"
 	      "selftest checks the provider against known AES-256-CBC and HMAC-SHA256 answers.\n",
 	      f);
+	return f == stdout ? 0 : 2;
 }
 
 static unsigned long num_arg(const char *s, const char *what, unsigned long max)
@@ -101,11 +103,9 @@ static int cmd_server(int argc, char **argv)
 			o.verbose = 1;
 			break;
 		case 'h':
-			usage(stdout);
-			return 0;
+			return usage(stdout);
 		default:
-			usage(stderr);
-			return 2;
+			return usage(stderr);
 		}
 	}
 	if (optind != argc)
@@ -159,11 +159,9 @@ static int cmd_client(int argc, char **argv)
 			o.linger_ms = (unsigned int)num_arg(optarg, "--linger", 3600000);
 			break;
 		case 'h':
-			usage(stdout);
-			return 0;
+			return usage(stdout);
 		default:
-			usage(stderr);
-			return 2;
+			return usage(stderr);
 		}
 	}
 	if (argc - optind != 2)
@@ -241,14 +239,10 @@ static int cmd_selftest(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return 2;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-		usage(stdout);
-		return 0;
-	}
+	if (argc < 2)
+		return usage(stderr);
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))
+		return usage(stdout);
 	if (!strcmp(argv[1], "server"))
 		return cmd_server(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "client"))
@@ -256,6 +250,5 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "selftest"))
 		return cmd_selftest(argc - 1, argv + 1);
 	fprintf(stderr, "vchat: unknown command %s\n", argv[1]);
-	usage(stderr);
-	return 2;
+	return usage(stderr);
 }

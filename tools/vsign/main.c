@@ -25,7 +25,8 @@
 #include <vcrypto/vmmcall.h>
 #include <vsig/vsig.h>
 
-static void usage(int status)
+/* Prints the usage (to stderr unless status is 0) and exits with status. */
+__attribute__((noreturn)) static void usage(int status)
 {
 	fprintf(status ? stderr : stdout,
 		"usage: vsign keygen [--rsa 3072] -o NAME\n"
@@ -140,7 +141,6 @@ static int cmd_keygen(int argc, char **argv)
 			break;
 		case 'h':
 			usage(0);
-			break;
 		default:
 			usage(1);
 		}
@@ -202,7 +202,6 @@ static void build_header(int argc, char **argv, const char **key, const char **o
 			break;
 		case 'h':
 			usage(0);
-			break;
 		default:
 			usage(1);
 		}
@@ -280,7 +279,6 @@ static int cmd_verify(int argc, char **argv)
 			break;
 		case 'h':
 			usage(0);
-			break;
 		default:
 			usage(1);
 		}
