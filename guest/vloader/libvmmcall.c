@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <fdio/fdio.h>
+
 #include "libvmmcall.h"
 
 int vmmcall_find_port(char *out, size_t outlen)
@@ -107,23 +109,6 @@ void vmmcall_close_channel(struct vmmcall *c)
 	c->fd = -1;
 }
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static int read_all(struct vmmcall *c, void *buf, size_t len)
 {
 	uint8_t *p = buf;
@@ -206,7 +191,7 @@ static int writev_all(int fd, struct iovec *iov, int n)
 
 int vmmcall_send_raw(struct vmmcall *c, const void *buf, size_t len)
 {
-	return write_all(c->fd, buf, len);
+	return fdio_write_full(c->fd, buf, len);
 }
 
 int vmmcall_recv(struct vmmcall *c, struct vmmcall_reply *r)

@@ -16,6 +16,8 @@
 #include <linux/if_alg.h>
 #include <linux/virtio_crypto.h>
 
+#include <fdio/fdio.h>
+
 #include "engine.h"
 
 #ifndef SOL_ALG
@@ -127,21 +129,6 @@ static int afalg_cipher_new(struct vcd_engine *e, uint32_t alg, const uint8_t *k
 	return 0;
 }
 
-static int read_full(int fd, uint8_t *p, size_t len)
-{
-	while (len) {
-		ssize_t n = read(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static int afalg_cipher_run(void *p, const uint8_t *iv, uint32_t ivlen, const uint8_t *in,
 			    uint8_t *out, size_t len)
 {
@@ -187,7 +174,7 @@ static int afalg_cipher_run(void *p, const uint8_t *iv, uint32_t ivlen, const ui
 			}
 		}
 		if (sendmsg(o->op, &mh, done + n < len ? MSG_MORE : 0) != (ssize_t)n ||
-		    read_full(o->op, out + done, n)) {
+		    fdio_read_full(o->op, out + done, n)) {
 			err = -EIO;
 			break;
 		}
@@ -245,7 +232,7 @@ static int afalg_mac_run(void *p, const uint8_t *a, size_t alen, const uint8_t *
 
 	if ((alen && send_more(o->op, a, alen, true)) || send_more(o->op, b, blen, false))
 		return -EIO;
-	return read_full(o->op, digest, o->dlen) ? -EIO : 0;
+	return fdio_read_full(o->op, digest, o->dlen) ? -EIO : 0;
 }
 
 static int afalg_rsa_new(struct vcd_engine *e, uint32_t keytype, const uint8_t *der,

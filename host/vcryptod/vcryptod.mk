@@ -2,7 +2,7 @@
 VCD_CORE := host/vcryptod/guest_mem.c host/vcryptod/virtq.c \
 	host/vcryptod/session.c host/vcryptod/crypto_req.c \
 	host/vcryptod/engine.c host/vcryptod/engine_openssl.c \
-	host/vcryptod/engine_afalg.c host/vcryptod/engine_cryptodev.c
+	host/vcryptod/engine_afalg.c host/vcryptod/engine_cryptodev.c lib/fdio/fdio.c
 VCD_SRCS := $(VCD_CORE) host/vcryptod/worker.c host/vcryptod/vhost_user.c \
 	host/vcryptod/sandbox.c host/vcryptod/front.c host/vcryptod/main.c
 
@@ -18,7 +18,7 @@ UNIT_TESTS   += $(foreach t,$(VCD_UNIT),$(B)/tests/unit/test_vcd_$(t))
 
 # Engine check: on the host (openssl) and statically in guests (afalg, cryptodev).
 VCD_ENGINES := host/vcryptod/engine.c host/vcryptod/engine_openssl.c \
-	host/vcryptod/engine_afalg.c host/vcryptod/engine_cryptodev.c
+	host/vcryptod/engine_afalg.c host/vcryptod/engine_cryptodev.c lib/fdio/fdio.c
 $(eval $(call host_prog,$(B)/vcd-engine-check,tests/host/vcd_engine_check.c tests/lib/tap.c host/vcryptod/sandbox.c $(VCD_ENGINES),-lcrypto -lseccomp))
 $(eval $(call guest_prog,$(B)/guest-bin/vcd_guest_engines,tests/host/vcd_engine_check.c tests/lib/tap.c host/vcryptod/sandbox.c $(VCD_ENGINES),-lcrypto -lseccomp))
 ALL_TARGETS  += $(B)/vcd-engine-check

@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <fdio/fdio.h>
+
 #define DC_MAX_INPUT (256u << 20) /* whole files are read into memory */
 #define DC_CHUNK (64u << 10)	  /* bytes per request; the device has a max_size */
 
@@ -172,26 +174,10 @@ static uint8_t *read_all(int fd, size_t *len, size_t room)
 	return b;
 }
 
-static int write_all(int fd, const uint8_t *b, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, b, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		b += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static int cmd_crypt(int op, const char *keyhex, const char *ivhex, const char *in, const char *out)
 {
 	struct dc_ctx c = { .fd = -1 };
-	int ifd = 0, ofd = 1, r, ret = 1;
+	int ifd = 0, ofd = 1, r, wret, ret = 1;
 	uint8_t *buf = NULL;
 	size_t len = 0;
 
@@ -249,7 +235,9 @@ static int cmd_crypt(int op, const char *keyhex, const char *ivhex, const char *
 		warn("%s", out);
 		goto out;
 	}
-	if (write_all(ofd, buf, len)) {
+	wret = fdio_write_full(ofd, buf, len);
+	if (wret) {
+		errno = -wret;
 		warn("write");
 		goto out;
 	}

@@ -22,6 +22,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include <fdio/fdio.h>
 #include <vcrypto/vmmcall.h>
 #include <vsig/vsig.h>
 
@@ -47,7 +48,6 @@ static uint8_t *slurp(const char *path, size_t max, size_t *len)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
 	uint8_t *buf;
-	size_t got = 0;
 
 	if (fd < 0)
 		err(1, "%s", path);
@@ -60,17 +60,10 @@ static uint8_t *slurp(const char *path, size_t max, size_t *len)
 	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
 	if (!buf)
 		err(1, "malloc");
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			errx(1, "%s: short read", path);
-		got += (size_t)n;
-	}
+	if (fdio_read_full(fd, buf, (size_t)st.st_size))
+		errx(1, "%s: short read", path);
 	close(fd);
-	*len = got;
+	*len = (size_t)st.st_size;
 	return buf;
 }
 
@@ -78,19 +71,14 @@ static void spew(const char *path, const void *buf, size_t len, int excl, mode_t
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | (excl ? O_EXCL : O_TRUNC),
 		      mode);
-	const uint8_t *p = buf;
+	int ret;
 
 	if (fd < 0)
 		err(1, "%s", path);
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			err(1, "%s", path);
-		p += n;
-		len -= (size_t)n;
+	ret = fdio_write_full(fd, buf, len);
+	if (ret) {
+		errno = -ret;
+		err(1, "%s", path);
 	}
 	if (close(fd) < 0)
 		err(1, "%s", path);
