@@ -3,9 +3,18 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include <ratelimit/ratelimit.h>
+
 #include "vprocd.h"
 
 int vpd_verbosity = 1;
+
+__attribute__((format(printf, 1, 0))) static void vlog(const char *fmt, va_list ap)
+{
+	fputs("vprocd: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
 
 void vpd_log(int level, const char *fmt, ...)
 {
@@ -14,35 +23,26 @@ void vpd_log(int level, const char *fmt, ...)
 	if (level > vpd_verbosity)
 		return;
 	va_start(ap, fmt);
-	fputs("vprocd: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vlog(fmt, ap);
 	va_end(ap);
 }
 
 /* What a guest can trigger is logged at most 50 lines a second. */
 void vpd_log_guest(const char *fmt, ...)
 {
-	static uint64_t window;
-	static unsigned int n, dropped;
-	uint64_t now = vpd_now_ms() / 1000;
+	static struct ratelimit rl;
+	unsigned int dropped;
 	va_list ap;
+	bool pass;
 
 	if (vpd_verbosity < 1)
 		return;
-	if (now != window) {
-		if (dropped)
-			fprintf(stderr, "vprocd: (%u guest-triggered lines suppressed)\n", dropped);
-		window = now;
-		n = dropped = 0;
-	}
-	if (++n > 50) {
-		dropped++;
+	pass = ratelimit_pass(&rl, vpd_now_ms() / 1000, 1, 50, &dropped);
+	if (dropped)
+		fprintf(stderr, "vprocd: (%u guest-triggered lines suppressed)\n", dropped);
+	if (!pass)
 		return;
-	}
 	va_start(ap, fmt);
-	fputs("vprocd: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vlog(fmt, ap);
 	va_end(ap);
 }

@@ -25,6 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <ratelimit/ratelimit.h>
+
 #include "net.h"
 #include "proto.h"
 #include "server.h"
@@ -78,8 +80,7 @@ struct srv {
 	struct srv_chunk *head, *tail;
 	uint64_t now_ms, last_tick_ms, listen_paused_until;
 	uint64_t msgs_in, conns_total, dropped;
-	uint64_t log_window_ms;
-	unsigned int log_count, log_suppressed;
+	struct ratelimit log_rl;
 	int stop;
 };
 
@@ -94,20 +95,14 @@ static uint64_t mono_ms(void)
 /* Messages a peer can trigger are rate limited: SRV_LOG_BURST a second. */
 __attribute__((format(printf, 2, 3))) static void srv_log(struct srv *s, const char *fmt, ...)
 {
+	unsigned int dropped;
 	va_list ap;
+	bool pass = ratelimit_pass(&s->log_rl, s->now_ms, 1000, SRV_LOG_BURST, &dropped);
 
-	if (s->now_ms - s->log_window_ms >= 1000) {
-		if (s->log_suppressed)
-			fprintf(stderr, "vchat server: (%u messages suppressed)\n",
-				s->log_suppressed);
-		s->log_window_ms = s->now_ms;
-		s->log_count = 0;
-		s->log_suppressed = 0;
-	}
-	if (++s->log_count > SRV_LOG_BURST) {
-		s->log_suppressed++;
+	if (dropped)
+		fprintf(stderr, "vchat server: (%u messages suppressed)\n", dropped);
+	if (!pass)
 		return;
-	}
 	va_start(ap, fmt);
 	fputs("vchat server: ", stderr);
 	vfprintf(stderr, fmt, ap);

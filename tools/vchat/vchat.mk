@@ -3,7 +3,7 @@ VCHAT_CORE := tools/vchat/crypto.c tools/vchat/crypto_openssl.c \
 	tools/vchat/crypto_devcrypto.c tools/vchat/proto.c tools/vchat/replay.c \
 	tools/vchat/net.c
 VCHAT_SRCS := tools/vchat/main.c tools/vchat/server.c tools/vchat/client.c \
-	tools/vchat/passphrase.c $(VCHAT_CORE)
+	tools/vchat/passphrase.c lib/ratelimit/ratelimit.c $(VCHAT_CORE)
 
 $(eval $(call host_prog,$(B)/vchat,$(VCHAT_SRCS),-lcrypto))
 INSTALL_BIN += $(B)/vchat
