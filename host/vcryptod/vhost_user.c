@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 #include <linux/virtio_crypto.h>
 
@@ -540,40 +541,56 @@ err_close:
 	return -EPROTO;
 }
 
-int vcd_dev_serve_one(struct vcd_dev *d)
+/*
+ * Receives one message and handles it; the reply goes to reply[], its
+ * length to *rlen, the handler's result to *result. Negative errno: the
+ * message could not be received.
+ */
+static int serve_recv(struct vcd_dev *d, struct vcd_vu_hdr *h, uint8_t *reply, uint32_t *rlen,
+		      int *result)
 {
 	uint8_t payload[VCD_VU_MAX_PAYLOAD] __attribute__((aligned(8)));
-	uint8_t out[sizeof(struct vcd_vu_hdr) + VCD_VU_MAX_PAYLOAD] __attribute__((aligned(8)));
-	struct vcd_vu_hdr h, *rh = (struct vcd_vu_hdr *)out;
 	int fds[VCD_VU_MAX_FDS];
 	unsigned int nfds;
-	uint32_t rlen = 0;
 	int ret;
 
-	ret = vcd_vu_recv(d->fd, &h, payload, fds, &nfds);
+	ret = vcd_vu_recv(d->fd, h, payload, fds, &nfds);
 	if (ret)
 		return ret;
-	ret = vcd_dev_handle(d, &h, payload, fds, nfds, out + sizeof(*rh), &rlen);
-	explicit_bzero(payload, h.size); /* may hold session keys */
-	if (ret)
-		return ret;
-	if (rlen) {
-		size_t len = sizeof(*rh) + rlen, done = 0;
-
-		rh->request = h.request;
-		rh->flags = VCD_VU_VERSION | VCD_VU_FLAG_REPLY;
-		rh->size = rlen;
-		while (done < len) {
-			ssize_t n = send(d->fd, out + done, len - done, MSG_NOSIGNAL);
-
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				return -EPIPE;
-			done += (size_t)n;
-		}
-	}
+	*result = vcd_dev_handle(d, h, payload, fds, nfds, reply, rlen);
+	explicit_bzero(payload, h->size); /* may hold session keys */
 	return 0;
+}
+
+int vcd_dev_serve_one(struct vcd_dev *d)
+{
+	uint8_t reply[VCD_VU_MAX_PAYLOAD] __attribute__((aligned(8)));
+	struct vcd_vu_hdr h, rh;
+	uint32_t rlen = 0;
+	int ret, result;
+
+	ret = serve_recv(d, &h, reply, &rlen, &result);
+	if (ret)
+		return ret;
+	if (result || !rlen)
+		return result;
+	rh = (struct vcd_vu_hdr){.request = h.request,
+				 .flags = VCD_VU_VERSION | VCD_VU_FLAG_REPLY,
+				 .size = rlen};
+	return vcd_vu_send(d->fd, &rh, reply, NULL, 0) ? -EPIPE : 0;
+}
+
+int vcd_vu_accept(int lfd)
+{
+	struct timeval tmo = {.tv_sec = 5};
+	int cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (cfd < 0)
+		return errno == EINTR || errno == ECONNABORTED || errno == EAGAIN ? -EAGAIN
+										  : -errno;
+	setsockopt(cfd, SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo));
+	setsockopt(cfd, SOL_SOCKET, SO_SNDTIMEO, &tmo, sizeof(tmo));
+	return cfd;
 }
 
 int vcd_vu_send(int fd, const struct vcd_vu_hdr *h, const void *payload, const int *fds,
@@ -627,22 +644,16 @@ int vcd_vu_send(int fd, const struct vcd_vu_hdr *h, const void *payload, const i
 
 int vcd_dev_serve_proxy(struct vcd_dev *d)
 {
-	uint8_t payload[VCD_VU_MAX_PAYLOAD] __attribute__((aligned(8)));
 	uint8_t out[sizeof(struct vcd_proxy_reply) + VCD_VU_MAX_PAYLOAD]
 		__attribute__((aligned(8)));
 	struct vcd_proxy_reply *pr = (struct vcd_proxy_reply *)out;
 	struct vcd_vu_hdr h, rh;
-	int fds[VCD_VU_MAX_FDS];
-	unsigned int nfds;
 	uint32_t rlen = 0;
 	int ret;
 
-	ret = vcd_vu_recv(d->fd, &h, payload, fds, &nfds);
+	ret = serve_recv(d, &h, out + sizeof(*pr), &rlen, &pr->ret);
 	if (ret)
 		return ret;
-	ret = vcd_dev_handle(d, &h, payload, fds, nfds, out + sizeof(*pr), &rlen);
-	explicit_bzero(payload, h.size); /* may hold session keys */
-	pr->ret = ret;
 	pr->raw = d->last_raw;
 	rh = (struct vcd_vu_hdr){.request = h.request,
 				 .flags = VCD_VU_VERSION | VCD_VU_FLAG_REPLY,

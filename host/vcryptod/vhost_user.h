@@ -88,6 +88,15 @@ int vcd_dev_serve_proxy(struct vcd_dev *d);
  * -ECONNRESET at EOF, or negative errno (nothing kept, fds closed).
  */
 int vcd_vu_recv(int fd, struct vcd_vu_hdr *h, uint8_t *payload, int *fds, unsigned int *nfds);
+/*
+ * Accepts a frontend on the listening socket lfd. Between messages the
+ * daemon waits in poll (signals are seen there); within a message a
+ * frontend that stalls half-way must not hold it: the rest of the message,
+ * and the replies, get 5 s (socket timeouts), then the connection is
+ * dropped. The connection's fd, or -EAGAIN when there was none to take
+ * after all (try again), or another negative errno.
+ */
+int vcd_vu_accept(int lfd);
 /* Sends header + payload (+ fds); 0 or negative errno. */
 int vcd_vu_send(int fd, const struct vcd_vu_hdr *h, const void *payload, const int *fds,
 		unsigned int nfds);
