@@ -511,7 +511,8 @@ static void sess_forget(struct front *f, uint32_t i)
 	f->sess[i] = f->sess[--f->nsess];
 }
 
-static void conn_reset(struct front *f)
+/* Rings, memory table and journal go (RESET_OWNER, the end of a connection). */
+static void rings_reset(struct front *f)
 {
 	for (unsigned int i = 0; i < VCD_MAX_QUEUES; i++) {
 		close_fd(&f->q[i].kick);
@@ -523,13 +524,20 @@ static void conn_reset(struct front *f)
 		close_fd(&f->mem_fds[i]);
 	f->mem_nfds = 0;
 	f->mem_size = 0;
+	f->owner = false;
+	/* Nothing to resume; the counters stay. */
+	memset(f->sh->rec, 0, sizeof(f->sh->rec));
+	memset(f->sh->j, 0, sizeof(f->sh->j));
+}
+
+/* Everything of the connection goes, sessions and features too. */
+static void conn_reset(struct front *f)
+{
+	rings_reset(f);
 	while (f->nsess)
 		sess_forget(f, f->nsess - 1);
 	f->features = f->pfeatures = 0;
-	f->have_features = f->have_pfeatures = f->owner = false;
-	/* Nothing to resume in a new connection; the counters stay. */
-	memset(f->sh->rec, 0, sizeof(f->sh->rec));
-	memset(f->sh->j, 0, sizeof(f->sh->j));
+	f->have_features = f->have_pfeatures = false;
 }
 
 /*
@@ -586,25 +594,10 @@ static void record(struct front *f, const struct vcd_vu_hdr *h, const uint8_t *p
 	case VCD_VU_SET_OWNER:
 		f->owner = true;
 		break;
-	case VCD_VU_RESET_OWNER: {
-		struct vcd_shared *sh = f->sh;
-		struct front_sess **s = f->sess;
-		uint32_t n = f->nsess;
-		uint64_t fe = f->features, pf = f->pfeatures;
-		bool hf = f->have_features, hp = f->have_pfeatures;
-
+	case VCD_VU_RESET_OWNER:
 		/* Rings and memory go; sessions and features stay. */
-		f->nsess = 0;
-		conn_reset(f);
-		f->sh = sh;
-		f->sess = s;
-		f->nsess = n;
-		f->features = fe;
-		f->pfeatures = pf;
-		f->have_features = hf;
-		f->have_pfeatures = hp;
+		rings_reset(f);
 		break;
-	}
 	case VCD_VU_SET_MEM_TABLE:
 		if (h->size > sizeof(f->mem))
 			break;
@@ -881,70 +874,89 @@ static char **worker_argv(const struct vcd_front_conf *c)
 	return v;
 }
 
-int vcd_front_run(const struct vcd_front_conf *c, int lfd, int sfd, const char *socket_path)
+/*
+ * The state every worker maps (journal.h): a memfd of VCD_SHARED_LEN
+ * bytes, sparse; the front maps its header only.
+ */
+static int shared_open(struct front *f)
+{
+	f->shm_fd = memfd_create("vcryptod-state", MFD_CLOEXEC);
+	if (f->shm_fd < 0 || ftruncate(f->shm_fd, (off_t)VCD_SHARED_LEN(f->c->queues)) < 0)
+		return -errno;
+	f->sh = mmap(NULL, VCD_SHARED_HDR_LEN, PROT_READ | PROT_WRITE, MAP_SHARED, f->shm_fd, 0);
+	if (f->sh == MAP_FAILED) {
+		f->sh = NULL;
+		return -errno;
+	}
+	f->sh->magic = VCD_JOURNAL_MAGIC;
+	f->sh->queues = (uint32_t)f->c->queues;
+	return 0;
+}
+
+/* front_free() undoes it, also half done. */
+static struct front *front_new(const struct vcd_front_conf *c, int lfd, int sfd)
 {
 	struct front *f = calloc(1, sizeof(*f));
-	size_t len = VCD_SHARED_LEN(c->queues);
-	const char *why = NULL;
-	char **argv;
-	int ret;
 
 	if (!f)
-		return 1;
+		return NULL;
 	f->c = c;
 	f->lfd = lfd;
 	f->sfd = sfd;
-	f->cfd = f->wsock = f->spawn_fd = -1;
+	f->cfd = f->wsock = f->spawn_fd = f->shm_fd = -1;
 	for (unsigned int i = 0; i < VCD_MAX_QUEUES; i++)
 		f->q[i] = (struct front_queue){.kick = -1, .call = -1, .err = -1};
 	f->sess = calloc(c->max_sessions ? c->max_sessions : 1, sizeof(*f->sess));
-	argv = worker_argv(c);
-	/* The shared state: sparse, the front maps its header only. */
-	f->shm_fd = memfd_create("vcryptod-state", MFD_CLOEXEC);
-	if (!f->sess || !argv || f->shm_fd < 0 || ftruncate(f->shm_fd, (off_t)len) < 0) {
-		fprintf(stderr, "vcryptod: shared state: %s\n", strerror(errno));
-		return 1;
-	}
-	f->sh = mmap(NULL, VCD_SHARED_HDR_LEN, PROT_READ | PROT_WRITE, MAP_SHARED, f->shm_fd, 0);
-	if (f->sh == MAP_FAILED) {
-		fprintf(stderr, "vcryptod: shared state: %s\n", strerror(errno));
-		return 1;
-	}
-	f->sh->magic = VCD_JOURNAL_MAGIC;
-	f->sh->queues = (uint32_t)c->queues;
-	ret = start_spawner(f, argv);
-	if (ret) {
-		fprintf(stderr, "vcryptod: spawner: %s\n", strerror(-ret));
-		return 1;
-	}
-	ret = vcd_seccomp_install_front(c->seccomp, &why);
-	if (ret < 0) {
-		fprintf(stderr, "vcryptod: seccomp: %s\n", strerror(-ret));
-		return 1;
-	}
+	return f;
+}
+
+static void front_free(struct front *f)
+{
+	close_fd(&f->spawn_fd); /* the spawner exits at EOF */
+	if (f->spawner > 0)
+		waitpid(f->spawner, NULL, 0);
+	if (f->sh)
+		munmap(f->sh, VCD_SHARED_HDR_LEN);
+	close_fd(&f->shm_fd);
+	free(f->sess);
+	free(f);
+}
+
+/* seccomp: vcd_seccomp_install_front()'s result and reason. */
+static void announce(struct front *f, int seccomp, const char *why, const char *socket_path)
+{
+	const struct vcd_front_conf *c = f->c;
+
 	fprintf(stderr,
 		"vcryptod: engine %s, %lu queues, %lu sessions per connection, polling %lu us, "
 		"seccomp %s%s%s, worker %s (restarted on death, at most %u in %u ms; SIGHUP "
 		"re-executes it), listening%s%s\n",
 		c->engine, c->queues, c->max_sessions, c->poll_us,
-		ret ? "off" : c->seccomp == VCD_SECCOMP_LOG ? "log" : "on", why ? ": " : "",
+		seccomp ? "off" : c->seccomp == VCD_SECCOMP_LOG ? "log" : "on", why ? ": " : "",
 		why ? why : "", c->exe, c->restart_max, c->restart_window_ms,
 		socket_path ? " on " : "", socket_path ? socket_path : "");
+}
 
-	while (!f->quit) {
-		struct pollfd p[2] = {{.fd = lfd, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
-		int st;
+/*
+ * Waits for the next frontend (signals are handled meanwhile) and takes it
+ * into f->cfd. false: time to exit.
+ */
+static bool accept_conn(struct front *f)
+{
+	for (;;) {
+		struct pollfd p[2] = {{.fd = f->lfd, .events = POLLIN},
+				      {.fd = f->sfd, .events = POLLIN}};
+		int st, sig;
 
 		if (poll(p, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
-			break;
+			return false;
 		}
 		if (p[1].revents) {
-			int sig = handle_signals(f);
-
+			sig = handle_signals(f);
 			if (sig == SIG_QUIT)
-				break;
+				return false;
 			if (sig == SIG_RELOAD)
 				fprintf(stderr, "vcryptod: reload: the next connection's worker runs "
 						"the installed binary\n");
@@ -952,35 +964,59 @@ int vcd_front_run(const struct vcd_front_conf *c, int lfd, int sfd, const char *
 		}
 		if (!(p[0].revents & POLLIN))
 			continue;
-		f->cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-		if (f->cfd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED || errno == EAGAIN)
-				continue;
-			fprintf(stderr, "vcryptod: accept: %s\n", strerror(errno));
+		f->cfd = vcd_vu_accept(f->lfd);
+		if (f->cfd >= 0)
 			break;
+		if (f->cfd != -EAGAIN) {
+			fprintf(stderr, "vcryptod: accept: %s\n", strerror(-f->cfd));
+			return false;
 		}
-		{
-			/* As in single-process mode: 5 s within a message. */
-			struct timeval tmo = {.tv_sec = 5};
+	}
+	if (f->c->verbose)
+		fprintf(stderr, "vcryptod: frontend connected\n");
+	return true;
+}
 
-			setsockopt(f->cfd, SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo));
-			setsockopt(f->cfd, SOL_SOCKET, SO_SNDTIMEO, &tmo, sizeof(tmo));
-		}
-		if (c->verbose)
-			fprintf(stderr, "vcryptod: frontend connected\n");
+int vcd_front_run(const struct vcd_front_conf *c, int lfd, int sfd, const char *socket_path)
+{
+	struct front *f = front_new(c, lfd, sfd);
+	char **argv = worker_argv(c);
+	const char *why = NULL;
+	int ret, rc = 1;
+
+	if (!f || !f->sess || !argv) {
+		fprintf(stderr, "vcryptod: shared state: %s\n", strerror(ENOMEM));
+		goto out;
+	}
+	ret = shared_open(f);
+	if (ret) {
+		fprintf(stderr, "vcryptod: shared state: %s\n", strerror(-ret));
+		goto out;
+	}
+	ret = start_spawner(f, argv);
+	if (ret) {
+		fprintf(stderr, "vcryptod: spawner: %s\n", strerror(-ret));
+		goto out;
+	}
+	ret = vcd_seccomp_install_front(c->seccomp, &why);
+	if (ret < 0) {
+		fprintf(stderr, "vcryptod: seccomp: %s\n", strerror(-ret));
+		goto out;
+	}
+	announce(f, ret, why, socket_path);
+	while (!f->quit && accept_conn(f)) {
+		int st;
+
 		serve_conn(f);
 		close_fd(&f->cfd);
 		reap(f, &st);
 	}
 	fprintf(stderr, "vcryptod: exiting; sessions wiped\n");
 	vcd_print_stats(f->sh->stats, (unsigned int)c->queues);
-	close_fd(&f->spawn_fd); /* the spawner exits at EOF */
-	if (f->spawner > 0)
-		waitpid(f->spawner, NULL, 0);
-	munmap(f->sh, VCD_SHARED_HDR_LEN);
-	close(f->shm_fd);
-	free(f->sess);
+	rc = 0;
+out:
+	if (f)
+		front_free(f);
 	free(argv);
-	free(f);
-	return 0;
+	return rc;
 }

@@ -190,31 +190,19 @@ static int handle_signal(int sfd, const struct vcd_qstats *st, unsigned int n)
 	return 0;
 }
 
-/* Serves one connection to its end. 1: exit requested. */
-static int serve_conn(int cfd, int sfd, const struct vcd_dev_conf *conf)
-{
-	struct vcd_dev *d = malloc(sizeof(*d));
-	struct timeval tmo = {.tv_sec = 5};
-	int quit = 0, ret;
+enum conn_end { CONN_DROPPED, CONN_QUIT, CONN_BROKEN };
 
-	if (!d)
-		return 0;
-	/*
-	 * Between messages we wait in poll (signals are seen there). Within a
-	 * message a frontend that stalls half-way must not hold the daemon: the
-	 * rest of it, and our replies, get 5 s, then the connection is dropped.
-	 */
-	setsockopt(cfd, SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo));
-	setsockopt(cfd, SOL_SOCKET, SO_SNDTIMEO, &tmo, sizeof(tmo));
-	ret = vcd_dev_init(d, conf, cfd);
-	if (ret) {
-		fprintf(stderr, "vcryptod: connection setup: %s\n", strerror(-ret));
-		free(d);
-		return 0;
-	}
+/*
+ * Serves d's messages with serve() until the connection ends: a signal asks
+ * us to exit, a guest ring is broken, or serve() failed (*err, else 0).
+ */
+static enum conn_end serve_dev(struct vcd_dev *d, int sfd, int (*serve)(struct vcd_dev *),
+			       int *err)
+{
+	*err = 0;
 	for (;;) {
 		struct pollfd p[3] = {
-			{.fd = cfd, .events = POLLIN},
+			{.fd = d->fd, .events = POLLIN},
 			{.fd = d->broken_fd, .events = POLLIN},
 			{.fd = sfd, .events = POLLIN},
 		};
@@ -222,25 +210,45 @@ static int serve_conn(int cfd, int sfd, const struct vcd_dev_conf *conf)
 		if (poll(p, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
-			break;
+			return CONN_DROPPED;
 		}
-		if (p[2].revents && handle_signal(sfd, conf->stats, conf->queues)) {
-			quit = 1;
-			break;
-		}
-		if (p[1].revents) {
-			fprintf(stderr, "vcryptod: guest ring broken, dropping connection\n");
-			break;
-		}
+		if (p[2].revents && handle_signal(sfd, d->conf.stats, d->conf.queues))
+			return CONN_QUIT;
+		if (p[1].revents)
+			return CONN_BROKEN;
 		if (p[0].revents) {
-			ret = vcd_dev_serve_one(d);
-			if (ret) {
-				if (ret != -ECONNRESET)
-					fprintf(stderr, "vcryptod: dropping connection: %s\n",
-						strerror(-ret));
-				break;
-			}
+			*err = serve(d);
+			if (*err)
+				return CONN_DROPPED;
 		}
+	}
+}
+
+/* --single-process: serves one connection to its end. 1: exit requested. */
+static int serve_conn(int cfd, int sfd, const struct vcd_dev_conf *conf)
+{
+	struct vcd_dev *d = malloc(sizeof(*d));
+	int quit = 0, ret;
+
+	if (!d)
+		return 0;
+	ret = vcd_dev_init(d, conf, cfd);
+	if (ret) {
+		fprintf(stderr, "vcryptod: connection setup: %s\n", strerror(-ret));
+		free(d);
+		return 0;
+	}
+	switch (serve_dev(d, sfd, vcd_dev_serve_one, &ret)) {
+	case CONN_QUIT:
+		quit = 1;
+		break;
+	case CONN_BROKEN:
+		fprintf(stderr, "vcryptod: guest ring broken, dropping connection\n");
+		break;
+	case CONN_DROPPED:
+		if (ret && ret != -ECONNRESET)
+			fprintf(stderr, "vcryptod: dropping connection: %s\n", strerror(-ret));
+		break;
 	}
 	vcd_dev_fini(d);
 	explicit_bzero(d, sizeof(*d));
@@ -280,27 +288,9 @@ static int run_worker(const struct vcd_dev_conf *base, int sfd)
 	ret = vcd_dev_init(d, &conf, VCD_WORKER_SOCK_FD);
 	if (ret)
 		die("worker: %s", strerror(-ret));
-	for (;;) {
-		struct pollfd p[3] = {
-			{.fd = d->fd, .events = POLLIN},
-			{.fd = d->broken_fd, .events = POLLIN},
-			{.fd = sfd, .events = POLLIN},
-		};
-
-		if (poll(p, 3, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (p[2].revents && handle_signal(sfd, sh->stats, conf.queues))
-			break;
-		if (p[1].revents) {
-			fprintf(stderr, "vcryptod: guest ring broken\n");
-			rc = 3;
-			break;
-		}
-		if (p[0].revents && vcd_dev_serve_proxy(d))
-			break;
+	if (serve_dev(d, sfd, vcd_dev_serve_proxy, &ret) == CONN_BROKEN) {
+		fprintf(stderr, "vcryptod: guest ring broken\n");
+		rc = 3;
 	}
 	vcd_dev_fini(d);
 	explicit_bzero(d, sizeof(*d));
@@ -486,12 +476,11 @@ static void accept_loop(int lfd, int sfd, const struct vcd_dev_conf *conf)
 			return;
 		if (!(p[0].revents & POLLIN))
 			continue;
-		cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-		if (cfd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED || errno == EAGAIN)
-				continue;
-			die("accept: %s", strerror(errno));
-		}
+		cfd = vcd_vu_accept(lfd);
+		if (cfd == -EAGAIN)
+			continue;
+		if (cfd < 0)
+			die("accept: %s", strerror(-cfd));
 		if (conf->verbose)
 			fprintf(stderr, "vcryptod: frontend connected\n");
 		ret = serve_conn(cfd, sfd, conf);
