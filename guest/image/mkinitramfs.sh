@@ -65,27 +65,26 @@ resolve() { # relative path
 builtin() { # name -> built into the kernel (modules.builtin)?
 	grep -qE "/${1//[_-]/[_-]}\.ko\$" "$moddir/modules.builtin" 2>/dev/null
 }
+need() { # name, what to say when the kernel has no such module
+	local p
+	p=$(modpath "$1")
+	if [ -z "$p" ]; then
+		# built into the kernel? then there is nothing to load
+		builtin "$1" && return
+		echo "mkinitramfs: $2" >&2; exit 1
+	fi
+	resolve "$p"
+}
 own=()
 for m in "${mods[@]}"; do
 	if [[ $m == */* || $m == *.ko ]]; then
-		# one of ours: resolve the kernel modules it depends on first
+		# one of ours: the kernel modules it depends on first
 		for d in $(modinfo -F depends "$m" | tr ',' ' '); do
-			p=$(modpath "$d")
-			if [ -z "$p" ]; then
-				builtin "$d" && continue
-				echo "mkinitramfs: $m needs unknown module $d" >&2; exit 1
-			fi
-			resolve "$p"
+			need "$d" "$m needs unknown module $d"
 		done
 		own+=("$m")
 	else
-		p=$(modpath "$m")
-		if [ -z "$p" ]; then
-			# built into the kernel? then there is nothing to load
-			builtin "$m" && continue
-			echo "mkinitramfs: module $m not found for $kver" >&2; exit 1
-		fi
-		resolve "$p"
+		need "$m" "module $m not found for $kver"
 	fi
 done
 : >"$root/etc/modules"
