@@ -61,53 +61,61 @@ static void dev_driver_name(struct vchat_dev *d, uint32_t ses, int hash, char *o
 #endif
 }
 
+/*
+ * A session for the cipher or the MAC alg with key[VCHAT_KEY_LEN]. The
+ * ioctl takes a non-const pointer: it gets a copy, wiped after. 0 or -errno.
+ */
+static int dev_session(struct vchat_dev *d, uint32_t cipher, uint32_t mac, const uint8_t *key,
+		       uint32_t *ses)
+{
+	uint8_t k[VCHAT_KEY_LEN];
+	struct session_op s;
+	int ret;
+
+	memcpy(k, key, sizeof(k));
+	memset(&s, 0, sizeof(s));
+	s.cipher = cipher;
+	s.mac = mac;
+	if (cipher) {
+		s.keylen = VCHAT_KEY_LEN;
+		s.key = k;
+	} else {
+		s.mackeylen = VCHAT_KEY_LEN;
+		s.mackey = k;
+	}
+	ret = ioctl(d->fd, CIOCGSESSION, &s) < 0 ? -errno : 0;
+	vchat_wipe(k, sizeof(k));
+	if (!ret)
+		*ses = s.ses;
+	return ret;
+}
+
 static int dev_open(struct vchat_crypto *c, const uint8_t *enc_key, const uint8_t *mac_key)
 {
 	struct vchat_dev *d = c->priv;
-	struct session_op s;
 	char cdrv[64], mdrv[64];
-	int ret, mac_err;
-	uint8_t key[VCHAT_KEY_LEN];
+	int ret;
 
-	/* The ioctl takes a non-const pointer; hand it a copy we wipe. */
-	memcpy(key, enc_key, sizeof(key));
-	memset(&s, 0, sizeof(s));
-	s.cipher = CRYPTO_AES_CBC;
-	s.keylen = VCHAT_KEY_LEN;
-	s.key = key;
-	ret = ioctl(d->fd, CIOCGSESSION, &s);
-	vchat_wipe(key, sizeof(key));
-	if (ret < 0)
-		return -errno;
-	d->cipher_ses = s.ses;
+	ret = dev_session(d, CRYPTO_AES_CBC, 0, enc_key, &d->cipher_ses);
+	if (ret)
+		return ret;
 	d->have_cipher_ses = 1;
-	dev_driver_name(d, s.ses, 0, cdrv, sizeof(cdrv));
+	dev_driver_name(d, d->cipher_ses, 0, cdrv, sizeof(cdrv));
 
-	memcpy(key, mac_key, sizeof(key));
-	memset(&s, 0, sizeof(s));
-	s.mac = CRYPTO_SHA2_256_HMAC;
-	s.mackeylen = VCHAT_KEY_LEN;
-	s.mackey = key;
-	ret = ioctl(d->fd, CIOCGSESSION, &s);
-	mac_err = ret < 0 ? errno : 0;
-	vchat_wipe(key, sizeof(key));
+	ret = dev_session(d, 0, CRYPTO_SHA2_256_HMAC, mac_key, &d->mac_ses);
 	if (ret == 0) {
-		d->mac_ses = s.ses;
 		d->have_mac_ses = 1;
-		dev_driver_name(d, s.ses, 1, mdrv, sizeof(mdrv));
+		dev_driver_name(d, d->mac_ses, 1, mdrv, sizeof(mdrv));
 		snprintf(c->desc, sizeof(c->desc),
 			 "AES-256-CBC via /dev/crypto (%s), HMAC-SHA256 via /dev/crypto (%s)", cdrv,
 			 mdrv);
 		return 0;
 	}
-	ret = vchat_hmac_open(&d->sw_mac, mac_key);
-	if (ret)
-		return ret;
 	snprintf(c->desc, sizeof(c->desc),
 		 "AES-256-CBC via /dev/crypto (%s), HMAC-SHA256 via OpenSSL (device refused an "
 		 "HMAC-SHA256 session: %s)",
-		 cdrv, strerror(mac_err));
-	return 0;
+		 cdrv, strerror(-ret));
+	return vchat_hmac_open(&d->sw_mac, mac_key);
 }
 
 static int dev_cipher(struct vchat_crypto *c, uint16_t op, const uint8_t *iv, const uint8_t *in,
