@@ -101,6 +101,59 @@ static void close_fd(int *fd)
 
 /* ---------------- spawner ---------------- */
 
+/* The spawner's requests: one byte that carries one fd. */
+union fd_cmsg {
+	char buf[CMSG_SPACE(sizeof(int))];
+	struct cmsghdr align;
+};
+
+static ssize_t send_fd(int sock, int fd)
+{
+	union fd_cmsg cbuf;
+	char b = 'w';
+	struct iovec iov = {.iov_base = &b, .iov_len = 1};
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = cbuf.buf,
+			    .msg_controllen = sizeof(cbuf.buf)};
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	memset(&cbuf, 0, sizeof(cbuf));
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	do
+		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	return n;
+}
+
+/* recvmsg's result; *fd: the fd that came with the byte (close-on-exec), or -1. */
+static ssize_t recv_fd(int sock, int *fd)
+{
+	union fd_cmsg cbuf;
+	char b;
+	struct iovec iov = {.iov_base = &b, .iov_len = 1};
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = cbuf.buf,
+			    .msg_controllen = sizeof(cbuf.buf)};
+	struct cmsghdr *cm;
+	ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+
+	*fd = -1;
+	if (n <= 0)
+		return n;
+	cm = CMSG_FIRSTHDR(&mh);
+	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
+	    cm->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(fd, CMSG_DATA(cm), sizeof(int));
+	return n;
+}
+
 /*
  * Runs in its own process, without the front's filter. Each request is one
  * byte with one fd (the worker's end of its socketpair); the answer is the
@@ -109,29 +162,14 @@ static void close_fd(int *fd)
 static void spawner_main(int fd, int shm_fd, char *const argv[])
 {
 	for (;;) {
-		union {
-			char buf[CMSG_SPACE(sizeof(int))];
-			struct cmsghdr align;
-		} cbuf;
-		char b;
-		struct iovec iov = {.iov_base = &b, .iov_len = 1};
-		struct msghdr mh = {.msg_iov = &iov,
-				    .msg_iovlen = 1,
-				    .msg_control = cbuf.buf,
-				    .msg_controllen = sizeof(cbuf.buf)};
-		struct cmsghdr *cm;
-		int wfd = -1, a, s;
+		int wfd, a, s;
 		long pid;
-		ssize_t n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+		ssize_t n = recv_fd(fd, &wfd);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			_exit(0);
-		cm = CMSG_FIRSTHDR(&mh);
-		if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
-		    cm->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(&wfd, CMSG_DATA(cm), sizeof(int));
 		if (wfd < 0) {
 			pid = -EINVAL;
 			goto answer;
@@ -209,17 +247,6 @@ static int start_spawner(struct front *f, char *const argv[])
 
 static int spawn_worker(struct front *f)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} cbuf;
-	char b = 'w';
-	struct iovec iov = {.iov_base = &b, .iov_len = 1};
-	struct msghdr mh = {.msg_iov = &iov,
-			    .msg_iovlen = 1,
-			    .msg_control = cbuf.buf,
-			    .msg_controllen = sizeof(cbuf.buf)};
-	struct cmsghdr *cm;
 	struct timeval tmo = {.tv_sec = 30};
 	int32_t pid;
 	int sv[2];
@@ -227,15 +254,7 @@ static int spawn_worker(struct front *f)
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
-	memset(&cbuf, 0, sizeof(cbuf));
-	cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &sv[1], sizeof(int));
-	do
-		n = sendmsg(f->spawn_fd, &mh, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
+	n = send_fd(f->spawn_fd, sv[1]);
 	close(sv[1]);
 	if (n == 1) {
 		do
