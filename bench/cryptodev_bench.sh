@@ -15,6 +15,7 @@
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 B=${VCRYPTO_BUILD:-$top/build}
+. "$top/bench/bench_lib.sh"
 secs=${CDEV_BENCH_SECS:-1}
 stacks=${CDEV_BENCH_STACKS:-deb12 deb13}
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -59,7 +60,6 @@ get() { # log path size threads field(5=req/s 6=MB/s): the median of the rounds
 		'$1 == "RESULT" && $2 == p && $3 == s && $4 == t { print $f }' "$1" |
 		sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.2f", a / b; else print "-" }'; }
 sw_of() { grep -o 'software: .*' "$1" | head -1 | sed 's/software: //'; }
 
 table() { # log title
@@ -112,26 +112,12 @@ irq() { grep -m1 -o 'MSI-X [a-z]*' "$dir/$1-vcryptod.log" | sed 's/MSI-X on/MSI-
 ver() { grep -m1 -o 'stack [^ ]*: QEMU [0-9.]*' "$dir/$1-builtin.log" | sed 's/.*QEMU //'; }
 kv() { grep -m1 -o 'guest [^ ,]*' "$dir/$1-builtin.log" | sed 's/guest //'; }
 
-# overcommitted LOAD0: a warning when the 1-minute load at the start or the
-# end was above the number of cores (the guests' vCPU threads waited for CPU)
-overcommitted() {
-	local n l
-	n=$(nproc)
-	for l in "${1%% *}" "$(cut -d' ' -f1 /proc/loadavg)"; do
-		if awk -v l="$l" -v n="$n" 'BEGIN { exit !(l > n) }'; then
-			echo "**The host was overcommitted during this run (1-minute load $l on $n cores): the vCPU threads"
-			echo "waited for CPU, which hits some paths far harder than others; treat the ratios as indicative only.**"
-			return
-		fi
-	done
-}
-
 accel=$("$top/scripts/accel.sh") || exit 1
 accel=${accel^^}
 {
 	echo "# cryptodev (virtio_cryptodev.ko, /dev/crypto in the guest)"
 	echo
-	echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')),"
+	echo "$(measured_on),"
 	echo "guests under $accel with 2 vCPUs, by \`bench/cryptodev_bench.sh\` (\`make bench\`): median of $rounds rounds of ${secs} s per point,"
 	echo "on each peer stack (\`tests/vm/stack.sh\`):"
 	for st in $stacks; do

@@ -17,6 +17,7 @@
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 B=${VCRYPTO_BUILD:-$top/build}
+. "$top/bench/bench_lib.sh"
 secs=${PROV_BENCH_SECS:-1}
 rounds=${PROV_BENCH_ROUNDS:-3}
 stacks=${PROV_BENCH_STACKS:-deb12}
@@ -72,7 +73,6 @@ raw() {
 }
 devreq() { awk -v c="$2" -v a="$3" '$1 == "DEVREQ" && $2 == c && $3 == a { print $4 }' "$1" | med; }
 mb() { awk -v v="${1:-0}" 'BEGIN { if (v > 0) printf "%.2f", v / 1e6; else print "-" }'; }
-ratio() { awk -v a="${1:-0}" -v b="${2:-0}" 'BEGIN { if (a > 0 && b > 0) printf "%.2f", a / b; else print "-" }'; }
 # mark R LIMIT: bold when R is below LIMIT (a target missed)
 mark() { awk -v r="$1" -v l="$2" 'BEGIN { if (r != "-" && r + 0 < l) printf "**%s**", r; else printf "%s", r }'; }
 
@@ -117,26 +117,12 @@ table() { # log
 	echo
 }
 
-# overcommitted LOAD0: a warning when the 1-minute load at the start or the
-# end was above the number of cores (the guests' vCPU threads waited for CPU)
-overcommitted() {
-	local n l
-	n=$(nproc)
-	for l in "${1%% *}" "$(cut -d' ' -f1 /proc/loadavg)"; do
-		if awk -v l="$l" -v n="$n" 'BEGIN { exit !(l > n) }'; then
-			echo "**The host was overcommitted during this run (1-minute load $l on $n cores): the vCPU threads"
-			echo "waited for CPU, which hits some paths far harder than others; treat the ratios as indicative only.**"
-			return
-		fi
-	done
-}
-
 accel=$("$top/scripts/accel.sh") || exit 1
 accel=${accel^^}
 {
 	echo "# provider (vcrypto.so, OpenSSL 3 provider in the guest)"
 	echo
-	echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')),"
+	echo "$(measured_on),"
 	echo "guest under $accel with 2 vCPUs on vcryptod (vhost-user, OpenSSL engine, queues=1), $(openssl version | cut -d' ' -f1-2) (Debian's, dynamic) in the guest,"
 	echo "by \`bench/provider_bench.sh\` (\`make bench\`): median of $rounds rounds of ${secs} s per size, all in one boot per stack."
 	echo "The machine was shared with other work during the run (load average $load0 at the start,"

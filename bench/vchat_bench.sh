@@ -15,13 +15,13 @@
 # (default 3); VCHAT_BENCH_NO_GUEST=1 leaves the guest part out.
 set -uo pipefail
 . "$(dirname "$0")/../tests/host/vchat_lib.sh"
+. "$top/bench/bench_lib.sh"
 secs=${VCHAT_BENCH_SECS:-5}
 rep=${VCHAT_BENCH_REPEAT:-3}
 out=$top/bench/results/vchat.md
 mkdir -p "$top/bench/results"
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 target=1000000
-field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 
 start_server "$VCHAT" --max-queue 4194304 || exit 1
 best="" bestd=0 all=""
@@ -76,7 +76,7 @@ rat() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print
 {
 	echo "# vchat"
 	echo
-	echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')),"
+	echo "$(measured_on),"
 	echo "load average before the run: $load0 (a shared machine: other work was running)."
 	echo "Command: \`make bench\` (bench/vchat_bench.sh); one vchat server process, one"
 	echo "load-generator process (bench/vchat_load) with 1,000 client connections on loopback,"

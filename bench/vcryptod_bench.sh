@@ -28,6 +28,7 @@
 # VCD_BENCH_NO_GUEST=1 leaves the guest part out.
 set -uo pipefail
 . "$(dirname "$0")/../tests/host/vcryptod_lib.sh"
+. "$top/bench/bench_lib.sh"
 secs=${VCD_BENCH_SECS:-1}
 rep=${VCD_BENCH_REPEAT:-3}
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -36,21 +37,7 @@ gboots=${VCD_BENCH_GUEST_BOOTS:-2}
 out=$top/bench/results/vcryptod.md
 mkdir -p "$top/bench/results"
 sizes="64 256 1024 4096 16384"
-cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
 hz=$(getconf CLK_TCK)
-
-field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print 0 }'; }
-# CPU ticks of the daemon: the front's own, its reaped workers' (past
-# connections) and its live children's (the worker of the connection).
-ticks() {
-	local t c
-	t=$(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$1/stat")
-	for c in $(pgrep -P "$1"); do
-		t=$((t + $(awk '{ print $14 + $15 }' "/proc/$c/stat" 2>/dev/null || echo 0)))
-	done
-	echo "$t"
-}
 
 osecs=${secs%.*}
 [ "${osecs:-0}" -ge 1 ] 2>/dev/null || osecs=1 # openssl speed takes whole seconds
@@ -135,7 +122,7 @@ load1=$(cut -d' ' -f1-3 /proc/loadavg)
 {
 	echo "# vcryptod"
 	echo
-	echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores ($cpu), $(openssl version),"
+	echo "$(measured_on), $(openssl version),"
 	echo "by \`bench/vcryptod_bench.sh\` (\`make bench\`). Load average when it started: $load0; after the raw part: $load1"
 	echo "(the machine is shared: figures move with other load; each raw point is the median of $rep runs of ${secs} s)."
 	echo "\"Polling\" is vcryptod \`--poll-us $poll_us\` (VCD_BENCH_POLL_US; adaptive window), compared with \`--poll-us 0\` (the default)."

@@ -13,6 +13,7 @@
 # Figures are never asserted.
 set -uo pipefail
 . "$(dirname "$0")/../tests/host/vcryptod_lib.sh"
+. "$top/bench/bench_lib.sh"
 secs=${VCD_BENCH_SECS:-1}
 rep=${VCD_BENCH_REPEAT:-5}
 nrs=${VCD_BENCH_RESTARTS:-20}
@@ -20,18 +21,6 @@ out=$top/bench/results/vcryptod_restart.md
 mkdir -p "$top/bench/results"
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 hz=$(getconf CLK_TCK)
-field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print 0 }'; }
-# CPU ticks of a daemon: its own, its reaped children's (workers of past
-# connections) and its live children's.
-ticks() {
-	local t c
-	t=$(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$1/stat")
-	for c in $(pgrep -P "$1"); do
-		t=$((t + $(awk '{ print $14 + $15 }' "/proc/$c/stat" 2>/dev/null || echo 0)))
-	done
-	echo "$t"
-}
 # Waits until the daemon has no worker (the last connection is over).
 settle() {
 	local p

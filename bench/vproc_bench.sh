@@ -15,6 +15,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 B=${VCRYPTO_BUILD:-$top/build}
 . "$top/tests/host/vproc_lib.sh"
+. "$top/bench/bench_lib.sh"
 out=$top/bench/results/vproc.md
 mkdir -p "$top/bench/results"
 NLOAD=${VPROC_BENCH_LOADS:-200} NMSG=${VPROC_BENCH_MSGS:-20000}
@@ -41,7 +42,6 @@ ref_rtt64=$("$B/bench/vproc_ref" rtt "$NMSG" 64)
 ref_rtt4k=$("$B/bench/vproc_ref" rtt $((NMSG / 4)) 4096)
 echo "$ref_spawn"; echo "$ref_rtt64"; echo "$ref_rtt4k"
 
-field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 line() { grep "^$1" "$2" | sed -n "${3:-1}p"; }
 h_load=$(line bench-load "$d/host.out")
 h_m64=$(line bench-msg "$d/host.out" 1)
@@ -92,7 +92,7 @@ row() { # WHAT WHERE RESULTLINE TARGET_US REFLINE REFNAME
 {
 	echo "# vprocd"
 	echo
-	echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')),"
+	echo "$(measured_on),"
 	echo "host kernel $(uname -r), $(openssl version | cut -d' ' -f1-2), by \`bench/vproc_bench.sh\` (\`make bench\`)."
 	echo "Load average before / after the run: $load_before / $(cut -d' ' -f1-3 /proc/loadavg) (the machine"
 	echo "may be shared: the references, measured in the same run, carry the same load)."
