@@ -222,7 +222,7 @@ install: all
 	install -m 0644 include/crypto/cryptodev.h $(DESTDIR)$(PREFIX)/include/crypto/
 	$(foreach p,$(INSTALL_BIN),$(call install_man,$(p),1))
 	$(foreach p,$(INSTALL_SBIN),$(call install_man,$(p),8))
-	install -m 0755 guest/image/mkinitramfs.sh $(DESTDIR)$(DATADIR)/image/
+	install -m 0755 guest/image/mkinitramfs.sh guest/image/scanlog.sh $(DESTDIR)$(DATADIR)/image/
 	install -m 0755 scripts/kver.sh scripts/accel.sh $(DESTDIR)$(DATADIR)/
 	install -m 0644 guest/image/init $(DESTDIR)$(DATADIR)/image/
 	$(if $(INSTALL_GUEST),install -m 0755 $(INSTALL_GUEST) $(DESTDIR)$(DATADIR)/guest-bin/)

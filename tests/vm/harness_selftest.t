@@ -24,14 +24,14 @@ printf '[    1.0] BUG: kernel NULL pointer dereference, address: 000000000000000
 printf '[    1.0] Oops: 0000 [#1] PREEMPT SMP NOPTI\n' >"$tmp/oops.log"
 printf '[    1.0] general protection fault, probably for non-canonical address\n' >"$tmp/gp.log"
 printf '[    1.0] virtio_crypto virtio0: max_queues: 1\n' >"$tmp/clean.log"
-out=$("$here/scanlog.sh" "$tmp/rsa.log"); rc=$?
+out=$("$here/../../guest/image/scanlog.sh" "$tmp/rsa.log"); rc=$?
 expect "scanlog: the known QEMU 7.2 virtio-crypto-rsa testmgr warning passes as a peer defect" \
 	'[ $rc = 0 ] && echo "$out" | grep -q "PEER DEFECT"'
 for k in other-testmgr warn bug oops gp; do
-	"$here/scanlog.sh" "$tmp/$k.log" >/dev/null; rc=$?
+	"$here/../../guest/image/scanlog.sh" "$tmp/$k.log" >/dev/null; rc=$?
 	expect "scanlog: $k log fails" '[ $rc = 1 ]'
 done
-"$here/scanlog.sh" "$tmp/clean.log" >/dev/null; rc=$?
+"$here/../../guest/image/scanlog.sh" "$tmp/clean.log" >/dev/null; rc=$?
 expect "scanlog: clean log passes" '[ $rc = 0 ]'
 
 alive() { pgrep -f "$tag" >/dev/null; }

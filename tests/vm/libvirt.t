@@ -294,7 +294,7 @@ C
 			nok "vectors=0, yet the device has MSI vectors: ${cd#LIBVIRT-CRYPTODEV }"
 	fi
 	sed -n '/VCRYPTO-DMESG-BEGIN/,/VCRYPTO-DMESG-END/p' "$w/tap.txt" >"$w/dmesg"
-	if [ -s "$w/dmesg" ] && "$top/tests/vm/scanlog.sh" "$w/dmesg"; then
+	if [ -s "$w/dmesg" ] && "$top/guest/image/scanlog.sh" "$w/dmesg"; then
 		ok "guest kernel log clean"
 	else
 		nok "guest kernel log: missing or not clean"

@@ -299,7 +299,7 @@ fi
 # Kernel log: the console (catches crashes) plus the full dmesg dump.
 cat "$work/console.log" >"$work/kernel.log" 2>/dev/null
 sed -n '/^VCRYPTO-DMESG-BEGIN/,/^VCRYPTO-DMESG-END/p' "$work/tap.log" >>"$work/kernel.log" 2>/dev/null
-if "$here/scanlog.sh" "$work/kernel.log"; then
+if "$top/guest/image/scanlog.sh" "$work/kernel.log"; then
 	echo "ok - $tag$name: guest kernel log has no BUG/WARNING/Oops"
 else
 	echo "not ok - $tag$name: guest kernel log shows a problem"

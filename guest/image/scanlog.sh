@@ -2,6 +2,8 @@
 # Scans a guest kernel log for BUG:, WARNING:, Oops and general protection
 # (and SLUB's "BUG <cache> (...): Poison overwritten" reports, seen with slub_debug).
 #   scanlog.sh LOG    prints TAP-style comments; exit 0 clean, 1 bad
+# A product part of the guest image: vcrypto-vm's boot (make demo) and the
+# test harness (tests/vm/vmrun.sh) judge a guest's log with it.
 #
 # One warning is a known peer defect, not ours: Debian's QEMU 7.2 builtin
 # cryptodev advertises RSA but cannot do raw RSA, so the stock driver's RSA
