@@ -34,3 +34,16 @@ overcommitted() {
 		fi
 	done
 }
+# stack_up WHO ST: true when the guest stack ST (tests/vm/stack.sh) is there;
+# its variables are set, its name goes to sname[ST] and ST to avail (the
+# caller declares both). Else WHO says it goes on without it ($dir/ST.why).
+stack_up() {
+	local sv
+	if ! sv=$("$top/tests/vm/stack.sh" "$2" 2>"$dir/$2.why"); then
+		echo "$1: stack $2 unavailable: $(tail -n 1 "$dir/$2.why"); going on without it" >&2
+		return 1
+	fi
+	eval "$sv"
+	sname[$2]=$STACK_NAME
+	avail+=("$2")
+}

@@ -39,13 +39,7 @@ common=(-C 2 -t 420 -m virtio_pci -m virtio_crypto -m algif_skcipher -m aesni_in
 declare -A sname
 avail=()
 for st in $stacks; do
-	if ! sv=$("$top/tests/vm/stack.sh" "$st" 2>"$dir/$st.why"); then
-		echo "cryptodev_bench: stack $st unavailable: $(tail -n 1 "$dir/$st.why"); going on without it" >&2
-		continue
-	fi
-	eval "$sv"
-	sname[$st]=$STACK_NAME
-	avail+=("$st")
+	stack_up cryptodev_bench "$st" || continue
 	VCRYPTO_STACK=$st "$top/tests/vm/vmrun.sh" -n "cdev-bench-builtin-$st" -b "${common[@]}" |
 		tee "$dir/$st-builtin.log"
 	VCRYPTO_STACK=$st "$top/tests/vm/vmrun.sh" -n "cdev-bench-vcryptod-$st" \

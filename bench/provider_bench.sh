@@ -45,13 +45,7 @@ mo=$(sed -n 's/^VCP_MIN_OFFLOAD[^=]*=[[:space:]]*//p' "$top/provider/provider.mk
 declare -A sname
 avail=()
 for st in $stacks; do
-	if ! sv=$("$top/tests/vm/stack.sh" "$st" 2>"$dir/$st.why"); then
-		echo "provider_bench: stack $st unavailable: $(tail -n 1 "$dir/$st.why"); going on without it" >&2
-		continue
-	fi
-	eval "$sv"
-	sname[$st]=$STACK_NAME
-	avail+=("$st")
+	stack_up provider_bench "$st" || continue
 	VCRYPTO_STACK=$st "$top/tests/vm/vmrun.sh" -n "prov-bench-$st" "${common[@]}" \
 		-d "$B/vcryptod --socket-path $dir/vc-$st.sock --queues 1" -w "$dir/vc-$st.sock" \
 		-u "$dir/vc-$st.sock" | tee "$dir/$st.log"
