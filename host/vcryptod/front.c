@@ -107,15 +107,22 @@ union fd_cmsg {
 	struct cmsghdr align;
 };
 
+/* The message: the one byte *b, room for one fd. */
+static struct msghdr fd_msg(struct iovec *iov, char *b, union fd_cmsg *cbuf)
+{
+	*iov = (struct iovec){.iov_base = b, .iov_len = 1};
+	return (struct msghdr){.msg_iov = iov,
+			       .msg_iovlen = 1,
+			       .msg_control = cbuf->buf,
+			       .msg_controllen = sizeof(cbuf->buf)};
+}
+
 static ssize_t send_fd(int sock, int fd)
 {
 	union fd_cmsg cbuf;
 	char b = 'w';
-	struct iovec iov = {.iov_base = &b, .iov_len = 1};
-	struct msghdr mh = {.msg_iov = &iov,
-			    .msg_iovlen = 1,
-			    .msg_control = cbuf.buf,
-			    .msg_controllen = sizeof(cbuf.buf)};
+	struct iovec iov;
+	struct msghdr mh = fd_msg(&iov, &b, &cbuf);
 	struct cmsghdr *cm;
 	ssize_t n;
 
@@ -136,11 +143,8 @@ static ssize_t recv_fd(int sock, int *fd)
 {
 	union fd_cmsg cbuf;
 	char b;
-	struct iovec iov = {.iov_base = &b, .iov_len = 1};
-	struct msghdr mh = {.msg_iov = &iov,
-			    .msg_iovlen = 1,
-			    .msg_control = cbuf.buf,
-			    .msg_controllen = sizeof(cbuf.buf)};
+	struct iovec iov;
+	struct msghdr mh = fd_msg(&iov, &b, &cbuf);
 	struct cmsghdr *cm;
 	ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
 
