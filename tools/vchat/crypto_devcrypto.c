@@ -118,27 +118,34 @@ static int dev_open(struct vchat_crypto *c, const uint8_t *enc_key, const uint8_
 	return vchat_hmac_open(&d->sw_mac, mac_key);
 }
 
+/* One CIOCCRYPT of len bytes at src on session ses: into dst, or mac. 0 or -errno. */
+static int dev_crypt(struct vchat_dev *d, uint32_t ses, uint16_t op, const uint8_t *src,
+		     size_t len, uint8_t *dst, uint8_t *mac, uint8_t *iv)
+{
+	struct crypt_op cop;
+
+	memset(&cop, 0, sizeof(cop));
+	cop.ses = ses;
+	cop.op = op;
+	cop.len = (uint32_t)len;
+	cop.src = (uint8_t *)src;
+	cop.dst = dst;
+	cop.mac = mac;
+	cop.iv = iv;
+	return ioctl(d->fd, CIOCCRYPT, &cop) < 0 ? -errno : 0;
+}
+
 static int dev_cipher(struct vchat_crypto *c, uint16_t op, const uint8_t *iv, const uint8_t *in,
 		      uint8_t *out, size_t len)
 {
 	struct vchat_dev *d = c->priv;
-	struct crypt_op cop;
 	uint8_t ivc[VCHAT_IV_LEN];
 
 	if (!vchat_cipher_len_ok(len))
 		return -EINVAL;
 	/* The driver may update the IV buffer in place: give it a copy. */
 	memcpy(ivc, iv, sizeof(ivc));
-	memset(&cop, 0, sizeof(cop));
-	cop.ses = d->cipher_ses;
-	cop.op = op;
-	cop.len = (uint32_t)len;
-	cop.src = (uint8_t *)in;
-	cop.dst = out;
-	cop.iv = ivc;
-	if (ioctl(d->fd, CIOCCRYPT, &cop) < 0)
-		return -errno;
-	return 0;
+	return dev_crypt(d, d->cipher_ses, op, in, len, out, NULL, ivc);
 }
 
 static int dev_encrypt(struct vchat_crypto *c, const uint8_t *iv, const uint8_t *in, uint8_t *out,
@@ -156,19 +163,10 @@ static int dev_decrypt(struct vchat_crypto *c, const uint8_t *iv, const uint8_t 
 static int dev_mac(struct vchat_crypto *c, const uint8_t *data, size_t len, uint8_t *mac)
 {
 	struct vchat_dev *d = c->priv;
-	struct crypt_op cop;
 
 	if (!d->have_mac_ses)
 		return vchat_hmac(&d->sw_mac, data, len, mac);
-	memset(&cop, 0, sizeof(cop));
-	cop.ses = d->mac_ses;
-	cop.op = COP_ENCRYPT;
-	cop.len = (uint32_t)len;
-	cop.src = (uint8_t *)data;
-	cop.mac = mac;
-	if (ioctl(d->fd, CIOCCRYPT, &cop) < 0)
-		return -errno;
-	return 0;
+	return dev_crypt(d, d->mac_ses, COP_ENCRYPT, data, len, NULL, mac, NULL);
 }
 
 static void dev_close(struct vchat_crypto *c)
