@@ -945,6 +945,30 @@ static void front_free(struct front *f)
 	free(f);
 }
 
+/*
+ * The shared state, the spawner, then the front's own seccomp filter (the
+ * spawner must not inherit it). vcd_seccomp_install_front()'s result (1:
+ * no filter, *why says why), or negative errno, said on stderr.
+ */
+static int front_start(struct front *f, char **argv, const char **why)
+{
+	int ret = shared_open(f);
+
+	if (ret) {
+		fprintf(stderr, "vcryptod: shared state: %s\n", strerror(-ret));
+		return ret;
+	}
+	ret = start_spawner(f, argv);
+	if (ret) {
+		fprintf(stderr, "vcryptod: spawner: %s\n", strerror(-ret));
+		return ret;
+	}
+	ret = vcd_seccomp_install_front(f->c->seccomp, why);
+	if (ret < 0)
+		fprintf(stderr, "vcryptod: seccomp: %s\n", strerror(-ret));
+	return ret;
+}
+
 /* seccomp: vcd_seccomp_install_front()'s result and reason. */
 static void announce(struct front *f, int seccomp, const char *why, const char *socket_path)
 {
@@ -955,8 +979,10 @@ static void announce(struct front *f, int seccomp, const char *why, const char *
 		"seccomp %s%s%s, worker %s (restarted on death, at most %u in %u ms; SIGHUP "
 		"re-executes it), listening%s%s\n",
 		c->engine, c->queues, c->max_sessions, c->poll_us,
-		seccomp ? "off" : c->seccomp == VCD_SECCOMP_LOG ? "log" : "on", why ? ": " : "",
-		why ? why : "", c->exe, c->restart_max, c->restart_window_ms,
+		seccomp				? "off"
+		: c->seccomp == VCD_SECCOMP_LOG ? "log"
+						: "on",
+		why ? ": " : "", why ? why : "", c->exe, c->restart_max, c->restart_window_ms,
 		socket_path ? " on " : "", socket_path ? socket_path : "");
 }
 
@@ -981,8 +1007,9 @@ static bool accept_conn(struct front *f)
 			if (sig == SIG_QUIT)
 				return false;
 			if (sig == SIG_RELOAD)
-				fprintf(stderr, "vcryptod: reload: the next connection's worker runs "
-						"the installed binary\n");
+				fprintf(stderr,
+					"vcryptod: reload: the next connection's worker runs "
+					"the installed binary\n");
 			reap(f, &st);
 		}
 		if (!(p[0].revents & POLLIN))
@@ -1011,21 +1038,9 @@ int vcd_front_run(const struct vcd_front_conf *c, int lfd, int sfd, const char *
 		fprintf(stderr, "vcryptod: shared state: %s\n", strerror(ENOMEM));
 		goto out;
 	}
-	ret = shared_open(f);
-	if (ret) {
-		fprintf(stderr, "vcryptod: shared state: %s\n", strerror(-ret));
+	ret = front_start(f, argv, &why);
+	if (ret < 0)
 		goto out;
-	}
-	ret = start_spawner(f, argv);
-	if (ret) {
-		fprintf(stderr, "vcryptod: spawner: %s\n", strerror(-ret));
-		goto out;
-	}
-	ret = vcd_seccomp_install_front(c->seccomp, &why);
-	if (ret < 0) {
-		fprintf(stderr, "vcryptod: seccomp: %s\n", strerror(-ret));
-		goto out;
-	}
 	announce(f, ret, why, socket_path);
 	while (!f->quit && accept_conn(f)) {
 		int st;

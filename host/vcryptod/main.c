@@ -196,8 +196,7 @@ enum conn_end { CONN_DROPPED, CONN_QUIT, CONN_BROKEN };
  * Serves d's messages with serve() until the connection ends: a signal asks
  * us to exit, a guest ring is broken, or serve() failed (*err, else 0).
  */
-static enum conn_end serve_dev(struct vcd_dev *d, int sfd, int (*serve)(struct vcd_dev *),
-			       int *err)
+static enum conn_end serve_dev(struct vcd_dev *d, int sfd, int (*serve)(struct vcd_dev *), int *err)
 {
 	*err = 0;
 	for (;;) {

@@ -574,9 +574,8 @@ int vcd_dev_serve_one(struct vcd_dev *d)
 		return ret;
 	if (result || !rlen)
 		return result;
-	rh = (struct vcd_vu_hdr){.request = h.request,
-				 .flags = VCD_VU_VERSION | VCD_VU_FLAG_REPLY,
-				 .size = rlen};
+	rh = (struct vcd_vu_hdr){
+		.request = h.request, .flags = VCD_VU_VERSION | VCD_VU_FLAG_REPLY, .size = rlen};
 	return vcd_vu_send(d->fd, &rh, reply, NULL, 0) ? -EPIPE : 0;
 }
 

@@ -119,8 +119,8 @@ static int dev_open(struct vchat_crypto *c, const uint8_t *enc_key, const uint8_
 }
 
 /* One CIOCCRYPT of len bytes at src on session ses: into dst, or mac. 0 or -errno. */
-static int dev_crypt(struct vchat_dev *d, uint32_t ses, uint16_t op, const uint8_t *src,
-		     size_t len, uint8_t *dst, uint8_t *mac, uint8_t *iv)
+static int dev_crypt(struct vchat_dev *d, uint32_t ses, uint16_t op, const uint8_t *src, size_t len,
+		     uint8_t *dst, uint8_t *mac, uint8_t *iv)
 {
 	struct crypt_op cop;
 
