@@ -978,10 +978,7 @@ static void announce(struct front *f, int seccomp, const char *why, const char *
 		"vcryptod: engine %s, %lu queues, %lu sessions per connection, polling %lu us, "
 		"seccomp %s%s%s, worker %s (restarted on death, at most %u in %u ms; SIGHUP "
 		"re-executes it), listening%s%s\n",
-		c->engine, c->queues, c->max_sessions, c->poll_us,
-		seccomp				? "off"
-		: c->seccomp == VCD_SECCOMP_LOG ? "log"
-						: "on",
+		c->engine, c->queues, c->max_sessions, c->poll_us, vcd_seccomp_state(c->seccomp, seccomp),
 		why ? ": " : "", why ? why : "", c->exe, c->restart_max, c->restart_window_ms,
 		socket_path ? " on " : "", socket_path ? socket_path : "");
 }

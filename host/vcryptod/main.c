@@ -529,11 +529,8 @@ static int run_engine(const struct vcd_opts *o, const struct vcd_engine_ops *ops
 			"vcryptod: engine %s, %lu queues, %lu sessions per connection, polling "
 			"%lu us, seccomp %s%s%s, listening%s%s\n",
 			ops->name, o->queues, o->max_sessions, o->poll_us,
-			ret				? "off"
-			: o->seccomp == VCD_SECCOMP_LOG ? "log"
-							: "on",
-			why ? ": " : "", why ? why : "", o->socket_path ? " on " : "",
-			o->socket_path ? o->socket_path : "");
+			vcd_seccomp_state(o->seccomp, ret), why ? ": " : "", why ? why : "",
+			o->socket_path ? " on " : "", o->socket_path ? o->socket_path : "");
 		accept_loop(lfd, sfd, &conf);
 		fprintf(stderr, "vcryptod: exiting; sessions wiped\n");
 		vcd_print_stats(stats, conf.queues);

@@ -48,6 +48,13 @@ int vcd_seccomp_parse(const char *s)
 	return -1;
 }
 
+const char *vcd_seccomp_state(int mode, int ret)
+{
+	if (ret)
+		return "off";
+	return mode == VCD_SECCOMP_LOG ? "log" : "on";
+}
+
 static int under_checker(const char **why)
 {
 	const char *pre = getenv("LD_PRELOAD");

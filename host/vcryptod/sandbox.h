@@ -23,4 +23,7 @@ int vcd_seccomp_install(int mode, const char *engine, const char **why);
  */
 int vcd_seccomp_install_front(int mode, const char **why);
 
+/* What the start-up line says of the filter: "on", "log" or "off" (ret: the install's result). */
+const char *vcd_seccomp_state(int mode, int ret);
+
 #endif
