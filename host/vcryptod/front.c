@@ -563,43 +563,146 @@ static void conn_reset(struct front *f)
 	f->have_features = f->have_pfeatures = false;
 }
 
+/* SET_VRING_KICK/CALL/ERR: the queue keeps the fd (even when starting the ring failed). */
+static void record_vring_fd(struct front *f, const struct vcd_vu_hdr *h, const uint8_t *p,
+			    int *fds, unsigned int nfds)
+{
+	struct front_queue *q;
+	uint64_t u64;
+	bool nofd;
+	int *slot;
+
+	if (h->size != 8)
+		return;
+	memcpy(&u64, p, 8);
+	nofd = u64 & VCD_VU_VRING_NOFD_MASK;
+	if ((u64 & VCD_VU_VRING_IDX_MASK) >= f->c->queues || (nofd ? nfds : nfds != 1) ||
+	    (u64 & ~(uint64_t)(VCD_VU_VRING_IDX_MASK | VCD_VU_VRING_NOFD_MASK)))
+		return;
+	q = &f->q[u64 & VCD_VU_VRING_IDX_MASK];
+	slot = h->request == VCD_VU_SET_VRING_KICK   ? &q->kick
+	       : h->request == VCD_VU_SET_VRING_CALL ? &q->call
+						     : &q->err;
+	close_fd(slot);
+	if (!nofd) {
+		*slot = fds[0];
+		fds[0] = -1;
+	}
+}
+
+static void record_mem_table(struct front *f, const struct vcd_vu_hdr *h, const uint8_t *p,
+			     int *fds, unsigned int nfds)
+{
+	if (h->size > sizeof(f->mem))
+		return;
+	for (unsigned int i = 0; i < f->mem_nfds; i++)
+		close_fd(&f->mem_fds[i]);
+	memcpy(f->mem, p, h->size);
+	f->mem_size = h->size;
+	for (unsigned int i = 0; i < nfds; i++) {
+		f->mem_fds[i] = fds[i];
+		fds[i] = -1;
+	}
+	f->mem_nfds = nfds;
+}
+
+/* SET_VRING_NUM/BASE/ENABLE and GET_VRING_BASE (whose reply stops the ring). */
+static void record_vring_state(struct front *f, const struct vcd_vu_hdr *h, const uint8_t *p,
+			       const uint8_t *reply, uint32_t rlen)
+{
+	struct vcd_vu_vring_state st;
+	struct front_queue *q;
+
+	if (h->size != sizeof(st))
+		return;
+	memcpy(&st, p, sizeof(st));
+	if (st.index >= f->c->queues)
+		return;
+	q = &f->q[st.index];
+	if (h->request == VCD_VU_SET_VRING_NUM) {
+		q->num = st.num;
+		q->have_num = true;
+	} else if (h->request == VCD_VU_SET_VRING_BASE) {
+		q->base = st.num;
+		q->have_base = true;
+	} else if (h->request == VCD_VU_SET_VRING_ENABLE) {
+		q->disabled = st.num == 0;
+	} else if (rlen == sizeof(st)) { /* GET: the ring is stopped */
+		memcpy(&st, reply, sizeof(st));
+		q->base = st.num;
+		q->have_base = true;
+		close_fd(&q->kick);
+	}
+}
+
+static void record_vring_addr(struct front *f, const struct vcd_vu_hdr *h, const uint8_t *p)
+{
+	struct vcd_vu_vring_addr a;
+
+	if (h->size != sizeof(a))
+		return;
+	memcpy(&a, p, sizeof(a));
+	if (a.index >= f->c->queues)
+		return;
+	f->q[a.index].addr = a;
+	f->q[a.index].have_addr = true;
+}
+
+/* A session the worker created (its id in the reply) is kept to be replayed. */
+static void record_session(struct front *f, const struct vcd_vu_hdr *h, const uint8_t *p,
+			   const uint8_t *reply, uint32_t rlen)
+{
+	size_t off = h->size == sizeof(struct vcd_vu_session_632)
+			     ? offsetof(struct vcd_vu_session_632, session_id)
+			     : offsetof(struct vcd_vu_session_1072, session_id);
+	struct front_sess *s;
+	int64_t id;
+
+	if (rlen != h->size || h->size > sizeof(s->payload))
+		return;
+	memcpy(&id, reply + off, sizeof(id));
+	if (id <= 0 || f->nsess >= f->c->max_sessions)
+		return;
+	s = malloc(sizeof(*s));
+	if (!s) {
+		/* The session would not survive a restart: say so. */
+		fprintf(stderr, "vcryptod: out of memory recording session %lld\n", (long long)id);
+		return;
+	}
+	s->id = (uint64_t)id;
+	s->size = h->size;
+	memcpy(s->payload, p, h->size);
+	f->sess[f->nsess++] = s;
+}
+
+static void record_session_close(struct front *f, const struct vcd_vu_hdr *h, const uint8_t *p)
+{
+	uint64_t id;
+
+	if (h->size != 8)
+		return;
+	memcpy(&id, p, 8);
+	for (uint32_t i = 0; i < f->nsess; i++)
+		if (f->sess[i]->id == id) {
+			sess_forget(f, i);
+			return;
+		}
+}
+
 /*
  * Records what a message the worker handled changed. fds the record keeps
- * are taken from fds[] (set to -1). raw: the worker's result.
+ * are taken from fds[] (set to -1). raw: the worker's result; a message
+ * that failed changes nothing but the ring fds the worker keeps anyway.
  */
 static void record(struct front *f, const struct vcd_vu_hdr *h, const uint8_t *p, int *fds,
 		   unsigned int nfds, const uint8_t *reply, uint32_t rlen, int raw)
 {
-	struct vcd_vu_vring_state st;
-	uint64_t u64 = 0;
-	struct front_queue *q;
-
 	switch (h->request) {
 	case VCD_VU_SET_VRING_KICK:
 	case VCD_VU_SET_VRING_CALL:
-	case VCD_VU_SET_VRING_ERR: {
-		/* The worker keeps the fd even when starting the ring failed. */
-		bool nofd;
-		int *slot;
-
-		if (h->size != 8)
-			return;
-		memcpy(&u64, p, 8);
-		nofd = u64 & VCD_VU_VRING_NOFD_MASK;
-		if ((u64 & VCD_VU_VRING_IDX_MASK) >= f->c->queues || (nofd ? nfds : nfds != 1) ||
-		    (u64 & ~(uint64_t)(VCD_VU_VRING_IDX_MASK | VCD_VU_VRING_NOFD_MASK)))
-			return;
-		q = &f->q[u64 & VCD_VU_VRING_IDX_MASK];
-		slot = h->request == VCD_VU_SET_VRING_KICK   ? &q->kick
-		       : h->request == VCD_VU_SET_VRING_CALL ? &q->call
-							     : &q->err;
-		close_fd(slot);
-		if (!nofd) {
-			*slot = fds[0];
-			fds[0] = -1;
-		}
+	case VCD_VU_SET_VRING_ERR:
+		record_vring_fd(f, h, p, fds, nfds);
 		return;
-	}
 	default:
 		break;
 	}
@@ -622,89 +725,22 @@ static void record(struct front *f, const struct vcd_vu_hdr *h, const uint8_t *p
 		rings_reset(f);
 		break;
 	case VCD_VU_SET_MEM_TABLE:
-		if (h->size > sizeof(f->mem))
-			break;
-		for (unsigned int i = 0; i < f->mem_nfds; i++)
-			close_fd(&f->mem_fds[i]);
-		memcpy(f->mem, p, h->size);
-		f->mem_size = h->size;
-		for (unsigned int i = 0; i < nfds; i++) {
-			f->mem_fds[i] = fds[i];
-			fds[i] = -1;
-		}
-		f->mem_nfds = nfds;
+		record_mem_table(f, h, p, fds, nfds);
 		break;
 	case VCD_VU_SET_VRING_NUM:
 	case VCD_VU_SET_VRING_BASE:
 	case VCD_VU_GET_VRING_BASE:
 	case VCD_VU_SET_VRING_ENABLE:
-		if (h->size != sizeof(st))
-			break;
-		memcpy(&st, p, sizeof(st));
-		if (st.index >= f->c->queues)
-			break;
-		q = &f->q[st.index];
-		if (h->request == VCD_VU_SET_VRING_NUM) {
-			q->num = st.num;
-			q->have_num = true;
-		} else if (h->request == VCD_VU_SET_VRING_BASE) {
-			q->base = st.num;
-			q->have_base = true;
-		} else if (h->request == VCD_VU_SET_VRING_ENABLE) {
-			q->disabled = st.num == 0;
-		} else if (rlen == sizeof(st)) { /* GET: the ring is stopped */
-			memcpy(&st, reply, sizeof(st));
-			q->base = st.num;
-			q->have_base = true;
-			close_fd(&q->kick);
-		}
+		record_vring_state(f, h, p, reply, rlen);
 		break;
-	case VCD_VU_SET_VRING_ADDR: {
-		struct vcd_vu_vring_addr a;
-
-		if (h->size != sizeof(a))
-			break;
-		memcpy(&a, p, sizeof(a));
-		if (a.index >= f->c->queues)
-			break;
-		f->q[a.index].addr = a;
-		f->q[a.index].have_addr = true;
+	case VCD_VU_SET_VRING_ADDR:
+		record_vring_addr(f, h, p);
 		break;
-	}
-	case VCD_VU_CREATE_CRYPTO_SESSION: {
-		size_t off = h->size == sizeof(struct vcd_vu_session_632)
-				     ? offsetof(struct vcd_vu_session_632, session_id)
-				     : offsetof(struct vcd_vu_session_1072, session_id);
-		struct front_sess *s;
-		int64_t id;
-
-		if (rlen != h->size || h->size > sizeof(s->payload))
-			break;
-		memcpy(&id, reply + off, sizeof(id));
-		if (id <= 0 || f->nsess >= f->c->max_sessions)
-			break;
-		s = malloc(sizeof(*s));
-		if (!s) {
-			/* The session would not survive a restart: say so. */
-			fprintf(stderr, "vcryptod: out of memory recording session %lld\n",
-				(long long)id);
-			break;
-		}
-		s->id = (uint64_t)id;
-		s->size = h->size;
-		memcpy(s->payload, p, h->size);
-		f->sess[f->nsess++] = s;
+	case VCD_VU_CREATE_CRYPTO_SESSION:
+		record_session(f, h, p, reply, rlen);
 		break;
-	}
 	case VCD_VU_CLOSE_CRYPTO_SESSION:
-		if (h->size != 8)
-			break;
-		memcpy(&u64, p, 8);
-		for (uint32_t i = 0; i < f->nsess; i++)
-			if (f->sess[i]->id == u64) {
-				sess_forget(f, i);
-				break;
-			}
+		record_session_close(f, h, p);
 		break;
 	default:
 		break;
