@@ -13,11 +13,11 @@
  * frontend sees one unbroken connection. The front maps no guest memory and
  * parses no data request.
  *
- * Workers are started by a spawner: a process forked before the front's
- * seccomp filter, which executes the worker binary as a child of the front
- * (CLONE_PARENT). So the front's own filter allows no process creation, no
- * exec and no file opening: filters are inherited, and a worker needs those
- * to start.
+ * Workers are started by a spawner (spawner.c): a process forked before
+ * the front's seccomp filter, which executes the worker binary as a child
+ * of the front (CLONE_PARENT). So the front's own filter allows no process
+ * creation, no exec and no file opening: filters are inherited, and a
+ * worker needs those to start. The record and its replay: front_record.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,246 +41,9 @@
 #include "sandbox.h"
 #include "vhost_user.h"
 
-#define WORKER_EXIT_BROKEN 3
-#define RESTART_MAX_TRACK 64
-
-struct front_queue {
-	bool have_num, have_base, have_addr, disabled;
-	uint32_t num, base;
-	struct vcd_vu_vring_addr addr;
-	int kick, call, err;
-};
-
-/* A session as the frontend created it (keys included): only in memory. */
-struct front_sess {
-	uint64_t id;
-	uint32_t size;
-	uint8_t payload[sizeof(struct vcd_vu_session_1072)];
-};
-
-struct front {
-	const struct vcd_front_conf *c;
-	int lfd, sfd;
-	int spawn_fd;
-	pid_t spawner;
-	int shm_fd;
-	struct vcd_shared *sh;
-	pid_t wpid;
-	int wsock;
-	uint64_t deaths[RESTART_MAX_TRACK]; /* ns, a ring */
-	unsigned int ndeaths;
-	unsigned long replaced;
-	bool quit;
-	/* the connection */
-	int cfd;
-	uint64_t features, pfeatures;
-	bool have_features, have_pfeatures, owner;
-	uint8_t mem[VCD_VU_MAX_PAYLOAD];
-	uint32_t mem_size;
-	int mem_fds[VCD_VU_MAX_FDS];
-	unsigned int mem_nfds;
-	struct front_queue q[VCD_MAX_QUEUES];
-	struct front_sess **sess;
-	uint32_t nsess;
-};
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
-
-/* ---------------- spawner ---------------- */
-
-/* The spawner's requests: one byte that carries one fd. */
-union fd_cmsg {
-	char buf[CMSG_SPACE(sizeof(int))];
-	struct cmsghdr align;
-};
-
-/* The message: the one byte *b, room for one fd. */
-static struct msghdr fd_msg(struct iovec *iov, char *b, union fd_cmsg *cbuf)
-{
-	*iov = (struct iovec){.iov_base = b, .iov_len = 1};
-	return (struct msghdr){.msg_iov = iov,
-			       .msg_iovlen = 1,
-			       .msg_control = cbuf->buf,
-			       .msg_controllen = sizeof(cbuf->buf)};
-}
-
-static ssize_t send_fd(int sock, int fd)
-{
-	union fd_cmsg cbuf;
-	char b = 'w';
-	struct iovec iov;
-	struct msghdr mh = fd_msg(&iov, &b, &cbuf);
-	struct cmsghdr *cm;
-	ssize_t n;
-
-	memset(&cbuf, 0, sizeof(cbuf));
-	cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	do
-		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	return n;
-}
-
-/* recvmsg's result; *fd: the fd that came with the byte (close-on-exec), or -1. */
-static ssize_t recv_fd(int sock, int *fd)
-{
-	union fd_cmsg cbuf;
-	char b;
-	struct iovec iov;
-	struct msghdr mh = fd_msg(&iov, &b, &cbuf);
-	struct cmsghdr *cm;
-	ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-
-	*fd = -1;
-	if (n <= 0)
-		return n;
-	cm = CMSG_FIRSTHDR(&mh);
-	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
-	    cm->cmsg_len == CMSG_LEN(sizeof(int)))
-		memcpy(fd, CMSG_DATA(cm), sizeof(int));
-	return n;
-}
-
-/*
- * Runs in its own process, without the front's filter. Each request is one
- * byte with one fd (the worker's end of its socketpair); the answer is the
- * worker's pid (or -errno). Nothing else comes in, from the front only.
- */
-static void spawner_main(int fd, int shm_fd, char *const argv[])
-{
-	for (;;) {
-		int wfd, a, s;
-		long pid;
-		ssize_t n = recv_fd(fd, &wfd);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			_exit(0);
-		if (wfd < 0) {
-			pid = -EINVAL;
-			goto answer;
-		}
-		/* A child of the front, so the front sees it die (SIGCHLD, wait). */
-		pid = syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
-		if (pid < 0 && errno == EINVAL) /* e.g. under valgrind */
-			pid = fork();
-		if (pid == 0) {
-			sigset_t none;
-
-			a = fcntl(wfd, F_DUPFD_CLOEXEC, 10);
-			s = fcntl(shm_fd, F_DUPFD_CLOEXEC, 10);
-			if (a < 0 || s < 0 || dup2(a, VCD_WORKER_SOCK_FD) < 0 ||
-			    dup2(s, VCD_WORKER_SHARED_FD) < 0)
-				_exit(126);
-			sigemptyset(&none);
-			sigprocmask(SIG_SETMASK, &none, NULL);
-			execv(argv[0], argv);
-			fprintf(stderr, "vcryptod: cannot execute the worker %s: %s\n", argv[0],
-				strerror(errno));
-			_exit(127);
-		}
-		if (pid < 0)
-			pid = -errno;
-		close(wfd);
-		/* Workers started with fork() (fallback) are ours to reap. */
-		while (waitpid(-1, NULL, WNOHANG) > 0)
-			;
-answer:
-		{
-			int32_t v = (int32_t)pid;
-
-			if (write(fd, &v, sizeof(v)) != sizeof(v))
-				_exit(0);
-		}
-	}
-}
-
-static int start_spawner(struct front *f, char *const argv[])
-{
-	int sv[2];
-	pid_t pid;
-
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-		return -errno;
-	pid = fork();
-	if (pid < 0) {
-		close(sv[0]);
-		close(sv[1]);
-		return -errno;
-	}
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		close(sv[0]);
-		close(f->lfd);
-		close(f->sfd);
-		/* The spawner's copy of the front's state is not its business. */
-		{
-			int shm_fd = f->shm_fd;
-
-			free(f->sess);
-			free(f);
-			spawner_main(sv[1], shm_fd, argv);
-		}
-		_exit(0);
-	}
-	close(sv[1]);
-	f->spawn_fd = sv[0];
-	f->spawner = pid;
-	return 0;
-}
+#include "front_priv.h"
 
 /* ---------------- worker ---------------- */
-
-static int spawn_worker(struct front *f)
-{
-	struct timeval tmo = {.tv_sec = 30};
-	int32_t pid;
-	int sv[2];
-	ssize_t n;
-
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-		return -errno;
-	n = send_fd(f->spawn_fd, sv[1]);
-	close(sv[1]);
-	if (n == 1) {
-		do
-			n = read(f->spawn_fd, &pid, sizeof(pid));
-		while (n < 0 && errno == EINTR);
-	}
-	if (n != sizeof(pid) || pid <= 0) {
-		close(sv[0]);
-		/* No worker can ever start again: exit, so that systemd restarts us. */
-		if (n != sizeof(pid))
-			f->quit = true;
-		fprintf(stderr, "vcryptod: cannot start a worker: %s\n",
-			n == sizeof(pid) ? strerror(-pid) : "spawner gone");
-		return n == sizeof(pid) ? pid : -ECHILD;
-	}
-	/* A worker that hangs in a message is killed and replaced. */
-	setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo));
-	setsockopt(sv[0], SOL_SOCKET, SO_SNDTIMEO, &tmo, sizeof(tmo));
-	f->wpid = pid;
-	f->wsock = sv[0];
-	return 0;
-}
 
 /* Ends the worker (asked to stop first if `gently`); its wait status. */
 static int end_worker(struct front *f, bool gently)
@@ -309,7 +72,7 @@ out:
 }
 
 /* Exchanges one message with the worker. -EPIPE: the worker is gone. */
-static int worker_call(struct front *f, const struct vcd_vu_hdr *h, const void *payload,
+int front_worker_call(struct front *f, const struct vcd_vu_hdr *h, const void *payload,
 		       const int *fds, unsigned int nfds, uint8_t *reply, uint32_t *rlen,
 		       struct vcd_proxy_reply *pr)
 {
@@ -333,95 +96,6 @@ static int worker_call(struct front *f, const struct vcd_vu_hdr *h, const void *
 	memcpy(reply, buf + sizeof(*pr), *rlen);
 	explicit_bzero(buf, rh.size);
 	return 0;
-}
-
-/* A message of the front's own; the worker's raw result (0: done). */
-static int replay_one(struct front *f, uint32_t req, const void *payload, uint32_t size,
-		      const int *fds, unsigned int nfds)
-{
-	struct vcd_vu_hdr h = {.request = req, .flags = VCD_VU_VERSION | VCD_VU_FLAG_FRONT,
-			       .size = size};
-	uint8_t reply[VCD_VU_MAX_PAYLOAD];
-	struct vcd_proxy_reply pr;
-	uint32_t rlen;
-	int ret = worker_call(f, &h, payload, fds, nfds, reply, &rlen, &pr);
-
-	explicit_bzero(reply, sizeof(reply));
-	if (ret)
-		return ret;
-	return pr.raw ? pr.raw : pr.ret;
-}
-
-static int replay_u64(struct front *f, uint32_t req, uint64_t v, const int *fds,
-		      unsigned int nfds)
-{
-	return replay_one(f, req, &v, sizeof(v), fds, nfds);
-}
-
-static int replay_state(struct front *f, uint32_t req, uint32_t index, uint32_t num)
-{
-	struct vcd_vu_vring_state st = {.index = index, .num = num};
-
-	return replay_one(f, req, &st, sizeof(st), NULL, 0);
-}
-
-/*
- * Gives a new worker what the frontend had set up. Memory before rings,
- * sessions before the kicks that start the rings.
- */
-static int replay(struct front *f, unsigned int *nqueues)
-{
-	uint8_t buf[8 + sizeof(struct vcd_vu_session_1072)];
-	int ret = 0;
-
-	*nqueues = 0;
-	if (f->have_pfeatures)
-		ret = replay_u64(f, VCD_VU_SET_PROTOCOL_FEATURES, f->pfeatures, NULL, 0);
-	if (!ret && f->have_features)
-		ret = replay_u64(f, VCD_VU_SET_FEATURES, f->features, NULL, 0);
-	if (!ret && f->owner)
-		ret = replay_one(f, VCD_VU_SET_OWNER, NULL, 0, NULL, 0);
-	if (!ret && f->mem_size)
-		ret = replay_one(f, VCD_VU_SET_MEM_TABLE, f->mem, f->mem_size, f->mem_fds,
-				 f->mem_nfds);
-	for (unsigned int i = 0; !ret && i < f->c->queues; i++) {
-		struct front_queue *q = &f->q[i];
-
-		if (q->have_num)
-			ret = replay_state(f, VCD_VU_SET_VRING_NUM, i, q->num);
-		if (!ret && q->have_addr)
-			ret = replay_one(f, VCD_VU_SET_VRING_ADDR, &q->addr, sizeof(q->addr), NULL,
-					 0);
-		if (!ret && q->have_base)
-			ret = replay_state(f, VCD_VU_SET_VRING_BASE, i, q->base);
-		if (!ret && q->call >= 0)
-			ret = replay_u64(f, VCD_VU_SET_VRING_CALL, i, &q->call, 1);
-		if (!ret && q->err >= 0)
-			ret = replay_u64(f, VCD_VU_SET_VRING_ERR, i, &q->err, 1);
-		if (!ret && q->disabled)
-			ret = replay_state(f, VCD_VU_SET_VRING_ENABLE, i, 0);
-	}
-	for (uint32_t i = 0; !ret && i < f->nsess; i++) {
-		struct front_sess *s = f->sess[i];
-		int r;
-
-		memcpy(buf, &s->id, 8);
-		memcpy(buf + 8, s->payload, s->size);
-		r = replay_one(f, VCD_PRIV_RESTORE_SESSION, buf, 8 + s->size, NULL, 0);
-		explicit_bzero(buf, sizeof(buf));
-		if (r == -EPIPE)
-			ret = r;
-		else if (r) /* the new binary refuses it: the guest gets INVSESS */
-			fprintf(stderr, "vcryptod: session %llu not carried over: %s\n",
-				(unsigned long long)s->id, strerror(-r));
-	}
-	for (unsigned int i = 0; !ret && i < f->c->queues; i++) {
-		if (f->q[i].kick < 0)
-			continue;
-		ret = replay_u64(f, VCD_VU_SET_VRING_KICK, i, &f->q[i].kick, 1);
-		(*nqueues)++;
-	}
-	return ret;
 }
 
 /*
@@ -501,9 +175,9 @@ static int replace_worker(struct front *f, bool reload)
 				return -EINTR;
 		}
 		t0 = now_ns();
-		ret = spawn_worker(f);
+		ret = front_spawn_worker(f);
 		if (!ret)
-			ret = replay(f, &nq);
+			ret = front_replay(f, &nq);
 		if (!ret)
 			break;
 		if (ret != -EPIPE || f->wpid <= 0) {
@@ -525,228 +199,6 @@ static int replace_worker(struct front *f, bool reload)
 	return 0;
 }
 
-/* ---------------- the record of the connection ---------------- */
-
-static void sess_forget(struct front *f, uint32_t i)
-{
-	explicit_bzero(f->sess[i], sizeof(*f->sess[i]));
-	free(f->sess[i]);
-	f->sess[i] = f->sess[--f->nsess];
-}
-
-/* Rings, memory table and journal go (RESET_OWNER, the end of a connection). */
-static void rings_reset(struct front *f)
-{
-	for (unsigned int i = 0; i < VCD_MAX_QUEUES; i++) {
-		close_fd(&f->q[i].kick);
-		close_fd(&f->q[i].call);
-		close_fd(&f->q[i].err);
-		f->q[i] = (struct front_queue){.kick = -1, .call = -1, .err = -1};
-	}
-	for (unsigned int i = 0; i < f->mem_nfds; i++)
-		close_fd(&f->mem_fds[i]);
-	f->mem_nfds = 0;
-	f->mem_size = 0;
-	f->owner = false;
-	/* Nothing to resume; the counters stay. */
-	memset(f->sh->rec, 0, sizeof(f->sh->rec));
-	memset(f->sh->j, 0, sizeof(f->sh->j));
-}
-
-/* Everything of the connection goes, sessions and features too. */
-static void conn_reset(struct front *f)
-{
-	rings_reset(f);
-	while (f->nsess)
-		sess_forget(f, f->nsess - 1);
-	f->features = f->pfeatures = 0;
-	f->have_features = f->have_pfeatures = false;
-}
-
-/* SET_VRING_KICK/CALL/ERR: the queue keeps the fd (even when starting the ring failed). */
-static void record_vring_fd(struct front *f, const struct vcd_vu_hdr *h, const uint8_t *p,
-			    int *fds, unsigned int nfds)
-{
-	struct front_queue *q;
-	uint64_t u64;
-	bool nofd;
-	int *slot;
-
-	if (h->size != 8)
-		return;
-	memcpy(&u64, p, 8);
-	nofd = u64 & VCD_VU_VRING_NOFD_MASK;
-	if ((u64 & VCD_VU_VRING_IDX_MASK) >= f->c->queues || (nofd ? nfds : nfds != 1) ||
-	    (u64 & ~(uint64_t)(VCD_VU_VRING_IDX_MASK | VCD_VU_VRING_NOFD_MASK)))
-		return;
-	q = &f->q[u64 & VCD_VU_VRING_IDX_MASK];
-	slot = h->request == VCD_VU_SET_VRING_KICK   ? &q->kick
-	       : h->request == VCD_VU_SET_VRING_CALL ? &q->call
-						     : &q->err;
-	close_fd(slot);
-	if (!nofd) {
-		*slot = fds[0];
-		fds[0] = -1;
-	}
-}
-
-static void record_mem_table(struct front *f, const struct vcd_vu_hdr *h, const uint8_t *p,
-			     int *fds, unsigned int nfds)
-{
-	if (h->size > sizeof(f->mem))
-		return;
-	for (unsigned int i = 0; i < f->mem_nfds; i++)
-		close_fd(&f->mem_fds[i]);
-	memcpy(f->mem, p, h->size);
-	f->mem_size = h->size;
-	for (unsigned int i = 0; i < nfds; i++) {
-		f->mem_fds[i] = fds[i];
-		fds[i] = -1;
-	}
-	f->mem_nfds = nfds;
-}
-
-/* SET_VRING_NUM/BASE/ENABLE and GET_VRING_BASE (whose reply stops the ring). */
-static void record_vring_state(struct front *f, const struct vcd_vu_hdr *h, const uint8_t *p,
-			       const uint8_t *reply, uint32_t rlen)
-{
-	struct vcd_vu_vring_state st;
-	struct front_queue *q;
-
-	if (h->size != sizeof(st))
-		return;
-	memcpy(&st, p, sizeof(st));
-	if (st.index >= f->c->queues)
-		return;
-	q = &f->q[st.index];
-	if (h->request == VCD_VU_SET_VRING_NUM) {
-		q->num = st.num;
-		q->have_num = true;
-	} else if (h->request == VCD_VU_SET_VRING_BASE) {
-		q->base = st.num;
-		q->have_base = true;
-	} else if (h->request == VCD_VU_SET_VRING_ENABLE) {
-		q->disabled = st.num == 0;
-	} else if (rlen == sizeof(st)) { /* GET: the ring is stopped */
-		memcpy(&st, reply, sizeof(st));
-		q->base = st.num;
-		q->have_base = true;
-		close_fd(&q->kick);
-	}
-}
-
-static void record_vring_addr(struct front *f, const struct vcd_vu_hdr *h, const uint8_t *p)
-{
-	struct vcd_vu_vring_addr a;
-
-	if (h->size != sizeof(a))
-		return;
-	memcpy(&a, p, sizeof(a));
-	if (a.index >= f->c->queues)
-		return;
-	f->q[a.index].addr = a;
-	f->q[a.index].have_addr = true;
-}
-
-/* A session the worker created (its id in the reply) is kept to be replayed. */
-static void record_session(struct front *f, const struct vcd_vu_hdr *h, const uint8_t *p,
-			   const uint8_t *reply, uint32_t rlen)
-{
-	size_t off = h->size == sizeof(struct vcd_vu_session_632)
-			     ? offsetof(struct vcd_vu_session_632, session_id)
-			     : offsetof(struct vcd_vu_session_1072, session_id);
-	struct front_sess *s;
-	int64_t id;
-
-	if (rlen != h->size || h->size > sizeof(s->payload))
-		return;
-	memcpy(&id, reply + off, sizeof(id));
-	if (id <= 0 || f->nsess >= f->c->max_sessions)
-		return;
-	s = malloc(sizeof(*s));
-	if (!s) {
-		/* The session would not survive a restart: say so. */
-		fprintf(stderr, "vcryptod: out of memory recording session %lld\n", (long long)id);
-		return;
-	}
-	s->id = (uint64_t)id;
-	s->size = h->size;
-	memcpy(s->payload, p, h->size);
-	f->sess[f->nsess++] = s;
-}
-
-static void record_session_close(struct front *f, const struct vcd_vu_hdr *h, const uint8_t *p)
-{
-	uint64_t id;
-
-	if (h->size != 8)
-		return;
-	memcpy(&id, p, 8);
-	for (uint32_t i = 0; i < f->nsess; i++)
-		if (f->sess[i]->id == id) {
-			sess_forget(f, i);
-			return;
-		}
-}
-
-/*
- * Records what a message the worker handled changed. fds the record keeps
- * are taken from fds[] (set to -1). raw: the worker's result; a message
- * that failed changes nothing but the ring fds the worker keeps anyway.
- */
-static void record(struct front *f, const struct vcd_vu_hdr *h, const uint8_t *p, int *fds,
-		   unsigned int nfds, const uint8_t *reply, uint32_t rlen, int raw)
-{
-	switch (h->request) {
-	case VCD_VU_SET_VRING_KICK:
-	case VCD_VU_SET_VRING_CALL:
-	case VCD_VU_SET_VRING_ERR:
-		record_vring_fd(f, h, p, fds, nfds);
-		return;
-	default:
-		break;
-	}
-	if (raw)
-		return;
-	switch (h->request) {
-	case VCD_VU_SET_FEATURES:
-		memcpy(&f->features, p, 8);
-		f->have_features = true;
-		break;
-	case VCD_VU_SET_PROTOCOL_FEATURES:
-		memcpy(&f->pfeatures, p, 8);
-		f->have_pfeatures = true;
-		break;
-	case VCD_VU_SET_OWNER:
-		f->owner = true;
-		break;
-	case VCD_VU_RESET_OWNER:
-		/* Rings and memory go; sessions and features stay. */
-		rings_reset(f);
-		break;
-	case VCD_VU_SET_MEM_TABLE:
-		record_mem_table(f, h, p, fds, nfds);
-		break;
-	case VCD_VU_SET_VRING_NUM:
-	case VCD_VU_SET_VRING_BASE:
-	case VCD_VU_GET_VRING_BASE:
-	case VCD_VU_SET_VRING_ENABLE:
-		record_vring_state(f, h, p, reply, rlen);
-		break;
-	case VCD_VU_SET_VRING_ADDR:
-		record_vring_addr(f, h, p);
-		break;
-	case VCD_VU_CREATE_CRYPTO_SESSION:
-		record_session(f, h, p, reply, rlen);
-		break;
-	case VCD_VU_CLOSE_CRYPTO_SESSION:
-		record_session_close(f, h, p);
-		break;
-	default:
-		break;
-	}
-}
-
 /* One message of the frontend. Negative errno: drop the connection. */
 static int front_message(struct front *f)
 {
@@ -764,7 +216,7 @@ static int front_message(struct front *f)
 		return ret;
 	h.flags &= ~VCD_VU_FLAG_FRONT; /* only the front sends private requests */
 	for (int attempt = 0;; attempt++) {
-		ret = worker_call(f, &h, payload, fds, nfds, reply, &rlen, &pr);
+		ret = front_worker_call(f, &h, payload, fds, nfds, reply, &rlen, &pr);
 		if (!ret)
 			break;
 		if (attempt) {
@@ -777,7 +229,7 @@ static int front_message(struct front *f)
 		if (ret)
 			goto out;
 	}
-	record(f, &h, payload, fds, nfds, reply, rlen, pr.raw);
+	front_record(f, &h, payload, fds, nfds, reply, rlen, pr.raw);
 	ret = pr.ret;
 	if (rlen) {
 		struct vcd_vu_hdr rh = {.request = h.request,
@@ -847,8 +299,8 @@ static void serve_conn(struct front *f)
 {
 	int ret;
 
-	conn_reset(f);
-	ret = spawn_worker(f);
+	front_conn_reset(f);
+	ret = front_spawn_worker(f);
 	if (ret)
 		return;
 	for (;;) {
@@ -899,7 +351,7 @@ static void serve_conn(struct front *f)
 		}
 	}
 	end_worker(f, true);
-	conn_reset(f);
+	front_conn_reset(f);
 	if (f->c->verbose)
 		fprintf(stderr, "vcryptod: connection closed\n");
 }
@@ -994,7 +446,7 @@ static int front_start(struct front *f, char **argv, const char **why)
 		fprintf(stderr, "vcryptod: shared state: %s\n", strerror(-ret));
 		return ret;
 	}
-	ret = start_spawner(f, argv);
+	ret = front_start_spawner(f, argv);
 	if (ret) {
 		fprintf(stderr, "vcryptod: spawner: %s\n", strerror(-ret));
 		return ret;

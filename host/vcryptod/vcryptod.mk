@@ -4,7 +4,8 @@ VCD_CORE := host/vcryptod/guest_mem.c host/vcryptod/virtq.c \
 	host/vcryptod/engine.c host/vcryptod/engine_openssl.c \
 	host/vcryptod/engine_afalg.c host/vcryptod/engine_cryptodev.c lib/fdio/fdio.c
 VCD_SRCS := $(VCD_CORE) host/vcryptod/worker.c host/vcryptod/vhost_user.c \
-	host/vcryptod/sandbox.c host/vcryptod/front.c host/vcryptod/main.c
+	host/vcryptod/sandbox.c host/vcryptod/front.c host/vcryptod/front_record.c \
+	host/vcryptod/spawner.c host/vcryptod/main.c
 
 $(eval $(call host_prog,$(B)/vcryptod,$(VCD_SRCS),-lcrypto -lseccomp))
 INSTALL_SBIN += $(B)/vcryptod
