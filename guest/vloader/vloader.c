@@ -278,15 +278,196 @@ static int hexval(int ch)
 }
 
 /* One command per line; prints one result line (or block) per command. */
+/*
+ * Batch commands (stdin, one a line). run: 0 done, 1 failed, -1 bad
+ * arguments. rest: for msg, the rest of the line after its third word.
+ */
+struct batch_cmd {
+	const char *name;
+	int argc;
+	int (*run)(struct vmmcall *c, char **argv, const char *rest);
+};
+
+static int cmd_load(struct vmmcall *c, char **argv, const char *rest)
+{
+	(void)rest;
+	do_load(c, argv[1], argv[2]);
+	return 0;
+}
+
+static int cmd_msg(struct vmmcall *c, char **argv, const char *rest)
+{
+	long a, b;
+
+	if (parse_int(argv[1], &a) || parse_int(argv[2], &b))
+		return -1;
+	do_msg(c, (int)a, (uint32_t)b, rest ? rest : "", rest ? strlen(rest) : 0);
+	return 0;
+}
+
+/* A MSG of d zero bytes, up to twice what libvmmcall allows: a raw request. */
+static int cmd_msgsize(struct vmmcall *c, char **argv, const char *rest)
+{
+	struct vmmcall_reply r;
+	long a, b, d;
+	uint8_t *buf;
+	int ret;
+
+	(void)rest;
+	if (parse_int(argv[1], &a) || parse_int(argv[2], &b) || parse_int(argv[3], &d) || d < 0 ||
+	    d > 2 * (long)VMM_MAX_MSG)
+		return -1;
+	buf = calloc(1, (size_t)d + 1);
+	ret = buf ? vmmcall_request(c, VMM_T_MSG, (int32_t)a, (uint32_t)b, buf, (size_t)d, NULL, 0,
+				    &r)
+		  : -ENOMEM;
+	free(buf);
+	if (ret)
+		report(c, "msgsize", ret);
+	else if (r.h.status < 0 && r.h.status <= -VMM_E_BASE)
+		report(c, "msgsize", r.h.status);
+	else
+		printf("status = %d len = %zu\n", r.h.status, r.len);
+	if (!ret)
+		free(r.data);
+	return 0;
+}
+
+static int cmd_close(struct vmmcall *c, char **argv, const char *rest)
+{
+	long a;
+
+	(void)rest;
+	if (parse_int(argv[1], &a))
+		return -1;
+	do_close(c, (int)a);
+	return 0;
+}
+
+static int cmd_list(struct vmmcall *c, char **argv, const char *rest)
+{
+	(void)argv;
+	(void)rest;
+	do_list(c);
+	return 0;
+}
+
+/* Hex bytes sent as they are (a frame of the test's own making). */
+static int cmd_raw(struct vmmcall *c, char **argv, const char *rest)
+{
+	size_t n = strlen(argv[1]) / 2;
+	uint8_t *buf = malloc(n + 1);
+	int ok = buf != NULL;
+
+	(void)rest;
+	for (size_t i = 0; ok && i < n; i++) {
+		int hi = hexval(argv[1][2 * i]), lo = hexval(argv[1][2 * i + 1]);
+
+		ok = hi >= 0 && lo >= 0;
+		if (ok)
+			buf[i] = (uint8_t)(hi << 4 | lo);
+	}
+	if (ok && !vmmcall_send_raw(c, buf, n))
+		printf("sent %zu bytes\n", n);
+	else
+		printf("error: raw failed\n");
+	free(buf);
+	return 0;
+}
+
+static int cmd_recv(struct vmmcall *c, char **argv, const char *rest)
+{
+	struct vmmcall_reply r;
+	int ret = vmmcall_recv(c, &r);
+
+	(void)argv;
+	(void)rest;
+	if (ret) {
+		printf("recv: %s\n", errname(ret));
+		return 0;
+	}
+	printf("frame type=0x%x req=%u status=%d (%s) len=%zu: %s\n", r.h.type, r.h.req_id,
+	       r.h.status, r.h.status < 0 ? errname(r.h.status) : "ok", r.len,
+	       r.data ? (char *)r.data : "");
+	free(r.data);
+	return 0;
+}
+
+static int cmd_sleep(struct vmmcall *c, char **argv, const char *rest)
+{
+	long a;
+
+	(void)c;
+	(void)rest;
+	if (parse_int(argv[1], &a))
+		return -1;
+	usleep((useconds_t)a * 1000);
+	printf("slept\n");
+	return 0;
+}
+
+static int cmd_bench_load(struct vmmcall *c, char **argv, const char *rest)
+{
+	long n;
+
+	(void)rest;
+	if (parse_int(argv[3], &n) || n <= 0)
+		return -1;
+	return bench_load(c, argv[1], argv[2], n) < 0;
+}
+
+static int cmd_bench_msg(struct vmmcall *c, char **argv, const char *rest)
+{
+	long id, n, size;
+
+	(void)rest;
+	if (parse_int(argv[1], &id) || parse_int(argv[2], &n) || n <= 0 ||
+	    parse_int(argv[3], &size) || size < 0 || size > (long)VMM_MAX_MSG)
+		return -1;
+	return bench_msg(c, (int)id, n, (size_t)size) < 0;
+}
+
+static const struct batch_cmd batch_cmds[] = {
+	// clang-format off
+	{"load", 3, cmd_load},
+	{"msg", 3, cmd_msg},
+	{"msgsize", 4, cmd_msgsize},
+	{"close", 2, cmd_close},
+	{"list", 1, cmd_list},
+	{"raw", 2, cmd_raw},
+	{"recv", 1, cmd_recv},
+	{"sleep", 2, cmd_sleep},
+	{"bench-load", 4, cmd_bench_load},
+	{"bench-msg", 4, cmd_bench_msg},
+	// clang-format on
+};
+
+/* Words split on spaces; for msg the fourth word is the rest of the line (*rest). */
+static int split_words(char *line, char **argv, int max, char **rest)
+{
+	char *save = NULL;
+	int argc = 0;
+
+	*rest = NULL;
+	for (char *t = strtok_r(line, " ", &save); t && argc < max;
+	     t = strtok_r(NULL, " ", &save)) {
+		argv[argc++] = t;
+		if (argc == 3 && !strcmp(argv[0], "msg")) {
+			*rest = strtok_r(NULL, "", &save);
+			break;
+		}
+	}
+	return argc;
+}
+
 static int batch(struct vmmcall *c)
 {
 	char line[8192];
 	int failures = 0;
 
 	while (fgets(line, sizeof(line), stdin)) {
-		char *argv[8], *save = NULL, *rest = NULL;
-		int argc = 0;
-		long a = 0, b = 0, d = 0;
+		char *argv[8], *rest;
+		int argc, r = -1;
 
 		line[strcspn(line, "\n")] = 0;
 		if (!line[0] || line[0] == '#')
@@ -295,91 +476,18 @@ static int batch(struct vmmcall *c)
 			printf("== %s\n", line + 5); /* marks sections for the tests */
 			continue;
 		}
-		/* words split on spaces; for msg the fourth word is the rest of the line */
-		for (char *t = strtok_r(line, " ", &save); t && argc < 8;
-		     t = strtok_r(NULL, " ", &save)) {
-			argv[argc++] = t;
-			if (argc == 3 && !strcmp(argv[0], "msg")) {
-				rest = strtok_r(NULL, "", &save);
-				break;
-			}
-		}
+		argc = split_words(line, argv, 8, &rest);
 		if (!argc)
 			continue;
 		printf("> %s\n", argv[0]);
-		if (!strcmp(argv[0], "load") && argc == 3) {
-			do_load(c, argv[1], argv[2]);
-		} else if (!strcmp(argv[0], "msg") && argc == 3 && !parse_int(argv[1], &a) &&
-			   !parse_int(argv[2], &b)) {
-			do_msg(c, (int)a, (uint32_t)b, rest ? rest : "", rest ? strlen(rest) : 0);
-		} else if (!strcmp(argv[0], "msgsize") && argc == 4 && !parse_int(argv[1], &a) &&
-			   !parse_int(argv[2], &b) && !parse_int(argv[3], &d) && d >= 0 &&
-			   d <= 2 * (long)VMM_MAX_MSG) {
-			uint8_t *buf = calloc(1, (size_t)d + 1);
-			struct vmmcall_reply r;
-			int ret;
-
-			/* may exceed what libvmmcall allows: raw request */
-			ret = buf ? vmmcall_request(c, VMM_T_MSG, (int32_t)a, (uint32_t)b, buf,
-						    (size_t)d, NULL, 0, &r)
-				  : -ENOMEM;
-			free(buf);
-			if (ret)
-				report(c, "msgsize", ret);
-			else if (r.h.status < 0 && r.h.status <= -VMM_E_BASE)
-				report(c, "msgsize", r.h.status);
-			else
-				printf("status = %d len = %zu\n", r.h.status, r.len);
-			if (!ret)
-				free(r.data);
-		} else if (!strcmp(argv[0], "close") && argc == 2 && !parse_int(argv[1], &a)) {
-			do_close(c, (int)a);
-		} else if (!strcmp(argv[0], "list") && argc == 1) {
-			do_list(c);
-		} else if (!strcmp(argv[0], "raw") && argc == 2) {
-			size_t n = strlen(argv[1]) / 2;
-			uint8_t *buf = malloc(n + 1);
-			int ok = buf != NULL;
-
-			for (size_t i = 0; ok && i < n; i++) {
-				int hi = hexval(argv[1][2 * i]), lo = hexval(argv[1][2 * i + 1]);
-
-				ok = hi >= 0 && lo >= 0;
-				if (ok)
-					buf[i] = (uint8_t)(hi << 4 | lo);
-			}
-			if (ok && !vmmcall_send_raw(c, buf, n))
-				printf("sent %zu bytes\n", n);
-			else
-				printf("error: raw failed\n");
-			free(buf);
-		} else if (!strcmp(argv[0], "recv") && argc == 1) {
-			struct vmmcall_reply r;
-			int ret = vmmcall_recv(c, &r);
-
-			if (ret) {
-				printf("recv: %s\n", errname(ret));
-			} else {
-				printf("frame type=0x%x req=%u status=%d (%s) len=%zu: %s\n",
-				       r.h.type, r.h.req_id, r.h.status,
-				       r.h.status < 0 ? errname(r.h.status) : "ok", r.len,
-				       r.data ? (char *)r.data : "");
-				free(r.data);
-			}
-		} else if (!strcmp(argv[0], "sleep") && argc == 2 && !parse_int(argv[1], &a)) {
-			usleep((useconds_t)a * 1000);
-			printf("slept\n");
-		} else if (!strcmp(argv[0], "bench-load") && argc == 4 && !parse_int(argv[3], &a) &&
-			   a > 0) {
-			failures += bench_load(c, argv[1], argv[2], a) < 0;
-		} else if (!strcmp(argv[0], "bench-msg") && argc == 4 && !parse_int(argv[1], &a) &&
-			   !parse_int(argv[2], &b) && b > 0 && !parse_int(argv[3], &d) && d >= 0 &&
-			   d <= (long)VMM_MAX_MSG) {
-			failures += bench_msg(c, (int)a, b, (size_t)d) < 0;
-		} else {
+		for (size_t i = 0; i < sizeof(batch_cmds) / sizeof(batch_cmds[0]); i++)
+			if (!strcmp(argv[0], batch_cmds[i].name) && argc == batch_cmds[i].argc)
+				r = batch_cmds[i].run(c, argv, rest);
+		if (r < 0) {
 			printf("error: bad command\n");
-			failures++;
+			r = 1;
 		}
+		failures += r;
 		fflush(stdout);
 		fflush(stderr);
 	}
