@@ -635,12 +635,15 @@ static bool h_mem_zero(struct vt *t, struct vuf *v, int64_t sid, char *why, size
 }
 
 /* Sends the current table plus one extra region (gpa, size, fd); returns the ack. */
-static int64_t h_mem_table_plus(struct vuf *v, uint64_t gpa, uint64_t size, uint64_t off, int fd)
+/*
+ * SET_MEM_TABLE of v's regions (fresh fds) and, when x is not NULL, one more
+ * region x = {gpa, size, uaddr, mmap_offset} backed by fd. Returns the ack.
+ */
+static int64_t h_mem_table(struct vuf *v, const uint64_t *x, int fd)
 {
 	uint8_t buf[8 + 32 * VUF_MAX_REGIONS] = {0};
 	int fds[VUF_MAX_REGIONS] = {-1, -1, -1, -1, -1, -1, -1, -1};
-	uint32_t n = v->nregions + 1;
-	uint64_t x[4] = {gpa, size, 0x7e0000000000ULL, off};
+	uint32_t n = v->nregions + (x != NULL);
 	int64_t r;
 
 	memcpy(buf, &n, 4);
@@ -650,8 +653,10 @@ static int64_t h_mem_table_plus(struct vuf *v, uint64_t gpa, uint64_t size, uint
 		memcpy(buf + 8 + 32 * i, f, 32);
 		fds[i] = dup(v->r[i].fd);
 	}
-	memcpy(buf + 8 + 32 * v->nregions, x, 32);
-	fds[v->nregions] = fd;
+	if (x) {
+		memcpy(buf + 8 + 32 * v->nregions, x, 32);
+		fds[v->nregions] = fd;
+	}
 	r = vuf_call_ack(v, VUF_SET_MEM_TABLE, buf, 8 + 32 * n, fds, (int)n);
 	for (unsigned int i = 0; i < v->nregions; i++)
 		close(fds[i]);
@@ -665,6 +670,7 @@ static bool h_mem_short_fd(struct vt *t, struct vuf *v, int64_t sid, char *why, 
 	 * survive a request whose src lies there. */
 	int fd = memfd_create("vufront-short", MFD_CLOEXEC);
 	uint64_t gpa = 0x300000000ULL;
+	uint64_t x[4] = {gpa, 16 << 20, 0x7e0000000000ULL, 0};
 	struct vring_desc d[4];
 	struct h_req r;
 	uint32_t len = 0;
@@ -673,7 +679,7 @@ static bool h_mem_short_fd(struct vt *t, struct vuf *v, int64_t sid, char *why, 
 
 	if (fd < 0 || ftruncate(fd, 0x10000))
 		return false;
-	ack = h_mem_table_plus(v, gpa, 16 << 20, 0, fd);
+	ack = h_mem_table(v, x, fd);
 	close(fd);
 	if (ack != 0)
 		return h_msg_refused_result(v, ack, why, wl);
@@ -900,24 +906,12 @@ static bool h_mem_replace(struct vt *t, struct vuf *v, int64_t sid, char *why, s
 {
 	/* QEMU sends SET_MEM_TABLE again when guest memory changes: the same
 	 * table with fresh fds must keep the rings working. */
-	uint8_t buf[8 + 32 * VUF_MAX_REGIONS] = {0};
-	int fds[VUF_MAX_REGIONS] = {-1, -1, -1, -1, -1, -1, -1, -1};
-	uint32_t n = v->nregions;
 	uint8_t key[16];
 	struct vuf_job j[4];
 	int64_t s2, r;
 	bool ok = true;
 
-	memcpy(buf, &n, 4);
-	for (unsigned int i = 0; i < n; i++) {
-		uint64_t f[4] = {v->r[i].gpa, v->r[i].size, v->r[i].uaddr, v->r[i].mmap_offset};
-
-		memcpy(buf + 8 + 32 * i, f, 32);
-		fds[i] = dup(v->r[i].fd);
-	}
-	r = vuf_call_ack(v, VUF_SET_MEM_TABLE, buf, 8 + 32 * n, fds, (int)n);
-	for (unsigned int i = 0; i < n; i++)
-		close(fds[i]);
+	r = h_mem_table(v, NULL, -1);
 	if (r) {
 		snprintf(why, wl, "second SET_MEM_TABLE refused (%lld)", (long long)r);
 		return false;
@@ -940,8 +934,6 @@ static bool h_span_regions(struct vt *t, struct vuf *v, int64_t sid, char *why, 
 	/* Regions 0, 1 and 2 made adjacent in guest-physical space (a new
 	 * SET_MEM_TABLE, as after memory hotplug): a buffer may then run from
 	 * one region into the next, and must be read and written as one. */
-	uint8_t buf[8 + 32 * VUF_MAX_REGIONS] = {0};
-	int fds[VUF_MAX_REGIONS] = {-1, -1, -1, -1, -1, -1, -1, -1};
 	uint32_t n = v->nregions, len = 4096;
 	uint8_t key[16], src[4096], expect[4096], got[4096], hdr[VUF_HDR_LEN + 16];
 	uint64_t b01, b12, hg, sg, dg, stg;
@@ -956,16 +948,7 @@ static bool h_span_regions(struct vt *t, struct vuf *v, int64_t sid, char *why, 
 	}
 	v->r[1].gpa = v->r[0].gpa + v->r[0].size;
 	v->r[2].gpa = v->r[1].gpa + v->r[1].size;
-	memcpy(buf, &n, 4);
-	for (unsigned int i = 0; i < n; i++) {
-		uint64_t f[4] = {v->r[i].gpa, v->r[i].size, v->r[i].uaddr, v->r[i].mmap_offset};
-
-		memcpy(buf + 8 + 32 * i, f, 32);
-		fds[i] = dup(v->r[i].fd);
-	}
-	r = vuf_call_ack(v, VUF_SET_MEM_TABLE, buf, 8 + 32 * n, fds, (int)n);
-	for (unsigned int i = 0; i < n; i++)
-		close(fds[i]);
+	r = h_mem_table(v, NULL, -1);
 	if (r) {
 		snprintf(why, wl, "table with adjacent regions refused (%lld)", (long long)r);
 		return false;
