@@ -21,7 +21,8 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
-static void usage(FILE *f)
+/* Prints the usage to f; returns the exit status given. */
+static int usage(FILE *f, int status)
 {
 	fprintf(f,
 		"usage: vufront -s SOCKET [options] SUITE...\n"
@@ -55,6 +56,7 @@ static void usage(FILE *f)
 		"  -F            SET_FEATURES with the ring features (QEMU 7.2 sends only\n"
 		"                VHOST_USER_F_PROTOCOL_FEATURES)\n"
 		"  -h            this help\n");
+	return status;
 }
 
 static void vt_report_jobs_ref(struct vt *t, struct vuf_job *j, unsigned int n, const char *what,
@@ -1393,10 +1395,8 @@ static int listen_exec(int argc, char **argv)
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd, want;
 
-	if (argc < 5 || strlen(argv[2]) >= sizeof(sa.sun_path)) {
-		usage(stderr);
-		return 2;
-	}
+	if (argc < 5 || strlen(argv[2]) >= sizeof(sa.sun_path))
+		return usage(stderr, 2);
 	want = atoi(argv[3]);
 	strcpy(sa.sun_path, argv[2]);
 	fd = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -1461,17 +1461,13 @@ int main(int argc, char **argv)
 			t.poll_us = (unsigned int)atoi(optarg);
 			break;
 		case 'h':
-			usage(stdout);
-			return 0;
+			return usage(stdout, 0);
 		default:
-			usage(stderr);
-			return 2;
+			return usage(stderr, 2);
 		}
 	}
-	if (!t.sock || optind >= argc || !t.queues || t.queues > VUF_MAX_QUEUES) {
-		usage(stderr);
-		return 2;
-	}
+	if (!t.sock || optind >= argc || !t.queues || t.queues > VUF_MAX_QUEUES)
+		return usage(stderr, 2);
 	if (!t.seed)
 		t.seed = 1;
 	tap_note("vufront seed %llu (rerun with -S %llu)", (unsigned long long)t.seed,

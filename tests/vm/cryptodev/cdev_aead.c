@@ -32,12 +32,14 @@
 
 static int expect_mac;
 
-static void usage(FILE *f)
+/* Prints the usage to f; returns the exit status given. */
+static int usage(FILE *f, int status)
 {
 	fprintf(f, "usage: cdev_aead [--expect-mac] gcm|tls|srtp|errors|emit|verify FILE\n"
 		   "Output is TAP (emit: result lines for verify, which checks them with\n"
 		   "OpenSSL; the 32-bit build has errors and emit only); exit status 1 if\n"
 		   "a check failed.\n");
+	return status;
 }
 
 #define EXPECT(expr, err, what)                                                             \
@@ -1323,17 +1325,13 @@ int main(int argc, char **argv)
 			expect_mac = 1;
 			break;
 		case 'h':
-			usage(stdout);
-			return 0;
+			return usage(stdout, 0);
 		default:
-			usage(stderr);
-			return 2;
+			return usage(stderr, 2);
 		}
 	}
-	if (optind >= argc) {
-		usage(stderr);
-		return 2;
-	}
+	if (optind >= argc)
+		return usage(stderr, 2);
 	cmd = argv[optind];
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	fd = cdev_open();
@@ -1355,10 +1353,8 @@ int main(int argc, char **argv)
 	else if (!strcmp(cmd, "verify") && optind + 1 < argc)
 		cmd_verify(argv[optind + 1]);
 #endif
-	else {
-		usage(stderr);
-		return 2;
-	}
+	else
+		return usage(stderr, 2);
 	close(fd);
 	return cdev_failures() ? 1 : 0;
 }

@@ -20,7 +20,8 @@
 
 #include "cdev_util.h"
 
-static void usage(FILE *f)
+/* Prints the usage to f; returns the exit status given. */
+static int usage(FILE *f, int status)
 {
 	fprintf(f, "usage: cdev_test COMMAND [options]\n"
 		   "  vectors [--expect-hmac]  NIST SP 800-38A, IEEE 1619, RFC 4231\n"
@@ -38,6 +39,7 @@ static void usage(FILE *f)
 		   "  digest                   plain MD5/SHA digests (known answers, = AF_ALG)\n"
 		   "  signals                  requests under a 1 ms signal handler: no EINTR\n"
 		   "Output is TAP; exit status 1 if a check failed.\n");
+	return status;
 }
 
 struct cipher_mode {
@@ -1153,17 +1155,13 @@ int main(int argc, char **argv)
 			seconds = atoi(optarg);
 			break;
 		case 'h':
-			usage(stdout);
-			return 0;
+			return usage(stdout, 0);
 		default:
-			usage(stderr);
-			return 2;
+			return usage(stderr, 2);
 		}
 	}
-	if (optind >= argc) {
-		usage(stderr);
-		return 2;
-	}
+	if (optind >= argc)
+		return usage(stderr, 2);
 	cmd = argv[optind];
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1203,10 +1201,8 @@ int main(int argc, char **argv)
 		cmd_signals();
 	else if (!strcmp(cmd, "chain"))
 		cmd_chain();
-	else {
-		usage(stderr);
-		return 2;
-	}
+	else
+		return usage(stderr, 2);
 	close(cfd);
 	return cdev_failures() ? 1 : 0;
 }
