@@ -101,6 +101,57 @@ for a in "-evp aes-128-cbc" "-evp aes-128-gcm" "-evp sha256" "-hmac sha256"; do
 		not_ok "openssl speed $a -bytes 16 -provider vcrypto: rc $rc, $((r1 - r0)) device requests; $(tail -2 /tmp/sp | tr '\n' ' ')"
 done
 
+# tls_xfer DIR CERT KEY OPTS [CLIENT-OPTS]: 1 MiB through TLS, both ends with
+# the provider from openssl.cnf. DIR s2c: s_server -WWW serves /tmp/d to
+# s_client (the body is the last 1048577 bytes, after s_server's HTTP header);
+# c2s: s_client's stdin to s_server's stdout (s_server ends at EOF on its own
+# stdin: it reads a FIFO this shell holds open). OPTS go to both ends,
+# CLIENT-OPTS to s_client. Sets xok (1: the bytes arrived intact), xreq
+# (device requests meanwhile), xrec (application-data records, when
+# CLIENT-OPTS has -msg -msgfile /tmp/msg), xwhat and xgot (the direction and
+# what arrived, in words), xlog (the last lines of both logs); uses the next port.
+tls_xfer() {
+	rm -f /tmp/msg /tmp/got /tmp/rcv
+	if [ "$1" = s2c ]; then
+		OPENSSL_CONF=/tmp/ossl.cnf openssl s_server -accept 127.0.0.1:$port -cert $2 \
+			-key $3 -WWW -naccept 1 -quiet $4 >/tmp/srv.log 2>&1 &
+		spid=$!
+		listening $port
+		r0=$(reqs)
+		printf 'GET /d HTTP/1.0\r\n\r\n' | OPENSSL_CONF=/tmp/ossl.cnf timeout 120 openssl s_client \
+			-connect 127.0.0.1:$port -quiet $5 $4 >/tmp/got 2>/tmp/cli.log
+		r1=$(reqs)
+		kill $spid 2>/dev/null; wait $spid 2>/dev/null
+		tail -c 1048577 /tmp/got >/tmp/body
+		cmp -s /tmp/body /tmp/d && xok=1 || xok=0
+		xwhat="from s_server to s_client"
+		xgot="$(wc -c </tmp/got) bytes received"
+	else
+		rm -f /tmp/fifo && mkfifo /tmp/fifo
+		OPENSSL_CONF=/tmp/ossl.cnf openssl s_server -accept 127.0.0.1:$port -cert $2 \
+			-key $3 -naccept 1 -quiet $4 </tmp/fifo >/tmp/rcv 2>/tmp/srv.log &
+		spid=$!
+		exec 9>/tmp/fifo
+		listening $port
+		r0=$(reqs)
+		OPENSSL_CONF=/tmp/ossl.cnf timeout 120 openssl s_client -connect 127.0.0.1:$port -quiet \
+			-no_ign_eof -nocommands $5 $4 </tmp/d >/dev/null 2>/tmp/cli.log
+		i=0
+		while kill -0 $spid 2>/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+		kill $spid 2>/dev/null; wait $spid 2>/dev/null
+		exec 9>&-
+		r1=$(reqs)
+		cmp -s /tmp/rcv /tmp/d && xok=1 || xok=0
+		xwhat="from s_client to s_server"
+		xgot="s_server got $(wc -c </tmp/rcv) of 1048577 bytes"
+	fi
+	xreq=$((r1 - r0))
+	# each record's header line, then its first bytes: 17 = application data
+	xrec=$(grep -A1 RecordHeader /tmp/msg 2>/dev/null | grep -c '^ *17 03 03')
+	xlog="$(tail -3 /tmp/cli.log | tr '\n' ' ') $(tail -3 /tmp/srv.log | tr '\n' ' ')"
+	port=$((port + 1))
+}
+
 # TLS through libssl with the provider from openssl.cnf: s_server -WWW serves
 # 1 MiB to s_client, then s_client sends 1 MiB to s_server (TLS 1.3 AES-128-GCM, TLS 1.2 ECDHE-ECDSA-AES128-SHA256 CBC records)
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /tmp/k.pem \
@@ -108,46 +159,15 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /tm
 cd /tmp
 port=4433
 for v in "-tls1_3 -ciphersuites TLS_AES_128_GCM_SHA256" "-tls1_2 -cipher ECDHE-ECDSA-AES128-SHA256"; do
-	OPENSSL_CONF=/tmp/ossl.cnf openssl s_server -accept 127.0.0.1:$port -cert /tmp/c.pem -key /tmp/k.pem \
-		-WWW -naccept 1 -quiet $v >/tmp/srv.log 2>&1 &
-	spid=$!
-	listening $port
-	r0=$(reqs)
-	printf 'GET /d HTTP/1.0\r\n\r\n' | OPENSSL_CONF=/tmp/ossl.cnf timeout 120 openssl s_client \
-		-connect 127.0.0.1:$port -quiet $v >/tmp/got 2>/tmp/cli.log
-	r1=$(reqs)
-	kill $spid 2>/dev/null; wait $spid 2>/dev/null
-	# the body is the last 1048577 bytes, after s_server's HTTP header
-	tail -c 1048577 /tmp/got >/tmp/body
-	if cmp -s /tmp/body /tmp/d && [ $((r1 - r0)) -ge 64 ]; then
-		ok "TLS ${v%% *} ${v##* }: 1 MiB from s_server to s_client intact, $((r1 - r0)) device requests"
-	else
-		head -c 300 /tmp/got | sed 's/^/# got: /'
-		not_ok "TLS ${v%% *} ${v##* }: $(wc -c </tmp/got) bytes received, $((r1 - r0)) device requests; $(tail -3 /tmp/cli.log | tr '\n' ' ') $(tail -3 /tmp/srv.log | tr '\n' ' ')"
-	fi
-	port=$((port + 1))
-	# and 1 MiB the other way: s_client's stdin to s_server's stdout (s_server
-	# ends at EOF on its own stdin: it reads a FIFO this shell holds open)
-	rm -f /tmp/fifo && mkfifo /tmp/fifo
-	OPENSSL_CONF=/tmp/ossl.cnf openssl s_server -accept 127.0.0.1:$port -cert /tmp/c.pem -key /tmp/k.pem \
-		-naccept 1 -quiet $v </tmp/fifo >/tmp/rcv 2>/tmp/srv.log &
-	spid=$!
-	exec 9>/tmp/fifo
-	listening $port
-	r0=$(reqs)
-	OPENSSL_CONF=/tmp/ossl.cnf timeout 120 openssl s_client -connect 127.0.0.1:$port -quiet -no_ign_eof -nocommands \
-		$v </tmp/d >/dev/null 2>/tmp/cli.log
-	i=0
-	while kill -0 $spid 2>/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
-	kill $spid 2>/dev/null; wait $spid 2>/dev/null
-	exec 9>&-
-	r1=$(reqs)
-	if cmp -s /tmp/rcv /tmp/d && [ $((r1 - r0)) -ge 64 ]; then
-		ok "TLS ${v%% *} ${v##* }: 1 MiB from s_client to s_server intact, $((r1 - r0)) device requests"
-	else
-		not_ok "TLS ${v%% *} ${v##* }: s_server got $(wc -c </tmp/rcv) of 1048577 bytes, $((r1 - r0)) device requests; $(tail -3 /tmp/cli.log | tr '\n' ' ') $(tail -3 /tmp/srv.log | tr '\n' ' ')"
-	fi
-	port=$((port + 1))
+	for dir in s2c c2s; do
+		tls_xfer $dir /tmp/c.pem /tmp/k.pem "$v"
+		if [ $xok = 1 ] && [ $xreq -ge 64 ]; then
+			ok "TLS ${v%% *} ${v##* }: 1 MiB $xwhat intact, $xreq device requests"
+		else
+			[ $dir = s2c ] && head -c 300 /tmp/got | sed 's/^/# got: /'
+			not_ok "TLS ${v%% *} ${v##* }: $xgot, $xreq device requests; $xlog"
+		fi
+	done
 done
 cd /
 
@@ -178,42 +198,14 @@ for t in "1_2 AES128-SHA256 rc" "1_2 ECDHE-RSA-AES128-SHA256 rc" "1_2 ECDHE-ECDS
 	pv=$1 cs=$2 kc=$3 pn=$(echo ${1}_0 | tr _ . | cut -d. -f1,2)
 	v="-tls$pv -no_etm -cipher $cs"
 	keyf=/tmp/${kc%c}k.pem
-	OPENSSL_CONF=/tmp/ossl.cnf openssl s_server -accept 127.0.0.1:$port -cert /tmp/$kc.pem -key $keyf \
-		-WWW -naccept 1 -quiet $v >/tmp/srv.log 2>&1 &
-	spid=$!
-	listening $port
-	r0=$(reqs)
-	printf 'GET /d HTTP/1.0\r\n\r\n' | OPENSSL_CONF=/tmp/ossl.cnf timeout 120 openssl s_client \
-		-connect 127.0.0.1:$port -quiet $v >/tmp/got 2>/tmp/cli.log
-	r1=$(reqs)
-	kill $spid 2>/dev/null; wait $spid 2>/dev/null
-	tail -c 1048577 /tmp/got >/tmp/body
-	if cmp -s /tmp/body /tmp/d && [ $((r1 - r0)) -ge 256 ]; then
-		ok "TLS $pn $cs, no EtM (MAC-then-encrypt): 1 MiB from s_server to s_client intact, $((r1 - r0)) device requests (>= 256)"
-	else
-		not_ok "TLS $pn $cs, no EtM: $(wc -c </tmp/got) bytes received, $((r1 - r0)) device requests (>= 256); $(tail -3 /tmp/cli.log | tr '\n' ' ') $(tail -3 /tmp/srv.log | tr '\n' ' ')"
-	fi
-	port=$((port + 1))
-	rm -f /tmp/fifo && mkfifo /tmp/fifo
-	OPENSSL_CONF=/tmp/ossl.cnf openssl s_server -accept 127.0.0.1:$port -cert /tmp/$kc.pem -key $keyf \
-		-naccept 1 -quiet $v </tmp/fifo >/tmp/rcv 2>/tmp/srv.log &
-	spid=$!
-	exec 9>/tmp/fifo
-	listening $port
-	r0=$(reqs)
-	OPENSSL_CONF=/tmp/ossl.cnf timeout 120 openssl s_client -connect 127.0.0.1:$port -quiet -no_ign_eof \
-		-nocommands $v </tmp/d >/dev/null 2>/tmp/cli.log
-	i=0
-	while kill -0 $spid 2>/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
-	kill $spid 2>/dev/null; wait $spid 2>/dev/null
-	exec 9>&-
-	r1=$(reqs)
-	if cmp -s /tmp/rcv /tmp/d && [ $((r1 - r0)) -ge 256 ]; then
-		ok "TLS $pn $cs, no EtM (MAC-then-encrypt): 1 MiB from s_client to s_server intact, $((r1 - r0)) device requests (>= 256)"
-	else
-		not_ok "TLS $pn $cs, no EtM: s_server got $(wc -c </tmp/rcv) of 1048577 bytes, $((r1 - r0)) device requests (>= 256); $(tail -3 /tmp/cli.log | tr '\n' ' ') $(tail -3 /tmp/srv.log | tr '\n' ' ')"
-	fi
-	port=$((port + 1))
+	for dir in s2c c2s; do
+		tls_xfer $dir /tmp/$kc.pem $keyf "$v"
+		if [ $xok = 1 ] && [ $xreq -ge 256 ]; then
+			ok "TLS $pn $cs, no EtM (MAC-then-encrypt): 1 MiB $xwhat intact, $xreq device requests (>= 256)"
+		else
+			not_ok "TLS $pn $cs, no EtM: $xgot, $xreq device requests (>= 256); $xlog"
+		fi
+	done
 done
 cd /
 # ---- end of the composite-cipher section ----
@@ -241,52 +233,12 @@ VCRYPTO_MIN_OFFLOAD=4096 vcp_test -n 16 etm
 	-subj /CN=vcrypto -days 2 $DP 2>/dev/null
 cd /tmp
 port=4520
-# etm_xfer DIR SUITE: 1 MiB server->client (s2c) or client->server (c2s);
-# sets xok (bytes equal), xreq (device requests), xrec (application-data records)
-etm_xfer() {
-	v="-tls1_2 -cipher $2"
-	rm -f /tmp/msg /tmp/got /tmp/rcv
-	if [ "$1" = s2c ]; then
-		OPENSSL_CONF=/tmp/ossl.cnf openssl s_server -accept 127.0.0.1:$port -cert /tmp/rc.pem \
-			-key /tmp/rk.pem -WWW -naccept 1 -quiet $v >/tmp/srv.log 2>&1 &
-		spid=$!
-		listening $port
-		r0=$(reqs)
-		printf 'GET /d HTTP/1.0\r\n\r\n' | OPENSSL_CONF=/tmp/ossl.cnf timeout 120 openssl s_client \
-			-connect 127.0.0.1:$port -quiet -msg -msgfile /tmp/msg $v >/tmp/got 2>/tmp/cli.log
-		r1=$(reqs)
-		kill $spid 2>/dev/null; wait $spid 2>/dev/null
-		tail -c 1048577 /tmp/got >/tmp/body
-		cmp -s /tmp/body /tmp/d && xok=1 || xok=0
-	else
-		rm -f /tmp/fifo && mkfifo /tmp/fifo
-		OPENSSL_CONF=/tmp/ossl.cnf openssl s_server -accept 127.0.0.1:$port -cert /tmp/rc.pem \
-			-key /tmp/rk.pem -naccept 1 -quiet $v </tmp/fifo >/tmp/rcv 2>/tmp/srv.log &
-		spid=$!
-		exec 9>/tmp/fifo
-		listening $port
-		r0=$(reqs)
-		OPENSSL_CONF=/tmp/ossl.cnf timeout 120 openssl s_client -connect 127.0.0.1:$port -quiet \
-			-no_ign_eof -nocommands -msg -msgfile /tmp/msg $v </tmp/d >/dev/null 2>/tmp/cli.log
-		i=0
-		while kill -0 $spid 2>/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
-		kill $spid 2>/dev/null; wait $spid 2>/dev/null
-		exec 9>&-
-		r1=$(reqs)
-		cmp -s /tmp/rcv /tmp/d && xok=1 || xok=0
-	fi
-	xreq=$((r1 - r0))
-	# each record's header line, then its first bytes: 17 = application data
-	xrec=$(grep -A1 RecordHeader /tmp/msg 2>/dev/null | grep -c '^ *17 03 03')
-	xlog="$(tail -3 /tmp/cli.log | tr '\n' ' ') $(tail -3 /tmp/srv.log | tr '\n' ' ')"
-	port=$((port + 1))
-}
 for t in "AES128-SHA256 CAMELLIA128-SHA256" "ECDHE-RSA-AES128-SHA256 ECDHE-RSA-CAMELLIA128-SHA256"; do
 	set -- $t
 	for dir in s2c c2s; do
-		etm_xfer $dir $2
+		tls_xfer $dir /tmp/rc.pem /tmp/rk.pem "-tls1_2 -cipher $2" "-msg -msgfile /tmp/msg"
 		cok=$xok creq=$xreq crec=$xrec
-		etm_xfer $dir $1
+		tls_xfer $dir /tmp/rc.pem /tmp/rk.pem "-tls1_2 -cipher $1" "-msg -msgfile /tmp/msg"
 		# at least 1.5 more requests per record than the twin: 2*(A*Rc - C*Ra) >= 3*Ra*Rc
 		if [ $xok = 1 ] && [ $cok = 1 ] && [ $xrec -ge 64 ] && [ $crec -ge 64 ] &&
 			[ $((2 * (xreq * crec - creq * xrec))) -ge $((3 * xrec * crec)) ]; then
