@@ -23,6 +23,7 @@
 #include <openssl/x509.h>
 
 #include "crypto_req.h"
+#include "vcd_unit.h"
 
 #define HDR 72
 #define RD_MAX 4096
@@ -131,26 +132,13 @@ uint8_t *vcd_chain_span(const struct vcd_chain *c, bool writable, uint64_t off, 
 	return NULL;
 }
 
-static void seg(uint8_t *p, uint32_t len, bool writable)
-{
-	C->segs[C->nin + C->nout] = (struct vcd_seg){p, len};
-	if (writable) {
-		C->nout++;
-		C->out_len += len;
-	} else {
-		C->nin++;
-		C->in_len += len;
-	}
-}
-
 /* Readable rd[0, len) in pieces of at most piece bytes; then wr[0, wlen). */
 static void build(uint32_t len, uint32_t piece, uint8_t *wr, uint32_t wlen)
 {
-	C->nin = C->nout = 0;
-	C->in_len = C->out_len = 0;
+	vcd_unit_chain_reset(C);
 	for (uint32_t o = 0; o < len; o += piece)
-		seg(rd + o, len - o < piece ? len - o : piece, false);
-	seg(wr, wlen, true);
+		vcd_unit_seg(C, rd + o, len - o < piece ? len - o : piece, false);
+	vcd_unit_seg(C, wr, wlen, true);
 	memset(reads, 0, sizeof(reads));
 	races = 0;
 }
@@ -167,18 +155,12 @@ static void read_once(uint32_t len)
 
 static int setup(void **state)
 {
-	C = calloc(1, sizeof(*C));
-	if (!C || vcd_engine_openssl.open(&eng))
-		return -1;
-	return vcd_sessions_init(&S, &vcd_engine_openssl, eng, 64);
+	return vcd_unit_open(&eng, &S, &C);
 }
 
 static int teardown(void **state)
 {
-	vcd_sessions_fini(&S);
-	vcd_engine_openssl.close(eng);
-	vcd_req_buf_free(&B);
-	free(C);
+	vcd_unit_close(eng, &S, &B, C);
 	return 0;
 }
 

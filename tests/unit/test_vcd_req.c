@@ -21,6 +21,7 @@
 
 #include "aes_cases.h"
 #include "crypto_req.h"
+#include "vcd_unit.h"
 
 static struct vcd_engine *eng;
 static struct vcd_sessions S;
@@ -41,23 +42,10 @@ static void add_split(uint8_t *p, size_t len, bool writable)
 	while (len) {
 		size_t n = 1 + rnd((unsigned int)(len < 40 ? len : 40));
 
-		C->segs[C->nin + C->nout] = (struct vcd_seg){p, (uint32_t)n};
-		if (writable) {
-			C->nout++;
-			C->out_len += n;
-		} else {
-			C->nin++;
-			C->in_len += n;
-		}
+		vcd_unit_seg(C, p, (uint32_t)n, writable);
 		p += n;
 		len -= n;
 	}
-}
-
-static void chain_reset(void)
-{
-	C->nin = C->nout = 0;
-	C->in_len = C->out_len = 0;
 }
 
 static int64_t run(void)
@@ -77,18 +65,12 @@ static int64_t mk_session(const struct vcd_vu_session_632 *m)
 
 static int setup(void **state)
 {
-	C = calloc(1, sizeof(*C));
-	if (!C || vcd_engine_openssl.open(&eng))
-		return -1;
-	return vcd_sessions_init(&S, &vcd_engine_openssl, eng, 64);
+	return vcd_unit_open(&eng, &S, &C);
 }
 
 static int teardown(void **state)
 {
-	vcd_sessions_fini(&S);
-	vcd_engine_openssl.close(eng);
-	vcd_req_buf_free(&B);
-	free(C);
+	vcd_unit_close(eng, &S, &B, C);
 	return 0;
 }
 
@@ -152,7 +134,7 @@ static uint8_t do_cipher_req(uint64_t sid, uint32_t opcode, const uint8_t *iv, u
 	if (ivlen)
 		memcpy(rd + 72, iv, ivlen);
 	memset(wr, 0xee, dstlen + slack + 1);
-	chain_reset();
+	vcd_unit_chain_reset(C);
 	add_split(rd, 72 + ivlen, false);
 	if (inplace) {
 		/* src and dst are the same guest bytes, as in the kernel's self-test */
@@ -249,7 +231,7 @@ static void zero_copy_path(void **state)
 		memcpy(ivp, iv, 16);
 		memcpy(sp, src, 4096);
 		memset(d + 4096, 0xee, 8);
-		chain_reset();
+		vcd_unit_chain_reset(C);
 		C->segs[0] = (struct vcd_seg){mem, 72 + 16 + 4096};
 		C->segs[1] = (struct vcd_seg){d, 4096 + 8}; /* longer than dst */
 		C->segs[2] = (struct vcd_seg){status, 1};
@@ -323,7 +305,7 @@ static uint8_t do_chain_req(uint64_t sid, const uint8_t *iv, uint32_t ivlen, con
 	if (aadlen)
 		memcpy(rd + 72 + ivlen, aad, aadlen);
 	memcpy(rd + 72 + ivlen + aadlen, src, len);
-	chain_reset();
+	vcd_unit_chain_reset(C);
 	add_split(rd, 72 + ivlen + aadlen + len, false);
 	add_split(wr, dstlen + hlen + 1, true);
 	assert_true(run() > 0);
@@ -516,14 +498,14 @@ static void bad_requests_get_status(void **state)
 	put_hdr(rd, VIRTIO_CRYPTO_CIPHER_ENCRYPT, (uint64_t)sid, VIRTIO_CRYPTO_SYM_OP_CIPHER);
 	((struct virtio_crypto_op_data_req *)rd)->u.sym_req.u.cipher.para =
 		(struct virtio_crypto_cipher_para){16, UINT32_MAX - 8, UINT32_MAX - 8, 0};
-	chain_reset();
+	vcd_unit_chain_reset(C);
 	add_split(rd, 200, false);
 	add_split(wr, 100, true);
 	assert_true(run() > 0);
 	assert_int_equal(wr[99], VIRTIO_CRYPTO_BADMSG);
 
 	/* truncated header */
-	chain_reset();
+	vcd_unit_chain_reset(C);
 	add_split(rd, 71, false);
 	add_split(wr, 100, true);
 	assert_int_equal(run(), 1);
@@ -536,7 +518,7 @@ static void bad_requests_get_status(void **state)
 
 		for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
 			put_hdr(rd, ops[i], (uint64_t)sid, 1);
-			chain_reset();
+			vcd_unit_chain_reset(C);
 			add_split(rd, 200, false);
 			add_split(wr, 100, true);
 			assert_true(run() > 0);
@@ -545,20 +527,20 @@ static void bad_requests_get_status(void **state)
 	}
 	/* op_type that does not match the session */
 	put_hdr(rd, VIRTIO_CRYPTO_CIPHER_ENCRYPT, (uint64_t)sid, 2);
-	chain_reset();
+	vcd_unit_chain_reset(C);
 	add_split(rd, 200, false);
 	add_split(wr, 100, true);
 	assert_true(run() > 0);
 	assert_int_equal(wr[99], VIRTIO_CRYPTO_BADMSG);
 	/* akcipher opcode on a cipher session */
 	put_hdr(rd, VIRTIO_CRYPTO_AKCIPHER_ENCRYPT, (uint64_t)sid, 0);
-	chain_reset();
+	vcd_unit_chain_reset(C);
 	add_split(rd, 200, false);
 	add_split(wr, 100, true);
 	assert_true(run() > 0);
 	assert_int_equal(wr[99], VIRTIO_CRYPTO_INVSESS);
 	/* no writable byte at all: no status possible, the caller drops */
-	chain_reset();
+	vcd_unit_chain_reset(C);
 	add_split(rd, 200, false);
 	assert_true(run() < 0);
 	assert_true(ST.dropped > 0);
@@ -625,7 +607,7 @@ static void rsa_services(void **state)
 	RAND_bytes(msg, sizeof(msg));
 	AK(VIRTIO_CRYPTO_AKCIPHER_ENCRYPT, pub, 40, 128);
 	memcpy(rd + 72, msg, 40);
-	chain_reset();
+	vcd_unit_chain_reset(C);
 	add_split(rd, 72 + 40, false);
 	add_split(wr, 129, true);
 	assert_int_equal(run(), 129);
@@ -633,7 +615,7 @@ static void rsa_services(void **state)
 	memcpy(ct, wr, 128);
 	AK(VIRTIO_CRYPTO_AKCIPHER_DECRYPT, priv, 128, 128);
 	memcpy(rd + 72, ct, 128);
-	chain_reset();
+	vcd_unit_chain_reset(C);
 	add_split(rd, 72 + 128, false);
 	add_split(wr, 129, true);
 	assert_int_equal(run(), 41); /* the plaintext length + status */
@@ -641,7 +623,7 @@ static void rsa_services(void **state)
 	assert_memory_equal(wr, msg, 40);
 	/* a dst just big enough for the plaintext (smaller than the modulus) */
 	AK(VIRTIO_CRYPTO_AKCIPHER_DECRYPT, priv, 128, 40);
-	chain_reset();
+	vcd_unit_chain_reset(C);
 	add_split(rd, 72 + 128, false);
 	add_split(wr, 41, true);
 	assert_int_equal(run(), 41);
@@ -649,14 +631,14 @@ static void rsa_services(void **state)
 	assert_memory_equal(wr, msg, 40);
 	/* one byte too small */
 	AK(VIRTIO_CRYPTO_AKCIPHER_DECRYPT, priv, 128, 39);
-	chain_reset();
+	vcd_unit_chain_reset(C);
 	add_split(rd, 72 + 128, false);
 	add_split(wr, 40, true);
 	run();
 	assert_int_equal(wr[39], VIRTIO_CRYPTO_BADMSG);
 	/* decrypting with a public-key session is refused */
 	AK(VIRTIO_CRYPTO_AKCIPHER_DECRYPT, pub, 128, 128);
-	chain_reset();
+	vcd_unit_chain_reset(C);
 	add_split(rd, 72 + 128, false);
 	add_split(wr, 129, true);
 	run();
@@ -666,7 +648,7 @@ static void rsa_services(void **state)
 	RAND_bytes(dg, sizeof(dg));
 	AK(VIRTIO_CRYPTO_AKCIPHER_SIGN, priv, 32, 128);
 	memcpy(rd + 72, dg, 32);
-	chain_reset();
+	vcd_unit_chain_reset(C);
 	add_split(rd, 72 + 32, false);
 	add_split(wr, 129, true);
 	assert_int_equal(run(), 129);
@@ -684,13 +666,13 @@ static void rsa_services(void **state)
 	AK(VIRTIO_CRYPTO_AKCIPHER_VERIFY, pub, 128, 32);
 	memcpy(rd + 72, ct, 128);
 	memcpy(rd + 72 + 128, dg, 32);
-	chain_reset();
+	vcd_unit_chain_reset(C);
 	add_split(rd, 72 + 160, false);
 	add_split(wr, 1, true);
 	assert_int_equal(run(), 1);
 	assert_int_equal(wr[0], VIRTIO_CRYPTO_OK);
 	rd[72 + 128] ^= 1; /* another digest */
-	chain_reset();
+	vcd_unit_chain_reset(C);
 	add_split(rd, 72 + 160, false);
 	add_split(wr, 1, true);
 	run();
@@ -701,7 +683,7 @@ static void rsa_services(void **state)
 	RAND_bytes(msg + 1, 127);
 	AK(VIRTIO_CRYPTO_AKCIPHER_SIGN, priv_raw, 128, 128);
 	memcpy(rd + 72, msg, 128);
-	chain_reset();
+	vcd_unit_chain_reset(C);
 	add_split(rd, 72 + 128, false);
 	add_split(wr, 129, true);
 	run();
@@ -720,7 +702,7 @@ static void rsa_services(void **state)
 	}
 	/* output bigger than dst: refused */
 	AK(VIRTIO_CRYPTO_AKCIPHER_ENCRYPT, pub, 40, 64);
-	chain_reset();
+	vcd_unit_chain_reset(C);
 	add_split(rd, 72 + 40, false);
 	add_split(wr, 65, true);
 	run();

@@ -27,6 +27,7 @@
 #include <openssl/rand.h>
 
 #include "crypto_req.h"
+#include "vcd_unit.h"
 #include "vhost_user.h"
 
 #define NEEDLE 32
@@ -254,26 +255,13 @@ static const struct vcd_engine_ops fake_ops = {
 
 static struct vcd_chain *C;
 
-static void seg(uint8_t *p, uint32_t len, bool writable)
-{
-	C->segs[C->nin + C->nout] = (struct vcd_seg){p, len};
-	if (writable) {
-		C->nout++;
-		C->out_len += len;
-	} else {
-		C->nin++;
-		C->in_len += len;
-	}
-}
-
 /* Readable rd[0, len) in two pieces, the data split (the copying path); wr[0, wlen). */
 static void build(uint8_t *rd, uint32_t len, uint8_t *wr, uint32_t wlen)
 {
-	C->nin = C->nout = 0;
-	C->in_len = C->out_len = 0;
-	seg(rd, len - 8, false);
-	seg(rd + len - 8, 8, false);
-	seg(wr, wlen, true);
+	vcd_unit_chain_reset(C);
+	vcd_unit_seg(C, rd, len - 8, false);
+	vcd_unit_seg(C, rd + len - 8, 8, false);
+	vcd_unit_seg(C, wr, wlen, true);
 }
 
 static int64_t cbc_session(struct vcd_sessions *s, uint32_t dir)
