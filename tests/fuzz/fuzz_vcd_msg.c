@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "fuzz_seed.h"
 #include "vhost_user.h"
 
 #define MAX_REGION (1u << 20)
@@ -78,8 +79,6 @@ static void seeds(const char *dir)
 	struct vcd_vu_session_1072 s2 = {0};
 	uint64_t u = 0, pf = (1ull << 7) | (1ull << 3) | 1;
 	size_t n = 0;
-	char path[4096];
-	FILE *f;
 
 	n += put(o + n, VCD_VU_GET_FEATURES, NULL, 0);
 	n += put(o + n, VCD_VU_GET_PROTOCOL_FEATURES, NULL, 0);
@@ -112,21 +111,12 @@ static void seeds(const char *dir)
 	n += put(o + n, VCD_VU_CLOSE_CRYPTO_SESSION, &u, 8);
 	st.num = 0;
 	n += put(o + n, VCD_VU_GET_VRING_BASE, &st, 8);
-	snprintf(path, sizeof(path), "%s/seed-qemu72", dir);
-	f = fopen(path, "wb");
-	if (f) {
-		fwrite(o, 1, n, f);
-		fclose(f);
-	}
+	fuzz_write_seed(dir, "qemu72", o, n);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	for (int i = 1; i < *argc; i++)
-		if ((*argv)[i][0] != '-') {
-			seeds((*argv)[i]);
-			break;
-		}
+	fuzz_seed_corpus(*argc, *argv, seeds);
 	return 0;
 }
 

@@ -17,6 +17,7 @@
 #include <openssl/x509.h>
 
 #include "crypto_req.h"
+#include "fuzz_seed.h"
 
 #define GPA 0x10000
 #define UVA 0x7f000000ull
@@ -120,19 +121,6 @@ static void put_hdr(uint8_t *r, uint32_t off, uint32_t opcode, uint64_t sid, uin
 	memcpy(r + off, &h, sizeof(h));
 }
 
-static void write_seed(const char *dir, const char *name, const uint8_t *r, size_t n)
-{
-	char path[4096];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/seed-%s", dir, name);
-	f = fopen(path, "wb");
-	if (!f)
-		return;
-	fwrite(r, 1, n, f);
-	fclose(f);
-}
-
 static void seeds(const char *dir)
 {
 	static uint8_t r[4096 + 512];
@@ -150,11 +138,11 @@ static void seeds(const char *dir)
 	put_hdr(r, 0x1000, VIRTIO_CRYPTO_CIPHER_ENCRYPT, 0x100000001ull, 1, cbc, 3);
 	memcpy(r + 0x100 + 2, &one, 2);
 	memcpy(r + 0x100 + 4, &zero, 2);
-	write_seed(dir, "cbc", r, sizeof(r));
+	fuzz_write_seed(dir, "cbc", r, sizeof(r));
 	/* the same through an indirect table at 0x400 */
 	memcpy(r + 0x400, r, 64);
 	put_desc(r, 0, GPA + 0x400, 64, VRING_DESC_F_INDIRECT, 0);
-	write_seed(dir, "cbc-indirect", r, sizeof(r));
+	fuzz_write_seed(dir, "cbc-indirect", r, sizeof(r));
 	/* chaining CTR + HMAC-SHA256: hdr | iv+aad+src | dst+digest | status */
 	memset(r, 0, sizeof(r));
 	put_desc(r, 5, GPA + 0x1000, 72, VRING_DESC_F_NEXT, 6);
@@ -165,19 +153,19 @@ static void seeds(const char *dir)
 	memcpy(r + 0x100 + 2, &one, 2);
 	one = 5;
 	memcpy(r + 0x100 + 4, &one, 2);
-	write_seed(dir, "chain", r, sizeof(r));
+	fuzz_write_seed(dir, "chain", r, sizeof(r));
 	/* MAC only */
 	put_hdr(r, 0x1000, VIRTIO_CRYPTO_CIPHER_ENCRYPT, 0x400000004ull, 2, mac, 9);
 	put_desc(r, 6, GPA + 0x1100, 100, VRING_DESC_F_NEXT, 7);
 	put_desc(r, 7, GPA + 0x1200, 20, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 8);
-	write_seed(dir, "mac", r, sizeof(r));
+	fuzz_write_seed(dir, "mac", r, sizeof(r));
 	/* MAC only, HMAC-MD5 (16-byte digest) */
 	{
 		const uint32_t md5[] = {0, 100, 0, 0, 0, 0, 100, 0, 16};
 
 		put_hdr(r, 0x1000, VIRTIO_CRYPTO_CIPHER_ENCRYPT, 0x700000007ull, 2, md5, 9);
 		put_desc(r, 7, GPA + 0x1200, 16, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 8);
-		write_seed(dir, "mac-md5", r, sizeof(r));
+		fuzz_write_seed(dir, "mac-md5", r, sizeof(r));
 	}
 	/* RSA encrypt with the public key: src 32, dst 128 */
 	{
@@ -186,18 +174,14 @@ static void seeds(const char *dir)
 		put_hdr(r, 0x1000, VIRTIO_CRYPTO_AKCIPHER_ENCRYPT, 0x600000006ull, 0, ak, 2);
 		put_desc(r, 6, GPA + 0x1100, 32, VRING_DESC_F_NEXT, 7);
 		put_desc(r, 7, GPA + 0x1200, 128, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 8);
-		write_seed(dir, "rsa", r, sizeof(r));
+		fuzz_write_seed(dir, "rsa", r, sizeof(r));
 	}
 }
 
 /* Writes the seeds into the corpus directory given on the command line. */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	for (int i = 1; i < *argc; i++)
-		if ((*argv)[i][0] != '-') {
-			seeds((*argv)[i]);
-			break;
-		}
+	fuzz_seed_corpus(*argc, *argv, seeds);
 	return 0;
 }
 
