@@ -209,21 +209,6 @@ static void ctr_add(uint8_t *ctr, uint64_t n)
 	}
 }
 
-static const char *alg_name(uint32_t alg)
-{
-	switch (alg) {
-	case CRYPTO_AES_ECB:
-		return "AES-ECB";
-	case CRYPTO_AES_CBC:
-		return "AES-CBC";
-	case CRYPTO_AES_CTR:
-		return "AES-CTR";
-	case CRYPTO_AES_XTS:
-		return "AES-XTS";
-	}
-	return "?";
-}
-
 /* ---- basic: poll readiness, FETCH with nothing, one op ---- */
 
 static int cmd_basic(void)
@@ -347,7 +332,7 @@ static int cmd_queue(void)
 			keys[i][sess[i].keylen / 2] ^= 0xff;
 		r = cdev_session(cfd, sess[i].alg, keys[i], sess[i].keylen, 0, NULL, 0, &ses[i]);
 		if (r) {
-			cdev_ok(0, "CIOCGSESSION %s-%zu (%d)", alg_name(sess[i].alg),
+			cdev_ok(0, "CIOCGSESSION %s-%zu (%d)", cdev_alg_name(sess[i].alg),
 				sess[i].keylen * 8, r);
 			return 1;
 		}
@@ -371,7 +356,7 @@ static int cmd_queue(void)
 		memcpy(q->iv, q->iv0, 16);
 		if (ref_cipher(q->alg, q->key, q->keylen, q->enc,
 			       q->alg == CRYPTO_AES_ECB ? NULL : q->iv0, q->in, q->ref, q->len)) {
-			cdev_ok(0, "reference %s %zu B", alg_name(q->alg), q->len);
+			cdev_ok(0, "reference %s %zu B", cdev_alg_name(q->alg), q->len);
 			return 1;
 		}
 		/* the IV after the job, by definition of the mode */
@@ -420,13 +405,13 @@ static int cmd_queue(void)
 		}
 		if (memcmp(q->out, q->ref, q->len)) {
 			cdev_note("job %d (%s %s %zu B) differs from " REF_NAME, i,
-				  alg_name(q->alg), q->enc ? "enc" : "dec", q->len);
+				  cdev_alg_name(q->alg), q->enc ? "enc" : "dec", q->len);
 			results = 0;
 		}
 		if (q->cop.flags & COP_FLAG_WRITE_IV) {
 			if (q->alg != CRYPTO_AES_ECB && memcmp(q->iv, q->next_iv, 16)) {
 				cdev_note("job %d (%s): WRITE_IV gave a wrong next IV", i,
-					  alg_name(q->alg));
+					  cdev_alg_name(q->alg));
 				ivs = 0;
 			}
 		}
@@ -605,6 +590,57 @@ static int fetch_err(struct crypt_op *cop, struct crypt_op *got)
 	return wait_fetch(cfd, got);
 }
 
+/* A good request with one thing changed, and the errno it must get. */
+struct bad_op {
+	const char *what; /* the result's description */
+	int err;
+	uint32_t ses_add, len;
+	uint16_t flags;
+	int bad_src, bad_dst, bad_iv; /* pointing at unmapped memory */
+};
+
+static const struct bad_op refused[] = {
+	{"unknown session: CIOCASYNCCRYPT EINVAL", EINVAL, .ses_add = 1000},
+	{"COP_FLAG_NO_ZC: CIOCASYNCCRYPT EINVAL", EINVAL, .flags = COP_FLAG_NO_ZC},
+	{"unreadable iv: CIOCASYNCCRYPT EFAULT", EFAULT, .bad_iv = 1},
+};
+
+static const struct bad_op fetched[] = {
+	{"AES-CBC len 17: FETCH EINVAL", EINVAL, .len = 17},
+	{"len 32 MiB: FETCH EINVAL", EINVAL, .len = 32 << 20},
+	{"unreadable src, 64 B (copied): FETCH EFAULT", EFAULT, .bad_src = 1},
+	{"unreadable src, 64 KiB (pinned): FETCH EFAULT", EFAULT, .bad_src = 1, .len = 65536},
+	{"unwritable dst, 64 B (copied out at FETCH): EFAULT", EFAULT, .bad_dst = 1},
+	{"unwritable dst, 64 KiB (pinned): EFAULT", EFAULT, .bad_dst = 1, .len = 65536},
+};
+
+/*
+ * Each of b[0..n) made from cop: refused by CIOCASYNCCRYPT (at_fetch 0) or
+ * queued and failed by its FETCH (at_fetch 1).
+ */
+static void try_bad_ops(const struct crypt_op *cop, const struct bad_op *b, size_t n, int at_fetch,
+			void *bad)
+{
+	struct crypt_op c, got;
+	int r;
+
+	for (size_t i = 0; i < n; i++) {
+		c = *cop;
+		c.ses += b[i].ses_add;
+		c.flags |= b[i].flags;
+		if (b[i].len)
+			c.len = b[i].len;
+		if (b[i].bad_src)
+			c.src = bad;
+		if (b[i].bad_dst)
+			c.dst = bad;
+		if (b[i].bad_iv)
+			c.iv = bad;
+		r = at_fetch ? fetch_err(&c, &got) : async_crypt(cfd, &c);
+		cdev_ok(r == -b[i].err, "%s (%d)", b[i].what, r);
+	}
+}
+
 static int cmd_errors(void)
 {
 	uint8_t key[16], iv[16], *buf = xmalloc(65536), *out = xmalloc(65536);
@@ -627,55 +663,19 @@ static int cmd_errors(void)
 	cop.iv = iv;
 
 	/* refused by CIOCASYNCCRYPT itself, as cryptodev-linux does */
-	struct crypt_op c = cop;
-	c.ses = ses + 1000;
-	r = async_crypt(cfd, &c);
-	cdev_ok(r == -EINVAL, "unknown session: CIOCASYNCCRYPT EINVAL (%d)", r);
-	c = cop;
-	c.flags = COP_FLAG_NO_ZC;
-	r = async_crypt(cfd, &c);
-	cdev_ok(r == -EINVAL, "COP_FLAG_NO_ZC: CIOCASYNCCRYPT EINVAL (%d)", r);
-	c = cop;
-	c.iv = bad;
-	r = async_crypt(cfd, &c);
-	cdev_ok(r == -EFAULT, "unreadable iv: CIOCASYNCCRYPT EFAULT (%d)", r);
+	try_bad_ops(&cop, refused, sizeof(refused) / sizeof(refused[0]), 0, bad);
 	r = ioctl(cfd, CIOCASYNCCRYPT, bad) ? -errno : 0;
 	cdev_ok(r == -EFAULT, "unreadable crypt_op: CIOCASYNCCRYPT EFAULT (%d)", r);
 	r = async_fetch(cfd, &got);
 	cdev_ok(r == -EBUSY, "nothing was queued by those: FETCH EBUSY (%d)", r);
 
 	/* accepted, and the error is the result of the FETCH */
-	c = cop;
+	struct crypt_op c = cop;
 	c.op = 7;
 	r = fetch_err(&c, &got);
 	cdev_ok(r == -EINVAL, "op 7: queued, FETCH EINVAL (%d)", r);
 	cdev_ok(got.op == 0 && !got.dst, "a failed FETCH leaves the struct as it was (%u)", got.op);
-	c = cop;
-	c.len = 17;
-	r = fetch_err(&c, &got);
-	cdev_ok(r == -EINVAL, "AES-CBC len 17: FETCH EINVAL (%d)", r);
-	c = cop;
-	c.len = 32 << 20;
-	r = fetch_err(&c, &got);
-	cdev_ok(r == -EINVAL, "len 32 MiB: FETCH EINVAL (%d)", r);
-	c = cop;
-	c.src = bad;
-	r = fetch_err(&c, &got);
-	cdev_ok(r == -EFAULT, "unreadable src, 64 B (copied): FETCH EFAULT (%d)", r);
-	c = cop;
-	c.src = bad;
-	c.len = 65536;
-	r = fetch_err(&c, &got);
-	cdev_ok(r == -EFAULT, "unreadable src, 64 KiB (pinned): FETCH EFAULT (%d)", r);
-	c = cop;
-	c.dst = bad;
-	r = fetch_err(&c, &got);
-	cdev_ok(r == -EFAULT, "unwritable dst, 64 B (copied out at FETCH): EFAULT (%d)", r);
-	c = cop;
-	c.dst = bad;
-	c.len = 65536;
-	r = fetch_err(&c, &got);
-	cdev_ok(r == -EFAULT, "unwritable dst, 64 KiB (pinned): FETCH EFAULT (%d)", r);
+	try_bad_ops(&cop, fetched, sizeof(fetched) / sizeof(fetched[0]), 1, bad);
 	c = cop;
 	c.flags = COP_FLAG_WRITE_IV;
 	c.iv = iv;

@@ -55,22 +55,6 @@ static const struct cipher_mode modes[] = {
 	{CRYPTO_AES_XTS, "xts(aes)", 16, 16},
 };
 
-static const char *mode_name(uint32_t alg)
-{
-	switch (alg) {
-	case CRYPTO_AES_ECB:
-		return "AES-ECB";
-	case CRYPTO_AES_CBC:
-		return "AES-CBC";
-	case CRYPTO_AES_CTR:
-		return "AES-CTR";
-	case CRYPTO_AES_XTS:
-		return "AES-XTS";
-	default:
-		return "?";
-	}
-}
-
 static int cfd;
 
 /* ---- known-answer vectors ---- */
@@ -289,7 +273,7 @@ static int check_random(const struct cipher_mode *m, size_t len, int keylen, uin
 	}
 	r = cdev_session(cfd, m->alg, key, keylen, 0, NULL, 0, &ses);
 	if (r) {
-		cdev_note("CIOCGSESSION %s: %s", mode_name(m->alg), strerror(-r));
+		cdev_note("CIOCGSESSION %s: %s", cdev_alg_name(m->alg), strerror(-r));
 		goto out;
 	}
 	memcpy(iv2, iv, 16);
@@ -357,7 +341,7 @@ static int cmd_random(size_t max)
 				n++;
 			}
 			cdev_ok(all, "%s, %d sizes 16 B..%zu B, %s, %s: equal to %s",
-				mode_name(m->alg), n, max,
+				cdev_alg_name(m->alg), n, max,
 				flags ? "copied (COP_FLAG_NO_ZC)" : "zero-copy above 4 KiB",
 				in_place ? "in place" : "out of place", m->name);
 		}
@@ -990,7 +974,7 @@ static int cmd_chain(void)
 
 		r = cdev_session(cfd, m->alg, key, 16, CRYPTO_SHA2_256_HMAC, mk, 32, &ses);
 		if (r) {
-			cdev_ok(0, "%s + HMAC-SHA256 session: %s", mode_name(m->alg), strerror(-r));
+			cdev_ok(0, "%s + HMAC-SHA256 session: %s", cdev_alg_name(m->alg), strerror(-r));
 			continue;
 		}
 		for (j = 0; j < sizeof(sizes) / sizeof(sizes[0]); j++) {
@@ -1024,7 +1008,7 @@ static int cmd_chain(void)
 		cdev_ok(all,
 			"%s + HMAC-SHA256 (CIOCCRYPT): ciphertext and MAC of the plaintext equal "
 			"to AF_ALG, both ways",
-			mode_name(m->alg));
+			cdev_alg_name(m->alg));
 		memcpy(iv2, iv, 16);
 		r = cdev_crypt(cfd, ses, COP_ENCRYPT, COP_FLAG_UPDATE, iv, md, 16, iv2, md);
 		EXPECT(r, 0, "COP_FLAG_UPDATE on a cipher+MAC session (a part; cdev_compat checks them)");

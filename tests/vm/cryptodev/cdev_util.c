@@ -79,6 +79,22 @@ int cdev_session(int fd, uint32_t cipher, const void *key, uint32_t keylen, uint
 	return 0;
 }
 
+const char *cdev_alg_name(uint32_t alg)
+{
+	switch (alg) {
+	case CRYPTO_AES_ECB:
+		return "AES-ECB";
+	case CRYPTO_AES_CBC:
+		return "AES-CBC";
+	case CRYPTO_AES_CTR:
+		return "AES-CTR";
+	case CRYPTO_AES_XTS:
+		return "AES-XTS";
+	default:
+		return "?";
+	}
+}
+
 int cdev_free(int fd, uint32_t ses)
 {
 	return ioctl(fd, CIOCFSESSION, &ses) ? -errno : 0;

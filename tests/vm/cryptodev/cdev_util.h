@@ -31,6 +31,9 @@ int afalg_skcipher(const char *name, const void *key, size_t keylen, int enc, co
 int afalg_hmac(const char *name, const void *key, size_t keylen, const void *in, size_t len,
 	       void *out, size_t outlen);
 
+/* "AES-ECB", "AES-CBC", "AES-CTR", "AES-XTS" for CRYPTO_AES_*, else "?". */
+const char *cdev_alg_name(uint32_t alg);
+
 /* Deterministic pseudo-random bytes (xorshift), seeded per call site. */
 void cdev_fill(void *buf, size_t len, uint64_t seed);
 int cdev_unhex(const char *hex, uint8_t *out, size_t max);
