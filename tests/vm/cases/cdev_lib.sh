@@ -65,6 +65,24 @@ cdev_async_suite() {
 	check "async: killed: every request given back" async_idle
 }
 
+# kill_in_flight: cdev_test hold (4 threads of 1 MiB requests) killed with
+# SIGKILL while the case's `inflight` counts requests on the device(s): one
+# result, that some were in flight. Sets kill_rc (its exit status).
+kill_in_flight() {
+	cdev_test hold -t 4 -s 1048576 -T 60 &
+	pid=$!
+	sleep 2
+	i=0
+	# sample for up to ~10 s: on a loaded host the device can drain between samples
+	n=0
+	while [ "$n" = 0 ] && [ $i -lt 1000 ]; do n=$(inflight); [ "$n" = 0 ] && usleep 10000; i=$((i + 1)); done
+	kill -9 $pid
+	[ "$n" -gt 0 ] && ok "requests in flight when the process is killed ($n)" ||
+		not_ok "requests in flight when the process is killed ($n)"
+	wait $pid 2>/dev/null
+	kill_rc=$?
+}
+
 # unbind_under_load DEV SECONDS: unbind and rebind DEV while a process keeps
 # requests going for SECONDS; they fail with ENODEV, new sessions go to the
 # device left, nothing hangs, nothing leaks. Then the async jobs: those DEV

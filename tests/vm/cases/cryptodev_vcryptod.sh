@@ -60,18 +60,8 @@ r0=$(cat $V/devices/$d0/vcdev_requests) r1=$(cat $V/devices/$d1/vcdev_requests)
 [ "${r0:-0}" -gt 0 ] && [ "${r1:-0}" -gt 0 ] && ok "requests spread over both devices ($r0, $r1)" ||
 	not_ok "requests spread over both devices ($r0, $r1)"
 
-cdev_test hold -t 4 -s 1048576 -T 60 &
-pid=$!
-sleep 2
 inflight() { cdev_sum vcdev_inflight; }
-i=0
-# sample for up to ~10 s: on a loaded host the device can drain between samples
-n=0
-while [ "$n" = 0 ] && [ $i -lt 1000 ]; do n=$(inflight); [ "$n" = 0 ] && usleep 10000; i=$((i + 1)); done
-kill -9 $pid
-[ "$n" -gt 0 ] && ok "requests in flight when the process is killed ($n)" ||
-	not_ok "requests in flight when the process is killed ($n)"
-wait $pid 2>/dev/null
+kill_in_flight
 check "killed process: its sessions are destroyed on the devices" wait_sessions 0
 check "killed process: the devices gave every request back" test "$(inflight)" = 0
 
