@@ -78,20 +78,20 @@ check "no copy of the passphrase is left in the client's memory once keyed" \
 	grep -q '^memory copies: 0' "$T/pty.out"
 quit alice
 
-# The reader alone, on a fresh terminal: what it leaves behind right after
-# the read, before anything else reuses the heap (in the client, OpenSSL's
-# allocations happen to overwrite a freed stdio buffer; nothing wipes it).
-python3 - "$B/tests/host/vchat_pass" "$pass" >"$T/reader.out" 2>&1 <<'PY'
+# pass_pty OUT ARG TEXT: vchat_pass ARG on a fresh terminal; TEXT and Enter
+# typed at its "passphrase: " prompt; all it printed goes to OUT.
+pass_pty() {
+	python3 - "$B/tests/host/vchat_pass" "$2" "$3" >"$1" 2>&1 <<'PY'
 import os, pty, select, sys, time
-prog, pw = sys.argv[1:3]
+prog, arg, text = sys.argv[1:4]
 pid, fd = pty.fork()
 if pid == 0:
-    os.execv(prog, [prog, bytes(b ^ 0x5a for b in pw.encode()).hex()])
+    os.execv(prog, [prog, arg])
 buf, end = b'', time.time() + 20
 while time.time() < end and b'passphrase: ' not in buf:
     if select.select([fd], [], [], 0.1)[0]:
         buf += os.read(fd, 4096)
-os.write(fd, pw.encode() + b'\n')
+os.write(fd, text.encode() + b'\n')
 while True:
     try:
         d = os.read(fd, 4096)
@@ -103,34 +103,21 @@ while True:
 os.waitpid(pid, 0)
 sys.stdout.write(buf.decode(errors='replace').replace('\r', ''))
 PY
-sed 's/^/#   /' "$T/reader.out"
+	sed 's/^/#   /' "$1"
+}
+
+# The reader alone, on a fresh terminal: what it leaves behind right after
+# the read, before anything else reuses the heap (in the client, OpenSSL's
+# allocations happen to overwrite a freed stdio buffer; nothing wipes it).
+# vchat_pass is given the passphrase XORed with 0x5a, in hex, to look for.
+hexpass=$(python3 -c 'import sys; print(bytes(b ^ 0x5a for b in sys.argv[1].encode()).hex())' "$pass")
+pass_pty "$T/reader.out" "$hexpass" "$pass"
 check "the prompt reader returns the passphrase as typed" grep -q '^read: [0-9]* bytes from prompt, as typed' "$T/reader.out"
 check "after the caller wipes its buffer, no copy is left in memory (stdio buffers included)" \
 	grep -q '^copies left: 0$' "$T/reader.out"
 
 # A line longer than the buffer (1023 bytes) is refused, not cut short.
-python3 - "$B/tests/host/vchat_pass" >"$T/long.out" 2>&1 <<'PY'
-import os, pty, select, sys, time
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(sys.argv[1], [sys.argv[1], '--long'])
-buf, end = b'', time.time() + 20
-while time.time() < end and b'passphrase: ' not in buf:
-    if select.select([fd], [], [], 0.1)[0]:
-        buf += os.read(fd, 4096)
-os.write(fd, b'y' * 1500 + b'\n')
-while True:
-    try:
-        d = os.read(fd, 4096)
-    except OSError:
-        break
-    if not d:
-        break
-    buf += d
-os.waitpid(pid, 0)
-sys.stdout.write(buf.decode(errors='replace').replace('\r', ''))
-PY
-sed 's/^/#   /' "$T/long.out"
+pass_pty "$T/long.out" --long "$(head -c 1500 /dev/zero | tr '\0' y)"
 check "a 1,500-byte passphrase line is refused (EMSGSIZE), not cut to 1,023" \
 	grep -q '^read: -90 (Message too long)' "$T/long.out"
 vchat_done
