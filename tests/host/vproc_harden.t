@@ -20,25 +20,6 @@ vp_begin
 "$B/vsign" sign -k "$d/k" --name rawprobe --version 1 "$S/rawprobe" -o "$d/rawprobe.sig" ||
 	{ nok "sign rawprobe"; exit 1; }
 
-# vp_start_wrapped NAME WRAPPER... -- ARGS...: vp_start with a launcher in front
-vp_start_wrapped() {
-	local name=$1 w=()
-	shift
-	while [ "$1" != "--" ]; do w+=("$1"); shift; done
-	shift
-	rm -f "$d/$name.sock"
-	"${w[@]}" "$B/vprocd" -s "$d/$name.sock" "$@" 2>>"$d/$name.log" &
-	vp_daemon_pids+=($!)
-	vp_last_pid=$!
-	for _ in $(seq 100); do
-		[ -S "$d/$name.sock" ] && return 0
-		kill -0 "$vp_last_pid" 2>/dev/null || break
-		sleep 0.05
-	done
-	echo "# vprocd $name did not start:"; sed 's/^/#   /' "$d/$name.log"
-	return 1
-}
-
 # live_root SOCKNAME WHAT: a live rawprobe's root is an empty directory and
 # its mount table one line (from /proc, as root)
 live_root() {

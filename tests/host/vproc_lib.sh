@@ -29,8 +29,17 @@ vp_setup() {
 # vp_start NAME ARGS...: vprocd on $vp_dir/NAME.sock, log $vp_dir/NAME.log
 vp_start() {
 	local name=$1; shift
+	vp_start_wrapped "$name" -- "$@"
+}
+
+# vp_start_wrapped NAME WRAPPER... -- ARGS...: vp_start with a launcher in front
+vp_start_wrapped() {
+	local name=$1 w=()
+	shift
+	while [ "$1" != "--" ]; do w+=("$1"); shift; done
+	shift
 	rm -f "$vp_dir/$name.sock"
-	"$B/vprocd" -s "$vp_dir/$name.sock" "$@" 2>>"$vp_dir/$name.log" &
+	"${w[@]}" "$B/vprocd" -s "$vp_dir/$name.sock" "$@" 2>>"$vp_dir/$name.log" &
 	vp_daemon_pids+=($!)
 	vp_last_pid=$!
 	for _ in $(seq 100); do
