@@ -103,20 +103,32 @@ static int new_job(struct vuf *v, int64_t sid, struct vuf_job *j, size_t len)
 	return vuf_place(v, &j->chain, j->out, j->out_len, j->in_len, &j->po);
 }
 
+/* open_kind() and an AES-CBC session on it: two results; NULL after a failure. */
+static struct vuf *open_session(struct vt *t, const struct pk *k, int64_t *sid)
+{
+	struct vuf *v = open_kind(t, k);
+
+	if (!tap_ok(v != NULL, "poll: %s: handshake", k->name))
+		return NULL;
+	*sid = vt_cipher_session(v, VUF_SESS_632, VIRTIO_CRYPTO_CIPHER_AES_CBC, pkey, 16, 1);
+	if (!tap_ok(*sid >= 0, "poll: %s: session", k->name)) {
+		vuf_free(v);
+		return NULL;
+	}
+	return v;
+}
+
 /* One request at a time, random gaps, sleeping on the call eventfd. */
 static void case_one_at_a_time(struct vt *t, const struct pk *k)
 {
-	struct vuf *v = open_kind(t, k);
+	int64_t sid;
+	struct vuf *v = open_session(t, k, &sid);
 	struct vuf_vq *q;
 	unsigned int n = 120, done = 0, bad = 0, lost = 0, as_before = 0, off_seen = 0;
-	int64_t sid;
 
-	if (!tap_ok(v != NULL, "poll: %s: handshake", k->name))
+	if (!v)
 		return;
 	q = &v->vq[0];
-	sid = vt_cipher_session(v, VUF_SESS_632, VIRTIO_CRYPTO_CIPHER_AES_CBC, pkey, 16, 1);
-	if (!tap_ok(sid >= 0, "poll: %s: session", k->name))
-		goto out;
 	for (unsigned int i = 0; i < n; i++) {
 		struct vuf_job j;
 		void *ck;
@@ -182,7 +194,6 @@ static void case_one_at_a_time(struct vt *t, const struct pk *k)
 			"kicks, %llu saved",
 			k->name, off_seen, done, (unsigned long long)q->kicks,
 			(unsigned long long)q->kicks_saved);
-out:
 	vuf_free(v);
 }
 
@@ -216,18 +227,15 @@ static uint64_t drain_calls(struct vuf_vq *q)
 /* A driver that polls for completions and never asks for an interrupt. */
 static void case_suppressed(struct vt *t, const struct pk *k)
 {
-	struct vuf *v = open_kind(t, k);
+	int64_t sid;
+	struct vuf *v = open_session(t, k, &sid);
 	struct vuf_vq *q;
 	unsigned int n = 100, done = 0, bad = 0;
 	uint64_t calls;
-	int64_t sid;
 
-	if (!tap_ok(v != NULL, "poll: %s: handshake", k->name))
+	if (!v)
 		return;
 	q = &v->vq[0];
-	sid = vt_cipher_session(v, VUF_SESS_632, VIRTIO_CRYPTO_CIPHER_AES_CBC, pkey, 16, 1);
-	if (!tap_ok(sid >= 0, "poll: %s: session", k->name))
-		goto out;
 	/* EVENT_IDX: used_event stays 0 (Linux writes 0 to disable callbacks). */
 	drain_calls(q);
 	for (unsigned int i = 0; i < n; i++) {
@@ -266,7 +274,6 @@ static void case_suppressed(struct vt *t, const struct pk *k)
 			"tell this driver from one without EVENT_IDX whose flags ask for "
 			"them)",
 			k->name, (unsigned long long)calls, done);
-out:
 	vuf_free(v);
 }
 
