@@ -114,6 +114,16 @@ bool vt_daemon_alive(struct vt *t)
 	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
 }
 
+/* The session's id, or -1 when it could not be created. */
+static int64_t sym_session(struct vuf *v, int layout, const struct vuf_sym_sess *s)
+{
+	int64_t sid = -1;
+
+	if (vuf_create_sym(v, layout, s, &sid))
+		return -1;
+	return sid;
+}
+
 int64_t vt_cipher_session(struct vuf *v, int layout, uint32_t alg, const uint8_t *key,
 			  uint32_t keylen, int enc)
 {
@@ -124,11 +134,8 @@ int64_t vt_cipher_session(struct vuf *v, int layout, uint32_t alg, const uint8_t
 		.direction = enc ? VIRTIO_CRYPTO_OP_ENCRYPT : VIRTIO_CRYPTO_OP_DECRYPT,
 		.key = key,
 	};
-	int64_t sid = -1;
 
-	if (vuf_create_sym(v, layout, &s, &sid))
-		return -1;
-	return sid;
+	return sym_session(v, layout, &s);
 }
 
 int64_t vt_chain_session(struct vuf *v, int layout, uint32_t alg, const uint8_t *key,
@@ -148,11 +155,8 @@ int64_t vt_chain_session(struct vuf *v, int layout, uint32_t alg, const uint8_t 
 		.key = key,
 		.auth_key = akey,
 	};
-	int64_t sid = -1;
 
-	if (vuf_create_sym(v, layout, &s, &sid))
-		return -1;
-	return sid;
+	return sym_session(v, layout, &s);
 }
 
 int64_t vt_hash_session(struct vuf *v, int layout, uint32_t hash, uint32_t hlen)
@@ -165,11 +169,8 @@ int64_t vt_hash_session(struct vuf *v, int layout, uint32_t hash, uint32_t hlen)
 		.hash_mode = VIRTIO_CRYPTO_SYM_HASH_MODE_PLAIN,
 		.chain_order = VIRTIO_CRYPTO_SYM_ALG_CHAIN_ORDER_CIPHER_THEN_HASH,
 	};
-	int64_t sid = -1;
 
-	if (vuf_create_sym(v, layout, &s, &sid))
-		return -1;
-	return sid;
+	return sym_session(v, layout, &s);
 }
 
 void vt_job_place_random(struct vuf *v, struct vuf_job *j)
