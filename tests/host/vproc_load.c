@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "vprocd.h"
+#include "vpd_frames.h"
 
 static uint8_t *read_file(const char *path, size_t *len)
 {
@@ -37,27 +38,6 @@ static uint8_t *read_file(const char *path, size_t *len)
 	close(fd);
 	*len = (size_t)st.st_size;
 	return b;
-}
-
-static struct vmm_hdr pop(struct vpd_conn *c, char *text, size_t cap)
-{
-	struct vpd_outbuf *o = c->out_head;
-	struct vmm_hdr h;
-
-	assert_non_null(o);
-	assert_int_equal(vmm_hdr_decode(o->data, &h), 0);
-	if (text) {
-		size_t n = h.len < cap - 1 ? h.len : cap - 1;
-
-		memcpy(text, o->data + VMM_HDR_SIZE, n);
-		text[n] = 0;
-	}
-	c->out_head = o->next;
-	if (!c->out_head)
-		c->out_tail = NULL;
-	c->out_bytes -= o->len;
-	free(o);
-	return h;
 }
 
 static void feed_frame(struct vpd_conn *c, uint16_t type, uint32_t id, int32_t desc, const void *p1,
@@ -125,7 +105,7 @@ static void load_run_close(void **state)
 
 	c = vpd_conn_new(&srv, -1);
 	feed_frame(c, VMM_T_NEWPROCESS, 1, -1, pre, 8, img, ilen, sigb, slen);
-	h = pop(c, text, sizeof(text));
+	h = vpd_pop(c, text, sizeof(text));
 	if (h.status)
 		fail_msg("NEWPROCESS: %d %s", h.status, text);
 	assert_int_equal(h.desc, 0);
@@ -174,14 +154,14 @@ static void load_run_close(void **state)
 		assert_int_equal(poll(&pf, 1, 5000), 1);
 	}
 	vpd_proc_on_chan(c, p);
-	h = pop(c, text, sizeof(text));
+	h = vpd_pop(c, text, sizeof(text));
 	assert_int_equal(h.req_id, 2);
 	assert_int_equal(h.status, 0);
 	assert_string_equal(text, "Hello, World!");
 
 	/* close: the process is killed and reaped */
 	feed_frame(c, VMM_T_CLOSE, 3, 0, NULL, 0, NULL, 0, NULL, 0);
-	h = pop(c, NULL, 0);
+	h = vpd_pop(c, NULL, 0);
 	assert_int_equal(h.status, 0);
 	assert_int_equal(c->nlive, 0);
 	{

@@ -16,6 +16,7 @@
 
 #include <vcrypto/vmmcall.h>
 #include "vprocd.h"
+#include "vpd_frames.h"
 
 static void hdr_roundtrip(void **state)
 {
@@ -100,29 +101,6 @@ static size_t frame(uint8_t *out, uint16_t type, uint32_t id, int32_t desc, uint
 	return VMM_HDR_SIZE;
 }
 
-/* Pops the next queued reply; asserts there is one. */
-static struct vmm_hdr pop(struct vpd_conn *c, char *text, size_t cap)
-{
-	struct vpd_outbuf *o = c->out_head;
-	struct vmm_hdr h;
-
-	assert_non_null(o);
-	assert_int_equal(vmm_hdr_decode(o->data, &h), 0);
-	assert_int_equal(o->len, VMM_HDR_SIZE + h.len);
-	if (text) {
-		size_t n = h.len < cap - 1 ? h.len : cap - 1;
-
-		memcpy(text, o->data + VMM_HDR_SIZE, n);
-		text[n] = 0;
-	}
-	c->out_head = o->next;
-	if (!c->out_head)
-		c->out_tail = NULL;
-	c->out_bytes -= o->len;
-	free(o);
-	return h;
-}
-
 static void split_everywhere(void **state)
 {
 	uint8_t b[2 * VMM_HDR_SIZE];
@@ -135,11 +113,11 @@ static void split_everywhere(void **state)
 
 		vpd_conn_feed(c, b, cut);
 		vpd_conn_feed(c, b + cut, sizeof(b) - cut);
-		h = pop(c, NULL, 0);
+		h = vpd_pop(c, NULL, 0);
 		assert_int_equal(h.type, VMM_T_LIST | VMM_T_RESPONSE);
 		assert_int_equal(h.req_id, 1);
 		assert_int_equal(h.status, 0);
-		h = pop(c, NULL, 0);
+		h = vpd_pop(c, NULL, 0);
 		assert_int_equal(h.type, VMM_T_CLOSE | VMM_T_RESPONSE);
 		assert_int_equal(h.req_id, 2);
 		assert_int_equal(h.status, -VMM_E_NODESC);
@@ -152,8 +130,8 @@ static void split_everywhere(void **state)
 
 		for (size_t i = 0; i < sizeof(b); i++)
 			vpd_conn_feed(c, b + i, 1);
-		assert_int_equal(pop(c, NULL, 0).req_id, 1);
-		assert_int_equal(pop(c, NULL, 0).req_id, 2);
+		assert_int_equal(vpd_pop(c, NULL, 0).req_id, 1);
+		assert_int_equal(vpd_pop(c, NULL, 0).req_id, 2);
 		vpd_conn_free(c);
 	}
 }
@@ -171,10 +149,10 @@ static void garbage_then_frame(void **state)
 	vpd_conn_feed(c, g, sizeof(g));
 	frame(b, VMM_T_LIST, 9, -1, 0);
 	vpd_conn_feed(c, b, sizeof(b));
-	h = pop(c, text, sizeof(text));
+	h = vpd_pop(c, text, sizeof(text));
 	assert_int_equal(h.status, -VMM_E_PROTO);
 	assert_non_null(strstr(text, "resynchronising"));
-	h = pop(c, NULL, 0);
+	h = vpd_pop(c, NULL, 0);
 	assert_int_equal(h.req_id, 9);
 	assert_int_equal(h.status, 0);
 	assert_null(c->out_head); /* one error for the whole run of garbage */
@@ -195,10 +173,10 @@ static void unknown_type_and_payloads(void **state)
 	vpd_conn_feed(c, b, VMM_HDR_SIZE);
 	frame(b, VMM_T_LIST, 8, 0, 0);
 	vpd_conn_feed(c, b, VMM_HDR_SIZE);
-	assert_int_equal(pop(c, NULL, 0).status, -VMM_E_TYPE);
-	assert_int_equal(pop(c, NULL, 0).status, -VMM_E_PROTO);
-	assert_int_equal(pop(c, NULL, 0).status, -VMM_E_TYPE);
-	assert_int_equal(pop(c, NULL, 0).status, 0);
+	assert_int_equal(vpd_pop(c, NULL, 0).status, -VMM_E_TYPE);
+	assert_int_equal(vpd_pop(c, NULL, 0).status, -VMM_E_PROTO);
+	assert_int_equal(vpd_pop(c, NULL, 0).status, -VMM_E_TYPE);
+	assert_int_equal(vpd_pop(c, NULL, 0).status, 0);
 	vpd_conn_free(c);
 }
 
@@ -214,7 +192,7 @@ static void oversized_image_skipped_unallocated(void **state)
 	vmm_put32(b + VMM_HDR_SIZE, ilen);
 	vmm_put32(b + VMM_HDR_SIZE + 4, slen);
 	vpd_conn_feed(c, b, sizeof(b));
-	h = pop(c, NULL, 0); /* refused at once, before the payload arrives */
+	h = vpd_pop(c, NULL, 0); /* refused at once, before the payload arrives */
 	assert_int_equal(h.status, -VMM_E_IMG_TOOBIG);
 	assert_int_equal(c->memfd, -1);
 	assert_null(c->img);
@@ -227,7 +205,7 @@ static void oversized_image_skipped_unallocated(void **state)
 	assert_null(c->out_head);
 	frame(b, VMM_T_LIST, 4, -1, 0);
 	vpd_conn_feed(c, b, VMM_HDR_SIZE);
-	assert_int_equal(pop(c, NULL, 0).req_id, 4);
+	assert_int_equal(vpd_pop(c, NULL, 0).req_id, 4);
 	vpd_conn_free(c);
 }
 
@@ -255,11 +233,11 @@ static void newprocess_size_checks(void **state)
 		vpd_conn_feed(c, b, sizeof(b));
 		vpd_conn_feed(c, rest, cases[i].len - 8);
 		free(rest);
-		assert_int_equal(pop(c, NULL, 0).status, cases[i].err);
+		assert_int_equal(vpd_pop(c, NULL, 0).status, cases[i].err);
 		assert_null(c->out_head);
 		frame(b, VMM_T_LIST, 99, -1, 0);
 		vpd_conn_feed(c, b, VMM_HDR_SIZE);
-		assert_int_equal(pop(c, NULL, 0).req_id, 99);
+		assert_int_equal(vpd_pop(c, NULL, 0).req_id, 99);
 		vpd_conn_free(c);
 	}
 }
@@ -289,7 +267,7 @@ static void newprocess_untrusted(void **state)
 	memcpy(b + VMM_HDR_SIZE + 8, img, sizeof(img));
 	for (size_t i = 0; i < VMM_HDR_SIZE + 8 + sizeof(img) + (size_t)sl; i++)
 		vpd_conn_feed(c, b + i, 1);
-	h = pop(c, text, sizeof(text));
+	h = vpd_pop(c, text, sizeof(text));
 	assert_int_equal(h.status, -VMM_E_SIG_KEY);
 	assert_non_null(strstr(text, "not among the 0 trusted keys"));
 	assert_int_equal(c->memfd, -1); /* the memfd is gone again */
@@ -309,8 +287,8 @@ static void msg_limits(void **state)
 	vpd_conn_feed(c, big, sizeof(big));
 	frame(b, VMM_T_MSG, 2, 0, 0);
 	vpd_conn_feed(c, b, sizeof(b));
-	assert_int_equal(pop(c, NULL, 0).status, -VMM_E_MSG_TOOBIG);
-	assert_int_equal(pop(c, NULL, 0).status, -VMM_E_NODESC);
+	assert_int_equal(vpd_pop(c, NULL, 0).status, -VMM_E_MSG_TOOBIG);
+	assert_int_equal(vpd_pop(c, NULL, 0).status, -VMM_E_NODESC);
 	assert_int_equal(c->inflight, 0);
 	vpd_conn_free(c);
 }
@@ -330,12 +308,12 @@ static void frame_timeout(void **state)
 	vpd_conn_frame_timeout(c, now + 999);
 	assert_null(c->out_head);
 	vpd_conn_frame_timeout(c, now + 1000);
-	h = pop(c, NULL, 0);
+	h = vpd_pop(c, NULL, 0);
 	assert_int_equal(h.req_id, 5);
 	assert_int_equal(h.status, -VMM_E_PROTO);
 	frame(b, VMM_T_LIST, 6, 0, 0);
 	vpd_conn_feed(c, b, sizeof(b));
-	assert_int_equal(pop(c, NULL, 0).req_id, 6);
+	assert_int_equal(vpd_pop(c, NULL, 0).req_id, 6);
 	vpd_conn_free(c);
 }
 
