@@ -611,7 +611,7 @@ static const struct bad_op fetched[] = {
 	{"unreadable src, 64 B (copied): FETCH EFAULT", EFAULT, .bad_src = 1},
 	{"unreadable src, 64 KiB (pinned): FETCH EFAULT", EFAULT, .bad_src = 1, .len = 65536},
 	{"unwritable dst, 64 B (copied out at FETCH): EFAULT", EFAULT, .bad_dst = 1},
-	{"unwritable dst, 64 KiB (pinned): EFAULT", EFAULT, .bad_dst = 1, .len = 65536},
+	{"unwritable dst, 64 KiB (pinned): FETCH EFAULT", EFAULT, .bad_dst = 1, .len = 65536},
 };
 
 /*
