@@ -65,6 +65,22 @@ struct aead_args {
 	void *out_tag;
 };
 
+/* A request with flags and tag_len 0 (the caller sets them when it wants more). */
+static struct aead_args aead_req(uint32_t ses, uint16_t op, const void *auth, uint32_t auth_len,
+				 const void *src, void *dst, uint32_t len, void *iv)
+{
+	struct aead_args a = {.ses = ses,
+			      .op = op,
+			      .auth = auth,
+			      .auth_len = auth_len,
+			      .src = src,
+			      .dst = dst,
+			      .len = len,
+			      .iv = iv};
+
+	return a;
+}
+
 static int aead(int fd, struct aead_args *a)
 {
 	struct crypt_auth_op caop;
@@ -218,15 +234,7 @@ static void *gcm_thread_run(void *arg)
 		cdev_fill(aad, 40, 8000 + n);
 		cdev_fill(pt, len, 9000 + t->id * 100 + n);
 		ref_gcm(t->key, 16, iv, aad, 40, pt, len, 16, ref);
-		memset(&a, 0, sizeof(a));
-		a.ses = t->ses;
-		a.op = COP_ENCRYPT;
-		a.auth = aad;
-		a.auth_len = 40;
-		a.src = pt;
-		a.dst = out;
-		a.len = len;
-		a.iv = iv;
+		a = aead_req(t->ses, COP_ENCRYPT, aad, 40, pt, out, len, iv);
 		if (aead(t->fd, &a) || memcmp(out, ref, len + 16))
 			t->bad++;
 	}
@@ -295,17 +303,10 @@ static void cmd_gcm(int fd)
 				cdev_ok(0, "OpenSSL AES-GCM reference");
 				continue;
 			}
-			memset(&a, 0, sizeof(a));
-			a.ses = ses;
-			a.op = COP_ENCRYPT;
-			a.auth = alen ? aad : NULL;
-			a.auth_len = alen;
 			memcpy(out, pt, len);
 			memset(out + len, FILLER, 16);
-			a.src = inplace ? out : pt;
-			a.dst = out;
-			a.len = len;
-			a.iv = iv;
+			a = aead_req(ses, COP_ENCRYPT, alen ? aad : NULL, alen, inplace ? out : pt,
+				     out, len, iv);
 			r = aead(fd, &a);
 			if (r || memcmp(out, ref, len + 16) || a.out_len != len + 16 ||
 			    a.out_tag_len != 16 || a.out_tag != out + len) {
@@ -315,18 +316,11 @@ static void cmd_gcm(int fd)
 					  a.out_tag_len);
 			}
 			/* decrypt OpenSSL's C || T: len includes the tag */
-			memset(&a, 0, sizeof(a));
-			a.ses = ses;
-			a.op = COP_DECRYPT;
-			a.auth = alen ? aad : NULL;
-			a.auth_len = alen;
 			memcpy(dec, ref, len + 16);
 			if (!inplace)
 				memset(dec, FILLER, len + 16);
-			a.src = inplace ? dec : ref;
-			a.dst = dec;
-			a.len = len + 16;
-			a.iv = iv;
+			a = aead_req(ses, COP_DECRYPT, alen ? aad : NULL, alen, inplace ? dec : ref,
+				     dec, len + 16, iv);
 			r = aead(fd, &a);
 			if (r || memcmp(dec, pt, len) || a.out_len != len) {
 				dec_ok = 0;
@@ -363,29 +357,13 @@ static void cmd_gcm(int fd)
 		cdev_fill(pt, len, 10);
 		for (unsigned int t = 0; t < sizeof(tls) / sizeof(tls[0]); t++) {
 			ref_gcm(key, 16, iv, aad, alen, pt, len, tls[t], ref);
-			memset(&a, 0, sizeof(a));
-			a.ses = ses;
-			a.op = COP_ENCRYPT;
-			a.auth = aad;
-			a.auth_len = alen;
-			a.src = pt;
 			memset(out, FILLER, len + 16);
-			a.dst = out;
-			a.len = len;
-			a.iv = iv;
+			a = aead_req(ses, COP_ENCRYPT, aad, alen, pt, out, len, iv);
 			a.tag_len = tls[t];
 			r = aead(fd, &a);
 			ok &= !r && !memcmp(out, ref, len + tls[t]) && a.out_len == len + tls[t] &&
 			      out[len + tls[t]] == FILLER;
-			memset(&a, 0, sizeof(a));
-			a.ses = ses;
-			a.op = COP_DECRYPT;
-			a.auth = aad;
-			a.auth_len = alen;
-			a.src = ref;
-			a.dst = dec;
-			a.len = len + tls[t];
-			a.iv = iv;
+			a = aead_req(ses, COP_DECRYPT, aad, alen, ref, dec, len + tls[t], iv);
 			a.tag_len = tls[t];
 			r = aead(fd, &a);
 			ok &= !r && !memcmp(dec, pt, len) && a.out_len == len;
@@ -410,16 +388,8 @@ static void cmd_gcm(int fd)
 				aad2[0] ^= 2;
 			else
 				iv2[11] ^= 1;
-			memset(&a, 0, sizeof(a));
-			a.ses = ses;
-			a.op = COP_DECRYPT;
-			a.auth = aad2;
-			a.auth_len = alen;
-			a.src = c;
 			memset(dec, FILLER, len + 16);
-			a.dst = dec;
-			a.len = len + 16;
-			a.iv = iv2;
+			a = aead_req(ses, COP_DECRYPT, aad2, alen, c, dec, len + 16, iv2);
 			r = aead(fd, &a);
 			cdev_ok(r == -EBADMSG && all_bytes(dec, len + 16, FILLER),
 				"AES-GCM decrypt with a wrong %s: EBADMSG (%s), dst untouched",
@@ -436,13 +406,7 @@ static void cmd_gcm(int fd)
 		}
 
 		/* iv NULL: the session's IV (gcm leaves it as it was) */
-		memset(&a, 0, sizeof(a));
-		a.ses = ses;
-		a.op = COP_ENCRYPT;
-		a.src = pt;
-		a.dst = out;
-		a.len = len;
-		a.iv = NULL;
+		a = aead_req(ses, COP_ENCRYPT, NULL, 0, pt, out, len, NULL);
 		r = aead(fd, &a);
 		ref_gcm(key, 16, iv, NULL, 0, pt, len, 16, ref);
 		cdev_ok(!r && !memcmp(out, ref, len + 16),
@@ -452,14 +416,8 @@ static void cmd_gcm(int fd)
 
 			memset(iv3, 0, sizeof(iv3));
 			memcpy(iv3, iv, 12);
-			memset(&a, 0, sizeof(a));
-			a.ses = ses;
-			a.op = COP_ENCRYPT;
+			a = aead_req(ses, COP_ENCRYPT, NULL, 0, pt, out, 16, iv3);
 			a.flags = COP_FLAG_WRITE_IV;
-			a.src = pt;
-			a.dst = out;
-			a.len = 16;
-			a.iv = iv3;
 			r = aead(fd, &a);
 			cdev_ok(!r && !memcmp(iv3, iv, 12),
 				"AES-GCM COP_FLAG_WRITE_IV writes back the IV unchanged");
@@ -482,15 +440,7 @@ static void cmd_gcm(int fd)
 			   "5bc94fbc3221a5db94fae95ae7121a47",
 			   exp, sizeof(exp));
 		r = cdev_session(fd, CRYPTO_AES_GCM, k, 16, 0, NULL, 0, &ses);
-		memset(&a, 0, sizeof(a));
-		a.ses = ses;
-		a.op = COP_ENCRYPT;
-		a.auth = ad;
-		a.auth_len = 20;
-		a.src = p;
-		a.dst = out;
-		a.len = 60;
-		a.iv = v;
+		a = aead_req(ses, COP_ENCRYPT, ad, 20, p, out, 60, v);
 		if (!r)
 			r = aead(fd, &a);
 		cdev_ok(!r && !memcmp(out, exp, 76), "AES-GCM known answer (GCM spec test case 4, "
@@ -535,14 +485,8 @@ static void cmd_tls(int fd)
 		size_t rl = ref_tls(EVP_sha256(), key, 16, key, 16, iv, NULL, 0, pt, 33, 0, 0, ref);
 
 		memcpy(buf, pt, 33);
-		memset(&a, 0, sizeof(a));
-		a.ses = ses;
-		a.op = COP_ENCRYPT;
+		a = aead_req(ses, COP_ENCRYPT, NULL, 0, buf, buf, 33, iv);
 		a.flags = COP_FLAG_AEAD_TLS_TYPE;
-		a.src = buf;
-		a.dst = buf;
-		a.len = 33;
-		a.iv = iv;
 		r = aead(fd, &a);
 		cdev_ok(!r && a.out_len == rl && !memcmp(buf, ref, rl),
 			"TLS on an AES-CBC session without MAC: CBC(pt || padding) as OpenSSL, len "
@@ -584,17 +528,10 @@ static void cmd_tls(int fd)
 					     len, tag_len ? tag_len : macs[m].dlen, 0, ref);
 				memset(buf, FILLER, max);
 				memcpy(buf, pt, len);
-				memset(&a, 0, sizeof(a));
-				a.ses = ses;
-				a.op = COP_ENCRYPT;
+				a = aead_req(ses, COP_ENCRYPT, alen ? aad : NULL, alen, buf, buf,
+					     len, iv);
 				a.flags = COP_FLAG_AEAD_TLS_TYPE;
-				a.auth = alen ? aad : NULL;
-				a.auth_len = alen;
-				a.src = buf;
-				a.dst = buf;
-				a.len = len;
 				a.tag_len = tag_len;
-				a.iv = iv;
 				r = aead(fd, &a);
 				if (r || !rl || a.out_len != rl || memcmp(buf, ref, rl) ||
 				    buf[rl] != FILLER) {
@@ -604,17 +541,10 @@ static void cmd_tls(int fd)
 				}
 				/* decrypt OpenSSL's record */
 				memcpy(buf, ref, rl);
-				memset(&a, 0, sizeof(a));
-				a.ses = ses;
-				a.op = COP_DECRYPT;
+				a = aead_req(ses, COP_DECRYPT, alen ? aad : NULL, alen, buf, buf,
+					     (uint32_t)rl, iv);
 				a.flags = COP_FLAG_AEAD_TLS_TYPE;
-				a.auth = alen ? aad : NULL;
-				a.auth_len = alen;
-				a.src = buf;
-				a.dst = buf;
-				a.len = (uint32_t)rl;
 				a.tag_len = tag_len;
-				a.iv = iv;
 				r = aead(fd, &a);
 				if (r || a.out_len != len || memcmp(buf, pt, len)) {
 					dec_ok = 0;
@@ -676,16 +606,8 @@ static void cmd_tls(int fd)
 				ossl_cipher(aes("cbc", 16), key, iv, 1, rec, buf, rl);
 			}
 			memcpy(saved, buf, rl);
-			memset(&a, 0, sizeof(a));
-			a.ses = ses;
-			a.op = COP_DECRYPT;
+			a = aead_req(ses, COP_DECRYPT, aad2, alen, buf, buf, (uint32_t)rl, iv);
 			a.flags = COP_FLAG_AEAD_TLS_TYPE;
-			a.auth = aad2;
-			a.auth_len = alen;
-			a.src = buf;
-			a.dst = buf;
-			a.len = (uint32_t)rl;
-			a.iv = iv;
 			r = aead(fd, &a);
 			cdev_ok(r == -EBADMSG && !memcmp(buf, saved, rl),
 				"TLS decrypt, wrong %s: EBADMSG (%s), no plaintext in dst",
@@ -701,16 +623,8 @@ static void cmd_tls(int fd)
 			rl2 = ref_tls(md, mkey, 32, key, 16, ref + rl - 16, aad, alen, pt, 40, 32,
 				      0, ref2);
 			memcpy(buf, pt, len);
-			memset(&a, 0, sizeof(a));
-			a.ses = ses;
-			a.op = COP_ENCRYPT;
+			a = aead_req(ses, COP_ENCRYPT, aad, alen, buf, buf, len, iv);
 			a.flags = COP_FLAG_AEAD_TLS_TYPE;
-			a.auth = aad;
-			a.auth_len = alen;
-			a.src = buf;
-			a.dst = buf;
-			a.len = len;
-			a.iv = iv;
 			r = aead(fd, &a);
 			memcpy(buf2, pt, 40);
 			a.src = buf2;
@@ -771,17 +685,9 @@ static void cmd_srtp(int fd)
 		memcpy(ref, pkt, 62);
 		ossl_cipher(EVP_aes_128_ctr(), key, iv, 1, pkt + 12, ref + 12, 50);
 		memset(tag, FILLER, sizeof(tag));
-		memset(&a, 0, sizeof(a));
-		a.ses = ses;
-		a.op = COP_ENCRYPT;
+		a = aead_req(ses, COP_ENCRYPT, pkt, 62, pkt + 12, pkt + 12, 50, iv);
 		a.flags = COP_FLAG_AEAD_SRTP_TYPE;
-		a.auth = pkt;
-		a.auth_len = 62;
-		a.src = pkt + 12;
-		a.dst = pkt + 12;
-		a.len = 50;
 		a.tag = tag;
-		a.iv = iv;
 		r = aead(fd, &a);
 		cdev_ok(!r && !memcmp(pkt, ref, 62) && all_bytes(tag, sizeof(tag), FILLER),
 			"SRTP on an AES-CTR session without MAC: payload AES-CTR as OpenSSL, no "
@@ -808,18 +714,10 @@ static void cmd_srtp(int fd)
 		ossl_cipher(EVP_aes_128_ctr(), key, iv, 1, pkt + hl, ref + hl, len);
 		ossl_hmac2(EVP_sha1(), mkey, 20, ref, total, NULL, 0, mac);
 		memset(tag, FILLER, sizeof(tag));
-		memset(&a, 0, sizeof(a));
-		a.ses = ses;
-		a.op = COP_ENCRYPT;
+		a = aead_req(ses, COP_ENCRYPT, pkt, total, pkt + hl, pkt + hl, len, iv);
 		a.flags = COP_FLAG_AEAD_SRTP_TYPE;
-		a.auth = pkt;
-		a.auth_len = total;
-		a.src = pkt + hl;
-		a.dst = pkt + hl;
-		a.len = len;
 		a.tag = tag;
 		a.tag_len = tag_len;
-		a.iv = iv;
 		r = aead(fd, &a);
 		if (r || memcmp(pkt, ref, total) || memcmp(tag, mac, tag_len ? tag_len : 20) ||
 		    (tag_len && tag[tag_len] != FILLER) || a.out_len != len ||
@@ -864,17 +762,9 @@ static void cmd_srtp(int fd)
 		else
 			tag[3] ^= 1;
 		memcpy(saved, pkt, total);
-		memset(&a, 0, sizeof(a));
-		a.ses = ses;
-		a.op = COP_DECRYPT;
+		a = aead_req(ses, COP_DECRYPT, pkt, total, pkt + hl, pkt + hl, len, iv);
 		a.flags = COP_FLAG_AEAD_SRTP_TYPE;
-		a.auth = pkt;
-		a.auth_len = total;
-		a.src = pkt + hl;
-		a.dst = pkt + hl;
-		a.len = len;
 		a.tag = tag;
-		a.iv = iv;
 		r = aead(fd, &a);
 		cdev_ok(r == -EBADMSG && !memcmp(pkt, saved, total),
 			"SRTP decrypt, wrong %s: EBADMSG (%s), payload not decrypted", names[what],
@@ -916,16 +806,10 @@ static void cmd_errors(int fd)
 	if (r)
 		return;
 
-#define A0(s, o, f)                       \
-	do {                              \
-		memset(&a, 0, sizeof(a)); \
-		a.ses = (s);              \
-		a.op = (o);               \
-		a.flags = (f);            \
-		a.src = buf;              \
-		a.dst = buf;              \
-		a.len = 32;               \
-		a.iv = iv;                \
+#define A0(s, o, f)                                                \
+	do {                                                       \
+		a = aead_req((s), (o), NULL, 0, buf, buf, 32, iv); \
+		a.flags = (f);                                     \
 	} while (0)
 
 	A0(gcm, 2, 0);
@@ -1136,29 +1020,22 @@ static void cmd_emit(int fd)
 			printf("skip %u %d\n", i, r);
 			continue;
 		}
-		memset(&a, 0, sizeof(a));
 		memset(buf, FILLER, sizeof(buf));
-		a.ses = ses;
-		a.op = COP_ENCRYPT;
-		a.iv = in.iv;
-		a.tag_len = c->tag_len;
 		if (c->kind == K_SRTP) {
 			memcpy(buf, in.aad, c->alen);
 			memcpy(buf + c->alen, in.pt, c->len);
 			memset(buf + c->alen + c->len, 0x77, 4);
+			a = aead_req(ses, COP_ENCRYPT, buf, total, buf + c->alen, buf + c->alen,
+				     c->len, in.iv);
 			a.flags = COP_FLAG_AEAD_SRTP_TYPE;
-			a.auth = buf;
-			a.auth_len = total;
-			a.src = a.dst = buf + c->alen;
 			a.tag = tag;
 		} else {
 			memcpy(buf, in.pt, c->len);
+			a = aead_req(ses, COP_ENCRYPT, c->alen ? in.aad : NULL, c->alen, buf, buf,
+				     c->len, in.iv);
 			a.flags = c->kind == K_TLS ? COP_FLAG_AEAD_TLS_TYPE : 0;
-			a.auth = c->alen ? in.aad : NULL;
-			a.auth_len = c->alen;
-			a.src = a.dst = buf;
 		}
-		a.len = c->len;
+		a.tag_len = c->tag_len;
 		r = aead(fd, &a);
 		out_len = a.out_len;
 		printf("case %u %d %u %u %ld", i, r, a.out_len, a.out_tag_len,
