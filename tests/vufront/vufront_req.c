@@ -240,6 +240,14 @@ bool vuf_job_pass(const struct vuf_job *j)
 	       j->ro_ok;
 }
 
+bool vuf_job_complete(struct vuf *v, struct vuf_job *j, uint32_t used_len)
+{
+	j->used_len = used_len;
+	j->done = true;
+	vuf_job_check(v, j);
+	return vuf_job_pass(j);
+}
+
 void vuf_job_check(struct vuf *v, struct vuf_job *j)
 {
 	j->in = malloc(j->in_len);
@@ -331,9 +339,7 @@ int vuf_run_jobs(struct vuf *v, unsigned int nq, struct vuf_job *jobs, unsigned 
 					return r;
 				if (r == 0)
 					break;
-				((struct vuf_job *)ck)->used_len = len;
-				((struct vuf_job *)ck)->done = true;
-				vuf_job_check(v, ck);
+				vuf_job_complete(v, ck, len);
 				busy[q]--;
 				done++;
 				progress = true;

@@ -66,6 +66,8 @@ void vuf_job_free(struct vuf_job *j); /* frees owned buffers, not j */
 bool vuf_job_pass(const struct vuf_job *j);
 /* Gathers the writable stream of a completed job and checks it (sets the results). */
 void vuf_job_check(struct vuf *v, struct vuf_job *j);
+/* A job came back with used_len bytes written: marks it done, checks it; vuf_job_pass(). */
+bool vuf_job_complete(struct vuf *v, struct vuf_job *j, uint32_t used_len);
 /* Places, submits with up to `inflight` outstanding per queue, kicks, waits
  * and checks. Job i goes to queue i % nq. Returns 0, or -errno for a failure
  * of the transport (timeout, connection closed, bad used entry); jobs not
