@@ -237,22 +237,11 @@ static void rsa_header_changes_between_reads(void **state)
 	struct virtio_crypto_op_data_req *h = (void *)rd;
 	struct vcd_vu_session_1072 m = {0};
 	struct vcd_sess_params p;
-	uint8_t *der = NULL, dg[32], wr[129];
+	uint8_t dg[32], wr[129];
 	EVP_PKEY_CTX *x;
 	int64_t sid, used;
-	int len;
 
-	assert_non_null(k);
-	m.op_code = VIRTIO_CRYPTO_AKCIPHER_CREATE_SESSION;
-	m.u.asym.info.algo = VIRTIO_CRYPTO_AKCIPHER_RSA;
-	m.u.asym.info.rsa_padding_algo = VIRTIO_CRYPTO_RSA_PKCS1_PADDING;
-	m.u.asym.info.rsa_hash_algo = VIRTIO_CRYPTO_RSA_SHA256;
-	m.u.asym.info.keytype = VIRTIO_CRYPTO_AKCIPHER_KEY_TYPE_PRIVATE;
-	len = i2d_PrivateKey(k, &der);
-	assert_true(len > 0 && len <= (int)sizeof(m.u.asym.key));
-	memcpy(m.u.asym.key, der, (size_t)len);
-	OPENSSL_free(der);
-	m.u.asym.info.keylen = (uint32_t)len;
+	vcd_unit_rsa_msg(&m, k);
 	assert_int_equal(vcd_sess_parse(&m, sizeof(m), &p), 0);
 	sid = vcd_sess_create(&S, &p);
 	assert_true(sid > 0);

@@ -558,17 +558,7 @@ static void rsa_services(void **state)
 	size_t n;
 	int len;
 
-	assert_non_null(k);
-	m.op_code = VIRTIO_CRYPTO_AKCIPHER_CREATE_SESSION;
-	m.u.asym.info.algo = VIRTIO_CRYPTO_AKCIPHER_RSA;
-	m.u.asym.info.rsa_padding_algo = VIRTIO_CRYPTO_RSA_PKCS1_PADDING;
-	m.u.asym.info.rsa_hash_algo = VIRTIO_CRYPTO_RSA_SHA256;
-	m.u.asym.info.keytype = VIRTIO_CRYPTO_AKCIPHER_KEY_TYPE_PRIVATE;
-	len = i2d_PrivateKey(k, &der);
-	assert_true(len > 0 && len <= 1024);
-	memcpy(m.u.asym.key, der, (size_t)len);
-	OPENSSL_free(der);
-	m.u.asym.info.keylen = (uint32_t)len;
+	vcd_unit_rsa_msg(&m, k);
 	assert_int_equal(vcd_sess_parse(&m, sizeof(m), &p), 0);
 	priv = vcd_sess_create(&S, &p);
 	assert_true(priv > 0);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What the vcryptod request-path unit tests share: the fixture (the OpenSSL
- * engine, a table of 64 sessions, and one chain of modelled guest segments)
- * and the chain builder. Include after crypto_req.h.
+ * engine, a table of 64 sessions, one chain of modelled guest segments), the
+ * chain builder and an RSA session message. Include after <cmocka.h> and
+ * crypto_req.h.
  */
 #ifndef VCRYPTO_TEST_VCD_UNIT_H
 #define VCRYPTO_TEST_VCD_UNIT_H
@@ -10,6 +11,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
 
 /* Opens the engine and the session table, allocates the chain; 0 or -1. */
 static inline int vcd_unit_open(struct vcd_engine **eng, struct vcd_sessions *s,
@@ -49,6 +53,28 @@ static inline void vcd_unit_seg(struct vcd_chain *c, uint8_t *p, uint32_t len, b
 		c->nin++;
 		c->in_len += len;
 	}
+}
+
+/*
+ * A CREATE_SESSION message for RSA with k's private key (DER), PKCS#1 v1.5
+ * padding and SHA-256; asserts that the key fits.
+ */
+static inline void vcd_unit_rsa_msg(struct vcd_vu_session_1072 *m, EVP_PKEY *k)
+{
+	uint8_t *der = NULL;
+	int len;
+
+	assert_non_null(k);
+	m->op_code = VIRTIO_CRYPTO_AKCIPHER_CREATE_SESSION;
+	m->u.asym.info.algo = VIRTIO_CRYPTO_AKCIPHER_RSA;
+	m->u.asym.info.rsa_padding_algo = VIRTIO_CRYPTO_RSA_PKCS1_PADDING;
+	m->u.asym.info.rsa_hash_algo = VIRTIO_CRYPTO_RSA_SHA256;
+	m->u.asym.info.keytype = VIRTIO_CRYPTO_AKCIPHER_KEY_TYPE_PRIVATE;
+	len = i2d_PrivateKey(k, &der);
+	assert_true(len > 0 && len <= (int)sizeof(m->u.asym.key));
+	memcpy(m->u.asym.key, der, (size_t)len);
+	OPENSSL_free(der);
+	m->u.asym.info.keylen = (uint32_t)len;
 }
 
 #endif
