@@ -1198,11 +1198,11 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
+		case 'h':
+			return usage(stdout, 0);
 		case 'M':
 			expect_mac = 1;
 			break;
-		case 'h':
-			return usage(stdout, 0);
 		default:
 			return usage(stderr, 2);
 		}
