@@ -109,6 +109,24 @@ static void put_desc(uint8_t *r, unsigned int i, uint64_t gpa, uint32_t len, uin
 	memcpy(r + i * sizeof(d), &d, sizeof(d));
 }
 
+/*
+ * A request in 4 descriptors from slot head: the 72-byte header at 0x1000,
+ * src_len readable bytes at 0x1100, dst_len writable at 0x1200, the status
+ * byte at 0x1300; the avail ring (at 0x100) offers it alone.
+ */
+static void put_req(uint8_t *r, uint16_t head, uint32_t src_len, uint32_t dst_len)
+{
+	uint16_t one = 1;
+
+	put_desc(r, head, GPA + 0x1000, 72, VRING_DESC_F_NEXT, head + 1);
+	put_desc(r, head + 1, GPA + 0x1100, src_len, VRING_DESC_F_NEXT, head + 2);
+	put_desc(r, head + 2, GPA + 0x1200, dst_len, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT,
+		 head + 3);
+	put_desc(r, head + 3, GPA + 0x1300, 1, VRING_DESC_F_WRITE, 0);
+	memcpy(r + 0x100 + 2, &one, 2);
+	memcpy(r + 0x100 + 4, &head, 2);
+}
+
 static void put_hdr(uint8_t *r, uint32_t off, uint32_t opcode, uint64_t sid, uint32_t op_type,
 		    const uint32_t *para, unsigned int npara)
 {
@@ -127,17 +145,11 @@ static void seeds(const char *dir)
 	const uint32_t cbc[] = {16, 32, 32};
 	const uint32_t chn[] = {16, 64, 64, 0, 64, 0, 64, 8, 32};
 	const uint32_t mac[] = {0, 100, 0, 0, 0, 0, 100, 0, 20};
-	uint16_t one = 1, zero = 0;
 
 	/* CBC encrypt: hdr | iv+src | dst | status, avail[0] = 0 */
 	memset(r, 0, sizeof(r));
-	put_desc(r, 0, GPA + 0x1000, 72, VRING_DESC_F_NEXT, 1);
-	put_desc(r, 1, GPA + 0x1100, 48, VRING_DESC_F_NEXT, 2);
-	put_desc(r, 2, GPA + 0x1200, 32, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 3);
-	put_desc(r, 3, GPA + 0x1300, 1, VRING_DESC_F_WRITE, 0);
+	put_req(r, 0, 48, 32);
 	put_hdr(r, 0x1000, VIRTIO_CRYPTO_CIPHER_ENCRYPT, 0x100000001ull, 1, cbc, 3);
-	memcpy(r + 0x100 + 2, &one, 2);
-	memcpy(r + 0x100 + 4, &zero, 2);
 	fuzz_write_seed(dir, "cbc", r, sizeof(r));
 	/* the same through an indirect table at 0x400 */
 	memcpy(r + 0x400, r, 64);
@@ -145,14 +157,8 @@ static void seeds(const char *dir)
 	fuzz_write_seed(dir, "cbc-indirect", r, sizeof(r));
 	/* chaining CTR + HMAC-SHA256: hdr | iv+aad+src | dst+digest | status */
 	memset(r, 0, sizeof(r));
-	put_desc(r, 5, GPA + 0x1000, 72, VRING_DESC_F_NEXT, 6);
-	put_desc(r, 6, GPA + 0x1100, 88, VRING_DESC_F_NEXT, 7);
-	put_desc(r, 7, GPA + 0x1200, 96, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 8);
-	put_desc(r, 8, GPA + 0x1300, 1, VRING_DESC_F_WRITE, 0);
+	put_req(r, 5, 88, 96);
 	put_hdr(r, 0x1000, VIRTIO_CRYPTO_CIPHER_ENCRYPT, 0x200000002ull, 2, chn, 9);
-	memcpy(r + 0x100 + 2, &one, 2);
-	one = 5;
-	memcpy(r + 0x100 + 4, &one, 2);
 	fuzz_write_seed(dir, "chain", r, sizeof(r));
 	/* MAC only */
 	put_hdr(r, 0x1000, VIRTIO_CRYPTO_CIPHER_ENCRYPT, 0x400000004ull, 2, mac, 9);
