@@ -68,6 +68,21 @@ static uint32_t rnd(uint32_t n)
 	return n ? (uint32_t)(rng_state >> 11) % n : 0;
 }
 
+/* Sorts the n cut points of a message split into parts (insertion sort). */
+static void sort_cuts(size_t *cut, unsigned int n)
+{
+	for (unsigned int i = 1; i < n; i++) {
+		size_t v = cut[i];
+		unsigned int j = i;
+
+		while (j && cut[j - 1] > v) {
+			cut[j] = cut[j - 1];
+			j--;
+		}
+		cut[j] = v;
+	}
+}
+
 /* ---- references ---- */
 
 struct halg {
@@ -248,17 +263,7 @@ static int hash_sequence(const struct halg *h, uint32_t ses, const uint8_t *key,
 	for (i = 0; i + 1 < nparts; i++)
 		cut[i] = rnd((uint32_t)len + 1);
 	cut[nparts - 1] = len;
-	/* sort the cut points */
-	for (i = 1; i < nparts; i++) {
-		size_t v = cut[i];
-		unsigned int j = i;
-
-		while (j && cut[j - 1] > v) {
-			cut[j] = cut[j - 1];
-			j--;
-		}
-		cut[j] = v;
-	}
+	sort_cuts(cut, nparts);
 	/* sometimes stale parts first, which the RESET must drop */
 	if (rnd(2))
 		r = cdev_crypt(cfd, ses, COP_ENCRYPT, COP_FLAG_UPDATE, junk, NULL, sizeof(junk),
@@ -577,16 +582,7 @@ static int chain_parts(const struct calg *c, const struct halg *h, uint32_t ses,
 	for (i = 0; i + 1 < nparts; i++)
 		cut[i] = 16 * rnd((uint32_t)(len / 16) + 1);
 	cut[nparts - 1] = len;
-	for (i = 1; i < nparts; i++) { /* sort */
-		size_t v = cut[i];
-		unsigned int j = i;
-
-		while (j && cut[j - 1] > v) {
-			cut[j] = cut[j - 1];
-			j--;
-		}
-		cut[j] = v;
-	}
+	sort_cuts(cut, nparts);
 	for (pass = 0; !r && pass < 2; pass++) { /* 0: encrypt, 1: decrypt */
 		const uint8_t *in = pass ? ct : pt;
 		int wiv = rnd(2); /* IV written back, else carried by the session */
