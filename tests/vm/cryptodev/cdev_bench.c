@@ -89,18 +89,7 @@ static int afalg_once(int op, const uint8_t *iv, unsigned int ivlen, unsigned in
 	msg.msg_controllen = sizeof(cbuf);
 	msg.msg_iov = &iov;
 	msg.msg_iovlen = 1;
-	cm = CMSG_FIRSTHDR(&msg);
-	cm->cmsg_level = SOL_ALG;
-	cm->cmsg_type = ALG_SET_OP;
-	cm->cmsg_len = CMSG_LEN(4);
-	*(uint32_t *)CMSG_DATA(cm) = ALG_OP_ENCRYPT;
-	cm = CMSG_NXTHDR(&msg, cm);
-	cm->cmsg_level = SOL_ALG;
-	cm->cmsg_type = ALG_SET_IV;
-	cm->cmsg_len = CMSG_LEN(sizeof(*aiv) + ivlen);
-	aiv = (void *)CMSG_DATA(cm);
-	aiv->ivlen = ivlen;
-	memcpy(aiv->iv, iv, ivlen);
+	cm = afalg_cmsg(&msg, 1, iv, ivlen);
 	if (tag) {
 		cm = CMSG_NXTHDR(&msg, cm);
 		cm->cmsg_level = SOL_ALG;

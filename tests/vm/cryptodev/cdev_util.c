@@ -141,12 +141,32 @@ static int afalg_open(const char *type, const char *name, const void *key, size_
 	return op < 0 ? err : op;
 }
 
+struct cmsghdr *afalg_cmsg(struct msghdr *msg, int enc, const void *iv, size_t ivlen)
+{
+	struct cmsghdr *cm = CMSG_FIRSTHDR(msg);
+	struct af_alg_iv *aiv;
+
+	cm->cmsg_level = SOL_ALG;
+	cm->cmsg_type = ALG_SET_OP;
+	cm->cmsg_len = CMSG_LEN(sizeof(uint32_t));
+	*(uint32_t *)CMSG_DATA(cm) = enc ? ALG_OP_ENCRYPT : ALG_OP_DECRYPT;
+	if (ivlen) {
+		cm = CMSG_NXTHDR(msg, cm);
+		cm->cmsg_level = SOL_ALG;
+		cm->cmsg_type = ALG_SET_IV;
+		cm->cmsg_len = CMSG_LEN(sizeof(*aiv) + ivlen);
+		aiv = (void *)CMSG_DATA(cm);
+		aiv->ivlen = (uint32_t)ivlen;
+		memcpy(aiv->iv, iv, ivlen);
+	}
+	return cm;
+}
+
 int afalg_skcipher(const char *name, const void *key, size_t keylen, int enc, const void *iv,
 		   size_t ivlen, const void *in, void *out, size_t len)
 {
 	char cbuf[CMSG_SPACE(sizeof(uint32_t)) + CMSG_SPACE(sizeof(struct af_alg_iv) + 32)];
 	struct af_alg_iv *aiv;
-	struct cmsghdr *cm;
 	struct msghdr msg;
 	struct iovec iov;
 	size_t done = 0;
@@ -177,20 +197,7 @@ int afalg_skcipher(const char *name, const void *key, size_t keylen, int enc, co
 	msg.msg_control = cbuf;
 	msg.msg_controllen =
 		CMSG_SPACE(sizeof(uint32_t)) + (ivlen ? CMSG_SPACE(sizeof(*aiv) + ivlen) : 0);
-	cm = CMSG_FIRSTHDR(&msg);
-	cm->cmsg_level = SOL_ALG;
-	cm->cmsg_type = ALG_SET_OP;
-	cm->cmsg_len = CMSG_LEN(sizeof(uint32_t));
-	*(uint32_t *)CMSG_DATA(cm) = enc ? ALG_OP_ENCRYPT : ALG_OP_DECRYPT;
-	if (ivlen) {
-		cm = CMSG_NXTHDR(&msg, cm);
-		cm->cmsg_level = SOL_ALG;
-		cm->cmsg_type = ALG_SET_IV;
-		cm->cmsg_len = CMSG_LEN(sizeof(*aiv) + ivlen);
-		aiv = (void *)CMSG_DATA(cm);
-		aiv->ivlen = ivlen;
-		memcpy(aiv->iv, iv, ivlen);
-	}
+	afalg_cmsg(&msg, enc, iv, ivlen);
 	iov.iov_base = (void *)in;
 	iov.iov_len = len;
 	msg.msg_iov = &iov;

@@ -25,6 +25,16 @@ int cdev_free(int fd, uint32_t ses);
 int cdev_crypt(int fd, uint32_t ses, int op, uint16_t flags, const void *src, void *dst,
 	       uint32_t len, void *iv, void *mac);
 
+struct msghdr;
+struct cmsghdr;
+
+/*
+ * The control messages an AF_ALG request starts with, in msg's control
+ * buffer (msg_controllen covering them): the operation, then the IV when
+ * ivlen is not 0. Returns the last one written.
+ */
+struct cmsghdr *afalg_cmsg(struct msghdr *msg, int enc, const void *iv, size_t ivlen);
+
 /* AF_ALG reference (the guest's software drivers); 0 or -errno. */
 int afalg_skcipher(const char *name, const void *key, size_t keylen, int enc, const void *iv,
 		   size_t ivlen, const void *in, void *out, size_t len);
