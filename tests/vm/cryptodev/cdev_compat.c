@@ -1168,6 +1168,20 @@ static size_t min_sz(size_t a, size_t b)
 	return a < b ? a : b;
 }
 
+/* FINAL of ses against the reference over msg[0, len): 0, -EBADMSG or -errno. */
+static int final_equals(const struct halg *h, uint32_t ses, const uint8_t *key, size_t keylen,
+			const uint8_t *msg, size_t len)
+{
+	uint8_t md[64], ref[64];
+	int r = cdev_crypt(cfd, ses, COP_ENCRYPT, COP_FLAG_FINAL, NULL, NULL, 0, NULL, md);
+
+	if (!r)
+		r = ref_hash(h, key, keylen, msg, len, ref);
+	if (!r)
+		r = memcmp(md, ref, h->dlen) ? -EBADMSG : 0;
+	return r;
+}
+
 /*
  * Past the gather caps: SHA-256, SHA-512 and HMAC-SHA256 over 40 MiB in
  * random-size updates, with CIOCCPHASH copies taken while the stream is
@@ -1211,12 +1225,7 @@ static void bighash_alg(const struct halg *h, const uint8_t *msg, size_t len)
 		if (!r && off == cut1) {
 			ra = cphash(cfd, a, ses);
 			if (!ra)
-				ra = cdev_crypt(cfd, a, COP_ENCRYPT, COP_FLAG_FINAL, NULL, NULL, 0,
-						NULL, md);
-			if (!ra)
-				ra = ref_hash(h, key, sizeof(key), msg, cut1, ref);
-			if (!ra)
-				ra = memcmp(md, ref, h->dlen) ? -EBADMSG : 0;
+				ra = final_equals(h, a, key, sizeof(key), msg, cut1);
 		}
 		if (!r && off == cut2) {
 			rb = cphash(cfd, b, ses);
@@ -1226,12 +1235,7 @@ static void bighash_alg(const struct halg *h, const uint8_t *msg, size_t len)
 						NULL, (uint32_t)min_sz(1 << 20, len - bo), NULL,
 						md);
 			if (!rb)
-				rb = cdev_crypt(cfd, b, COP_ENCRYPT, COP_FLAG_FINAL, NULL, NULL, 0,
-						NULL, md);
-			if (!rb)
-				rb = ref_hash(h, key, sizeof(key), msg, len, ref);
-			if (!rb)
-				rb = memcmp(md, ref, h->dlen) ? -EBADMSG : 0;
+				rb = final_equals(h, b, key, sizeof(key), msg, len);
 		}
 	}
 	cdev_ok(!r, "%s: %zu MiB in %u random-size updates: %s", h->name, len >> 20, parts,
