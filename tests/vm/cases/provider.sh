@@ -7,6 +7,8 @@ V=/sys/bus/virtio/devices
 # listening PORT: wait up to 20 s for a TCP listener (s_server is slow to start under TCG)
 listening() { i=0; while ! netstat -ltn 2>/dev/null | grep -q ":$1 " && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done; }
 reqs() { s=0; for f in $V/*/vcdev_requests; do [ -e "$f" ] && s=$((s + $(cat $f))); done; echo $s; }
+# vcp_counted ARGS...: vcp_test ARGS; nreq = the device requests made meanwhile
+vcp_counted() { r0=$(reqs); vcp_test "$@"; r1=$(reqs); nreq=$((r1 - r0)); }
 K=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
 IV=f0e0d0c0b0a090807060504030201000
 VP="-provider vcrypto -provider default -propquery provider=vcrypto"
@@ -39,11 +41,9 @@ while [ ! -e /dev/crypto ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 # ---- phase 2: on the device ----
 # min_offload 0: everything to the device (the default, 65536, is checked below)
 export VCRYPTO_MIN_OFFLOAD=0
-r0=$(reqs)
-vcp_test -s "$(date +%s)" -n 24 check
-r1=$(reqs)
-[ $((r1 - r0)) -gt 100 ] && ok "vcp_test's work went to the device ($((r1 - r0)) requests)" ||
-	not_ok "vcp_test's work went to the device ($((r1 - r0)) requests)"
+vcp_counted -s "$(date +%s)" -n 24 check
+[ $nreq -gt 100 ] && ok "vcp_test's work went to the device ($nreq requests)" ||
+	not_ok "vcp_test's work went to the device ($nreq requests)"
 
 openssl list -providers -verbose -provider vcrypto 2>&1 | sed 's/^/# /' | head -12
 head -c 1048577 /dev/urandom >/tmp/d
@@ -175,11 +175,9 @@ cd /
 # libssl fetches AES-{128,256}-CBC-HMAC-SHA{1,256} for these suites when
 # encrypt-then-MAC is off; vcp_test drives them as libssl does, against the
 # RFC construction and the default provider's own composite.
-r0=$(reqs)
-vcp_test -n 16 tls
-r1=$(reqs)
-[ $((r1 - r0)) -gt 100 ] && ok "vcp_test tls: the records went to the device ($((r1 - r0)) requests)" ||
-	not_ok "vcp_test tls: the records went to the device ($((r1 - r0)) requests)"
+vcp_counted -n 16 tls
+[ $nreq -gt 100 ] && ok "vcp_test tls: the records went to the device ($nreq requests)" ||
+	not_ok "vcp_test tls: the records went to the device ($nreq requests)"
 note "vcp_test tls with min_offload 4096: short records in the default provider, the IV kept in step"
 VCRYPTO_MIN_OFFLOAD=4096 vcp_test -n 16 tls
 # s_server/s_client, TLS 1.2 (and 1.0) without encrypt-then-MAC, 1 MiB each way.  A
@@ -215,10 +213,8 @@ cd /
 # record per update.  vcp_test etm drives AES-128/256-CBC that way against
 # the default provider's AES-CBC (and counts one device request per record
 # at or over min_offload).
-r0=$(reqs)
-vcp_test -n 16 etm
-r1=$(reqs)
-note "vcp_test etm: $((r1 - r0)) device requests"
+vcp_counted -n 16 etm
+note "vcp_test etm: $nreq device requests"
 note "vcp_test etm with min_offload 4096: records on both sides of it on one context, the IV kept in step"
 VCRYPTO_MIN_OFFLOAD=4096 vcp_test -n 16 etm
 # s_server/s_client, TLS 1.2, encrypt-then-MAC, 1 MiB each way.  The record
@@ -252,10 +248,8 @@ cd /
 # ---- end of the encrypt-then-MAC section ----
 
 vcp_test fork
-r0=$(reqs)
-vcp_test -n 40 threads
-r1=$(reqs)
-note "threads: $((r1 - r0)) device requests"
+vcp_counted -n 40 threads
+note "threads: $nreq device requests"
 note "min_offload (VCRYPTO_MIN_OFFLOAD=100000): short one-shot work in the default provider"
 VCRYPTO_MIN_OFFLOAD=100000 vcp_test -n 24 check
 head -c 5000 /tmp/d >/tmp/small
