@@ -5,7 +5,8 @@
 #   vmrun.sh [options] -c CASE.sh
 #
 #   -c FILE          case script run by the guest's /init (busybox sh); its
-#                    output is TAP. ". /lib/tap.sh" gives ok/not_ok/check/note.
+#                    output is TAP. ". /lib/tap.sh" gives ok/not_ok/check/note;
+#                    ". /lib/stock_lib.sh" selftest_wait (cases/stock_lib.sh).
 #   -n NAME          name used for the work directory and messages
 #   -m MODULE        guest kernel module to load (name, or path to our .ko); repeatable
 #   -f SRC[:DST]     file to put in the initramfs (default /bin/NAME); repeatable
@@ -198,7 +199,8 @@ accel=$(env "${qemu_env[@]}" "$top/scripts/accel.sh" --qemu "$qemu" --kernel "$k
 	{ echo "not ok - $tag$name: $(cat "$work/accel.why")"; exit 1; }
 
 "$here/../../guest/image/mkinitramfs.sh" -o "$work/initrd.gz" -k "$kver" ${kroot:+-r "$kroot"} "${mods[@]}" \
-	-f "$here/../lib/tap.sh:/lib/tap.sh" "${files[@]}" -c "$case_file" ||
+	-f "$here/../lib/tap.sh:/lib/tap.sh" -f "$here/cases/stock_lib.sh:/lib/stock_lib.sh" \
+	"${files[@]}" -c "$case_file" ||
 	{ echo "not ok - $tag$name: initramfs build failed"; exit 1; }
 
 for d in "${daemons[@]}"; do

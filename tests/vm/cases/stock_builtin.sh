@@ -1,14 +1,8 @@
 # Guest case: the stock virtio_crypto driver on QEMU's builtin cryptodev backend.
 . /lib/tap.sh
-# The self-test runs asynchronously after the driver registers (6.12 lists
-# an entry as "unknown" until its test has run): wait up to 10 s for every
-# entry of the driver to have a result; each must say passed.
-for i in $(seq 20); do
-	st=$(awk '/^driver/ { d = $3 } /^selftest/ && d == "virtio_crypto_aes_cbc" { print $3 }' /proc/crypto | sort -u | tr '\n' ' ')
-	[ -n "$st" ] && [ "${st#*unknown}" = "$st" ] && break
-	sleep 0.5
-done
-st=${st% }
+. /lib/stock_lib.sh
+# up to 10 s for every entry of the driver to have a result; each must say passed
+selftest_wait virtio_crypto_aes_cbc 20
 if [ "$st" = passed ]; then
 	ok "/proc/crypto: virtio_crypto_aes_cbc selftest : passed"
 else

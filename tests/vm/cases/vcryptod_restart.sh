@@ -5,16 +5,11 @@
 # the guest's software AES; a request that hangs shows as a timeout. The
 # PHASE lines tell the host (reading the output live) when to disturb.
 . /lib/tap.sh
+. /lib/stock_lib.sh
 P=10
 [ -f /etc/restart.conf ] && . /etc/restart.conf
 V=/sys/bus/virtio
-st=""
-for i in $(seq 1 40); do
-	st=$(awk '/^driver/ { d = $3 } /^selftest/ && d == "virtio_crypto_aes_cbc" { print $3 }' /proc/crypto |
-		sort -u | tr '\n' ' ')
-	st=${st% }
-	case "$st" in "" | *unknown*) sleep 0.5 ;; *) break ;; esac
-done
+selftest_wait virtio_crypto_aes_cbc 40
 [ "$st" = passed ] && ok "virtio_crypto_aes_cbc selftest : passed" || not_ok "virtio_crypto_aes_cbc selftest is '${st:-absent}'"
 # phase NAME COMMAND...: runs COMMAND again and again for P seconds.
 phase() {

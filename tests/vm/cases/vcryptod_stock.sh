@@ -1,14 +1,7 @@
 # Guest case: the stock virtio_crypto driver served by vcryptod over vhost-user.
 . /lib/tap.sh
-# Until the self-test has a verdict: a 6.12 guest can show a second entry
-# with "selftest : unknown" while the test runs.
-st=""
-for i in $(seq 1 40); do
-	st=$(awk '/^driver/ { d = $3 } /^selftest/ && d == "virtio_crypto_aes_cbc" { print $3 }' /proc/crypto |
-		sort -u | tr '\n' ' ')
-	st=${st% }
-	case "$st" in "" | *unknown*) sleep 0.5 ;; *) break ;; esac
-done
+. /lib/stock_lib.sh
+selftest_wait virtio_crypto_aes_cbc 40
 if [ "$st" = passed ]; then
 	ok "/proc/crypto: virtio_crypto_aes_cbc selftest : passed (vcryptod)"
 else
