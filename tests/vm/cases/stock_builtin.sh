@@ -2,12 +2,7 @@
 . /lib/tap.sh
 . /lib/stock_lib.sh
 # up to 10 s for every entry of the driver to have a result; each must say passed
-selftest_wait virtio_crypto_aes_cbc 20
-if [ "$st" = passed ]; then
-	ok "/proc/crypto: virtio_crypto_aes_cbc selftest : passed"
-else
-	not_ok "/proc/crypto: virtio_crypto_aes_cbc selftest is '${st:-absent}'"
-fi
+selftest_ok virtio_crypto_aes_cbc 20 "/proc/crypto: "
 afalg_test --driver virtio_crypto_aes_cbc --max-size 65536 --rounds 3
 # RSA on the builtin backend, where the stacks differ (README's stack table):
 # QEMU 7.2 advertises RSA (AKCIPHER), the stock driver registers

@@ -15,3 +15,14 @@ selftest_wait() {
 		case "$st" in "" | *unknown*) sleep 0.5 ;; *) break ;; esac
 	done
 }
+
+# selftest_ok DRIVER TRIES PREFIX [SUFFIX]: selftest_wait, then one result:
+# "PREFIXDRIVER selftest : passedSUFFIX", or what the self-tests said.
+selftest_ok() {
+	selftest_wait "$1" "$2"
+	if [ "$st" = passed ]; then
+		ok "$3$1 selftest : passed${4:-}"
+	else
+		not_ok "$3$1 selftest is '${st:-absent}'"
+	fi
+}

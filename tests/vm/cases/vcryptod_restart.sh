@@ -9,8 +9,7 @@
 P=10
 [ -f /etc/restart.conf ] && . /etc/restart.conf
 V=/sys/bus/virtio
-selftest_wait virtio_crypto_aes_cbc 40
-[ "$st" = passed ] && ok "virtio_crypto_aes_cbc selftest : passed" || not_ok "virtio_crypto_aes_cbc selftest is '${st:-absent}'"
+selftest_ok virtio_crypto_aes_cbc 40 ""
 # phase NAME COMMAND...: runs COMMAND again and again for P seconds.
 phase() {
 	name=$1
