@@ -13,6 +13,8 @@ set -u
 for p in default 50 2000000; do
 	if [ "$p" = default ]; then
 		vcd_start "poll-$p" -- --queues 1 || { echo "not ok - vcryptod starts"; exit 1; }
+		# the startup line comes after the socket exists
+		for _ in $(seq 50); do grep -q 'polling [0-9]* us' "$vcd_log" && break; sleep 0.1; done
 		us=$(sed -n 's/.*polling \([0-9]*\) us.*/\1/p' "$vcd_log" | head -1)
 	else
 		vcd_start "poll-$p" -- --queues 1 --poll-us "$p" || { echo "not ok - vcryptod starts"; exit 1; }
