@@ -40,6 +40,7 @@ struct qrun {
 	uint64_t bad;
 	double elapsed;
 	unsigned int poll_us; /* spin on the used ring this long before sleeping */
+	int cpu; /* -c: the CPU this queue's thread runs on; -1: any */
 	uint64_t spins_won, sleeps;
 	int err;
 };
@@ -81,6 +82,17 @@ static void *bench_queue(void *arg)
 	unsigned int busy = 0;
 	double t0, end;
 	bool stop = false;
+
+	if (r->cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(r->cpu, &set);
+		if (sched_setaffinity(0, sizeof(set), &set) < 0) {
+			r->err = -errno;
+			return NULL;
+		}
+	}
 
 	for (unsigned int i = 0; i < r->nslots; i++) {
 		r->slots[i].status[0] = 0xee;
@@ -150,7 +162,7 @@ static void *bench_queue(void *arg)
 static int usage(FILE *f)
 {
 	fprintf(f, "usage: vcd_bench -s SOCKET [-q QUEUES] [-l BYTES] [-i INFLIGHT] [-d SECONDS]\n"
-		   "                 [-p POLL_US] [-F] [-w SECONDS]\n"
+		   "                 [-p POLL_US] [-F] [-w SECONDS] [-c CPU[,CPU...]]\n"
 		   "Encrypts BYTES-long buffers with AES-128-CBC through a vhost-user\n"
 		   "virtio-crypto backend, one thread per queue, INFLIGHT requests in flight\n"
 		   "per queue (default 128), for SECONDS (default 2). Prints one line:\n"
@@ -158,7 +170,8 @@ static int usage(FILE *f)
 		   "  -p N  the frontend watches the used ring up to N us before it asks for an\n"
 		   "        interrupt and sleeps on the call eventfd (a polling guest driver)\n"
 		   "  -F    SET_FEATURES with the ring features (EVENT_IDX known to the backend)\n"
-		   "  -w N  stay connected, idle, N seconds after the run (idle CPU checks)\n");
+		   "  -w N  stay connected, idle, N seconds after the run (idle CPU checks)\n"
+		   "  -c L  queue q's thread runs on the q-th CPU of the comma list L (wraps)\n");
 	return f == stdout ? 0 : 2;
 }
 
@@ -168,7 +181,8 @@ int main(int argc, char **argv)
 	unsigned int nq = 1, inflight = 128;
 	size_t len = 4096;
 	double secs = 2, idle = 0;
-	unsigned int poll_us = 0;
+	unsigned int poll_us = 0, ncpu = 0;
+	int cpus[VUF_MAX_QUEUES];
 	struct vuf_opts o = {0};
 	struct qrun runs[VUF_MAX_QUEUES];
 	pthread_t th[VUF_MAX_QUEUES];
@@ -179,7 +193,7 @@ int main(int argc, char **argv)
 	int64_t sid;
 	int c, ret;
 
-	while ((c = getopt(argc, argv, "s:q:l:i:d:p:Fw:h")) != -1) {
+	while ((c = getopt(argc, argv, "s:q:l:i:d:p:Fw:c:h")) != -1) {
 		switch (c) {
 		case 's':
 			sock = optarg;
@@ -204,6 +218,17 @@ int main(int argc, char **argv)
 			break;
 		case 'w':
 			idle = atof(optarg);
+			break;
+		case 'c':
+			for (char *s = optarg, *e; ncpu < VUF_MAX_QUEUES; s = e + 1) {
+				long n = strtol(s, &e, 10);
+
+				if (e == s || n < 0 || n >= CPU_SETSIZE || (*e && *e != ','))
+					return usage(stderr);
+				cpus[ncpu++] = (int)n;
+				if (!*e)
+					break;
+			}
 			break;
 		case 'h':
 			return usage(stdout);
@@ -254,6 +279,7 @@ int main(int argc, char **argv)
 		r->secs = secs;
 		r->nslots = inflight;
 		r->poll_us = poll_us;
+		r->cpu = ncpu ? cpus[q % ncpu] : -1;
 		r->slots = calloc(inflight, sizeof(*r->slots));
 		if (!r->slots)
 			return 1;

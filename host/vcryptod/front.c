@@ -380,6 +380,10 @@ static char **worker_argv(const struct vcd_front_conf *c)
 	v[n++] = num[2];
 	v[n++] = "--seccomp";
 	v[n++] = (char *)sc[c->seccomp];
+	if (c->cpu_affinity) {
+		v[n++] = "--cpu-affinity";
+		v[n++] = (char *)c->cpu_affinity;
+	}
 	for (int i = 0; i < c->verbose && i < 2; i++)
 		v[n++] = "-v";
 	return v;

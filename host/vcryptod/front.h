@@ -9,6 +9,7 @@ struct vcd_front_conf {
 	const char *exe; /* the installed binary a worker is executed from */
 	const char *engine;
 	unsigned long max_sessions, queues, poll_us;
+	const char *cpu_affinity; /* --cpu-affinity, passed on to workers; NULL: none */
 	int seccomp; /* enum vcd_seccomp_mode, for front and workers */
 	int verbose;
 	/* crash-loop limit: at most restart_max worker deaths in restart_window_ms */

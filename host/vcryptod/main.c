@@ -10,10 +10,12 @@
  * worker (--worker, started by the front only); and --single-process, the
  * whole daemon in one process as before the split.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -43,6 +45,9 @@ struct vcd_opts {
 	int verbose;
 	int seccomp;
 	unsigned long poll_us;
+	const char *cpu_affinity;
+	uint16_t cpu[VCD_MAX_QUEUES];
+	unsigned int ncpu;
 	bool single, worker;
 	unsigned int restart_max, restart_window_ms;
 };
@@ -65,6 +70,9 @@ static int usage(FILE *f)
 		"  -q, --queues N          data queues advertised (default 4, max %d)\n"
 		"  -p, --poll-us N         after serving, watch a ring up to N microseconds\n"
 		"                          before sleeping (adaptive; default %d, 0: never)\n"
+		"      --cpu-affinity LIST  run queue i's worker thread on the i-th CPU of\n"
+		"                          LIST (e.g. 2,3 or 2-5; wraps around); for polling\n"
+		"                          workers that should keep a core of their own\n"
 		"      --seccomp MODE      kill (default): syscalls outside the allowlist kill "
 		"the\n"
 		"                          daemon; log: only logged (audit); none: no filter\n"
@@ -311,6 +319,50 @@ static void parse_restart_limit(const char *s, struct vcd_opts *o)
 	o->restart_window_ms = (unsigned int)ms;
 }
 
+/*
+ * --cpu-affinity: CPU numbers and ranges ("2,3", "0-3,6"), at most
+ * VCD_MAX_QUEUES of them, each one this process may run on (checked here, so
+ * that a worker never finds out later).
+ */
+static void parse_cpus(const char *s, struct vcd_opts *o)
+{
+	const char *p = s;
+	cpu_set_t allowed;
+
+	if (sched_getaffinity(0, sizeof(allowed), &allowed) < 0)
+		die("sched_getaffinity: %s", strerror(errno));
+	o->ncpu = 0;
+	for (;;) {
+		unsigned long a, b;
+		char *end;
+
+		errno = 0;
+		a = strtoul(p, &end, 10);
+		if (errno || end == p || !isdigit((unsigned char)*p))
+			die("bad --cpu-affinity '%s' (e.g. 2,3 or 2-5)", s);
+		b = a;
+		if (*end == '-') {
+			p = end + 1;
+			b = strtoul(p, &end, 10);
+			if (errno || end == p || !isdigit((unsigned char)*p) || b < a)
+				die("bad --cpu-affinity '%s' (e.g. 2,3 or 2-5)", s);
+		}
+		for (unsigned long c = a; c <= b; c++) {
+			if (c >= CPU_SETSIZE || !CPU_ISSET(c, &allowed))
+				die("--cpu-affinity: CPU %lu is not one this process may use", c);
+			if (o->ncpu == VCD_MAX_QUEUES)
+				die("--cpu-affinity: more than %d CPUs", VCD_MAX_QUEUES);
+			o->cpu[o->ncpu++] = (uint16_t)c;
+		}
+		if (*end == 0)
+			break;
+		if (*end != ',')
+			die("bad --cpu-affinity '%s' (e.g. 2,3 or 2-5)", s);
+		p = end + 1;
+	}
+	o->cpu_affinity = s;
+}
+
 /* Parses the command line into o; returns -1 to go on, else the exit status. */
 static int parse_options(int argc, char **argv, struct vcd_opts *o)
 {
@@ -321,6 +373,7 @@ static int parse_options(int argc, char **argv, struct vcd_opts *o)
 		{"max-sessions", required_argument, NULL, 'm'},
 		{"queues", required_argument, NULL, 'q'},
 		{"poll-us", required_argument, NULL, 'p'},
+		{"cpu-affinity", required_argument, NULL, 'A'},
 		{"print-capabilities", no_argument, NULL, 'C'},
 		{"seccomp", required_argument, NULL, 'S'},
 		{"verbose", no_argument, NULL, 'v'},
@@ -353,6 +406,9 @@ static int parse_options(int argc, char **argv, struct vcd_opts *o)
 			break;
 		case 'p':
 			o->poll_us = parse_num(optarg, "polling window", 10000000);
+			break;
+		case 'A':
+			parse_cpus(optarg, o);
 			break;
 		case 'S':
 			o->seccomp = vcd_seccomp_parse(optarg);
@@ -431,6 +487,7 @@ static int run_front(const struct vcd_opts *o, const struct vcd_engine_ops *ops)
 				    .max_sessions = o->max_sessions,
 				    .queues = o->queues,
 				    .poll_us = o->poll_us,
+				    .cpu_affinity = o->cpu_affinity,
 				    .seccomp = o->seccomp,
 				    .verbose = o->verbose,
 				    .restart_max = o->restart_max,
@@ -513,7 +570,9 @@ static int run_engine(const struct vcd_opts *o, const struct vcd_engine_ops *ops
 				     .queues = (unsigned int)o->queues,
 				     .verbose = o->verbose,
 				     .poll_us = (unsigned int)o->poll_us,
+				     .ncpu = o->ncpu,
 				     .stats = stats};
+	memcpy(conf.cpu, o->cpu, sizeof(conf.cpu));
 	raise_nofile();
 	warm_up(ops, eng);
 	ret = vcd_seccomp_install(o->seccomp, ops->name, &why);

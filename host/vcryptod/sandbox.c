@@ -182,6 +182,10 @@ int vcd_seccomp_install(int mode, const char *engine, const char **why)
 				       SCMP_A0(SCMP_CMP_EQ, THREAD_CLONE_FLAGS));
 	if (!ret)
 		ret = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+	/* --cpu-affinity: a worker thread moves itself, never another task */
+	if (!ret)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sched_setaffinity), 1,
+				       SCMP_A0(SCMP_CMP_EQ, 0));
 	if (!ret && !strcmp(engine, "afalg")) {
 		/*
 		 * The engine's own calls. bind's address is behind a pointer:

@@ -43,6 +43,9 @@ struct vcd_dev_conf {
 	unsigned int queues;
 	int verbose;
 	unsigned int poll_us; /* workers' longest polling window; 0: no polling */
+	/* --cpu-affinity: queue i's worker runs on cpu[i % ncpu]; ncpu 0: anywhere */
+	uint16_t cpu[VCD_MAX_QUEUES];
+	unsigned int ncpu;
 	struct vcd_qstats *stats; /* [queues], owned by the caller */
 	/* Worker of a front (front.c): the front's shared state, mapped by the
 	 * caller (VCD_SHARED_LEN(queues) bytes), else NULL. */

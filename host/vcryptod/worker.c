@@ -220,6 +220,27 @@ static uint64_t adapt(uint64_t win, uint64_t max, uint64_t gap)
 	return win < step ? 0 : win;
 }
 
+/*
+ * --cpu-affinity: the worker moves itself (pid 0 = this thread: the only
+ * form the seccomp filter allows). A CPU taken away since the daemon checked
+ * it at start leaves the worker where it was, with a word in the log.
+ */
+static void pin(struct vcd_queue *q)
+{
+	const struct vcd_dev_conf *c = &q->dev->conf;
+	unsigned int cpu;
+	cpu_set_t set;
+
+	if (!c->ncpu)
+		return;
+	cpu = c->cpu[q->index % c->ncpu];
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set) < 0)
+		fprintf(stderr, "vcryptod: queue %u: cannot run on CPU %u: %s\n", q->index, cpu,
+			strerror(errno));
+}
+
 static void *worker(void *arg)
 {
 	struct vcd_queue *q = arg;
@@ -230,6 +251,7 @@ static void *worker(void *arg)
 	const uint64_t max = (uint64_t)q->dev->conf.poll_us * 1000;
 	uint64_t win = max, last_work = now_ns(), hold_until = 0, backoff = HOLD_MIN_NS;
 
+	pin(q);
 	/* A ring a dead worker left with kicks off must not stay so. */
 	vcd_vq_set_kicks(&q->vq, true);
 	if (win)
