@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -162,7 +163,7 @@ static void *bench_queue(void *arg)
 static int usage(FILE *f)
 {
 	fprintf(f, "usage: vcd_bench -s SOCKET [-q QUEUES] [-l BYTES] [-i INFLIGHT] [-d SECONDS]\n"
-		   "                 [-p POLL_US] [-F] [-w SECONDS] [-c CPU[,CPU...]]\n"
+		   "                 [-p POLL_US] [-F] [-w SECONDS] [-c CPU[,CPU...]] [-W]\n"
 		   "Encrypts BYTES-long buffers with AES-128-CBC through a vhost-user\n"
 		   "virtio-crypto backend, one thread per queue, INFLIGHT requests in flight\n"
 		   "per queue (default 128), for SECONDS (default 2). Prints one line:\n"
@@ -171,7 +172,9 @@ static int usage(FILE *f)
 		   "        interrupt and sleeps on the call eventfd (a polling guest driver)\n"
 		   "  -F    SET_FEATURES with the ring features (EVENT_IDX known to the backend)\n"
 		   "  -w N  stay connected, idle, N seconds after the run (idle CPU checks)\n"
-		   "  -c L  queue q's thread runs on the q-th CPU of the comma list L (wraps)\n");
+		   "  -c L  queue q's thread runs on the q-th CPU of the comma list L (wraps)\n"
+		   "  -W    once connected and set up, print READY and wait (up to 10 s) for a\n"
+		   "        line on stdin before starting (the caller reads CPU counters)\n");
 	return f == stdout ? 0 : 2;
 }
 
@@ -182,6 +185,7 @@ int main(int argc, char **argv)
 	size_t len = 4096;
 	double secs = 2, idle = 0;
 	unsigned int poll_us = 0, ncpu = 0;
+	bool go_wait = false;
 	int cpus[VUF_MAX_QUEUES];
 	struct vuf_opts o = {0};
 	struct qrun runs[VUF_MAX_QUEUES];
@@ -193,7 +197,7 @@ int main(int argc, char **argv)
 	int64_t sid;
 	int c, ret;
 
-	while ((c = getopt(argc, argv, "s:q:l:i:d:p:Fw:c:h")) != -1) {
+	while ((c = getopt(argc, argv, "s:q:l:i:d:p:Fw:c:Wh")) != -1) {
 		switch (c) {
 		case 's':
 			sock = optarg;
@@ -218,6 +222,9 @@ int main(int argc, char **argv)
 			break;
 		case 'w':
 			idle = atof(optarg);
+			break;
+		case 'W':
+			go_wait = true;
 			break;
 		case 'c':
 			for (char *s = optarg, *e; ncpu < VUF_MAX_QUEUES; s = e + 1) {
@@ -317,6 +324,16 @@ int main(int argc, char **argv)
 			s->chain.ind_gpa = tg;
 			s->chain.in_len = len + 1;
 		}
+	}
+	if (go_wait) {
+		/* Set up, not started: the caller reads the daemon's CPU time now. */
+		struct pollfd in = {.fd = 0, .events = POLLIN};
+		char line[16];
+
+		printf("READY\n");
+		fflush(stdout);
+		if (poll(&in, 1, 10000) == 1 && read(0, line, sizeof(line)) < 0)
+			perror("vcd_bench: stdin");
 	}
 	for (unsigned int q = 0; q < nq; q++)
 		pthread_create(&th[q], NULL, bench_queue, &runs[q]);

@@ -6,10 +6,13 @@
 #     `openssl speed -evp aes-128-cbc` (one core) is measured in the same run.
 #  2. one request in flight (64 B, 4 KiB): the round trip without polling,
 #     with the daemon polling, and with both sides polling; against floors
-#     measured in the same run by vcd_floor (two threads handing a cache line
-#     back and forth; an eventfd ping-pong). vcryptod's CPU time per request
-#     (from /proc/PID/stat) for each, and its CPU use over 10 s with a
-#     connected, idle frontend.
+#     measured in the same run by vcd_floor (two threads pinned to two CPUs
+#     handing a cache line back and forth; an eventfd ping-pong). vcryptod's
+#     CPU time per request (schedstat) for each, and its CPU use over 10 s
+#     with a connected, idle frontend.
+#  1+2 pinned: with 2 CPUs or more, the 1-queue raw points and the round
+#     trips again with vcryptod's worker pinned (--cpu-affinity) to one CPU
+#     and vcd_bench's thread (-c) to another, the CPUs vcd_floor uses.
 #  (restart costs of the front/worker split: bench/vcryptod_restart_bench.sh,
 #  run at the end, writes bench/results/vcryptod_restart.md)
 #  3. in a guest: the stock virtio_crypto driver through AF_ALG
@@ -38,6 +41,25 @@ out=$top/bench/results/vcryptod.md
 mkdir -p "$top/bench/results"
 sizes="64 256 1024 4096 16384"
 hz=$(getconf CLK_TCK)
+# The first two CPUs this script may use: the frontend's and the worker's
+# when pinned (vcd_floor picks the same two).
+allowed=()
+for r in $(awk '/^Cpus_allowed_list/ { print $2 }' /proc/self/status | tr ',' ' '); do
+	for c in $(seq "${r%-*}" "${r#*-}"); do allowed+=("$c"); done
+done
+fe_cpu=${allowed[0]} be_cpu=${allowed[1]:-}
+
+# CPU time in ns of the daemon's live tasks (front, spawner, the worker of
+# the current connection, all their threads; schedstat, exact). Read while a
+# frontend is connected, it includes that connection's worker, which exits
+# (and whose time is lost to this count) when the frontend goes.
+cpu_ns() {
+	local t=0 f
+	for f in /proc/"$1"/task/*/schedstat $(for c in $(pgrep -P "$1"); do echo /proc/"$c"/task/*/schedstat; done); do
+		t=$((t + $(cut -d' ' -f1 "$f" 2>/dev/null || echo 0)))
+	done
+	echo "$t"
+}
 
 osecs=${secs%.*}
 [ "${osecs:-0}" -ge 1 ] 2>/dev/null || osecs=1 # openssl speed takes whole seconds
@@ -59,22 +81,47 @@ vcd_start poll -- --queues 2 --poll-us "$poll_us" || exit 1
 poll_pid=$vcd_pid poll_sock=$vcd_sock
 vcd_start nopoll -- --queues 2 --poll-us 0 || exit 1
 nopoll_pid=$vcd_pid nopoll_sock=$vcd_sock
+if [ -n "$be_cpu" ]; then
+	vcd_start ppin -- --queues 1 --poll-us "$poll_us" --cpu-affinity "$be_cpu" || exit 1
+	ppin_pid=$vcd_pid ppin_sock=$vcd_sock
+	vcd_start npin -- --queues 1 --poll-us 0 --cpu-affinity "$be_cpu" || exit 1
+	npin_pid=$vcd_pid npin_sock=$vcd_sock
+fi
 
+# bench_conn PID SOCK vcd_bench-args...: one vcd_bench run; sets l (its
+# line) and d (the daemon's CPU ns over the run). vcd_bench connects and sets
+# up, says READY and waits for a line (-W): the count starts there, without
+# the connection's worker start; it stays connected after its line (-w) until
+# that worker has been read (alive), then it is ended.
+bench_conn() {
+	local pid=$1 sock=$2 o=$vcd_dir/run.out go=$vcd_dir/go b c0=0
+	shift 2
+	rm -f "$go"
+	mkfifo "$go"
+	"$B/bench/vcd_bench" -s "$sock" -W -w 20 "$@" <>"$go" >"$o" &
+	b=$!
+	while ! grep -q '^READY' "$o" && kill -0 "$b" 2>/dev/null; do sleep 0.01; done
+	c0=$(cpu_ns "$pid")
+	echo go 1<>"$go" # read-write: never blocks, even if vcd_bench is gone
+	while ! grep -q '^RESULT' "$o" && kill -0 "$b" 2>/dev/null; do sleep 0.02; done
+	d=$(($(cpu_ns "$pid") - c0))
+	kill "$b" 2>/dev/null
+	wait "$b" 2>/dev/null
+	l=$(grep '^RESULT' "$o")
+}
 # run KEY PID SOCK vcd_bench-args...: median req/s of $rep runs into res[KEY],
 # the run's line into line[KEY], median daemon CPU us per request into cpu[KEY].
 declare -A res line cpu
 run() {
-	local key=$1 pid=$2 sock=$3 vals="" cvals="" l r t0 t1 n
+	local key=$1 pid=$2 sock=$3 vals="" cvals="" r n
 	shift 3
 	for _ in $(seq "$rep"); do
-		t0=$(ticks "$pid")
-		l=$("$B/bench/vcd_bench" -s "$sock" -d "$secs" "$@")
-		t1=$(ticks "$pid")
+		bench_conn "$pid" "$sock" -d "$secs" "$@"
 		echo "$key: $l"
 		r=$(field "$l" req_per_s) n=$(field "$l" requests)
 		[ -n "$r" ] || continue
 		vals="$vals $r"
-		cvals="$cvals $(awk -v d=$((t1 - t0)) -v hz="$hz" -v n="$n" 'BEGIN { printf "%.3f", (n > 0 ? d / hz * 1e6 / n : 0) }')"
+		cvals="$cvals $(awk -v d="$d" -v n="$n" 'BEGIN { printf "%.3f", (n > 0 ? d / 1e3 / n : 0) }')"
 		line[$key]=$l
 	done
 	res[$key]=$(echo "$vals" | median)
@@ -84,25 +131,38 @@ for q in 1 2; do
 	for s in $sizes; do
 		run "p,$q,$s" "$poll_pid" "$poll_sock" -q "$q" -l "$s" -i 128
 		run "n,$q,$s" "$nopoll_pid" "$nopoll_sock" -q "$q" -l "$s" -i 128
+		[ "$q" = 1 ] && [ -n "$be_cpu" ] &&
+			run "P,1,$s" "$ppin_pid" "$ppin_sock" -q 1 -l "$s" -i 128 -c "$fe_cpu"
 	done
 done
 # One request in flight: the round trip, each size's runs next to a run of
 # both floors (the load on a shared machine changes within minutes).
 declare -A floor
-fc="" fe=""
+fc="" fe="" fw="" fs=""
 for s in 64 4096; do
 	l=$("$B/bench/vcd_floor" cacheline "$secs")
 	echo "$l"
 	fc="$fc $(field "$l" round_trip_us)"
+	fw="$fw $(field "$l" runq_wait)" fs="$fs $(field "$l" cpu_share)"
+	floor_cpus=$(field "$l" cpus)
 	l=$("$B/bench/vcd_floor" eventfd "$secs")
 	echo "$l"
 	fe="$fe $(field "$l" round_trip_us)"
+	fw="$fw $(field "$l" runq_wait)"
 	run "rt,n,$s" "$nopoll_pid" "$nopoll_sock" -q 1 -l "$s" -i 1
 	run "rt,p,$s" "$poll_pid" "$poll_sock" -q 1 -l "$s" -i 1
 	run "rt,pp,$s" "$poll_pid" "$poll_sock" -q 1 -l "$s" -i 1 -p "$poll_us" -F
+	if [ -n "$be_cpu" ]; then
+		run "rt,N,$s" "$npin_pid" "$npin_sock" -q 1 -l "$s" -i 1 -c "$fe_cpu"
+		run "rt,P,$s" "$ppin_pid" "$ppin_sock" -q 1 -l "$s" -i 1 -c "$fe_cpu"
+		run "rt,PP,$s" "$ppin_pid" "$ppin_sock" -q 1 -l "$s" -i 1 -p "$poll_us" -F -c "$fe_cpu"
+	fi
 done
 floor[cacheline]=$(echo "$fc" | median)
 floor[eventfd]=$(echo "$fe" | median)
+# the worst of the floor runs: how much of the time a thread waited for its CPU
+floor[wait]=$(echo "$fw" | tr ' ' '\n' | grep -v '^$' | sort -g | tail -1)
+floor[share]=$(echo "$fs" | tr ' ' '\n' | grep -v '^$' | sort -g | head -1)
 # Idle: a connected frontend that stopped sending, 10 s.
 "$B/bench/vcd_bench" -s "$poll_sock" -q 1 -l 64 -i 1 -d 0.5 -w 12 >/dev/null &
 idle_fe=$!
@@ -117,6 +177,10 @@ sleep 0.3
 counters=$(grep 'queue 0: requests' "$vcd_dir/poll.log" | tail -1 | sed 's/.*dropped [0-9]* //')
 vcd_stop "$poll_pid"
 vcd_stop "$nopoll_pid"
+if [ -n "$be_cpu" ]; then
+	vcd_stop "$ppin_pid"
+	vcd_stop "$npin_pid"
+fi
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
 
 {
@@ -134,7 +198,8 @@ load1=$(cut -d' ' -f1-3 /proc/loadavg)
 	echo "checked against OpenSSL). Reference: \`openssl speed -evp aes-128-cbc -bytes N\` on one"
 	echo "core in the same run. Both sides share the machine's $(nproc) cores: with 1 queue the frontend"
 	echo "thread and the daemon's worker each take one; with 2 queues four threads share them."
-	echo "CPU/req is vcryptod's user+system time per request (/proc/PID/stat, ${hz} Hz ticks)."
+	echo "CPU/req is vcryptod's CPU time per request: its tasks' run time (schedstat) from the end of"
+	echo "the frontend's set-up (\`vcd_bench -W\`) to its result line, while still connected."
 	echo "Targets (issue 14): >= 1,000,000 requests/s at 64 B and >= 0.9 of OpenSSL at 16 KiB per queue, polling on."
 	echo
 	echo "| queues | size | req/s polling | per queue | MB/s | ratio to OpenSSL per queue | CPU/req | req/s --poll-us 0 | ratio per queue | CPU/req |"
@@ -151,34 +216,72 @@ load1=$(cut -d' ' -f1-3 /proc/loadavg)
 	echo
 	echo "OpenSSL, one core: $(for s in $sizes; do awk -v s="$s" -v o="${ossl[$s]}" 'BEGIN { printf "%d B %.1f MB/s; ", s, o / 1e6 }'; done)"
 	echo
+	if [ -n "$be_cpu" ]; then
+		echo "### 1 queue, pinned: vcryptod's worker on CPU $be_cpu (\`--cpu-affinity $be_cpu\`), vcd_bench's thread on CPU $fe_cpu (\`-c $fe_cpu\`)"
+		echo
+		echo "The same points with each side kept on a CPU of its own (polling on). Left to the scheduler, the"
+		echo "frontend thread is often woken onto the worker's CPU, and both then share it; pinned, a side that"
+		echo "other work displaces cannot move to a free CPU either. CPU/req against OpenSSL's time per"
+		echo "request (size / OpenSSL's B/s) is the share of the worker's CPU that went into AES; req/s against"
+		echo "OpenSSL also counts the time the worker did not have its CPU."
+		echo
+		echo "| size | req/s polling, pinned | MB/s | ratio to OpenSSL | CPU/req | OpenSSL's time per request / CPU/req | req/s unpinned (above) |"
+		echo "|---:|---:|---:|---:|---:|---:|---:|"
+		for s in $sizes; do
+			awk -v s="$s" -v r="${res[P,1,$s]:-0}" -v u="${res[p,1,$s]:-0}" -v o="${ossl[$s]}" \
+				-v cp="${cpu[P,1,$s]:-0}" 'BEGIN {
+				m = r * s / 1e6; ot = (o > 0 ? s / o * 1e6 : 0)
+				printf "| %d | %.0f | %.1f | %.2f | %.2f us | %.2f | %.0f |\n",
+					s, r, m, (o > 0 ? m / (o / 1e6) : 0), cp, (cp > 0 ? ot / cp : 0), u }'
+		done
+	else
+		echo "(Only one CPU is available to this run: no pinned points.)"
+	fi
+	echo
 	echo "## One request at a time (1 queue, 1 in flight)"
 	echo
 	echo "Round trip = 1 / requests per second. *Sleeping frontend*: vcd_bench waits on the call"
 	echo "eventfd after asking for an interrupt (used_event), like a guest driver waiting for its"
 	echo "interrupt. *Polling frontend*: vcd_bench first watches the used ring for up to $poll_us us without"
 	echo "asking for an interrupt (\`-p $poll_us -F\`: it tells the daemon its EVENT_IDX, so no interrupt is"
-	echo "sent), like a driver that polls for completions. Floors, measured next to the round trips (lower of two runs): two threads handing a cache line"
-	echo "back and forth (what polling on both sides can reach): ${floor[cacheline]} us; an eventfd"
-	echo "ping-pong between two threads (two wake-ups, as a kick and a call cost): ${floor[eventfd]} us."
+	echo "sent), like a driver that polls for completions. *Pinned* rows: vcryptod's worker on CPU"
+	echo "${be_cpu:-?} (\`--cpu-affinity\`), vcd_bench's thread on CPU $fe_cpu (\`-c\`); *any*: where the scheduler puts them."
+	echo "Floors, measured next to the round trips (lower of two runs), each with its two threads pinned to"
+	echo "CPUs ${floor_cpus:-?}: two threads handing a cache line back and forth (what polling on both sides can"
+	echo "reach): ${floor[cacheline]} us; an eventfd ping-pong between two threads (two wake-ups, as a kick and a call"
+	echo "cost): ${floor[eventfd]} us. While they ran, a floor thread waited for its CPU up to $(awk -v w="${floor[wait]:-0}" 'BEGIN { printf "%.0f%%", w * 100 }') of the time"
+	echo "and a spinning one had its CPU at least $(awk -v w="${floor[share]:-0}" 'BEGIN { printf "%.0f%%", w * 100 }') of it (schedstat; undisturbed: 0% and 100%)."
+	if awk -v w="${floor[wait]:-0}" 'BEGIN { exit !(w > 0.05) }'; then
+		echo "**The floors were measured under load: other work took their CPUs, so they are not this"
+		echo "machine's floor; the ratios to them are indicative only.**"
+	fi
+	[ "${floor_cpus%,*}" = "${floor_cpus#*,}" ] &&
+		echo "**Only one CPU was available: the floor's two threads took turns on it.**"
 	echo "Target (issue 14): polling round trip <= 0.3 x the round trip without polling."
 	echo
-	echo "| size | daemon | frontend | req/s | round trip | vs --poll-us 0 | vs eventfd floor | vs cache-line floor | vcryptod CPU/req | kicks/req | interrupts read/req |"
-	echo "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+	echo "| size | CPUs | daemon | frontend | req/s | round trip | vs --poll-us 0, same CPUs | vs --poll-us 0, any CPUs | vs eventfd floor | vs cache-line floor | vcryptod CPU/req | kicks/req | interrupts read/req |"
+	echo "|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 	for s in 64 4096; do
-		for v in n p pp; do
+		for v in n p pp N P PP; do
 			case $v in
-			n) d="--poll-us 0" f=sleeping ;;
-			p) d="polling" f=sleeping ;;
-			pp) d="polling" f="polling" ;;
+			n | N) d="--poll-us 0" f=sleeping ;;
+			p | P) d="polling" f=sleeping ;;
+			pp | PP) d="polling" f="polling" ;;
 			esac
+			case $v in
+			n | p | pp) pl=any b=n ;;
+			*) pl=pinned b=N ;;
+			esac
+			[ "$pl" = pinned ] && [ -z "$be_cpu" ] && continue
+			d="$pl | $d"
 			l=${line[rt,$v,$s]:-}
-			awk -v s="$s" -v d="$d" -v f="$f" -v r="${res[rt,$v,$s]:-0}" -v base="${res[rt,n,$s]:-0}" \
+			awk -v s="$s" -v d="$d" -v f="$f" -v r="${res[rt,$v,$s]:-0}" -v base="${res[rt,$b,$s]:-0}" -v any="${res[rt,n,$s]:-0}" \
 				-v fe="${floor[eventfd]}" -v fc="${floor[cacheline]}" -v c="${cpu[rt,$v,$s]:-0}" \
 				-v k="$(field "$l" kicks)" -v i="$(field "$l" calls_read)" -v n="$(field "$l" requests)" 'BEGIN {
-				if (r <= 0) { printf "| %d | %s | %s | failed | | | | | | | |\n", s, d, f; exit }
-				rt = 1e6 / r; rb = (base > 0 ? 1e6 / base : 0)
-				printf "| %d | %s | %s | %.0f | %.1f us | %.2f | %.2f | %.2f | %.2f us | %.2f | %.2f |\n",
-					s, d, f, r, rt, (rb > 0 ? rt / rb : 0), (fe > 0 ? rt / fe : 0), (fc > 0 ? rt / fc : 0),
+				if (r <= 0) { printf "| %d | %s | %s | failed | | | | | | | | |\n", s, d, f; exit }
+				rt = 1e6 / r; rb = (base > 0 ? 1e6 / base : 0); ra = (any > 0 ? 1e6 / any : 0)
+				printf "| %d | %s | %s | %.0f | %.1f us | %.2f | %.2f | %.2f | %.2f | %.2f us | %.2f | %.2f |\n",
+					s, d, f, r, rt, (rb > 0 ? rt / rb : 0), (ra > 0 ? rt / ra : 0), (fe > 0 ? rt / fe : 0), (fc > 0 ? rt / fc : 0),
 					c, (n > 0 ? k / n : 0), (n > 0 ? i / n : 0) }'
 		done
 	done
