@@ -7,10 +7,12 @@
  *              daemon does): what polling on both sides can reach;
  *   eventfd    two threads wake each other through two eventfds (blocking
  *              reads): what two sleeping sides pay, as a kick and a call do.
- * The two threads are pinned to two different CPUs (CPU_A and CPU_B, by
- * default the first two this process may use): a floor of two spinning
+ * The cacheline threads are pinned to two different CPUs (CPU_A and CPU_B,
+ * by default the first two this process may use): a floor of two spinning
  * threads means something only if both run at once. With one CPU they share
- * it and the line says cpus=A,A. Whether other work took the CPUs meanwhile
+ * it and the line says cpus=A,A. The eventfd threads go where the scheduler
+ * puts them (cpus=any), as an unpinned daemon and frontend do, unless CPU_A
+ * and CPU_B are given. Whether other work took the CPUs meanwhile
  * is measured, not guessed: each thread's time spent runnable but waiting for
  * its CPU (schedstat run_delay) and, for the spinning kind, the share of the
  * wall time it was on its CPU.
@@ -80,6 +82,8 @@ static void pin(int cpu)
 {
 	cpu_set_t set;
 
+	if (cpu < 0)
+		return;
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	if (sched_setaffinity(0, sizeof(set), &set) < 0)
@@ -161,6 +165,7 @@ int main(int argc, char **argv)
 	pthread_t th;
 	eventfd_t v;
 	int ncpu = 0;
+	char cpus[32];
 
 	if (!p || secs <= 0 || (argc != 3 && argc != 5) ||
 	    (strcmp(kind, "cacheline") && strcmp(kind, "eventfd"))) {
@@ -171,6 +176,8 @@ int main(int argc, char **argv)
 	if (argc == 5) {
 		p->cpu[0] = atoi(argv[3]);
 		p->cpu[1] = atoi(argv[4]);
+	} else if (!strcmp(kind, "eventfd")) {
+		p->cpu[0] = p->cpu[1] = -1; /* anywhere */
 	} else {
 		/* the first two CPUs this process may use */
 		p->cpu[0] = p->cpu[1] = -1;
@@ -227,10 +234,14 @@ int main(int argc, char **argv)
 	}
 	tstat_since(&s0, &wait, &share);
 	pthread_join(th, NULL);
-	printf("FLOOR kind=%s round_trips=%llu secs=%.3f round_trip_us=%.3f cpus=%d,%d "
+	if (p->cpu[0] < 0)
+		snprintf(cpus, sizeof(cpus), "any");
+	else
+		snprintf(cpus, sizeof(cpus), "%d,%d", p->cpu[0], p->cpu[1]);
+	printf("FLOOR kind=%s round_trips=%llu secs=%.3f round_trip_us=%.3f cpus=%s "
 	       "runq_wait=%.3f cpu_share=%.3f\n",
-	       kind, (unsigned long long)n, t1 - t0, (t1 - t0) * 1e6 / (double)n, p->cpu[0],
-	       p->cpu[1], wait > p->echo_wait ? wait : p->echo_wait,
+	       kind, (unsigned long long)n, t1 - t0, (t1 - t0) * 1e6 / (double)n, cpus,
+	       wait > p->echo_wait ? wait : p->echo_wait,
 	       share < p->echo_share ? share : p->echo_share);
 	free(p);
 	return 0;

@@ -7,7 +7,8 @@
 #  2. one request in flight (64 B, 4 KiB): the round trip without polling,
 #     with the daemon polling, and with both sides polling; against floors
 #     measured in the same run by vcd_floor (two threads pinned to two CPUs
-#     handing a cache line back and forth; an eventfd ping-pong). vcryptod's
+#     handing a cache line back and forth; an eventfd ping-pong between two
+#     threads the scheduler places). vcryptod's
 #     CPU time per request (schedstat) for each, and its CPU use over 10 s
 #     with a connected, idle frontend.
 #  1+2 pinned: with 2 CPUs or more, the 1-queue raw points and the round
@@ -246,10 +247,11 @@ load1=$(cut -d' ' -f1-3 /proc/loadavg)
 	echo "asking for an interrupt (\`-p $poll_us -F\`: it tells the daemon its EVENT_IDX, so no interrupt is"
 	echo "sent), like a driver that polls for completions. *Pinned* rows: vcryptod's worker on CPU"
 	echo "${be_cpu:-?} (\`--cpu-affinity\`), vcd_bench's thread on CPU $fe_cpu (\`-c\`); *any*: where the scheduler puts them."
-	echo "Floors, measured next to the round trips (lower of two runs), each with its two threads pinned to"
-	echo "CPUs ${floor_cpus:-?}: two threads handing a cache line back and forth (what polling on both sides can"
-	echo "reach): ${floor[cacheline]} us; an eventfd ping-pong between two threads (two wake-ups, as a kick and a call"
-	echo "cost): ${floor[eventfd]} us. While they ran, a floor thread waited for its CPU up to $(awk -v w="${floor[wait]:-0}" 'BEGIN { printf "%.0f%%", w * 100 }') of the time"
+	echo "Floors, measured next to the round trips (lower of two runs): two threads pinned to CPUs ${floor_cpus:-?}"
+	echo "handing a cache line back and forth (what polling on both sides can reach): ${floor[cacheline]} us; an"
+	echo "eventfd ping-pong between two threads placed by the scheduler, as the unpinned daemon and frontend are"
+	echo "(two wake-ups, as a kick and a call cost): ${floor[eventfd]} us. While they ran, a floor thread waited"
+	echo "for its CPU up to $(awk -v w="${floor[wait]:-0}" 'BEGIN { printf "%.0f%%", w * 100 }') of the time"
 	echo "and a spinning one had its CPU at least $(awk -v w="${floor[share]:-0}" 'BEGIN { printf "%.0f%%", w * 100 }') of it (schedstat; undisturbed: 0% and 100%)."
 	if awk -v w="${floor[wait]:-0}" 'BEGIN { exit !(w > 0.05) }'; then
 		echo "**The floors were measured under load: other work took their CPUs, so they are not this"
