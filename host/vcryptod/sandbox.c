@@ -14,7 +14,8 @@
  * (the socket's stale file is removed before the filter; the daemon leaves
  * its own at exit), ioctl only the cryptodev commands the engine sends and
  * never on fds 0-2, AF_ALG only as socket(AF_ALG, SOCK_SEQPACKET, 0) with
- * SOL_ALG options.
+ * SOL_ALG options, sched_setaffinity only on the calling thread (pid 0:
+ * --cpu-affinity).
  */
 #include <errno.h>
 #include <stdlib.h>
