@@ -28,6 +28,7 @@ struct vcp_prov {
 	OSSL_LIB_CTX *libctx; /* child library context: software fallback */
 	size_t min_offload; /* shorter one-shot work goes to software */
 	char why[256]; /* why nothing is offered (empty: device found) */
+	char cache_info[80]; /* vcrypto-session-cache, as last asked */
 };
 
 /* Errors onto the application's error stack, through the core. */
@@ -40,6 +41,13 @@ int vcp_fd(void);
 int vcp_sess_new(int fd, uint32_t cipher, const void *key, uint32_t keylen, uint32_t mac,
 		 const void *mackey, uint32_t mackeylen, uint32_t *ses);
 void vcp_sess_free(int fd, uint32_t ses);
+/*
+ * Digest/HMAC sessions through the per-process idle cache: get takes a
+ * cached session of the same algorithm and key (or opens one); put gives it
+ * back for the next context (the oldest cached one is freed when full).
+ */
+int vcp_sess_get(int fd, uint32_t mac, const void *key, uint32_t keylen, uint32_t *ses);
+void vcp_sess_put(int fd, uint32_t mac, const void *key, uint32_t keylen, uint32_t ses);
 int vcp_crypt(int fd, uint32_t ses, int op, const void *src, void *dst, size_t len, void *iv,
 	      uint16_t flags, void *mac);
 

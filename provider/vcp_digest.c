@@ -23,6 +23,13 @@
 #include "vcp.h"
 
 #define VCP_DCHUNK (1U << 20)
+/*
+ * A message is held here up to this many bytes (or below min_offload, if
+ * that is more) and goes to the device at final as ONE request, which the
+ * module hashes straight from this buffer; longer messages go in parts that
+ * the module gathers (a copy, and a second request for the final).
+ */
+#define VCP_HOLD_MAX (256U << 10)
 
 int vcp_digest_ok[VCP_NDIGESTS];
 int vcp_hmac_ok[VCP_NDIGESTS];
@@ -81,10 +88,25 @@ struct vcp_dctx {
 	int shw_keyed;
 };
 
+/* The cryptodev algorithm of this context's session. */
+static uint32_t vcp_dctx_alg(const struct vcp_dctx *d)
+{
+	return d->mac ? vcp_digests[d->idx].cdev_hmac : vcp_digests[d->idx].cdev;
+}
+
+/*
+ * The session goes back to the process's idle cache (no message in it), or
+ * is freed (a message half sent: its gathered bytes are dropped with it).
+ */
 static void vcp_dctx_drop_ses(struct vcp_dctx *d)
 {
-	if (d->have_ses && d->pid == getpid())
-		vcp_sess_free(d->fd, d->ses);
+	if (d->have_ses && d->pid == getpid()) {
+		if (d->started)
+			vcp_sess_free(d->fd, d->ses);
+		else
+			vcp_sess_put(d->fd, vcp_dctx_alg(d), d->mac ? d->key : NULL,
+				     d->mac ? (uint32_t)d->keylen : 0, d->ses);
+	}
 	d->have_ses = 0;
 }
 
@@ -103,10 +125,8 @@ static int vcp_dctx_ses(struct vcp_dctx *d)
 	d->have_ses = 0;
 	d->fd = vcp_fd();
 	d->pid = getpid();
-	if (d->mac)
-		r = vcp_sess_new(d->fd, 0, NULL, 0, a->cdev_hmac, d->key, d->keylen, &d->ses);
-	else
-		r = vcp_sess_new(d->fd, 0, NULL, 0, a->cdev, NULL, 0, &d->ses);
+	r = vcp_sess_get(d->fd, vcp_dctx_alg(d), d->mac ? d->key : NULL,
+			 d->mac ? (uint32_t)d->keylen : 0, &d->ses);
 	if (r) {
 		vcp_err(VCP_R_DEVICE, "CIOCGSESSION %s%s: %s", d->mac ? "HMAC-" : "", a->swname,
 			strerror(-r));
@@ -249,7 +269,7 @@ static int vcp_dbroken(struct vcp_dctx *d)
 static int vcp_dupdate(void *vctx, const unsigned char *in, size_t inl)
 {
 	struct vcp_dctx *d = vctx;
-	size_t min = vcp_min_offload();
+	size_t min = vcp_min_offload(), lim = min > VCP_HOLD_MAX ? min - 1 : VCP_HOLD_MAX;
 
 	if (d->sw)
 		return EVP_MAC_update(d->sw, in, inl);
@@ -257,15 +277,15 @@ static int vcp_dupdate(void *vctx, const unsigned char *in, size_t inl)
 		return 0;
 	if (!inl)
 		return 1;
-	if (!d->started && min && d->holdlen + inl < min) {
+	if (!d->started && d->holdlen + inl <= lim) {
 		if (d->holdlen + inl > d->holdcap) {
 			size_t cap = d->holdcap ? d->holdcap : 256;
 			uint8_t *nh;
 
 			while (cap < d->holdlen + inl)
 				cap *= 2;
-			if (cap > min)
-				cap = min;
+			if (cap > lim)
+				cap = lim;
 			if (!(nh = malloc(cap)))
 				return 0;
 			if (d->hold) {
@@ -297,16 +317,24 @@ static int vcp_dsoftware(struct vcp_dctx *d, uint8_t *out, size_t outsize)
 	int ok;
 
 	if (d->mac) {
-		OSSL_PARAM ps[2];
+		OSSL_PARAM ps[3];
 		EVP_MAC *m;
 
 		if (!d->shw && (m = vcp_sw_mac("HMAC"))) {
 			d->shw = EVP_MAC_CTX_new(m);
 			EVP_MAC_free(m);
 		}
+		/*
+		 * The digest from the default provider too: the child library
+		 * context also holds vcrypto, and without the property the
+		 * default's HMAC took vcrypto's digest (three contexts, two
+		 * dups and held messages per short HMAC; issue #12).
+		 */
 		ps[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)a->swname,
 							 0);
-		ps[1] = OSSL_PARAM_construct_end();
+		ps[1] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_PROPERTIES,
+							 (char *)"provider=default", 0);
+		ps[2] = OSSL_PARAM_construct_end();
 		ok = d->shw != NULL;
 		if (ok && !d->shw_keyed)
 			ok = EVP_MAC_init(d->shw, d->keylen ? d->key : &zero, d->keylen, ps);
@@ -342,14 +370,19 @@ static int vcp_dfinal_to(struct vcp_dctx *d, uint8_t *out, size_t outsize)
 		if (!vcp_dsoftware(d, out, outsize))
 			return 0;
 	} else {
-		if (d->holdlen && !vcp_dsend(d, d->hold, d->holdlen))
-			return 0;
-		d->holdlen = 0;
 		if (!vcp_dctx_ses(d))
 			return 0;
-		/* COP_FLAG_FINAL finishes the gathered parts; flags 0: one (empty) part */
-		r = vcp_crypt(d->fd, d->ses, COP_ENCRYPT, NULL, NULL, 0, NULL,
-			      d->started ? COP_FLAG_FINAL : 0, md);
+		/*
+		 * COP_FLAG_FINAL finishes the gathered parts; flags 0: the held
+		 * message (maybe empty) as one part, the digest in the same request
+		 */
+		if (d->started)
+			r = vcp_crypt(d->fd, d->ses, COP_ENCRYPT, NULL, NULL, 0, NULL,
+				      COP_FLAG_FINAL, md);
+		else
+			r = vcp_crypt(d->fd, d->ses, COP_ENCRYPT, d->holdlen ? d->hold : NULL, NULL,
+				      d->holdlen, NULL, 0, md);
+		d->holdlen = 0;
 		if (r) {
 			/* the session starts over after a FINAL, failed or not */
 			d->started = 0;
@@ -489,7 +522,7 @@ static int vcp_mset_ctx_params(void *vctx, const OSSL_PARAM params[]);
 /* HMAC over a digest the device does not serve: the default provider's. */
 static int vcp_msw_start(struct vcp_dctx *d)
 {
-	OSSL_PARAM ps[2];
+	OSSL_PARAM ps[3];
 	EVP_MAC *m;
 
 	EVP_MAC_CTX_free(d->sw);
@@ -499,7 +532,9 @@ static int vcp_msw_start(struct vcp_dctx *d)
 		d->sw = EVP_MAC_CTX_new(m);
 	EVP_MAC_free(m);
 	ps[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, d->swdigest, 0);
-	ps[1] = OSSL_PARAM_construct_end();
+	ps[1] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_PROPERTIES, (char *)"?provider=default",
+						 0);
+	ps[2] = OSSL_PARAM_construct_end();
 	if (!d->sw || !EVP_MAC_init(d->sw, d->key, d->keylen, ps)) {
 		vcp_err(VCP_R_SOFTWARE, "HMAC-%s in the default provider", d->swdigest);
 		EVP_MAC_CTX_free(d->sw);
@@ -511,6 +546,7 @@ static int vcp_msw_start(struct vcp_dctx *d)
 
 static int vcp_mset_key(struct vcp_dctx *d, const unsigned char *key, size_t keylen)
 {
+	vcp_dctx_drop_ses(d); /* keyed with the old key: back to the cache under it */
 	if (d->key)
 		OPENSSL_clear_free(d->key, d->keylen);
 	d->key = malloc(keylen ? keylen : 1);
@@ -520,7 +556,6 @@ static int vcp_mset_key(struct vcp_dctx *d, const unsigned char *key, size_t key
 	d->keylen = keylen;
 	d->key_set = 1;
 	d->shw_keyed = 0;
-	vcp_dctx_drop_ses(d);
 	return 1;
 }
 
@@ -552,7 +587,7 @@ static int vcp_minit(void *vctx, const unsigned char *key, size_t keylen, const 
 		EVP_MD *md = NULL;
 
 		if (d->keylen) {
-			md = EVP_MD_fetch(vcp_libctx(), vcp_digests[d->idx].swname, NULL);
+			md = vcp_sw_md(vcp_digests[d->idx].swname);
 			if (!md || !EVP_Digest(d->key, d->keylen, h, &hl, md, NULL)) {
 				EVP_MD_free(md);
 				vcp_err(VCP_R_SOFTWARE, "hashing a long HMAC key");
