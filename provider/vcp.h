@@ -47,6 +47,8 @@ void vcp_sess_free(int fd, uint32_t ses);
  * back for the next context (the oldest cached one is freed when full).
  */
 int vcp_sess_get(int fd, uint32_t mac, const void *key, uint32_t keylen, uint32_t *ses);
+/* (vcp_sess_get returns 1 for a cached session, 0 for a new one, or -errno) */
+void vcp_idle_flush(void);
 void vcp_sess_put(int fd, uint32_t mac, const void *key, uint32_t keylen, uint32_t ses);
 int vcp_crypt(int fd, uint32_t ses, int op, const void *src, void *dst, size_t len, void *iv,
 	      uint16_t flags, void *mac);
@@ -85,6 +87,18 @@ OSSL_LIB_CTX *vcp_libctx(void);
 EVP_CIPHER *vcp_sw_cipher(const char *name);
 EVP_MD *vcp_sw_md(const char *name);
 EVP_MAC *vcp_sw_mac(const char *name);
+/*
+ * The default provider's implementation itself (kind 1 cipher, 2 digest,
+ * 3 MAC), to call its functions directly; 0 if there is none.
+ */
+struct vcp_swimpl {
+	void *provctx;
+	const OSSL_DISPATCH *fns;
+};
+int vcp_sw_impl(int kind, const char *name, struct vcp_swimpl *out);
+void (*vcp_sw_fn(const struct vcp_swimpl *impl, int id))(void);
+void vcp_digest_sw_reset(void); /* vcp_digest.c: forget resolved functions */
+void vcp_cipher_sw_reset(void); /* vcp_cipher.c: the same */
 
 /* Constant-time helpers (vcp_tls.c, vcp_cipher.c): all-ones or all-zeros masks. */
 static inline size_t vcp_ct_lt(size_t a, size_t b)

@@ -72,9 +72,11 @@ struct vcp_dctx {
 	uint32_t ses;
 	pid_t pid;
 	int started; /* parts went to the device since init */
+	int cached; /* the session came from the idle cache and has served nothing here yet */
 	int broken; /* a part failed mid-stream: the device's state is unknown until init */
-	uint8_t *hold; /* held short message (min_offload), not yet sent */
-	size_t holdlen, holdcap; /* grown as the message grows, up to min_offload */
+	uint8_t *hold; /* held message (min_offload, VCP_HOLD_MAX), not yet sent */
+	size_t holdlen, holdcap; /* grown as the message grows; small at first */
+	uint8_t small[128]; /* the hold of a short message: no allocation */
 	uint8_t *key; /* HMAC key */
 	size_t keylen;
 	int key_set;
@@ -84,9 +86,120 @@ struct vcp_dctx {
 	 * HMAC of a short message: the default provider's HMAC, keyed once and
 	 * re-initialised per message (made on the first short message).
 	 */
-	EVP_MAC_CTX *shw;
+	void *shw; /* the default provider's HMAC or digest context (vcp_swd) */
 	int shw_keyed;
 };
+
+/*
+ * Short messages: the default provider's digest or HMAC called directly
+ * (vcp_sw_impl), its context kept in ours from message to message.
+ */
+static struct vcp_swd {
+	int ok; /* 1 resolved, -1 not there (EVP instead) */
+	void *provctx;
+	OSSL_FUNC_digest_newctx_fn *newctx;
+	OSSL_FUNC_digest_freectx_fn *freectx;
+	OSSL_FUNC_digest_init_fn *init;
+	OSSL_FUNC_digest_update_fn *update;
+	OSSL_FUNC_digest_final_fn *final;
+} vcp_swd[VCP_NDIGESTS];
+
+static struct vcp_swm {
+	int ok;
+	void *provctx;
+	OSSL_FUNC_mac_newctx_fn *newctx;
+	OSSL_FUNC_mac_freectx_fn *freectx;
+	OSSL_FUNC_mac_init_fn *init;
+	OSSL_FUNC_mac_update_fn *update;
+	OSSL_FUNC_mac_final_fn *final;
+	OSSL_FUNC_mac_set_ctx_params_fn *set;
+} vcp_swm;
+
+static const struct vcp_swd *vcp_swd_get(int idx)
+{
+	struct vcp_swd *f = &vcp_swd[idx], t;
+	struct vcp_swimpl im;
+
+	if (__atomic_load_n(&f->ok, __ATOMIC_ACQUIRE) == 0) {
+		memset(&t, 0, sizeof(t));
+		t.ok = -1;
+		if (vcp_libctx() && vcp_sw_impl(2, vcp_digests[idx].swname, &im)) {
+			t.provctx = im.provctx;
+			t.newctx = (OSSL_FUNC_digest_newctx_fn *)vcp_sw_fn(&im, OSSL_FUNC_DIGEST_NEWCTX);
+			t.freectx = (OSSL_FUNC_digest_freectx_fn *)vcp_sw_fn(&im, OSSL_FUNC_DIGEST_FREECTX);
+			t.init = (OSSL_FUNC_digest_init_fn *)vcp_sw_fn(&im, OSSL_FUNC_DIGEST_INIT);
+			t.update = (OSSL_FUNC_digest_update_fn *)vcp_sw_fn(&im, OSSL_FUNC_DIGEST_UPDATE);
+			t.final = (OSSL_FUNC_digest_final_fn *)vcp_sw_fn(&im, OSSL_FUNC_DIGEST_FINAL);
+			if (t.newctx && t.freectx && t.init && t.update && t.final)
+				t.ok = 1;
+		}
+		f->provctx = t.provctx;
+		f->newctx = t.newctx;
+		f->freectx = t.freectx;
+		f->init = t.init;
+		f->update = t.update;
+		f->final = t.final;
+		__atomic_store_n(&f->ok, t.ok, __ATOMIC_RELEASE);
+	}
+	return f->ok > 0 ? f : NULL;
+}
+
+static const struct vcp_swm *vcp_swm_get(void)
+{
+	struct vcp_swm *f = &vcp_swm, t;
+	struct vcp_swimpl im;
+
+	if (__atomic_load_n(&f->ok, __ATOMIC_ACQUIRE) == 0) {
+		memset(&t, 0, sizeof(t));
+		t.ok = -1;
+		if (vcp_libctx() && vcp_sw_impl(3, "HMAC", &im)) {
+			t.provctx = im.provctx;
+			t.newctx = (OSSL_FUNC_mac_newctx_fn *)vcp_sw_fn(&im, OSSL_FUNC_MAC_NEWCTX);
+			t.freectx = (OSSL_FUNC_mac_freectx_fn *)vcp_sw_fn(&im, OSSL_FUNC_MAC_FREECTX);
+			t.init = (OSSL_FUNC_mac_init_fn *)vcp_sw_fn(&im, OSSL_FUNC_MAC_INIT);
+			t.update = (OSSL_FUNC_mac_update_fn *)vcp_sw_fn(&im, OSSL_FUNC_MAC_UPDATE);
+			t.final = (OSSL_FUNC_mac_final_fn *)vcp_sw_fn(&im, OSSL_FUNC_MAC_FINAL);
+			t.set = (OSSL_FUNC_mac_set_ctx_params_fn *)vcp_sw_fn(
+				&im, OSSL_FUNC_MAC_SET_CTX_PARAMS);
+			if (t.newctx && t.freectx && t.init && t.update && t.final && t.set)
+				t.ok = 1;
+		}
+		f->provctx = t.provctx;
+		f->newctx = t.newctx;
+		f->freectx = t.freectx;
+		f->init = t.init;
+		f->update = t.update;
+		f->final = t.final;
+		f->set = t.set;
+		__atomic_store_n(&f->ok, t.ok, __ATOMIC_RELEASE);
+	}
+	return f->ok > 0 ? f : NULL;
+}
+
+/* Forget the resolved functions (the provider is going: vcp_sw_release). */
+void vcp_digest_sw_reset(void)
+{
+	memset(vcp_swd, 0, sizeof(vcp_swd));
+	memset(&vcp_swm, 0, sizeof(vcp_swm));
+}
+
+static void vcp_dctx_free_shw(struct vcp_dctx *d)
+{
+	if (d->shw)
+		d->mac ? vcp_swm.freectx(d->shw) : vcp_swd[d->idx].freectx(d->shw);
+	d->shw = NULL;
+	d->shw_keyed = 0;
+}
+
+static void vcp_dhold_free(struct vcp_dctx *d)
+{
+	if (d->hold && d->hold != d->small)
+		OPENSSL_clear_free(d->hold, d->holdcap);
+	else
+		OPENSSL_cleanse(d->small, sizeof(d->small));
+	d->hold = NULL;
+	d->holdcap = 0;
+}
 
 /* The cryptodev algorithm of this context's session. */
 static uint32_t vcp_dctx_alg(const struct vcp_dctx *d)
@@ -127,13 +240,39 @@ static int vcp_dctx_ses(struct vcp_dctx *d)
 	d->pid = getpid();
 	r = vcp_sess_get(d->fd, vcp_dctx_alg(d), d->mac ? d->key : NULL,
 			 d->mac ? (uint32_t)d->keylen : 0, &d->ses);
-	if (r) {
+	d->cached = r == 1;
+	if (r < 0) {
 		vcp_err(VCP_R_DEVICE, "CIOCGSESSION %s%s: %s", d->mac ? "HMAC-" : "", a->swname,
 			strerror(-r));
 		return 0;
 	}
 	d->have_ses = 1;
 	return 1;
+}
+
+/*
+ * One request on the context's session.  A session from the idle cache
+ * that fails its first request may have died with its device (unbound and
+ * bound again): the cache is flushed and the request tried once more on a
+ * new session.
+ */
+static int vcp_dcrypt(struct vcp_dctx *d, const void *src, size_t len, uint16_t flags, void *mac)
+{
+	int r;
+
+	if (!vcp_dctx_ses(d))
+		return -ENODEV;
+	r = vcp_crypt(d->fd, d->ses, COP_ENCRYPT, src, NULL, len, NULL, flags, mac);
+	if (r && d->cached && !d->started) {
+		vcp_sess_free(d->fd, d->ses);
+		d->have_ses = 0;
+		vcp_idle_flush();
+		if (!vcp_dctx_ses(d))
+			return -ENODEV;
+		r = vcp_crypt(d->fd, d->ses, COP_ENCRYPT, src, NULL, len, NULL, flags, mac);
+	}
+	d->cached = 0;
+	return r;
 }
 
 static int vcp_dsend(struct vcp_dctx *d, const uint8_t *in, size_t len)
@@ -145,8 +284,7 @@ static int vcp_dsend(struct vcp_dctx *d, const uint8_t *in, size_t len)
 		return 0;
 	while (len) {
 		n = len < VCP_DCHUNK ? len : VCP_DCHUNK;
-		r = vcp_crypt(d->fd, d->ses, COP_ENCRYPT, in, NULL, n, NULL,
-			      COP_FLAG_UPDATE | (d->started ? 0 : COP_FLAG_RESET), NULL);
+		r = vcp_dcrypt(d, in, n, COP_FLAG_UPDATE | (d->started ? 0 : COP_FLAG_RESET), NULL);
 		if (r) {
 			d->broken = 1;
 			vcp_err(VCP_R_DEVICE, "CIOCCRYPT update (%zu bytes): %s", n, strerror(-r));
@@ -179,9 +317,8 @@ static void vcp_dfree(void *vctx)
 		return;
 	vcp_dctx_drop_ses(d);
 	EVP_MAC_CTX_free(d->sw);
-	EVP_MAC_CTX_free(d->shw);
-	if (d->hold)
-		OPENSSL_clear_free(d->hold, d->holdcap);
+	vcp_dctx_free_shw(d);
+	vcp_dhold_free(d);
 	if (d->key)
 		OPENSSL_clear_free(d->key, d->keylen);
 	free(d);
@@ -203,7 +340,10 @@ static void *vcp_ddup(void *vctx)
 	d->shw = NULL; /* made again on its first use */
 	d->shw_keyed = 0;
 	d->holdcap = 0;
-	if (s->hold) {
+	if (s->hold == s->small) {
+		d->hold = d->small;
+		d->holdcap = sizeof(d->small);
+	} else if (s->hold) {
 		d->hold = malloc(s->holdcap);
 		if (!d->hold)
 			goto fail;
@@ -278,8 +418,12 @@ static int vcp_dupdate(void *vctx, const unsigned char *in, size_t inl)
 	if (!inl)
 		return 1;
 	if (!d->started && d->holdlen + inl <= lim) {
+		if (!d->hold && inl <= sizeof(d->small)) {
+			d->hold = d->small;
+			d->holdcap = sizeof(d->small);
+		}
 		if (d->holdlen + inl > d->holdcap) {
-			size_t cap = d->holdcap ? d->holdcap : 256;
+			size_t cap = d->holdcap ? d->holdcap * 2 : 256;
 			uint8_t *nh;
 
 			while (cap < d->holdlen + inl)
@@ -290,7 +434,7 @@ static int vcp_dupdate(void *vctx, const unsigned char *in, size_t inl)
 				return 0;
 			if (d->hold) {
 				memcpy(nh, d->hold, d->holdlen);
-				OPENSSL_clear_free(d->hold, d->holdcap);
+				vcp_dhold_free(d);
 			}
 			d->hold = nh;
 			d->holdcap = cap;
@@ -316,14 +460,19 @@ static int vcp_dsoftware(struct vcp_dctx *d, uint8_t *out, size_t outsize)
 	EVP_MD *md;
 	int ok;
 
+	const uint8_t *msg = d->holdlen ? d->hold : &zero;
+	const struct vcp_swd *f;
+	const struct vcp_swm *fm;
+
 	if (d->mac) {
 		OSSL_PARAM ps[3];
-		EVP_MAC *m;
 
-		if (!d->shw && (m = vcp_sw_mac("HMAC"))) {
-			d->shw = EVP_MAC_CTX_new(m);
-			EVP_MAC_free(m);
+		if (!(fm = vcp_swm_get())) {
+			vcp_err(VCP_R_SOFTWARE, "no HMAC in the default provider");
+			return 0;
 		}
+		if (!d->shw)
+			d->shw = fm->newctx(fm->provctx);
 		/*
 		 * The digest from the default provider too: the child library
 		 * context also holds vcrypto, and without the property the
@@ -337,15 +486,21 @@ static int vcp_dsoftware(struct vcp_dctx *d, uint8_t *out, size_t outsize)
 		ps[2] = OSSL_PARAM_construct_end();
 		ok = d->shw != NULL;
 		if (ok && !d->shw_keyed)
-			ok = EVP_MAC_init(d->shw, d->keylen ? d->key : &zero, d->keylen, ps);
+			ok = fm->set(d->shw, ps) &&
+			     fm->init(d->shw, d->keylen ? d->key : &zero, d->keylen, NULL);
 		else if (ok)
-			ok = EVP_MAC_init(d->shw, NULL, 0, NULL); /* the same key, a new message */
+			ok = fm->init(d->shw, NULL, 0, NULL); /* the same key, a new message */
 		d->shw_keyed = ok;
-		ok = ok && EVP_MAC_update(d->shw, d->hold ? d->hold : &zero, d->holdlen) &&
-		     EVP_MAC_final(d->shw, out, &outl, outsize);
+		ok = ok && fm->update(d->shw, msg, d->holdlen) &&
+		     fm->final(d->shw, out, &outl, outsize);
+	} else if ((f = vcp_swd_get(d->idx))) {
+		if (!d->shw)
+			d->shw = f->newctx(f->provctx);
+		ok = d->shw && f->init(d->shw, NULL) && f->update(d->shw, msg, d->holdlen) &&
+		     f->final(d->shw, out, &outl, outsize);
 	} else {
 		md = vcp_sw_md(a->swname);
-		ok = md && EVP_Digest(d->hold ? d->hold : &zero, d->holdlen, out, NULL, md, NULL);
+		ok = md && EVP_Digest(msg, d->holdlen, out, NULL, md, NULL);
 		EVP_MD_free(md);
 	}
 	if (!ok)
@@ -377,11 +532,9 @@ static int vcp_dfinal_to(struct vcp_dctx *d, uint8_t *out, size_t outsize)
 		 * message (maybe empty) as one part, the digest in the same request
 		 */
 		if (d->started)
-			r = vcp_crypt(d->fd, d->ses, COP_ENCRYPT, NULL, NULL, 0, NULL,
-				      COP_FLAG_FINAL, md);
+			r = vcp_dcrypt(d, NULL, 0, COP_FLAG_FINAL, md);
 		else
-			r = vcp_crypt(d->fd, d->ses, COP_ENCRYPT, d->holdlen ? d->hold : NULL, NULL,
-				      d->holdlen, NULL, 0, md);
+			r = vcp_dcrypt(d, d->holdlen ? d->hold : NULL, d->holdlen, 0, md);
 		d->holdlen = 0;
 		if (r) {
 			/* the session starts over after a FINAL, failed or not */
@@ -677,6 +830,7 @@ static int vcp_mset_ctx_params(void *vctx, const OSSL_PARAM params[])
 		i = vcp_digest_by_name(name);
 		vcp_dctx_drop_ses(d);
 		d->swdigest[0] = 0;
+		d->shw_keyed = 0; /* the short-message HMAC takes the new digest */
 		if (i >= 0 && vcp_hmac_ok[i]) {
 			d->idx = i;
 		} else if (strlen(name) < sizeof(d->swdigest)) {

@@ -70,6 +70,7 @@ struct vcp_gctx {
 	size_t aadlen, aadcap;
 	EVP_CIPHER_CTX *spare; /* the last short message's context, kept for the next */
 	int spare_keyed; /* spare holds the current key */
+	size_t spare_ivlen; /* and this IV length (0: not set yet) */
 };
 
 static uint64_t vcp_be64(const uint8_t *p)
@@ -517,8 +518,11 @@ static int vcp_gshort(struct vcp_gctx *g)
 	}
 	ps[0] = OSSL_PARAM_construct_size_t(OSSL_CIPHER_PARAM_AEAD_IVLEN, &ivlen);
 	ps[1] = OSSL_PARAM_construct_end();
-	ok = EVP_CipherInit_ex2(x, ci, NULL, NULL, g->enc, ps) &&
+	/* one init per message when the IV length stays (a second EVP call costs) */
+	ok = (ci || g->spare_ivlen != ivlen ? EVP_CipherInit_ex2(x, ci, NULL, NULL, g->enc, ps)
+					      : 1) &&
 	     EVP_CipherInit_ex2(x, NULL, g->spare_keyed ? NULL : g->key, g->iv, g->enc, NULL);
+	g->spare_ivlen = ok ? ivlen : 0;
 	EVP_CIPHER_free(ci);
 	g->spare_keyed = ok;
 	if (ok && !g->enc && g->tag_set) {

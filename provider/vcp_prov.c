@@ -176,7 +176,7 @@ int vcp_sess_get(int fd, uint32_t mac, const void *key, uint32_t keylen, uint32_
 				vcp_idle_drop(i);
 				vcp_idle_stats[0]++;
 				pthread_mutex_unlock(&vcp_idle_lock);
-				return 0;
+				return 1;
 			}
 		}
 		vcp_idle_stats[1]++;
@@ -218,8 +218,12 @@ void vcp_sess_put(int fd, uint32_t mac, const void *key, uint32_t keylen, uint32
 		vcp_sess_free(evict, evict_ses);
 }
 
-/* Frees every idle session of this process (provider unload). */
-static void vcp_idle_flush(void)
+/*
+ * Frees every idle session of this process: at provider unload, and when a
+ * cached session failed its first request (the device went away and came
+ * back: every cached session is then dead).
+ */
+void vcp_idle_flush(void)
 {
 	pthread_mutex_lock(&vcp_idle_lock);
 	vcp_idle_check_pid(getpid());
@@ -307,6 +311,100 @@ EVP_MAC *vcp_sw_mac(const char *name)
 	return vcp_sw_fetch(3, name);
 }
 
+/*
+ * The default provider's own implementation of an algorithm (its dispatch
+ * table and provider context), to be called directly: a short message then
+ * costs one EVP dispatch (the application's, into vcrypto), not two, and no
+ * EVP context of its own (issue #12).  The method fetched above stays
+ * referenced in vcp_fetched, which keeps the default provider loaded.
+ */
+#define VCP_NIMPL 16
+static struct {
+	int kind;
+	const char *name;
+	struct vcp_swimpl impl;
+} vcp_impls[VCP_NIMPL];
+
+static int vcp_name_in(const char *names, const char *name)
+{
+	size_t n = strlen(name);
+	const char *e;
+
+	for (; *names; names = *e ? e + 1 : e) {
+		e = strchr(names, ':');
+		if (!e)
+			e = names + strlen(names);
+		if ((size_t)(e - names) == n && !strncasecmp(names, name, n))
+			return 1;
+	}
+	return 0;
+}
+
+int vcp_sw_impl(int kind, const char *name, struct vcp_swimpl *out)
+{
+	static const int ops[4] = {0, OSSL_OP_CIPHER, OSSL_OP_DIGEST, OSSL_OP_MAC};
+	const OSSL_ALGORITHM *algs, *a;
+	const OSSL_PROVIDER *prov;
+	void *m;
+	int i, nc = 0, ok = 0;
+
+	pthread_mutex_lock(&vcp_fetch_lock);
+	for (i = 0; i < VCP_NIMPL && vcp_impls[i].name; i++)
+		if (vcp_impls[i].kind == kind && !strcmp(vcp_impls[i].name, name)) {
+			*out = vcp_impls[i].impl;
+			pthread_mutex_unlock(&vcp_fetch_lock);
+			return 1;
+		}
+	pthread_mutex_unlock(&vcp_fetch_lock);
+	if (i == VCP_NIMPL || kind < 1 || kind > 3)
+		return 0;
+	m = vcp_sw_fetch(kind, name);
+	if (!m)
+		return 0;
+	prov = kind == 1 ? EVP_CIPHER_get0_provider(m)
+	       : kind == 2 ? EVP_MD_get0_provider(m)
+			   : EVP_MAC_get0_provider(m);
+	algs = prov ? OSSL_PROVIDER_query_operation(prov, ops[kind], &nc) : NULL;
+	for (a = algs; a && a->algorithm_names; a++)
+		if (vcp_name_in(a->algorithm_names, name)) {
+			out->fns = a->implementation;
+			out->provctx = OSSL_PROVIDER_get0_provider_ctx(prov);
+			ok = 1;
+			break;
+		}
+	if (algs)
+		OSSL_PROVIDER_unquery_operation(prov, ops[kind], algs);
+	if (ok) {
+		pthread_mutex_lock(&vcp_fetch_lock);
+		for (i = 0; i < VCP_NIMPL && vcp_impls[i].name; i++)
+			;
+		if (i < VCP_NIMPL) {
+			vcp_impls[i].kind = kind;
+			vcp_impls[i].name = name; /* static strings */
+			vcp_impls[i].impl = *out;
+		}
+		pthread_mutex_unlock(&vcp_fetch_lock);
+	}
+	/* the cached method (vcp_fetched) keeps the provider; this reference is ours */
+	if (kind == 1)
+		EVP_CIPHER_free(m);
+	else if (kind == 2)
+		EVP_MD_free(m);
+	else
+		EVP_MAC_free(m);
+	return ok;
+}
+
+void (*vcp_sw_fn(const struct vcp_swimpl *impl, int id))(void)
+{
+	const OSSL_DISPATCH *d;
+
+	for (d = impl->fns; d && d->function_id; d++)
+		if (d->function_id == id)
+			return d->function;
+	return NULL;
+}
+
 static void vcp_sw_release(void)
 {
 	int i;
@@ -321,7 +419,10 @@ static void vcp_sw_release(void)
 			EVP_MAC_free(vcp_fetched[i].alg);
 		vcp_fetched[i].alg = NULL;
 	}
+	memset(vcp_impls, 0, sizeof(vcp_impls));
 	pthread_mutex_unlock(&vcp_fetch_lock);
+	vcp_digest_sw_reset();
+	vcp_cipher_sw_reset();
 }
 
 static void vcp_read_config(struct vcp_prov *p)
