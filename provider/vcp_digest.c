@@ -214,7 +214,7 @@ static uint32_t vcp_dctx_alg(const struct vcp_dctx *d)
 static void vcp_dctx_drop_ses(struct vcp_dctx *d)
 {
 	if (d->have_ses && d->pid == getpid()) {
-		if (d->started)
+		if (d->started || d->broken) /* a message in it, or a device that failed */
 			vcp_sess_free(d->fd, d->ses);
 		else
 			vcp_sess_put(d->fd, vcp_dctx_alg(d), d->mac ? d->key : NULL,
@@ -282,6 +282,22 @@ static int vcp_dsend(struct vcp_dctx *d, const uint8_t *in, size_t len)
 
 	if (!vcp_dctx_ses(d))
 		return 0;
+	if (!d->started && d->cached) {
+		/*
+		 * Parts never reach the device (the module gathers them), so a
+		 * dead cached session would show only at final, with the parts
+		 * lost: an empty one-shot digest proves it first (vcp_dcrypt
+		 * replaces a dead one).  Only messages longer than the hold.
+		 */
+		uint8_t md[HASH_MAX_LEN];
+
+		r = vcp_dcrypt(d, NULL, 0, 0, md);
+		OPENSSL_cleanse(md, sizeof(md));
+		if (r) {
+			vcp_err(VCP_R_DEVICE, "CIOCCRYPT (empty digest): %s", strerror(-r));
+			return 0;
+		}
+	}
 	while (len) {
 		n = len < VCP_DCHUNK ? len : VCP_DCHUNK;
 		r = vcp_dcrypt(d, in, n, COP_FLAG_UPDATE | (d->started ? 0 : COP_FLAG_RESET), NULL);
