@@ -2198,7 +2198,8 @@ static int gcm_msg(EVP_CIPHER *c, EVP_CIPHER_CTX *x, int enc, const uint8_t *key
 	int o = 0, f = 0;
 
 	memset(aad, 0xa5, sizeof(aad)); /* the same for both providers */
-	if (!EVP_CipherInit_ex2(x, c, key, iv, enc, NULL) ||
+	/* no key: the context's (the cipher again would reset the context) */
+	if (!EVP_CipherInit_ex2(x, key ? c : NULL, key, iv, enc, NULL) ||
 	    !EVP_CipherUpdate(x, NULL, &o, aad, sizeof(aad)) ||
 	    !EVP_CipherUpdate(x, out, &o, in, (int)n))
 		return 0;
