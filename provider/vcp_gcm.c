@@ -38,6 +38,7 @@ static const size_t vcp_gcm_keylen[3] = {16, 24, 32};
 static const char *const vcp_gcm_names[3] = {
 	"AES-128-GCM:id-aes128-GCM", "AES-192-GCM:id-aes192-GCM", "AES-256-GCM:id-aes256-GCM"};
 static const char *const vcp_gcm_sw[3] = {"AES-128-GCM", "AES-192-GCM", "AES-256-GCM"};
+static const char *const vcp_gcm_ecb[3] = {"AES-128-ECB", "AES-192-ECB", "AES-256-ECB"};
 
 struct vcp_gctx {
 	int k; /* 0..2 */
@@ -52,6 +53,15 @@ struct vcp_gctx {
 	int ekj0_ok; /* E_K(J0) known; else ctr is J0 and no data went yet */
 	uint8_t *scr; /* zero block || first data: E_K(J0) and the data in one request */
 	size_t scrcap;
+	/*
+	 * H = E_K(0) and E_K(J0), one block each, from the default provider's
+	 * AES (constant time: AES-NI or vpaes), keyed once per key: the device
+	 * then does only the data's counter mode, straight from the caller's
+	 * buffers (issue #12).  NULL (no default provider): the device does
+	 * them too (H once per key, E_K(J0) in the first data request).
+	 */
+	EVP_CIPHER_CTX *ecb;
+	int ecb_keyed;
 	uint8_t x[16]; /* GHASH accumulator */
 	uint8_t gbuf[16];
 	size_t gbuflen;
@@ -269,6 +279,8 @@ static int vcp_gctr(struct vcp_gctx *g, const uint8_t *in, uint8_t *out, size_t 
 	return 1;
 }
 
+static int vcp_gblock(struct vcp_gctx *g, const uint8_t *in, uint8_t *out);
+
 /* H, J0, E_K(J0) once key and IV are known */
 static int vcp_gsetup(struct vcp_gctx *g)
 {
@@ -281,7 +293,7 @@ static int vcp_gsetup(struct vcp_gctx *g)
 	}
 	if (!g->h_ok) { /* once per key: re-inits with a new IV keep it */
 		memset(g->ctr, 0, 16); /* counter block 0: E_K(0) = H */
-		if (!vcp_gctr(g, zero, h, 16))
+		if (!vcp_gblock(g, zero, h) && !vcp_gctr(g, zero, h, 16))
 			return 0;
 		g->hh = vcp_be64(h);
 		g->hl = vcp_be64(h + 8);
@@ -319,6 +331,33 @@ static int vcp_gsetup(struct vcp_gctx *g)
 	return 1;
 }
 
+/* E_K(in) for one block with the default provider's AES; 0: not available. */
+static int vcp_gblock(struct vcp_gctx *g, const uint8_t *in, uint8_t *out)
+{
+	EVP_CIPHER *ci;
+	int n = 0;
+
+	if (!g->ecb_keyed) {
+		if (!g->ecb) {
+			if (!vcp_libctx() || !(ci = vcp_sw_cipher(vcp_gcm_ecb[g->k])))
+				return 0;
+			g->ecb = EVP_CIPHER_CTX_new();
+			if (g->ecb && !EVP_EncryptInit_ex2(g->ecb, ci, NULL, NULL, NULL)) {
+				EVP_CIPHER_CTX_free(g->ecb);
+				g->ecb = NULL;
+			}
+			EVP_CIPHER_free(ci);
+			if (!g->ecb)
+				return 0;
+		}
+		if (!EVP_EncryptInit_ex2(g->ecb, NULL, g->key, NULL, NULL) ||
+		    !EVP_CIPHER_CTX_set_padding(g->ecb, 0))
+			return 0;
+		g->ecb_keyed = 1;
+	}
+	return EVP_EncryptUpdate(g->ecb, out, &n, in, 16) && n == 16;
+}
+
 /* E_K(J0) on its own (no data in this message, or the first data does not fit). */
 static int vcp_gekj0(struct vcp_gctx *g)
 {
@@ -326,8 +365,11 @@ static int vcp_gekj0(struct vcp_gctx *g)
 
 	if (g->ekj0_ok)
 		return 1;
-	if (!vcp_gctr(g, zero, g->ekj0, 16)) /* leaves ctr = inc32(J0) */
+	if (vcp_gblock(g, g->ctr, g->ekj0)) { /* ctr is J0 */
+		vcp_inc32(g->ctr, 1);
+	} else if (!vcp_gctr(g, zero, g->ekj0, 16)) { /* leaves ctr = inc32(J0) */
 		return 0;
+	}
 	g->ekj0_ok = 1;
 	return 1;
 }
@@ -342,7 +384,7 @@ static int vcp_gdata(struct vcp_gctx *g, const uint8_t *in, uint8_t *out, size_t
 {
 	uint8_t *p;
 
-	if (g->ekj0_ok || n > VCP_GCHUNK - 16)
+	if (g->ekj0_ok || g->ecb || n > VCP_GCHUNK - 16)
 		return vcp_gekj0(g) && vcp_gctr(g, in, out, n);
 	if (g->scrcap < n + 16) {
 		if (!(p = malloc(n + 16)))
@@ -392,6 +434,7 @@ static void vcp_gfree(void *vctx)
 		OPENSSL_clear_free(g->aad, g->aadcap);
 	if (g->scr)
 		OPENSSL_clear_free(g->scr, g->scrcap);
+	EVP_CIPHER_CTX_free(g->ecb);
 	OPENSSL_cleanse(g, sizeof(*g));
 	free(g);
 }
@@ -411,6 +454,8 @@ static void *vcp_gdup(void *vctx)
 	g->aadcap = 0;
 	g->scr = NULL;
 	g->scrcap = 0;
+	g->ecb = NULL; /* made and keyed again on first use */
+	g->ecb_keyed = 0;
 	if (s->aad) {
 		if (!(g->aad = malloc(s->aadcap))) {
 			free(g);
@@ -469,6 +514,7 @@ static int vcp_ginit(void *vctx, const unsigned char *key, size_t keylen, const 
 				vcp_sess_free(g->fd, g->ses);
 			g->have_ses = 0;
 			g->h_ok = 0;
+			g->ecb_keyed = 0;
 			memcpy(g->key, key, keylen);
 			g->key_set = 1;
 			g->spare_keyed = 0;
