@@ -514,13 +514,13 @@ static int vcp_dupdate(void *vctx, const unsigned char *in, size_t inl)
 			if (!nh && !(nh = malloc(cap)))
 				return 0;
 			if (d->hold) {
-				memcpy(nh, d->hold, d->holdlen);
+				vcp_copy(nh, d->hold, d->holdlen);
 				vcp_dhold_free(d); /* holdlen stays: the bytes are in nh now */
 			}
 			d->hold = nh;
 			d->holdcap = cap;
 		}
-		memcpy(d->hold + d->holdlen, in, inl);
+		vcp_copy(d->hold + d->holdlen, in, inl);
 		d->holdlen += inl;
 		if (d->holdlen > d->holdhw)
 			d->holdhw = d->holdlen;
