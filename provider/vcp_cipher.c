@@ -133,12 +133,16 @@ static const struct vcp_swcf *vcp_swcf_get(struct vcp_cctx *c)
 			VCP_FN(newctx, OSSL_FUNC_cipher_newctx_fn, OSSL_FUNC_CIPHER_NEWCTX);
 			VCP_FN(freectx, OSSL_FUNC_cipher_freectx_fn, OSSL_FUNC_CIPHER_FREECTX);
 			VCP_FN(dupctx, OSSL_FUNC_cipher_dupctx_fn, OSSL_FUNC_CIPHER_DUPCTX);
-			VCP_FN(einit, OSSL_FUNC_cipher_encrypt_init_fn, OSSL_FUNC_CIPHER_ENCRYPT_INIT);
-			VCP_FN(dinit, OSSL_FUNC_cipher_decrypt_init_fn, OSSL_FUNC_CIPHER_DECRYPT_INIT);
+			VCP_FN(einit, OSSL_FUNC_cipher_encrypt_init_fn,
+			       OSSL_FUNC_CIPHER_ENCRYPT_INIT);
+			VCP_FN(dinit, OSSL_FUNC_cipher_decrypt_init_fn,
+			       OSSL_FUNC_CIPHER_DECRYPT_INIT);
 			VCP_FN(update, OSSL_FUNC_cipher_update_fn, OSSL_FUNC_CIPHER_UPDATE);
 			VCP_FN(final, OSSL_FUNC_cipher_final_fn, OSSL_FUNC_CIPHER_FINAL);
-			VCP_FN(get, OSSL_FUNC_cipher_get_ctx_params_fn, OSSL_FUNC_CIPHER_GET_CTX_PARAMS);
-			VCP_FN(set, OSSL_FUNC_cipher_set_ctx_params_fn, OSSL_FUNC_CIPHER_SET_CTX_PARAMS);
+			VCP_FN(get, OSSL_FUNC_cipher_get_ctx_params_fn,
+			       OSSL_FUNC_CIPHER_GET_CTX_PARAMS);
+			VCP_FN(set, OSSL_FUNC_cipher_set_ctx_params_fn,
+			       OSSL_FUNC_CIPHER_SET_CTX_PARAMS);
 #undef VCP_FN
 			if (t.newctx && t.freectx && t.dupctx && t.einit && t.dinit && t.update &&
 			    t.final && t.get && t.set)
@@ -175,8 +179,8 @@ static void vcp_swc_free(struct vcp_cctx *c, void *x)
 		c->swf->freectx(x);
 }
 
-static int vcp_swc_init(struct vcp_cctx *c, void *x, const uint8_t *key, const uint8_t *iv,
-			int enc, const OSSL_PARAM params[])
+static int vcp_swc_init(struct vcp_cctx *c, void *x, const uint8_t *key, const uint8_t *iv, int enc,
+			const OSSL_PARAM params[])
 {
 	size_t kl = key ? c->a->keylen : 0, il = iv ? c->a->ivlen : 0;
 
@@ -196,9 +200,9 @@ static int vcp_swc_pad(struct vcp_cctx *c, void *x, int pad)
 /* The software run's chaining IV and CTR position. */
 static int vcp_swc_state(struct vcp_cctx *c, void *x, uint8_t *iv, unsigned int *num)
 {
-	OSSL_PARAM ps[3] = {OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_UPDATED_IV, iv,
-							       c->a->ivlen),
-			    OSSL_PARAM_construct_uint(OSSL_CIPHER_PARAM_NUM, num), OSSL_PARAM_END};
+	OSSL_PARAM ps[3] = {
+		OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_UPDATED_IV, iv, c->a->ivlen),
+		OSSL_PARAM_construct_uint(OSSL_CIPHER_PARAM_NUM, num), OSSL_PARAM_END};
 
 	if (!c->a->ivlen)
 		return 1;
@@ -944,8 +948,8 @@ static int vcp_cto_software(struct vcp_cctx *c)
 		vcp_swc_free(c, c->sw);
 	c->sw = vcp_swc_new(c);
 	ok = c->sw &&
-	     vcp_swc_init(c, c->sw, c->key_set ? c->key : NULL, c->a->ivlen ? c->iv : NULL,
-			  c->enc, NULL) &&
+	     vcp_swc_init(c, c->sw, c->key_set ? c->key : NULL, c->a->ivlen ? c->iv : NULL, c->enc,
+			  NULL) &&
 	     vcp_swc_pad(c, c->sw, c->pad);
 	if (!ok) {
 		if (c->sw)

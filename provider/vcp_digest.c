@@ -127,11 +127,15 @@ static const struct vcp_swd *vcp_swd_get(int idx)
 		t.ok = -1;
 		if (vcp_libctx() && vcp_sw_impl(2, vcp_digests[idx].swname, &im)) {
 			t.provctx = im.provctx;
-			t.newctx = (OSSL_FUNC_digest_newctx_fn *)vcp_sw_fn(&im, OSSL_FUNC_DIGEST_NEWCTX);
-			t.freectx = (OSSL_FUNC_digest_freectx_fn *)vcp_sw_fn(&im, OSSL_FUNC_DIGEST_FREECTX);
+			t.newctx = (OSSL_FUNC_digest_newctx_fn *)vcp_sw_fn(&im,
+									   OSSL_FUNC_DIGEST_NEWCTX);
+			t.freectx = (OSSL_FUNC_digest_freectx_fn *)vcp_sw_fn(
+				&im, OSSL_FUNC_DIGEST_FREECTX);
 			t.init = (OSSL_FUNC_digest_init_fn *)vcp_sw_fn(&im, OSSL_FUNC_DIGEST_INIT);
-			t.update = (OSSL_FUNC_digest_update_fn *)vcp_sw_fn(&im, OSSL_FUNC_DIGEST_UPDATE);
-			t.final = (OSSL_FUNC_digest_final_fn *)vcp_sw_fn(&im, OSSL_FUNC_DIGEST_FINAL);
+			t.update = (OSSL_FUNC_digest_update_fn *)vcp_sw_fn(&im,
+									   OSSL_FUNC_DIGEST_UPDATE);
+			t.final =
+				(OSSL_FUNC_digest_final_fn *)vcp_sw_fn(&im, OSSL_FUNC_DIGEST_FINAL);
 			if (t.newctx && t.freectx && t.init && t.update && t.final)
 				t.ok = 1;
 		}
@@ -157,7 +161,8 @@ static const struct vcp_swm *vcp_swm_get(void)
 		if (vcp_libctx() && vcp_sw_impl(3, "HMAC", &im)) {
 			t.provctx = im.provctx;
 			t.newctx = (OSSL_FUNC_mac_newctx_fn *)vcp_sw_fn(&im, OSSL_FUNC_MAC_NEWCTX);
-			t.freectx = (OSSL_FUNC_mac_freectx_fn *)vcp_sw_fn(&im, OSSL_FUNC_MAC_FREECTX);
+			t.freectx =
+				(OSSL_FUNC_mac_freectx_fn *)vcp_sw_fn(&im, OSSL_FUNC_MAC_FREECTX);
 			t.init = (OSSL_FUNC_mac_init_fn *)vcp_sw_fn(&im, OSSL_FUNC_MAC_INIT);
 			t.update = (OSSL_FUNC_mac_update_fn *)vcp_sw_fn(&im, OSSL_FUNC_MAC_UPDATE);
 			t.final = (OSSL_FUNC_mac_final_fn *)vcp_sw_fn(&im, OSSL_FUNC_MAC_FINAL);
@@ -239,7 +244,8 @@ static void vcp_pool_put(uint8_t *p, size_t cap, size_t used)
 		p = NULL;
 	} else {
 		for (i = 0; i < vcp_npool; i++) /* full: keep the larger buffers */
-			if (vcp_pool[i].cap < cap && (small < 0 || vcp_pool[i].cap < vcp_pool[small].cap))
+			if (vcp_pool[i].cap < cap &&
+			    (small < 0 || vcp_pool[i].cap < vcp_pool[small].cap))
 				small = i;
 		if (small >= 0) {
 			uint8_t *q = vcp_pool[small].p;
@@ -768,8 +774,8 @@ static int vcp_msw_start(struct vcp_dctx *d)
 		d->sw = EVP_MAC_CTX_new(m);
 	EVP_MAC_free(m);
 	ps[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, d->swdigest, 0);
-	ps[1] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_PROPERTIES, (char *)"?provider=default",
-						 0);
+	ps[1] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_PROPERTIES,
+						 (char *)"?provider=default", 0);
 	ps[2] = OSSL_PARAM_construct_end();
 	if (!d->sw || !EVP_MAC_init(d->sw, d->key, d->keylen, ps)) {
 		vcp_err(VCP_R_SOFTWARE, "HMAC-%s in the default provider", d->swdigest);

@@ -566,7 +566,7 @@ static int vcp_gshort(struct vcp_gctx *g)
 	ps[1] = OSSL_PARAM_construct_end();
 	/* one init per message when the IV length stays (a second EVP call costs) */
 	ok = (ci || g->spare_ivlen != ivlen ? EVP_CipherInit_ex2(x, ci, NULL, NULL, g->enc, ps)
-					      : 1) &&
+					    : 1) &&
 	     EVP_CipherInit_ex2(x, NULL, g->spare_keyed ? NULL : g->key, g->iv, g->enc, NULL);
 	g->spare_ivlen = ok ? ivlen : 0;
 	EVP_CIPHER_free(ci);
@@ -611,8 +611,8 @@ static int vcp_gchoose(struct vcp_gctx *g, size_t len, int final)
 
 	if (g->choice)
 		return 1;
-	if (g->key_set && g->iv_set && g->aadlen <= INT_MAX && vcp_libctx() &&
-	    vcp_min_offload() && (final || len < vcp_min_offload())) {
+	if (g->key_set && g->iv_set && g->aadlen <= INT_MAX && vcp_libctx() && vcp_min_offload() &&
+	    (final || len < vcp_min_offload())) {
 		r = vcp_gshort(g);
 		if (r)
 			return r > 0;

@@ -289,7 +289,9 @@ static void *vcp_sw_fetch(int kind, const char *name)
 		}
 	}
 	if (a && ok)
-		ok = kind == 1 ? EVP_CIPHER_up_ref(a) : kind == 2 ? EVP_MD_up_ref(a) : EVP_MAC_up_ref(a);
+		ok = kind == 1	 ? EVP_CIPHER_up_ref(a)
+		     : kind == 2 ? EVP_MD_up_ref(a)
+				 : EVP_MAC_up_ref(a);
 	else if (a)
 		ok = 1;
 	pthread_mutex_unlock(&vcp_fetch_lock);
@@ -361,7 +363,7 @@ int vcp_sw_impl(int kind, const char *name, struct vcp_swimpl *out)
 	m = vcp_sw_fetch(kind, name);
 	if (!m)
 		return 0;
-	prov = kind == 1 ? EVP_CIPHER_get0_provider(m)
+	prov = kind == 1   ? EVP_CIPHER_get0_provider(m)
 	       : kind == 2 ? EVP_MD_get0_provider(m)
 			   : EVP_MAC_get0_provider(m);
 	algs = prov ? OSSL_PROVIDER_query_operation(prov, ops[kind], &nc) : NULL;
@@ -485,7 +487,8 @@ static int vcp_get_params(void *provctx, OSSL_PARAM params[])
 		/* "hits misses evictions idle" of this process's session cache (tests) */
 		pthread_mutex_lock(&vcp_idle_lock);
 		snprintf(p->cache_info, sizeof(p->cache_info), "%lu %lu %lu %d", vcp_idle_stats[0],
-			 vcp_idle_stats[1], vcp_idle_stats[2], vcp_idle_pid == getpid() ? vcp_nidle : 0);
+			 vcp_idle_stats[1], vcp_idle_stats[2],
+			 vcp_idle_pid == getpid() ? vcp_nidle : 0);
 		pthread_mutex_unlock(&vcp_idle_lock);
 		if (!OSSL_PARAM_set_utf8_ptr(q, p->cache_info))
 			return 0;

@@ -2383,7 +2383,10 @@ static int cmd_sesscache(void)
 	for (i = 0, ok = 1; i < 6 && ok; i++) {
 		const uint8_t *k = i % 2 ? kb : ka;
 
-		ok = EVP_MAC_init(mc, k, 32, (OSSL_PARAM[]){OSSL_PARAM_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA256", 0), OSSL_PARAM_END}) &&
+		OSSL_PARAM ps[] = {OSSL_PARAM_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA256", 0),
+				   OSSL_PARAM_END};
+
+		ok = EVP_MAC_init(mc, k, 32, ps) &&
 		     EVP_MAC_update(mc, in, 4000) && EVP_MAC_final(mc, a, &ol, sizeof(a)) &&
 		     sc_hmac("default", k, 32, in, 4000, b) && !memcmp(a, b, 32);
 	}
