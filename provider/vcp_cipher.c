@@ -67,14 +67,21 @@ struct vcp_cctx {
 	uint32_t ses;
 	pid_t pid;
 	int fresh; /* no data since init: the offload choice is open */
-	EVP_CIPHER_CTX *sw; /* non-NULL: this run is in software */
+	/*
+	 * Software runs call the default provider's cipher directly (swf: its
+	 * functions, resolved on first use): one EVP dispatch per update, the
+	 * application's into vcrypto, not a second one (issue #12).
+	 */
+	const struct vcp_swcf *swf;
+	void *sw; /* the default's context; non-NULL: this run is in software */
 	/*
 	 * The last software run's context, kept for the next short run (no new
 	 * context per init); spare_key: it holds the current key for direction
 	 * spare_enc (AES decrypts with its own key schedule).
 	 */
-	EVP_CIPHER_CTX *spare;
+	void *spare;
 	int spare_key, spare_enc;
+	int spare_pad; /* padding set in spare, plus one (0: unknown) */
 	int tls; /* CTR/XTS given libssl's TLS parameters: software for good */
 	/*
 	 * A device request failed mid-stream: part of an update may have been
@@ -89,6 +96,120 @@ struct vcp_cctx {
 	int tlsmac_set;
 	EVP_CIPHER_CTX *tsw; /* records below min_offload: ECB/CBC in the default provider */
 };
+
+struct vcp_swcf {
+	int ok; /* 1 resolved, -1 not there */
+	void *provctx;
+	OSSL_FUNC_cipher_newctx_fn *newctx;
+	OSSL_FUNC_cipher_freectx_fn *freectx;
+	OSSL_FUNC_cipher_dupctx_fn *dupctx;
+	OSSL_FUNC_cipher_encrypt_init_fn *einit;
+	OSSL_FUNC_cipher_decrypt_init_fn *dinit;
+	OSSL_FUNC_cipher_update_fn *update;
+	OSSL_FUNC_cipher_final_fn *final;
+	OSSL_FUNC_cipher_get_ctx_params_fn *get;
+	OSSL_FUNC_cipher_set_ctx_params_fn *set;
+};
+static struct vcp_swcf vcp_swcf[VCP_NCIPHERS];
+
+void vcp_cipher_sw_reset(void)
+{
+	memset(vcp_swcf, 0, sizeof(vcp_swcf));
+}
+
+static const struct vcp_swcf *vcp_swcf_get(struct vcp_cctx *c)
+{
+	struct vcp_swcf *f = &vcp_swcf[c->a - vcp_calgs], t;
+	struct vcp_swimpl im;
+
+	if (c->swf)
+		return c->swf;
+	if (__atomic_load_n(&f->ok, __ATOMIC_ACQUIRE) == 0) {
+		memset(&t, 0, sizeof(t));
+		t.ok = -1;
+		if (vcp_libctx() && vcp_sw_impl(1, c->a->swname, &im)) {
+			t.provctx = im.provctx;
+#define VCP_FN(field, type, id) t.field = (type *)vcp_sw_fn(&im, id)
+			VCP_FN(newctx, OSSL_FUNC_cipher_newctx_fn, OSSL_FUNC_CIPHER_NEWCTX);
+			VCP_FN(freectx, OSSL_FUNC_cipher_freectx_fn, OSSL_FUNC_CIPHER_FREECTX);
+			VCP_FN(dupctx, OSSL_FUNC_cipher_dupctx_fn, OSSL_FUNC_CIPHER_DUPCTX);
+			VCP_FN(einit, OSSL_FUNC_cipher_encrypt_init_fn,
+			       OSSL_FUNC_CIPHER_ENCRYPT_INIT);
+			VCP_FN(dinit, OSSL_FUNC_cipher_decrypt_init_fn,
+			       OSSL_FUNC_CIPHER_DECRYPT_INIT);
+			VCP_FN(update, OSSL_FUNC_cipher_update_fn, OSSL_FUNC_CIPHER_UPDATE);
+			VCP_FN(final, OSSL_FUNC_cipher_final_fn, OSSL_FUNC_CIPHER_FINAL);
+			VCP_FN(get, OSSL_FUNC_cipher_get_ctx_params_fn,
+			       OSSL_FUNC_CIPHER_GET_CTX_PARAMS);
+			VCP_FN(set, OSSL_FUNC_cipher_set_ctx_params_fn,
+			       OSSL_FUNC_CIPHER_SET_CTX_PARAMS);
+#undef VCP_FN
+			if (t.newctx && t.freectx && t.dupctx && t.einit && t.dinit && t.update &&
+			    t.final && t.get && t.set)
+				t.ok = 1;
+		}
+		f->provctx = t.provctx;
+		f->newctx = t.newctx;
+		f->freectx = t.freectx;
+		f->dupctx = t.dupctx;
+		f->einit = t.einit;
+		f->dinit = t.dinit;
+		f->update = t.update;
+		f->final = t.final;
+		f->get = t.get;
+		f->set = t.set;
+		__atomic_store_n(&f->ok, t.ok, __ATOMIC_RELEASE);
+	}
+	if (f->ok > 0)
+		c->swf = f;
+	return c->swf;
+}
+
+/* A new software context (NULL: no default provider here). */
+static void *vcp_swc_new(struct vcp_cctx *c)
+{
+	const struct vcp_swcf *f = vcp_swcf_get(c);
+
+	return f ? f->newctx(f->provctx) : NULL;
+}
+
+static void vcp_swc_free(struct vcp_cctx *c, void *x)
+{
+	if (x)
+		c->swf->freectx(x);
+}
+
+static int vcp_swc_init(struct vcp_cctx *c, void *x, const uint8_t *key, const uint8_t *iv, int enc,
+			const OSSL_PARAM params[])
+{
+	size_t kl = key ? c->a->keylen : 0, il = iv ? c->a->ivlen : 0;
+
+	return enc ? c->swf->einit(x, key, kl, iv, il, params)
+		   : c->swf->dinit(x, key, kl, iv, il, params);
+}
+
+static int vcp_swc_pad(struct vcp_cctx *c, void *x, int pad)
+{
+	unsigned int v = pad;
+	OSSL_PARAM ps[2] = {OSSL_PARAM_construct_uint(OSSL_CIPHER_PARAM_PADDING, &v),
+			    OSSL_PARAM_END};
+
+	return c->swf->set(x, ps);
+}
+
+/* The software run's chaining IV and CTR position. */
+static int vcp_swc_state(struct vcp_cctx *c, void *x, uint8_t *iv, unsigned int *num)
+{
+	OSSL_PARAM ps[3] = {
+		OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_UPDATED_IV, iv, c->a->ivlen),
+		OSSL_PARAM_construct_uint(OSSL_CIPHER_PARAM_NUM, num), OSSL_PARAM_END};
+
+	if (!c->a->ivlen)
+		return 1;
+	if (!num)
+		ps[1] = ps[2];
+	return c->swf->get(x, ps);
+}
 
 static void vcp_cctx_drop_ses(struct vcp_cctx *c)
 {
@@ -174,8 +295,8 @@ static void vcp_cfree(void *vctx)
 	if (!c)
 		return;
 	vcp_cctx_drop_ses(c);
-	EVP_CIPHER_CTX_free(c->sw);
-	EVP_CIPHER_CTX_free(c->spare);
+	vcp_swc_free(c, c->sw);
+	vcp_swc_free(c, c->spare);
 	EVP_CIPHER_CTX_free(c->tsw);
 	OPENSSL_cleanse(c, sizeof(*c));
 	free(c);
@@ -193,13 +314,9 @@ static void *vcp_cdup(void *vctx)
 	c->spare = NULL;
 	c->spare_key = 0;
 	c->tsw = NULL; /* made again when a short record needs it */
-	if (src->sw) {
-		c->sw = EVP_CIPHER_CTX_new();
-		if (!c->sw || !EVP_CIPHER_CTX_copy(c->sw, src->sw)) {
-			EVP_CIPHER_CTX_free(c->sw);
-			free(c);
-			return NULL;
-		}
+	if (src->sw && !(c->sw = c->swf->dupctx(src->sw))) {
+		free(c);
+		return NULL;
 	}
 	return c;
 }
@@ -218,17 +335,23 @@ static int vcp_cinit(void *vctx, const unsigned char *key, size_t keylen, const 
 	/* key or direction may change: the software record context is made anew */
 	EVP_CIPHER_CTX_free(c->tsw);
 	c->tsw = NULL;
-	if (c->tls) /* libssl re-keys a TLS record context: the default provider's */
-		return EVP_CipherInit_ex2(c->sw, NULL, key, iv, enc, params);
+	if (c->tls) { /* libssl re-keys a TLS record context: the default provider's */
+		if (key && keylen != c->a->keylen) {
+			vcp_err(VCP_R_KEYLEN, "%s takes a %zu-byte key, not %zu", c->a->swname,
+				c->a->keylen, keylen);
+			return 0;
+		}
+		return vcp_swc_init(c, c->sw, key, c->a->ivlen ? iv : NULL, enc, params);
+	}
 	c->fresh = 1;
 	if (c->sw) {
 		/* the software run's chaining state is the context's from here on */
-		if (c->a->ivlen)
-			EVP_CIPHER_CTX_get_updated_iv(c->sw, c->iv, c->a->ivlen);
+		vcp_swc_state(c, c->sw, c->iv, NULL);
 		if (!c->spare) {
 			c->spare = c->sw;
 		} else {
-			EVP_CIPHER_CTX_free(c->sw);
+			vcp_swc_free(c, c->sw);
+			c->spare_pad = 0;
 		}
 		c->sw = NULL;
 	}
@@ -284,7 +407,6 @@ static int vcp_cbroken(struct vcp_cctx *c)
 /* The first update after init chooses: short one-shot work in software. */
 static int vcp_cchoose(struct vcp_cctx *c, size_t inl)
 {
-	EVP_CIPHER *ci;
 	int ok;
 
 	if (!c->fresh)
@@ -295,23 +417,22 @@ static int vcp_cchoose(struct vcp_cctx *c, size_t inl)
 	if (c->spare) { /* the last run's context: keyed already if the key and direction hold */
 		c->sw = c->spare;
 		c->spare = NULL;
-		ok = EVP_CipherInit_ex2(c->sw, NULL,
-					c->spare_key && c->spare_enc == c->enc ? NULL : c->key,
-					c->a->ivlen ? c->iv : NULL, c->enc, NULL);
+		ok = vcp_swc_init(c, c->sw, c->spare_key && c->spare_enc == c->enc ? NULL : c->key,
+				  c->a->ivlen ? c->iv : NULL, c->enc, NULL);
 	} else {
-		ci = vcp_sw_cipher(c->a->swname);
-		if (!ci)
+		c->spare_pad = 0; /* a new context: padding on */
+		c->sw = vcp_swc_new(c);
+		if (!c->sw)
 			return 1; /* no default provider here: stay on the device */
-		c->sw = EVP_CIPHER_CTX_new();
-		ok = c->sw && EVP_CipherInit_ex2(c->sw, ci, c->key, c->a->ivlen ? c->iv : NULL,
-						 c->enc, NULL);
-		EVP_CIPHER_free(ci);
+		ok = vcp_swc_init(c, c->sw, c->key, c->a->ivlen ? c->iv : NULL, c->enc, NULL);
 	}
-	ok = ok && EVP_CIPHER_CTX_set_padding(c->sw, c->pad);
+	/* the default's context keeps padding across inits: set only when it changes */
+	ok = ok && (c->spare_pad == c->pad + 1 || vcp_swc_pad(c, c->sw, c->pad));
+	c->spare_pad = ok ? c->pad + 1 : 0;
 	c->spare_key = ok;
 	c->spare_enc = c->enc;
 	if (!ok) {
-		EVP_CIPHER_CTX_free(c->sw);
+		vcp_swc_free(c, c->sw);
 		c->sw = NULL;
 		vcp_err(VCP_R_SOFTWARE, "%s in the default provider", c->a->swname);
 		return 0;
@@ -540,10 +661,10 @@ static int vcp_tls_record(struct vcp_cctx *c, uint8_t *out, size_t *outl, size_t
 	int ok;
 
 	if (c->sw) { /* a software run begun before the TLS parameters: the IV chains on */
-		if (c->a->ivlen)
-			EVP_CIPHER_CTX_get_updated_iv(c->sw, c->iv, c->a->ivlen);
-		EVP_CIPHER_CTX_free(c->sw);
+		vcp_swc_state(c, c->sw, c->iv, NULL);
+		vcp_swc_free(c, c->sw);
 		c->sw = NULL;
+		c->spare_pad = 0;
 	}
 	c->fresh = 0;
 	c->tlsmac_set = 0;
@@ -588,7 +709,7 @@ static int vcp_cupdate(void *vctx, unsigned char *out, size_t *outl, size_t outs
 {
 	struct vcp_cctx *c = vctx;
 	uint8_t *copy = NULL;
-	int ok, n;
+	int ok;
 
 	*outl = 0; /* nothing claimed on failure */
 	if (!c->key_set) {
@@ -601,12 +722,8 @@ static int vcp_cupdate(void *vctx, unsigned char *out, size_t *outl, size_t outs
 		return vcp_tls_record(c, out, outl, outsize, in, inl);
 	if (!vcp_cchoose(c, inl))
 		return 0;
-	if (c->sw) {
-		if (inl > INT_MAX || !EVP_CipherUpdate(c->sw, out, &n, in, (int)inl))
-			return 0;
-		*outl = n;
-		return 1;
-	}
+	if (c->sw)
+		return c->swf->update(c->sw, out, outl, outsize, in, inl);
 	if (!inl) {
 		*outl = 0;
 		return 1;
@@ -629,18 +746,13 @@ static int vcp_cfinal(void *vctx, unsigned char *out, size_t *outl, size_t outsi
 	struct vcp_cctx *c = vctx;
 	uint8_t blk[16];
 	unsigned int p, i, bad;
-	int n;
 
 	if (c->tlsver && c->a->blocksize == 16) { /* as the default: records are never finished */
 		vcp_err(VCP_R_BAD_INPUT, "%s: no final in TLS record mode", c->a->swname);
 		return 0;
 	}
-	if (c->sw) {
-		if (!EVP_CipherFinal_ex(c->sw, out, &n))
-			return 0;
-		*outl = n;
-		return 1;
-	}
+	if (c->sw)
+		return c->swf->final(c->sw, out, outl, outsize);
 	*outl = 0;
 	if (!vcp_cbroken(c))
 		return 0;
@@ -800,12 +912,10 @@ static int vcp_cget_ctx_params(void *vctx, OSSL_PARAM params[])
 	unsigned int num = c->num;
 
 	if (c->tls)
-		return EVP_CIPHER_CTX_get_params(c->sw, params);
+		return c->swf->get(c->sw, params);
 	memcpy(iv, c->iv, sizeof(iv));
-	if (c->sw) { /* the software run holds the chaining state */
-		EVP_CIPHER_CTX_get_updated_iv(c->sw, iv, c->a->ivlen);
-		num = EVP_CIPHER_CTX_get_num(c->sw);
-	}
+	if (c->sw) /* the software run holds the chaining state */
+		vcp_swc_state(c, c->sw, iv, &num);
 	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_KEYLEN)) &&
 	    !OSSL_PARAM_set_size_t(p, c->a->keylen))
 		return 0;
@@ -832,20 +942,18 @@ static int vcp_cget_ctx_params(void *vctx, OSSL_PARAM params[])
 
 static int vcp_cto_software(struct vcp_cctx *c)
 {
-	EVP_CIPHER *ci = NULL;
 	int ok;
 
-	EVP_CIPHER_CTX_free(c->sw);
-	c->sw = NULL;
-	if (vcp_libctx())
-		ci = vcp_sw_cipher(c->a->swname);
-	ok = ci && (c->sw = EVP_CIPHER_CTX_new()) &&
-	     EVP_CipherInit_ex2(c->sw, ci, c->key_set ? c->key : NULL, c->a->ivlen ? c->iv : NULL,
-				c->enc, NULL) &&
-	     EVP_CIPHER_CTX_set_padding(c->sw, c->pad);
-	EVP_CIPHER_free(ci);
+	if (c->sw)
+		vcp_swc_free(c, c->sw);
+	c->sw = vcp_swc_new(c);
+	ok = c->sw &&
+	     vcp_swc_init(c, c->sw, c->key_set ? c->key : NULL, c->a->ivlen ? c->iv : NULL, c->enc,
+			  NULL) &&
+	     vcp_swc_pad(c, c->sw, c->pad);
 	if (!ok) {
-		EVP_CIPHER_CTX_free(c->sw);
+		if (c->sw)
+			vcp_swc_free(c, c->sw);
 		c->sw = NULL;
 		vcp_err(VCP_R_SOFTWARE, "%s TLS record mode in the default provider", c->a->swname);
 		return 0;
@@ -876,13 +984,15 @@ static int vcp_cset_ctx_params(void *vctx, const OSSL_PARAM params[])
 			return 0;
 	}
 	if (c->tls)
-		return EVP_CIPHER_CTX_set_params(c->sw, params);
+		return c->swf->set(c->sw, params);
 	if ((p = OSSL_PARAM_locate_const(params, OSSL_CIPHER_PARAM_PADDING))) {
 		if (!OSSL_PARAM_get_uint(p, &pad))
 			return 0;
 		c->pad = pad != 0;
+		if (c->sw && !vcp_swc_pad(c, c->sw, c->pad))
+			return 0;
 		if (c->sw)
-			EVP_CIPHER_CTX_set_padding(c->sw, c->pad);
+			c->spare_pad = c->pad + 1;
 	}
 	if ((p = OSSL_PARAM_locate_const(params, OSSL_CIPHER_PARAM_TLS_VERSION)) &&
 	    !OSSL_PARAM_get_uint(p, &c->tlsver))

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -23,6 +24,13 @@
 #include "vcp.h"
 
 #define VCP_DCHUNK (1U << 20)
+/*
+ * A message is held here up to this many bytes (or below min_offload, if
+ * that is more) and goes to the device at final as ONE request, which the
+ * module hashes straight from this buffer; longer messages go in parts that
+ * the module gathers (a copy, and a second request for the final).
+ */
+#define VCP_HOLD_MAX (256U << 10)
 
 int vcp_digest_ok[VCP_NDIGESTS];
 int vcp_hmac_ok[VCP_NDIGESTS];
@@ -65,9 +73,12 @@ struct vcp_dctx {
 	uint32_t ses;
 	pid_t pid;
 	int started; /* parts went to the device since init */
+	int cached; /* the session came from the idle cache and has served nothing here yet */
 	int broken; /* a part failed mid-stream: the device's state is unknown until init */
-	uint8_t *hold; /* held short message (min_offload), not yet sent */
-	size_t holdlen, holdcap; /* grown as the message grows, up to min_offload */
+	uint8_t *hold; /* held message (min_offload, VCP_HOLD_MAX), not yet sent */
+	size_t holdlen, holdcap; /* grown as the message grows; small at first */
+	size_t holdhw; /* bytes of hold ever written (wiped when it goes back) */
+	uint8_t small[128]; /* the hold of a short message: no allocation */
 	uint8_t *key; /* HMAC key */
 	size_t keylen;
 	int key_set;
@@ -77,14 +88,207 @@ struct vcp_dctx {
 	 * HMAC of a short message: the default provider's HMAC, keyed once and
 	 * re-initialised per message (made on the first short message).
 	 */
-	EVP_MAC_CTX *shw;
+	void *shw; /* the default provider's HMAC or digest context (vcp_swd) */
 	int shw_keyed;
 };
 
+/*
+ * Short messages: the default provider's digest or HMAC called directly
+ * (vcp_sw_impl), its context kept in ours from message to message.
+ */
+static struct vcp_swd {
+	int ok; /* 1 resolved, -1 not there (EVP instead) */
+	void *provctx;
+	OSSL_FUNC_digest_newctx_fn *newctx;
+	OSSL_FUNC_digest_freectx_fn *freectx;
+	OSSL_FUNC_digest_init_fn *init;
+	OSSL_FUNC_digest_update_fn *update;
+	OSSL_FUNC_digest_final_fn *final;
+} vcp_swd[VCP_NDIGESTS];
+
+static struct vcp_swm {
+	int ok;
+	void *provctx;
+	OSSL_FUNC_mac_newctx_fn *newctx;
+	OSSL_FUNC_mac_freectx_fn *freectx;
+	OSSL_FUNC_mac_init_fn *init;
+	OSSL_FUNC_mac_update_fn *update;
+	OSSL_FUNC_mac_final_fn *final;
+	OSSL_FUNC_mac_set_ctx_params_fn *set;
+} vcp_swm;
+
+static const struct vcp_swd *vcp_swd_get(int idx)
+{
+	struct vcp_swd *f = &vcp_swd[idx], t;
+	struct vcp_swimpl im;
+
+	if (__atomic_load_n(&f->ok, __ATOMIC_ACQUIRE) == 0) {
+		memset(&t, 0, sizeof(t));
+		t.ok = -1;
+		if (vcp_libctx() && vcp_sw_impl(2, vcp_digests[idx].swname, &im)) {
+			t.provctx = im.provctx;
+			t.newctx = (OSSL_FUNC_digest_newctx_fn *)vcp_sw_fn(&im,
+									   OSSL_FUNC_DIGEST_NEWCTX);
+			t.freectx = (OSSL_FUNC_digest_freectx_fn *)vcp_sw_fn(
+				&im, OSSL_FUNC_DIGEST_FREECTX);
+			t.init = (OSSL_FUNC_digest_init_fn *)vcp_sw_fn(&im, OSSL_FUNC_DIGEST_INIT);
+			t.update = (OSSL_FUNC_digest_update_fn *)vcp_sw_fn(&im,
+									   OSSL_FUNC_DIGEST_UPDATE);
+			t.final =
+				(OSSL_FUNC_digest_final_fn *)vcp_sw_fn(&im, OSSL_FUNC_DIGEST_FINAL);
+			if (t.newctx && t.freectx && t.init && t.update && t.final)
+				t.ok = 1;
+		}
+		f->provctx = t.provctx;
+		f->newctx = t.newctx;
+		f->freectx = t.freectx;
+		f->init = t.init;
+		f->update = t.update;
+		f->final = t.final;
+		__atomic_store_n(&f->ok, t.ok, __ATOMIC_RELEASE);
+	}
+	return f->ok > 0 ? f : NULL;
+}
+
+static const struct vcp_swm *vcp_swm_get(void)
+{
+	struct vcp_swm *f = &vcp_swm, t;
+	struct vcp_swimpl im;
+
+	if (__atomic_load_n(&f->ok, __ATOMIC_ACQUIRE) == 0) {
+		memset(&t, 0, sizeof(t));
+		t.ok = -1;
+		if (vcp_libctx() && vcp_sw_impl(3, "HMAC", &im)) {
+			t.provctx = im.provctx;
+			t.newctx = (OSSL_FUNC_mac_newctx_fn *)vcp_sw_fn(&im, OSSL_FUNC_MAC_NEWCTX);
+			t.freectx =
+				(OSSL_FUNC_mac_freectx_fn *)vcp_sw_fn(&im, OSSL_FUNC_MAC_FREECTX);
+			t.init = (OSSL_FUNC_mac_init_fn *)vcp_sw_fn(&im, OSSL_FUNC_MAC_INIT);
+			t.update = (OSSL_FUNC_mac_update_fn *)vcp_sw_fn(&im, OSSL_FUNC_MAC_UPDATE);
+			t.final = (OSSL_FUNC_mac_final_fn *)vcp_sw_fn(&im, OSSL_FUNC_MAC_FINAL);
+			t.set = (OSSL_FUNC_mac_set_ctx_params_fn *)vcp_sw_fn(
+				&im, OSSL_FUNC_MAC_SET_CTX_PARAMS);
+			if (t.newctx && t.freectx && t.init && t.update && t.final && t.set)
+				t.ok = 1;
+		}
+		f->provctx = t.provctx;
+		f->newctx = t.newctx;
+		f->freectx = t.freectx;
+		f->init = t.init;
+		f->update = t.update;
+		f->final = t.final;
+		f->set = t.set;
+		__atomic_store_n(&f->ok, t.ok, __ATOMIC_RELEASE);
+	}
+	return f->ok > 0 ? f : NULL;
+}
+
+/* Forget the resolved functions (the provider is going: vcp_sw_release). */
+void vcp_digest_sw_reset(void)
+{
+	memset(vcp_swd, 0, sizeof(vcp_swd));
+	memset(&vcp_swm, 0, sizeof(vcp_swm));
+}
+
+static void vcp_dctx_free_shw(struct vcp_dctx *d)
+{
+	if (d->shw)
+		d->mac ? vcp_swm.freectx(d->shw) : vcp_swd[d->idx].freectx(d->shw);
+	d->shw = NULL;
+	d->shw_keyed = 0;
+}
+
+/*
+ * Hold buffers outlive their contexts in a small per-process pool: a
+ * one-shot EVP_Digest per message otherwise paid a malloc, the page faults
+ * of fresh heap and a free per message (measured: a third of a 16 KiB
+ * digest's time).  A buffer is wiped (the bytes it held) before it goes
+ * back.
+ */
+#define VCP_POOL 4
+static pthread_mutex_t vcp_pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	uint8_t *p;
+	size_t cap;
+} vcp_pool[VCP_POOL];
+static int vcp_npool;
+
+/* A pooled buffer of at least need bytes (its size in *cap), or NULL. */
+static uint8_t *vcp_pool_get(size_t need, size_t *cap)
+{
+	uint8_t *p = NULL;
+	int i, best = -1;
+
+	pthread_mutex_lock(&vcp_pool_lock);
+	for (i = 0; i < vcp_npool; i++)
+		if (vcp_pool[i].cap >= need && (best < 0 || vcp_pool[i].cap < vcp_pool[best].cap))
+			best = i;
+	if (best >= 0) {
+		p = vcp_pool[best].p;
+		*cap = vcp_pool[best].cap;
+		vcp_pool[best] = vcp_pool[--vcp_npool];
+	}
+	pthread_mutex_unlock(&vcp_pool_lock);
+	return p;
+}
+
+static void vcp_pool_put(uint8_t *p, size_t cap, size_t used)
+{
+	int i, small = -1;
+
+	OPENSSL_cleanse(p, used < cap ? used : cap);
+	pthread_mutex_lock(&vcp_pool_lock);
+	if (vcp_npool < VCP_POOL) {
+		vcp_pool[vcp_npool].p = p;
+		vcp_pool[vcp_npool++].cap = cap;
+		p = NULL;
+	} else {
+		for (i = 0; i < vcp_npool; i++) /* full: keep the larger buffers */
+			if (vcp_pool[i].cap < cap &&
+			    (small < 0 || vcp_pool[i].cap < vcp_pool[small].cap))
+				small = i;
+		if (small >= 0) {
+			uint8_t *q = vcp_pool[small].p;
+
+			vcp_pool[small].p = p;
+			vcp_pool[small].cap = cap;
+			p = q; /* wiped when it went in */
+		}
+	}
+	pthread_mutex_unlock(&vcp_pool_lock);
+	free(p);
+}
+
+static void vcp_dhold_free(struct vcp_dctx *d)
+{
+	if (d->hold && d->hold != d->small)
+		vcp_pool_put(d->hold, d->holdcap, d->holdhw > d->holdlen ? d->holdhw : d->holdlen);
+	else
+		OPENSSL_cleanse(d->small, sizeof(d->small));
+	d->hold = NULL;
+	d->holdcap = 0;
+	d->holdhw = 0;
+}
+
+/* The cryptodev algorithm of this context's session. */
+static uint32_t vcp_dctx_alg(const struct vcp_dctx *d)
+{
+	return d->mac ? vcp_digests[d->idx].cdev_hmac : vcp_digests[d->idx].cdev;
+}
+
+/*
+ * The session goes back to the process's idle cache (no message in it), or
+ * is freed (a message half sent: its gathered bytes are dropped with it).
+ */
 static void vcp_dctx_drop_ses(struct vcp_dctx *d)
 {
-	if (d->have_ses && d->pid == getpid())
-		vcp_sess_free(d->fd, d->ses);
+	if (d->have_ses && d->pid == getpid()) {
+		if (d->started || d->broken) /* a message in it, or a device that failed */
+			vcp_sess_free(d->fd, d->ses);
+		else
+			vcp_sess_put(d->fd, vcp_dctx_alg(d), d->mac ? d->key : NULL,
+				     d->mac ? (uint32_t)d->keylen : 0, d->ses);
+	}
 	d->have_ses = 0;
 }
 
@@ -103,17 +307,41 @@ static int vcp_dctx_ses(struct vcp_dctx *d)
 	d->have_ses = 0;
 	d->fd = vcp_fd();
 	d->pid = getpid();
-	if (d->mac)
-		r = vcp_sess_new(d->fd, 0, NULL, 0, a->cdev_hmac, d->key, d->keylen, &d->ses);
-	else
-		r = vcp_sess_new(d->fd, 0, NULL, 0, a->cdev, NULL, 0, &d->ses);
-	if (r) {
+	r = vcp_sess_get(d->fd, vcp_dctx_alg(d), d->mac ? d->key : NULL,
+			 d->mac ? (uint32_t)d->keylen : 0, &d->ses);
+	d->cached = r == 1;
+	if (r < 0) {
 		vcp_err(VCP_R_DEVICE, "CIOCGSESSION %s%s: %s", d->mac ? "HMAC-" : "", a->swname,
 			strerror(-r));
 		return 0;
 	}
 	d->have_ses = 1;
 	return 1;
+}
+
+/*
+ * One request on the context's session.  A session from the idle cache
+ * that fails its first request may have died with its device (unbound and
+ * bound again): the cache is flushed and the request tried once more on a
+ * new session.
+ */
+static int vcp_dcrypt(struct vcp_dctx *d, const void *src, size_t len, uint16_t flags, void *mac)
+{
+	int r;
+
+	if (!vcp_dctx_ses(d))
+		return -ENODEV;
+	r = vcp_crypt(d->fd, d->ses, COP_ENCRYPT, src, NULL, len, NULL, flags, mac);
+	if (r && d->cached && !d->started) {
+		vcp_sess_free(d->fd, d->ses);
+		d->have_ses = 0;
+		vcp_idle_flush();
+		if (!vcp_dctx_ses(d))
+			return -ENODEV;
+		r = vcp_crypt(d->fd, d->ses, COP_ENCRYPT, src, NULL, len, NULL, flags, mac);
+	}
+	d->cached = 0;
+	return r;
 }
 
 static int vcp_dsend(struct vcp_dctx *d, const uint8_t *in, size_t len)
@@ -123,10 +351,25 @@ static int vcp_dsend(struct vcp_dctx *d, const uint8_t *in, size_t len)
 
 	if (!vcp_dctx_ses(d))
 		return 0;
+	if (!d->started && d->cached) {
+		/*
+		 * Parts never reach the device (the module gathers them), so a
+		 * dead cached session would show only at final, with the parts
+		 * lost: an empty one-shot digest proves it first (vcp_dcrypt
+		 * replaces a dead one).  Only messages longer than the hold.
+		 */
+		uint8_t md[HASH_MAX_LEN];
+
+		r = vcp_dcrypt(d, NULL, 0, 0, md);
+		OPENSSL_cleanse(md, sizeof(md));
+		if (r) {
+			vcp_err(VCP_R_DEVICE, "CIOCCRYPT (empty digest): %s", strerror(-r));
+			return 0;
+		}
+	}
 	while (len) {
 		n = len < VCP_DCHUNK ? len : VCP_DCHUNK;
-		r = vcp_crypt(d->fd, d->ses, COP_ENCRYPT, in, NULL, n, NULL,
-			      COP_FLAG_UPDATE | (d->started ? 0 : COP_FLAG_RESET), NULL);
+		r = vcp_dcrypt(d, in, n, COP_FLAG_UPDATE | (d->started ? 0 : COP_FLAG_RESET), NULL);
 		if (r) {
 			d->broken = 1;
 			vcp_err(VCP_R_DEVICE, "CIOCCRYPT update (%zu bytes): %s", n, strerror(-r));
@@ -159,9 +402,8 @@ static void vcp_dfree(void *vctx)
 		return;
 	vcp_dctx_drop_ses(d);
 	EVP_MAC_CTX_free(d->sw);
-	EVP_MAC_CTX_free(d->shw);
-	if (d->hold)
-		OPENSSL_clear_free(d->hold, d->holdcap);
+	vcp_dctx_free_shw(d);
+	vcp_dhold_free(d);
 	if (d->key)
 		OPENSSL_clear_free(d->key, d->keylen);
 	free(d);
@@ -183,13 +425,17 @@ static void *vcp_ddup(void *vctx)
 	d->shw = NULL; /* made again on its first use */
 	d->shw_keyed = 0;
 	d->holdcap = 0;
-	if (s->hold) {
+	if (s->hold == s->small) {
+		d->hold = d->small;
+		d->holdcap = sizeof(d->small);
+	} else if (s->hold) {
 		d->hold = malloc(s->holdcap);
 		if (!d->hold)
 			goto fail;
 		d->holdcap = s->holdcap;
 		memcpy(d->hold, s->hold, s->holdlen);
 	}
+	d->holdhw = s->holdlen;
 	if (s->key) {
 		d->key = malloc(s->keylen ? s->keylen : 1);
 		if (!d->key)
@@ -249,7 +495,7 @@ static int vcp_dbroken(struct vcp_dctx *d)
 static int vcp_dupdate(void *vctx, const unsigned char *in, size_t inl)
 {
 	struct vcp_dctx *d = vctx;
-	size_t min = vcp_min_offload();
+	size_t min = vcp_min_offload(), lim = min > VCP_HOLD_MAX ? min - 1 : VCP_HOLD_MAX;
 
 	if (d->sw)
 		return EVP_MAC_update(d->sw, in, inl);
@@ -257,26 +503,33 @@ static int vcp_dupdate(void *vctx, const unsigned char *in, size_t inl)
 		return 0;
 	if (!inl)
 		return 1;
-	if (!d->started && min && d->holdlen + inl < min) {
+	if (!d->started && d->holdlen + inl <= lim) {
+		if (!d->hold && inl <= sizeof(d->small)) {
+			d->hold = d->small;
+			d->holdcap = sizeof(d->small);
+		}
 		if (d->holdlen + inl > d->holdcap) {
-			size_t cap = d->holdcap ? d->holdcap : 256;
+			size_t cap = d->holdcap ? d->holdcap * 2 : 256;
 			uint8_t *nh;
 
 			while (cap < d->holdlen + inl)
 				cap *= 2;
-			if (cap > min)
-				cap = min;
-			if (!(nh = malloc(cap)))
+			if (cap > lim)
+				cap = lim;
+			nh = vcp_pool_get(d->holdlen + inl, &cap);
+			if (!nh && !(nh = malloc(cap)))
 				return 0;
 			if (d->hold) {
-				memcpy(nh, d->hold, d->holdlen);
-				OPENSSL_clear_free(d->hold, d->holdcap);
+				vcp_copy(nh, d->hold, d->holdlen);
+				vcp_dhold_free(d); /* holdlen stays: the bytes are in nh now */
 			}
 			d->hold = nh;
 			d->holdcap = cap;
 		}
-		memcpy(d->hold + d->holdlen, in, inl);
+		vcp_copy(d->hold + d->holdlen, in, inl);
 		d->holdlen += inl;
+		if (d->holdlen > d->holdhw)
+			d->holdhw = d->holdlen;
 		return 1;
 	}
 	if (d->holdlen) {
@@ -296,28 +549,47 @@ static int vcp_dsoftware(struct vcp_dctx *d, uint8_t *out, size_t outsize)
 	EVP_MD *md;
 	int ok;
 
-	if (d->mac) {
-		OSSL_PARAM ps[2];
-		EVP_MAC *m;
+	const uint8_t *msg = d->holdlen ? d->hold : &zero;
+	const struct vcp_swd *f;
+	const struct vcp_swm *fm;
 
-		if (!d->shw && (m = vcp_sw_mac("HMAC"))) {
-			d->shw = EVP_MAC_CTX_new(m);
-			EVP_MAC_free(m);
+	if (d->mac) {
+		OSSL_PARAM ps[3];
+
+		if (!(fm = vcp_swm_get())) {
+			vcp_err(VCP_R_SOFTWARE, "no HMAC in the default provider");
+			return 0;
 		}
+		if (!d->shw)
+			d->shw = fm->newctx(fm->provctx);
+		/*
+		 * The digest from the default provider too: the child library
+		 * context also holds vcrypto, and without the property the
+		 * default's HMAC took vcrypto's digest (three contexts, two
+		 * dups and held messages per short HMAC; issue #12).
+		 */
 		ps[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)a->swname,
 							 0);
-		ps[1] = OSSL_PARAM_construct_end();
+		ps[1] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_PROPERTIES,
+							 (char *)"provider=default", 0);
+		ps[2] = OSSL_PARAM_construct_end();
 		ok = d->shw != NULL;
 		if (ok && !d->shw_keyed)
-			ok = EVP_MAC_init(d->shw, d->keylen ? d->key : &zero, d->keylen, ps);
+			ok = fm->set(d->shw, ps) &&
+			     fm->init(d->shw, d->keylen ? d->key : &zero, d->keylen, NULL);
 		else if (ok)
-			ok = EVP_MAC_init(d->shw, NULL, 0, NULL); /* the same key, a new message */
+			ok = fm->init(d->shw, NULL, 0, NULL); /* the same key, a new message */
 		d->shw_keyed = ok;
-		ok = ok && EVP_MAC_update(d->shw, d->hold ? d->hold : &zero, d->holdlen) &&
-		     EVP_MAC_final(d->shw, out, &outl, outsize);
+		ok = ok && fm->update(d->shw, msg, d->holdlen) &&
+		     fm->final(d->shw, out, &outl, outsize);
+	} else if ((f = vcp_swd_get(d->idx))) {
+		if (!d->shw)
+			d->shw = f->newctx(f->provctx);
+		ok = d->shw && f->init(d->shw, NULL) && f->update(d->shw, msg, d->holdlen) &&
+		     f->final(d->shw, out, &outl, outsize);
 	} else {
 		md = vcp_sw_md(a->swname);
-		ok = md && EVP_Digest(d->hold ? d->hold : &zero, d->holdlen, out, NULL, md, NULL);
+		ok = md && EVP_Digest(msg, d->holdlen, out, NULL, md, NULL);
 		EVP_MD_free(md);
 	}
 	if (!ok)
@@ -342,14 +614,17 @@ static int vcp_dfinal_to(struct vcp_dctx *d, uint8_t *out, size_t outsize)
 		if (!vcp_dsoftware(d, out, outsize))
 			return 0;
 	} else {
-		if (d->holdlen && !vcp_dsend(d, d->hold, d->holdlen))
-			return 0;
-		d->holdlen = 0;
 		if (!vcp_dctx_ses(d))
 			return 0;
-		/* COP_FLAG_FINAL finishes the gathered parts; flags 0: one (empty) part */
-		r = vcp_crypt(d->fd, d->ses, COP_ENCRYPT, NULL, NULL, 0, NULL,
-			      d->started ? COP_FLAG_FINAL : 0, md);
+		/*
+		 * COP_FLAG_FINAL finishes the gathered parts; flags 0: the held
+		 * message (maybe empty) as one part, the digest in the same request
+		 */
+		if (d->started)
+			r = vcp_dcrypt(d, NULL, 0, COP_FLAG_FINAL, md);
+		else
+			r = vcp_dcrypt(d, d->holdlen ? d->hold : NULL, d->holdlen, 0, md);
+		d->holdlen = 0;
 		if (r) {
 			/* the session starts over after a FINAL, failed or not */
 			d->started = 0;
@@ -489,7 +764,7 @@ static int vcp_mset_ctx_params(void *vctx, const OSSL_PARAM params[]);
 /* HMAC over a digest the device does not serve: the default provider's. */
 static int vcp_msw_start(struct vcp_dctx *d)
 {
-	OSSL_PARAM ps[2];
+	OSSL_PARAM ps[3];
 	EVP_MAC *m;
 
 	EVP_MAC_CTX_free(d->sw);
@@ -499,7 +774,9 @@ static int vcp_msw_start(struct vcp_dctx *d)
 		d->sw = EVP_MAC_CTX_new(m);
 	EVP_MAC_free(m);
 	ps[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, d->swdigest, 0);
-	ps[1] = OSSL_PARAM_construct_end();
+	ps[1] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_PROPERTIES,
+						 (char *)"?provider=default", 0);
+	ps[2] = OSSL_PARAM_construct_end();
 	if (!d->sw || !EVP_MAC_init(d->sw, d->key, d->keylen, ps)) {
 		vcp_err(VCP_R_SOFTWARE, "HMAC-%s in the default provider", d->swdigest);
 		EVP_MAC_CTX_free(d->sw);
@@ -511,6 +788,7 @@ static int vcp_msw_start(struct vcp_dctx *d)
 
 static int vcp_mset_key(struct vcp_dctx *d, const unsigned char *key, size_t keylen)
 {
+	vcp_dctx_drop_ses(d); /* keyed with the old key: back to the cache under it */
 	if (d->key)
 		OPENSSL_clear_free(d->key, d->keylen);
 	d->key = malloc(keylen ? keylen : 1);
@@ -520,7 +798,6 @@ static int vcp_mset_key(struct vcp_dctx *d, const unsigned char *key, size_t key
 	d->keylen = keylen;
 	d->key_set = 1;
 	d->shw_keyed = 0;
-	vcp_dctx_drop_ses(d);
 	return 1;
 }
 
@@ -552,7 +829,7 @@ static int vcp_minit(void *vctx, const unsigned char *key, size_t keylen, const 
 		EVP_MD *md = NULL;
 
 		if (d->keylen) {
-			md = EVP_MD_fetch(vcp_libctx(), vcp_digests[d->idx].swname, NULL);
+			md = vcp_sw_md(vcp_digests[d->idx].swname);
 			if (!md || !EVP_Digest(d->key, d->keylen, h, &hl, md, NULL)) {
 				EVP_MD_free(md);
 				vcp_err(VCP_R_SOFTWARE, "hashing a long HMAC key");
@@ -642,6 +919,7 @@ static int vcp_mset_ctx_params(void *vctx, const OSSL_PARAM params[])
 		i = vcp_digest_by_name(name);
 		vcp_dctx_drop_ses(d);
 		d->swdigest[0] = 0;
+		d->shw_keyed = 0; /* the short-message HMAC takes the new digest */
 		if (i >= 0 && vcp_hmac_ok[i]) {
 			d->idx = i;
 		} else if (strlen(name) < sizeof(d->swdigest)) {

@@ -118,6 +118,122 @@ int vcp_crypt(int fd, uint32_t ses, int op, const void *src, void *dst, size_t l
 	return 0;
 }
 
+/*
+ * Idle digest and HMAC sessions, kept for the next context (issue #12):
+ * one-shot callers (EVP_Digest, EVP_Q_mac, HMAC()) make and free a context
+ * per message, and without this every message paid CIOCGSESSION and
+ * CIOCFSESSION, two round trips through QEMU's control queue to the host.
+ * Keyed by the cryptodev algorithm and, for HMAC, the key; an entry is taken
+ * out while a context uses it (never shared by two at once); the oldest is
+ * freed when the cache is full; keys are wiped when an entry goes. A forked
+ * child forgets the parent's entries (they are sessions of the parent's
+ * descriptor, still in the parent's cache) without freeing them.
+ */
+#define VCP_IDLE_MAX 16
+static pthread_mutex_t vcp_idle_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct vcp_idle {
+	int fd;
+	uint32_t mac, ses, keylen;
+	uint64_t age; /* larger: put back later */
+	uint8_t key[CRYPTO_HMAC_MAX_KEY_LEN];
+} vcp_idle[VCP_IDLE_MAX];
+static int vcp_nidle;
+static pid_t vcp_idle_pid;
+static uint64_t vcp_idle_clock;
+static unsigned long vcp_idle_stats[3]; /* hits, misses, evictions */
+
+static void vcp_idle_drop(int i)
+{
+	OPENSSL_cleanse(&vcp_idle[i], sizeof(vcp_idle[i]));
+	vcp_idle[i] = vcp_idle[--vcp_nidle];
+	OPENSSL_cleanse(&vcp_idle[vcp_nidle], sizeof(vcp_idle[vcp_nidle]));
+}
+
+/* Called with the lock held: a child starts with an empty cache. */
+static void vcp_idle_check_pid(pid_t me)
+{
+	if (vcp_idle_pid == me)
+		return;
+	while (vcp_nidle)
+		vcp_idle_drop(vcp_nidle - 1); /* the parent's: not ours to free */
+	vcp_idle_pid = me;
+}
+
+int vcp_sess_get(int fd, uint32_t mac, const void *key, uint32_t keylen, uint32_t *ses)
+{
+	pid_t me = getpid();
+	int i;
+
+	if (keylen <= CRYPTO_HMAC_MAX_KEY_LEN) {
+		pthread_mutex_lock(&vcp_idle_lock);
+		vcp_idle_check_pid(me);
+		for (i = 0; i < vcp_nidle; i++) {
+			struct vcp_idle *e = &vcp_idle[i];
+
+			if (e->fd == fd && e->mac == mac && e->keylen == keylen &&
+			    (!keylen || !CRYPTO_memcmp(e->key, key, keylen))) {
+				*ses = e->ses;
+				vcp_idle_drop(i);
+				vcp_idle_stats[0]++;
+				pthread_mutex_unlock(&vcp_idle_lock);
+				return 1;
+			}
+		}
+		vcp_idle_stats[1]++;
+		pthread_mutex_unlock(&vcp_idle_lock);
+	}
+	return vcp_sess_new(fd, 0, NULL, 0, mac, key, keylen, ses);
+}
+
+void vcp_sess_put(int fd, uint32_t mac, const void *key, uint32_t keylen, uint32_t ses)
+{
+	int i, old = 0, evict = -1;
+	uint32_t evict_ses = 0;
+
+	if (fd < 0 || keylen > CRYPTO_HMAC_MAX_KEY_LEN) {
+		vcp_sess_free(fd, ses);
+		return;
+	}
+	pthread_mutex_lock(&vcp_idle_lock);
+	vcp_idle_check_pid(getpid());
+	if (vcp_nidle == VCP_IDLE_MAX) { /* full: the oldest goes */
+		for (i = 1; i < vcp_nidle; i++)
+			if (vcp_idle[i].age < vcp_idle[old].age)
+				old = i;
+		evict = vcp_idle[old].fd;
+		evict_ses = vcp_idle[old].ses;
+		vcp_idle_drop(old);
+		vcp_idle_stats[2]++;
+	}
+	i = vcp_nidle++;
+	vcp_idle[i].fd = fd;
+	vcp_idle[i].mac = mac;
+	vcp_idle[i].ses = ses;
+	vcp_idle[i].keylen = keylen;
+	vcp_idle[i].age = ++vcp_idle_clock;
+	if (keylen)
+		memcpy(vcp_idle[i].key, key, keylen);
+	pthread_mutex_unlock(&vcp_idle_lock);
+	if (evict >= 0)
+		vcp_sess_free(evict, evict_ses);
+}
+
+/*
+ * Frees every idle session of this process: at provider unload, and when a
+ * cached session failed its first request (the device went away and came
+ * back: every cached session is then dead).
+ */
+void vcp_idle_flush(void)
+{
+	pthread_mutex_lock(&vcp_idle_lock);
+	vcp_idle_check_pid(getpid());
+	while (vcp_nidle) {
+		vcp_sess_free(vcp_idle[vcp_nidle - 1].fd, vcp_idle[vcp_nidle - 1].ses);
+		vcp_idle_drop(vcp_nidle - 1);
+	}
+	pthread_mutex_unlock(&vcp_idle_lock);
+}
+
 /* ---- configuration ---- */
 
 size_t vcp_min_offload(void)
@@ -173,7 +289,9 @@ static void *vcp_sw_fetch(int kind, const char *name)
 		}
 	}
 	if (a && ok)
-		ok = kind == 1 ? EVP_CIPHER_up_ref(a) : kind == 2 ? EVP_MD_up_ref(a) : EVP_MAC_up_ref(a);
+		ok = kind == 1	 ? EVP_CIPHER_up_ref(a)
+		     : kind == 2 ? EVP_MD_up_ref(a)
+				 : EVP_MAC_up_ref(a);
 	else if (a)
 		ok = 1;
 	pthread_mutex_unlock(&vcp_fetch_lock);
@@ -195,6 +313,100 @@ EVP_MAC *vcp_sw_mac(const char *name)
 	return vcp_sw_fetch(3, name);
 }
 
+/*
+ * The default provider's own implementation of an algorithm (its dispatch
+ * table and provider context), to be called directly: a short message then
+ * costs one EVP dispatch (the application's, into vcrypto), not two, and no
+ * EVP context of its own (issue #12).  The method fetched above stays
+ * referenced in vcp_fetched, which keeps the default provider loaded.
+ */
+#define VCP_NIMPL 32 /* ciphers, digests, HMAC: 17 today */
+static struct {
+	int kind;
+	const char *name;
+	struct vcp_swimpl impl;
+} vcp_impls[VCP_NIMPL];
+
+static int vcp_name_in(const char *names, const char *name)
+{
+	size_t n = strlen(name);
+	const char *e;
+
+	for (; *names; names = *e ? e + 1 : e) {
+		e = strchr(names, ':');
+		if (!e)
+			e = names + strlen(names);
+		if ((size_t)(e - names) == n && !strncasecmp(names, name, n))
+			return 1;
+	}
+	return 0;
+}
+
+int vcp_sw_impl(int kind, const char *name, struct vcp_swimpl *out)
+{
+	static const int ops[4] = {0, OSSL_OP_CIPHER, OSSL_OP_DIGEST, OSSL_OP_MAC};
+	const OSSL_ALGORITHM *algs, *a;
+	const OSSL_PROVIDER *prov;
+	void *m;
+	int i, nc = 0, ok = 0;
+
+	pthread_mutex_lock(&vcp_fetch_lock);
+	for (i = 0; i < VCP_NIMPL && vcp_impls[i].name; i++)
+		if (vcp_impls[i].kind == kind && !strcmp(vcp_impls[i].name, name)) {
+			*out = vcp_impls[i].impl;
+			pthread_mutex_unlock(&vcp_fetch_lock);
+			return 1;
+		}
+	pthread_mutex_unlock(&vcp_fetch_lock);
+	if (kind < 1 || kind > 3)
+		return 0;
+	m = vcp_sw_fetch(kind, name);
+	if (!m)
+		return 0;
+	prov = kind == 1   ? EVP_CIPHER_get0_provider(m)
+	       : kind == 2 ? EVP_MD_get0_provider(m)
+			   : EVP_MAC_get0_provider(m);
+	algs = prov ? OSSL_PROVIDER_query_operation(prov, ops[kind], &nc) : NULL;
+	for (a = algs; a && a->algorithm_names; a++)
+		if (vcp_name_in(a->algorithm_names, name)) {
+			out->fns = a->implementation;
+			out->provctx = OSSL_PROVIDER_get0_provider_ctx(prov);
+			ok = 1;
+			break;
+		}
+	if (algs)
+		OSSL_PROVIDER_unquery_operation(prov, ops[kind], algs);
+	if (ok) {
+		pthread_mutex_lock(&vcp_fetch_lock);
+		for (i = 0; i < VCP_NIMPL && vcp_impls[i].name; i++)
+			;
+		if (i < VCP_NIMPL) {
+			vcp_impls[i].kind = kind;
+			vcp_impls[i].name = name; /* static strings */
+			vcp_impls[i].impl = *out;
+		}
+		pthread_mutex_unlock(&vcp_fetch_lock);
+	}
+	/* the cached method (vcp_fetched) keeps the provider; this reference is ours */
+	if (kind == 1)
+		EVP_CIPHER_free(m);
+	else if (kind == 2)
+		EVP_MD_free(m);
+	else
+		EVP_MAC_free(m);
+	return ok;
+}
+
+void (*vcp_sw_fn(const struct vcp_swimpl *impl, int id))(void)
+{
+	const OSSL_DISPATCH *d;
+
+	for (d = impl->fns; d && d->function_id; d++)
+		if (d->function_id == id)
+			return d->function;
+	return NULL;
+}
+
 static void vcp_sw_release(void)
 {
 	int i;
@@ -209,7 +421,10 @@ static void vcp_sw_release(void)
 			EVP_MAC_free(vcp_fetched[i].alg);
 		vcp_fetched[i].alg = NULL;
 	}
+	memset(vcp_impls, 0, sizeof(vcp_impls));
 	pthread_mutex_unlock(&vcp_fetch_lock);
+	vcp_digest_sw_reset();
+	vcp_cipher_sw_reset();
 }
 
 static void vcp_read_config(struct vcp_prov *p)
@@ -238,6 +453,7 @@ static const OSSL_PARAM vcp_param_types[] = {
 	OSSL_PARAM_DEFN(OSSL_PROV_PARAM_STATUS, OSSL_PARAM_INTEGER, NULL, 0),
 	OSSL_PARAM_DEFN("vcrypto-why", OSSL_PARAM_UTF8_PTR, NULL, 0),
 	OSSL_PARAM_DEFN("vcrypto-min-offload", OSSL_PARAM_UNSIGNED_INTEGER, NULL, 0),
+	OSSL_PARAM_DEFN("vcrypto-session-cache", OSSL_PARAM_UTF8_PTR, NULL, 0),
 	OSSL_PARAM_END,
 };
 
@@ -267,6 +483,16 @@ static int vcp_get_params(void *provctx, OSSL_PARAM params[])
 	if ((q = OSSL_PARAM_locate(params, "vcrypto-min-offload")) &&
 	    !OSSL_PARAM_set_size_t(q, p->min_offload))
 		return 0;
+	if ((q = OSSL_PARAM_locate(params, "vcrypto-session-cache"))) {
+		/* "hits misses evictions idle" of this process's session cache (tests) */
+		pthread_mutex_lock(&vcp_idle_lock);
+		snprintf(p->cache_info, sizeof(p->cache_info), "%lu %lu %lu %d", vcp_idle_stats[0],
+			 vcp_idle_stats[1], vcp_idle_stats[2],
+			 vcp_idle_pid == getpid() ? vcp_nidle : 0);
+		pthread_mutex_unlock(&vcp_idle_lock);
+		if (!OSSL_PARAM_set_utf8_ptr(q, p->cache_info))
+			return 0;
+	}
 	return 1;
 }
 
@@ -309,6 +535,7 @@ static void vcp_teardown(void *provctx)
 
 	if (vcp_the_prov == p) {
 		vcp_the_prov = NULL;
+		vcp_idle_flush();
 		vcp_sw_release(); /* fetched from p->libctx */
 	}
 	OSSL_LIB_CTX_free(p->libctx);

@@ -27,6 +27,13 @@
  *                                          libssl drives them, against the default provider's
  *                                          AES-CBC doing the same: records, tls-mac, bad padding,
  *                                          misuse; device requests >= records at/over min_offload
+ *   vcp_test [-n CASES] gcm                AES-GCM only (NIST vector, random cases, and
+ *                                          messages on one context with the key passed
+ *                                          again, changed or kept and a new IV each)
+ *   vcp_test sesscache                     (VCRYPTO_MIN_OFFLOAD=0) the idle session cache:
+ *                                          one-shot digests/HMACs reuse sessions, a new key
+ *                                          never gets an old key's session, eviction, fork,
+ *                                          threads; every result against the default provider
  *   vcp_test short                         default min_offload: short messages of every
  *                                          algorithm (new ctx, re-init, dup, HMAC/digest
  *                                          init) as the default provider's, 0 device requests
@@ -2179,6 +2186,266 @@ static int cmd_short(void)
 	return tap_failures() ? 1 : 0;
 }
 
+/*
+ * GCM messages on one context as speed and TLS stacks make them: init with
+ * (the same or a new) key and a new IV, AAD, data, final; each tag and
+ * ciphertext equal to the default provider's, decrypt checked too.
+ */
+static int gcm_msg(EVP_CIPHER *c, EVP_CIPHER_CTX *x, int enc, const uint8_t *key,
+		   const uint8_t *iv, const uint8_t *in, size_t n, uint8_t *out, uint8_t tag[16])
+{
+	uint8_t aad[13];
+	int o = 0, f = 0;
+
+	memset(aad, 0xa5, sizeof(aad)); /* the same for both providers */
+	/* no key: the context's (the cipher again would reset the context) */
+	if (!EVP_CipherInit_ex2(x, key ? c : NULL, key, iv, enc, NULL) ||
+	    !EVP_CipherUpdate(x, NULL, &o, aad, sizeof(aad)) ||
+	    !EVP_CipherUpdate(x, out, &o, in, (int)n))
+		return 0;
+	if (!enc && !EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_SET_TAG, 16, tag))
+		return 0;
+	if (!EVP_CipherFinal_ex(x, out + o, &f) || (size_t)(o + f) != n)
+		return 0;
+	return !enc || EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_GET_TAG, 16, tag);
+}
+
+static int cmd_gcm(int cases)
+{
+	static const size_t lens[] = {0, 5, 16, 17, 64, 1000, 4096, 16384, 70000, 262144};
+	EVP_CIPHER *vc = EVP_CIPHER_fetch(NULL, "AES-128-GCM", "provider=vcrypto");
+	EVP_CIPHER *dc = EVP_CIPHER_fetch(NULL, "AES-128-GCM", "provider=default");
+	EVP_CIPHER_CTX *vx = EVP_CIPHER_CTX_new(), *dx = EVP_CIPHER_CTX_new();
+	uint8_t keys[2][16], iv[12], *in = malloc(262144), *a = malloc(262144), *b = malloc(262144),
+				      ta[16], tb[16];
+	size_t i;
+	int ok = vc && dc && in && a && b, k, bad = 0, n = 0;
+	const char *why = "";
+
+	test_gcm_vector();
+	test_gcm("AES-128-GCM", cases);
+	test_gcm("AES-256-GCM", cases / 2);
+	fill(keys[0], 16);
+	fill(keys[1], 16);
+	fill(in, 262144);
+	for (i = 0; ok && i < 3 * sizeof(lens) / sizeof(lens[0]); i++) {
+		size_t len = lens[i % (sizeof(lens) / sizeof(lens[0]))];
+
+		/* key A, A (passed again), B, none (kept), A ... with a new IV each */
+		k = (int)(i % 4 == 2);
+		fill(iv, sizeof(iv));
+		n++;
+		if (!gcm_msg(vc, vx, 1, i % 4 == 3 ? NULL : keys[k], iv, in, len, a, ta) ||
+		    !gcm_msg(dc, dx, 1, keys[i % 4 == 3 ? 1 : k], iv, in, len, b, tb)) {
+			why = "encrypt failed";
+			bad = 1;
+		} else if (memcmp(a, b, len) || memcmp(ta, tb, 16)) {
+			why = "ciphertext or tag differs";
+			bad = 1;
+		} else if (!gcm_msg(vc, vx, 0, i % 4 == 3 ? NULL : keys[k], iv, b, len, a, tb) ||
+			   memcmp(a, in, len)) {
+			why = "decrypt failed or differs";
+			bad = 1;
+		}
+		if (bad) {
+			tap_ok(0, "gcm: message %zu (%zu bytes, key %s): %s", i, len,
+			    i % 4 == 3 ? "kept" : k ? "B" : "A", why);
+			break;
+		}
+		if (i % 4 == 3) /* "kept" was key B: the next message passes A again */
+			continue;
+	}
+	if (ok && !bad)
+		tap_ok(1, "gcm: %d messages on one context (key A, A again, B, kept; new IV each; 0 B "
+			  ".. 256 KiB): ciphertext and tag equal the default provider's, decrypt "
+			  "gives the plaintext",
+		    n);
+	if (!ok)
+		tap_ok(0, "gcm: AES-128-GCM from both providers");
+	EVP_CIPHER_CTX_free(vx);
+	EVP_CIPHER_CTX_free(dx);
+	EVP_CIPHER_free(vc);
+	EVP_CIPHER_free(dc);
+	free(in);
+	free(a);
+	free(b);
+	return tap_status();
+}
+
+/* ---- the provider's idle session cache (VCRYPTO_MIN_OFFLOAD=0) ---- */
+
+/* hits, misses, evictions and idle sessions of this process's cache; 0 on failure */
+static int sc_stats(unsigned long v[4])
+{
+	OSSL_PROVIDER *p = OSSL_PROVIDER_load(NULL, "vcrypto");
+	char *s = NULL;
+	OSSL_PARAM q[] = {OSSL_PARAM_utf8_ptr("vcrypto-session-cache", &s, 0), OSSL_PARAM_END};
+	int ok = p && OSSL_PROVIDER_get_params(p, q) && s &&
+		 sscanf(s, "%lu %lu %lu %lu", &v[0], &v[1], &v[2], &v[3]) == 4;
+
+	OSSL_PROVIDER_unload(p);
+	return ok;
+}
+
+/* SHA-256 from the default provider: the reference */
+static int sc_sha256(const uint8_t *in, size_t n, uint8_t out[32])
+{
+	EVP_MD *m = EVP_MD_fetch(NULL, "SHA256", "provider=default");
+	int ok = m && EVP_Digest(in, n, out, NULL, m, NULL);
+
+	EVP_MD_free(m);
+	return ok;
+}
+
+/* one-shot HMAC-SHA256 (a new context each time, as EVP_Q_mac) from provider PROV */
+static int sc_hmac(const char *prov, const uint8_t *key, size_t kl, const uint8_t *in, size_t n,
+		   uint8_t out[32])
+{
+	char q[32];
+	size_t ol = 0;
+
+	snprintf(q, sizeof(q), "provider=%s", prov);
+	return EVP_Q_mac(NULL, "HMAC", q, "SHA256", NULL, key, kl, in, n, out, 32, &ol) && ol == 32;
+}
+
+static int sc_check_hmac(const uint8_t *key, size_t kl, const uint8_t *in, size_t n)
+{
+	uint8_t a[32], b[32];
+
+	return sc_hmac("vcrypto", key, kl, in, n, a) && sc_hmac("default", key, kl, in, n, b) &&
+	       !memcmp(a, b, 32);
+}
+
+struct sc_job {
+	int id, ok, n;
+};
+
+static void *sc_thread(void *arg)
+{
+	struct sc_job *j = arg;
+	uint8_t key[3][32], in[300];
+	int i;
+
+	for (i = 0; i < 3; i++)
+		memset(key[i], 0x40 + i, sizeof(key[i])); /* three keys shared by all threads */
+	for (i = 0; i < (int)sizeof(in); i++)
+		in[i] = (uint8_t)(i * 7 + j->id);
+	j->ok = 1;
+	for (i = 0; i < j->n && j->ok; i++) {
+		uint8_t md[32], ref[32];
+		EVP_MD *m = EVP_MD_fetch(NULL, "SHA256", "provider=vcrypto");
+		size_t len = (size_t)(i * 37 + j->id) % sizeof(in);
+
+		j->ok = sc_check_hmac(key[(i + j->id) % 3], 32, in, len) && m &&
+			EVP_Digest(in, len, md, NULL, m, NULL) &&
+			sc_sha256(in, len, ref) && !memcmp(md, ref, 32);
+		EVP_MD_free(m);
+	}
+	return NULL;
+}
+
+static int cmd_sesscache(void)
+{
+	unsigned long v0[4], v1[4];
+	uint8_t ka[32], kb[32], in[5000], a[32], b[32], md[32], ref[32];
+	EVP_MD *m = EVP_MD_fetch(NULL, "SHA256", "provider=vcrypto");
+	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", "provider=vcrypto");
+	EVP_MAC_CTX *mc = mac ? EVP_MAC_CTX_new(mac) : NULL;
+	struct sc_job jobs[4];
+	pthread_t t[4];
+	int i, ok, st;
+	size_t ol;
+	pid_t pid;
+
+	if (!m || !mc || !sc_stats(v0)) {
+		tap_ok(0, "sesscache: SHA256/HMAC from vcrypto and the vcrypto-session-cache parameter");
+		return 1;
+	}
+	fill(ka, sizeof(ka));
+	fill(kb, sizeof(kb));
+	fill(in, sizeof(in));
+	/* one-shot digests: the first opens a session, the rest reuse it */
+	for (i = 0, ok = 1; i < 50 && ok; i++)
+		ok = EVP_Digest(in, (size_t)i * 100, md, NULL, m, NULL) &&
+		     sc_sha256(in, (size_t)i * 100, ref) && !memcmp(md, ref, 32);
+	sc_stats(v1);
+	tap_ok(ok && v1[0] - v0[0] >= 49 && v1[1] - v0[1] <= 1,
+	    "sesscache: 50 one-shot SHA-256 equal the reference, %lu cache hits, %lu misses (want "
+	    ">= 49, <= 1)",
+	    v1[0] - v0[0], v1[1] - v0[1]);
+	/* HMAC: a key change never reuses the old key's session */
+	ok = sc_check_hmac(ka, 32, in, 1000) && sc_check_hmac(kb, 32, in, 1000) &&
+	     sc_check_hmac(ka, 32, in, 1000) && sc_check_hmac(kb, 16, in, 1000) &&
+	     sc_check_hmac(kb, 32, in, 0);
+	tap_ok(ok, "sesscache: one-shot HMAC-SHA256 with keys A, B, A, B[0..16), B: each equals the "
+		   "default provider's");
+	/* one context re-keyed between messages (EVP_MAC_init with a new key) */
+	for (i = 0, ok = 1; i < 6 && ok; i++) {
+		const uint8_t *k = i % 2 ? kb : ka;
+
+		OSSL_PARAM ps[] = {OSSL_PARAM_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA256", 0),
+				   OSSL_PARAM_END};
+
+		ok = EVP_MAC_init(mc, k, 32, ps) &&
+		     EVP_MAC_update(mc, in, 4000) && EVP_MAC_final(mc, a, &ol, sizeof(a)) &&
+		     sc_hmac("default", k, 32, in, 4000, b) && !memcmp(a, b, 32);
+	}
+	tap_ok(ok, "sesscache: one HMAC context re-keyed A/B/A/B/A/B: each message equals the default "
+		   "provider's");
+	/* more keys than the cache holds: the oldest are evicted, results stay right */
+	sc_stats(v0);
+	for (i = 0, ok = 1; i < 40 && ok; i++) {
+		uint8_t k[32];
+
+		memset(k, i, sizeof(k));
+		ok = sc_check_hmac(k, 32, in, 300 + i);
+	}
+	for (i = 0; i < 40 && ok; i++) {
+		uint8_t k[32];
+
+		memset(k, i, sizeof(k));
+		ok = sc_check_hmac(k, 32, in, 300 + i);
+	}
+	sc_stats(v1);
+	tap_ok(ok && v1[2] > v0[2] && v1[3] <= 16,
+	    "sesscache: 40 keys twice, each HMAC equal to the default provider's; %lu evictions, "
+	    "%lu idle (want > 0, <= 16)",
+	    v1[2] - v0[2], v1[3]);
+	/* fork: the child starts with an empty cache on its own descriptor */
+	ok = sc_check_hmac(ka, 32, in, 2000); /* key A's session idle in the parent's cache */
+	pid = fork();
+	if (pid == 0) {
+		unsigned long c[4];
+
+		ok = sc_stats(c) && c[3] == 0 && sc_check_hmac(ka, 32, in, 2000) &&
+		     sc_check_hmac(kb, 32, in, 2000) && EVP_Digest(in, 3000, md, NULL, m, NULL) &&
+		     sc_sha256(in, 3000, ref) && !memcmp(md, ref, 32);
+		_exit(ok ? 0 : 1);
+	}
+	waitpid(pid, &st, 0);
+	tap_ok(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	    "sesscache: fork: the child's cache starts empty, its HMACs and digests are right "
+	    "(status %d)",
+	    st);
+	tap_ok(ok && sc_check_hmac(ka, 32, in, 2000) && sc_check_hmac(kb, 32, in, 2000),
+	    "sesscache: fork: the parent's cached sessions still give the right HMACs");
+	/* threads: never one session for two contexts at once */
+	for (i = 0; i < 4; i++) {
+		jobs[i] = (struct sc_job){i, 0, 60};
+		pthread_create(&t[i], NULL, sc_thread, &jobs[i]);
+	}
+	for (i = 0, ok = 1; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		ok &= jobs[i].ok;
+	}
+	tap_ok(ok, "sesscache: 4 threads x 60 one-shot HMACs (3 shared keys) and SHA-256: all equal "
+		   "the reference");
+	EVP_MAC_CTX_free(mc);
+	EVP_MAC_free(mac);
+	EVP_MD_free(m);
+	return tap_status();
+}
+
 int main(int argc, char **argv)
 {
 	int o, cases = 24;
@@ -2212,6 +2479,10 @@ int main(int argc, char **argv)
 		return cmd_etm(cases);
 	if (!strcmp(argv[optind], "bighash"))
 		return cmd_bighash();
+	if (!strcmp(argv[optind], "gcm"))
+		return cmd_gcm(cases);
+	if (!strcmp(argv[optind], "sesscache"))
+		return cmd_sesscache();
 	if (!strcmp(argv[optind], "short"))
 		return cmd_short();
 	if (!strcmp(argv[optind], "failing") && optind + 3 < argc)

@@ -248,6 +248,10 @@ cd /
 # ---- end of the encrypt-then-MAC section ----
 
 vcp_test fork
+# the idle session cache (issue #12) and GCM across messages, both GHASH paths
+vcp_test sesscache
+vcp_test -n 6 gcm
+VCRYPTO_GHASH_BITWISE=1 vcp_test -n 4 gcm
 vcp_counted -n 40 threads
 note "threads: $nreq device requests"
 note "min_offload (VCRYPTO_MIN_OFFLOAD=100000): short one-shot work in the default provider"
