@@ -27,6 +27,7 @@ $(B)/provider/vcp_test: $(B)/obj-pic/tests/vm/vcp_test.o $(B)/obj-pic/tests/lib/
 ALL_OBJS    += $(VCP_OBJS) $(B)/obj-pic/tests/vm/vcp_test.o $(B)/obj-pic/tests/lib/tap.o
 ALL_TARGETS += $(VCP_SO) $(B)/provider/vcp_test
 VM_TESTS    += tests/vm/provider.t
+HOST_TESTS  += tests/host/provider_conf.t
 
 # make install: the module into OpenSSL's modules directory, a config snippet
 install: install-provider

@@ -2,10 +2,12 @@
  * vcrypto OpenSSL 3 provider: entry point, errors, the /dev/crypto
  * descriptor, sessions, the load-time probe and the query function.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -427,6 +429,47 @@ static void vcp_sw_release(void)
 	vcp_cipher_sw_reset();
 }
 
+/*
+ * A min_offload setting: a byte count in decimal (or hex after 0x),
+ * surrounding blanks allowed. Anything else (a sign, a unit, garbage,
+ * overflow) is refused: the caller keeps what it had.
+ */
+static int vcp_parse_bytes(const char *s, size_t *out)
+{
+	unsigned long long v;
+	int base = 10;
+	char *end;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	if (!(base == 16 ? isxdigit((unsigned char)*s) : isdigit((unsigned char)*s)))
+		return 0;
+	errno = 0;
+	v = strtoull(s, &end, base);
+	while (*end == ' ' || *end == '\t')
+		end++;
+	if (errno || *end || v > SIZE_MAX)
+		return 0;
+	*out = (size_t)v;
+	return 1;
+}
+
+/* A bad setting keeps the value before it and is said on stderr (the provider still loads). */
+static void vcp_set_min_offload(struct vcp_prov *p, const char *val, const char *from)
+{
+	if (vcp_parse_bytes(val, &p->min_offload))
+		return;
+	if (!getenv("VCRYPTO_PROVIDER_QUIET"))
+		fprintf(stderr,
+			"vcrypto provider: ignoring min_offload \"%.40s\" from %s: not a byte count "
+			"(decimal, or hex after 0x); using %zu\n",
+			val, from, p->min_offload);
+}
+
 static void vcp_read_config(struct vcp_prov *p)
 {
 	char *conf = NULL;
@@ -438,10 +481,10 @@ static void vcp_read_config(struct vcp_prov *p)
 
 	p->min_offload = VCP_DEFAULT_MIN_OFFLOAD;
 	if (c_get_params && c_get_params(p->handle, req) && conf)
-		p->min_offload = strtoul(conf, NULL, 0);
+		vcp_set_min_offload(p, conf, "the config section");
 	env = getenv("VCRYPTO_MIN_OFFLOAD");
 	if (env && *env)
-		p->min_offload = strtoul(env, NULL, 0);
+		vcp_set_min_offload(p, env, "VCRYPTO_MIN_OFFLOAD");
 }
 
 /* ---- provider functions ---- */

@@ -37,6 +37,8 @@
  *   vcp_test short                         default min_offload: short messages of every
  *                                          algorithm (new ctx, re-init, dup, HMAC/digest
  *                                          init) as the default provider's, 0 device requests
+ *   vcp_test min-offload                   prints "min_offload N": the provider's setting
+ *                                          as loaded (host tier: tests/host/provider_conf.t)
  * Output is TAP (no plan line: the case script counts).
  */
 #include <errno.h>
@@ -2446,6 +2448,22 @@ static int cmd_sesscache(void)
 	return tap_status();
 }
 
+/* The min_offload the provider took from its config section and environment. */
+static int cmd_min_offload(void)
+{
+	OSSL_PROVIDER *p = OSSL_PROVIDER_load(NULL, "vcrypto");
+	size_t v = 0;
+	OSSL_PARAM q[] = {OSSL_PARAM_size_t("vcrypto-min-offload", &v), OSSL_PARAM_END};
+
+	if (!p || !OSSL_PROVIDER_get_params(p, q)) {
+		fprintf(stderr, "vcp_test: the vcrypto provider did not load or answer\n");
+		return 1;
+	}
+	printf("min_offload %zu\n", v);
+	OSSL_PROVIDER_unload(p);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int o, cases = 24;
@@ -2463,6 +2481,8 @@ int main(int argc, char **argv)
 	printf("# vcp_test %s, seed %llu\n", argv[optind], (unsigned long long)rs);
 	if (!strcmp(argv[optind], "none"))
 		return cmd_none();
+	if (!strcmp(argv[optind], "min-offload"))
+		return cmd_min_offload();
 	if (!load())
 		return 1;
 	if (!strcmp(argv[optind], "check"))
