@@ -145,4 +145,46 @@ static inline size_t vcp_ct_sel(size_t mask, size_t a, size_t b)
 	return (mask & a) | (~mask & b);
 }
 
+/* A cipher algorithm's fixed parameters (EVP_CIPHER_get_mode() etc.), every family alike. */
+struct vcp_cipher_info {
+	unsigned int mode;
+	size_t keylen, ivlen, blocksize;
+	int aead, custom_iv;
+};
+int vcp_cipher_get_params(OSSL_PARAM params[], const struct vcp_cipher_info *ci);
+const OSSL_PARAM *vcp_cipher_gettable(void *provctx);
+
+/*
+ * OpenSSL wants one dispatch table per algorithm. Cipher family x (c: plain
+ * AES, g: GCM, t: TLS composite) names its functions vcp_<x>new(provctx,
+ * i), vcp_<x>einit, ..., vcp_<x>get_params_idx(params, i); this makes the
+ * table vcp_<x>fns_<i> of its algorithm i.
+ */
+#define VCP_CIPHER_FNS(x, i)                                                                   \
+	static void *vcp_##x##new_##i(void *provctx)                                           \
+	{                                                                                      \
+		return vcp_##x##new (provctx, i);                                              \
+	}                                                                                      \
+	static int vcp_##x##get_params_##i(OSSL_PARAM params[])                                \
+	{                                                                                      \
+		return vcp_##x##get_params_idx(params, i);                                     \
+	}                                                                                      \
+	static const OSSL_DISPATCH vcp_##x##fns_##i[] = {                                      \
+		{OSSL_FUNC_CIPHER_NEWCTX, (void (*)(void))vcp_##x##new_##i},                   \
+		{OSSL_FUNC_CIPHER_ENCRYPT_INIT, (void (*)(void))vcp_##x##einit},               \
+		{OSSL_FUNC_CIPHER_DECRYPT_INIT, (void (*)(void))vcp_##x##dinit},               \
+		{OSSL_FUNC_CIPHER_UPDATE, (void (*)(void))vcp_##x##update},                    \
+		{OSSL_FUNC_CIPHER_FINAL, (void (*)(void))vcp_##x##final},                      \
+		{OSSL_FUNC_CIPHER_CIPHER, (void (*)(void))vcp_##x##cipher},                    \
+		{OSSL_FUNC_CIPHER_FREECTX, (void (*)(void))vcp_##x##free},                     \
+		{OSSL_FUNC_CIPHER_DUPCTX, (void (*)(void))vcp_##x##dup},                       \
+		{OSSL_FUNC_CIPHER_GET_PARAMS, (void (*)(void))vcp_##x##get_params_##i},        \
+		{OSSL_FUNC_CIPHER_GETTABLE_PARAMS, (void (*)(void))vcp_cipher_gettable},       \
+		{OSSL_FUNC_CIPHER_GET_CTX_PARAMS, (void (*)(void))vcp_##x##get_ctx_params},    \
+		{OSSL_FUNC_CIPHER_SET_CTX_PARAMS, (void (*)(void))vcp_##x##set_ctx_params},    \
+		{OSSL_FUNC_CIPHER_GETTABLE_CTX_PARAMS, (void (*)(void))vcp_##x##ctx_gettable}, \
+		{OSSL_FUNC_CIPHER_SETTABLE_CTX_PARAMS, (void (*)(void))vcp_##x##ctx_settable}, \
+		{0, NULL},                                                                     \
+	};
+
 #endif

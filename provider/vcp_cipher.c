@@ -820,52 +820,13 @@ static int vcp_ccipher(void *vctx, unsigned char *out, size_t *outl, size_t outs
 static int vcp_cget_params_idx(OSSL_PARAM params[], int idx)
 {
 	const struct vcp_calg *a = &vcp_calgs[idx];
-	OSSL_PARAM *p;
+	const struct vcp_cipher_info ci = {.mode = a->mode,
+					   .keylen = a->keylen,
+					   .ivlen = a->ivlen,
+					   .blocksize = a->blocksize,
+					   .custom_iv = a->mode == EVP_CIPH_XTS_MODE};
 
-	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_MODE)) &&
-	    !OSSL_PARAM_set_uint(p, a->mode))
-		return 0;
-	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_KEYLEN)) &&
-	    !OSSL_PARAM_set_size_t(p, a->keylen))
-		return 0;
-	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_IVLEN)) &&
-	    !OSSL_PARAM_set_size_t(p, a->ivlen))
-		return 0;
-	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_BLOCK_SIZE)) &&
-	    !OSSL_PARAM_set_size_t(p, a->blocksize))
-		return 0;
-	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_AEAD)) && !OSSL_PARAM_set_int(p, 0))
-		return 0;
-	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_CUSTOM_IV)) &&
-	    !OSSL_PARAM_set_int(p, a->mode == EVP_CIPH_XTS_MODE))
-		return 0;
-	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_CTS)) && !OSSL_PARAM_set_int(p, 0))
-		return 0;
-	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_TLS1_MULTIBLOCK)) &&
-	    !OSSL_PARAM_set_int(p, 0))
-		return 0;
-	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_HAS_RAND_KEY)) &&
-	    !OSSL_PARAM_set_int(p, 0))
-		return 0;
-	return 1;
-}
-
-static const OSSL_PARAM vcp_cparams[] = {
-	OSSL_PARAM_uint(OSSL_CIPHER_PARAM_MODE, NULL),
-	OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_KEYLEN, NULL),
-	OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_IVLEN, NULL),
-	OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_BLOCK_SIZE, NULL),
-	OSSL_PARAM_int(OSSL_CIPHER_PARAM_AEAD, NULL),
-	OSSL_PARAM_int(OSSL_CIPHER_PARAM_CUSTOM_IV, NULL),
-	OSSL_PARAM_int(OSSL_CIPHER_PARAM_CTS, NULL),
-	OSSL_PARAM_int(OSSL_CIPHER_PARAM_TLS1_MULTIBLOCK, NULL),
-	OSSL_PARAM_int(OSSL_CIPHER_PARAM_HAS_RAND_KEY, NULL),
-	OSSL_PARAM_END,
-};
-
-static const OSSL_PARAM *vcp_cgettable(void *provctx)
-{
-	return vcp_cparams;
+	return vcp_cipher_get_params(params, &ci);
 }
 
 static const OSSL_PARAM vcp_cctx_gettable_list[] = {
@@ -1014,44 +975,17 @@ static int vcp_cset_ctx_params(void *vctx, const OSSL_PARAM params[])
 
 /* ---- dispatch tables, one per algorithm ---- */
 
-#define VCP_CIPHER(i)                                                                      \
-	static void *vcp_cnew_##i(void *provctx)                                           \
-	{                                                                                  \
-		return vcp_cnew(provctx, i);                                               \
-	}                                                                                  \
-	static int vcp_cget_params_##i(OSSL_PARAM params[])                                \
-	{                                                                                  \
-		return vcp_cget_params_idx(params, i);                                     \
-	}                                                                                  \
-	static const OSSL_DISPATCH vcp_cfns_##i[] = {                                      \
-		{OSSL_FUNC_CIPHER_NEWCTX, (void (*)(void))vcp_cnew_##i},                   \
-		{OSSL_FUNC_CIPHER_ENCRYPT_INIT, (void (*)(void))vcp_ceinit},               \
-		{OSSL_FUNC_CIPHER_DECRYPT_INIT, (void (*)(void))vcp_cdinit},               \
-		{OSSL_FUNC_CIPHER_UPDATE, (void (*)(void))vcp_cupdate},                    \
-		{OSSL_FUNC_CIPHER_FINAL, (void (*)(void))vcp_cfinal},                      \
-		{OSSL_FUNC_CIPHER_CIPHER, (void (*)(void))vcp_ccipher},                    \
-		{OSSL_FUNC_CIPHER_FREECTX, (void (*)(void))vcp_cfree},                     \
-		{OSSL_FUNC_CIPHER_DUPCTX, (void (*)(void))vcp_cdup},                       \
-		{OSSL_FUNC_CIPHER_GET_PARAMS, (void (*)(void))vcp_cget_params_##i},        \
-		{OSSL_FUNC_CIPHER_GETTABLE_PARAMS, (void (*)(void))vcp_cgettable},         \
-		{OSSL_FUNC_CIPHER_GET_CTX_PARAMS, (void (*)(void))vcp_cget_ctx_params},    \
-		{OSSL_FUNC_CIPHER_SET_CTX_PARAMS, (void (*)(void))vcp_cset_ctx_params},    \
-		{OSSL_FUNC_CIPHER_GETTABLE_CTX_PARAMS, (void (*)(void))vcp_cctx_gettable}, \
-		{OSSL_FUNC_CIPHER_SETTABLE_CTX_PARAMS, (void (*)(void))vcp_cctx_settable}, \
-		{0, NULL},                                                                 \
-	};
-
-VCP_CIPHER(0)
-VCP_CIPHER(1)
-VCP_CIPHER(2)
-VCP_CIPHER(3)
-VCP_CIPHER(4)
-VCP_CIPHER(5)
-VCP_CIPHER(6)
-VCP_CIPHER(7)
-VCP_CIPHER(8)
-VCP_CIPHER(9)
-VCP_CIPHER(10)
+VCP_CIPHER_FNS(c, 0)
+VCP_CIPHER_FNS(c, 1)
+VCP_CIPHER_FNS(c, 2)
+VCP_CIPHER_FNS(c, 3)
+VCP_CIPHER_FNS(c, 4)
+VCP_CIPHER_FNS(c, 5)
+VCP_CIPHER_FNS(c, 6)
+VCP_CIPHER_FNS(c, 7)
+VCP_CIPHER_FNS(c, 8)
+VCP_CIPHER_FNS(c, 9)
+VCP_CIPHER_FNS(c, 10)
 
 static const OSSL_DISPATCH *const vcp_cfns[VCP_NCIPHERS] = {
 	vcp_cfns_0, vcp_cfns_1, vcp_cfns_2, vcp_cfns_3, vcp_cfns_4,  vcp_cfns_5,

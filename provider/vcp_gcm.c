@@ -407,7 +407,7 @@ static int vcp_gdata(struct vcp_gctx *g, const uint8_t *in, uint8_t *out, size_t
 	return 1;
 }
 
-static void *vcp_gnew(int k)
+static void *vcp_gnew(void *provctx, int k)
 {
 	struct vcp_gctx *g = calloc(1, sizeof(*g));
 
@@ -945,86 +945,21 @@ static const OSSL_PARAM *vcp_gctx_settable(void *cctx, void *provctx)
 	return vcp_gctx_settable_list;
 }
 
-static const OSSL_PARAM vcp_gparams[] = {
-	OSSL_PARAM_uint(OSSL_CIPHER_PARAM_MODE, NULL),
-	OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_KEYLEN, NULL),
-	OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_IVLEN, NULL),
-	OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_BLOCK_SIZE, NULL),
-	OSSL_PARAM_int(OSSL_CIPHER_PARAM_AEAD, NULL),
-	OSSL_PARAM_int(OSSL_CIPHER_PARAM_CUSTOM_IV, NULL),
-	OSSL_PARAM_int(OSSL_CIPHER_PARAM_CTS, NULL),
-	OSSL_PARAM_int(OSSL_CIPHER_PARAM_TLS1_MULTIBLOCK, NULL),
-	OSSL_PARAM_int(OSSL_CIPHER_PARAM_HAS_RAND_KEY, NULL),
-	OSSL_PARAM_END,
-};
-
-static const OSSL_PARAM *vcp_ggettable(void *provctx)
+static int vcp_gget_params_idx(OSSL_PARAM params[], int k)
 {
-	return vcp_gparams;
+	const struct vcp_cipher_info ci = {.mode = EVP_CIPH_GCM_MODE,
+					   .keylen = vcp_gcm_keylen[k],
+					   .ivlen = 12,
+					   .blocksize = 1,
+					   .aead = 1,
+					   .custom_iv = 1};
+
+	return vcp_cipher_get_params(params, &ci);
 }
 
-static int vcp_gget_params_k(OSSL_PARAM params[], int k)
-{
-	OSSL_PARAM *p;
-
-	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_MODE)) &&
-	    !OSSL_PARAM_set_uint(p, EVP_CIPH_GCM_MODE))
-		return 0;
-	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_KEYLEN)) &&
-	    !OSSL_PARAM_set_size_t(p, vcp_gcm_keylen[k]))
-		return 0;
-	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_IVLEN)) &&
-	    !OSSL_PARAM_set_size_t(p, 12))
-		return 0;
-	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_BLOCK_SIZE)) &&
-	    !OSSL_PARAM_set_size_t(p, 1))
-		return 0;
-	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_AEAD)) && !OSSL_PARAM_set_int(p, 1))
-		return 0;
-	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_CUSTOM_IV)) &&
-	    !OSSL_PARAM_set_int(p, 1))
-		return 0;
-	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_CTS)) && !OSSL_PARAM_set_int(p, 0))
-		return 0;
-	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_TLS1_MULTIBLOCK)) &&
-	    !OSSL_PARAM_set_int(p, 0))
-		return 0;
-	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_HAS_RAND_KEY)) &&
-	    !OSSL_PARAM_set_int(p, 0))
-		return 0;
-	return 1;
-}
-
-#define VCP_GCM(k)                                                                         \
-	static void *vcp_gnew_##k(void *provctx)                                           \
-	{                                                                                  \
-		return vcp_gnew(k);                                                        \
-	}                                                                                  \
-	static int vcp_gget_params_##k(OSSL_PARAM params[])                                \
-	{                                                                                  \
-		return vcp_gget_params_k(params, k);                                       \
-	}                                                                                  \
-	static const OSSL_DISPATCH vcp_gfns_##k[] = {                                      \
-		{OSSL_FUNC_CIPHER_NEWCTX, (void (*)(void))vcp_gnew_##k},                   \
-		{OSSL_FUNC_CIPHER_ENCRYPT_INIT, (void (*)(void))vcp_geinit},               \
-		{OSSL_FUNC_CIPHER_DECRYPT_INIT, (void (*)(void))vcp_gdinit},               \
-		{OSSL_FUNC_CIPHER_UPDATE, (void (*)(void))vcp_gupdate},                    \
-		{OSSL_FUNC_CIPHER_FINAL, (void (*)(void))vcp_gfinal},                      \
-		{OSSL_FUNC_CIPHER_CIPHER, (void (*)(void))vcp_gcipher},                    \
-		{OSSL_FUNC_CIPHER_FREECTX, (void (*)(void))vcp_gfree},                     \
-		{OSSL_FUNC_CIPHER_DUPCTX, (void (*)(void))vcp_gdup},                       \
-		{OSSL_FUNC_CIPHER_GET_PARAMS, (void (*)(void))vcp_gget_params_##k},        \
-		{OSSL_FUNC_CIPHER_GETTABLE_PARAMS, (void (*)(void))vcp_ggettable},         \
-		{OSSL_FUNC_CIPHER_GET_CTX_PARAMS, (void (*)(void))vcp_gget_ctx_params},    \
-		{OSSL_FUNC_CIPHER_SET_CTX_PARAMS, (void (*)(void))vcp_gset_ctx_params},    \
-		{OSSL_FUNC_CIPHER_GETTABLE_CTX_PARAMS, (void (*)(void))vcp_gctx_gettable}, \
-		{OSSL_FUNC_CIPHER_SETTABLE_CTX_PARAMS, (void (*)(void))vcp_gctx_settable}, \
-		{0, NULL},                                                                 \
-	};
-
-VCP_GCM(0)
-VCP_GCM(1)
-VCP_GCM(2)
+VCP_CIPHER_FNS(g, 0)
+VCP_CIPHER_FNS(g, 1)
+VCP_CIPHER_FNS(g, 2)
 
 static const OSSL_DISPATCH *const vcp_gfns[3] = {vcp_gfns_0, vcp_gfns_1, vcp_gfns_2};
 

@@ -487,6 +487,61 @@ static void vcp_read_config(struct vcp_prov *p)
 		vcp_set_min_offload(p, env, "VCRYPTO_MIN_OFFLOAD");
 }
 
+/* ---- cipher algorithm parameters, shared by the cipher families ---- */
+
+static const OSSL_PARAM vcp_cipher_params[] = {
+	OSSL_PARAM_uint(OSSL_CIPHER_PARAM_MODE, NULL),
+	OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_KEYLEN, NULL),
+	OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_IVLEN, NULL),
+	OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_BLOCK_SIZE, NULL),
+	OSSL_PARAM_int(OSSL_CIPHER_PARAM_AEAD, NULL),
+	OSSL_PARAM_int(OSSL_CIPHER_PARAM_CUSTOM_IV, NULL),
+	OSSL_PARAM_int(OSSL_CIPHER_PARAM_CTS, NULL),
+	OSSL_PARAM_int(OSSL_CIPHER_PARAM_TLS1_MULTIBLOCK, NULL),
+	OSSL_PARAM_int(OSSL_CIPHER_PARAM_HAS_RAND_KEY, NULL),
+	OSSL_PARAM_END,
+};
+
+const OSSL_PARAM *vcp_cipher_gettable(void *provctx)
+{
+	(void)provctx;
+	return vcp_cipher_params;
+}
+
+/* No ciphertext stealing, multi-block or random keys in any family. */
+int vcp_cipher_get_params(OSSL_PARAM params[], const struct vcp_cipher_info *ci)
+{
+	OSSL_PARAM *p;
+
+	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_MODE)) &&
+	    !OSSL_PARAM_set_uint(p, ci->mode))
+		return 0;
+	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_KEYLEN)) &&
+	    !OSSL_PARAM_set_size_t(p, ci->keylen))
+		return 0;
+	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_IVLEN)) &&
+	    !OSSL_PARAM_set_size_t(p, ci->ivlen))
+		return 0;
+	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_BLOCK_SIZE)) &&
+	    !OSSL_PARAM_set_size_t(p, ci->blocksize))
+		return 0;
+	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_AEAD)) &&
+	    !OSSL_PARAM_set_int(p, ci->aead))
+		return 0;
+	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_CUSTOM_IV)) &&
+	    !OSSL_PARAM_set_int(p, ci->custom_iv))
+		return 0;
+	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_CTS)) && !OSSL_PARAM_set_int(p, 0))
+		return 0;
+	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_TLS1_MULTIBLOCK)) &&
+	    !OSSL_PARAM_set_int(p, 0))
+		return 0;
+	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_HAS_RAND_KEY)) &&
+	    !OSSL_PARAM_set_int(p, 0))
+		return 0;
+	return 1;
+}
+
 /* ---- provider functions ---- */
 
 static const OSSL_PARAM vcp_param_types[] = {

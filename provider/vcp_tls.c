@@ -689,88 +689,23 @@ static const OSSL_PARAM *vcp_tctx_settable(void *cctx, void *provctx)
 
 static int vcp_tget_params_idx(OSSL_PARAM params[], int idx)
 {
-	const struct vcp_talg *a = &vcp_talgs[idx];
-	OSSL_PARAM *p;
+	/*
+	 * AEAD: libssl picks these for MAC-then-encrypt records by this flag;
+	 * no multi-block: libssl then writes one record per update.
+	 */
+	const struct vcp_cipher_info ci = {.mode = EVP_CIPH_CBC_MODE,
+					   .keylen = vcp_talgs[idx].keylen,
+					   .ivlen = 16,
+					   .blocksize = 16,
+					   .aead = 1};
 
-	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_MODE)) &&
-	    !OSSL_PARAM_set_uint(p, EVP_CIPH_CBC_MODE))
-		return 0;
-	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_KEYLEN)) &&
-	    !OSSL_PARAM_set_size_t(p, a->keylen))
-		return 0;
-	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_IVLEN)) &&
-	    !OSSL_PARAM_set_size_t(p, 16))
-		return 0;
-	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_BLOCK_SIZE)) &&
-	    !OSSL_PARAM_set_size_t(p, 16))
-		return 0;
-	/* AEAD: libssl picks these for MAC-then-encrypt records by this flag */
-	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_AEAD)) && !OSSL_PARAM_set_int(p, 1))
-		return 0;
-	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_CUSTOM_IV)) &&
-	    !OSSL_PARAM_set_int(p, 0))
-		return 0;
-	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_CTS)) && !OSSL_PARAM_set_int(p, 0))
-		return 0;
-	/* no multi-block: libssl then writes one record per update */
-	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_TLS1_MULTIBLOCK)) &&
-	    !OSSL_PARAM_set_int(p, 0))
-		return 0;
-	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_HAS_RAND_KEY)) &&
-	    !OSSL_PARAM_set_int(p, 0))
-		return 0;
-	return 1;
+	return vcp_cipher_get_params(params, &ci);
 }
 
-static const OSSL_PARAM vcp_tparams[] = {
-	OSSL_PARAM_uint(OSSL_CIPHER_PARAM_MODE, NULL),
-	OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_KEYLEN, NULL),
-	OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_IVLEN, NULL),
-	OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_BLOCK_SIZE, NULL),
-	OSSL_PARAM_int(OSSL_CIPHER_PARAM_AEAD, NULL),
-	OSSL_PARAM_int(OSSL_CIPHER_PARAM_CUSTOM_IV, NULL),
-	OSSL_PARAM_int(OSSL_CIPHER_PARAM_CTS, NULL),
-	OSSL_PARAM_int(OSSL_CIPHER_PARAM_TLS1_MULTIBLOCK, NULL),
-	OSSL_PARAM_int(OSSL_CIPHER_PARAM_HAS_RAND_KEY, NULL),
-	OSSL_PARAM_END,
-};
-
-static const OSSL_PARAM *vcp_tgettable(void *provctx)
-{
-	return vcp_tparams;
-}
-
-#define VCP_TLS_CIPHER(i)                                                                  \
-	static void *vcp_tnew_##i(void *provctx)                                           \
-	{                                                                                  \
-		return vcp_tnew(provctx, i);                                               \
-	}                                                                                  \
-	static int vcp_tget_params_##i(OSSL_PARAM params[])                                \
-	{                                                                                  \
-		return vcp_tget_params_idx(params, i);                                     \
-	}                                                                                  \
-	static const OSSL_DISPATCH vcp_tfns_##i[] = {                                      \
-		{OSSL_FUNC_CIPHER_NEWCTX, (void (*)(void))vcp_tnew_##i},                   \
-		{OSSL_FUNC_CIPHER_ENCRYPT_INIT, (void (*)(void))vcp_teinit},               \
-		{OSSL_FUNC_CIPHER_DECRYPT_INIT, (void (*)(void))vcp_tdinit},               \
-		{OSSL_FUNC_CIPHER_UPDATE, (void (*)(void))vcp_tupdate},                    \
-		{OSSL_FUNC_CIPHER_FINAL, (void (*)(void))vcp_tfinal},                      \
-		{OSSL_FUNC_CIPHER_CIPHER, (void (*)(void))vcp_tcipher},                    \
-		{OSSL_FUNC_CIPHER_FREECTX, (void (*)(void))vcp_tfree},                     \
-		{OSSL_FUNC_CIPHER_DUPCTX, (void (*)(void))vcp_tdup},                       \
-		{OSSL_FUNC_CIPHER_GET_PARAMS, (void (*)(void))vcp_tget_params_##i},        \
-		{OSSL_FUNC_CIPHER_GETTABLE_PARAMS, (void (*)(void))vcp_tgettable},         \
-		{OSSL_FUNC_CIPHER_GET_CTX_PARAMS, (void (*)(void))vcp_tget_ctx_params},    \
-		{OSSL_FUNC_CIPHER_SET_CTX_PARAMS, (void (*)(void))vcp_tset_ctx_params},    \
-		{OSSL_FUNC_CIPHER_GETTABLE_CTX_PARAMS, (void (*)(void))vcp_tctx_gettable}, \
-		{OSSL_FUNC_CIPHER_SETTABLE_CTX_PARAMS, (void (*)(void))vcp_tctx_settable}, \
-		{0, NULL},                                                                 \
-	};
-
-VCP_TLS_CIPHER(0)
-VCP_TLS_CIPHER(1)
-VCP_TLS_CIPHER(2)
-VCP_TLS_CIPHER(3)
+VCP_CIPHER_FNS(t, 0)
+VCP_CIPHER_FNS(t, 1)
+VCP_CIPHER_FNS(t, 2)
+VCP_CIPHER_FNS(t, 3)
 
 static const OSSL_DISPATCH *const vcp_tfns[VCP_NTALGS] = {vcp_tfns_0, vcp_tfns_1, vcp_tfns_2,
 							  vcp_tfns_3};
