@@ -202,6 +202,8 @@ SBINDIR  = $(PREFIX)/sbin
 DATADIR  = $(PREFIX)/share/vcrypto
 MANDIR   = $(PREFIX)/share/man
 UNITDIR ?= $(PREFIX)/lib/systemd/system
+# the group QEMU runs as, given the vcryptod@ sockets (libvirt's, where it exists)
+QEMU_GROUP ?= $(shell getent group libvirt-qemu >/dev/null 2>&1 && echo libvirt-qemu)
 INSTALL_BIN += scripts/vcrypto-vm
 
 # Man pages are made from each program's --help, so they cannot drift from it.
@@ -233,6 +235,8 @@ install: all
 		$(DESTDIR)$(PREFIX)/src/virtio_cryptodev-$(VERSION)/
 	sed 's/@VERSION@/$(VERSION)/' packaging/dkms.conf >$(DESTDIR)$(PREFIX)/src/virtio_cryptodev-$(VERSION)/dkms.conf
 	sed 's|@SBINDIR@|$(SBINDIR)|' packaging/vcryptod@.service >$(DESTDIR)$(UNITDIR)/vcryptod@.service
+	$(if $(QEMU_GROUP),install -d $(DESTDIR)$(UNITDIR)/vcryptod@.service.d && \
+		printf '[Service]\nGroup=%s\n' '$(QEMU_GROUP)' >$(DESTDIR)$(UNITDIR)/vcryptod@.service.d/qemu-group.conf)
 	sed 's|@SBINDIR@|$(SBINDIR)|' packaging/50-vcryptod.json >$(DESTDIR)$(PREFIX)/share/qemu/vhost-user/50-vcryptod.json
 
 clean:

@@ -98,6 +98,7 @@ struct vcp_swimpl {
 int vcp_sw_impl(int kind, const char *name, struct vcp_swimpl *out);
 void (*vcp_sw_fn(const struct vcp_swimpl *impl, int id))(void);
 void vcp_digest_sw_reset(void); /* vcp_digest.c: forget resolved functions */
+void vcp_digest_fork_lock(int lock); /* vcp_digest.c: its pool lock, around fork() */
 void vcp_cipher_sw_reset(void); /* vcp_cipher.c: the same */
 
 /*
@@ -107,7 +108,14 @@ void vcp_cipher_sw_reset(void); /* vcp_cipher.c: the same */
  * held digest message is copied once per message (issue #12).  The loop
  * must stay a loop: GCC would turn it back into a memcpy call.
  */
-__attribute__((optimize("no-tree-loop-distribute-patterns"))) static inline void
+#if defined(__GNUC__) && !defined(__clang__)
+#define VCP_NO_MEMCPY_CALL __attribute__((optimize("no-tree-loop-distribute-patterns")))
+#elif defined(__clang__)
+#define VCP_NO_MEMCPY_CALL __attribute__((no_builtin("memcpy")))
+#else
+#define VCP_NO_MEMCPY_CALL
+#endif
+VCP_NO_MEMCPY_CALL static inline void
 vcp_copy(void *dst, const void *src, size_t n)
 {
 	uint8_t *d = dst;

@@ -112,9 +112,11 @@ struct vcp_swcf {
 };
 static struct vcp_swcf vcp_swcf[VCP_NCIPHERS];
 
+/* Resolve again on next use; the function pointers stay (see vcp_digest_sw_reset). */
 void vcp_cipher_sw_reset(void)
 {
-	memset(vcp_swcf, 0, sizeof(vcp_swcf));
+	for (size_t i = 0; i < sizeof(vcp_swcf) / sizeof(vcp_swcf[0]); i++)
+		__atomic_store_n(&vcp_swcf[i].ok, 0, __ATOMIC_RELEASE);
 }
 
 static const struct vcp_swcf *vcp_swcf_get(struct vcp_cctx *c)
@@ -315,7 +317,7 @@ static void *vcp_cdup(void *vctx)
 	c->spare_key = 0;
 	c->tsw = NULL; /* made again when a short record needs it */
 	if (src->sw && !(c->sw = c->swf->dupctx(src->sw))) {
-		free(c);
+		OPENSSL_clear_free(c, sizeof(*c)); /* it holds a copy of the key */
 		return NULL;
 	}
 	return c;

@@ -184,10 +184,16 @@ static const struct vcp_swm *vcp_swm_get(void)
 }
 
 /* Forget the resolved functions (the provider is going: vcp_sw_release). */
+/*
+ * Resolve again on next use. The function pointers stay: a context of
+ * another provider instance may still hold a software context to free
+ * through them (they point into libcrypto's default provider, which stays).
+ */
 void vcp_digest_sw_reset(void)
 {
-	memset(vcp_swd, 0, sizeof(vcp_swd));
-	memset(&vcp_swm, 0, sizeof(vcp_swm));
+	for (size_t i = 0; i < sizeof(vcp_swd) / sizeof(vcp_swd[0]); i++)
+		__atomic_store_n(&vcp_swd[i].ok, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&vcp_swm.ok, 0, __ATOMIC_RELEASE);
 }
 
 static void vcp_dctx_free_shw(struct vcp_dctx *d)
@@ -207,6 +213,15 @@ static void vcp_dctx_free_shw(struct vcp_dctx *d)
  */
 #define VCP_POOL 4
 static pthread_mutex_t vcp_pool_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* fork(): held across it by vcp_prov.c's handlers, so no child inherits it locked */
+void vcp_digest_fork_lock(int lock)
+{
+	if (lock)
+		pthread_mutex_lock(&vcp_pool_lock);
+	else
+		pthread_mutex_unlock(&vcp_pool_lock);
+}
 static struct {
 	uint8_t *p;
 	size_t cap;
@@ -476,6 +491,14 @@ fail:
 /* Start a message: device state cleared by COP_FLAG_RESET on the first part. */
 static void vcp_dstart(struct vcp_dctx *d)
 {
+	/*
+	 * A message abandoned halfway leaves its gathered parts in the
+	 * session: that session must never reach the idle cache.
+	 */
+	if ((d->started || d->broken) && d->have_ses && d->pid == getpid()) {
+		vcp_sess_free(d->fd, d->ses);
+		d->have_ses = 0;
+	}
 	d->started = 0;
 	d->holdlen = 0;
 	d->broken = 0;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/ioctl.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include <openssl/core_names.h>
@@ -137,8 +138,19 @@ static struct vcp_idle {
 	int fd;
 	uint32_t mac, ses, keylen;
 	uint64_t age; /* larger: put back later */
-	uint8_t key[CRYPTO_HMAC_MAX_KEY_LEN];
+	uint8_t tag[32]; /* SHA-256(salt || key): the key itself is not kept */
 } vcp_idle[VCP_IDLE_MAX];
+static uint8_t vcp_idle_salt[16];
+static int vcp_idle_salted;
+static pthread_once_t vcp_idle_salt_once = PTHREAD_ONCE_INIT;
+
+static void vcp_idle_salt_init(void)
+{
+	vcp_idle_salted = getrandom(vcp_idle_salt, sizeof(vcp_idle_salt), 0) ==
+			  (ssize_t)sizeof(vcp_idle_salt);
+}
+
+static void *vcp_sw_fetch(int kind, const char *name);
 static int vcp_nidle;
 static pid_t vcp_idle_pid;
 static uint64_t vcp_idle_clock;
@@ -161,19 +173,48 @@ static void vcp_idle_check_pid(pid_t me)
 	vcp_idle_pid = me;
 }
 
+/*
+ * What the cache keeps of an HMAC key: SHA-256 over a per-process random
+ * salt and the key (the default provider's), so no raw key stays in the
+ * process after its contexts are gone. 0: no tag (the cache is bypassed).
+ */
+static int vcp_idle_tag(const void *key, uint32_t keylen, uint8_t tag[32])
+{
+	uint8_t buf[sizeof(vcp_idle_salt) + CRYPTO_HMAC_MAX_KEY_LEN];
+	EVP_MD *md;
+	int ok;
+
+	memset(tag, 0, 32);
+	if (!keylen)
+		return 1;
+	pthread_once(&vcp_idle_salt_once, vcp_idle_salt_init);
+	if (keylen > CRYPTO_HMAC_MAX_KEY_LEN || !vcp_idle_salted)
+		return 0;
+	md = vcp_sw_fetch(2, "SHA2-256");
+	if (!md)
+		return 0;
+	memcpy(buf, vcp_idle_salt, sizeof(vcp_idle_salt));
+	memcpy(buf + sizeof(vcp_idle_salt), key, keylen);
+	ok = EVP_Digest(buf, sizeof(vcp_idle_salt) + keylen, tag, NULL, md, NULL);
+	OPENSSL_cleanse(buf, sizeof(buf));
+	EVP_MD_free(md);
+	return ok;
+}
+
 int vcp_sess_get(int fd, uint32_t mac, const void *key, uint32_t keylen, uint32_t *ses)
 {
 	pid_t me = getpid();
+	uint8_t tag[32];
 	int i;
 
-	if (keylen <= CRYPTO_HMAC_MAX_KEY_LEN) {
+	if (vcp_idle_tag(key, keylen, tag)) {
 		pthread_mutex_lock(&vcp_idle_lock);
 		vcp_idle_check_pid(me);
 		for (i = 0; i < vcp_nidle; i++) {
 			struct vcp_idle *e = &vcp_idle[i];
 
 			if (e->fd == fd && e->mac == mac && e->keylen == keylen &&
-			    (!keylen || !CRYPTO_memcmp(e->key, key, keylen))) {
+			    !CRYPTO_memcmp(e->tag, tag, sizeof(tag))) {
 				*ses = e->ses;
 				vcp_idle_drop(i);
 				vcp_idle_stats[0]++;
@@ -191,8 +232,9 @@ void vcp_sess_put(int fd, uint32_t mac, const void *key, uint32_t keylen, uint32
 {
 	int i, old = 0, evict = -1;
 	uint32_t evict_ses = 0;
+	uint8_t tag[32];
 
-	if (fd < 0 || keylen > CRYPTO_HMAC_MAX_KEY_LEN) {
+	if (fd < 0 || !vcp_idle_tag(key, keylen, tag)) {
 		vcp_sess_free(fd, ses);
 		return;
 	}
@@ -213,8 +255,7 @@ void vcp_sess_put(int fd, uint32_t mac, const void *key, uint32_t keylen, uint32
 	vcp_idle[i].ses = ses;
 	vcp_idle[i].keylen = keylen;
 	vcp_idle[i].age = ++vcp_idle_clock;
-	if (keylen)
-		memcpy(vcp_idle[i].key, key, keylen);
+	memcpy(vcp_idle[i].tag, tag, sizeof(tag));
 	pthread_mutex_unlock(&vcp_idle_lock);
 	if (evict >= 0)
 		vcp_sess_free(evict, evict_ses);
@@ -436,9 +477,7 @@ static void vcp_sw_release(void)
  */
 static int vcp_parse_bytes(const char *s, size_t *out)
 {
-	unsigned long long v;
-	int base = 10;
-	char *end;
+	size_t v = 0, base = 10, n = 0;
 
 	while (*s == ' ' || *s == '\t')
 		s++;
@@ -446,15 +485,24 @@ static int vcp_parse_bytes(const char *s, size_t *out)
 		base = 16;
 		s += 2;
 	}
-	if (!(base == 16 ? isxdigit((unsigned char)*s) : isdigit((unsigned char)*s)))
+	for (;; s++, n++) {
+		size_t d;
+
+		if (isdigit((unsigned char)*s))
+			d = (size_t)(*s - '0');
+		else if (base == 16 && isxdigit((unsigned char)*s))
+			d = (size_t)(tolower((unsigned char)*s) - 'a' + 10);
+		else
+			break;
+		if (v > (SIZE_MAX - d) / base)
+			return 0; /* overflow */
+		v = v * base + d;
+	}
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (!n || *s)
 		return 0;
-	errno = 0;
-	v = strtoull(s, &end, base);
-	while (*end == ' ' || *end == '\t')
-		end++;
-	if (errno || *end || v > SIZE_MAX)
-		return 0;
-	*out = (size_t)v;
+	*out = v;
 	return 1;
 }
 
@@ -651,6 +699,36 @@ static const OSSL_DISPATCH vcp_dispatch[] = {
 
 static int vcp_said_why;
 
+/*
+ * fork() while another thread holds one of the provider's locks would leave
+ * it locked in the child for good (its first digest or fetch would hang).
+ * The handlers take every lock around fork(); none is taken while another
+ * is held, so the order below cannot deadlock. (glibc drops the handlers
+ * when the module is unloaded.)
+ */
+static void vcp_fork_prepare(void)
+{
+	pthread_mutex_lock(&vcp_fd_lock);
+	pthread_mutex_lock(&vcp_idle_lock);
+	pthread_mutex_lock(&vcp_fetch_lock);
+	vcp_digest_fork_lock(1);
+}
+
+static void vcp_fork_release(void)
+{
+	vcp_digest_fork_lock(0);
+	pthread_mutex_unlock(&vcp_fetch_lock);
+	pthread_mutex_unlock(&vcp_idle_lock);
+	pthread_mutex_unlock(&vcp_fd_lock);
+}
+
+static pthread_once_t vcp_atfork_once = PTHREAD_ONCE_INIT;
+
+static void vcp_atfork_register(void)
+{
+	pthread_atfork(vcp_fork_prepare, vcp_fork_release, vcp_fork_release);
+}
+
 __attribute__((visibility("default"))) int OSSL_provider_init(const OSSL_CORE_HANDLE *handle,
 							      const OSSL_DISPATCH *in,
 							      const OSSL_DISPATCH **out,
@@ -680,6 +758,7 @@ __attribute__((visibility("default"))) int OSSL_provider_init(const OSSL_CORE_HA
 		return 0;
 	p->handle = handle;
 	vcp_handle = handle;
+	pthread_once(&vcp_atfork_once, vcp_atfork_register);
 	vcp_read_config(p);
 	/* software for short one-shot work and digests the device lacks */
 	p->libctx = OSSL_LIB_CTX_new_child(handle, in);

@@ -60,12 +60,20 @@ expect "systemctl reload re-executes vcryptod's worker (SIGHUP to the front)" \
 # with the unit's Group= and UMask=; then QEMU's user under libvirt
 # (libvirt-qemu) must be able to connect, and another user must not.
 unit=$d/usr/lib/systemd/system/vcryptod@.service
-ugrp=$(sed -n 's/^Group=//p' "$unit") umask=$(sed -n 's/^UMask=//p' "$unit")
+dropin=$d/usr/lib/systemd/system/vcryptod@.service.d/qemu-group.conf
+if getent group libvirt-qemu >/dev/null; then
+	expect "libvirt-qemu exists here: make install adds the drop-in $(sed -n 's/^Group=/Group=/p' "$dropin" 2>/dev/null)" \
+		"grep -qx 'Group=libvirt-qemu' '$dropin'"
+else
+	expect "no libvirt-qemu group here: make install adds no Group= drop-in (the unit starts without libvirt)" "[ ! -e '$dropin' ]"
+fi
+expect "the unit itself names no group (it must start where libvirt-qemu does not exist)" "! grep -q '^Group=' '$unit'"
+ugrp=$(sed -n 's/^Group=//p' "$dropin" 2>/dev/null) umask=$(sed -n 's/^UMask=//p' "$unit")
 rmode=$(sed -n 's/^RuntimeDirectoryMode=//p' "$unit")
 if [ "$(id -u)" != 0 ]; then
 	skip "the unit's socket is reachable by libvirt-qemu: not root (cannot switch users)"
 elif ! getent passwd libvirt-qemu >/dev/null || [ -z "$ugrp" ]; then
-	nok "the unit names a Group= ($ugrp) and user libvirt-qemu exists (scripts/deps.sh installs libvirt)"
+	nok "the drop-in names a Group= ($ugrp) and user libvirt-qemu exists (scripts/deps.sh installs libvirt)"
 else
 	rd=$d/run-vcrypto
 	chmod 711 "$d" # as /run is: others may pass through, not list
@@ -74,7 +82,7 @@ else
 		>"$d/unit-vcd.log" 2>&1 &
 	upid=$!
 	for _ in $(seq 50); do [ -S "$rd/vm0-crypto.sock" ] && break; sleep 0.1; done
-	expect "with the unit's Group=$ugrp UMask=$umask RuntimeDirectoryMode=$rmode the socket is $(stat -c '%A %G' "$rd/vm0-crypto.sock" 2>/dev/null)" \
+	expect "with the drop-in's Group=$ugrp, the unit's UMask=$umask RuntimeDirectoryMode=$rmode the socket is $(stat -c '%A %G' "$rd/vm0-crypto.sock" 2>/dev/null)" \
 		"[ \"\$(stat -c '%a %G' '$rd/vm0-crypto.sock')\" = '770 $ugrp' ]"
 	expect "... user libvirt-qemu (QEMU under libvirt) may connect to it" \
 		"setpriv --reuid=libvirt-qemu --regid=libvirt-qemu --init-groups test -w '$rd/vm0-crypto.sock'"
