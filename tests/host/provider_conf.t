@@ -46,7 +46,7 @@ case_ "VCRYPTO_MIN_OFFLOAD=' 4096 ' (blanks around)" 4096 "" "VCRYPTO_MIN_OFFLOA
 case_ "VCRYPTO_MIN_OFFLOAD=0x1000 (hex)" 4096 "" VCRYPTO_MIN_OFFLOAD=0x1000
 case_ "VCRYPTO_MIN_OFFLOAD=010 is decimal ten, not octal" 10 "" VCRYPTO_MIN_OFFLOAD=010
 case_ "VCRYPTO_MIN_OFFLOAD= (empty: unset)" "$def" "" VCRYPTO_MIN_OFFLOAD=
-for bad in abc -1 +5 12kb 4096x 0x 0x1g 99999999999999999999999 '1 2' '4096;rm -rf /'; do
+for bad in abc -1 +5 12kb 4096x 0x 0x0x10 0x1g 99999999999999999999999 '1 2' '4096;rm -rf /'; do
 	case_ "VCRYPTO_MIN_OFFLOAD='$bad' refused, default kept" "$def" \
 		"ignoring min_offload \".*\" from VCRYPTO_MIN_OFFLOAD: not a byte count" "VCRYPTO_MIN_OFFLOAD=$bad"
 done
