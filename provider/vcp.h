@@ -111,7 +111,7 @@ void vcp_cipher_sw_reset(void); /* vcp_cipher.c: the same */
 #if defined(__GNUC__) && !defined(__clang__)
 #define VCP_NO_MEMCPY_CALL __attribute__((optimize("no-tree-loop-distribute-patterns")))
 #elif defined(__clang__)
-#define VCP_NO_MEMCPY_CALL __attribute__((no_builtin("memcpy")))
+#define VCP_NO_MEMCPY_CALL __attribute__((no_builtin))
 #else
 #define VCP_NO_MEMCPY_CALL
 #endif
@@ -128,6 +128,24 @@ vcp_copy(void *dst, const void *src, size_t n)
 	}
 	while (n--)
 		*d++ = *s++;
+}
+
+/*
+ * OPENSSL_cleanse for held messages: it ends in glibc's memset, `rep stosb`,
+ * which TCG runs a byte at a time like memcpy's `rep movsb` above. A word
+ * loop, and an empty asm that claims to read the memory, so the stores
+ * cannot be dropped as dead.
+ */
+VCP_NO_MEMCPY_CALL static inline void vcp_wipe(void *p, size_t n)
+{
+	uint8_t *d = p;
+	const uint64_t z = 0;
+
+	for (; n >= 8; n -= 8, d += 8)
+		__builtin_memcpy(d, &z, 8);
+	while (n--)
+		*d++ = 0;
+	__asm__ __volatile__("" : : "r"(p) : "memory");
 }
 
 /* Constant-time helpers (vcp_tls.c, vcp_cipher.c): all-ones or all-zeros masks. */

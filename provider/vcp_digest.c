@@ -251,7 +251,7 @@ static void vcp_pool_put(uint8_t *p, size_t cap, size_t used)
 {
 	int i, small = -1;
 
-	OPENSSL_cleanse(p, used < cap ? used : cap);
+	vcp_wipe(p, used < cap ? used : cap);
 	pthread_mutex_lock(&vcp_pool_lock);
 	if (vcp_npool < VCP_POOL) {
 		vcp_pool[vcp_npool].p = p;
