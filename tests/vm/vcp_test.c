@@ -37,10 +37,6 @@
  *   vcp_test short                         default min_offload: short messages of every
  *                                          algorithm (new ctx, re-init, dup, HMAC/digest
  *                                          init) as the default provider's, 0 device requests
- *   vcp_test forkstorm                     (VCRYPTO_MIN_OFFLOAD=0) 4 threads of one-shot HMAC
- *                                          and SHA-256 while the main thread forks 40 times:
- *                                          every child digests and exits in 20 s (no lock
- *                                          inherited held), the threads' results stay right
  *   vcp_test min-offload                   prints "min_offload N": the provider's setting
  *                                          as loaded (host tier: tests/host/provider_conf.t)
  * Output is TAP (no plan line: the case script counts).
@@ -2453,74 +2449,6 @@ static int cmd_sesscache(void)
 	return tap_status();
 }
 
-/* ---- fork while other threads use the provider ---- */
-
-static volatile int fs_stop;
-
-static void *fs_thread(void *arg)
-{
-	int *ok = arg, i = 0;
-	uint8_t key[32], in[512];
-
-	fill(key, sizeof(key));
-	fill(in, sizeof(in));
-	while (!fs_stop && *ok) {
-		key[0] = (uint8_t)(i++ % 3); /* three keys: cache hits, misses, puts */
-		*ok = sc_check_hmac(key, sizeof(key), in, sizeof(in)) &&
-		      sc_check_hmac(key, sizeof(key), in, 64);
-		if (*ok) {
-			uint8_t a[32], b[32];
-			EVP_MD *m = EVP_MD_fetch(NULL, "SHA256", "provider=vcrypto");
-
-			*ok = m && EVP_Digest(in, sizeof(in), a, NULL, m, NULL) &&
-			      sc_sha256(in, sizeof(in), b) && !memcmp(a, b, 32);
-			EVP_MD_free(m);
-		}
-	}
-	return NULL;
-}
-
-static int cmd_forkstorm(void)
-{
-	pthread_t th[4];
-	int ok[4], i, hung = 0, failed = 0, done = 0;
-
-	for (i = 0; i < 4; i++) {
-		ok[i] = 1;
-		pthread_create(&th[i], NULL, fs_thread, &ok[i]);
-	}
-	for (i = 0; i < 40; i++) {
-		pid_t pid = fork();
-		int st = 0;
-
-		if (pid == 0) {
-			uint8_t key[32] = {9}, in[256] = {7};
-
-			alarm(20); /* a lock inherited held hangs here: SIGALRM ends it */
-			_exit(sc_check_hmac(key, sizeof(key), in, sizeof(in)) ? 0 : 1);
-		}
-		if (pid < 0 || waitpid(pid, &st, 0) != pid)
-			failed++;
-		else if (WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM)
-			hung++;
-		else if (!WIFEXITED(st) || WEXITSTATUS(st))
-			failed++;
-		else
-			done++;
-		usleep(2000);
-	}
-	fs_stop = 1;
-	for (i = 0; i < 4; i++)
-		pthread_join(th[i], NULL);
-	tap_ok(!hung && !failed && done == 40,
-	       "forkstorm: 40 forks while 4 threads use the session cache: %d children digested "
-	       "right, %d hung (a lock inherited held), %d failed",
-	       done, hung, failed);
-	tap_ok(ok[0] && ok[1] && ok[2] && ok[3],
-	       "forkstorm: the threads' HMACs and SHA-256 equal the default provider's throughout");
-	return tap_status();
-}
-
 /* The min_offload the provider took from its config section and environment. */
 static int cmd_min_offload(void)
 {
@@ -2574,8 +2502,6 @@ int main(int argc, char **argv)
 		return cmd_bighash();
 	if (!strcmp(argv[optind], "gcm"))
 		return cmd_gcm(cases);
-	if (!strcmp(argv[optind], "forkstorm"))
-		return cmd_forkstorm();
 	if (!strcmp(argv[optind], "sesscache"))
 		return cmd_sesscache();
 	if (!strcmp(argv[optind], "short"))

@@ -250,7 +250,6 @@ cd /
 vcp_test fork
 # the idle session cache (issue #12) and GCM across messages, both GHASH paths
 vcp_test sesscache
-VCRYPTO_MIN_OFFLOAD=0 vcp_test forkstorm
 vcp_test -n 6 gcm
 VCRYPTO_GHASH_BITWISE=1 vcp_test -n 4 gcm
 vcp_counted -n 40 threads
