@@ -74,17 +74,21 @@ mb() { awk -v v="${1:-0}" 'BEGIN { if (v > 0) printf "%.2f", v / 1e6; else print
 # mark R LIMIT: bold when R is below LIMIT (a target missed)
 mark() { awk -v r="$1" -v l="$2" 'BEGIN { if (r != "-" && r + 0 < l) printf "**%s**", r; else printf "%s", r }'; }
 
+raw_path() { # openssl speed algorithm -> cdev_bench path of the same work
+	case $1 in
+	aes-128-cbc) echo cryptodev ;;
+	aes-128-gcm) echo cryptodev-gcm ;;
+	sha256) echo cryptodev-sha256 ;;
+	hmac-sha256) echo cryptodev-hmac ;;
+	esac
+}
+
 table() { # log
 	local log=$1 alg rawp s d v v0 w
 	echo "| algorithm | size | default MB/s | vcrypto MB/s | vcrypto / default | vcrypto min_offload=0 MB/s | raw /dev/crypto MB/s | min_offload=0 / raw |"
 	echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 	for alg in aes-128-cbc aes-128-gcm sha256 hmac-sha256; do
-		case $alg in
-		aes-128-cbc) rawp=cryptodev ;;
-		aes-128-gcm) rawp=cryptodev-gcm ;;
-		sha256) rawp=cryptodev-sha256 ;;
-		hmac-sha256) rawp=cryptodev-hmac ;;
-		esac
+		rawp=$(raw_path $alg)
 		for s in $sizes; do
 			d=$(speed "$log" default $alg $s) v=$(speed "$log" vcrypto $alg $s)
 			v0=$(speed "$log" vcrypto0 $alg $s) w=$(raw "$log" $rawp $s)
@@ -125,12 +129,7 @@ besttable() {
 	echo "| algorithm | 16 B | 64 B | 256 B | 1 KiB | 8 KiB | 16 KiB |"
 	echo "|---|---:|---:|---:|---:|---:|---:|"
 	for alg in aes-128-cbc aes-128-gcm sha256 hmac-sha256; do
-		case $alg in
-		aes-128-cbc) rawp=cryptodev ;;
-		aes-128-gcm) rawp=cryptodev-gcm ;;
-		sha256) rawp=cryptodev-sha256 ;;
-		hmac-sha256) rawp=cryptodev-hmac ;;
-		esac
+		rawp=$(raw_path $alg)
 		r1="| $alg vcrypto / default" r2="| $alg min_offload=0 / raw"
 		for s in $sizes; do
 			r1="$r1 | $(mark "$(ratio "$(speed "$log" vcrypto $alg $s)" "$(speed "$log" default $alg $s)")" 0.95)"

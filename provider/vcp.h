@@ -115,8 +115,7 @@ void vcp_cipher_sw_reset(void); /* vcp_cipher.c: the same */
 #else
 #define VCP_NO_MEMCPY_CALL
 #endif
-VCP_NO_MEMCPY_CALL static inline void
-vcp_copy(void *dst, const void *src, size_t n)
+VCP_NO_MEMCPY_CALL static inline void vcp_copy(void *dst, const void *src, size_t n)
 {
 	uint8_t *d = dst;
 	const uint8_t *s = src;
@@ -148,6 +147,20 @@ VCP_NO_MEMCPY_CALL static inline void vcp_wipe(void *p, size_t n)
 	__asm__ __volatile__("" : : "r"(p) : "memory");
 }
 
+/*
+ * Resolved functions go in whole, ok last (release): a reader that sees ok
+ * set sees the functions. ok is 0 until then. (The tables of default-provider functions,
+ * vcp_digest.c and vcp_cipher.c.)
+ */
+#define VCP_PUBLISH(type, name)                                 \
+	static void name(type *f, type *t)                      \
+	{                                                       \
+		int ok = t->ok;                                 \
+                                                                \
+		t->ok = 0;                                      \
+		*f = *t;                                        \
+		__atomic_store_n(&f->ok, ok, __ATOMIC_RELEASE); \
+	}
 /* Constant-time helpers (vcp_tls.c, vcp_cipher.c): all-ones or all-zeros masks. */
 static inline size_t vcp_ct_lt(size_t a, size_t b)
 {

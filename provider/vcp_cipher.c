@@ -119,6 +119,8 @@ void vcp_cipher_sw_reset(void)
 		__atomic_store_n(&vcp_swcf[i].ok, 0, __ATOMIC_RELEASE);
 }
 
+VCP_PUBLISH(struct vcp_swcf, vcp_swcf_publish)
+
 static const struct vcp_swcf *vcp_swcf_get(struct vcp_cctx *c)
 {
 	struct vcp_swcf *f = &vcp_swcf[c->a - vcp_calgs], t;
@@ -150,17 +152,7 @@ static const struct vcp_swcf *vcp_swcf_get(struct vcp_cctx *c)
 			    t.final && t.get && t.set)
 				t.ok = 1;
 		}
-		f->provctx = t.provctx;
-		f->newctx = t.newctx;
-		f->freectx = t.freectx;
-		f->dupctx = t.dupctx;
-		f->einit = t.einit;
-		f->dinit = t.dinit;
-		f->update = t.update;
-		f->final = t.final;
-		f->get = t.get;
-		f->set = t.set;
-		__atomic_store_n(&f->ok, t.ok, __ATOMIC_RELEASE);
+		vcp_swcf_publish(f, &t);
 	}
 	if (f->ok > 0)
 		c->swf = f;

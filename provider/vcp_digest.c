@@ -117,6 +117,9 @@ static struct vcp_swm {
 	OSSL_FUNC_mac_set_ctx_params_fn *set;
 } vcp_swm;
 
+VCP_PUBLISH(struct vcp_swd, vcp_swd_publish)
+VCP_PUBLISH(struct vcp_swm, vcp_swm_publish)
+
 static const struct vcp_swd *vcp_swd_get(int idx)
 {
 	struct vcp_swd *f = &vcp_swd[idx], t;
@@ -139,13 +142,7 @@ static const struct vcp_swd *vcp_swd_get(int idx)
 			if (t.newctx && t.freectx && t.init && t.update && t.final)
 				t.ok = 1;
 		}
-		f->provctx = t.provctx;
-		f->newctx = t.newctx;
-		f->freectx = t.freectx;
-		f->init = t.init;
-		f->update = t.update;
-		f->final = t.final;
-		__atomic_store_n(&f->ok, t.ok, __ATOMIC_RELEASE);
+		vcp_swd_publish(f, &t);
 	}
 	return f->ok > 0 ? f : NULL;
 }
@@ -171,14 +168,7 @@ static const struct vcp_swm *vcp_swm_get(void)
 			if (t.newctx && t.freectx && t.init && t.update && t.final && t.set)
 				t.ok = 1;
 		}
-		f->provctx = t.provctx;
-		f->newctx = t.newctx;
-		f->freectx = t.freectx;
-		f->init = t.init;
-		f->update = t.update;
-		f->final = t.final;
-		f->set = t.set;
-		__atomic_store_n(&f->ok, t.ok, __ATOMIC_RELEASE);
+		vcp_swm_publish(f, &t);
 	}
 	return f->ok > 0 ? f : NULL;
 }
