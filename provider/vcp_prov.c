@@ -417,6 +417,12 @@ int vcp_sw_impl(int kind, const char *name, struct vcp_swimpl *out)
 			ok = 1;
 			break;
 		}
+	/*
+	 * The implementation table stays in use after the unquery: the
+	 * default provider is built into libcrypto and its tables are static
+	 * for the life of the process (another provider's might not be: only
+	 * the default's are looked up here, with provider=default).
+	 */
 	if (algs)
 		OSSL_PROVIDER_unquery_operation(prov, ops[kind], algs);
 	if (ok) {
