@@ -1,7 +1,7 @@
 # vprocd: the vmmcall channel server (host/vprocd/README.md)
 VPD_CORE := host/vprocd/log.c host/vprocd/conn.c host/vprocd/proc.c \
 	host/vprocd/policy.c host/vprocd/elf_check.c host/vprocd/sandbox.c \
-	lib/vsig/vsig.c lib/ratelimit/ratelimit.c
+	lib/vsig/vsig.c lib/ratelimit/ratelimit.c lib/fdio/fdio.c
 VPD_SRCS := host/vprocd/main.c $(VPD_CORE)
 $(eval $(call host_prog,$(B)/vprocd,$(VPD_SRCS),-lcrypto -lseccomp))
 INSTALL_SBIN += $(B)/vprocd

@@ -7,10 +7,12 @@
 
 #include "fdio.h"
 
-static int full(int fd, uint8_t *p, size_t len, bool out)
+/* off < 0: read()/write() at the file position; else pwrite() at off on */
+static int full(int fd, uint8_t *p, size_t len, bool out, off_t off)
 {
 	while (len) {
-		ssize_t n = out ? write(fd, p, len) : read(fd, p, len);
+		ssize_t n = !out ? read(fd, p, len) : off < 0 ? write(fd, p, len)
+							       : pwrite(fd, p, len, off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -18,17 +20,26 @@ static int full(int fd, uint8_t *p, size_t len, bool out)
 			return n < 0 ? -errno : -EIO;
 		p += n;
 		len -= (size_t)n;
+		if (off >= 0)
+			off += n;
 	}
 	return 0;
 }
 
 int fdio_read_full(int fd, void *buf, size_t len)
 {
-	return full(fd, buf, len, false);
+	return full(fd, buf, len, false, -1);
 }
 
 int fdio_write_full(int fd, const void *buf, size_t len)
 {
 	/* full() only reads from buf when out is set */
-	return full(fd, (uint8_t *)buf, len, true);
+	return full(fd, (uint8_t *)buf, len, true, -1);
+}
+
+int fdio_pwrite_full(int fd, const void *buf, size_t len, off_t off)
+{
+	if (off < 0)
+		return -EINVAL;
+	return full(fd, (uint8_t *)buf, len, true, off);
 }
