@@ -244,23 +244,25 @@ static void newproc_begin(struct vpd_conn *c)
 			       "%u ended processes not yet closed (limit %u)",
 			       count_records(c) - c->nlive, 4 * cfg->max_procs);
 	} else {
-		c->memfd = memfd_create("vprocd-image", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-		if (c->memfd < 0 || ftruncate(c->memfd, ilen) < 0)
-			err = -VMM_E_NOMEM;
 		/*
-		 * The memory is taken now, so a host short of it refuses the
-		 * load before the guest sends a megabyte.  The image is then
-		 * written with pwrite(), not through a shared mapping: a
-		 * populated writable mapping costs a fault-path allocation and
-		 * a page-table entry per page, and the unmap before sealing,
-		 * about twice the time of pwrite() (measured in the closing
-		 * note of issue 14).  A filesystem without fallocate is fine.
+		 * The memory is taken now, so a host short of it (or a file
+		 * size limit under it) refuses the load before the guest sends
+		 * the image.  The image is then written with pwrite(), not
+		 * through a shared mapping: populating a writable mapping
+		 * costs a fault-path allocation and a page-table entry per
+		 * page, and its unmap before sealing, about three times the
+		 * time of pwrite() (README: where the time goes).  A filesystem without
+		 * fallocate is fine.
 		 */
-		if (!err && fallocate(c->memfd, 0, 0, ilen) < 0 && errno != EOPNOTSUPP)
-			err = -VMM_E_NOMEM;
+		c->memfd = memfd_create("vprocd-image", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+		if (c->memfd < 0 || ftruncate(c->memfd, ilen) < 0 ||
+		    (fallocate(c->memfd, 0, 0, ilen) < 0 && errno != EOPNOTSUPP))
+			err = errno;
 		if (err) {
 			newproc_abort(c);
-			vpd_conn_error(c, &c->h, err, "cannot allocate %u bytes", ilen);
+			vpd_conn_error(c, &c->h, -VMM_E_NOMEM,
+				       "cannot allocate %u bytes for the image: %s", ilen,
+				       strerror(err));
 		} else {
 			c->img_len = ilen;
 			c->sig_len = slen;

@@ -485,6 +485,8 @@ int main(int argc, char **argv)
 	sigaddset(&ss, SIGINT);
 	sigprocmask(SIG_BLOCK, &ss, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* an image over RLIMIT_FSIZE is refused (EFBIG), not a reason to die */
+	signal(SIGXFSZ, SIG_IGN);
 	sfd = signalfd(-1, &ss, SFD_CLOEXEC | SFD_NONBLOCK);
 	lfd = listen_on(args.sock);
 	if (sfd < 0 || lfd < 0)

@@ -336,10 +336,11 @@ VPD_CHILD_CODE static int child_main(void *arg)
 	int chan, img, st;
 
 	child_status_fd = a->status;
-	/* vprocd blocks SIGTERM/SIGINT and ignores SIGPIPE: not inherited */
+	/* vprocd blocks SIGTERM/SIGINT and ignores SIGPIPE, SIGXFSZ: not inherited */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
+	signal(SIGXFSZ, SIG_DFL);
 
 	/*
 	 * Normally the namespaces are entered as nobody, so the user namespace

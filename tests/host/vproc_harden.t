@@ -11,6 +11,8 @@
 #  3. an administrator floor (--min-version NAME=V) refuses older versions
 #     the state file never saw; a state file that cannot be saved refuses
 #     the load and nothing runs.
+#  4. a host limit under the image's size (RLIMIT_FSIZE) refuses the load
+#     with the reason; vprocd does not die of SIGXFSZ and serves on.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 B=${VCRYPTO_BUILD:-$top/build}
@@ -144,6 +146,23 @@ if vp_start st -k "$d/k.pub" --state-file "$d/st/floor"; then
 	vp_stop "$vp_last_pid"
 else
 	nok "vprocd starts with a state file"
+fi
+
+# --- 4. a file size limit under the image ---------------------------------------
+{ cat "$S/hello"; head -c 600000 /dev/urandom; } >"$d/big"
+chmod +x "$d/big"
+"$B/vsign" sign -k "$d/k" --name big --version 1 "$d/big" -o "$d/big.sig" >/dev/null || nok "sign big"
+if vp_start_wrapped fsz bash -c 'ulimit -f 1024 && exec "$@"' fsz -- -k "$d/k.pub"; then
+	printf 'echo big\nload %s %s\necho load\nload %s %s\necho msg\nmsg 0 0 x\n' \
+		"$d/big" "$d/big.sig" "$S/hello" "$d/hello.sig" | vp_batch fsz fsz
+	vp_expect fsz big 'cannot allocate [0-9]+ bytes for the image: File too large' \
+		"an image over RLIMIT_FSIZE (1 MiB) is refused, saying why"
+	check "... and vprocd is still running (no SIGXFSZ)" kill -0 "$vp_last_pid"
+	vp_expect fsz load '^desc = [0-9]+$' "... and the next load on the same connection works"
+	vp_expect fsz msg '^Hello, World!$' "... and that process answers"
+	vp_stop "$vp_last_pid"
+else
+	nok "vprocd starts under a file size limit"
 fi
 
 echo "1..$tap_n"
