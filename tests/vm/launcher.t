@@ -2,7 +2,7 @@
 # vcrypto-vm, as a person uses it: `shell` in a terminal (tmux) boots the bundled
 # guest with vcryptod serving /dev/crypto; a command typed at the guest's prompt
 # works; poweroff ends QEMU and the daemons. `run` and `qemu-args` give QEMU the
-# arguments that match the daemons' sockets.
+# arguments that match the daemons' sockets; `boot` fails a case that exits non-zero.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 export VCRYPTO_BUILD=${VCRYPTO_BUILD:-$top/build}
@@ -111,3 +111,14 @@ tmux send-keys -t "$sess" "poweroff -f" Enter
 if wait_for 'VCVM-EXIT=0' 60; then ok "shell: poweroff -f ends it, exit status 0"; else nok "shell: did not end cleanly"; fi
 sleep 0.5
 if pgrep -f "(qemu-system|vcryptod).*$dir" >/dev/null; then nok "shell: processes left behind: $(pgrep -af "(qemu-system|vcryptod).*$dir")"; else ok "shell: QEMU and vcryptod are gone afterwards"; fi
+
+# boot: a case that runs to its end but exits non-zero fails the boot, saying so
+printf 'echo case-started\nexit 3\n' >"$dir/fail.sh"
+"$vm" --dir "$dir" --name t3 --timeout 150 boot "$dir/fail.sh" >"$dir/boot.out" 2>"$dir/boot.err"
+rc=$?
+if [ $rc = 1 ] && grep -q '^case-started' "$dir/boot.out" && grep -q 'exited with status 3' "$dir/boot.err"; then
+	ok "boot: a case exiting with status 3 is shown, and vcrypto-vm says so and exits 1"
+else
+	nok "boot: rc=$rc"; sed 's/^/# /' "$dir/boot.out" "$dir/boot.err" | tail -20
+fi
+
