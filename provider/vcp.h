@@ -45,11 +45,18 @@ void vcp_sess_free(int fd, uint32_t ses);
  * Digest/HMAC sessions through the per-process idle cache: get takes a
  * cached session of the same algorithm and key (or opens one); put gives it
  * back for the next context (the oldest cached one is freed when full).
+ * The cache knows an HMAC key only by its tag (vcp_idle_tag: a salted
+ * SHA-256 of the key), which the caller computes once per key and passes
+ * to both; tag NULL with a key: the cache is bypassed (get opens a
+ * session, put frees it). keylen 0 (plain digests): tag is ignored.
  */
-int vcp_sess_get(int fd, uint32_t mac, const void *key, uint32_t keylen, uint32_t *ses);
+#define VCP_TAG_LEN 32
+int vcp_idle_tag(const void *key, uint32_t keylen, uint8_t tag[VCP_TAG_LEN]);
+int vcp_sess_get(int fd, uint32_t mac, const void *key, uint32_t keylen, const uint8_t *tag,
+		 uint32_t *ses);
 /* (vcp_sess_get returns 1 for a cached session, 0 for a new one, or -errno) */
 void vcp_idle_flush(void);
-void vcp_sess_put(int fd, uint32_t mac, const void *key, uint32_t keylen, uint32_t ses);
+void vcp_sess_put(int fd, uint32_t mac, uint32_t keylen, const uint8_t *tag, uint32_t ses);
 int vcp_crypt(int fd, uint32_t ses, int op, const void *src, void *dst, size_t len, void *iv,
 	      uint16_t flags, void *mac);
 

@@ -82,6 +82,9 @@ struct vcp_dctx {
 	uint8_t *key; /* HMAC key */
 	size_t keylen;
 	int key_set;
+	/* the idle cache's tag of key (vcp_idle_tag), once per key: 0 not yet, 1 made, -1 none */
+	int ktag_state;
+	uint8_t ktag[VCP_TAG_LEN];
 	char swdigest[64]; /* HMAC: a digest the device lacks (software) */
 	EVP_MAC_CTX *sw; /* HMAC in the default provider */
 	/*
@@ -281,6 +284,16 @@ static uint32_t vcp_dctx_alg(const struct vcp_dctx *d)
 	return d->mac ? vcp_digests[d->idx].cdev_hmac : vcp_digests[d->idx].cdev;
 }
 
+/* The idle cache's tag of the HMAC key (made on first use per key), or NULL: bypass the cache. */
+static const uint8_t *vcp_dctx_tag(struct vcp_dctx *d)
+{
+	if (!d->mac || !d->keylen)
+		return NULL; /* plain digest: the cache takes keylen 0 as "no key" */
+	if (!d->ktag_state)
+		d->ktag_state = vcp_idle_tag(d->key, (uint32_t)d->keylen, d->ktag) ? 1 : -1;
+	return d->ktag_state > 0 ? d->ktag : NULL;
+}
+
 /*
  * The session goes back to the process's idle cache (no message in it), or
  * is freed (a message half sent: its gathered bytes are dropped with it).
@@ -291,8 +304,8 @@ static void vcp_dctx_drop_ses(struct vcp_dctx *d)
 		if (d->started || d->broken) /* a message in it, or a device that failed */
 			vcp_sess_free(d->fd, d->ses);
 		else
-			vcp_sess_put(d->fd, vcp_dctx_alg(d), d->mac ? d->key : NULL,
-				     d->mac ? (uint32_t)d->keylen : 0, d->ses);
+			vcp_sess_put(d->fd, vcp_dctx_alg(d), d->mac ? (uint32_t)d->keylen : 0,
+				     vcp_dctx_tag(d), d->ses);
 	}
 	d->have_ses = 0;
 }
@@ -313,7 +326,7 @@ static int vcp_dctx_ses(struct vcp_dctx *d)
 	d->fd = vcp_fd();
 	d->pid = getpid();
 	r = vcp_sess_get(d->fd, vcp_dctx_alg(d), d->mac ? d->key : NULL,
-			 d->mac ? (uint32_t)d->keylen : 0, &d->ses);
+			 d->mac ? (uint32_t)d->keylen : 0, vcp_dctx_tag(d), &d->ses);
 	d->cached = r == 1;
 	if (r < 0) {
 		vcp_err(VCP_R_DEVICE, "CIOCGSESSION %s%s: %s", d->mac ? "HMAC-" : "", a->swname,
@@ -411,6 +424,7 @@ static void vcp_dfree(void *vctx)
 	vcp_dhold_free(d);
 	if (d->key)
 		OPENSSL_clear_free(d->key, d->keylen);
+	OPENSSL_cleanse(d->ktag, sizeof(d->ktag));
 	free(d);
 }
 
@@ -802,6 +816,8 @@ static int vcp_msw_start(struct vcp_dctx *d)
 static int vcp_mset_key(struct vcp_dctx *d, const unsigned char *key, size_t keylen)
 {
 	vcp_dctx_drop_ses(d); /* keyed with the old key: back to the cache under it */
+	d->ktag_state = 0; /* the cache's tag of the new key: made when a session is needed */
+	OPENSSL_cleanse(d->ktag, sizeof(d->ktag));
 	if (d->key)
 		OPENSSL_clear_free(d->key, d->keylen);
 	d->key = malloc(keylen ? keylen : 1);

@@ -138,7 +138,7 @@ static struct vcp_idle {
 	int fd;
 	uint32_t mac, ses, keylen;
 	uint64_t age; /* larger: put back later */
-	uint8_t tag[32]; /* SHA-256(salt || key): the key itself is not kept */
+	uint8_t tag[VCP_TAG_LEN]; /* SHA-256(salt || key): the key itself is not kept */
 } vcp_idle[VCP_IDLE_MAX];
 static uint8_t vcp_idle_salt[16];
 static int vcp_idle_salted;
@@ -177,14 +177,16 @@ static void vcp_idle_check_pid(pid_t me)
  * What the cache keeps of an HMAC key: SHA-256 over a per-process random
  * salt and the key (the default provider's), so no raw key stays in the
  * process after its contexts are gone. 0: no tag (the cache is bypassed).
+ * Computed by the MAC context once per key and kept there (it used to be
+ * computed in every get and put: two SHA-256 of the key per message).
  */
-static int vcp_idle_tag(const void *key, uint32_t keylen, uint8_t tag[32])
+int vcp_idle_tag(const void *key, uint32_t keylen, uint8_t tag[VCP_TAG_LEN])
 {
 	uint8_t buf[sizeof(vcp_idle_salt) + CRYPTO_HMAC_MAX_KEY_LEN];
 	EVP_MD *md;
 	int ok;
 
-	memset(tag, 0, 32);
+	memset(tag, 0, VCP_TAG_LEN);
 	if (!keylen)
 		return 1;
 	pthread_once(&vcp_idle_salt_once, vcp_idle_salt_init);
@@ -201,20 +203,24 @@ static int vcp_idle_tag(const void *key, uint32_t keylen, uint8_t tag[32])
 	return ok;
 }
 
-int vcp_sess_get(int fd, uint32_t mac, const void *key, uint32_t keylen, uint32_t *ses)
+static const uint8_t vcp_no_key_tag[VCP_TAG_LEN];
+
+int vcp_sess_get(int fd, uint32_t mac, const void *key, uint32_t keylen, const uint8_t *tag,
+		 uint32_t *ses)
 {
 	pid_t me = getpid();
-	uint8_t tag[32];
 	int i;
 
-	if (vcp_idle_tag(key, keylen, tag)) {
+	if (!keylen)
+		tag = vcp_no_key_tag;
+	if (tag) {
 		pthread_mutex_lock(&vcp_idle_lock);
 		vcp_idle_check_pid(me);
 		for (i = 0; i < vcp_nidle; i++) {
 			struct vcp_idle *e = &vcp_idle[i];
 
 			if (e->fd == fd && e->mac == mac && e->keylen == keylen &&
-			    !CRYPTO_memcmp(e->tag, tag, sizeof(tag))) {
+			    !CRYPTO_memcmp(e->tag, tag, VCP_TAG_LEN)) {
 				*ses = e->ses;
 				vcp_idle_drop(i);
 				vcp_idle_stats[0]++;
@@ -228,13 +234,14 @@ int vcp_sess_get(int fd, uint32_t mac, const void *key, uint32_t keylen, uint32_
 	return vcp_sess_new(fd, 0, NULL, 0, mac, key, keylen, ses);
 }
 
-void vcp_sess_put(int fd, uint32_t mac, const void *key, uint32_t keylen, uint32_t ses)
+void vcp_sess_put(int fd, uint32_t mac, uint32_t keylen, const uint8_t *tag, uint32_t ses)
 {
 	int i, old = 0, evict = -1;
 	uint32_t evict_ses = 0;
-	uint8_t tag[32];
 
-	if (fd < 0 || !vcp_idle_tag(key, keylen, tag)) {
+	if (!keylen)
+		tag = vcp_no_key_tag;
+	if (fd < 0 || !tag) {
 		vcp_sess_free(fd, ses);
 		return;
 	}
@@ -255,7 +262,7 @@ void vcp_sess_put(int fd, uint32_t mac, const void *key, uint32_t keylen, uint32
 	vcp_idle[i].ses = ses;
 	vcp_idle[i].keylen = keylen;
 	vcp_idle[i].age = ++vcp_idle_clock;
-	memcpy(vcp_idle[i].tag, tag, sizeof(tag));
+	memcpy(vcp_idle[i].tag, tag, VCP_TAG_LEN);
 	pthread_mutex_unlock(&vcp_idle_lock);
 	if (evict >= 0)
 		vcp_sess_free(evict, evict_ses);

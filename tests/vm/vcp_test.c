@@ -2395,6 +2395,35 @@ static int cmd_sesscache(void)
 	}
 	tap_ok(ok, "sesscache: one HMAC context re-keyed A/B/A/B/A/B: each message equals the default "
 		   "provider's");
+	/*
+	 * The cache knows a key by a tag the context makes once per key: a key
+	 * set as a parameter, a dup and a dup re-keyed must each get their own
+	 * key's session (a stale tag would hand one key's session to another).
+	 */
+	for (i = 0, ok = 1; i < 6 && ok; i++) {
+		const uint8_t *k = i % 2 ? ka : kb;
+		OSSL_PARAM ps[] = {OSSL_PARAM_octet_string(OSSL_MAC_PARAM_KEY, (void *)k, 32),
+				   OSSL_PARAM_END};
+		EVP_MAC_CTX *dc;
+
+		ok = EVP_MAC_CTX_set_params(mc, ps) && EVP_MAC_init(mc, NULL, 0, NULL) &&
+		     EVP_MAC_update(mc, in, 3000 + i) && EVP_MAC_final(mc, a, &ol, sizeof(a)) &&
+		     sc_hmac("default", k, 32, in, 3000 + i, b) && !memcmp(a, b, 32);
+		dc = ok ? EVP_MAC_CTX_dup(mc) : NULL;
+		ok = dc && EVP_MAC_init(dc, NULL, 0, NULL) && EVP_MAC_update(dc, in, 100) &&
+		     EVP_MAC_final(dc, a, &ol, sizeof(a)) && sc_hmac("default", k, 32, in, 100, b) &&
+		     !memcmp(a, b, 32);
+		/* the dup re-keyed with the other key, the original goes on with its own */
+		ok = ok && EVP_MAC_init(dc, k == ka ? kb : ka, 32, NULL) &&
+		     EVP_MAC_update(dc, in, 200) && EVP_MAC_final(dc, a, &ol, sizeof(a)) &&
+		     sc_hmac("default", k == ka ? kb : ka, 32, in, 200, b) && !memcmp(a, b, 32);
+		EVP_MAC_CTX_free(dc);
+		ok = ok && EVP_MAC_init(mc, NULL, 0, NULL) && EVP_MAC_update(mc, in, 300) &&
+		     EVP_MAC_final(mc, a, &ol, sizeof(a)) && sc_hmac("default", k, 32, in, 300, b) &&
+		     !memcmp(a, b, 32);
+	}
+	tap_ok(ok, "sesscache: key as a parameter B/A/B/A/B/A, a dup of each, the dup re-keyed: every "
+		   "HMAC equals the default provider's");
 	/* more keys than the cache holds: the oldest are evicted, results stay right */
 	sc_stats(v0);
 	for (i = 0, ok = 1; i < 40 && ok; i++) {
