@@ -2,15 +2,23 @@
 # dynamic openssl) with the vcrypto provider (its default min_offload, and
 # min_offload 0: every operation on the device), with the default provider
 # alone, and raw /dev/crypto (cdev_bench) in the same boot, on vcryptod.
-# S seconds per size, R rounds (file /bench.conf); the configurations
-# alternate within each round so that the host's other load hits all alike,
-# raw right after each algorithm's openssl runs.
-# Output: SPEED CFG ALG +F:... (bytes/s per size, sizes from +H:), RESULT
-# lines from cdev_bench, DEVREQ CFG ALG N (device requests during that run).
+# S seconds per size, R rounds, ALGS the algorithms, PIN 1 or 0 (file
+# /bench.conf); the configurations alternate within each round (default,
+# vcrypto, vcrypto0, raw: A B A B ... round by round) so that the host's
+# other load hits all alike, and the host side pairs each round's runs.
+# PIN=1: every run on vCPU 0, and the device's interrupts routed there:
+# under TCG a process on the other vCPU than the one taking the device's
+# interrupt was measured at half the rate (cross-CPU wakeup per request),
+# and which vCPU a run landed on moved the ratios by far more than 5%.
+# Output: SPEED CFG ALG +F:... ROUND (bytes/s per size, sizes from +H:),
+# RESULT lines from cdev_bench and RAWR ROUND PATH SIZE THREADS REQ/S (the
+# same, with the round), DEVREQ CFG ALG N (device requests during that run).
 . /lib/tap.sh
 export PATH=/bin:/sbin:/usr/bin
 S=1
 R=3
+ALGS="aes-128-cbc aes-128-gcm sha256 hmac-sha256"
+PIN=1
 [ -f /bench.conf ] && . /bench.conf
 V=/sys/bus/virtio/devices
 reqs() { s=0; for f in $V/*/vcdev_requests; do [ -e "$f" ] && s=$((s + $(cat $f))); done; echo $s; }
@@ -21,6 +29,15 @@ VP="-provider vcrypto -provider default -propquery provider=vcrypto"
 DP="-provider default"
 sizes="16 64 256 1024 8192 16384"
 note "$(openssl version)"
+run=
+if [ "$PIN" = 1 ]; then
+	for irq in $(awk '/virtio/ { sub(":", "", $1); print $1 }' /proc/interrupts); do
+		echo 1 >/proc/irq/$irq/smp_affinity 2>/dev/null ||
+			note "irq $irq: smp_affinity not settable"
+	done
+	run="taskset 1"
+	note "pinned: every run on vCPU 0, the device's interrupts ($(awk '/virtio/ { printf "%s ", $1 }' /proc/interrupts)) routed there"
+fi
 openssl list -providers -verbose -provider vcrypto 2>&1 | sed 's/^/# /' | head -8
 # speed CFG ALG: one `openssl speed` run over the default sizes
 speed() {
@@ -32,13 +49,13 @@ speed() {
 	esac
 	r0=$(reqs)
 	case $cfg in
-	vcrypto) l=$(env -u VCRYPTO_MIN_OFFLOAD openssl speed -mr -elapsed -seconds $S $p $a 2>/tmp/speed.err | grep '^+F:' | tail -1) ;;
-	vcrypto0) l=$(VCRYPTO_MIN_OFFLOAD=0 openssl speed -mr -elapsed -seconds $S $p $a 2>/tmp/speed.err | grep '^+F:' | tail -1) ;;
-	*) l=$(openssl speed -mr -elapsed -seconds $S $p $a 2>/tmp/speed.err | grep '^+F:' | tail -1) ;;
+	vcrypto) l=$($run env -u VCRYPTO_MIN_OFFLOAD openssl speed -mr -elapsed -seconds $S $p $a 2>/tmp/speed.err | grep '^+F:' | tail -1) ;;
+	vcrypto0) l=$($run env VCRYPTO_MIN_OFFLOAD=0 openssl speed -mr -elapsed -seconds $S $p $a 2>/tmp/speed.err | grep '^+F:' | tail -1) ;;
+	*) l=$($run openssl speed -mr -elapsed -seconds $S $p $a 2>/tmp/speed.err | grep '^+F:' | tail -1) ;;
 	esac
 	r1=$(reqs)
 	if [ -n "$l" ]; then
-		echo "SPEED $cfg $alg $l"
+		echo "SPEED $cfg $alg $l $r"
 	else
 		not_ok "openssl speed $cfg $alg: $(tail -2 /tmp/speed.err | tr '\n' ' ')"
 	fi
@@ -48,16 +65,19 @@ speed() {
 # two are compared, and on a shared host the load changes from minute to
 # minute (raw used to run after all four algorithms' openssl runs)
 for r in $(seq $R); do
-	for alg in aes-128-cbc aes-128-gcm sha256 hmac-sha256; do
+	for alg in $ALGS; do
 		for cfg in default vcrypto vcrypto0; do
 			speed $cfg $alg
 		done
 		case $alg in
-		aes-128-cbc) cdev_bench cryptodev 1 $S $sizes ;;
-		aes-128-gcm) cdev_bench cryptodev-gcm 1 $S $sizes ;;
-		sha256) cdev_bench cryptodev-sha256 1 $S $sizes ;;
-		hmac-sha256) cdev_bench cryptodev-hmac 1 $S $sizes ;;
+		aes-128-cbc) p=cryptodev ;;
+		aes-128-gcm) p=cryptodev-gcm ;;
+		sha256) p=cryptodev-sha256 ;;
+		hmac-sha256) p=cryptodev-hmac ;;
 		esac
+		$run cdev_bench $p 1 $S $sizes >/tmp/raw.out
+		cat /tmp/raw.out
+		awk -v r=$r '$1 == "RESULT" { print "RAWR", r, $2, $3, $4, $5 }' /tmp/raw.out
 	done
 done
 exit 0
