@@ -424,7 +424,8 @@ static void vcp_dfree(void *vctx)
 	vcp_dhold_free(d);
 	if (d->key)
 		OPENSSL_clear_free(d->key, d->keylen);
-	OPENSSL_cleanse(d->ktag, sizeof(d->ktag));
+	if (d->ktag_state) /* HMAC only: a digest context's free stays as short as it was */
+		OPENSSL_cleanse(d->ktag, sizeof(d->ktag));
 	free(d);
 }
 
@@ -816,8 +817,9 @@ static int vcp_msw_start(struct vcp_dctx *d)
 static int vcp_mset_key(struct vcp_dctx *d, const unsigned char *key, size_t keylen)
 {
 	vcp_dctx_drop_ses(d); /* keyed with the old key: back to the cache under it */
-	d->ktag_state = 0; /* the cache's tag of the new key: made when a session is needed */
-	OPENSSL_cleanse(d->ktag, sizeof(d->ktag));
+	if (d->ktag_state) /* the cache's tag of the new key: made when a session is needed */
+		OPENSSL_cleanse(d->ktag, sizeof(d->ktag));
+	d->ktag_state = 0;
 	if (d->key)
 		OPENSSL_clear_free(d->key, d->keylen);
 	d->key = malloc(keylen ? keylen : 1);
