@@ -36,7 +36,7 @@ if [ "$PIN" = 1 ]; then
 			note "irq $irq: smp_affinity not settable"
 	done
 	run="taskset 1"
-	note "pinned: every run on vCPU 0, the device's interrupts ($(awk '/virtio/ { printf "%s ", $1 }' /proc/interrupts)) routed there"
+	note "pinned: every run on vCPU 0, the device's interrupts (irq $(awk '/virtio/ { sub(":", "", $1); printf "%s ", $1 }' /proc/interrupts)) routed there"
 fi
 openssl list -providers -verbose -provider vcrypto 2>&1 | sed 's/^/# /' | head -8
 # speed CFG ALG: one `openssl speed` run over the default sizes
