@@ -35,6 +35,12 @@
 #define VCDEV_MAX_DATA_LEN (16U << 20)
 /* At or above this many bytes user pages are pinned instead of copied. */
 #define VCDEV_ZC_THRESHOLD 4096U
+/*
+ * Bytes of data a request carries inside itself (src and dst in place,
+ * one scatterlist entry, no bounce pages); the module parameter
+ * inline_max may lower the limit at run time (0: always bounce pages).
+ */
+#define VCDEV_INLINE_CAP 2048U
 /* Most descriptors one request may use (QEMU refuses more than 1024). */
 #define VCDEV_MAX_SEGS 960U
 #define VCDEV_MAX_IV 16U
@@ -85,7 +91,10 @@ struct vcdev_device {
 	atomic_long_t sw_fallbacks; /* hash streams moved to software (sysfs) */
 };
 
-/* Data memory handed to the device: bounce pages or pinned user pages. */
+/*
+ * Data memory handed to the device: the request's inline area, bounce
+ * pages or pinned user pages.
+ */
 struct vcdev_buf {
 	struct sg_table sgt; /* exactly len bytes */
 	unsigned int len;
@@ -94,6 +103,8 @@ struct vcdev_buf {
 	unsigned int nr_pages;
 	struct page **pages; /* pinned: user pages; bounce: allocated chunks */
 	unsigned int *orders; /* bounce: order of each chunk */
+	u8 *inl; /* inline: len bytes of the request's inl[]; sgt.sgl is &one */
+	struct scatterlist one;
 };
 
 /*
@@ -127,12 +138,20 @@ struct vcdev_req {
 		struct virtio_crypto_inhdr inhdr; /* everything else */
 	} in;
 	u8 iv[VCDEV_MAX_IV];
-	u8 digest[VCDEV_MAX_DIGEST];
 	u8 *keys; /* control: cipher key then auth key (kfree_sensitive) */
 	unsigned int keys_len;
 
 	struct vcdev_buf src, dst; /* data requests */
 	bool in_place; /* dst is src */
+	/* digest and inl[] are the part copied to/from user space directly */
+	u8 digest[VCDEV_MAX_DIGEST] __aligned(16);
+	/*
+	 * Small data, src and dst in place (vcdev_buf_bounce), up to
+	 * VCDEV_INLINE_CAP bytes.  A free request is all-zero, header and
+	 * inl[]: the cache's constructor zeroes new ones, vcdev_req_free()
+	 * wipes the header and the inline bytes the request used.
+	 */
+	u8 inl[] __aligned(16);
 };
 
 /* Algorithm description (one per cryptodev algorithm number we serve). */
@@ -239,6 +258,8 @@ extern const struct file_operations vcdev_fops;
 int vcdev_virtio_register(void);
 void vcdev_virtio_unregister(void);
 void vcdev_device_put(struct vcdev_device *dev);
+int vcdev_req_cache_init(void);
+void vcdev_req_cache_fini(void);
 struct vcdev_req *vcdev_req_alloc(gfp_t gfp);
 void vcdev_req_put(struct vcdev_req *req);
 int vcdev_req_submit(struct vcdev_vq *q, struct vcdev_req *req, struct scatterlist **sgs,
@@ -256,7 +277,8 @@ void vcdev_session_put(struct vcdev_session *ses);
 struct vcdev_session *vcdev_session_get(struct vcdev_session *ses);
 
 /* vcdev_buf.c */
-int vcdev_buf_bounce(struct vcdev_buf *b, unsigned int len);
+unsigned int vcdev_inline_max(void);
+int vcdev_buf_bounce(struct vcdev_buf *b, unsigned int len, u8 *inl);
 int vcdev_buf_pin(struct vcdev_buf *b, unsigned long uaddr, unsigned int len, bool writable);
 int vcdev_buf_copy_in(struct vcdev_buf *b, const u8 __user *src, unsigned int n);
 int vcdev_buf_copy_out(struct vcdev_buf *b, u8 __user *dst, unsigned int n);

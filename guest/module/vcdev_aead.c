@@ -73,7 +73,7 @@ static int vcdev_aead_dev(struct vcdev_session *ses, u64 id, bool dec, u32 algo,
 	if (!req)
 		return -ENOMEM;
 	req->ses = vcdev_session_get(ses);
-	ret = vcdev_buf_bounce(&req->src, dev_len);
+	ret = vcdev_buf_bounce(&req->src, dev_len, req->inl);
 	if (ret)
 		goto out;
 	if (req->src.sgt.orig_nents * 2 + 4 > VCDEV_MAX_SEGS) {

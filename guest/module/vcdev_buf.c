@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * User data on its way to the device.  Small requests are copied into
- * kernel pages (bounce); larger ones pin the user's pages so the device
- * reads and writes them directly (zero copy).  Either way the device gets
- * a scatterlist covering exactly the request's bytes, never a user
+ * the request itself (inline, up to inline_max bytes) or into kernel
+ * pages (bounce); larger ones pin the user's pages so the device reads
+ * and writes them directly (zero copy).  Either way the device gets a
+ * scatterlist covering exactly the request's bytes, never a user
  * pointer, and never a byte of kernel memory beyond them.
  */
 #include <linux/highmem.h>
@@ -18,7 +19,12 @@
 /* Bounce memory comes in chunks of up to 2^VCDEV_BOUNCE_ORDER pages. */
 #define VCDEV_BOUNCE_ORDER 4
 
-int vcdev_buf_bounce(struct vcdev_buf *b, unsigned int len)
+/*
+ * Kernel memory for @len bytes: @inl (a request's inline area, which has
+ * room for VCDEV_INLINE_CAP bytes) when @len is at most inline_max, one
+ * scatterlist entry and nothing allocated; else bounce pages.
+ */
+int vcdev_buf_bounce(struct vcdev_buf *b, unsigned int len, u8 *inl)
 {
 	unsigned int left = len, n = 0, max_chunks, i;
 	struct scatterlist *sg;
@@ -28,6 +34,14 @@ int vcdev_buf_bounce(struct vcdev_buf *b, unsigned int len)
 	b->len = len;
 	if (!len)
 		return 0;
+	if (inl && len <= vcdev_inline_max()) {
+		b->inl = inl;
+		sg_init_one(&b->one, inl, len);
+		b->sgt.sgl = &b->one;
+		b->sgt.nents = 1;
+		b->sgt.orig_nents = 1;
+		return 0;
+	}
 	max_chunks = DIV_ROUND_UP(len, PAGE_SIZE);
 	b->pages = kcalloc(max_chunks, sizeof(*b->pages), GFP_KERNEL);
 	b->orders = kcalloc(max_chunks, sizeof(*b->orders), GFP_KERNEL);
@@ -120,8 +134,14 @@ err_free:
 
 void vcdev_buf_release(struct vcdev_buf *b)
 {
-	unsigned int i;
+	unsigned int i, left = b->len;
 
+	if (b->inl) {
+		/* user data or results; the request's memory stays all-zero */
+		memzero_explicit(b->inl, b->len);
+		memset(b, 0, sizeof(*b));
+		return;
+	}
 	if (b->sgt.sgl)
 		sg_free_table(&b->sgt);
 	if (b->pinned) {
@@ -129,11 +149,16 @@ void vcdev_buf_release(struct vcdev_buf *b)
 			unpin_user_pages_dirty_lock(b->pages, b->nr_pages, b->writable);
 		kvfree(b->pages);
 	} else if (b->pages) {
-		/* Bounce pages held user data or results: wipe. */
+		/*
+		 * Bounce pages held user data or results: wipe.  Only the
+		 * first len bytes were ever written (copy_in, the device
+		 * through a scatterlist of exactly len bytes).
+		 */
 		for (i = 0; i < b->nr_pages; i++) {
-			void *va = page_address(b->pages[i]);
+			unsigned int seg = min_t(unsigned int, left, PAGE_SIZE << b->orders[i]);
 
-			memzero_explicit(va, PAGE_SIZE << b->orders[i]);
+			memzero_explicit(page_address(b->pages[i]), seg);
+			left -= seg;
 			__free_pages(b->pages[i], b->orders[i]);
 		}
 		kfree(b->pages);
@@ -150,6 +175,13 @@ int vcdev_buf_copy_in(struct vcdev_buf *b, const u8 __user *src, unsigned int n)
 {
 	unsigned int i, done = 0;
 
+	if (b->inl) {
+		n = min(n, b->len);
+		if (copy_from_user(b->inl, src, n))
+			return -EFAULT;
+		memset(b->inl + n, 0, b->len - n);
+		return 0;
+	}
 	for (i = 0; i < b->nr_pages && done < b->len; i++) {
 		unsigned int seg = min_t(unsigned int, b->len - done, PAGE_SIZE << b->orders[i]);
 		unsigned int from_user = done < n ? min(seg, n - done) : 0;
@@ -169,6 +201,8 @@ int vcdev_buf_copy_out(struct vcdev_buf *b, u8 __user *dst, unsigned int n)
 {
 	unsigned int i, done = 0;
 
+	if (b->inl)
+		return copy_to_user(dst, b->inl, min(n, b->len)) ? -EFAULT : 0;
 	for (i = 0; i < b->nr_pages && done < n; i++) {
 		unsigned int seg = min_t(unsigned int, n - done, PAGE_SIZE << b->orders[i]);
 
@@ -182,6 +216,11 @@ int vcdev_buf_copy_out(struct vcdev_buf *b, u8 __user *dst, unsigned int n)
 /* Copy @n bytes at offset @off of the buffer's data to @out. */
 void vcdev_buf_tail(struct vcdev_buf *b, unsigned int off, u8 *out, unsigned int n)
 {
+	if (b->inl) {
+		if (off < b->len)
+			memcpy(out, b->inl + off, min(n, b->len - off));
+		return;
+	}
 	sg_pcopy_to_buffer(b->sgt.sgl, b->sgt.orig_nents, out, n, off);
 }
 

@@ -62,7 +62,7 @@ static int vcdev_prepare_data(struct vcdev_req *req, const struct crypt_op *cop,
 				return ret;
 		}
 	} else {
-		ret = vcdev_buf_bounce(&req->src, dev_len);
+		ret = vcdev_buf_bounce(&req->src, dev_len, req->inl);
 		if (ret)
 			return ret;
 		if (req->src.sgt.orig_nents * 2 + 4 > VCDEV_MAX_SEGS)
@@ -224,7 +224,7 @@ static int vcdev_crypt_data(struct vcdev_op *op, struct vcdev_req *req, const st
 
 	if (msg) {
 		*dev_len = msg_len;
-		ret = vcdev_buf_bounce(&req->src, msg_len);
+		ret = vcdev_buf_bounce(&req->src, msg_len, req->inl);
 		if (ret)
 			return ret;
 		if (req->src.sgt.orig_nents + 4 > VCDEV_MAX_SEGS)

@@ -67,9 +67,14 @@ static int __init vcdev_init(void)
 {
 	int ret;
 
+	ret = vcdev_req_cache_init();
+	if (ret)
+		return ret;
 	vcdev_wq = alloc_workqueue("vcdev", 0, 0);
-	if (!vcdev_wq)
-		return -ENOMEM;
+	if (!vcdev_wq) {
+		ret = -ENOMEM;
+		goto err_cache;
+	}
 	ret = misc_register(&vcdev_misc);
 	if (ret) {
 		pr_err("cannot register /dev/crypto: %d\n", ret);
@@ -84,6 +89,8 @@ err_misc:
 	misc_deregister(&vcdev_misc);
 err_wq:
 	destroy_workqueue(vcdev_wq);
+err_cache:
+	vcdev_req_cache_fini();
 	return ret;
 }
 
@@ -94,6 +101,7 @@ static void __exit vcdev_exit(void)
 	/* Requests abandoned by killed processes are released there. */
 	destroy_workqueue(vcdev_wq);
 	misc_deregister(&vcdev_misc);
+	vcdev_req_cache_fini();
 }
 
 module_init(vcdev_init);
