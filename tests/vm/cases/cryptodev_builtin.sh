@@ -41,12 +41,12 @@ note "CIOCAUTHCRYPT (cdev_aead): GCM from device AES-CTR + guest GHASH; TLS/SRTP
 for c in gcm tls srtp errors; do cdev_aead $c; done
 # cryptodev-linux semantics; hash/MAC cases SKIP (the builtin backend has none)
 race=$(cat /etc/race_seconds 2>/dev/null || echo 10)
-cdev_compat --builtin hash cphash chain null errors caps
+cdev_compat --builtin hash cphash chain null errors caps inline
 cdev_compat --builtin -T "$race" race
 check "no device session left behind by the race" wait_sessions 0
 if [ -x /bin/cdev_compat32 ]; then
 	note "cdev_compat, 32-bit (compat_ioctl):"
-	cdev_compat32 --builtin cphash null errors
+	cdev_compat32 --builtin cphash null errors inline
 else
 	skip "32-bit cdev_compat: not built (needs gcc-multilib on the build host)"
 fi

@@ -29,7 +29,7 @@ note "CIOCAUTHCRYPT (cdev_aead, OpenSSL references): GCM, TLS, SRTP, bad argumen
 for c in gcm tls srtp errors; do cdev_aead --expect-mac $c; done
 # cryptodev-linux semantics, expected values from OpenSSL in the program
 race=$(cat /etc/race_seconds 2>/dev/null || echo 20)
-cdev_compat hash cphash chain null errors caps
+cdev_compat hash cphash chain null errors caps inline
 # Multi-part hashes past the gather caps go on in the guest kernel's
 # software hash (vcdev_sw_fallbacks counts them): 40 MiB against OpenSSL.
 note "40 MiB hashes past the gather caps (software fallback):"
@@ -38,7 +38,7 @@ cdev_compat -T "$race" race
 check "no device session left behind by the race" wait_sessions 0
 if [ -x /bin/cdev_compat32 ]; then
 	note "cdev_compat, 32-bit (compat_ioctl; AF_ALG references):"
-	cdev_compat32 hash cphash chain null errors
+	cdev_compat32 hash cphash chain null errors inline
 else
 	skip "32-bit cdev_compat: not built (needs gcc-multilib on the build host)"
 fi

@@ -56,6 +56,8 @@ static void usage(FILE *f)
 		   "  bighash  SHA-256/512, HMAC-SHA256 over 40 MiB, CIOCCPHASH before/after\n"
 		   "           the switch to software\n"
 		   "  race     one thread creates sessions, one frees guessed ids (-T s)\n"
+		   "  inline   ciphers at the lengths around inline_max (and 0, 100), in and\n"
+		   "           out of place, carried IVs (sets the module parameter)\n"
 		   "--builtin: hash/MAC cases SKIP (QEMU's builtin backend has none).\n"
 		   "References: " REF ".  Output is TAP; exit status 1 if a check failed.\n");
 }
@@ -1505,6 +1507,173 @@ static void cmd_race(void)
 	caps_sessions();
 }
 
+/* ---- inline: lengths around the module's inline size ---- */
+
+/* 128-bit big-endian counter += n */
+static void ctr_add(uint8_t *ctr, uint64_t n)
+{
+	int i;
+
+	for (i = 15; i >= 0 && n; i--) {
+		n += ctr[i];
+		ctr[i] = (uint8_t)n;
+		n >>= 8;
+	}
+}
+
+#define INL_TAIL 32 /* the second request's bytes, carried IV */
+#define INL_GUARD 48 /* bytes past each request's end that must stay as they were */
+
+static int untouched(const uint8_t *p, size_t n)
+{
+	while (n--)
+		if (*p++ != 0xa5)
+			return 0;
+	return 1;
+}
+
+/*
+ * One length: len bytes with the caller's IV, then INL_TAIL more with the
+ * IV the session carries; encrypt, then decrypt; in or out of place.  The
+ * expected ciphertext (each part with the IV cryptodev-linux chains: CBC's
+ * last ciphertext block, CTR's counter advanced by whole blocks) is
+ * OpenSSL's; the bytes past each request must be untouched.  0: ok.
+ */
+static int inline_len(const struct calg *c, uint32_t ses, const uint8_t *key, size_t len,
+		      int in_place, uint64_t seed)
+{
+	size_t tot = len + INL_TAIL;
+	uint8_t iv[16], civ[16], niv[16];
+	uint8_t *pt = malloc(tot), *ref = malloc(tot), *buf = malloc(tot + INL_GUARD);
+	const char *what = "alloc";
+	int r = -ENOMEM, fail = 1;
+	size_t i;
+
+	if (!pt || !ref || !buf)
+		goto out;
+	cdev_fill(pt, tot, seed);
+	cdev_fill(iv, sizeof(iv), seed + 1);
+	/* references: part 1 with iv, part 2 with the chained IV */
+	memcpy(niv, iv, 16);
+	what = "OpenSSL";
+	if (ref_cipher(c, key, iv, 1, pt, ref, len))
+		goto out;
+	if (c->cop == CRYPTO_AES_CBC && len >= 16)
+		memcpy(niv, ref + len - 16, 16);
+	else if (c->cop == CRYPTO_AES_CTR)
+		ctr_add(niv, (len + 15) / 16);
+	if (ref_cipher(c, key, niv, 1, pt + len, ref + len, INL_TAIL))
+		goto out;
+
+	for (i = 0; i < 2; i++) { /* 0: encrypt, 1: decrypt */
+		const uint8_t *in = i ? ref : pt, *want = i ? pt : ref;
+		int op = i ? COP_DECRYPT : COP_ENCRYPT;
+
+		memset(buf, 0xa5, tot + INL_GUARD);
+		if (in_place)
+			memcpy(buf, in, len);
+		memcpy(civ, iv, 16);
+		r = cdev_crypt(cfd, ses, op, COP_FLAG_WRITE_IV, in_place ? buf : in, buf,
+			       (uint32_t)len, c->ivlen ? civ : NULL, NULL);
+		what = i ? "decrypt" : "encrypt";
+		if (r)
+			goto out;
+		r = -EBADMSG;
+		if (memcmp(buf, want, len))
+			goto out;
+		what = i ? "decrypt: bytes past len written" : "encrypt: bytes past len written";
+		if (!untouched(buf + len, INL_GUARD))
+			goto out;
+		what = i ? "decrypt: next IV" : "encrypt: next IV";
+		if (c->ivlen && memcmp(civ, niv, 16))
+			goto out;
+		/* part 2: the IV the session carries */
+		memset(buf, 0xa5, tot + INL_GUARD);
+		if (in_place)
+			memcpy(buf, in + len, INL_TAIL);
+		r = cdev_crypt(cfd, ses, op, 0, in_place ? buf : in + len, buf, INL_TAIL, NULL,
+			       NULL);
+		what = i ? "decrypt, carried IV" : "encrypt, carried IV";
+		if (r)
+			goto out;
+		r = -EBADMSG;
+		if (memcmp(buf, want + len, INL_TAIL) || !untouched(buf + INL_TAIL, INL_GUARD))
+			goto out;
+	}
+	fail = 0;
+out:
+	if (fail)
+		cdev_note("%s %zu B %s: %s: %s", c->name, len, in_place ? "in place" : "out of place",
+			  what, r ? strerror(-r) : "failed");
+	free(pt);
+	free(ref);
+	free(buf);
+	return fail;
+}
+
+/*
+ * Data up to inline_max bytes travels inside the request, longer data in
+ * bounce pages (or pinned from 4 KiB): each cipher at the lengths around
+ * the limit (0, non-block CTR tails, in and out of place), for the
+ * module's default limit, 0 (bounce pages only) and 100 (mid-block).
+ */
+static void cmd_inline(void)
+{
+	static const int deltas[] = {-33, -32, -31, -17, -16, -15, -4, -1, 0, 1, 12, 15, 16, 17, 31, 33};
+	static const size_t fixed[] = {0, 1, 15, 16, 17, 4095, 4096, 4097};
+	long def = param("inline_max"), lims[3];
+	unsigned int li, k, p, d;
+	uint64_t seed = 7000;
+
+	cdev_ok(def > 0, "inline_max readable: %ld", def);
+	if (def <= 0)
+		return;
+	lims[0] = def;
+	lims[1] = 0;
+	lims[2] = 100;
+	for (li = 0; li < NELEM(lims); li++) {
+		if (!setparam("inline_max", lims[li])) {
+			cdev_ok(0, "set inline_max to %ld", lims[li]);
+			continue;
+		}
+		for (k = 0; k < NELEM(calgs); k++) {
+			const struct calg *c = &calgs[k];
+			uint8_t key[32];
+			uint32_t ses;
+			int r;
+
+			cdev_fill(key, sizeof(key), seed++);
+			r = cdev_session(cfd, c->cop, key, c->keylen, 0, NULL, 0, &ses);
+			if (r) {
+				cdev_ok(0, "inline_max %ld: %s session: %s", lims[li], c->name,
+					strerror(-r));
+				continue;
+			}
+			for (p = 0; p < 2; p++) {
+				unsigned int n = 0, bad = 0;
+
+				for (d = 0; d < NELEM(fixed) + NELEM(deltas); d++) {
+					long len = d < NELEM(fixed) ? (long)fixed[d] :
+								      lims[li] + deltas[d - NELEM(fixed)];
+
+					if (len < 0 || len % c->block)
+						continue;
+					bad += inline_len(c, ses, key, (size_t)len, p, seed++);
+					n++;
+				}
+				cdev_ok(!bad,
+					"inline_max %ld: %s, %u lengths (0..17, 4095..4097, %ld-33..%ld+33), %s: "
+					"= %s, next IV, nothing past len written",
+					lims[li], c->name, n, lims[li], lims[li],
+					p ? "in place" : "out of place", REF);
+			}
+			cdev_free(cfd, ses);
+		}
+	}
+	cdev_ok(setparam("inline_max", def) && param("inline_max") == def,
+		"inline_max back to %ld", def);
+}
+
 int main(int argc, char **argv)
 {
 	int i, ran = 0;
@@ -1555,6 +1724,8 @@ int main(int argc, char **argv)
 			cmd_race();
 		else if (!strcmp(c, "bighash"))
 			cmd_bighash();
+		else if (!strcmp(c, "inline"))
+			cmd_inline();
 		else {
 			usage(stderr);
 			return 2;
