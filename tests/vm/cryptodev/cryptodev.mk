@@ -6,6 +6,8 @@ $(eval $(call guest_prog,$(B)/guest-bin/cdev_test,tests/vm/cryptodev/cdev_test.c
 $(eval $(call guest_prog,$(B)/guest-bin/cdev_aead,tests/vm/cryptodev/cdev_aead.c $(CDEV_UTIL),-lcrypto))
 
 VM_TESTS += tests/vm/cryptodev_builtin.t tests/vm/cryptodev_vcryptod.t tests/vm/cryptodev_fuzz.t
+# cryptodev-linux's own test programs against its own header (SKIP without its source)
+VM_TESTS += tests/vm/cryptodev_upstream.t
 # cryptodev-linux semantics, expected results from OpenSSL in the program
 $(eval $(call guest_prog,$(B)/guest-bin/cdev_compat,tests/vm/cryptodev/cdev_compat.c $(CDEV_UTIL),-lcrypto))
 $(eval $(call guest_prog,$(B)/guest-bin/cdev_bench,tests/vm/cryptodev/cdev_bench.c $(CDEV_UTIL),))
