@@ -322,7 +322,9 @@ static int vcp_dctx_ses(struct vcp_dctx *d)
 	const struct vcp_digest_alg *a = &vcp_digests[d->idx];
 	int r;
 
-	if (d->have_ses && d->pid == getpid())
+	pid_t me = getpid();
+
+	if (d->have_ses && d->pid == me)
 		return 1;
 	if (d->have_ses && d->started) {
 		vcp_err(VCP_R_FORK, "%s%s: the partial message lives in the parent's session",
@@ -331,7 +333,7 @@ static int vcp_dctx_ses(struct vcp_dctx *d)
 	}
 	d->have_ses = 0;
 	d->fd = vcp_fd();
-	d->pid = getpid();
+	d->pid = me;
 	r = vcp_sess_get(d->fd, vcp_dctx_alg(d), d->mac ? d->key : NULL,
 			 d->mac ? (uint32_t)d->keylen : 0, vcp_dctx_tag(d), &d->ses);
 	d->cached = r == 1;
@@ -345,17 +347,16 @@ static int vcp_dctx_ses(struct vcp_dctx *d)
 }
 
 /*
- * One request on the context's session.  A session from the idle cache
- * that fails its first request may have died with its device (unbound and
- * bound again): the cache is flushed and the request tried once more on a
- * new session.
+ * One request on the context's session, which the caller made sure of
+ * (vcp_dctx_ses: one getpid() per final, not two).  A session from the idle
+ * cache or a spare context that fails its first request may have died with
+ * its device (unbound and bound again): the cache is flushed and the request
+ * tried once more on a new session.
  */
 static int vcp_dcrypt(struct vcp_dctx *d, const void *src, size_t len, uint16_t flags, void *mac)
 {
 	int r;
 
-	if (!vcp_dctx_ses(d))
-		return -ENODEV;
 	r = vcp_crypt(d->fd, d->ses, COP_ENCRYPT, src, NULL, len, NULL, flags, mac);
 	if (r && d->cached && !d->started) {
 		vcp_sess_free(d->fd, d->ses);
@@ -407,10 +408,41 @@ static int vcp_dsend(struct vcp_dctx *d, const uint8_t *in, size_t len)
 	return 1;
 }
 
+/*
+ * Spare digest contexts (issue #12): one-shot callers (EVP_Digest, speed,
+ * libssl's transcript hashes) make and free a context per message.  The
+ * last freed context of each digest is kept whole in a slot: its session
+ * (no trip through the idle cache: its lock, its scan, two getpid()), its
+ * hold buffer, the default provider's context of short messages, and the
+ * allocation itself.  A slot is taken and filled with an atomic exchange,
+ * so a spare is never shared by two live contexts and any thread may free
+ * a context another made.  Before a context becomes a spare its held bytes
+ * are wiped, as at free (digests have no key).  A forked child may take a
+ * spare of the parent: its session carries the parent's pid and is replaced
+ * at first use, never used or freed (vcp_dctx_ses, vcp_dctx_drop_ses). Its
+ * session may have died with the device while it was spare: it counts as a
+ * cached session (vcp_dcrypt tries once more on a new one).  HMAC contexts
+ * (a key, a keyed software context) are not kept.  Emptied at unload.
+ */
+static struct vcp_dctx *vcp_spare[VCP_NDIGESTS];
+static int vcp_spare_on; /* the provider is loaded: frees may fill the slots */
+static unsigned long vcp_spare_hits;
+
+unsigned long vcp_digest_spare_hits(void)
+{
+	return __atomic_load_n(&vcp_spare_hits, __ATOMIC_RELAXED);
+}
+
 static void *vcp_dnew_common(int idx, int mac)
 {
-	struct vcp_dctx *d = calloc(1, sizeof(*d));
+	struct vcp_dctx *d;
 
+	if (!mac && (d = __atomic_exchange_n(&vcp_spare[idx], NULL, __ATOMIC_ACQUIRE))) {
+		__atomic_add_fetch(&vcp_spare_hits, 1, __ATOMIC_RELAXED);
+		d->cached = d->have_ses;
+		return d;
+	}
+	d = calloc(1, sizeof(*d));
 	if (!d)
 		return NULL;
 	d->idx = idx;
@@ -419,12 +451,69 @@ static void *vcp_dnew_common(int idx, int mac)
 	return d;
 }
 
+/* 1: d is now its digest's spare; 0: free it (the slot is taken, or unloading). */
+static int vcp_dspare_put(struct vcp_dctx *d)
+{
+	size_t used = d->holdhw > d->holdlen ? d->holdhw : d->holdlen;
+	struct vcp_dctx *none = NULL;
+
+	if (d->mac || !__atomic_load_n(&vcp_spare_on, __ATOMIC_ACQUIRE) ||
+	    __atomic_load_n(&vcp_spare[d->idx], __ATOMIC_RELAXED))
+		return 0;
+	if (d->started || d->broken)
+		vcp_dctx_drop_ses(d); /* a message half sent, or a failed device: freed */
+	d->started = 0;
+	d->broken = 0;
+	d->cached = 0;
+	/*
+	 * The software context (used only in a whole update + final of a held
+	 * message, freed if that failed): SHA-1/224/256's final (OpenSSL's
+	 * md32 code) wipes its last block; SHA-384/512's keeps the message's
+	 * tail in it: that one goes, as at free.
+	 */
+	if (d->shw && vcp_digests[d->idx].block != 64)
+		vcp_dctx_free_shw(d);
+	if (d->hold && d->hold != d->small) { /* a pooled-size buffer: wiped, kept */
+		vcp_wipe(d->hold, used < d->holdcap ? used : d->holdcap);
+		d->holdhw = 0;
+		d->holdlen = 0;
+	} else {
+		vcp_dhold_free(d); /* the in-context one: wiped */
+		d->holdlen = 0;
+	}
+	return __atomic_compare_exchange_n(&vcp_spare[d->idx], &none, d, 0, __ATOMIC_RELEASE,
+					   __ATOMIC_RELAXED);
+}
+
+static void vcp_dfree_now(struct vcp_dctx *d);
+
 static void vcp_dfree(void *vctx)
 {
 	struct vcp_dctx *d = vctx;
 
-	if (!d)
+	if (!d || vcp_dspare_put(d))
 		return;
+	vcp_dfree_now(d);
+}
+
+/* At load (on 1) and unload (0: the spares are freed, their sessions to the idle cache). */
+void vcp_digest_spares(int on)
+{
+	int i;
+
+	__atomic_store_n(&vcp_spare_on, on, __ATOMIC_RELEASE);
+	if (on)
+		return;
+	for (i = 0; i < VCP_NDIGESTS; i++) {
+		struct vcp_dctx *d = __atomic_exchange_n(&vcp_spare[i], NULL, __ATOMIC_ACQUIRE);
+
+		if (d)
+			vcp_dfree_now(d);
+	}
+}
+
+static void vcp_dfree_now(struct vcp_dctx *d)
+{
 	vcp_dctx_drop_ses(d);
 	EVP_MAC_CTX_free(d->sw);
 	vcp_dctx_free_shw(d);
@@ -515,8 +604,7 @@ static void vcp_dstart(struct vcp_dctx *d)
 	d->started = 0;
 	d->holdlen = 0;
 	d->broken = 0;
-	if (d->have_ses && d->pid != getpid())
-		d->have_ses = 0; /* the parent's: a new one on first use */
+	/* a session of another process (fork): vcp_dctx_ses replaces it at first use */
 }
 
 /* 0 (with the reason) if a part of this message failed: its digest would be wrong. */
@@ -628,9 +716,11 @@ static int vcp_dsoftware(struct vcp_dctx *d, uint8_t *out, size_t outsize)
 		ok = md && EVP_Digest(msg, d->holdlen, out, NULL, md, NULL);
 		EVP_MD_free(md);
 	}
-	if (!ok)
+	if (!ok) {
+		vcp_dctx_free_shw(d); /* no final ran: it may hold the message (a spare keeps shw) */
 		vcp_err(VCP_R_SOFTWARE, "%s%s in the default provider", d->mac ? "HMAC-" : "",
 			a->swname);
+	}
 	return ok;
 }
 

@@ -643,11 +643,14 @@ static int vcp_get_params(void *provctx, OSSL_PARAM params[])
 	    !OSSL_PARAM_set_size_t(q, p->min_offload))
 		return 0;
 	if ((q = OSSL_PARAM_locate(params, "vcrypto-session-cache"))) {
-		/* "hits misses evictions idle" of this process's session cache (tests) */
+		/*
+		 * "hits misses evictions idle spares" of this process's session
+		 * cache, and digest contexts made from a spare (tests)
+		 */
 		pthread_mutex_lock(&vcp_idle_lock);
-		snprintf(p->cache_info, sizeof(p->cache_info), "%lu %lu %lu %d", vcp_idle_stats[0],
-			 vcp_idle_stats[1], vcp_idle_stats[2],
-			 vcp_idle_pid == getpid() ? vcp_nidle : 0);
+		snprintf(p->cache_info, sizeof(p->cache_info), "%lu %lu %lu %d %lu",
+			 vcp_idle_stats[0], vcp_idle_stats[1], vcp_idle_stats[2],
+			 vcp_idle_pid == getpid() ? vcp_nidle : 0, vcp_digest_spare_hits());
 		pthread_mutex_unlock(&vcp_idle_lock);
 		if (!OSSL_PARAM_set_utf8_ptr(q, p->cache_info))
 			return 0;
@@ -694,6 +697,7 @@ static void vcp_teardown(void *provctx)
 
 	if (vcp_the_prov == p) {
 		vcp_the_prov = NULL;
+		vcp_digest_spares(0); /* their sessions into the idle cache, freed next */
 		vcp_idle_flush();
 		vcp_sw_release(); /* fetched from p->libctx */
 	}
@@ -785,8 +789,10 @@ __attribute__((visibility("default"))) int OSSL_provider_init(const OSSL_CORE_HA
 		fprintf(stderr, "vcrypto provider: %s\n", p->why);
 	}
 	/* the first instance (the application's context) holds the settings */
-	if (!vcp_the_prov)
+	if (!vcp_the_prov) {
 		vcp_the_prov = p;
+		vcp_digest_spares(1);
+	}
 	*provctx = p;
 	*out = vcp_dispatch;
 	return 1;

@@ -2277,14 +2277,17 @@ static int cmd_gcm(int cases)
 
 /* ---- the provider's idle session cache (VCRYPTO_MIN_OFFLOAD=0) ---- */
 
-/* hits, misses, evictions and idle sessions of this process's cache; 0 on failure */
-static int sc_stats(unsigned long v[4])
+/*
+ * hits, misses, evictions and idle sessions of this process's cache, and
+ * digest contexts made from a spare; 0 on failure
+ */
+static int sc_stats(unsigned long v[5])
 {
 	OSSL_PROVIDER *p = OSSL_PROVIDER_load(NULL, "vcrypto");
 	char *s = NULL;
 	OSSL_PARAM q[] = {OSSL_PARAM_utf8_ptr("vcrypto-session-cache", &s, 0), OSSL_PARAM_END};
 	int ok = p && OSSL_PROVIDER_get_params(p, q) && s &&
-		 sscanf(s, "%lu %lu %lu %lu", &v[0], &v[1], &v[2], &v[3]) == 4;
+		 sscanf(s, "%lu %lu %lu %lu %lu", &v[0], &v[1], &v[2], &v[3], &v[4]) == 5;
 
 	OSSL_PROVIDER_unload(p);
 	return ok;
@@ -2347,9 +2350,139 @@ static void *sc_thread(void *arg)
 	return NULL;
 }
 
+/* SHA-256 of in[0..n) through context c (made by the caller), against the reference */
+static int sp_digest_ok(EVP_MD_CTX *c, const EVP_MD *m, const uint8_t *in, size_t n)
+{
+	uint8_t md[32], ref[32];
+	unsigned int ml = 0;
+
+	return EVP_DigestInit_ex(c, m, NULL) && EVP_DigestUpdate(c, in, n) &&
+	       EVP_DigestFinal_ex(c, md, &ml) && ml == 32 && sc_sha256(in, n, ref) &&
+	       !memcmp(md, ref, 32);
+}
+
+static int sp_oneshot_ok(const EVP_MD *m, const uint8_t *in, size_t n)
+{
+	uint8_t md[32], ref[32];
+
+	return EVP_Digest(in, n, md, NULL, m, NULL) && sc_sha256(in, n, ref) &&
+	       !memcmp(md, ref, 32);
+}
+
+struct sp_job {
+	EVP_MD_CTX *c;
+	const uint8_t *in;
+	size_t n;
+	int ok;
+};
+
+/* finishes (against the reference) and frees a context another thread made and fed */
+static void *sp_thread(void *arg)
+{
+	struct sp_job *j = arg;
+	uint8_t md[32], ref[32];
+	unsigned int ml = 0;
+
+	j->ok = EVP_DigestFinal_ex(j->c, md, &ml) && ml == 32 && sc_sha256(j->in, j->n, ref) &&
+		!memcmp(md, ref, 32);
+	EVP_MD_CTX_free(j->c);
+	return NULL;
+}
+
+/*
+ * Spare digest contexts (a freed context kept whole for the next one, with
+ * its session): fork, threads, two live contexts, dup. With min_offload 0.
+ */
+static void spare_checks(const EVP_MD *m, const uint8_t *in, size_t inlen)
+{
+	unsigned long a[5], b[5];
+	EVP_MD_CTX *c1, *c2;
+	uint8_t md1[32], md2[32], ref[32], *cat;
+	unsigned int ml;
+	struct sp_job j;
+	pthread_t t;
+	int ok, st;
+	pid_t pid;
+
+	/* a one-shot leaves a spare holding a session of this process */
+	ok = sp_oneshot_ok(m, in, 3000) && sc_stats(a) && sp_oneshot_ok(m, in, 2500) && sc_stats(b);
+	tap_ok(ok && b[4] == a[4] + 1 && b[1] == a[1],
+	    "spare: a one-shot SHA-256 after another takes the spare (%lu spare, %lu misses; want 1, "
+	    "0) and is right",
+	    b[4] - a[4], b[1] - a[1]);
+	pid = fork();
+	if (pid == 0) {
+		unsigned long c0[5], c1s[5], c2s[5];
+
+		/* the spare's session is the parent's: the child must open its own */
+		ok = sc_stats(c0) && sp_oneshot_ok(m, in, 3000) && sc_stats(c1s) &&
+		     c1s[4] == c0[4] + 1 && c1s[1] == c0[1] + 1 && sp_oneshot_ok(m, in, 10) &&
+		     sc_stats(c2s) && c2s[4] == c1s[4] + 1 && c2s[1] == c1s[1];
+		if (!ok)
+			printf("# child: spare %lu->%lu->%lu, misses %lu->%lu->%lu\n", c0[4], c1s[4],
+			       c2s[4], c0[1], c1s[1], c2s[1]);
+		_exit(ok ? 0 : 1);
+	}
+	waitpid(pid, &st, 0);
+	tap_ok(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	    "spare: fork: the child takes the parent's spare but opens its own session (one miss), "
+	    "then reuses its own; digests right (status %d)",
+	    st);
+	ok = sc_stats(a) && sp_oneshot_ok(m, in, 4000) && sc_stats(b);
+	tap_ok(ok && b[1] == a[1] && b[4] == a[4] + 1,
+	    "spare: fork: the parent's spare session still serves it after the child (%lu misses, "
+	    "want 0)",
+	    b[1] - a[1]);
+	/* made and fed here, finished and freed in another thread, reused here */
+	j.c = EVP_MD_CTX_new();
+	j.in = in;
+	j.n = 1500;
+	j.ok = 0;
+	ok = j.c && EVP_DigestInit_ex(j.c, m, NULL) && EVP_DigestUpdate(j.c, in, 700) &&
+	     EVP_DigestUpdate(j.c, in + 700, 800) && !pthread_create(&t, NULL, sp_thread, &j) &&
+	     !pthread_join(t, NULL) && j.ok;
+	ok = ok && sc_stats(a) && sp_oneshot_ok(m, in, 1500) && sc_stats(b) && b[4] == a[4] + 1;
+	tap_ok(ok, "spare: a context freed by another thread becomes the spare, reused right here");
+	/* two live contexts at once: only one may have the spare; fed interleaved */
+	c1 = EVP_MD_CTX_new();
+	c2 = EVP_MD_CTX_new();
+	ok = c1 && c2 && EVP_DigestInit_ex(c1, m, NULL) && EVP_DigestInit_ex(c2, m, NULL);
+	for (size_t off = 0; ok && off < 4000; off += 500)
+		ok = EVP_DigestUpdate(c1, in + off, 500) &&
+		     EVP_DigestUpdate(c2, in + inlen - 4000 + off, 500);
+	ok = ok && EVP_DigestFinal_ex(c1, md1, &ml) && sc_sha256(in, 4000, ref) &&
+	     !memcmp(md1, ref, 32) && EVP_DigestFinal_ex(c2, md2, &ml) &&
+	     sc_sha256(in + inlen - 4000, 4000, ref) && !memcmp(md2, ref, 32);
+	EVP_MD_CTX_free(c1);
+	EVP_MD_CTX_free(c2);
+	tap_ok(ok, "spare: two live contexts fed interleaved, then both freed: each digest right");
+	/* dup of a reused context mid-message: each goes on with its own bytes */
+	cat = malloc(inlen + 3000);
+	c1 = EVP_MD_CTX_new();
+	c2 = NULL;
+	ok = cat && c1 && sp_digest_ok(c1, m, in, 4500) && EVP_DigestInit_ex(c1, m, NULL) &&
+	     EVP_DigestUpdate(c1, in, 3000) && (c2 = EVP_MD_CTX_new()) &&
+	     EVP_MD_CTX_copy_ex(c2, c1) && EVP_DigestUpdate(c1, in + 3000, 1000) &&
+	     EVP_DigestUpdate(c2, in + 100, 3000);
+	if (ok) {
+		memcpy(cat, in, 3000);
+		memcpy(cat + 3000, in + 100, 3000);
+	}
+	ok = ok && EVP_DigestFinal_ex(c1, md1, &ml) && sc_sha256(in, 4000, ref) &&
+	     !memcmp(md1, ref, 32) && EVP_DigestFinal_ex(c2, md2, &ml) &&
+	     sc_sha256(cat, 6000, ref) && !memcmp(md2, ref, 32);
+	EVP_MD_CTX_free(c2);
+	ok = ok && sp_digest_ok(c1, m, in + 5, 200);
+	EVP_MD_CTX_free(c1);
+	ok = ok && sp_oneshot_ok(m, in, 0) && sp_oneshot_ok(m, in, 5000);
+	free(cat);
+	tap_ok(ok, "spare: a dup of a reused context mid-message and the original go on apart, both "
+		   "right; the contexts after them right");
+}
+
 static int cmd_sesscache(void)
 {
-	unsigned long v0[4], v1[4];
+	unsigned long v0[5], v1[5];
 	uint8_t ka[32], kb[32], in[5000], a[32], b[32], md[32], ref[32];
 	EVP_MD *m = EVP_MD_fetch(NULL, "SHA256", "provider=vcrypto");
 	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", "provider=vcrypto");
@@ -2372,10 +2505,10 @@ static int cmd_sesscache(void)
 		ok = EVP_Digest(in, (size_t)i * 100, md, NULL, m, NULL) &&
 		     sc_sha256(in, (size_t)i * 100, ref) && !memcmp(md, ref, 32);
 	sc_stats(v1);
-	tap_ok(ok && v1[0] - v0[0] >= 49 && v1[1] - v0[1] <= 1,
-	    "sesscache: 50 one-shot SHA-256 equal the reference, %lu cache hits, %lu misses (want "
-	    ">= 49, <= 1)",
-	    v1[0] - v0[0], v1[1] - v0[1]);
+	tap_ok(ok && v1[0] - v0[0] + v1[4] - v0[4] >= 49 && v1[1] - v0[1] <= 1,
+	    "sesscache: 50 one-shot SHA-256 equal the reference, %lu cache hits + %lu spare "
+	    "contexts, %lu misses (want >= 49, <= 1)",
+	    v1[0] - v0[0], v1[4] - v0[4], v1[1] - v0[1]);
 	/* HMAC: a key change never reuses the old key's session */
 	ok = sc_check_hmac(ka, 32, in, 1000) && sc_check_hmac(kb, 32, in, 1000) &&
 	     sc_check_hmac(ka, 32, in, 1000) && sc_check_hmac(kb, 16, in, 1000) &&
@@ -2447,7 +2580,7 @@ static int cmd_sesscache(void)
 	ok = sc_check_hmac(ka, 32, in, 2000); /* key A's session idle in the parent's cache */
 	pid = fork();
 	if (pid == 0) {
-		unsigned long c[4];
+		unsigned long c[5];
 
 		ok = sc_stats(c) && c[3] == 0 && sc_check_hmac(ka, 32, in, 2000) &&
 		     sc_check_hmac(kb, 32, in, 2000) && EVP_Digest(in, 3000, md, NULL, m, NULL) &&
@@ -2472,6 +2605,7 @@ static int cmd_sesscache(void)
 	}
 	tap_ok(ok, "sesscache: 4 threads x 60 one-shot HMACs (3 shared keys) and SHA-256: all equal "
 		   "the reference");
+	spare_checks(m, in, sizeof(in));
 	EVP_MAC_CTX_free(mc);
 	EVP_MAC_free(mac);
 	EVP_MD_free(m);
