@@ -250,9 +250,9 @@ static void newproc_begin(struct vpd_conn *c)
 		 * the image.  The image is then written with pwrite(), not
 		 * through a shared mapping: populating a writable mapping
 		 * costs a fault-path allocation and a page-table entry per
-		 * page, and its unmap before sealing, about three times the
-		 * time of pwrite() (README: where the time goes).  A filesystem without
-		 * fallocate is fine.
+		 * page, and its unmap before sealing; store, seal and map took
+		 * about twice as long that way (README: where the time goes).
+		 * A filesystem without fallocate is fine.
 		 */
 		c->memfd = memfd_create("vprocd-image", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 		if (c->memfd < 0 || ftruncate(c->memfd, ilen) < 0 ||
@@ -461,7 +461,6 @@ static size_t take(uint8_t *dst, size_t *got, size_t want, const uint8_t *src, s
 static size_t image_put(struct vpd_conn *c, const uint8_t *p, size_t n)
 {
 	size_t k = c->img_len - c->got < n ? c->img_len - c->got : n;
-
 	int err = fdio_pwrite_full(c->memfd, p, k, (off_t)c->got);
 
 	if (err) {
