@@ -312,8 +312,9 @@ void vpd_policy_free(struct vpd_policy *p)
 	memset(p, 0, sizeof(*p));
 }
 
-int vpd_verify_image(struct vpd_policy *p, const uint8_t *img, size_t len, const uint8_t *sigb,
-		     size_t siglen, struct vsig *sig, char *why, size_t whylen)
+int vpd_verify_image(struct vpd_policy *p, const uint8_t *img, size_t len,
+		     const uint8_t sha256[32], const uint8_t *sigb, size_t siglen, struct vsig *sig,
+		     char *why, size_t whylen)
 {
 	struct vpd_floor *fl;
 	EVP_PKEY *key = NULL;
@@ -339,7 +340,7 @@ int vpd_verify_image(struct vpd_policy *p, const uint8_t *img, size_t len, const
 			 sig->hdr.name);
 		return ret;
 	}
-	ret = vsig_check_image(sig, img, len);
+	ret = vsig_check_digest(sig, len, sha256);
 	if (ret == -VMM_E_IMG_LEN) {
 		snprintf(why, whylen, "image has %zu bytes, signed length is %" PRIu64, len,
 			 sig->hdr.image_len);

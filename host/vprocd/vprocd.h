@@ -64,11 +64,13 @@ void vpd_policy_free(struct vpd_policy *p);
 /*
  * Checks a signed image: .sig format, trusted key, signature, length and
  * hash, revocation, rollback floor, ELF. `img` must be the sealed bytes that
- * will run. On success fills *sig. On failure returns -VMM_E_* and writes a
- * sentence into why.
+ * will run and `sha256` their digest, taken as exactly those bytes were
+ * stored (conn.c says why that is the same). On success fills *sig. On
+ * failure returns -VMM_E_* and writes a sentence into why.
  */
-int vpd_verify_image(struct vpd_policy *p, const uint8_t *img, size_t len, const uint8_t *sigb,
-		     size_t siglen, struct vsig *sig, char *why, size_t whylen);
+int vpd_verify_image(struct vpd_policy *p, const uint8_t *img, size_t len,
+		     const uint8_t sha256[32], const uint8_t *sigb, size_t siglen, struct vsig *sig,
+		     char *why, size_t whylen);
 /*
  * Raises the floor for name to version and saves the state file (synced,
  * renamed, directory synced). On failure the floor is left as it was and
@@ -184,6 +186,7 @@ struct vpd_conn {
 	int memfd;
 	uint8_t *img;
 	size_t img_len;
+	EVP_MD_CTX *img_md; /* SHA-256 of the bytes stored so far (kept between loads) */
 	uint8_t sig[VMM_MAX_SIG];
 	size_t sig_len;
 	struct vpd_msg *body; /* MSG being received, owned until handed to vpd_proc_msg */

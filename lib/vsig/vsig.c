@@ -254,6 +254,15 @@ int vsig_verify(EVP_PKEY *pub, const struct vsig *s)
 	return ret;
 }
 
+int vsig_check_digest(const struct vsig *s, size_t len, const uint8_t sha256[32])
+{
+	if (s->hdr.image_len != len)
+		return -VMM_E_IMG_LEN;
+	if (CRYPTO_memcmp(sha256, s->hdr.sha256, 32))
+		return -VMM_E_IMG_HASH;
+	return 0;
+}
+
 int vsig_check_image(const struct vsig *s, const uint8_t *img, size_t len)
 {
 	uint8_t h[32];
@@ -262,7 +271,5 @@ int vsig_check_image(const struct vsig *s, const uint8_t *img, size_t len)
 		return -VMM_E_IMG_LEN;
 	if (vsig_sha256(img, len, h))
 		return -VMM_E_INTERNAL;
-	if (CRYPTO_memcmp(h, s->hdr.sha256, 32))
-		return -VMM_E_IMG_HASH;
-	return 0;
+	return vsig_check_digest(s, len, h);
 }

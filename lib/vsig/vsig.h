@@ -89,6 +89,8 @@ int vsig_sign(EVP_PKEY *key, struct vsig *s);
 int vsig_verify(EVP_PKEY *pub, const struct vsig *s);
 /* Image against the verified header: 0, -VMM_E_IMG_LEN or -VMM_E_IMG_HASH. */
 int vsig_check_image(const struct vsig *s, const uint8_t *img, size_t len);
+/* The same for an image whose SHA-256 the caller took as it stored it. */
+int vsig_check_digest(const struct vsig *s, size_t len, const uint8_t sha256[32]);
 int vsig_sha256(const uint8_t *data, size_t len, uint8_t out[32]);
 
 #endif
