@@ -107,6 +107,7 @@ void (*vcp_sw_fn(const struct vcp_swimpl *impl, int id))(void);
 void vcp_digest_sw_reset(void); /* vcp_digest.c: forget resolved functions */
 void vcp_digest_fork_lock(int lock); /* vcp_digest.c: its pool lock, around fork() */
 void vcp_cipher_sw_reset(void); /* vcp_cipher.c: the same */
+void vcp_gcm_sw_reset(void); /* vcp_gcm.c: the same */
 void vcp_digest_spares(int on); /* vcp_digest.c: spare contexts allowed (load) / freed (unload) */
 unsigned long vcp_digest_spare_hits(void); /* contexts made from a spare */
 

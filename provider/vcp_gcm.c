@@ -73,15 +73,107 @@ struct vcp_gctx {
 	int fd, have_ses;
 	uint32_t ses;
 	pid_t pid;
-	EVP_CIPHER_CTX *sw; /* TLS 1.2 record forms, or a short message: the default provider */
+	/*
+	 * TLS 1.2 record forms, or a short message: the default provider's
+	 * AES-GCM context, its functions called directly (swf; no EVP
+	 * context of our own between the caller's EVP call and the default's
+	 * code: issue #12).
+	 */
+	const struct vcp_gswf *swf;
+	void *sw;
 	int sw_tls; /* sw is a TLS record form's (never reused for a plain message) */
 	int choice; /* this message: 0 not chosen yet, 1 device, 2 default provider */
 	uint8_t *aad; /* AAD held until the choice */
 	size_t aadlen, aadcap;
-	EVP_CIPHER_CTX *spare; /* the last short message's context, kept for the next */
+	void *spare; /* the last short message's context (the default's), kept for the next */
 	int spare_keyed; /* spare holds the current key */
-	size_t spare_ivlen; /* and this IV length (0: not set yet) */
 };
+
+/* The default provider's AES-GCM functions (vcp_sw_impl), per key size. */
+struct vcp_gswf {
+	int ok; /* 1 resolved, -1 not there */
+	void *provctx;
+	OSSL_FUNC_cipher_newctx_fn *newctx;
+	OSSL_FUNC_cipher_freectx_fn *freectx;
+	OSSL_FUNC_cipher_dupctx_fn *dupctx;
+	OSSL_FUNC_cipher_encrypt_init_fn *einit;
+	OSSL_FUNC_cipher_decrypt_init_fn *dinit;
+	OSSL_FUNC_cipher_update_fn *update;
+	OSSL_FUNC_cipher_final_fn *final;
+	OSSL_FUNC_cipher_cipher_fn *cipher;
+	OSSL_FUNC_cipher_get_ctx_params_fn *get;
+	OSSL_FUNC_cipher_set_ctx_params_fn *set;
+};
+static struct vcp_gswf vcp_gswf[3];
+
+VCP_PUBLISH(struct vcp_gswf, vcp_gswf_publish)
+
+/* Resolve again on next use; the function pointers stay (see vcp_digest_sw_reset). */
+void vcp_gcm_sw_reset(void)
+{
+	for (size_t i = 0; i < sizeof(vcp_gswf) / sizeof(vcp_gswf[0]); i++)
+		__atomic_store_n(&vcp_gswf[i].ok, 0, __ATOMIC_RELEASE);
+}
+
+static const struct vcp_gswf *vcp_gswf_get(struct vcp_gctx *g)
+{
+	struct vcp_gswf *f = &vcp_gswf[g->k], t;
+	struct vcp_swimpl im;
+
+	if (g->swf)
+		return g->swf;
+	if (__atomic_load_n(&f->ok, __ATOMIC_ACQUIRE) == 0) {
+		memset(&t, 0, sizeof(t));
+		t.ok = -1;
+		if (vcp_libctx() && vcp_sw_impl(1, vcp_gcm_sw[g->k], &im)) {
+			t.provctx = im.provctx;
+#define VCP_FN(field, type, id) t.field = (type *)vcp_sw_fn(&im, id)
+			VCP_FN(newctx, OSSL_FUNC_cipher_newctx_fn, OSSL_FUNC_CIPHER_NEWCTX);
+			VCP_FN(freectx, OSSL_FUNC_cipher_freectx_fn, OSSL_FUNC_CIPHER_FREECTX);
+			VCP_FN(dupctx, OSSL_FUNC_cipher_dupctx_fn, OSSL_FUNC_CIPHER_DUPCTX);
+			VCP_FN(einit, OSSL_FUNC_cipher_encrypt_init_fn,
+			       OSSL_FUNC_CIPHER_ENCRYPT_INIT);
+			VCP_FN(dinit, OSSL_FUNC_cipher_decrypt_init_fn,
+			       OSSL_FUNC_CIPHER_DECRYPT_INIT);
+			VCP_FN(update, OSSL_FUNC_cipher_update_fn, OSSL_FUNC_CIPHER_UPDATE);
+			VCP_FN(final, OSSL_FUNC_cipher_final_fn, OSSL_FUNC_CIPHER_FINAL);
+			VCP_FN(cipher, OSSL_FUNC_cipher_cipher_fn, OSSL_FUNC_CIPHER_CIPHER);
+			VCP_FN(get, OSSL_FUNC_cipher_get_ctx_params_fn,
+			       OSSL_FUNC_CIPHER_GET_CTX_PARAMS);
+			VCP_FN(set, OSSL_FUNC_cipher_set_ctx_params_fn,
+			       OSSL_FUNC_CIPHER_SET_CTX_PARAMS);
+#undef VCP_FN
+			if (t.newctx && t.freectx && t.dupctx && t.einit && t.dinit && t.update &&
+			    t.final && t.cipher && t.get && t.set)
+				t.ok = 1;
+		}
+		vcp_gswf_publish(f, &t);
+	}
+	if (f->ok > 0)
+		g->swf = f;
+	return g->swf;
+}
+
+/*
+ * Key (or NULL: the one it holds) and IV into the default's context x:
+ * its init takes the IV length from ivlen (as EVP passes it), then params.
+ */
+static int vcp_gsw_init(struct vcp_gctx *g, void *x, int with_key, const OSSL_PARAM params[])
+{
+	const uint8_t *key = with_key && g->key_set ? g->key : NULL;
+	const uint8_t *iv = g->iv_set ? g->iv : NULL;
+	size_t kl = key ? vcp_gcm_keylen[g->k] : 0, il = iv ? g->ivlen : 0;
+
+	return g->enc ? g->swf->einit(x, key, kl, iv, il, params)
+		      : g->swf->dinit(x, key, kl, iv, il, params);
+}
+
+static void vcp_gsw_free(struct vcp_gctx *g, void **x)
+{
+	if (*x)
+		g->swf->freectx(*x);
+	*x = NULL;
+}
 
 static uint64_t vcp_be64(const uint8_t *p)
 {
@@ -428,8 +520,8 @@ static void vcp_gfree(void *vctx)
 		return;
 	if (g->have_ses && g->pid == getpid())
 		vcp_sess_free(g->fd, g->ses);
-	EVP_CIPHER_CTX_free(g->sw);
-	EVP_CIPHER_CTX_free(g->spare);
+	vcp_gsw_free(g, &g->sw);
+	vcp_gsw_free(g, &g->spare);
 	if (g->aad)
 		OPENSSL_clear_free(g->aad, g->aadcap);
 	if (g->scr)
@@ -464,8 +556,7 @@ static void *vcp_gdup(void *vctx)
 		memcpy(g->aad, s->aad, s->aadlen);
 		g->aadcap = s->aadcap;
 	}
-	if (s->sw && (!(g->sw = EVP_CIPHER_CTX_new()) || !EVP_CIPHER_CTX_copy(g->sw, s->sw))) {
-		EVP_CIPHER_CTX_free(g->sw);
+	if (s->sw && !(g->sw = s->swf->dupctx(s->sw))) {
 		if (g->aad)
 			OPENSSL_clear_free(g->aad, g->aadcap);
 		free(g);
@@ -488,14 +579,12 @@ static int vcp_ginit(void *vctx, const unsigned char *key, size_t keylen, const 
 	g->aadlen = 0;
 	if (g->sw && !g->sw_tls && !g->spare) {
 		g->spare = g->sw; /* keyed: the next short message re-inits it */
+		g->sw = NULL;
 	} else {
-		EVP_CIPHER_CTX_free(g->sw);
-		if (g->sw_tls) {
-			EVP_CIPHER_CTX_free(g->spare);
-			g->spare = NULL;
-		}
+		vcp_gsw_free(g, &g->sw);
+		if (g->sw_tls)
+			vcp_gsw_free(g, &g->spare);
 	}
-	g->sw = NULL;
 	g->sw_tls = 0;
 	if (!vcp_gset_ctx_params(g, params))
 		return 0;
@@ -548,38 +637,31 @@ static int vcp_gdinit(void *vctx, const unsigned char *key, size_t keylen, const
 static int vcp_gshort(struct vcp_gctx *g)
 {
 	OSSL_PARAM ps[2];
-	EVP_CIPHER *ci = NULL;
-	EVP_CIPHER_CTX *x = g->spare;
-	size_t ivlen = g->ivlen;
-	int o, ok;
+	void *x = g->spare;
+	size_t o;
+	int ok;
 
+	if (!vcp_gswf_get(g))
+		return 0; /* no default provider: the device does it */
 	g->spare = NULL;
 	if (!x) {
 		g->spare_keyed = 0;
-		ci = vcp_sw_cipher(vcp_gcm_sw[g->k]);
-		if (!ci || !(x = EVP_CIPHER_CTX_new())) {
-			EVP_CIPHER_free(ci);
-			return 0; /* no default provider: the device does it */
-		}
+		if (!(x = g->swf->newctx(g->swf->provctx)))
+			return 0;
 	}
-	ps[0] = OSSL_PARAM_construct_size_t(OSSL_CIPHER_PARAM_AEAD_IVLEN, &ivlen);
-	ps[1] = OSSL_PARAM_construct_end();
-	/* one init per message when the IV length stays (a second EVP call costs) */
-	ok = (ci || g->spare_ivlen != ivlen ? EVP_CipherInit_ex2(x, ci, NULL, NULL, g->enc, ps)
-					    : 1) &&
-	     EVP_CipherInit_ex2(x, NULL, g->spare_keyed ? NULL : g->key, g->iv, g->enc, NULL);
-	g->spare_ivlen = ok ? ivlen : 0;
-	EVP_CIPHER_free(ci);
+	/* one init per message; the key schedule only when the key changed */
+	ok = vcp_gsw_init(g, x, !g->spare_keyed, NULL);
 	g->spare_keyed = ok;
 	if (ok && !g->enc && g->tag_set) {
 		ps[0] = OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, g->tag,
 							  g->taglen);
-		ok = EVP_CIPHER_CTX_set_params(x, ps);
+		ps[1] = OSSL_PARAM_construct_end();
+		ok = g->swf->set(x, ps);
 	}
 	if (ok && g->aadlen)
-		ok = EVP_CipherUpdate(x, NULL, &o, g->aad, (int)g->aadlen);
+		ok = g->swf->update(x, NULL, &o, g->aadlen, g->aad, g->aadlen);
 	if (!ok) {
-		EVP_CIPHER_CTX_free(x);
+		vcp_gsw_free(g, &x);
 		g->spare_keyed = 0;
 		vcp_err(VCP_R_SOFTWARE, "%s in the default provider", vcp_gcm_sw[g->k]);
 		return -1;
@@ -652,9 +734,12 @@ static int vcp_gupdate(void *vctx, unsigned char *out, size_t *outl, size_t outs
 	struct vcp_gctx *g = vctx;
 	size_t done = 0, n, i;
 	uint8_t *copy = NULL;
-	int ok = 0, o;
+	int ok = 0;
 
-	if (!g->sw && !g->choice) {
+	/* in software (a short message, a TLS record form): straight to the default's */
+	if (g->sw)
+		return g->swf->update(g->sw, out, outl, outsize, in, inl);
+	if (!g->choice) {
 		if (!out) { /* AAD: held until the data (or final) chooses */
 			if (!vcp_ghold_aad(g, in, inl))
 				return 0;
@@ -667,12 +752,8 @@ static int vcp_gupdate(void *vctx, unsigned char *out, size_t *outl, size_t outs
 			return 0;
 		}
 	}
-	if (g->sw) {
-		if (inl > INT_MAX || !EVP_CipherUpdate(g->sw, out, &o, in, (int)inl))
-			return 0;
-		*outl = o;
-		return 1;
-	}
+	if (g->sw)
+		return g->swf->update(g->sw, out, outl, outsize, in, inl);
 	if (!g->ready && !vcp_gsetup(g))
 		return 0;
 	if (g->done) {
@@ -738,18 +819,16 @@ static int vcp_gfinal(void *vctx, unsigned char *out, size_t *outl, size_t outsi
 	uint8_t lenblk[16], t[16];
 	unsigned int d = 0;
 	size_t i;
-	int o;
 
 	if (!g->sw && !g->choice && !vcp_gchoose(g, 0, 1))
 		return 0;
 	if (g->sw) {
-		if (!EVP_CipherFinal_ex(g->sw, out, &o)) {
+		if (!g->swf->final(g->sw, out, outl, outsize)) {
 			/* the default provider queues no error for a wrong tag: say why */
 			if (g->choice == 2 && !g->enc)
 				vcp_err(VCP_R_BAD_DECRYPT, "GCM tag mismatch");
 			return 0;
 		}
-		*outl = o;
 		return 1;
 	}
 	if (!g->ready && !vcp_gsetup(g))
@@ -792,14 +871,8 @@ static int vcp_gcipher(void *vctx, unsigned char *out, size_t *outl, size_t outs
 {
 	struct vcp_gctx *g = vctx;
 
-	if (g->sw) {
-		int r = EVP_Cipher(g->sw, out, in, (unsigned int)inl);
-
-		if (r < 0)
-			return 0;
-		*outl = r;
-		return 1;
-	}
+	if (g->sw)
+		return g->swf->cipher(g->sw, out, outl, outsize, in, inl);
 	if (in)
 		return vcp_gupdate(vctx, out, outl, outsize, in, inl);
 	return vcp_gfinal(vctx, out, outl, outsize);
@@ -808,22 +881,21 @@ static int vcp_gcipher(void *vctx, unsigned char *out, size_t *outl, size_t outs
 /* The TLS 1.2 record forms: from here on the default provider does the work. */
 static int vcp_gto_software(struct vcp_gctx *g)
 {
-	EVP_CIPHER *ci;
 	int ok;
 
 	if (g->sw) {
 		g->sw_tls = 1;
 		return 1;
 	}
-	ci = vcp_sw_cipher(vcp_gcm_sw[g->k]);
-	g->sw = ci ? EVP_CIPHER_CTX_new() : NULL;
-	ok = g->sw && EVP_CipherInit_ex2(g->sw, ci, g->key_set ? g->key : NULL,
-					 g->iv_set ? g->iv : NULL, g->enc, NULL);
-	EVP_CIPHER_free(ci);
+	if (!vcp_gswf_get(g) || !(g->sw = g->swf->newctx(g->swf->provctx))) {
+		vcp_err(VCP_R_SOFTWARE, "%s TLS record form: no default provider",
+			vcp_gcm_sw[g->k]);
+		return 0;
+	}
+	ok = vcp_gsw_init(g, g->sw, 1, NULL);
 	g->sw_tls = 1;
 	if (!ok) {
-		EVP_CIPHER_CTX_free(g->sw);
-		g->sw = NULL;
+		vcp_gsw_free(g, &g->sw);
 		vcp_err(VCP_R_SOFTWARE, "%s TLS record form in the default provider",
 			vcp_gcm_sw[g->k]);
 	}
@@ -845,7 +917,7 @@ static int vcp_gset_ctx_params(void *vctx, const OSSL_PARAM params[])
 			return 0;
 	}
 	if (g->sw)
-		return EVP_CIPHER_CTX_set_params(g->sw, params);
+		return g->swf->set(g->sw, params);
 	if ((p = OSSL_PARAM_locate_const(params, OSSL_CIPHER_PARAM_AEAD_IVLEN))) {
 		if (!OSSL_PARAM_get_size_t(p, &sz) || sz == 0 || sz > VCP_GIV_MAX) {
 			vcp_err(VCP_R_IVLEN, "GCM IV length");
@@ -886,7 +958,7 @@ static int vcp_gget_ctx_params(void *vctx, OSSL_PARAM params[])
 	OSSL_PARAM *p;
 
 	if (g->sw)
-		return EVP_CIPHER_CTX_get_params(g->sw, params);
+		return g->swf->get(g->sw, params);
 	if ((p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_KEYLEN)) &&
 	    !OSSL_PARAM_set_size_t(p, vcp_gcm_keylen[g->k]))
 		return 0;

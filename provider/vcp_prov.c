@@ -481,6 +481,7 @@ static void vcp_sw_release(void)
 	pthread_mutex_unlock(&vcp_fetch_lock);
 	vcp_digest_sw_reset();
 	vcp_cipher_sw_reset();
+	vcp_gcm_sw_reset();
 }
 
 /*

@@ -2213,6 +2213,101 @@ static int gcm_msg(EVP_CIPHER *c, EVP_CIPHER_CTX *x, int enc, const uint8_t *key
 	return !enc || EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_GET_TAG, 16, tag);
 }
 
+/*
+ * TLS 1.2's GCM record forms as libssl drives them (the whole 12-byte IV
+ * fixed, so the explicit part counts up instead of starting at random;
+ * AEAD_TLS1_AAD, then EVP_Cipher in place over explicit IV || data ||
+ * tag): records sealed by vcrypto equal the default provider's, open on
+ * vcrypto, and a record with a flipped byte is refused.
+ */
+static void test_gcm_tls(void)
+{
+	static const size_t lens[] = {0, 1, 16, 100, 1000, 16384};
+	EVP_CIPHER *vc = EVP_CIPHER_fetch(NULL, "AES-128-GCM", "provider=vcrypto");
+	EVP_CIPHER *dc = EVP_CIPHER_fetch(NULL, "AES-128-GCM", "provider=default");
+	EVP_CIPHER_CTX *ve = EVP_CIPHER_CTX_new(), *de = EVP_CIPHER_CTX_new(),
+		       *vd = EVP_CIPHER_CTX_new(), *dd = EVP_CIPHER_CTX_new();
+	uint8_t key[16], iv[12], h[13], *a = malloc(16384 + 24), *b = malloc(16384 + 24),
+					   *p = malloc(16384);
+	int ok = vc && dc && ve && de && vd && dd && a && b && p, i, ra, rb, n = 0;
+	const char *why = "setup failed";
+
+	fill(key, sizeof(key));
+	fill(iv, sizeof(iv));
+	ok = ok && EVP_CipherInit_ex2(ve, vc, key, NULL, 1, NULL) &&
+	     EVP_CipherInit_ex2(de, dc, key, NULL, 1, NULL) &&
+	     EVP_CipherInit_ex2(vd, vc, key, NULL, 0, NULL) &&
+	     EVP_CipherInit_ex2(dd, dc, key, NULL, 0, NULL) &&
+	     EVP_CIPHER_CTX_ctrl(ve, EVP_CTRL_GCM_SET_IV_FIXED, -1, iv) > 0 &&
+	     EVP_CIPHER_CTX_ctrl(de, EVP_CTRL_GCM_SET_IV_FIXED, -1, iv) > 0 &&
+	     EVP_CIPHER_CTX_ctrl(vd, EVP_CTRL_GCM_SET_IV_FIXED, 4, iv) > 0 &&
+	     EVP_CIPHER_CTX_ctrl(dd, EVP_CTRL_GCM_SET_IV_FIXED, 4, iv) > 0;
+	for (i = 0; ok && i < 24; i++) {
+		size_t len = lens[i % 6], rl = 8 + len + 16;
+
+		fill(p, len);
+		memcpy(a + 8, p, len);
+		memcpy(b + 8, p, len);
+		memset(h, 0, sizeof(h));
+		h[7] = (uint8_t)i;
+		h[8] = 23;
+		h[9] = 3;
+		h[10] = 3;
+		/* libssl's header: the length with the explicit IV (and, to open, the tag) */
+		h[11] = (uint8_t)((8 + len) >> 8);
+		h[12] = (uint8_t)(8 + len);
+		if (EVP_CIPHER_CTX_ctrl(ve, EVP_CTRL_AEAD_TLS1_AAD, 13, h) != 16 ||
+		    EVP_CIPHER_CTX_ctrl(de, EVP_CTRL_AEAD_TLS1_AAD, 13, h) != 16) {
+			why = "AEAD_TLS1_AAD (seal) did not answer 16";
+			ok = 0;
+			break;
+		}
+		ra = EVP_Cipher(ve, a, a, (unsigned int)rl);
+		rb = EVP_Cipher(de, b, b, (unsigned int)rl);
+		if (ra != (int)rl || rb != ra || memcmp(a, b, rl)) {
+			why = "sealed record differs from the default provider's";
+			ok = 0;
+			break;
+		}
+		h[11] = (uint8_t)(rl >> 8);
+		h[12] = (uint8_t)rl;
+		if (i % 6 == 5) /* a flipped byte: refused */
+			a[rl / 2] ^= 1;
+		memcpy(b, a, rl);
+		if (EVP_CIPHER_CTX_ctrl(vd, EVP_CTRL_AEAD_TLS1_AAD, 13, h) != 16 ||
+		    EVP_CIPHER_CTX_ctrl(dd, EVP_CTRL_AEAD_TLS1_AAD, 13, h) != 16) {
+			why = "AEAD_TLS1_AAD (open) did not answer 16";
+			ok = 0;
+			break;
+		}
+		/* the default's answer (its length convention) is the reference */
+		ra = EVP_Cipher(vd, a, a, (unsigned int)rl);
+		rb = EVP_Cipher(dd, b, b, (unsigned int)rl);
+		if (i % 6 == 5 ? ra > 0 || rb > 0
+			       : ra <= 0 || ra != rb || memcmp(a + 8, p, len) || memcmp(b + 8, p, len)) {
+			why = i % 6 == 5 ? "a tampered record was accepted"
+					 : "opened record differs from the plaintext";
+			ok = 0;
+			break;
+		}
+		n++;
+	}
+	ERR_clear_error();
+	if (!tap_ok(ok, "gcm tls: %d TLS 1.2 records (0 B .. 16 KiB, AEAD_TLS1_AAD, EVP_Cipher in "
+			"place): sealed as the default provider, opened, tampered ones refused%s%s",
+		    n, ok ? "" : ": ", ok ? "" : why))
+		errdump();
+	EVP_CIPHER_CTX_free(ve);
+	EVP_CIPHER_CTX_free(de);
+	EVP_CIPHER_CTX_free(vd);
+	EVP_CIPHER_CTX_free(dd);
+	EVP_CIPHER_free(vc);
+	EVP_CIPHER_free(dc);
+	free(a);
+	free(b);
+	free(p);
+}
+
 static int cmd_gcm(int cases)
 {
 	static const size_t lens[] = {0, 5, 16, 17, 64, 1000, 4096, 16384, 70000, 262144};
@@ -2228,6 +2323,7 @@ static int cmd_gcm(int cases)
 	test_gcm_vector();
 	test_gcm("AES-128-GCM", cases);
 	test_gcm("AES-256-GCM", cases / 2);
+	test_gcm_tls();
 	fill(keys[0], 16);
 	fill(keys[1], 16);
 	fill(in, 262144);
