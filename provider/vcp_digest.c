@@ -678,31 +678,35 @@ static int vcp_dsoftware(struct vcp_dctx *d, uint8_t *out, size_t outsize)
 	const struct vcp_swm *fm;
 
 	if (d->mac) {
-		OSSL_PARAM ps[3];
-
 		if (!(fm = vcp_swm_get())) {
 			vcp_err(VCP_R_SOFTWARE, "no HMAC in the default provider");
 			return 0;
 		}
 		if (!d->shw)
 			d->shw = fm->newctx(fm->provctx);
-		/*
-		 * The digest from the default provider too: the child library
-		 * context also holds vcrypto, and without the property the
-		 * default's HMAC took vcrypto's digest (three contexts, two
-		 * dups and held messages per short HMAC; issue #12).
-		 */
-		ps[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)a->swname,
-							 0);
-		ps[1] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_PROPERTIES,
-							 (char *)"provider=default", 0);
-		ps[2] = OSSL_PARAM_construct_end();
 		ok = d->shw != NULL;
-		if (ok && !d->shw_keyed)
+		if (ok && !d->shw_keyed) {
+			/*
+			 * The digest from the default provider too: the child
+			 * library context also holds vcrypto, and without the
+			 * property the default's HMAC took vcrypto's digest
+			 * (three contexts, two dups and held messages per short
+			 * HMAC; issue #12).  Built only when keying: two
+			 * OSSL_PARAM constructions (strlen) per message were
+			 * measurable under TCG.
+			 */
+			OSSL_PARAM ps[3];
+
+			ps[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+								 (char *)a->swname, 0);
+			ps[1] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_PROPERTIES,
+								 (char *)"provider=default", 0);
+			ps[2] = OSSL_PARAM_construct_end();
 			ok = fm->set(d->shw, ps) &&
 			     fm->init(d->shw, d->keylen ? d->key : &zero, d->keylen, NULL);
-		else if (ok)
+		} else if (ok) {
 			ok = fm->init(d->shw, NULL, 0, NULL); /* the same key, a new message */
+		}
 		d->shw_keyed = ok;
 		ok = ok && fm->update(d->shw, msg, d->holdlen) &&
 		     fm->final(d->shw, out, &outl, outsize);
