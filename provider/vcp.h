@@ -34,6 +34,8 @@ struct vcp_prov {
 /* Errors onto the application's error stack, through the core. */
 void vcp_err(int reason, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* getpid() without a system call per request (a MADV_WIPEONFORK page; vcp_prov.c). */
+pid_t vcp_getpid(void);
 /* The process's /dev/crypto descriptor (re-opened after fork); -1 if none. */
 int vcp_fd(void);
 

@@ -208,7 +208,7 @@ static int vcp_swc_state(struct vcp_cctx *c, void *x, uint8_t *iv, unsigned int 
 static void vcp_cctx_drop_ses(struct vcp_cctx *c)
 {
 	/* a session made before fork() belongs to the parent: leave it */
-	if (c->have_ses && c->pid == getpid())
+	if (c->have_ses && c->pid == vcp_getpid())
 		vcp_sess_free(c->fd, c->ses);
 	c->have_ses = 0;
 }
@@ -217,11 +217,11 @@ static int vcp_cctx_ses(struct vcp_cctx *c)
 {
 	int r;
 
-	if (c->have_ses && c->pid == getpid())
+	if (c->have_ses && c->pid == vcp_getpid())
 		return 1;
 	c->have_ses = 0;
 	c->fd = vcp_fd();
-	c->pid = getpid();
+	c->pid = vcp_getpid();
 	r = vcp_sess_new(c->fd, c->a->cdev, c->key, c->a->keylen, 0, NULL, 0, &c->ses);
 	if (r) {
 		vcp_err(VCP_R_DEVICE, "CIOCGSESSION %s: %s", c->a->swname, strerror(-r));

@@ -307,7 +307,7 @@ static const uint8_t *vcp_dctx_tag(struct vcp_dctx *d)
  */
 static void vcp_dctx_drop_ses(struct vcp_dctx *d)
 {
-	if (d->have_ses && d->pid == getpid()) {
+	if (d->have_ses && d->pid == vcp_getpid()) {
 		if (d->started || d->broken) /* a message in it, or a device that failed */
 			vcp_sess_free(d->fd, d->ses);
 		else
@@ -322,7 +322,7 @@ static int vcp_dctx_ses(struct vcp_dctx *d)
 	const struct vcp_digest_alg *a = &vcp_digests[d->idx];
 	int r;
 
-	pid_t me = getpid();
+	pid_t me = vcp_getpid();
 
 	if (d->have_ses && d->pid == me)
 		return 1;
@@ -348,7 +348,7 @@ static int vcp_dctx_ses(struct vcp_dctx *d)
 
 /*
  * One request on the context's session, which the caller made sure of
- * (vcp_dctx_ses: one getpid() per final, not two).  A session from the idle
+ * (vcp_dctx_ses: one vcp_getpid() per final, not two).  A session from the idle
  * cache or a spare context that fails its first request may have died with
  * its device (unbound and bound again): the cache is flushed and the request
  * tried once more on a new session.
@@ -412,7 +412,7 @@ static int vcp_dsend(struct vcp_dctx *d, const uint8_t *in, size_t len)
  * Spare digest contexts (issue #12): one-shot callers (EVP_Digest, speed,
  * libssl's transcript hashes) make and free a context per message.  The
  * last freed context of each digest is kept whole in a slot: its session
- * (no trip through the idle cache: its lock, its scan, two getpid()), its
+ * (no trip through the idle cache: its lock, its scan, two pid checks), its
  * hold buffer, the default provider's context of short messages, and the
  * allocation itself.  A slot is taken and filled with an atomic exchange,
  * so a spare is never shared by two live contexts and any thread may free
@@ -563,7 +563,7 @@ static void *vcp_ddup(void *vctx)
 		goto fail;
 	if (s->started) {
 		/* the partial message is in the source's session: copy it */
-		if (s->pid != getpid()) {
+		if (s->pid != vcp_getpid()) {
 			vcp_err(VCP_R_FORK, "dup of a context started before fork()");
 			goto fail;
 		}
@@ -597,7 +597,7 @@ static void vcp_dstart(struct vcp_dctx *d)
 	 * A message abandoned halfway leaves its gathered parts in the
 	 * session: that session must never reach the idle cache.
 	 */
-	if ((d->started || d->broken) && d->have_ses && d->pid == getpid()) {
+	if ((d->started || d->broken) && d->have_ses && d->pid == vcp_getpid()) {
 		vcp_sess_free(d->fd, d->ses);
 		d->have_ses = 0;
 	}

@@ -313,11 +313,11 @@ static int vcp_gses(struct vcp_gctx *g)
 {
 	int r;
 
-	if (g->have_ses && g->pid == getpid())
+	if (g->have_ses && g->pid == vcp_getpid())
 		return 1;
 	g->have_ses = 0;
 	g->fd = vcp_fd();
-	g->pid = getpid();
+	g->pid = vcp_getpid();
 	r = vcp_sess_new(g->fd, CRYPTO_AES_CTR, g->key, vcp_gcm_keylen[g->k], 0, NULL, 0, &g->ses);
 	if (r) {
 		vcp_err(VCP_R_DEVICE, "CIOCGSESSION AES-CTR for GCM: %s", strerror(-r));
@@ -518,7 +518,7 @@ static void vcp_gfree(void *vctx)
 
 	if (!g)
 		return;
-	if (g->have_ses && g->pid == getpid())
+	if (g->have_ses && g->pid == vcp_getpid())
 		vcp_sess_free(g->fd, g->ses);
 	vcp_gsw_free(g, &g->sw);
 	vcp_gsw_free(g, &g->spare);
@@ -599,7 +599,7 @@ static int vcp_ginit(void *vctx, const unsigned char *key, size_t keylen, const 
 		 * every IV): its session, H and keyed software context stay.
 		 */
 		if (!g->key_set || CRYPTO_memcmp(g->key, key, keylen)) {
-			if (g->have_ses && g->pid == getpid())
+			if (g->have_ses && g->pid == vcp_getpid())
 				vcp_sess_free(g->fd, g->ses);
 			g->have_ses = 0;
 			g->h_ok = 0;

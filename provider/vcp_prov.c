@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -47,6 +48,52 @@ void vcp_err(int reason, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * ---- this process's pid without a system call per request ----
+ * Every device request checks that its session is this process's (a
+ * forked child must not use or free its parent's): getpid() once per
+ * message, a system call that costs microseconds under TCG (issue #12).
+ * The pid is kept in a page marked MADV_WIPEONFORK: the kernel hands a
+ * child made by fork() or by clone() without CLONE_VM that page zeroed,
+ * whether fork handlers ran or not, and a zero sends the next call back to
+ * getpid().  (A pid in a plain variable reset by a fork handler was not
+ * done for the clone() case.)  Threads share the page (same getpid()).
+ * A CLONE_VM child that is not a thread (vfork, posix_spawn: it only
+ * execs) shares the page and would see the parent's pid, as it shares the
+ * parent's memory and contexts anyway.  Without the page (mmap or madvise
+ * failed: kernels before 4.14) every call is a getpid().  Mapped once per
+ * load of the module and never unmapped: a thread of the application may
+ * still be in here while the process exits.
+ */
+static pid_t *vcp_pidpage;
+
+static void vcp_pid_setup(void)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	void *p =
+		mmap(NULL, (size_t)pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return;
+	if (madvise(p, (size_t)pg, MADV_WIPEONFORK)) {
+		munmap(p, (size_t)pg);
+		return;
+	}
+	__atomic_store_n(&vcp_pidpage, (pid_t *)p, __ATOMIC_RELEASE);
+}
+
+pid_t vcp_getpid(void)
+{
+	pid_t *pp = __atomic_load_n(&vcp_pidpage, __ATOMIC_ACQUIRE), pid;
+
+	if (pp && (pid = __atomic_load_n(pp, __ATOMIC_RELAXED)) != 0)
+		return pid;
+	pid = getpid();
+	if (pp)
+		__atomic_store_n(pp, pid, __ATOMIC_RELAXED);
+	return pid;
+}
+
 /* ---- the descriptor: one per process, opened again in a forked child ---- */
 
 static pthread_mutex_t vcp_fd_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -56,7 +103,7 @@ static int vcp_fd_errno;
 
 int vcp_fd(void)
 {
-	pid_t me = getpid();
+	pid_t me = vcp_getpid();
 	int fd;
 
 	pthread_mutex_lock(&vcp_fd_lock);
@@ -208,7 +255,7 @@ static const uint8_t vcp_no_key_tag[VCP_TAG_LEN];
 int vcp_sess_get(int fd, uint32_t mac, const void *key, uint32_t keylen, const uint8_t *tag,
 		 uint32_t *ses)
 {
-	pid_t me = getpid();
+	pid_t me = vcp_getpid();
 	int i;
 
 	if (!keylen)
@@ -246,7 +293,7 @@ void vcp_sess_put(int fd, uint32_t mac, uint32_t keylen, const uint8_t *tag, uin
 		return;
 	}
 	pthread_mutex_lock(&vcp_idle_lock);
-	vcp_idle_check_pid(getpid());
+	vcp_idle_check_pid(vcp_getpid());
 	if (vcp_nidle == VCP_IDLE_MAX) { /* full: the oldest goes */
 		for (i = 1; i < vcp_nidle; i++)
 			if (vcp_idle[i].age < vcp_idle[old].age)
@@ -276,7 +323,7 @@ void vcp_sess_put(int fd, uint32_t mac, uint32_t keylen, const uint8_t *tag, uin
 void vcp_idle_flush(void)
 {
 	pthread_mutex_lock(&vcp_idle_lock);
-	vcp_idle_check_pid(getpid());
+	vcp_idle_check_pid(vcp_getpid());
 	while (vcp_nidle) {
 		vcp_sess_free(vcp_idle[vcp_nidle - 1].fd, vcp_idle[vcp_nidle - 1].ses);
 		vcp_idle_drop(vcp_nidle - 1);
@@ -651,7 +698,7 @@ static int vcp_get_params(void *provctx, OSSL_PARAM params[])
 		pthread_mutex_lock(&vcp_idle_lock);
 		snprintf(p->cache_info, sizeof(p->cache_info), "%lu %lu %lu %d %lu",
 			 vcp_idle_stats[0], vcp_idle_stats[1], vcp_idle_stats[2],
-			 vcp_idle_pid == getpid() ? vcp_nidle : 0, vcp_digest_spare_hits());
+			 vcp_idle_pid == vcp_getpid() ? vcp_nidle : 0, vcp_digest_spare_hits());
 		pthread_mutex_unlock(&vcp_idle_lock);
 		if (!OSSL_PARAM_set_utf8_ptr(q, p->cache_info))
 			return 0;
@@ -745,6 +792,7 @@ static pthread_once_t vcp_atfork_once = PTHREAD_ONCE_INIT;
 static void vcp_atfork_register(void)
 {
 	pthread_atfork(vcp_fork_prepare, vcp_fork_release, vcp_fork_release);
+	vcp_pid_setup();
 }
 
 __attribute__((visibility("default"))) int OSSL_provider_init(const OSSL_CORE_HANDLE *handle,

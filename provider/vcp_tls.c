@@ -75,7 +75,7 @@ struct vcp_tctx {
 
 static void vcp_tctx_drop(struct vcp_tctx *c, int cbc, int mac)
 {
-	int mine = c->pid == getpid(); /* a pre-fork session is the parent's */
+	int mine = c->pid == vcp_getpid(); /* a pre-fork session is the parent's */
 
 	if (cbc && c->have_cbc) {
 		if (mine)
@@ -94,10 +94,10 @@ static int vcp_tctx_ses(struct vcp_tctx *c, int mac)
 	const struct vcp_digest_alg *d = &vcp_digests[c->a->dig];
 	int r;
 
-	if (c->pid != getpid()) {
+	if (c->pid != vcp_getpid()) {
 		c->have_cbc = c->have_mac = 0;
 		c->fd = vcp_fd();
-		c->pid = getpid();
+		c->pid = vcp_getpid();
 	}
 	if (!c->have_cbc) {
 		r = vcp_sess_new(c->fd, CRYPTO_AES_CBC, c->key, c->a->keylen, 0, NULL, 0,
