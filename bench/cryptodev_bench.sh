@@ -12,6 +12,12 @@
 # goes on. Writes bench/results/cryptodev.md.  CDEV_BENCH_SECS (default 1)
 # per point, CDEV_BENCH_ROUNDS (default 3) rounds; the table shows the median.
 # Figures are never asserted.
+# Shorter runs: CDEV_BENCH_SIZES (default all six), CDEV_BENCH_BACKENDS
+# (default "builtin vcryptod"), CDEV_BENCH_AEAD=0 (no AEAD part),
+# CDEV_BENCH_OUT (another results file).  CDEV_BENCH_POLL="0 100": each
+# round measures the stock driver, then /dev/crypto with each of these
+# values of the module's poll_us in turn (the device moved back and forth),
+# and the results are a table of those pairs instead.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 B=${VCRYPTO_BUILD:-$top/build}
@@ -20,14 +26,18 @@ secs=${CDEV_BENCH_SECS:-1}
 stacks=${CDEV_BENCH_STACKS:-deb12 deb13}
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 rounds=${CDEV_BENCH_ROUNDS:-3}
-out=$top/bench/results/cryptodev.md
+sizes=${CDEV_BENCH_SIZES:-64 256 1024 4096 16384 65536}
+backends=${CDEV_BENCH_BACKENDS:-builtin vcryptod}
+polls=${CDEV_BENCH_POLL:-}
+out=${CDEV_BENCH_OUT:-$top/bench/results/cryptodev.md}
 ko=$B/kmod/virtio_cryptodev.ko
 for f in "$ko" "$B/guest-bin/cdev_bench" "$B/vcryptod"; do
 	[ -e "$f" ] || { echo "cryptodev_bench: $f missing (make all)" >&2; exit 1; }
 done
 dir=$(mktemp -d /tmp/cdev-bench.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
-printf 'S=%s\nR=%s\n' "$secs" "$rounds" >"$dir/bench.conf"
+printf 'S=%s\nR=%s\nZ="%s"\nA=%s\nP="%s"\n' "$secs" "$rounds" "$sizes" "${CDEV_BENCH_AEAD:-1}" \
+	"$polls" >"$dir/bench.conf"
 # aesni_intel: the guest's best software AES (TCG emulates AES-NI with -cpu max)
 common=(-C 2 -t 420 -m virtio_pci -m virtio_crypto -m algif_skcipher -m aesni_intel
 	-m algif_aead -m authenc -m gcm -m ghash_generic -m "$ko"
@@ -40,11 +50,13 @@ declare -A sname
 avail=()
 for st in $stacks; do
 	stack_up cryptodev_bench "$st" || continue
-	VCRYPTO_STACK=$st "$top/tests/vm/vmrun.sh" -n "cdev-bench-builtin-$st" -b "${common[@]}" |
+	[[ " $backends " == *" builtin "* ]] &&
+		VCRYPTO_STACK=$st "$top/tests/vm/vmrun.sh" -n "cdev-bench-builtin-$st" -b "${common[@]}" |
 		tee "$dir/$st-builtin.log"
-	VCRYPTO_STACK=$st "$top/tests/vm/vmrun.sh" -n "cdev-bench-vcryptod-$st" \
-		-d "$B/vcryptod --socket-path $dir/vc-$st.sock --queues 1" -w "$dir/vc-$st.sock" \
-		-u "$dir/vc-$st.sock" "${common[@]}" | tee "$dir/$st-vcryptod.log"
+	[[ " $backends " == *" vcryptod "* ]] &&
+		VCRYPTO_STACK=$st "$top/tests/vm/vmrun.sh" -n "cdev-bench-vcryptod-$st" \
+			-d "$B/vcryptod --socket-path $dir/vc-$st.sock --queues 1" -w "$dir/vc-$st.sock" \
+			-u "$dir/vc-$st.sock" "${common[@]}" | tee "$dir/$st-vcryptod.log"
 	rm -f "$dir/vc-$st.sock"
 done
 
@@ -53,6 +65,30 @@ get() { # log path size threads field(5=req/s 6=MB/s): the median of the rounds
 	awk -v p="$2" -v s="$3" -v t="$4" -v f="$5" \
 		'$1 == "RESULT" && $2 == p && $3 == s && $4 == t { print $f }' "$1" |
 		sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
+}
+# rget LOG PATH SIZE THREADS: req/s of each round, in order, one a line
+rget() { awk -v p="$2" -v s="$3" -v t="$4" '$1 == "RESULT" && $2 == p && $3 == s && $4 == t { print $5 }' "$1"; }
+# poll_table LOG TITLE: /dev/crypto with each poll_us value against the stock
+# driver of the same round: medians of req/s and of the rounds' ratios
+poll_table() {
+	local log=$1 p s t c r
+	echo "### $2"
+	echo
+	echo "| size | threads | stock AF_ALG req/s | $(for p in $polls; do printf '/dev/crypto poll_us=%s req/s | **ratio** (rounds) | ' "$p"; done)"
+	echo "|---:|---:|---:|$(for p in $polls; do printf -- '---:|---:|'; done)"
+	for s in $sizes; do
+		for t in 1 8; do
+			r="| $s | $t | $(get "$log" virtio_crypto_aes_cbc "$s" "$t" 5) |"
+			for p in $polls; do
+				c=$(paste -d' ' <(rget "$log" "cryptodev-p$p" "$s" "$t") \
+					<(rget "$log" virtio_crypto_aes_cbc "$s" "$t") |
+					awk '$2 > 0 { printf "%.2f ", $1 / $2 }')
+				r="$r $(get "$log" "cryptodev-p$p" "$s" "$t" 5) | **$(echo "$c" | median)** ($c) |"
+			done
+			echo "$r"
+		done
+	done
+	echo
 }
 sw_of() { grep -o 'software: .*' "$1" | head -1 | sed 's/software: //'; }
 
@@ -108,6 +144,28 @@ kv() { grep -m1 -o 'guest [^ ,]*' "$dir/$1-builtin.log" | sed 's/guest //'; }
 
 accel=$("$top/scripts/accel.sh") || exit 1
 accel=${accel^^}
+if [ -n "$polls" ]; then
+	{
+		echo "# cryptodev: poll_us pairs"
+		echo
+		echo "$(measured_on), guests under $accel with 2 vCPUs, by \`bench/cryptodev_bench.sh\`"
+		echo "(CDEV_BENCH_POLL=\"$polls\"): $rounds rounds of ${secs} s per point; each round measures the"
+		echo "stock driver through AF_ALG, then /dev/crypto with each poll_us in turn on the same device."
+		echo "Load average $load0 at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end."
+		overcommitted "$load0"
+		echo
+		for st in "${avail[@]}"; do
+			for b in $backends; do
+				[ -s "$dir/$st-$b.log" ] || continue
+				grep -h '^# round' "$dir/$st-$b.log" | sed 's/^# /    /'
+				echo
+				poll_table "$dir/$st-$b.log" "${sname[$st]}: $b"
+			done
+		done
+	} >"$out"
+	cat "$out"
+	exit 0
+fi
 {
 	echo "# cryptodev (virtio_cryptodev.ko, /dev/crypto in the guest)"
 	echo

@@ -45,6 +45,12 @@
 #define VCDEV_MAX_SEGS 960U
 #define VCDEV_MAX_IV 16U
 #define VCDEV_MAX_DIGEST 64U
+/*
+ * Hybrid polling of synchronous data requests (module parameter poll_us):
+ * the default spin window and the most it may be set to (microseconds).
+ */
+#define VCDEV_POLL_US_DEFAULT 100U
+#define VCDEV_POLL_US_MAX 10000U
 /* How long teardown waits for the device to answer a control request. */
 #define VCDEV_CTRL_TIMEOUT (10 * HZ)
 
@@ -60,7 +66,20 @@ struct vcdev_vq {
 	bool dead; /* device going away: no more requests */
 	wait_queue_head_t space_wq; /* submitters waiting for ring space */
 	unsigned long seq; /* requests returned so far (wakes space_wq) */
+	/*
+	 * Hybrid polling (vcdev_virtio.c, poll_us): @spinning is set (under
+	 * @lock) while a task spins on the used ring with the queue's
+	 * callbacks off; @waiters counts tasks waiting for a synchronous
+	 * data request on this queue, spinning or asleep.
+	 */
+	bool spinning;
+	atomic_t waiters;
 	atomic64_t submitted; /* statistics (sysfs) */
+	atomic64_t completed; /* requests returned, by either side (sysfs) */
+	atomic64_t spins; /* spin windows entered (sysfs vcdev_poll) */
+	atomic64_t spin_hits; /* of them: the spinner's request came back */
+	atomic64_t spin_reaped; /* requests a spinner returned, its own or others' */
+	atomic64_t spin_others; /* of them: another task's request (or an async job) */
 	char name[24];
 };
 

@@ -11,6 +11,10 @@
  * until the device is done with it.
  */
 #include <linux/module.h>
+#include <linux/sched.h>
+#include <linux/sched/clock.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/stat.h>
 #include <linux/slab.h>
 #include <linux/version.h>
 #include <linux/virtio_config.h>
@@ -146,10 +150,16 @@ void vcdev_req_put(struct vcdev_req *req)
 		kref_put(&req->ref, vcdev_req_release);
 }
 
-/* Called with q->lock held, for each request the device has returned. */
+/*
+ * Called with q->lock held, once for each request the device has returned
+ * (virtqueue_get_buf hands each used entry out once, and every caller
+ * holds q->lock), or failed on removal: the owner is woken by @done
+ * whichever task or interrupt got here.
+ */
 static void vcdev_req_finish(struct vcdev_req *req, int result)
 {
 	atomic_dec(&req->q->dev->inflight);
+	atomic64_inc(&req->q->completed);
 	req->result = result;
 	complete(&req->done);
 	if (req->on_done)
@@ -157,13 +167,39 @@ static void vcdev_req_finish(struct vcdev_req *req, int result)
 	kref_put(&req->ref, vcdev_req_release_deferred);
 }
 
+/*
+ * Returns what the device has put on @q's used ring; q->lock held. @own:
+ * the spinning task's request (NULL from the interrupt), to count the
+ * others it returned.  Returns how many.
+ */
+static unsigned int vcdev_vq_reap(struct vcdev_vq *q, struct vcdev_req *own)
+{
+	struct vcdev_req *req;
+	unsigned int len, n = 0, others = 0;
+
+	while ((req = virtqueue_get_buf(q->vq, &len))) {
+		req->used_len = len;
+		if (own && req != own)
+			others++;
+		vcdev_req_finish(req, 0);
+		n++;
+	}
+	if (n) {
+		WRITE_ONCE(q->seq, q->seq + n);
+		if (own) {
+			atomic64_add(n, &q->spin_reaped);
+			if (others)
+				atomic64_add(others, &q->spin_others);
+		}
+	}
+	return n;
+}
+
 static void vcdev_vq_done(struct virtqueue *vq)
 {
 	struct vcdev_device *dev = vq->vdev->priv;
 	struct vcdev_vq *q;
-	struct vcdev_req *req;
 	unsigned long flags;
-	unsigned int len;
 
 	if (vq == dev->ctrl.vq)
 		q = &dev->ctrl;
@@ -173,14 +209,20 @@ static void vcdev_vq_done(struct virtqueue *vq)
 		return; /* a data queue we do not use */
 
 	spin_lock_irqsave(&q->lock, flags);
-	do {
-		virtqueue_disable_cb(vq);
-		while ((req = virtqueue_get_buf(vq, &len))) {
-			req->used_len = len;
-			vcdev_req_finish(req, 0);
-			WRITE_ONCE(q->seq, q->seq + 1);
-		}
-	} while (!virtqueue_enable_cb(vq));
+	if (q->spinning) {
+		/*
+		 * A task polls this queue with callbacks off (the device
+		 * interrupted anyway, or did before it saw the flag): return
+		 * what is there, and leave the callbacks to the spinner, which
+		 * turns them on again when it stops.
+		 */
+		vcdev_vq_reap(q, NULL);
+	} else {
+		do {
+			virtqueue_disable_cb(vq);
+			vcdev_vq_reap(q, NULL);
+		} while (!virtqueue_enable_cb(vq));
+	}
 	spin_unlock_irqrestore(&q->lock, flags);
 	/* submitters wait for ring space rarely: skip the wait queue's lock */
 	if (wq_has_sleeper(&q->space_wq))
@@ -235,6 +277,90 @@ int vcdev_req_submit(struct vcdev_vq *q, struct vcdev_req *req, struct scatterli
 }
 
 /*
+ * Hybrid polling of synchronous data requests.  Between the kick and the
+ * device's answer a waiter would go to sleep, the vCPU idle, and the
+ * answer come back as an interrupt (through QEMU: INTx or MSI-X) that
+ * wakes it again.  With poll_us > 0 the waiter first spins on the used
+ * ring for up to that long with the queue's callbacks off, returning
+ * whatever the device gives back (its own request and other tasks' or
+ * async jobs', whose owners vcdev_req_finish() wakes), and sleeps as
+ * before only when the window ends without its answer.
+ *
+ * Bounded as the kernel's own hybrid pollers are (KVM halt polling, NAPI
+ * busy polling): the spin stops at once when the CPU has anything else
+ * to run (need_resched, or another runnable task: single_task_running)
+ * or a signal is pending, and runs with preemption and interrupts on; the
+ * queue's lock is taken only around each look at the ring.  One task
+ * spins per queue (the others sleep; the spinner returns their answers
+ * too), and only a task that is the queue's only synchronous waiter
+ * starts to spin: with more requests than vCPUs (8 threads on 2 vCPUs)
+ * the time goes to the tasks that have work, as without polling.
+ */
+static unsigned int poll_us = VCDEV_POLL_US_DEFAULT;
+module_param(poll_us, uint, 0644);
+MODULE_PARM_DESC(poll_us, "spin up to this long on the used ring before sleeping for a synchronous "
+			  "request (microseconds, at most " __stringify(VCDEV_POLL_US_MAX)
+			  "; 0: sleep at once)");
+
+static bool vcdev_spin_ok(void)
+{
+	return !need_resched() && !signal_pending(current) && single_task_running();
+}
+
+/* Spins for @req on @q up to @us microseconds; true if it came back. */
+static bool vcdev_req_spin(struct vcdev_req *req, struct vcdev_vq *q, unsigned int us)
+{
+	unsigned long flags;
+	unsigned int n = 0;
+	bool done;
+	u64 end;
+
+	spin_lock_irqsave(&q->lock, flags);
+	if (q->spinning || q->dead) {
+		spin_unlock_irqrestore(&q->lock, flags);
+		return false;
+	}
+	q->spinning = true;
+	virtqueue_disable_cb(q->vq);
+	spin_unlock_irqrestore(&q->lock, flags);
+	atomic64_inc(&q->spins);
+
+	end = local_clock() + (u64)us * NSEC_PER_USEC;
+	for (;;) {
+		spin_lock_irqsave(&q->lock, flags);
+		if (!q->dead)
+			n += vcdev_vq_reap(q, req);
+		spin_unlock_irqrestore(&q->lock, flags);
+		if (completion_done(&req->done) || READ_ONCE(q->dead) || !vcdev_spin_ok() ||
+		    local_clock() >= end)
+			break;
+		cpu_relax();
+	}
+
+	/*
+	 * Callbacks on again; false from virtqueue_enable_cb: answers came
+	 * in while they were off, which no interrupt may announce: take
+	 * them now.  After removal killed the queue the ring is not touched
+	 * (it is reset and drained, then deleted).
+	 */
+	spin_lock_irqsave(&q->lock, flags);
+	q->spinning = false;
+	if (!q->dead) {
+		while (!virtqueue_enable_cb(q->vq)) {
+			virtqueue_disable_cb(q->vq);
+			n += vcdev_vq_reap(q, req);
+		}
+	}
+	spin_unlock_irqrestore(&q->lock, flags);
+	if (n && wq_has_sleeper(&q->space_wq))
+		wake_up_all(&q->space_wq);
+	done = completion_done(&req->done);
+	if (done)
+		atomic64_inc(&q->spin_hits);
+	return done;
+}
+
+/*
  * Wait for the device to return @req.  The caller keeps its reference
  * either way; on -EINTR the request stays with the device.
  *
@@ -246,9 +372,19 @@ int vcdev_req_submit(struct vcdev_vq *q, struct vcdev_req *req, struct scatterli
  */
 int vcdev_req_wait(struct vcdev_req *req, bool killable)
 {
+	int ret = 0;
+
 	if (killable) {
-		if (wait_for_completion_killable(&req->done))
-			return -EINTR;
+		struct vcdev_vq *q = req->q;
+		unsigned int us = min(READ_ONCE(poll_us), VCDEV_POLL_US_MAX);
+		bool alone = atomic_inc_return(&q->waiters) == 1;
+
+		if (!(us && alone && vcdev_spin_ok() && vcdev_req_spin(req, q, us)) &&
+		    wait_for_completion_killable(&req->done))
+			ret = -EINTR;
+		atomic_dec(&q->waiters);
+		if (ret)
+			return ret;
 	} else if (!wait_for_completion_timeout(&req->done, VCDEV_CTRL_TIMEOUT)) {
 		return -ETIMEDOUT;
 	}
@@ -512,6 +648,43 @@ static DEVICE_ATTR_RO(vcdev_requests);
 
 VCDEV_COUNTER_ATTR(vcdev_inflight, "%d", atomic_read(&dev->inflight));
 
+/* requests the device returned (or removal failed), per data queue */
+static ssize_t vcdev_completed_show(struct device *d, struct device_attribute *attr, char *buf)
+{
+	struct vcdev_device *dev = dev_to_virtio(d)->priv;
+	unsigned int i;
+	int n = 0;
+
+	for (i = 0; i < dev->nr_data; i++)
+		n += sysfs_emit_at(buf, n, "%s%lld", i ? " " : "",
+				   (long long)atomic64_read(&dev->data[i].completed));
+	n += sysfs_emit_at(buf, n, "\n");
+	return n;
+}
+static DEVICE_ATTR_RO(vcdev_completed);
+
+/*
+ * Hybrid polling, summed over the data queues: spin windows entered,
+ * windows that saw their request back, requests returned by spinners,
+ * of those other tasks' (or async jobs').
+ */
+static ssize_t vcdev_poll_show(struct device *d, struct device_attribute *attr, char *buf)
+{
+	struct vcdev_device *dev = dev_to_virtio(d)->priv;
+	s64 v[4] = {};
+	unsigned int i;
+
+	for (i = 0; i < dev->nr_data; i++) {
+		v[0] += atomic64_read(&dev->data[i].spins);
+		v[1] += atomic64_read(&dev->data[i].spin_hits);
+		v[2] += atomic64_read(&dev->data[i].spin_reaped);
+		v[3] += atomic64_read(&dev->data[i].spin_others);
+	}
+	return sysfs_emit(buf, "spins %lld hits %lld reaped %lld others %lld\n", (long long)v[0],
+			  (long long)v[1], (long long)v[2], (long long)v[3]);
+}
+static DEVICE_ATTR_RO(vcdev_poll);
+
 /* bytes its sessions hold gathered (each file capped by max_file_gather) */
 VCDEV_COUNTER_ATTR(vcdev_gathered, "%ld", atomic_long_read(&dev->gathered));
 
@@ -524,6 +697,8 @@ static struct attribute *vcdev_attrs[] = {
 	&dev_attr_vcdev_sessions.attr,
 	&dev_attr_vcdev_requests.attr,
 	&dev_attr_vcdev_inflight.attr,
+	&dev_attr_vcdev_completed.attr,
+	&dev_attr_vcdev_poll.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(vcdev);

@@ -29,7 +29,10 @@ note "CIOCAUTHCRYPT (cdev_aead, OpenSSL references): GCM, TLS, SRTP, bad argumen
 for c in gcm tls srtp errors; do cdev_aead --expect-mac $c; done
 # cryptodev-linux semantics, expected values from OpenSSL in the program
 race=$(cat /etc/race_seconds 2>/dev/null || echo 20)
-cdev_compat hash cphash chain null errors caps inline
+PP=/sys/module/virtio_cryptodev/parameters/poll_us
+pdef=$(cat $PP)
+note "hybrid polling: poll_us default $pdef"
+cdev_compat hash cphash chain null errors caps inline poll
 # Multi-part hashes past the gather caps go on in the guest kernel's
 # software hash (vcdev_sw_fallbacks counts them): 40 MiB against OpenSSL.
 note "40 MiB hashes past the gather caps (software fallback):"
@@ -55,6 +58,19 @@ fi
 check "no device session left behind by the tests above" wait_sessions 0
 
 cdev_async_suite mac
+# Hybrid polling off and wide open: the compat cases again (with 8 threads,
+# async jobs, signals, a killed process: cdev_compat poll), the async
+# interface, the 8x4 load; then the default back.
+for p in 0 1000; do
+	echo $p >$PP
+	note "poll_us=$(cat $PP):"
+	cdev_compat hash cphash chain null errors inline poll
+	for c in basic queue threads; do cdev_async $c; done
+	cdev_test stress -p 8 -t 4 -n 50
+	check "poll_us=$p: no device session left behind" wait_sessions 0
+done
+[ -x /bin/cdev_compat32 ] && cdev_compat32 poll
+echo $pdef >$PP
 cdev_test stress -p 8 -t 4 -n 100
 r0=$(cat $V/devices/$d0/vcdev_requests) r1=$(cat $V/devices/$d1/vcdev_requests)
 [ "${r0:-0}" -gt 0 ] && [ "${r1:-0}" -gt 0 ] && ok "requests spread over both devices ($r0, $r1)" ||

@@ -9,14 +9,17 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -45,7 +48,8 @@ static uint64_t rng_state;
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: cdev_compat [--builtin] [--seed N] [-T SECONDS] COMMAND...\n"
+	fprintf(f, "usage: cdev_compat [--builtin] [--seed N] [-T SECONDS] [--poll-seconds S] "
+		   "COMMAND...\n"
 		   "  hash     COP_FLAG_UPDATE/FINAL/RESET sequences, random splits = one-shot\n"
 		   "  cphash   CIOCCPHASH mid-stream, diverging continuations; its errnos\n"
 		   "  chain    cipher+MAC sessions: the MAC covers the plaintext both ways\n"
@@ -58,6 +62,10 @@ static void usage(FILE *f)
 		   "  race     one thread creates sessions, one frees guessed ids (-T s)\n"
 		   "  inline   ciphers at the lengths around inline_max (and 0, 100), in and\n"
 		   "           out of place, carried IVs (sets the module parameter)\n"
+		   "  poll     under the module's poll_us as it is: 1 thread, then 8 threads\n"
+		   "           (2 fds) for S s (default 3), one hit by SIGUSR1s, beside async\n"
+		   "           jobs; every output = the reference; a process killed mid-request;\n"
+		   "           vcdev_completed = vcdev_requests (none lost, none doubled)\n"
 		   "--builtin: hash/MAC cases SKIP (QEMU's builtin backend has none).\n"
 		   "References: " REF ".  Output is TAP; exit status 1 if a check failed.\n");
 }
@@ -1674,6 +1682,590 @@ static void cmd_inline(void)
 		"inline_max back to %ld", def);
 }
 
+/* ---- poll: hybrid polling of synchronous requests (module poll_us) ---- */
+
+static unsigned int poll_seconds = 3;
+
+/*
+ * Every number of a per-device statistic (one per data queue), or the
+ * number after @field in it ("spins 3 hits 2 ..."), summed over the
+ * bound devices; -1 if none is readable.
+ */
+static long long devsum(const char *name, const char *field)
+{
+	char path[160], word[32];
+	long long v, sum = -1;
+	unsigned int i;
+	FILE *f;
+
+	for (i = 0; i < 64; i++) {
+		snprintf(path, sizeof(path), "/sys/bus/virtio/devices/virtio%u/%s", i, name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (sum < 0)
+			sum = 0;
+		if (!field) {
+			while (fscanf(f, "%lld", &v) == 1)
+				sum += v;
+		} else {
+			while (fscanf(f, "%31s %lld", word, &v) == 2)
+				if (!strcmp(word, field))
+					sum += v;
+		}
+		fclose(f);
+	}
+	return sum;
+}
+
+/* xorshift of a thread's own */
+static uint32_t prnd(uint64_t *s, uint32_t n)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return n ? (uint32_t)(*s >> 11) % n : 0;
+}
+
+#ifndef CDEV_NO_OPENSSL
+/* AES-128-GCM, 12-byte IV, 16-byte tag: out = C || T; 0 or -EIO. */
+static int ref_gcm128(const uint8_t *key, const uint8_t *iv, const uint8_t *aad, size_t alen,
+		      const uint8_t *pt, size_t len, uint8_t *out)
+{
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	int n = 0, ok;
+
+	ok = ctx && EVP_EncryptInit_ex(ctx, EVP_aes_128_gcm(), NULL, NULL, NULL) &&
+	     EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, 12, NULL) &&
+	     EVP_EncryptInit_ex(ctx, NULL, NULL, key, iv) &&
+	     (alen == 0 || EVP_EncryptUpdate(ctx, NULL, &n, aad, (int)alen)) &&
+	     (len == 0 || EVP_EncryptUpdate(ctx, out, &n, pt, (int)len)) &&
+	     EVP_EncryptFinal_ex(ctx, out + len, &n) &&
+	     EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, out + len);
+	EVP_CIPHER_CTX_free(ctx);
+	return ok ? 0 : -EIO;
+}
+#endif
+
+#define POLL_BUF (16384 + 64)
+
+/*
+ * One thread of synchronous requests, each checked against the reference:
+ * AES-CBC and AES-CTR (mostly small, copied; now and then 4-16 KiB,
+ * pinned), in and out of place; with MAC sessions HMAC-SHA256 and SHA-1;
+ * AES-128-GCM through CIOCAUTHCRYPT (OpenSSL builds).
+ */
+struct pworker {
+	pthread_t th;
+	int fd;
+	unsigned int id;
+	uint64_t rng;
+	int mac;
+	volatile int *stop;
+	long reqs, bad, eintr;
+	char why[200];
+	uint32_t cbc, ctr, hmac, sha1, gcm;
+	uint8_t kcbc[16], kctr[16], khmac[32], kgcm[16];
+	uint8_t *src, *dst, *ref;
+};
+
+static void pw_bad(struct pworker *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void pw_bad(struct pworker *w, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!w->bad++) {
+		va_start(ap, fmt);
+		vsnprintf(w->why, sizeof(w->why), fmt, ap);
+		va_end(ap);
+	}
+}
+
+/* 0 ok, else the failure is recorded in @w */
+static int pw_one(struct pworker *w)
+{
+	uint32_t kind = prnd(&w->rng, w->mac ? 5 : 3), len;
+	int big = !prnd(&w->rng, 16), in_place = prnd(&w->rng, 2), enc = prnd(&w->rng, 2), r;
+	uint8_t iv[16], ivc[16], mac[64], ref[64], *out = in_place ? w->dst : w->dst + 32;
+	const struct halg *h;
+	const char *what;
+
+	cdev_fill(w->src, POLL_BUF, ((uint64_t)w->id << 40) ^ w->rng);
+	cdev_fill(iv, sizeof(iv), w->rng + 1);
+	memcpy(ivc, iv, 16);
+	switch (kind) {
+	case 0: /* AES-128-CBC */
+	case 1: /* AES-128-CTR */
+		if (kind == 0)
+			len = 16 * (big ? 256 + prnd(&w->rng, 769) : 1 + prnd(&w->rng, 16));
+		else
+			len = big ? 4096 + prnd(&w->rng, 12289) : 1 + prnd(&w->rng, 300);
+		what = kind == 0 ? "AES-128-CBC" : "AES-128-CTR";
+		if (ref_cipher(&calgs[kind == 0 ? 0 : 2], kind == 0 ? w->kcbc : w->kctr, iv, enc,
+			       w->src, w->ref, len)) {
+			pw_bad(w, "%s: reference failed", what);
+			return -1;
+		}
+		if (in_place)
+			memcpy(out, w->src, len);
+		r = cdev_crypt(w->fd, kind == 0 ? w->cbc : w->ctr, enc ? COP_ENCRYPT : COP_DECRYPT,
+			       0, in_place ? out : w->src, out, len, ivc, NULL);
+		if (!r && memcmp(out, w->ref, len)) {
+			pw_bad(w, "%s %s %u B %s: differs from " REF, what, enc ? "enc" : "dec",
+			       len, in_place ? "in place" : "out of place");
+			return -1;
+		}
+		break;
+	case 2: /* AES-128-GCM, CIOCAUTHCRYPT */
+#ifndef CDEV_NO_OPENSSL
+	{
+		struct crypt_auth_op ca;
+
+		len = big ? 4096 + prnd(&w->rng, 8192) : prnd(&w->rng, 300);
+		what = "AES-128-GCM";
+		if (ref_gcm128(w->kgcm, iv, w->src + 16384, 13, w->src, len, w->ref)) {
+			pw_bad(w, "%s: reference failed", what);
+			return -1;
+		}
+		memset(&ca, 0, sizeof(ca));
+		ca.ses = w->gcm;
+		ca.op = COP_ENCRYPT;
+		ca.auth_src = w->src + 16384;
+		ca.auth_len = 13;
+		ca.src = w->src;
+		ca.dst = out;
+		ca.len = len;
+		ca.tag_len = 16;
+		ca.iv = ivc;
+		ca.iv_len = 12;
+		r = ioctl(w->fd, CIOCAUTHCRYPT, &ca) ? -errno : 0;
+		if (!r && (ca.len != len + 16 || memcmp(out, w->ref, len + 16))) {
+			pw_bad(w, "%s %u B: C || T differs from " REF, what, len);
+			return -1;
+		}
+		break;
+	}
+#else
+		return 0; /* no 32-bit libcrypto: GCM is cdev_aead's */
+#endif
+	default: /* HMAC-SHA256, SHA-1 */
+		h = halg_of(kind == 3 ? CRYPTO_SHA2_256_HMAC : CRYPTO_SHA1);
+		what = h->name;
+		len = big ? 4096 + prnd(&w->rng, 12289) : prnd(&w->rng, 300);
+		if (ref_hash(h, w->khmac, sizeof(w->khmac), w->src, len, ref)) {
+			pw_bad(w, "%s: reference failed", what);
+			return -1;
+		}
+		r = cdev_crypt(w->fd, kind == 3 ? w->hmac : w->sha1, COP_ENCRYPT, 0, w->src, NULL,
+			       len, NULL, mac);
+		if (!r && memcmp(mac, ref, h->dlen)) {
+			pw_bad(w, "%s %u B: differs from " REF, what, len);
+			return -1;
+		}
+		break;
+	}
+	w->reqs++;
+	if (r == -EINTR)
+		w->eintr++;
+	if (r) {
+		pw_bad(w, "%s %u B: %s", what, len, strerror(-r));
+		return -1;
+	}
+	return 0;
+}
+
+static void *pw_run(void *arg)
+{
+	struct pworker *w = arg;
+
+	while (!*w->stop && w->bad < 10)
+		pw_one(w);
+	return NULL;
+}
+
+/* Sessions of a worker on @fd; 0, or -errno (recorded in @w). */
+static int pw_init(struct pworker *w, int fd, unsigned int id, volatile int *stop)
+{
+	int r;
+
+	memset(w, 0, sizeof(*w));
+	w->fd = fd;
+	w->id = id;
+	w->stop = stop;
+	w->rng = rng_state ^ ((uint64_t)id * 0x9e3779b97f4a7c15ull) ^ 1;
+	w->src = malloc(POLL_BUF);
+	w->dst = malloc(POLL_BUF + 64);
+	w->ref = malloc(POLL_BUF + 64);
+	if (!w->src || !w->dst || !w->ref)
+		return -ENOMEM;
+	cdev_fill(w->kcbc, 16, 100 + id);
+	cdev_fill(w->kctr, 16, 200 + id);
+	cdev_fill(w->khmac, 32, 300 + id);
+	cdev_fill(w->kgcm, 16, 400 + id);
+	r = cdev_session(fd, CRYPTO_AES_CBC, w->kcbc, 16, 0, NULL, 0, &w->cbc);
+	if (!r)
+		r = cdev_session(fd, CRYPTO_AES_CTR, w->kctr, 16, 0, NULL, 0, &w->ctr);
+#ifndef CDEV_NO_OPENSSL
+	if (!r)
+		r = cdev_session(fd, CRYPTO_AES_GCM, w->kgcm, 16, 0, NULL, 0, &w->gcm);
+#endif
+	if (!r && !builtin) {
+		r = cdev_session(fd, 0, NULL, 0, CRYPTO_SHA2_256_HMAC, w->khmac, 32, &w->hmac);
+		if (!r)
+			r = cdev_session(fd, 0, NULL, 0, CRYPTO_SHA1, NULL, 0, &w->sha1);
+		w->mac = !r;
+	}
+	if (r)
+		pw_bad(w, "CIOCGSESSION: %s", strerror(-r));
+	return r;
+}
+
+static void pw_fini(struct pworker *w)
+{
+	free(w->src);
+	free(w->dst);
+	free(w->ref);
+}
+
+static volatile sig_atomic_t poll_sigs;
+
+static void poll_on_sig(int sig)
+{
+	(void)sig;
+	poll_sigs++;
+}
+
+struct psignaller {
+	pthread_t target;
+	volatile int *stop;
+	long sent;
+};
+
+/* SIGUSR1 at the target thread every 100-400 us until told to stop */
+static void *ps_run(void *arg)
+{
+	struct psignaller *s = arg;
+
+	while (!*s->stop) {
+		pthread_kill(s->target, SIGUSR1);
+		s->sent++;
+		usleep(100 + (unsigned int)(s->sent % 4) * 100);
+	}
+	return NULL;
+}
+
+/*
+ * Async jobs and synchronous requests on the same queues: the thread
+ * queues 1-16 AES-CBC jobs on two sessions (one per device: sessions go
+ * round robin), then makes a synchronous request on each of two sessions
+ * created right after them (the same two devices), whose spinner may
+ * return the jobs, then fetches every job (poll() for readiness): each
+ * exactly once, in order, its output equal to the reference.
+ */
+#define PA_JOBS 16
+struct pasync {
+	pthread_t th;
+	int fd;
+	uint32_t as[2], ss[2];
+	uint8_t key[16];
+	volatile int *stop;
+	uint64_t rng;
+	long jobs, fetched, syncs, bad;
+	char why[200];
+};
+
+static void pa_bad(struct pasync *a, const char *what, int r)
+{
+	if (!a->bad++)
+		snprintf(a->why, sizeof(a->why), "%s: %s", what, r ? strerror(-r) : "differs");
+}
+
+static void *pa_run(void *arg)
+{
+	struct pasync *a = arg;
+	static const size_t cap = 256;
+	uint8_t *src = malloc(PA_JOBS * cap), *dst = malloc(PA_JOBS * cap), ref[256];
+	uint8_t iv[PA_JOBS][16], ivs[16], sbuf[64], sout[64];
+	uint32_t lens[PA_JOBS];
+
+	if (!src || !dst) {
+		pa_bad(a, "malloc", -ENOMEM);
+		goto out;
+	}
+	while (!*a->stop && a->bad < 10) {
+		unsigned int n = 1 + prnd(&a->rng, PA_JOBS), i, got = 0, k;
+		struct crypt_op cop;
+		int r;
+
+		for (i = 0; i < n; i++) {
+			lens[i] = 16 * (1 + prnd(&a->rng, (uint32_t)(cap / 16)));
+			cdev_fill(src + i * cap, lens[i], a->rng + i);
+			cdev_fill(iv[i], 16, a->rng + 100 + i);
+			memset(&cop, 0, sizeof(cop));
+			cop.ses = a->as[i % 2];
+			cop.op = COP_ENCRYPT;
+			cop.len = lens[i];
+			cop.src = src + i * cap;
+			cop.dst = dst + i * cap;
+			cop.iv = iv[i];
+			r = ioctl(a->fd, CIOCASYNCCRYPT, &cop) ? -errno : 0;
+			if (r) {
+				pa_bad(a, "CIOCASYNCCRYPT", r);
+				break;
+			}
+			a->jobs++;
+		}
+		/* the synchronous requests behind them, on the same devices */
+		for (k = 0; k < 2; k++) {
+			cdev_fill(sbuf, 64, a->rng + 7);
+			cdev_fill(ivs, 16, a->rng + 8);
+			if (ref_cipher(&calgs[0], a->key, ivs, 1, sbuf, ref, 64)) {
+				pa_bad(a, "reference", -EIO);
+				continue;
+			}
+			r = cdev_crypt(a->fd, a->ss[k], COP_ENCRYPT, 0, sbuf, sout, 64, ivs, NULL);
+			a->syncs++;
+			if (r || memcmp(sout, ref, 64))
+				pa_bad(a, "synchronous request behind async jobs", r);
+		}
+		while (got < i) {
+			struct pollfd pfd = {.fd = a->fd, .events = POLLIN};
+
+			memset(&cop, 0, sizeof(cop));
+			r = ioctl(a->fd, CIOCASYNCFETCH, &cop) ? -errno : 0;
+			if (r == -EBUSY) {
+				if (poll(&pfd, 1, 5000) <= 0) {
+					pa_bad(a, "poll for a job (5 s)", -ETIMEDOUT);
+					goto out;
+				}
+				continue;
+			}
+			if (r) {
+				pa_bad(a, "CIOCASYNCFETCH", r);
+				got++;
+				continue;
+			}
+			/* in the order queued, each once */
+			if (cop.dst != dst + got * cap || cop.len != lens[got]) {
+				pa_bad(a, "CIOCASYNCFETCH: not the next job queued", 0);
+				goto out;
+			}
+			a->fetched++;
+			if (ref_cipher(&calgs[0], a->key, iv[got], 1, src + got * cap, ref,
+				       lens[got]) ||
+			    memcmp(dst + got * cap, ref, lens[got]))
+				pa_bad(a, "async job's output", 0);
+			got++;
+		}
+		memset(&cop, 0, sizeof(cop));
+		r = ioctl(a->fd, CIOCASYNCFETCH, &cop) ? -errno : 0;
+		if (r != -EBUSY)
+			pa_bad(a, "CIOCASYNCFETCH after the last job (want EBUSY)", r ? r : -EEXIST);
+	}
+out:
+	free(src);
+	free(dst);
+	return NULL;
+}
+
+/* poll_us, 8 threads, async jobs, signals, a killed process; see usage */
+static void cmd_poll(void)
+{
+	long us = param("poll_us");
+	long long s0, h0, o0, r0, ds, dh, dr, dq, dc;
+	struct pworker w[8], one;
+	struct psignaller sg = {0};
+	struct pasync pa;
+	volatile int stop = 0;
+	struct sigaction sa;
+	pthread_t sth;
+	unsigned int i, nw = 8;
+	long reqs = 0, bad = 0, eintr = 0, i1;
+	int fd2 = -1, r, t, infl, kbad = 0;
+	pid_t pid;
+	double t0;
+
+	cdev_ok(us >= 0, "poll: module parameter poll_us is there (%ld us)", us);
+	if (us < 0)
+		return;
+
+	/* one thread, one request at a time: where the spin is meant to pay */
+	s0 = devsum("vcdev_poll", "spins");
+	h0 = devsum("vcdev_poll", "hits");
+	r = pw_init(&one, cfd, 99, &stop);
+	for (i1 = 0; !r && i1 < 400 && !one.bad; i1++)
+		pw_one(&one);
+	ds = devsum("vcdev_poll", "spins") - s0;
+	dh = devsum("vcdev_poll", "hits") - h0;
+	cdev_ok(!r && !one.bad && !one.eintr,
+		"poll_us=%ld, 1 thread: %ld requests (ciphers, GCM%s) equal to " REF " (%s)", us,
+		one.reqs, one.mac ? ", HMAC, SHA-1" : "", one.bad ? one.why : "ok");
+	if (!us)
+		cdev_ok(ds == 0, "poll_us=0: no spin (%lld spins)", ds);
+	else if (us >= 1000)
+		cdev_ok(dh > 0, "poll_us=%ld, 1 thread: spins saw their requests back (%lld of %lld)",
+			us, dh, ds);
+	else
+		cdev_note("poll_us=%ld, 1 thread: %lld of %lld spins saw their request back", us,
+			  dh, ds);
+	if (!r) {
+		cdev_free(cfd, one.cbc);
+		cdev_free(cfd, one.ctr);
+		if (one.gcm)
+			cdev_free(cfd, one.gcm);
+		if (one.mac) {
+			cdev_free(cfd, one.hmac);
+			cdev_free(cfd, one.sha1);
+		}
+	}
+	pw_fini(&one);
+
+	/* 8 threads (half on a second fd), one hit by signals, an async thread */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = poll_on_sig; /* no SA_RESTART: CIOCCRYPT must not fail with EINTR */
+	sigaction(SIGUSR1, &sa, NULL);
+	poll_sigs = 0;
+	fd2 = cdev_open();
+	if (fd2 < 0) {
+		cdev_ok(0, "poll: second open: %s", strerror(-fd2));
+		return;
+	}
+	memset(&pa, 0, sizeof(pa));
+	pa.fd = cdev_open();
+	pa.stop = &stop;
+	pa.rng = rng_state ^ 0x5151;
+	cdev_fill(pa.key, 16, 77);
+	r = pa.fd < 0 ? pa.fd : 0;
+	/* consecutive: async session i and sync session i on the same device */
+	for (i = 0; !r && i < 2; i++)
+		r = cdev_session(pa.fd, CRYPTO_AES_CBC, pa.key, 16, 0, NULL, 0, &pa.as[i]);
+	for (i = 0; !r && i < 2; i++)
+		r = cdev_session(pa.fd, CRYPTO_AES_CBC, pa.key, 16, 0, NULL, 0, &pa.ss[i]);
+	cdev_ok(!r, "poll: async thread's sessions (%s)", r ? strerror(-r) : "ok");
+	if (r) {
+		close(fd2);
+		if (pa.fd >= 0)
+			close(pa.fd);
+		return;
+	}
+	s0 = devsum("vcdev_poll", "spins");
+	h0 = devsum("vcdev_poll", "hits");
+	o0 = devsum("vcdev_poll", "others");
+	r0 = devsum("vcdev_poll", "reaped");
+	for (i = 0; i < nw; i++)
+		if (pw_init(&w[i], i % 2 ? fd2 : cfd, i, &stop)) {
+			cdev_ok(0, "poll: worker %u: %s", i, w[i].why);
+			nw = i;
+			break;
+		}
+	/*
+	 * First 1 s of the async thread and two workers only: one spins, the
+	 * others' requests and jobs come back through it (and must wake their
+	 * owners: a lost wake-up shows as a worker stuck, or poll() timing out).
+	 */
+	t0 = cdev_now();
+	pthread_create(&pa.th, NULL, pa_run, &pa);
+	for (i = 0; i < nw && i < 2; i++)
+		pthread_create(&w[i].th, NULL, pw_run, &w[i]);
+	while (cdev_now() - t0 < 1)
+		usleep(50000);
+	ds = devsum("vcdev_poll", "spins") - s0;
+	dr = devsum("vcdev_poll", "others") - o0;
+	if (us >= 1000)
+		cdev_ok(dr > 0,
+			"poll_us=%ld: 2 threads + async jobs: spinners returned %lld requests of "
+			"other tasks or async jobs (%lld spins)",
+			us, dr, ds);
+	else
+		cdev_note("poll_us=%ld: 2 threads + async jobs: %lld spins, %lld others' requests "
+			  "returned by them", us, ds, dr);
+	for (; i < nw; i++)
+		pthread_create(&w[i].th, NULL, pw_run, &w[i]);
+	if (nw) {
+		sg.target = w[0].th;
+		sg.stop = &stop;
+		pthread_create(&sth, NULL, ps_run, &sg);
+	}
+	while (cdev_now() - t0 < 1 + poll_seconds)
+		usleep(100000);
+	stop = 1;
+	if (nw)
+		pthread_join(sth, NULL);
+	pthread_join(pa.th, NULL);
+	for (i = 0; i < nw; i++) {
+		pthread_join(w[i].th, NULL);
+		reqs += w[i].reqs;
+		bad += w[i].bad;
+		eintr += w[i].eintr;
+		if (w[i].bad)
+			cdev_note("worker %u: %s", i, w[i].why);
+	}
+	cdev_ok(nw == 8 && !bad && reqs > 0,
+		"poll_us=%ld, 8 threads on 2 fds for %u s: %ld requests, each equal to " REF
+		" (%ld bad)",
+		us, poll_seconds, reqs, bad);
+	cdev_ok(nw && !w[0].bad && !eintr && poll_sigs > 0,
+		"poll_us=%ld: a thread hit by %ld SIGUSR1s (handler, no SA_RESTART; %d "
+		"handled) made %ld requests, none failed or gave EINTR",
+		us, sg.sent, (int)poll_sigs, nw ? w[0].reqs : 0);
+	cdev_ok(!pa.bad && pa.jobs > 0 && pa.fetched == pa.jobs,
+		"poll_us=%ld: async jobs among synchronous requests: %ld queued, %ld fetched once "
+		"each in order, equal to " REF "; %ld synchronous requests behind them (%s)",
+		us, pa.jobs, pa.fetched, pa.syncs, pa.bad ? pa.why : "ok");
+	ds = devsum("vcdev_poll", "spins") - s0;
+	dh = devsum("vcdev_poll", "hits") - h0;
+	dr = devsum("vcdev_poll", "reaped") - r0;
+	cdev_note("poll_us=%ld, 8 threads + async: %lld spins, %lld saw their request back; "
+		  "spinners returned %lld requests, %lld of them others' or async jobs",
+		  us, ds, dh, dr, devsum("vcdev_poll", "others") - o0);
+	if (!us)
+		cdev_ok(ds == 0 && dr == 0, "poll_us=0: no spin under load (%lld spins)", ds);
+	for (i = 0; i < nw; i++)
+		pw_fini(&w[i]);
+	signal(SIGUSR1, SIG_IGN);
+	close(fd2);
+	close(pa.fd);
+
+	/* a process killed with its threads spinning or asleep on requests */
+	pid = fork();
+	if (pid == 0) {
+		struct pworker k[4];
+		int kfd = cdev_open();
+		volatile int never = 0;
+
+		if (kfd < 0)
+			_exit(1);
+		for (i = 0; i < 4; i++) {
+			if (pw_init(&k[i], kfd, 50 + i, &never))
+				_exit(1);
+			pthread_create(&k[i].th, NULL, pw_run, &k[i]);
+		}
+		pause();
+		_exit(0);
+	}
+	usleep(700000);
+	if (pid > 0)
+		kill(pid, SIGKILL);
+	waitpid(pid, &t, 0);
+	cdev_ok(pid > 0 && WIFSIGNALED(t) && WTERMSIG(t) == SIGKILL,
+		"poll_us=%ld: a process with 4 threads of requests killed with SIGKILL", us);
+
+	/* every request came back exactly once: returned = submitted */
+	for (infl = -1, i = 0; i < 100; i++) {
+		infl = (int)devsum("vcdev_inflight", NULL);
+		if (infl == 0)
+			break;
+		usleep(100000);
+	}
+	dq = devsum("vcdev_requests", NULL);
+	dc = devsum("vcdev_completed", NULL);
+	kbad = infl != 0 || dq != dc || dq <= 0;
+	cdev_ok(!kbad,
+		"poll_us=%ld: every request returned exactly once: %lld submitted, %lld completed, "
+		"%d in flight",
+		us, dq, dc, infl);
+}
+
 int main(int argc, char **argv)
 {
 	int i, ran = 0;
@@ -1688,6 +2280,10 @@ int main(int argc, char **argv)
 		}
 		if (!strcmp(c, "--seed") && i + 1 < argc) {
 			rng_state = strtoull(argv[++i], NULL, 0) | 1;
+			continue;
+		}
+		if (!strcmp(c, "--poll-seconds") && i + 1 < argc) {
+			poll_seconds = (unsigned int)atoi(argv[++i]);
 			continue;
 		}
 		if (!strcmp(c, "-T") && i + 1 < argc) {
@@ -1726,6 +2322,8 @@ int main(int argc, char **argv)
 			cmd_bighash();
 		else if (!strcmp(c, "inline"))
 			cmd_inline();
+		else if (!strcmp(c, "poll"))
+			cmd_poll();
 		else {
 			usage(stderr);
 			return 2;
