@@ -5,7 +5,8 @@
 # (file /bench.conf); there also Z (sizes), A=0 (no AEAD part) and P
 # (poll_us values: then each round measures the stock driver and, for each
 # value in turn, /dev/crypto as path "cryptodev-pVALUE", moving the device
-# back and forth, so the values alternate under the same host load).
+# back and forth, so the values alternate under the same host load; every
+# other round takes the values in reverse order).
 . /lib/tap.sh
 S=1
 Z="64 256 1024 4096 16384 65536"
@@ -30,7 +31,10 @@ if [ -n "$P" ]; then
 		cdev_bench virtio_crypto_aes_cbc 8 $S $sizes
 		echo $d >$V/drivers/virtio_crypto/unbind && echo $d >$V/drivers/virtio_cryptodev/bind ||
 			not_ok "round $r: move $d to virtio_cryptodev"
-		for p in $P; do
+		# every other round in reverse order: no value always goes first
+		pl=$P
+		[ $((r % 2)) = 0 ] && pl=$(for p in $P; do echo $p; done | sed -n '1!G;h;$p')
+		for p in $pl; do
 			echo $p >$PP
 			for t in 1 8; do
 				cdev_bench cryptodev $t $S $sizes | sed "s/^RESULT cryptodev /RESULT cryptodev-p$p /"

@@ -42,6 +42,14 @@ for c in gcm tls srtp errors; do cdev_aead $c; done
 # cryptodev-linux semantics; hash/MAC cases SKIP (the builtin backend has none)
 race=$(cat /etc/race_seconds 2>/dev/null || echo 10)
 cdev_compat --builtin hash cphash chain null errors caps inline
+# hybrid polling (ciphers and GCM here): at the default, off, wide open
+PP=/sys/module/virtio_cryptodev/parameters/poll_us
+pdef=$(cat $PP)
+for p in $pdef 0 1000; do
+	echo $p >$PP
+	cdev_compat --builtin poll
+done
+echo $pdef >$PP
 cdev_compat --builtin -T "$race" race
 check "no device session left behind by the race" wait_sessions 0
 if [ -x /bin/cdev_compat32 ]; then

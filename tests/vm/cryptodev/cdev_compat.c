@@ -2060,7 +2060,8 @@ static void *pa_run(void *arg)
 		memset(&cop, 0, sizeof(cop));
 		r = ioctl(a->fd, CIOCASYNCFETCH, &cop) ? -errno : 0;
 		if (r != -EBUSY)
-			pa_bad(a, "CIOCASYNCFETCH after the last job (want EBUSY)", r ? r : -EEXIST);
+			pa_bad(a, "CIOCASYNCFETCH after the last job (want EBUSY)",
+			       r ? r : -EEXIST);
 	}
 out:
 	free(src);
@@ -2103,8 +2104,9 @@ static void cmd_poll(void)
 	if (!us)
 		cdev_ok(ds == 0, "poll_us=0: no spin (%lld spins)", ds);
 	else if (us >= 1000)
-		cdev_ok(dh > 0, "poll_us=%ld, 1 thread: spins saw their requests back (%lld of %lld)",
-			us, dh, ds);
+		cdev_ok(dh > 0,
+			"poll_us=%ld, 1 thread: spins saw their requests back (%lld of %lld)", us,
+			dh, ds);
 	else
 		cdev_note("poll_us=%ld, 1 thread: %lld of %lld spins saw their request back", us,
 			  dh, ds);
@@ -2178,7 +2180,8 @@ static void cmd_poll(void)
 			us, dr, ds);
 	else
 		cdev_note("poll_us=%ld: 2 threads + async jobs: %lld spins, %lld others' requests "
-			  "returned by them", us, ds, dr);
+			  "returned by them",
+			  us, ds, dr);
 	for (; i < nw; i++)
 		pthread_create(&w[i].th, NULL, pw_run, &w[i]);
 	if (nw) {
