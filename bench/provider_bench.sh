@@ -23,6 +23,16 @@
 # device's interrupts routed there (0: where the guest's scheduler puts
 # it; see tests/vm/cases/provider_bench.sh); PROV_BENCH_OUT (default
 # bench/results/provider.md) the results file.
+# A second table, after the speed rounds in the same boot: provider_ab
+# (bench/provider_ab.c) runs the configurations in ONE guest process,
+# interleaved in slices of speed's own loops, and gives the median and
+# quartiles of the per-round ratios (drift of the host's load cancels
+# within a round; separate speed runs drift by more than 5% from one to
+# the next here). Run B: vcrypto at its default min_offload / default,
+# every size; run A: VCRYPTO_MIN_OFFLOAD=0 / raw /dev/crypto, 8 and 16 KiB.
+# PROV_BENCH_AB_ROUNDS (default 25; 0 leaves it out) rounds of
+# PROV_BENCH_AB_SLICE_MS (default 100) ms slices: about 3 minutes for the
+# four algorithms.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 B=${VCRYPTO_BUILD:-$top/build}
@@ -33,9 +43,13 @@ stacks=${PROV_BENCH_STACKS:-deb12}
 algs=${PROV_BENCH_ALGS:-aes-128-cbc aes-128-gcm sha256 hmac-sha256}
 pin=${PROV_BENCH_PIN:-1}
 out=${PROV_BENCH_OUT:-$top/bench/results/provider.md}
+ab_rounds=${PROV_BENCH_AB_ROUNDS:-25}
+ab_slice=${PROV_BENCH_AB_SLICE_MS:-100}
+[[ $ab_rounds =~ ^[0-9]+$ && $ab_slice =~ ^[1-9][0-9]*$ ]] ||
+	{ echo "provider_bench: PROV_BENCH_AB_ROUNDS and PROV_BENCH_AB_SLICE_MS: whole numbers" >&2; exit 1; }
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 ko=$B/kmod/virtio_cryptodev.ko
-for f in "$ko" "$B/provider/vcrypto.so" "$B/guest-bin/cdev_bench" "$B/vcryptod"; do
+for f in "$ko" "$B/provider/vcrypto.so" "$B/guest-bin/cdev_bench" "$B/bench/provider_ab" "$B/vcryptod"; do
 	[ -e "$f" ] || { echo "provider_bench: $f missing (make all)" >&2; exit 1; }
 done
 mdir=$(openssl version -m | sed -n 's/^MODULESDIR: "\(.*\)"/\1/p')
@@ -45,11 +59,12 @@ mods=()
 for m in "$mdir"/*.so; do [ -e "$m" ] && mods+=(-x "$m:$m"); done
 dir=$(mktemp -d /tmp/prov-bench.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
-printf 'S=%s\nR=%s\nALGS="%s"\nPIN=%s\n' "$secs" "$rounds" "$algs" "$pin" >"$dir/bench.conf"
-common=(-C 2 -M 768M -t 900 -m virtio_pci -m ghash_generic -m "$ko"
+printf 'S=%s\nR=%s\nALGS="%s"\nPIN=%s\nAB_ROUNDS=%s\nAB_SLICE=%s\n' "$secs" "$rounds" "$algs" "$pin" \
+	"$ab_rounds" "$ab_slice" >"$dir/bench.conf"
+common=(-C 2 -M 768M -t 1200 -m virtio_pci -m ghash_generic -m "$ko"
 	-x "$(command -v openssl)" -f "$sslcnf:$sslcnf"
 	-x "$B/provider/vcrypto.so:$mdir/vcrypto.so" "${mods[@]}"
-	-f "$B/guest-bin/cdev_bench" -f "$dir/bench.conf:/bench.conf"
+	-f "$B/guest-bin/cdev_bench" -x "$B/bench/provider_ab" -f "$dir/bench.conf:/bench.conf"
 	-c "$top/tests/vm/cases/provider_bench.sh")
 mo=$(sed -n 's/^VCP_MIN_OFFLOAD[^=]*=[[:space:]]*//p' "$top/provider/provider.mk" | head -1)
 
@@ -180,6 +195,105 @@ besttable() {
 	stat=med
 }
 
+# abline LOG RUN ALG SIZE: provider_ab's line for that size of run B or A
+abline() { awk -v t="AB$2" -v a="alg=$3" -v s="size=$4" '$1 == t && $2 == a && $3 == s' "$1" | head -n 1; }
+# r2 V: V to two decimals, "-" unless it is a positive number
+r2() { awk -v v="$1" 'BEGIN { if (v ~ /^[0-9]+(\.[0-9]*)?$/ && v + 0 > 0) printf "%.2f", v; else print "-" }'; }
+# abcells LINE NAME LIMIT: "median | q1–q3" of ratio NAME, the median bold below LIMIT
+abcells() {
+	local m
+	m=$(r2 "$(field "$1" "$2")")
+	echo "$(mark "$m" "$3") | $(r2 "$(field "$1" "$2_q1")")–$(r2 "$(field "$1" "$2_q3")")"
+}
+
+# abtable LOG: the second table, from provider_ab's lines (ABB, ABA, ABFAIL, ABREQ)
+abtable() {
+	local log=$1 alg s l fb fa cb ca how lim name key worst wsz n f f3 m q3 why t
+	echo "### One process, interleaved slices (\`provider_ab\`)"
+	echo
+	echo "Measured after the speed rounds in the same boot, pinned like them, by \`provider_ab\`"
+	echo "(\`bench/provider_ab.c\`): ONE guest process with each configuration in its own library context (or"
+	echo "its /dev/crypto session), taking turns in ${ab_slice} ms slices of speed's own loops (the same as above;"
+	echo "HMAC with a 16-byte key), $ab_rounds rounds per size, each round starting with the other configuration"
+	echo "than the last. A ratio is vcrypto's rate over the other's in the same round; the table gives the"
+	echo "median over the rounds and its quartiles (q1–q3). Why: separate \`openssl speed\` runs drift with"
+	echo "the host's load by more than the targets' 5-10% from one run to the next (two identical builds"
+	echo "measured 0.58-1.40 of each other as medians), while the two slices of a round are a fraction of a"
+	echo "second apart, so the host's drift cancels within a round. *vcrypto / default* (target B, bold below"
+	echo "0.95): vcrypto at its default min_offload against \`-provider default\` alone. *min_offload=0 / raw*"
+	echo "(target A, bold below 0.9): \`VCRYPTO_MIN_OFFLOAD=0\` against raw /dev/crypto (the ioctls of"
+	echo "\`cdev_bench\` above), at 8 and 16 KiB only. Before each size is timed, every configuration's"
+	echo "result on a known message is compared with the default provider's (a run that fails or differs"
+	echo "stops and is shown as failed)."
+	t=$(awk '$1 == "ABTIME" { print $2 }' "$log" | head -n 1)
+	[ -n "$t" ] && echo "All provider_ab runs together took $t s."
+	echo
+	echo "| algorithm | size | vcrypto / default | quartiles | min_offload=0 / raw | quartiles |"
+	echo "|---|---:|---:|---:|---:|---:|"
+	for alg in $algs; do
+		fb=$(awk -v a="$alg" '$1 == "ABFAIL" && $2 == "B" && $3 == a' "$log")
+		fa=$(awk -v a="$alg" '$1 == "ABFAIL" && $2 == "A" && $3 == a' "$log")
+		for s in $sizes; do
+			l=$(abline "$log" B "$alg" "$s")
+			if [ -n "$l" ]; then
+				cb=$(abcells "$l" vs_default 0.95)
+			elif [ -n "$fb" ]; then
+				cb="**failed** | -"
+			else
+				cb="- | -"
+			fi
+			ca=" | "
+			if [ "$s" -ge 4096 ]; then
+				l=$(abline "$log" A "$alg" "$s")
+				if [ -n "$l" ]; then
+					ca=$(abcells "$l" vs_raw 0.9)
+				elif [ -n "$fa" ]; then
+					ca="**failed** | -"
+				else
+					ca="- | -"
+				fi
+			fi
+			echo "| $alg | $s | $cb | $ca |"
+		done
+	done
+	echo
+	awk '$1 == "ABFAIL"' "$log" | while read -r _ how alg why; do
+		echo "**provider_ab failed** (run $how, $alg): $why."
+		echo
+	done
+	for how in B A; do
+		if [ $how = B ]; then
+			lim=0.95 name="vcrypto / default" key=vs_default
+		else
+			lim=0.9 name="min_offload=0 / raw" key=vs_raw
+		fi
+		worst="" wsz="" n=0 f=0 f3=0
+		for alg in $algs; do
+			for s in $sizes; do
+				l=$(abline "$log" $how "$alg" "$s")
+				[ -n "$l" ] || continue
+				m=$(r2 "$(field "$l" $key)") q3=$(r2 "$(field "$l" ${key}_q3)")
+				[ "$m" = - ] && continue
+				n=$((n + 1))
+				awk -v r="$m" -v l=$lim 'BEGIN { exit !(r < l) }' && f=$((f + 1))
+				awk -v r="$q3" -v l=$lim 'BEGIN { exit !(r != "-" && r < l) }' && f3=$((f3 + 1))
+				if [ -z "$worst" ] || awk -v r="$m" -v w="$worst" 'BEGIN { exit !(r < w) }'; then
+					worst=$m wsz="$alg $s B"
+				fi
+			done
+		done
+		echo "$name: lowest median ${worst:--}${wsz:+ ($wsz)}; $f of $n medians below $lim, $f3 with the upper quartile below it too."
+		echo
+	done
+	echo "Device requests during each provider_ab run (0 expected in run B while every size is below the"
+	echo "default min_offload, ${mo:-65536}): $(for alg in $algs; do
+		printf '%s: B %s, A %s; ' "$alg" \
+			"$(awk -v a="$alg" '$1 == "ABREQ" && $2 == "B" && $3 == a { print $4 }' "$log" | head -n 1)" \
+			"$(awk -v a="$alg" '$1 == "ABREQ" && $2 == "A" && $3 == a { print $4 }' "$log" | head -n 1)"
+	done | sed 's/; $/./')"
+	echo
+}
+
 accel=$("$top/scripts/accel.sh") || exit 1
 accel=${accel^^}
 {
@@ -223,6 +337,12 @@ accel=${accel^^}
 		echo
 		table "$dir/$st.log"
 		besttable "$dir/$st.log"
+		if [ "$ab_rounds" -gt 0 ]; then
+			abtable "$dir/$st.log"
+		else
+			echo "(The one-process table was left out: PROV_BENCH_AB_ROUNDS=0.)"
+			echo
+		fi
 	done
 } >"$out"
 cat "$out"

@@ -13,12 +13,22 @@
 # Output: SPEED CFG ALG +F:... ROUND (bytes/s per size, sizes from +H:),
 # RESULT lines from cdev_bench and RAWR ROUND PATH SIZE THREADS REQ/S (the
 # same, with the round), DEVREQ CFG ALG N (device requests during that run).
+# Then, when AB_ROUNDS > 0, provider_ab (bench/provider_ab.c) in the same
+# boot, pinned alike: per algorithm run B (the provider's default
+# min_offload against the default provider, every size) and run A
+# (VCRYPTO_MIN_OFFLOAD=0 against raw /dev/crypto, 8 and 16 KiB), AB_ROUNDS
+# rounds of AB_SLICE ms slices: its lines as ABB/ABA ..., ABFAIL RUN ALG
+# WHY when it failed (the lines before are still good: it stops at the
+# first failure), ABREQ RUN ALG N (device requests during the run),
+# ABTIME SECONDS (all provider_ab runs).
 . /lib/tap.sh
 export PATH=/bin:/sbin:/usr/bin
 S=1
 R=3
 ALGS="aes-128-cbc aes-128-gcm sha256 hmac-sha256"
 PIN=1
+AB_ROUNDS=0
+AB_SLICE=100
 [ -f /bench.conf ] && . /bench.conf
 V=/sys/bus/virtio/devices
 reqs() { s=0; for f in $V/*/vcdev_requests; do [ -e "$f" ] && s=$((s + $(cat $f))); done; echo $s; }
@@ -80,4 +90,30 @@ for r in $(seq $R); do
 		awk -v r=$r '$1 == "RESULT" { print "RAWR", r, $2, $3, $4, $5 }' /tmp/raw.out
 	done
 done
+# the min_offload each run uses is read once per process: one run per value
+if [ "$AB_ROUNDS" -gt 0 ]; then
+	t0=$(date +%s)
+	for alg in $ALGS; do
+		for ab in B A; do
+			case $ab in
+			B) e="-u VCRYPTO_MIN_OFFLOAD" c=default,vcrypto s=$sizes ;;
+			A) e="VCRYPTO_MIN_OFFLOAD=0" c=vcrypto,raw s="8192 16384" ;;
+			esac
+			r0=$(reqs)
+			rc=0
+			$run env $e provider_ab -s "$AB_SLICE" -r "$AB_ROUNDS" -c $c $alg $s \
+				>/tmp/ab.out 2>/tmp/ab.err || rc=$?
+			r1=$(reqs)
+			sed -n "s/^AB /AB$ab /p" /tmp/ab.out
+			if [ $rc != 0 ]; then
+				why=$(grep -m1 '^provider_ab: ' /tmp/ab.err | sed 's/^provider_ab: //')
+				[ -n "$why" ] || why="exit status $rc: $(tail -n 1 /tmp/ab.err)"
+				echo "ABFAIL $ab $alg $why"
+				not_ok "provider_ab run $ab $alg: $why"
+			fi
+			echo "ABREQ $ab $alg $((r1 - r0))"
+		done
+	done
+	echo "ABTIME $(($(date +%s) - t0))"
+fi
 exit 0
